@@ -1,0 +1,46 @@
+#!/bin/sh
+# Installs every Debian 12 package safe-migrate needs to build, test and run.
+# Idempotent: packages already present are left alone. Runs apt-get as root,
+# or through sudo when invoked by a normal user.
+set -eu
+
+PACKAGES="
+  build-essential cmake pkg-config ninja-build
+  libpqxx-dev libpq-dev
+  libboost-dev libboost-filesystem-dev
+  libspdlog-dev libfmt-dev
+  libcli11-dev
+  catch2
+  libpg-query-dev
+  libcurl4-openssl-dev libssl-dev
+  nlohmann-json3-dev
+  libtomlplusplus-dev
+  libcpp-httplib-dev
+  postgresql-15 postgresql-client-15
+"
+
+missing=""
+for p in $PACKAGES; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+
+if [ -z "$missing" ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+  SUDO="sudo"
+else
+  echo "install-deps: error: need root or sudo to install:$missing" >&2
+  exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

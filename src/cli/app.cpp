@@ -1,0 +1,174 @@
+#include "cli/app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <functional>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "util/strings.hpp"
+
+namespace sm::cli {
+namespace {
+
+// What a command needs before it can run; commands that need no database
+// never connect.
+enum class Needs { nothing, config, database };
+
+struct CommandArgs {
+    ExecuteArgs execute;
+    RollbackArgs rollback;
+    SandboxArgs sandbox;
+};
+
+struct Command {
+    const char* name;
+    const char* summary;
+    Needs needs;
+    // Declares the command's own options on its subcommand.
+    std::function<void(CLI::App&, CommandArgs&)> declare;
+    std::function<int(const GlobalOptions&, const CommandArgs&)> run;
+};
+
+void add_format(CLI::App& sub, GlobalOptions& g) {
+    sub.add_option("--format", g.format, "Output format: text or json")
+        ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"text", Format::text}, {"json", Format::json}}));
+}
+
+const std::vector<Command>& command_table() {
+    static const std::vector<Command> table = {
+        {"status", "Show applied, pending, changed, missing and partial migrations", Needs::database,
+         [](CLI::App&, CommandArgs&) {},
+         [](const GlobalOptions& g, const CommandArgs&) { return run_status(g); }},
+        {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)", Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("--target", a.execute.target, "Apply up to and including this version");
+             sub.add_option("--lock-wait", a.execute.lock_wait,
+                            "How long to wait for another runner's migration lock (e.g. 2min)");
+             sub.add_option("--lock-timeout", a.execute.lock_timeout, "lock_timeout per migration (e.g. 3s)");
+             sub.add_option("--lock-retries", a.execute.lock_retries, "Retries after a lock timeout");
+             sub.add_option("--accept-changed", a.execute.accept_changed,
+                            "Accept the changed file of this applied version (recorded as an event)");
+             sub.add_flag("--allow-out-of-order", a.execute.allow_out_of_order,
+                          "Apply pending migrations older than the newest applied one");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); }},
+        {"rollback", "Revert applied migrations with their down files, newest first", Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("--steps", a.rollback.steps, "How many migrations to revert (default 1)");
+             sub.add_option("--to", a.rollback.to, "Revert everything newer than this version");
+             sub.add_option("--lock-wait", a.rollback.lock_wait, "How long to wait for the migration lock");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_rollback(g, a.rollback); }},
+        {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("action", a.sandbox.action, "start, stop, status or url")
+                 ->required()
+                 ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+             sub.add_option("--state", a.sandbox.state_file,
+                            "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_sandbox(g, a.sandbox); }},
+    };
+    return table;
+}
+
+// "did you mean" for a mistyped command name.
+std::string suggest_command(const std::string& word) {
+    std::string best;
+    size_t best_distance = 3;
+    for (const auto& c : command_table()) {
+        size_t d = util::edit_distance(word, c.name);
+        if (d < best_distance) {
+            best_distance = d;
+            best = c.name;
+        }
+    }
+    return best;
+}
+
+void print_error(const GlobalOptions& g, ExitCode code, const std::string& message, const std::string& hint) {
+    std::string text = core::redact_text(message);
+    std::string hint_text = core::redact_text(hint);
+    std::fprintf(stderr, "safe-migrate: error: %s\n", text.c_str());
+    if (!hint_text.empty()) {
+        std::fprintf(stderr, "hint: %s\n", hint_text.c_str());
+    }
+    if (g.format == Format::json) {
+        nlohmann::json out = {{"result", "error"},
+                              {"error", {{"code", exit_code_name(code)}, {"exit_code", static_cast<int>(code)},
+                                         {"message", text}, {"hint", hint_text}}}};
+        std::printf("%s\n", out.dump(2).c_str());
+    }
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+    GlobalOptions g;
+    CommandArgs args;
+    CLI::App app{"safe-migrate: production-safe PostgreSQL schema migrations", "safe-migrate"};
+    app.set_version_flag("--version", core::tool_version());
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 policy, 5 database unreachable,\n"
+               "6 lock busy, 7 backup failed, 8 refused, 10 pending, 11 drift, 130 interrupted.");
+    app.add_option("--config", g.config, "Project file (default ./safe-migrate.toml)");
+    app.add_option("--env", g.env, "Environment from [environments.NAME] in the config");
+    app.add_option("--database-url", g.database_url,
+                   "Target database (else DATABASE_URL, the config, or libpq's PG* variables)");
+    app.add_option("--migrations-dir", g.migrations_dir, "Migrations directory (overrides the config)");
+    app.add_flag("-v,--verbose", g.verbose, "Log debug detail to stderr");
+    app.add_flag("-q,--quiet", g.quiet, "Print only errors");
+
+    const Command* chosen = nullptr;
+    for (const auto& command : command_table()) {
+        CLI::App* sub = app.add_subcommand(command.name, command.summary);
+        command.declare(*sub, args);
+        add_format(*sub, g);
+        sub->callback([&chosen, &command] { chosen = &command; });
+    }
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::string message = e.what();
+        std::string hint;
+        for (int i = 1; i < argc; ++i) {
+            std::string word = argv[i];
+            if (!word.empty() && word[0] != '-') {
+                bool known = false;
+                for (const auto& c : command_table()) {
+                    known = known || word == c.name;
+                }
+                if (!known) {
+                    std::string guess = suggest_command(word);
+                    message = "unknown command '" + word + "'";
+                    hint = guess.empty() ? "Run 'safe-migrate --help' for the list of commands."
+                                         : "Did you mean '" + guess + "'?";
+                }
+                break;
+            }
+        }
+        print_error(g, ExitCode::usage, util::to_lower(message.substr(0, 1)) + message.substr(1), hint);
+        return static_cast<int>(ExitCode::usage);
+    }
+
+    core::init_logging(g.verbose ? core::LogLevel::debug : g.quiet ? core::LogLevel::warn : core::LogLevel::info);
+    try {
+        return chosen->run(g, args);
+    } catch (const Error& e) {
+        print_error(g, e.code(), e.what(), e.hint());
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        print_error(g, ExitCode::failure, std::string("unexpected: ") + e.what(), "");
+        return static_cast<int>(ExitCode::failure);
+    }
+}
+
+}  // namespace sm::cli

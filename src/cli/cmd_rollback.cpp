@@ -1,0 +1,107 @@
+// safe-migrate rollback: run down files, newest first.
+#include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "executor/advisory_lock.hpp"
+#include "executor/apply.hpp"
+#include "executor/history.hpp"
+#include "util/signals.hpp"
+#include "util/time.hpp"
+
+namespace sm::cli {
+namespace {
+
+// The applied migrations to revert, newest first.
+std::vector<executor::AppliedMigration> choose(const std::vector<executor::AppliedMigration>& applied,
+                                               const RollbackArgs& args) {
+    std::vector<executor::AppliedMigration> chosen;
+    if (args.to) {
+        for (auto it = applied.rbegin(); it != applied.rend() && it->version > *args.to; ++it) {
+            chosen.push_back(*it);
+        }
+        return chosen;
+    }
+    int steps = args.steps.value_or(1);
+    for (auto it = applied.rbegin(); it != applied.rend() && static_cast<int>(chosen.size()) < steps; ++it) {
+        chosen.push_back(*it);
+    }
+    return chosen;
+}
+
+}  // namespace
+
+int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
+    util::InterruptGuard interrupts;
+    if (args.steps && args.to) {
+        throw Error(ExitCode::usage, "give --steps or --to, not both");
+    }
+    if (args.steps && *args.steps < 1) {
+        throw Error(ExitCode::usage, "--steps must be at least 1");
+    }
+
+    // 1. Load the config and every script.
+    Project project = load_project(options);
+    core::ExecuteSettings settings = project.config.execute;
+    if (args.lock_wait) {
+        auto d = core::parse_duration(*args.lock_wait);
+        if (!d) {
+            throw Error(ExitCode::usage, "--lock-wait needs a duration such as 30s, not '" + *args.lock_wait + "'");
+        }
+        settings.lock_wait = *d;
+    }
+
+    // 2. Connect, refuse a standby, take the migration lock.
+    core::Target target = resolve_target(options, project.config);
+    auto control = connect_target(target, project.config, "lock");
+    auto migration = connect_target(target, project.config);
+    if (control->exec("SELECT pg_is_in_recovery()").scalar() == "t") {
+        throw Error(ExitCode::refused, "the target is a standby (in recovery)");
+    }
+    executor::AdvisoryLock lock(*control, settings.lock_wait);
+    executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
+
+    // 3. Choose what to revert, and refuse up front when a down file is missing.
+    auto chosen = choose(executor::read_applied(*control), args);
+    std::vector<std::string> missing;
+    for (const auto& a : chosen) {
+        const core::Migration* m = project.migrations.find(a.version);
+        if (m == nullptr || !m->down) {
+            missing.push_back((project.config.migrations_dir / (std::to_string(a.version) + "_" + a.name + ".down.sql")).string());
+        }
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& f : missing) {
+            list += "\n  " + f;
+        }
+        throw Error(ExitCode::invalid_input, "cannot roll back: down file missing:" + list,
+                    "Nothing was rolled back. Write the down file, or restore a backup.");
+    }
+
+    // 4. Revert newest first, each in its own transaction; record the run.
+    executor::record_event(*control, {ctx.run_id, "rollback.started", std::nullopt,
+                                      std::to_string(chosen.size()) + " migration(s) to revert"});
+    size_t done = 0;
+    try {
+        for (const auto& a : chosen) {
+            const core::Migration& m = *project.migrations.find(a.version);
+            say(options, "reverting " + m.id());
+            auto took = executor::revert_migration(ctx, m, project.down.at(m.version));
+            ++done;
+            say(options, "  done in " + util::format_duration(took));
+        }
+    } catch (const Error&) {
+        executor::record_event(*control, {ctx.run_id, "rollback.failed", std::nullopt,
+                                          std::to_string(done) + " of " + std::to_string(chosen.size()) +
+                                              " migration(s) reverted before it stopped"});
+        throw;
+    }
+    executor::record_event(*control, {ctx.run_id, "rollback.finished", std::nullopt,
+                                      std::to_string(done) + " migration(s) reverted"});
+    say(options, chosen.empty() ? "nothing to roll back" : "reverted " + std::to_string(done) + " migration(s)");
+    return 0;
+}
+
+}  // namespace sm::cli

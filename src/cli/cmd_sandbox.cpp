@@ -1,0 +1,52 @@
+// safe-migrate sandbox start|stop|status|url: a throwaway PostgreSQL cluster.
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "core/error.hpp"
+#include "sandbox/cluster.hpp"
+
+namespace sm::cli {
+
+int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
+    std::filesystem::path state_file = args.state_file.value_or(sandbox::default_state_file());
+    if (args.action == "start") {
+        auto state = sandbox::start_cluster(state_file);
+        std::printf("%s\n", state.url().c_str());
+        return 0;
+    }
+    if (args.action == "stop") {
+        sandbox::stop_cluster(state_file);
+        say(options, "sandbox stopped and removed");
+        return 0;
+    }
+    auto state = sandbox::load_state(state_file);
+    bool running = state && sandbox::is_running(*state);
+    if (args.action == "url") {
+        if (!running) {
+            throw Error(ExitCode::failure, "no sandbox is running (state file " + state_file.string() + ")",
+                        "Start one with: safe-migrate sandbox start");
+        }
+        std::printf("%s\n", state->url().c_str());
+        return 0;
+    }
+    // status
+    if (options.format == Format::json) {
+        nlohmann::json out = {{"running", running}, {"state_file", state_file.string()}};
+        if (state) {
+            out["url"] = state->url();
+            out["port"] = state->port;
+            out["directory"] = state->root.string();
+            out["bindir"] = state->bindir.string();
+        }
+        std::printf("%s\n", out.dump(2).c_str());
+    } else if (running) {
+        say(options, "running on 127.0.0.1:" + std::to_string(state->port) + " in " + state->root.string());
+        say(options, state->url());
+    } else {
+        say(options, "not running");
+    }
+    return running ? 0 : static_cast<int>(ExitCode::failure);
+}
+
+}  // namespace sm::cli

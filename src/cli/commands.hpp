@@ -1,0 +1,14 @@
+#pragma once
+// One function per command. Each returns the process exit code, or throws
+// sm::Error (which app.cpp prints and maps to its exit code).
+
+#include "cli/options.hpp"
+
+namespace sm::cli {
+
+int run_status(const GlobalOptions& options);
+int run_execute(const GlobalOptions& options, const ExecuteArgs& args);
+int run_rollback(const GlobalOptions& options, const RollbackArgs& args);
+int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
+
+}  // namespace sm::cli

@@ -1,0 +1,45 @@
+#pragma once
+// Options shared by every command, and each command's own arguments. The
+// command table (app.cpp) fills these from the command line.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sm::cli {
+
+enum class Format { text, json };
+
+struct GlobalOptions {
+    std::optional<std::filesystem::path> config;
+    std::optional<std::string> env;
+    std::optional<std::string> database_url;
+    std::optional<std::filesystem::path> migrations_dir;
+    bool verbose = false;
+    bool quiet = false;
+    Format format = Format::text;
+};
+
+struct ExecuteArgs {
+    std::optional<int64_t> target;
+    std::optional<std::string> lock_wait;
+    std::optional<std::string> lock_timeout;
+    std::optional<int> lock_retries;
+    std::vector<int64_t> accept_changed;
+    bool allow_out_of_order = false;
+};
+
+struct RollbackArgs {
+    std::optional<int> steps;
+    std::optional<int64_t> to;
+    std::optional<std::string> lock_wait;
+};
+
+struct SandboxArgs {
+    std::string action;  // start, stop, status, url
+    std::optional<std::filesystem::path> state_file;
+};
+
+}  // namespace sm::cli

@@ -1,0 +1,58 @@
+#include "cli/project.hpp"
+
+#include <cstdio>
+
+#include "core/redact.hpp"
+#include "planner/script_builder.hpp"
+
+namespace sm::cli {
+
+core::Config load_config(const GlobalOptions& options) {
+    core::Config config = core::load_config(options.config, options.env);
+    if (options.migrations_dir) {
+        config.migrations_dir = std::filesystem::absolute(*options.migrations_dir);
+    }
+    return config;
+}
+
+Project load_project(const GlobalOptions& options) {
+    Project project;
+    project.config = load_config(options);
+    project.migrations = core::load_migrations(project.config.migrations_dir);
+    std::vector<core::SourceProblem> problems;
+    for (const auto& m : project.migrations.migrations) {
+        project.up[m.version] = planner::build_script(m.up, problems);
+        if (m.down) {
+            project.down[m.version] = planner::build_script(*m.down, problems);
+        }
+    }
+    core::throw_if_problems(problems, project.config.migrations_dir.string());
+    return project;
+}
+
+core::Target resolve_target(const GlobalOptions& options, const core::Config& config) {
+    core::Target target = core::resolve_target(options.database_url, config.database_url);
+    core::validate_conninfo(target.conninfo);
+    return target;
+}
+
+std::unique_ptr<executor::Session> connect_target(const core::Target& target, const core::Config& config,
+                                                  const std::string& role) {
+    std::string name = config.application_name;
+    if (!role.empty()) {
+        name += "/" + role;
+    }
+    return executor::connect(target.conninfo, name);
+}
+
+void say(const GlobalOptions& options, const std::string& line) {
+    if (options.quiet) {
+        return;
+    }
+    std::string text = core::redact_text(line);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fputc('\n', stdout);
+    std::fflush(stdout);
+}
+
+}  // namespace sm::cli

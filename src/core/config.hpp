@@ -1,0 +1,65 @@
+#pragma once
+// The project file, safe-migrate.toml.
+//
+// Every key is known: an unknown key, a wrong type or a bad value is an error
+// naming the file, the line and the key. String values may reference
+// environment variables as ${NAME} (write $$ for a literal $), so secrets stay
+// out of the file; a reference to an unset variable is an error naming it.
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace sm::core {
+
+inline constexpr const char* k_config_file_name = "safe-migrate.toml";
+
+// How execute and rollback behave. Environments may override any of these.
+struct ExecuteSettings {
+    std::chrono::milliseconds lock_timeout{3000};
+    std::chrono::milliseconds statement_timeout{30 * 60 * 1000};
+    int lock_retries = 5;  // further attempts after a lock timeout
+    std::chrono::milliseconds retry_base_delay{500};
+    std::chrono::milliseconds retry_max_delay{15000};
+    std::chrono::milliseconds lock_wait{60000};  // wait for another runner's lock
+    bool allow_out_of_order = false;
+};
+
+struct EnvironmentConfig {
+    std::string name;
+    bool is_protected = false;
+    std::optional<std::string> database_url;
+};
+
+struct Config {
+    std::optional<std::filesystem::path> file;  // the file read, if any
+    std::filesystem::path project_dir;          // relative paths are resolved against this
+    std::filesystem::path migrations_dir;       // absolute
+    std::optional<std::string> database_url;    // [database] url, or the environment's
+    std::string application_name = "safe-migrate";
+    ExecuteSettings execute;
+    std::map<std::string, EnvironmentConfig> environments;
+    std::optional<std::string> environment;  // the one selected with --env
+
+    // True when the selected environment is marked protected.
+    bool is_protected() const;
+};
+
+// Loads the config: explicit_path when given (it must exist), else
+// ./safe-migrate.toml when present, else defaults. environment selects
+// [environments.<name>] (it must be declared when a config file exists).
+// Throws sm::Error (invalid_input) naming the file, line and key on bad input.
+Config load_config(const std::optional<std::filesystem::path>& explicit_path,
+                   const std::optional<std::string>& environment);
+
+// Parses config text as if read from file_name (for tests and for load_config).
+Config parse_config(const std::string& text, const std::filesystem::path& file_name,
+                    const std::optional<std::string>& environment);
+
+// Expands ${NAME} references in value. Throws sm::Error naming where (a
+// "file:line: key" string) and the variable when it is unset.
+std::string expand_env(const std::string& value, const std::string& where);
+
+}  // namespace sm::core

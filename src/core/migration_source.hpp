@@ -1,0 +1,95 @@
+#pragma once
+// Migration sources on disk, in the native layout:
+//
+//   <dir>/<version>_<name>.up.sql     required
+//   <dir>/<version>_<name>.down.sql   optional, undoes the up
+//
+// version is a non-negative integer (a sequence or a timestamp), ordered
+// numerically; name is letters, digits, '_' and '-'. Other files and
+// subdirectories are ignored, except *.sql files whose names do not parse,
+// which are errors. Header directives are SQL comments at the top of a file:
+//
+//   -- safe-migrate: no-transaction
+//   -- safe-migrate: lock-timeout=5s
+//   -- safe-migrate: statement-timeout=30min
+//
+// and `-- safe-migrate: allow <rule> reason="..."` anywhere (used by the linter).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sm::core {
+
+// A suppression of a lint rule, as written in a file.
+struct AllowDirective {
+    int line = 0;
+    std::string rule;
+    std::string reason;
+    bool whole_file = false;  // written in the header, before any statement
+};
+
+// Settings a file asks for through its header directives.
+struct FileDirectives {
+    bool no_transaction = false;
+    std::optional<std::chrono::milliseconds> lock_timeout;
+    std::optional<std::chrono::milliseconds> statement_timeout;
+    std::vector<AllowDirective> allows;
+};
+
+struct MigrationFile {
+    std::filesystem::path path;
+    std::string content;   // the bytes as read
+    std::string checksum;  // migration_checksum(content)
+    FileDirectives directives;
+};
+
+struct Migration {
+    int64_t version = 0;
+    std::string name;
+    MigrationFile up;
+    std::optional<MigrationFile> down;
+
+    // "20260101090000_create_users"
+    std::string id() const;
+};
+
+// All migrations of a directory, sorted by version.
+struct MigrationSet {
+    std::filesystem::path dir;
+    std::vector<Migration> migrations;
+
+    const Migration* find(int64_t version) const;
+};
+
+// A problem in the sources, with the file and (where it applies) the line.
+struct SourceProblem {
+    std::filesystem::path file;
+    int line = 0;  // 0: the whole file
+    std::string message;
+
+    std::string describe() const;  // "migrations/1_a.up.sql:3: unknown directive 'foo'"
+};
+
+// Parses the directives of one file, appending problems (unknown directive,
+// bad value, misplaced directive).
+FileDirectives parse_directives(const std::filesystem::path& file, const std::string& content,
+                                std::vector<SourceProblem>& problems);
+
+// Reads and checks one file: UTF-8, not empty, directives. Appends problems.
+MigrationFile read_migration_file(const std::filesystem::path& path,
+                                  std::vector<SourceProblem>& problems);
+
+// Loads every migration in dir. Checks names, duplicate versions, downs
+// without ups, empty files, invalid UTF-8 and directives, and throws one
+// sm::Error (invalid_input) listing every problem found; nothing partial is
+// returned.
+MigrationSet load_migrations(const std::filesystem::path& dir);
+
+// Throws sm::Error (invalid_input) listing problems, if there are any.
+void throw_if_problems(const std::vector<SourceProblem>& problems, const std::string& what);
+
+}  // namespace sm::core

@@ -1,0 +1,383 @@
+#include "executor/apply.hpp"
+
+#include <functional>
+
+#include "core/backoff.hpp"
+#include "core/checksum.hpp"
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "util/signals.hpp"
+#include "util/time.hpp"
+
+namespace sm::executor {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds since(Clock::time_point start) {
+    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+}
+
+milliseconds lock_timeout_of(const RunContext& ctx, const core::Script& s) {
+    return s.lock_timeout.value_or(ctx.settings.lock_timeout);
+}
+
+milliseconds statement_timeout_of(const RunContext& ctx, const core::Script& s) {
+    return s.statement_timeout.value_or(ctx.settings.statement_timeout);
+}
+
+std::string where(const core::Script& script, const core::Statement* statement) {
+    std::string file = script.file.filename().string();
+    return statement != nullptr ? file + ":" + std::to_string(statement->line) : file;
+}
+
+std::string db_message(const DbError& e) {
+    return core::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+}
+
+void rollback_quietly(Session& session) {
+    try {
+        session.exec("ROLLBACK");
+    } catch (...) {
+        // The server ends an aborted transaction with the session anyway.
+    }
+}
+
+void event(RunContext& ctx, const core::Migration& m, const std::string& kind, const std::string& message) {
+    record_event(ctx.control, {ctx.run_id, kind, m.version, message});
+}
+
+[[noreturn]] void throw_interrupted(RunContext& ctx, const core::Migration& m, const std::string& what_happened) {
+    std::string sig = util::interrupt_signal() == 15 ? "SIGTERM" : "SIGINT";
+    event(ctx, m, "migration.interrupted", "interrupted by " + sig + "; " + what_happened);
+    throw Error(ExitCode::interrupted,
+                "interrupted by " + sig + " while applying " + m.id() + "; " + what_happened);
+}
+
+// Throws a canceled DbError when an interrupt arrived, so every path that stops
+// for a signal goes through the same handling as a cancelled statement.
+void check_interrupt() {
+    if (util::interrupted()) {
+        throw DbError("57014", "canceling statement due to user request");
+    }
+}
+
+// Waits before the next attempt after a lock timeout; false if interrupted.
+bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff& backoff, int attempt,
+                       const std::string& at) {
+    milliseconds delay = backoff.delay(attempt);
+    std::string message = "lock timeout at " + at + " (attempt " + std::to_string(attempt + 1) + " of " +
+                          std::to_string(ctx.settings.lock_retries + 1) + "); retrying in " +
+                          util::format_duration(delay);
+    core::log_warn(m.id() + ": " + message);
+    event(ctx, m, "migration.retry", message);
+    return util::interruptible_sleep(delay);
+}
+
+// Runs script in one transaction; finish() runs in the same transaction before
+// COMMIT. Retries the whole transaction on lock timeout.
+milliseconds run_transactional(RunContext& ctx, const core::Migration& m, const core::Script& script,
+                               const char* verb, const std::function<void(milliseconds)>& finish) {
+    core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
+    for (int attempt = 0;; ++attempt) {
+        const core::Statement* current = nullptr;
+        auto start = Clock::now();
+        try {
+            util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
+            check_interrupt();
+            ctx.migration.exec("BEGIN");
+            ctx.migration.exec("SET LOCAL lock_timeout = " +
+                               quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))));
+            ctx.migration.exec("SET LOCAL statement_timeout = " +
+                               quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
+            for (const auto& statement : script.statements) {
+                current = &statement;
+                check_interrupt();
+                ctx.migration.exec(statement.sql);
+            }
+            current = nullptr;
+            milliseconds took = since(start);
+            finish(took);
+            ctx.migration.exec("COMMIT");
+            return took;
+        } catch (const DbError& e) {
+            std::string at = where(script, current);
+            if (e.connection_lost()) {
+                throw Error(ExitCode::db_unreachable,
+                            "lost the connection while " + std::string(verb) + " " + m.id() + " at " + at +
+                                ": " + core::redact_text(e.what()),
+                            "The server rolls back an uncommitted transaction. Run 'safe-migrate status' "
+                            "to see what is recorded.");
+            }
+            rollback_quietly(ctx.migration);
+            if (util::interrupted()) {
+                throw_interrupted(ctx, m, "its transaction was rolled back at " + at);
+            }
+            if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
+                if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
+                    throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
+                }
+                continue;
+            }
+            std::string why = db_message(e);
+            if (e.is_lock_timeout()) {
+                why += " after " + std::to_string(attempt + 1) + " attempts";
+            }
+            event(ctx, m, std::string("migration.failed"), std::string(verb) + " failed at " + at + ": " + why);
+            throw Error(ExitCode::failure, std::string(verb) + " " + m.id() + " failed at " + at + ": " + why,
+                        "Its transaction was rolled back; nothing of it remains. " +
+                            std::string(e.is_lock_timeout()
+                                            ? "Find the blocking sessions (runbooks/lock-timeouts.md)."
+                                            : "Fix the migration and run again."));
+        }
+    }
+}
+
+struct IndexState {
+    std::string qualified;  // as PostgreSQL quotes it
+    bool valid = false;
+};
+
+std::optional<IndexState> find_index(Session& session, const core::Statement& s) {
+    auto r = session.exec_params(
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), i.indisvalid "
+        "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE c.relname = $1 AND (CASE WHEN $2 = '' THEN n.nspname = ANY (current_schemas(false)) "
+        "ELSE n.nspname = $2 END) "
+        "ORDER BY array_position(current_schemas(false), n.nspname) LIMIT 1",
+        {*s.concurrent_index, s.concurrent_index_schema});
+    if (r.empty()) {
+        return std::nullopt;
+    }
+    return IndexState{*r.rows[0][0], r.rows[0][1] == "t"};
+}
+
+// A failed CREATE INDEX CONCURRENTLY leaves an INVALID index that IF NOT EXISTS
+// would then skip: drop it before trying again.
+void drop_invalid_index(RunContext& ctx, const core::Migration& m, const core::Statement& s) {
+    auto index = find_index(ctx.migration, s);
+    if (!index || index->valid) {
+        return;
+    }
+    core::log_warn(m.id() + ": dropping INVALID index " + index->qualified + " left by an earlier attempt");
+    ctx.migration.exec("DROP INDEX CONCURRENTLY IF EXISTS " + index->qualified);
+    event(ctx, m, "index.invalid_dropped", "dropped INVALID index " + index->qualified + " before retrying");
+}
+
+// Runs one statement in autocommit, retrying it alone on lock timeout.
+void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const core::Script& script,
+                              const core::Statement& statement, PartialMigration& progress) {
+    core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
+    std::string at = where(script, &statement);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
+            check_interrupt();
+            if (statement.concurrent_index) {
+                drop_invalid_index(ctx, m, statement);
+            }
+            ctx.migration.exec(statement.sql);
+            if (statement.concurrent_index) {
+                auto index = find_index(ctx.migration, statement);
+                if (index && !index->valid) {
+                    throw DbError("XX000", "index " + index->qualified +
+                                               " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
+                                               "skips a broken index)");
+                }
+            }
+            return;
+        } catch (const DbError& e) {
+            std::string done = std::to_string(progress.statements_done) + " of " +
+                               std::to_string(progress.statements_total) + " statements completed";
+            if (e.connection_lost()) {
+                throw Error(ExitCode::db_unreachable,
+                            "lost the connection while applying " + m.id() + " at " + at + " (" + done +
+                                "): " + core::redact_text(e.what()),
+                            "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
+            }
+            progress.state = "failed";
+            if (util::interrupted()) {
+                progress.last_error = "interrupted at " + at;
+                save_progress(ctx.control, progress);
+                throw_interrupted(ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
+            }
+            if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
+                if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
+                    progress.last_error = "interrupted at " + at;
+                    save_progress(ctx.control, progress);
+                    throw_interrupted(ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
+                }
+                continue;
+            }
+            std::string why = db_message(e);
+            std::string invalid;
+            if (statement.concurrent_index) {
+                if (auto index = find_index(ctx.migration, statement); index && !index->valid) {
+                    invalid = "; index " + index->qualified +
+                              " was left INVALID and will be dropped before the next attempt";
+                }
+            }
+            progress.last_error = at + ": " + why + invalid;
+            save_progress(ctx.control, progress);
+            event(ctx, m, "migration.failed", "failed at " + at + " (" + done + "): " + why + invalid);
+            throw Error(ExitCode::failure, "applying " + m.id() + " failed at " + at + ": " + why + invalid,
+                        "It runs outside a transaction: " + done +
+                            " and stay applied. Fix the cause and run execute again to resume "
+                            "(runbooks/failed-concurrent-index.md).");
+        }
+    }
+}
+
+class SessionTimeouts {
+public:
+    SessionTimeouts(Session& session, milliseconds lock, milliseconds statement) : m_session(session) {
+        m_session.exec("SET lock_timeout = " + quote_literal(core::to_pg_setting(lock)));
+        m_session.exec("SET statement_timeout = " + quote_literal(core::to_pg_setting(statement)));
+    }
+    ~SessionTimeouts() {
+        try {
+            m_session.exec("RESET lock_timeout; RESET statement_timeout");
+        } catch (...) {
+        }
+    }
+    SessionTimeouts(const SessionTimeouts&) = delete;
+    SessionTimeouts& operator=(const SessionTimeouts&) = delete;
+
+private:
+    Session& m_session;
+};
+
+AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, milliseconds took) {
+    AppliedMigration row;
+    row.version = m.version;
+    row.name = m.name;
+    row.checksum = m.up.checksum;
+    row.checksum_algorithm = core::k_checksum_algorithm;
+    row.applied_by = ctx.actor;
+    row.duration_ms = took.count();
+    row.run_id = ctx.run_id;
+    row.tool_version = core::tool_version();
+    return row;
+}
+
+milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m, const core::Script& up,
+                                       const std::optional<PartialMigration>& resume) {
+    auto start = Clock::now();
+    PartialMigration progress;
+    progress.version = m.version;
+    progress.name = m.name;
+    progress.checksum = up.checksum;
+    progress.statements_total = static_cast<int>(up.statements.size());
+    progress.run_id = ctx.run_id;
+    progress.state = "running";
+    if (resume) {
+        if (resume->statements_done > progress.statements_total ||
+            hash_statements(up, resume->statements_done) != resume->done_hash) {
+            throw Error(ExitCode::drift,
+                        m.id() + " stopped midway after " + std::to_string(resume->statements_done) +
+                            " statements, and those statements have changed since",
+                        "Compare the file with what the database shows, then resolve it by hand "
+                        "(runbooks/failed-deployment.md).");
+        }
+        progress.statements_done = resume->statements_done;
+        core::log_info(m.id() + ": resuming after " + std::to_string(progress.statements_done) + " of " +
+                       std::to_string(progress.statements_total) + " completed statements");
+        event(ctx, m, "migration.resumed",
+              "resuming after " + std::to_string(progress.statements_done) + " completed statements");
+    }
+    progress.done_hash = hash_statements(up, progress.statements_done);
+    save_progress(ctx.control, progress);
+
+    {
+        SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up), statement_timeout_of(ctx, up));
+        for (size_t i = static_cast<size_t>(progress.statements_done); i < up.statements.size(); ++i) {
+            run_autocommit_statement(ctx, m, up, up.statements[i], progress);
+            progress.statements_done = static_cast<int>(i) + 1;
+            progress.done_hash = hash_statements(up, progress.statements_done);
+            save_progress(ctx.control, progress);
+        }
+    }
+    milliseconds took = since(start);
+    // The history row and the end of the progress record land together.
+    ctx.migration.exec("BEGIN");
+    try {
+        insert_history_row(ctx.migration, history_row(ctx, m, took));
+        delete_progress(ctx.migration, m.version);
+        ctx.migration.exec("COMMIT");
+    } catch (const DbError& e) {
+        rollback_quietly(ctx.migration);
+        throw Error(ExitCode::failure, "cannot record " + m.id() + " as applied: " + db_message(e),
+                    "Its statements all completed; re-running execute records it.");
+    }
+    return took;
+}
+
+}  // namespace
+
+std::string hash_statements(const core::Script& script, int count) {
+    std::string joined;
+    for (int i = 0; i < count && i < static_cast<int>(script.statements.size()); ++i) {
+        joined += script.statements[static_cast<size_t>(i)].sql;
+        joined += '\0';
+    }
+    return core::sha256_hex(joined);
+}
+
+milliseconds apply_migration(RunContext& ctx, const core::Migration& m, const core::Script& up,
+                             const std::optional<PartialMigration>& resume) {
+    milliseconds took;
+    if (up.transactional) {
+        took = run_transactional(ctx, m, up, "applying", [&](milliseconds elapsed) {
+            insert_history_row(ctx.migration, history_row(ctx, m, elapsed));
+        });
+    } else {
+        took = apply_without_transaction(ctx, m, up, resume);
+    }
+    event(ctx, m, "migration.applied", "applied in " + util::format_duration(took));
+    return took;
+}
+
+milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const core::Script& down) {
+    milliseconds took;
+    if (down.transactional) {
+        took = run_transactional(ctx, m, down, "reverting",
+                                 [&](milliseconds) { delete_history_row(ctx.migration, m.version); });
+    } else {
+        auto start = Clock::now();
+        PartialMigration progress;
+        progress.version = m.version;
+        progress.statements_total = static_cast<int>(down.statements.size());
+        {
+            SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down), statement_timeout_of(ctx, down));
+            for (const auto& statement : down.statements) {
+                try {
+                    util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
+                    check_interrupt();
+                    ctx.migration.exec(statement.sql);
+                    ++progress.statements_done;
+                } catch (const DbError& e) {
+                    std::string at = where(down, &statement);
+                    if (util::interrupted()) {
+                        throw_interrupted(ctx, m, "its no-transaction down stopped at " + at);
+                    }
+                    event(ctx, m, "migration.failed", "reverting failed at " + at + ": " + db_message(e));
+                    throw Error(ExitCode::failure, "reverting " + m.id() + " failed at " + at + ": " + db_message(e),
+                                "The down file runs outside a transaction: " +
+                                    std::to_string(progress.statements_done) +
+                                    " statements completed. The migration is still recorded as applied.");
+                }
+            }
+        }
+        delete_history_row(ctx.migration, m.version);
+        took = since(start);
+    }
+    event(ctx, m, "migration.rolled_back", "reverted by its down file in " + util::format_duration(took));
+    return took;
+}
+
+}  // namespace sm::executor

@@ -1,0 +1,56 @@
+#pragma once
+// Applying and reverting single migrations, safely.
+//
+// A transactional script runs in one transaction with SET LOCAL lock_timeout
+// and statement_timeout; its history row is written in that same transaction.
+// On lock timeout (SQLSTATE 55P03) the whole transaction is rolled back and
+// retried after an exponential backoff with full jitter, up to lock_retries.
+//
+// A no-transaction script runs statement by statement in autocommit, with the
+// same timeouts set for the session; after each statement its progress is
+// recorded, so a failure midway shows in status and a re-run resumes after
+// the completed statements (when they have not changed). A leftover INVALID
+// index from CREATE INDEX CONCURRENTLY is dropped before the statement is
+// retried, and a new index is checked to be valid afterwards.
+//
+// SIGINT/SIGTERM cancel the running statement on the server (signals.hpp);
+// the transaction is rolled back and sm::Error(interrupted) is thrown.
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/migration_source.hpp"
+#include "core/script.hpp"
+#include "executor/history.hpp"
+#include "executor/session.hpp"
+
+namespace sm::executor {
+
+struct RunContext {
+    Session& migration;  // runs the migrations' SQL
+    Session& control;    // holds the advisory lock; writes events and progress
+    std::string run_id;
+    std::string actor;
+    core::ExecuteSettings settings;
+};
+
+// Applies migration's up script and records it. Returns the time it took.
+// resume: the progress row of an earlier, unfinished run of this (no-transaction)
+// migration. Throws sm::Error: failure (rolled back, or stopped midway for a
+// no-transaction script, as the message says), drift (resume impossible because
+// completed statements changed), interrupted, or db_unreachable.
+std::chrono::milliseconds apply_migration(RunContext& ctx, const core::Migration& migration,
+                                          const core::Script& up,
+                                          const std::optional<PartialMigration>& resume);
+
+// Runs migration's down script and deletes its history row (in the same
+// transaction for a transactional script). Throws sm::Error like apply_migration.
+std::chrono::milliseconds revert_migration(RunContext& ctx, const core::Migration& migration,
+                                           const core::Script& down);
+
+// SHA-256 over the first count statements' text, for resuming safely.
+std::string hash_statements(const core::Script& script, int count);
+
+}  // namespace sm::executor

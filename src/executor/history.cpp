@@ -1,0 +1,179 @@
+#include "executor/history.hpp"
+
+#include <cstdio>
+
+#include "core/identity.hpp"
+#include "core/redact.hpp"
+
+namespace sm::executor {
+namespace {
+
+constexpr const char* k_schema_sql = R"SQL(
+CREATE SCHEMA IF NOT EXISTS safe_migrate;
+COMMENT ON SCHEMA safe_migrate IS 'migration history kept by safe-migrate; do not edit by hand';
+
+CREATE TABLE IF NOT EXISTS safe_migrate.history (
+    version            bigint      PRIMARY KEY,
+    name               text        NOT NULL,
+    checksum           text        NOT NULL,
+    checksum_algorithm text        NOT NULL,
+    applied_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    applied_by         text        NOT NULL,
+    duration_ms        bigint      NOT NULL,
+    run_id             uuid        NOT NULL,
+    tool_version       text        NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS safe_migrate.events (
+    id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    run_id   uuid        NOT NULL,
+    kind     text        NOT NULL,
+    version  bigint,
+    actor    text        NOT NULL,
+    message  text        NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS events_run_id_idx ON safe_migrate.events (run_id);
+
+CREATE TABLE IF NOT EXISTS safe_migrate.progress (
+    version          bigint      PRIMARY KEY,
+    name             text        NOT NULL,
+    checksum         text        NOT NULL,
+    statements_total integer     NOT NULL,
+    statements_done  integer     NOT NULL,
+    done_hash        text        NOT NULL,
+    state            text        NOT NULL CHECK (state IN ('running', 'failed')),
+    last_error       text        NOT NULL DEFAULT '',
+    run_id           uuid        NOT NULL,
+    updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE OR REPLACE FUNCTION safe_migrate.events_are_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $fn$
+BEGIN
+    RAISE EXCEPTION 'safe_migrate.events is append-only; record a new event instead';
+END
+$fn$;
+CREATE OR REPLACE TRIGGER events_append_only
+    BEFORE UPDATE OR DELETE ON safe_migrate.events
+    FOR EACH STATEMENT EXECUTE FUNCTION safe_migrate.events_are_append_only();
+)SQL";
+
+std::string text_or_empty(const Value& v) { return v.value_or(""); }
+
+}  // namespace
+
+bool history_exists(Session& session) {
+    return session.exec("SELECT to_regclass('safe_migrate.history') IS NOT NULL").scalar() == "t";
+}
+
+void ensure_history_schema(Session& session) {
+    session.exec("BEGIN");
+    try {
+        session.exec("SET LOCAL lock_timeout = '5s'");
+        session.exec(k_schema_sql);
+        session.exec("COMMIT");
+    } catch (...) {
+        try {
+            session.exec("ROLLBACK");
+        } catch (...) {
+        }
+        throw;
+    }
+}
+
+std::vector<AppliedMigration> read_applied(Session& session) {
+    std::vector<AppliedMigration> out;
+    if (!history_exists(session)) {
+        return out;
+    }
+    auto r = session.exec(
+        "SELECT version, name, checksum, checksum_algorithm, "
+        "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history ORDER BY version");
+    for (const auto& row : r.rows) {
+        AppliedMigration m;
+        m.version = std::stoll(*row[0]);
+        m.name = text_or_empty(row[1]);
+        m.checksum = text_or_empty(row[2]);
+        m.checksum_algorithm = text_or_empty(row[3]);
+        m.applied_at = text_or_empty(row[4]);
+        m.applied_by = text_or_empty(row[5]);
+        m.duration_ms = std::stoll(row[6].value_or("0"));
+        m.run_id = text_or_empty(row[7]);
+        m.tool_version = text_or_empty(row[8]);
+        out.push_back(std::move(m));
+    }
+    return out;
+}
+
+std::vector<PartialMigration> read_partial(Session& session) {
+    std::vector<PartialMigration> out;
+    if (!history_exists(session)) {
+        return out;
+    }
+    auto r = session.exec(
+        "SELECT version, name, checksum, statements_total, statements_done, done_hash, state, "
+        "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), run_id "
+        "FROM safe_migrate.progress ORDER BY version");
+    for (const auto& row : r.rows) {
+        PartialMigration p;
+        p.version = std::stoll(*row[0]);
+        p.name = text_or_empty(row[1]);
+        p.checksum = text_or_empty(row[2]);
+        p.statements_total = std::stoi(row[3].value_or("0"));
+        p.statements_done = std::stoi(row[4].value_or("0"));
+        p.done_hash = text_or_empty(row[5]);
+        p.state = text_or_empty(row[6]);
+        p.last_error = text_or_empty(row[7]);
+        p.updated_at = text_or_empty(row[8]);
+        p.run_id = text_or_empty(row[9]);
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+void record_event(Session& session, const Event& event) {
+    try {
+        session.exec_params(
+            "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            {event.run_id, event.kind,
+             event.version ? Value{std::to_string(*event.version)} : Value{},
+             Value{core::actor()},
+             core::redact_text(event.message)});
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "safe-migrate: warning: could not record event %s: %s\n", event.kind.c_str(),
+                     core::redact_text(e.what()).c_str());
+    }
+}
+
+void insert_history_row(Session& session, const AppliedMigration& row) {
+    session.exec_params(
+        "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, applied_by, "
+        "duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        {std::to_string(row.version), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
+         std::to_string(row.duration_ms), row.run_id, row.tool_version});
+}
+
+void delete_history_row(Session& session, int64_t version) {
+    session.exec_params("DELETE FROM safe_migrate.history WHERE version = $1", {std::to_string(version)});
+}
+
+void save_progress(Session& session, const PartialMigration& p) {
+    session.exec_params(
+        "INSERT INTO safe_migrate.progress (version, name, checksum, statements_total, statements_done, "
+        "done_hash, state, last_error, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+        "ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, "
+        "statements_total = EXCLUDED.statements_total, statements_done = EXCLUDED.statements_done, "
+        "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
+        "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
+        {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
+         std::to_string(p.statements_done), p.done_hash, p.state, core::redact_text(p.last_error), p.run_id});
+}
+
+void delete_progress(Session& session, int64_t version) {
+    session.exec_params("DELETE FROM safe_migrate.progress WHERE version = $1", {std::to_string(version)});
+}
+
+}  // namespace sm::executor

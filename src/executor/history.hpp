@@ -1,0 +1,80 @@
+#pragma once
+// The history the target database keeps, in schema safe_migrate:
+//
+//   history   one row per applied migration, written in the migration's own
+//             transaction (so it exists exactly when the migration's effects do)
+//   events    append-only log of what every run did, written outside migration
+//             transactions so a failure still leaves its trace; a trigger
+//             rejects UPDATE and DELETE
+//   progress  statement-by-statement progress of a no-transaction migration
+//             that has started but not finished (failed midway, or killed)
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "executor/session.hpp"
+
+namespace sm::executor {
+
+struct AppliedMigration {
+    int64_t version = 0;
+    std::string name;
+    std::string checksum;
+    std::string checksum_algorithm;
+    std::string applied_at;  // ISO 8601, UTC
+    std::string applied_by;
+    int64_t duration_ms = 0;
+    std::string run_id;
+    std::string tool_version;
+};
+
+struct PartialMigration {
+    int64_t version = 0;
+    std::string name;
+    std::string checksum;
+    int statements_total = 0;
+    int statements_done = 0;
+    std::string done_hash;  // SHA-256 over the completed statements' text
+    std::string state;      // "running" (or killed) or "failed"
+    std::string last_error;
+    std::string updated_at;
+    std::string run_id;
+};
+
+struct Event {
+    std::string run_id;
+    std::string kind;  // "run.started", "migration.applied", ...
+    std::optional<int64_t> version;
+    std::string message;  // short, never contains SQL data or secrets
+};
+
+// True when the safe_migrate schema exists in the target.
+bool history_exists(Session& session);
+
+// Creates or upgrades the safe_migrate schema. Call only while holding the
+// migration lock. Throws DbError.
+void ensure_history_schema(Session& session);
+
+// Applied migrations ordered by version; empty when the schema does not exist.
+std::vector<AppliedMigration> read_applied(Session& session);
+
+// Unfinished no-transaction migrations; empty when the schema does not exist.
+std::vector<PartialMigration> read_partial(Session& session);
+
+// Appends an event (autocommit; the message is redacted first). Never throws:
+// a failure to log an event is reported on stderr and must not mask the error
+// being recorded.
+void record_event(Session& session, const Event& event);
+
+// Statements to insert and delete a history row; run inside the migration's
+// transaction by the caller.
+void insert_history_row(Session& session, const AppliedMigration& row);
+void delete_history_row(Session& session, int64_t version);
+
+// Progress rows of no-transaction migrations (autocommit).
+void save_progress(Session& session, const PartialMigration& progress);
+void delete_progress(Session& session, int64_t version);
+
+}  // namespace sm::executor

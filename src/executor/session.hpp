@@ -1,0 +1,71 @@
+#pragma once
+// A connection to the target database: the I/O boundary of the executor.
+//
+// Session is a small interface so the logic above it can be driven by tests;
+// connect() returns the real one, the only code that includes libpqxx.
+// Statements run in autocommit unless the caller sends BEGIN itself.
+
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace sm::executor {
+
+// A failed statement, with PostgreSQL's SQLSTATE ("55P03"). connection_lost is
+// set when the server went away (the statement's fate may be unknown).
+class DbError : public std::runtime_error {
+public:
+    DbError(std::string sqlstate, const std::string& message, bool connection_lost = false)
+        : std::runtime_error(message), m_sqlstate(std::move(sqlstate)), m_connection_lost(connection_lost) {}
+    const std::string& sqlstate() const { return m_sqlstate; }
+    bool connection_lost() const { return m_connection_lost; }
+    bool is_lock_timeout() const { return m_sqlstate == "55P03"; }
+    bool is_canceled() const { return m_sqlstate == "57014"; }
+
+private:
+    std::string m_sqlstate;
+    bool m_connection_lost;
+};
+
+using Value = std::optional<std::string>;  // std::nullopt is SQL NULL
+using Row = std::vector<Value>;
+
+struct QueryResult {
+    std::vector<std::string> columns;
+    std::vector<Row> rows;
+
+    bool empty() const { return rows.empty(); }
+    // The first row's first value; throws std::logic_error when there is none.
+    const Value& scalar() const;
+};
+
+class Session {
+public:
+    virtual ~Session() = default;
+
+    // Runs sql (possibly several statements) with the simple query protocol.
+    // Throws DbError on failure.
+    virtual QueryResult exec(const std::string& sql) = 0;
+    // Runs one statement with $1..$n bound to params. Throws DbError on failure.
+    virtual QueryResult exec_params(const std::string& sql, const std::vector<Value>& params) = 0;
+    // Asks the server to cancel what this session is running. Safe to call from
+    // another thread; does nothing if the session is idle. Never throws.
+    virtual void cancel() noexcept = 0;
+
+    virtual int backend_pid() const = 0;
+    virtual int server_version() const = 0;  // e.g. 150004
+    // "postgresql://user@host:port/dbname", never with a password.
+    virtual std::string display_name() const = 0;
+};
+
+// Connects to conninfo (URL or key=value; empty means libpq's defaults) and sets
+// application_name. Throws sm::Error (db_unreachable) with libpq's reason,
+// redacted, when the connection fails.
+std::unique_ptr<Session> connect(const std::string& conninfo, const std::string& application_name);
+
+// SQL text for a string literal (doubles quotes; uses E'' for backslashes).
+std::string quote_literal(const std::string& value);
+
+}  // namespace sm::executor

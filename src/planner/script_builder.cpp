@@ -1,0 +1,131 @@
+#include "planner/script_builder.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/checksum.hpp"
+#include "planner/sql_parser.hpp"
+#include "util/strings.hpp"
+
+namespace sm::planner {
+namespace {
+
+using nlohmann::json;
+
+bool has_concurrently_option(const json& params) {
+    if (!params.is_array()) {
+        return false;
+    }
+    for (const auto& p : params) {
+        if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Fills in what the executor needs to know about one parsed statement.
+void classify(const json& stmt, core::Statement& out) {
+    if (!stmt.is_object() || stmt.empty()) {
+        return;
+    }
+    const std::string kind = stmt.begin().key();
+    const json& node = stmt.begin().value();
+    if (kind == "IndexStmt" && node.value("concurrent", false)) {
+        out.needs_no_transaction = "CREATE INDEX CONCURRENTLY";
+        if (node.contains("idxname") && node.contains("relation")) {
+            out.concurrent_index = node["idxname"].get<std::string>();
+            out.concurrent_index_schema = node["relation"].value("schemaname", "");
+        }
+    } else if (kind == "DropStmt" && node.value("concurrent", false)) {
+        out.needs_no_transaction = "DROP INDEX CONCURRENTLY";
+    } else if (kind == "ReindexStmt" && has_concurrently_option(node.value("params", json::array()))) {
+        out.needs_no_transaction = "REINDEX CONCURRENTLY";
+    } else if (kind == "VacuumStmt" && node.value("is_vacuumcmd", false)) {
+        out.needs_no_transaction = "VACUUM";
+    } else if (kind == "AlterSystemStmt") {
+        out.needs_no_transaction = "ALTER SYSTEM";
+    } else if (kind == "CreatedbStmt") {
+        out.needs_no_transaction = "CREATE DATABASE";
+    } else if (kind == "DropdbStmt") {
+        out.needs_no_transaction = "DROP DATABASE";
+    } else if (kind == "CreateTableSpaceStmt") {
+        out.needs_no_transaction = "CREATE TABLESPACE";
+    } else if (kind == "DropTableSpaceStmt") {
+        out.needs_no_transaction = "DROP TABLESPACE";
+    } else if (kind == "CreateSubscriptionStmt") {
+        out.needs_no_transaction = "CREATE SUBSCRIPTION";
+    } else if (kind == "AlterTableStmt") {
+        for (const auto& cmd : node.value("cmds", json::array())) {
+            const json& c = cmd.value("AlterTableCmd", json::object());
+            if (c.value("subtype", "") == "AT_DetachPartition" &&
+                c.value("def", json::object()).value("PartitionCmd", json::object()).value("concurrent", false)) {
+                out.needs_no_transaction = "DETACH PARTITION CONCURRENTLY";
+            }
+        }
+    } else if (kind == "TransactionStmt") {
+        out.transaction_control = true;
+    }
+}
+
+std::pair<int, int> line_and_column(const std::string& text, size_t offset) {
+    int line = util::line_of_offset(text, offset);
+    size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+    line_start = (line_start == std::string::npos || offset == 0) ? 0 : line_start + 1;
+    return {line, static_cast<int>(offset - line_start) + 1};
+}
+
+}  // namespace
+
+core::Script build_script(const core::MigrationFile& file, std::vector<core::SourceProblem>& problems) {
+    core::Script script;
+    script.file = file.path;
+    script.checksum = file.checksum;
+    script.lock_timeout = file.directives.lock_timeout;
+    script.statement_timeout = file.directives.statement_timeout;
+
+    const std::string text = core::normalize_for_checksum(file.content);
+    auto problem_at = [&](size_t offset, const std::string& message) {
+        auto [line, column] = line_and_column(text, offset);
+        problems.push_back({file.path, line, "col " + std::to_string(column) + ": " + message});
+    };
+
+    SplitResult split = split_statements(text);
+    if (split.error) {
+        problem_at(split.error->offset, "syntax error: " + split.error->message);
+        return script;
+    }
+    bool any_needs_no_transaction = false;
+    for (const auto& piece : split.statements) {
+        core::Statement statement;
+        statement.sql = text.substr(piece.offset, piece.length);
+        std::tie(statement.line, statement.column) = line_and_column(text, piece.offset);
+        ParseResult parsed = parse_sql(statement.sql);
+        if (parsed.error) {
+            problem_at(piece.offset + parsed.error->offset, "syntax error: " + parsed.error->message);
+            continue;
+        }
+        json tree = json::parse(parsed.tree_json);
+        for (const auto& raw : tree.value("stmts", json::array())) {
+            classify(raw.value("stmt", json::object()), statement);
+        }
+        any_needs_no_transaction = any_needs_no_transaction || !statement.needs_no_transaction.empty();
+        script.statements.push_back(std::move(statement));
+    }
+    if (script.statements.empty() && problems.empty()) {
+        problems.push_back({file.path, 0, "file contains no SQL statements"});
+    }
+    script.transactional = !file.directives.no_transaction && !any_needs_no_transaction;
+    if (script.transactional) {
+        for (const auto& s : script.statements) {
+            if (s.transaction_control) {
+                problems.push_back({file.path, s.line,
+                                    "transaction control statement in a migration that runs in a "
+                                    "transaction (the runner owns the transaction; remove it, or mark "
+                                    "the file -- safe-migrate: no-transaction)"});
+            }
+        }
+    }
+    return script;
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,42 @@
+#pragma once
+// Splitting and parsing SQL with PostgreSQL's own parser (libpg_query).
+// This is the only part of the code base that includes pg_query.h.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm::planner {
+
+struct SqlError {
+    std::string message;
+    size_t offset = 0;  // byte offset in the text given
+};
+
+struct SplitStatement {
+    size_t offset = 0;  // of the first token, past leading whitespace and comments
+    size_t length = 0;  // up to, not including, the terminating semicolon
+};
+
+struct SplitResult {
+    std::vector<SplitStatement> statements;
+    std::optional<SqlError> error;  // a scanner error (e.g. an unterminated string)
+};
+
+// Splits text into statements with the PostgreSQL scanner, so strings, comments
+// and dollar quotes are respected. Comment-only pieces are dropped.
+SplitResult split_statements(const std::string& text);
+
+struct ParseResult {
+    std::string tree_json;  // libpg_query's JSON parse tree, when ok
+    std::optional<SqlError> error;
+};
+
+// Parses one or more statements into libpg_query's JSON parse tree.
+ParseResult parse_sql(const std::string& sql);
+
+// Offset of the first character that is not whitespace or part of a comment.
+size_t skip_space_and_comments(std::string_view text, size_t from);
+
+}  // namespace sm::planner

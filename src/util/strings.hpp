@@ -1,0 +1,35 @@
+#pragma once
+// String helpers used across modules.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sm::util {
+
+std::vector<std::string> split(std::string_view text, char separator);
+std::string join(const std::vector<std::string>& parts, std::string_view separator);
+std::string_view trim(std::string_view text);
+bool starts_with(std::string_view text, std::string_view prefix);
+std::string to_lower(std::string_view text);
+// The last n lines of text (without a trailing newline).
+std::string last_lines(std::string_view text, size_t n);
+// Prefixes every line of text with prefix.
+std::string indent(std::string_view text, std::string_view prefix);
+// Lowercase hexadecimal of bytes.
+std::string to_hex(std::string_view bytes);
+// Edit distance, for "did you mean" suggestions.
+size_t edit_distance(std::string_view a, std::string_view b);
+// Renders a fixed-width table: a header row, then rows; columns padded with spaces.
+std::string render_table(const std::vector<std::string>& header,
+                         const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace sm::util
+
+namespace sm::util {
+// Byte offset of the first byte that is not part of valid UTF-8, or npos when
+// text is valid UTF-8 (overlong forms and surrogates count as invalid).
+size_t first_invalid_utf8(std::string_view text);
+// 1-based line number of byte offset in text.
+int line_of_offset(std::string_view text, size_t offset);
+}  // namespace sm::util

@@ -1,0 +1,33 @@
+#include "util/time.hpp"
+
+#include <ctime>
+#include <fmt/format.h>
+
+namespace sm::util {
+
+std::string format_utc(std::chrono::system_clock::time_point t, bool with_millis) {
+    std::time_t secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    ::gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (!with_millis) {
+        return std::string(buf) + "Z";
+    }
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
+              1000;
+    return fmt::format("{}.{:03}Z", buf, ms);
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+    auto ms = d.count();
+    if (ms < 1000) {
+        return fmt::format("{}ms", ms);
+    }
+    if (ms < 60'000) {
+        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+    }
+    return fmt::format("{}min {}s", ms / 60'000, (ms % 60'000) / 1000);
+}
+
+}  // namespace sm::util
