@@ -127,6 +127,7 @@ int run(int argc, char** argv) {
     const Command* chosen = nullptr;
     for (const auto& command : command_table()) {
         CLI::App* sub = app.add_subcommand(command.name, command.summary);
+        sub->fallthrough();
         command.declare(*sub, args);
         add_format(*sub, g);
         sub->callback([&chosen, &command] { chosen = &command; });

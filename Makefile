@@ -1,0 +1,34 @@
+# Entry points for people and CI. Everything real lives in CMake and the tool.
+BUILD ?= build
+JOBS  ?= $(shell nproc)
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build demo test format tidy clean
+
+all: build
+
+deps:
+	./packaging/install-deps.sh
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Applies the example project to a throwaway PostgreSQL and shows status.
+demo: build
+	./packaging/demo.sh $(BUILD)/safe-migrate
+
+# Builds and runs every test (unit and integration, against a sandbox cluster).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+format: $(BUILD)/build.ninja
+	cmake --build $(BUILD) --target format
+
+tidy: $(BUILD)/build.ninja
+	cmake --build $(BUILD) --target tidy
+
+clean:
+	rm -rf $(BUILD)
