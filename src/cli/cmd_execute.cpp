@@ -155,6 +155,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     core::Target target = resolve_target(options, project.config);
     auto control = connect_target(target, project.config, "lock");
     auto migration = connect_target(target, project.config);
+    executor::prepare_migration_session(*migration);
     executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
     bool text = options.format == Format::text;
     if (text) {

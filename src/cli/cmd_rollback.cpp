@@ -56,6 +56,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     core::Target target = resolve_target(options, project.config);
     auto control = connect_target(target, project.config, "lock");
     auto migration = connect_target(target, project.config);
+    executor::prepare_migration_session(*migration);
     if (control->exec("SELECT pg_is_in_recovery()").scalar() == "t") {
         throw Error(ExitCode::refused, "the target is a standby (in recovery)");
     }

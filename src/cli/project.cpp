@@ -1,5 +1,6 @@
 #include "cli/project.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/redact.hpp"
@@ -18,11 +19,17 @@ core::Config load_config(const GlobalOptions& options) {
 Project load_project(const GlobalOptions& options) {
     Project project;
     project.config = load_config(options);
-    project.migrations = core::load_migrations(project.config.migrations_dir);
     std::vector<core::SourceProblem> problems;
+    project.migrations = core::load_migrations(project.config.migrations_dir, problems);
+    // Files that already failed a check (bad UTF-8, empty) are not parsed.
+    auto has_problem = [&](const std::filesystem::path& file) {
+        return std::any_of(problems.begin(), problems.end(), [&](const auto& p) { return p.file == file; });
+    };
     for (const auto& m : project.migrations.migrations) {
-        project.up[m.version] = planner::build_script(m.up, problems);
-        if (m.down) {
+        if (!has_problem(m.up.path)) {
+            project.up[m.version] = planner::build_script(m.up, problems);
+        }
+        if (m.down && !has_problem(m.down->path)) {
             project.down[m.version] = planner::build_script(*m.down, problems);
         }
     }

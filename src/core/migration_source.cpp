@@ -156,12 +156,18 @@ void throw_if_problems(const std::vector<SourceProblem>& problems, const std::st
 }
 
 MigrationSet load_migrations(const std::filesystem::path& dir) {
+    std::vector<SourceProblem> problems;
+    MigrationSet set = load_migrations(dir, problems);
+    throw_if_problems(problems, dir.string());
+    return set;
+}
+
+MigrationSet load_migrations(const std::filesystem::path& dir, std::vector<SourceProblem>& problems) {
     if (!std::filesystem::is_directory(dir)) {
         throw Error(ExitCode::invalid_input, "migrations directory " + dir.string() + " does not exist",
                     "Set migrations_dir in safe-migrate.toml or pass --migrations-dir.");
     }
     static const std::regex k_name(R"(([0-9]+)_([A-Za-z0-9_-]+)\.(up|down)\.sql)");
-    std::vector<SourceProblem> problems;
     struct Found {
         std::string name;
         std::optional<std::filesystem::path> up;
@@ -224,7 +230,6 @@ MigrationSet load_migrations(const std::filesystem::path& dir) {
         }
         set.migrations.push_back(std::move(migration));
     }
-    throw_if_problems(problems, dir.string());
     return set;
 }
 

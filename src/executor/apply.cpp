@@ -319,6 +319,12 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
 
 }  // namespace
 
+void prepare_migration_session(Session& session) {
+    if (session.server_version() >= 140000) {
+        session.exec("SET client_connection_check_interval = '1s'");
+    }
+}
+
 std::string hash_statements(const core::Script& script, int count) {
     std::string joined;
     for (int i = 0; i < count && i < static_cast<int>(script.statements.size()); ++i) {

@@ -36,6 +36,12 @@ struct RunContext {
     core::ExecuteSettings settings;
 };
 
+// Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
+// server checks every second that we are still there, so if the runner is
+// killed (kill -9, a lost host) a long statement is cancelled and its locks
+// released within about a second instead of when the statement ends.
+void prepare_migration_session(Session& session);
+
 // Applies migration's up script and records it. Returns the time it took.
 // resume: the progress row of an earlier, unfinished run of this (no-transaction)
 // migration. Throws sm::Error: failure (rolled back, or stopped midway for a

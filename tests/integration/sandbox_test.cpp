@@ -1,0 +1,47 @@
+// safe-migrate sandbox start|status|url|stop, on a cluster of its own.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "executor/session.hpp"
+#include "support/test_database.hpp"
+#include "support/tool.hpp"
+#include "util/files.hpp"
+
+using namespace sm::test;
+
+TEST_CASE("sandbox start, status, url and stop manage a private cluster") {
+    sm::util::TempDir dir("sm-sandbox-test");
+    std::string state = (dir.path() / "state.json").string();
+
+    auto before = run_tool({"sandbox", "status", "--state", state});
+    CHECK(before.exit_code == 1);
+    CHECK(before.out.find("not running") != std::string::npos);
+
+    auto start = run_tool({"sandbox", "start", "--state", state});
+    INFO(start.all());
+    REQUIRE(start.exit_code == 0);
+    std::string url(start.out.substr(0, start.out.find('\n')));
+    CHECK(url.rfind("postgresql://postgres@127.0.0.1:", 0) == 0);
+    CHECK(url.find("passfile=") != std::string::npos);
+
+    auto session = sm::executor::connect(url, "sandbox-test");
+    CHECK(session->server_version() >= 150000);
+    CHECK(session->exec("SELECT current_setting('fsync')").scalar() == "off");
+    session.reset();
+
+    CHECK(run_tool({"sandbox", "url", "--state", state}).out == start.out);
+    auto status = run_tool({"sandbox", "status", "--state", state, "--format", "json"});
+    CHECK(status.exit_code == 0);
+    CHECK(status.out.find("\"running\": true") != std::string::npos);
+    // Starting again reuses the running cluster.
+    CHECK(run_tool({"sandbox", "start", "--state", state}).out == start.out);
+
+    auto root = status.out.substr(status.out.find("\"directory\": \"") + 14);
+    root = root.substr(0, root.find('"'));
+    REQUIRE(std::filesystem::exists(root));
+    auto stop = run_tool({"sandbox", "stop", "--state", state});
+    CHECK(stop.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(root));
+    CHECK_FALSE(std::filesystem::exists(state));
+    CHECK(run_tool({"sandbox", "url", "--state", state}).exit_code == 1);
+}

@@ -1,0 +1,52 @@
+// A password never appears in output, logs, JSON, history or events.
+#include <catch2/catch.hpp>
+
+#include "sandbox/cluster.hpp"
+#include "support/test_database.hpp"
+#include "support/tool.hpp"
+
+using namespace sm::test;
+
+TEST_CASE("the database password never appears in output, JSON, history or events") {
+    TestDatabase db;
+    std::string password = sm::sandbox::read_password(cluster());
+    REQUIRE(password.size() > 8);
+    MigrationDir dir;
+    dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
+    dir.write("2_b.up.sql", "CREATE TABLE b (x int);\n");
+    dir.write("2_b.down.sql", "DROP TABLE b;\n");
+    dir.write("3_bad.up.sql", "SELECT * FROM nope;\n");
+    std::string url = db.url_with_password();
+    std::vector<ToolRun> runs;
+
+    auto m = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"--migrations-dir", dir.path().string(), "-v"});
+        return args;
+    };
+    runs.push_back(run_tool(m({"status"}), {{"DATABASE_URL", url}}));
+    runs.push_back(run_tool(m({"--database-url", url, "execute"})));
+    runs.push_back(run_tool(m({"execute", "--format", "json"}), {{"DATABASE_URL", url}}));
+    runs.push_back(run_tool(m({"status", "--format", "json"}), {{"DATABASE_URL", url}}));
+    runs.push_back(run_tool(m({"rollback"}), {{"DATABASE_URL", url}}));
+    // A wrong password in the URL, and the real one for an unreachable host.
+    runs.push_back(run_tool(m({"status"}), {{"DATABASE_URL", "postgresql://postgres:" + password +
+                                                                 "@127.0.0.1:1/x?connect_timeout=2"}}));
+    std::string wrong = "wrong-" + password;
+    std::string bad_url = "postgresql://postgres:" + wrong + "@127.0.0.1:" + std::to_string(cluster().port) + "/" +
+                          db.name();
+    auto bad = run_tool(m({"status"}), {{"DATABASE_URL", bad_url}});
+    CHECK(bad.exit_code == 5);
+    CHECK(bad.all().find(wrong) == std::string::npos);
+    CHECK(runs[1].exit_code == 1);  // 3_bad failed: its error went through the output too
+
+    for (const auto& run : runs) {
+        INFO(run.all());
+        CHECK(run.all().find(password) == std::string::npos);
+    }
+    CHECK(runs[0].out.find("postgresql://postgres@127.0.0.1:") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE row(safe_migrate.history.*)::text LIKE '%" +
+                    password + "%'") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE row(safe_migrate.events.*)::text LIKE '%" +
+                    password + "%'") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events") != "0");
+}
