@@ -36,32 +36,40 @@ struct Command {
 
 void add_format(CLI::App& sub, GlobalOptions& g) {
     sub.add_option("--format", g.format, "Output format: text or json")
-        ->transform(CLI::CheckedTransformer(std::map<std::string, Format>{{"text", Format::text}, {"json", Format::json}}));
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, Format>{{"text", Format::text}, {"json", Format::json}}));
 }
 
 const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
-        {"status", "Show applied, pending, changed, missing and partial migrations", Needs::database,
-         [](CLI::App&, CommandArgs&) {},
+        {"status", "Show applied, pending, changed, missing and partial migrations",
+         Needs::database, [](CLI::App&, CommandArgs&) {},
          [](const GlobalOptions& g, const CommandArgs&) { return run_status(g); }},
-        {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)", Needs::database,
+        {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
+         Needs::database,
          [](CLI::App& sub, CommandArgs& a) {
              sub.add_option("--target", a.execute.target, "Apply up to and including this version");
              sub.add_option("--lock-wait", a.execute.lock_wait,
                             "How long to wait for another runner's migration lock (e.g. 2min)");
-             sub.add_option("--lock-timeout", a.execute.lock_timeout, "lock_timeout per migration (e.g. 3s)");
-             sub.add_option("--lock-retries", a.execute.lock_retries, "Retries after a lock timeout");
-             sub.add_option("--accept-changed", a.execute.accept_changed,
-                            "Accept the changed file of this applied version (recorded as an event)");
+             sub.add_option("--lock-timeout", a.execute.lock_timeout,
+                            "lock_timeout per migration (e.g. 3s)");
+             sub.add_option("--lock-retries", a.execute.lock_retries,
+                            "Retries after a lock timeout");
+             sub.add_option(
+                 "--accept-changed", a.execute.accept_changed,
+                 "Accept the changed file of this applied version (recorded as an event)");
              sub.add_flag("--allow-out-of-order", a.execute.allow_out_of_order,
                           "Apply pending migrations older than the newest applied one");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); }},
-        {"rollback", "Revert applied migrations with their down files, newest first", Needs::database,
+        {"rollback", "Revert applied migrations with their down files, newest first",
+         Needs::database,
          [](CLI::App& sub, CommandArgs& a) {
-             sub.add_option("--steps", a.rollback.steps, "How many migrations to revert (default 1)");
+             sub.add_option("--steps", a.rollback.steps,
+                            "How many migrations to revert (default 1)");
              sub.add_option("--to", a.rollback.to, "Revert everything newer than this version");
-             sub.add_option("--lock-wait", a.rollback.lock_wait, "How long to wait for the migration lock");
+             sub.add_option("--lock-wait", a.rollback.lock_wait,
+                            "How long to wait for the migration lock");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_rollback(g, a.rollback); }},
         {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
@@ -69,8 +77,9 @@ const std::vector<Command>& command_table() {
              sub.add_option("action", a.sandbox.action, "start, stop, status or url")
                  ->required()
                  ->check(CLI::IsMember({"start", "stop", "status", "url"}));
-             sub.add_option("--state", a.sandbox.state_file,
-                            "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
+             sub.add_option(
+                 "--state", a.sandbox.state_file,
+                 "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_sandbox(g, a.sandbox); }},
     };
@@ -91,7 +100,8 @@ std::string suggest_command(const std::string& word) {
     return best;
 }
 
-void print_error(const GlobalOptions& g, ExitCode code, const std::string& message, const std::string& hint) {
+void print_error(const GlobalOptions& g, ExitCode code, const std::string& message,
+                 const std::string& hint) {
     std::string text = core::redact_text(message);
     std::string hint_text = core::redact_text(hint);
     std::fprintf(stderr, "safe-migrate: error: %s\n", text.c_str());
@@ -100,8 +110,11 @@ void print_error(const GlobalOptions& g, ExitCode code, const std::string& messa
     }
     if (g.format == Format::json) {
         nlohmann::json out = {{"result", "error"},
-                              {"error", {{"code", exit_code_name(code)}, {"exit_code", static_cast<int>(code)},
-                                         {"message", text}, {"hint", hint_text}}}};
+                              {"error",
+                               {{"code", exit_code_name(code)},
+                                {"exit_code", static_cast<int>(code)},
+                                {"message", text},
+                                {"hint", hint_text}}}};
         std::printf("%s\n", out.dump(2).c_str());
     }
 }
@@ -114,13 +127,15 @@ int run(int argc, char** argv) {
     CLI::App app{"safe-migrate: production-safe PostgreSQL schema migrations", "safe-migrate"};
     app.set_version_flag("--version", core::tool_version());
     app.require_subcommand(1);
-    app.footer("Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 policy, 5 database unreachable,\n"
-               "6 lock busy, 7 backup failed, 8 refused, 10 pending, 11 drift, 130 interrupted.");
+    app.footer(
+        "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 policy, 5 database unreachable,\n"
+        "6 lock busy, 7 backup failed, 8 refused, 10 pending, 11 drift, 130 interrupted.");
     app.add_option("--config", g.config, "Project file (default ./safe-migrate.toml)");
     app.add_option("--env", g.env, "Environment from [environments.NAME] in the config");
     app.add_option("--database-url", g.database_url,
                    "Target database (else DATABASE_URL, the config, or libpq's PG* variables)");
-    app.add_option("--migrations-dir", g.migrations_dir, "Migrations directory (overrides the config)");
+    app.add_option("--migrations-dir", g.migrations_dir,
+                   "Migrations directory (overrides the config)");
     app.add_flag("-v,--verbose", g.verbose, "Log debug detail to stderr");
     app.add_flag("-q,--quiet", g.quiet, "Print only errors");
 
@@ -156,11 +171,14 @@ int run(int argc, char** argv) {
                 break;
             }
         }
-        print_error(g, ExitCode::usage, util::to_lower(message.substr(0, 1)) + message.substr(1), hint);
+        print_error(g, ExitCode::usage, util::to_lower(message.substr(0, 1)) + message.substr(1),
+                    hint);
         return static_cast<int>(ExitCode::usage);
     }
 
-    core::init_logging(g.verbose ? core::LogLevel::debug : g.quiet ? core::LogLevel::warn : core::LogLevel::info);
+    core::init_logging(g.verbose ? core::LogLevel::debug
+                       : g.quiet ? core::LogLevel::warn
+                                 : core::LogLevel::info);
     try {
         return chosen->run(g, args);
     } catch (const Error& e) {

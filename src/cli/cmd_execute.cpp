@@ -32,7 +32,9 @@ std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, 
     }
     auto d = core::parse_duration(*text);
     if (!d) {
-        throw Error(ExitCode::usage, std::string(flag) + " needs a duration such as 30s or 5min, not '" + *text + "'");
+        throw Error(
+            ExitCode::usage,
+            std::string(flag) + " needs a duration such as 30s or 5min, not '" + *text + "'");
     }
     return *d;
 }
@@ -48,7 +50,8 @@ void apply_flag_overrides(core::ExecuteSettings& s, const ExecuteArgs& args) {
 
 void refuse_standby(executor::Session& session) {
     if (session.exec("SELECT pg_is_in_recovery()").scalar() == "t") {
-        throw Error(ExitCode::refused, "the target " + session.display_name() + " is a standby (in recovery)",
+        throw Error(ExitCode::refused,
+                    "the target " + session.display_name() + " is a standby (in recovery)",
                     "Run migrations against the primary.");
     }
 }
@@ -56,26 +59,31 @@ void refuse_standby(executor::Session& session) {
 // Changed and missing applied migrations stop the run, unless a change was
 // accepted with --accept-changed, which updates the recorded checksum and is
 // recorded as an event.
-void check_drift(executor::RunContext& ctx, const executor::StatusReport& report, const ExecuteArgs& args) {
+void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
+                 const ExecuteArgs& args) {
     std::vector<std::string> problems;
     for (const auto& e : report.entries) {
         if (e.state == MigrationState::changed) {
-            bool accepted = std::find(args.accept_changed.begin(), args.accept_changed.end(), e.version) !=
-                            args.accept_changed.end();
+            bool accepted = std::find(args.accept_changed.begin(), args.accept_changed.end(),
+                                      e.version) != args.accept_changed.end();
             if (accepted) {
                 ctx.control.exec_params(
                     "UPDATE safe_migrate.history SET checksum = $2 WHERE version = $1",
                     {std::to_string(e.version), e.file_checksum});
-                executor::record_event(ctx.control, {ctx.run_id, "checksum.accepted", e.version,
-                                                     "accepted changed file: recorded " + e.recorded_checksum +
-                                                         ", file " + e.file_checksum});
-                core::log_warn("accepted the changed file of " + std::to_string(e.version) + "_" + e.name);
+                executor::record_event(ctx.control,
+                                       {ctx.run_id, "checksum.accepted", e.version,
+                                        "accepted changed file: recorded " + e.recorded_checksum +
+                                            ", file " + e.file_checksum});
+                core::log_warn("accepted the changed file of " + std::to_string(e.version) + "_" +
+                               e.name);
                 continue;
             }
-            problems.push_back(std::to_string(e.version) + "_" + e.name + ": file changed after it was applied" +
-                               "\n      recorded " + e.recorded_checksum + "\n      file     " + e.file_checksum);
+            problems.push_back(std::to_string(e.version) + "_" + e.name +
+                               ": file changed after it was applied" + "\n      recorded " +
+                               e.recorded_checksum + "\n      file     " + e.file_checksum);
         } else if (e.state == MigrationState::missing) {
-            problems.push_back(std::to_string(e.version) + "_" + e.name + ": applied, but its file is gone");
+            problems.push_back(std::to_string(e.version) + "_" + e.name +
+                               ": applied, but its file is gone");
         }
     }
     if (!problems.empty()) {
@@ -84,7 +92,8 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
             message += "\n  " + p;
         }
         throw Error(ExitCode::drift, message,
-                    "Restore the original files, or accept a deliberate change with --accept-changed VERSION "
+                    "Restore the original files, or accept a deliberate change with "
+                    "--accept-changed VERSION "
                     "(recorded as an event). See runbooks/checksum-drift.md.");
     }
 }
@@ -118,24 +127,29 @@ std::vector<Step> plan_steps(const Project& project, const executor::StatusRepor
         for (const auto& id : out_of_order) {
             list += "\n  " + id;
         }
-        throw Error(ExitCode::drift,
-                    "pending migrations are older than the newest applied version " +
-                        std::to_string(report.head.value_or(0)) + ":" + list,
-                    "A branch merged older migrations. Renumber them, or apply them deliberately with "
-                    "--allow-out-of-order.");
+        throw Error(
+            ExitCode::drift,
+            "pending migrations are older than the newest applied version " +
+                std::to_string(report.head.value_or(0)) + ":" + list,
+            "A branch merged older migrations. Renumber them, or apply them deliberately with "
+            "--allow-out-of-order.");
     }
     return steps;
 }
 
-void print_json_result(const std::string& run_id, const std::string& target,
-                       const std::vector<std::pair<const core::Migration*, std::chrono::milliseconds>>& applied,
-                       std::optional<int64_t> head) {
+void print_json_result(
+    const std::string& run_id, const std::string& target,
+    const std::vector<std::pair<const core::Migration*, std::chrono::milliseconds>>& applied,
+    std::optional<int64_t> head) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& [m, took] : applied) {
         list.push_back({{"version", m->version}, {"name", m->name}, {"duration_ms", took.count()}});
     }
-    nlohmann::json out = {{"run_id", run_id}, {"target", target}, {"result", "ok"},
-                          {"applied", list},  {"head", head ? nlohmann::json(*head) : nlohmann::json(nullptr)}};
+    nlohmann::json out = {{"run_id", run_id},
+                          {"target", target},
+                          {"result", "ok"},
+                          {"applied", list},
+                          {"head", head ? nlohmann::json(*head) : nlohmann::json(nullptr)}};
     std::printf("%s\n", out.dump(2).c_str());
 }
 
@@ -159,7 +173,8 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
     bool text = options.format == Format::text;
     if (text) {
-        say(options, "target: " + control->display_name() + " (from " + core::target_source_name(target.source) + ")");
+        say(options, "target: " + control->display_name() + " (from " +
+                         core::target_source_name(target.source) + ")");
     }
 
     // 3. Refuse a standby.
@@ -171,30 +186,35 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     // 5. Create the history schema on first use, and read where the target stands.
     executor::ensure_history_schema(*control);
     auto partial = executor::read_partial(*control);
-    auto report = executor::compute_status(project.migrations, executor::read_applied(*control), partial);
+    auto report =
+        executor::compute_status(project.migrations, executor::read_applied(*control), partial);
 
     // 6. Refuse drift (changed or missing files, out-of-order pending) unless accepted.
     check_drift(ctx, report, args);
     std::vector<Step> steps = plan_steps(project, report, partial, settings, args);
 
     // 7. Apply each pending migration in order; record the run from start to end.
-    executor::record_event(*control, {ctx.run_id, "run.started", std::nullopt,
-                                      std::to_string(steps.size()) + " pending migration(s); by " + ctx.actor});
+    executor::record_event(
+        *control, {ctx.run_id, "run.started", std::nullopt,
+                   std::to_string(steps.size()) + " pending migration(s); by " + ctx.actor});
     std::vector<std::pair<const core::Migration*, std::chrono::milliseconds>> applied;
     std::optional<int64_t> head = report.head;
     auto started = std::chrono::steady_clock::now();
     try {
         for (const auto& step : steps) {
             if (util::interrupted()) {
-                throw Error(ExitCode::interrupted, "interrupted before applying " + step.migration->id() +
-                                                       "; earlier migrations of this run stay applied");
+                throw Error(ExitCode::interrupted,
+                            "interrupted before applying " + step.migration->id() +
+                                "; earlier migrations of this run stay applied");
             }
             if (text) {
                 say(options, "applying " + step.migration->id() +
-                                 (project.up.at(step.migration->version).transactional ? "" : " (no transaction)"));
+                                 (project.up.at(step.migration->version).transactional
+                                      ? ""
+                                      : " (no transaction)"));
             }
-            auto took = executor::apply_migration(ctx, *step.migration, project.up.at(step.migration->version),
-                                                  step.resume);
+            auto took = executor::apply_migration(
+                ctx, *step.migration, project.up.at(step.migration->version), step.resume);
             applied.emplace_back(step.migration, took);
             head = std::max(head.value_or(step.migration->version), step.migration->version);
             if (text) {
@@ -203,21 +223,25 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         }
     } catch (const Error& e) {
         const char* kind = e.code() == ExitCode::interrupted ? "run.interrupted" : "run.failed";
-        executor::record_event(*control, {ctx.run_id, kind, std::nullopt,
-                                          std::to_string(applied.size()) + " of " + std::to_string(steps.size()) +
-                                              " migration(s) applied before it stopped"});
+        executor::record_event(
+            *control, {ctx.run_id, kind, std::nullopt,
+                       std::to_string(applied.size()) + " of " + std::to_string(steps.size()) +
+                           " migration(s) applied before it stopped"});
         throw;
     }
 
     // 8. Record the end of the run and report; the lock is released on return.
-    auto total = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
     executor::record_event(*control, {ctx.run_id, "run.finished", std::nullopt,
                                       std::to_string(applied.size()) + " migration(s) applied in " +
                                           util::format_duration(total)});
     if (text) {
-        say(options, steps.empty() ? "nothing to apply; head is " + (head ? std::to_string(*head) : "empty")
-                                   : "applied " + std::to_string(applied.size()) + " migration(s) in " +
-                                         util::format_duration(total) + "; head is now " + std::to_string(*head));
+        say(options, steps.empty()
+                         ? "nothing to apply; head is " + (head ? std::to_string(*head) : "empty")
+                         : "applied " + std::to_string(applied.size()) + " migration(s) in " +
+                               util::format_duration(total) + "; head is now " +
+                               std::to_string(*head));
     } else {
         print_json_result(ctx.run_id, control->display_name(), applied, head);
     }

@@ -14,8 +14,8 @@ namespace sm::cli {
 namespace {
 
 // The applied migrations to revert, newest first.
-std::vector<executor::AppliedMigration> choose(const std::vector<executor::AppliedMigration>& applied,
-                                               const RollbackArgs& args) {
+std::vector<executor::AppliedMigration> choose(
+    const std::vector<executor::AppliedMigration>& applied, const RollbackArgs& args) {
     std::vector<executor::AppliedMigration> chosen;
     if (args.to) {
         for (auto it = applied.rbegin(); it != applied.rend() && it->version > *args.to; ++it) {
@@ -24,7 +24,8 @@ std::vector<executor::AppliedMigration> choose(const std::vector<executor::Appli
         return chosen;
     }
     int steps = args.steps.value_or(1);
-    for (auto it = applied.rbegin(); it != applied.rend() && static_cast<int>(chosen.size()) < steps; ++it) {
+    for (auto it = applied.rbegin();
+         it != applied.rend() && static_cast<int>(chosen.size()) < steps; ++it) {
         chosen.push_back(*it);
     }
     return chosen;
@@ -47,7 +48,8 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     if (args.lock_wait) {
         auto d = core::parse_duration(*args.lock_wait);
         if (!d) {
-            throw Error(ExitCode::usage, "--lock-wait needs a duration such as 30s, not '" + *args.lock_wait + "'");
+            throw Error(ExitCode::usage,
+                        "--lock-wait needs a duration such as 30s, not '" + *args.lock_wait + "'");
         }
         settings.lock_wait = *d;
     }
@@ -69,7 +71,9 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     for (const auto& a : chosen) {
         const core::Migration* m = project.migrations.find(a.version);
         if (m == nullptr || !m->down) {
-            missing.push_back((project.config.migrations_dir / (std::to_string(a.version) + "_" + a.name + ".down.sql")).string());
+            missing.push_back((project.config.migrations_dir /
+                               (std::to_string(a.version) + "_" + a.name + ".down.sql"))
+                                  .string());
         }
     }
     if (!missing.empty()) {
@@ -94,14 +98,16 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
             say(options, "  done in " + util::format_duration(took));
         }
     } catch (const Error&) {
-        executor::record_event(*control, {ctx.run_id, "rollback.failed", std::nullopt,
-                                          std::to_string(done) + " of " + std::to_string(chosen.size()) +
-                                              " migration(s) reverted before it stopped"});
+        executor::record_event(*control,
+                               {ctx.run_id, "rollback.failed", std::nullopt,
+                                std::to_string(done) + " of " + std::to_string(chosen.size()) +
+                                    " migration(s) reverted before it stopped"});
         throw;
     }
     executor::record_event(*control, {ctx.run_id, "rollback.finished", std::nullopt,
                                       std::to_string(done) + " migration(s) reverted"});
-    say(options, chosen.empty() ? "nothing to roll back" : "reverted " + std::to_string(done) + " migration(s)");
+    say(options, chosen.empty() ? "nothing to roll back"
+                                : "reverted " + std::to_string(done) + " migration(s)");
     return 0;
 }
 

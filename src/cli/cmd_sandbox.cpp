@@ -24,7 +24,8 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
     bool running = state && sandbox::is_running(*state);
     if (args.action == "url") {
         if (!running) {
-            throw Error(ExitCode::failure, "no sandbox is running (state file " + state_file.string() + ")",
+            throw Error(ExitCode::failure,
+                        "no sandbox is running (state file " + state_file.string() + ")",
                         "Start one with: safe-migrate sandbox start");
         }
         std::printf("%s\n", state->url().c_str());
@@ -41,7 +42,8 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
         }
         std::printf("%s\n", out.dump(2).c_str());
     } else if (running) {
-        say(options, "running on 127.0.0.1:" + std::to_string(state->port) + " in " + state->root.string());
+        say(options,
+            "running on 127.0.0.1:" + std::to_string(state->port) + " in " + state->root.string());
         say(options, state->url());
     } else {
         say(options, "not running");

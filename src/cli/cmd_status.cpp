@@ -18,23 +18,28 @@ ExitCode status_exit_code(const executor::StatusReport& report) {
     return report.has_pending() ? ExitCode::pending : ExitCode::ok;
 }
 
-void print_text(const GlobalOptions& options, const std::string& target, const executor::StatusReport& report) {
+void print_text(const GlobalOptions& options, const std::string& target,
+                const executor::StatusReport& report) {
     say(options, "target: " + target);
-    say(options, "head:   " + (report.head ? std::to_string(*report.head) : std::string("(nothing applied)")));
+    say(options, "head:   " + (report.head ? std::to_string(*report.head)
+                                           : std::string("(nothing applied)")));
     say(options, "");
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : report.entries) {
-        rows.push_back({std::to_string(e.version), e.name, executor::state_name(e.state), e.applied_at, e.detail});
+        rows.push_back({std::to_string(e.version), e.name, executor::state_name(e.state),
+                        e.applied_at, e.detail});
         if (e.state == executor::MigrationState::changed) {
             rows.push_back({"", "", "", "", "recorded " + e.recorded_checksum});
             rows.push_back({"", "", "", "", "file     " + e.file_checksum});
         }
     }
-    std::string table = util::render_table({"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
+    std::string table =
+        util::render_table({"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
     table.pop_back();
     say(options, table);
     say(options, "");
-    std::string summary = std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
+    std::string summary =
+        std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
     auto add = [&](int n, const char* what) {
         if (n > 0) {
             summary += ", " + std::to_string(n) + " " + what;
@@ -50,10 +55,14 @@ void print_text(const GlobalOptions& options, const std::string& target, const e
 void print_json(const std::string& target, const executor::StatusReport& report, ExitCode code) {
     nlohmann::json migrations = nlohmann::json::array();
     for (const auto& e : report.entries) {
-        nlohmann::json m = {{"version", e.version}, {"name", e.name}, {"state", executor::state_name(e.state)}};
-        m["applied_at"] = e.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.applied_at);
-        m["recorded_checksum"] = e.recorded_checksum.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.recorded_checksum);
-        m["file_checksum"] = e.file_checksum.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.file_checksum);
+        nlohmann::json m = {
+            {"version", e.version}, {"name", e.name}, {"state", executor::state_name(e.state)}};
+        m["applied_at"] =
+            e.applied_at.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.applied_at);
+        m["recorded_checksum"] = e.recorded_checksum.empty() ? nlohmann::json(nullptr)
+                                                             : nlohmann::json(e.recorded_checksum);
+        m["file_checksum"] =
+            e.file_checksum.empty() ? nlohmann::json(nullptr) : nlohmann::json(e.file_checksum);
         m["detail"] = e.detail;
         migrations.push_back(std::move(m));
     }
@@ -61,8 +70,12 @@ void print_json(const std::string& target, const executor::StatusReport& report,
         {"target", target},
         {"head", report.head ? nlohmann::json(*report.head) : nlohmann::json(nullptr)},
         {"summary",
-         {{"applied", report.applied}, {"pending", report.pending}, {"out_of_order", report.out_of_order},
-          {"changed", report.changed}, {"missing", report.missing}, {"partial", report.partial}}},
+         {{"applied", report.applied},
+          {"pending", report.pending},
+          {"out_of_order", report.out_of_order},
+          {"changed", report.changed},
+          {"missing", report.missing},
+          {"partial", report.partial}}},
         {"result", exit_code_name(code)},
         {"exit_code", static_cast<int>(code)},
         {"migrations", migrations}};

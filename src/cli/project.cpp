@@ -23,7 +23,8 @@ Project load_project(const GlobalOptions& options) {
     project.migrations = core::load_migrations(project.config.migrations_dir, problems);
     // Files that already failed a check (bad UTF-8, empty) are not parsed.
     auto has_problem = [&](const std::filesystem::path& file) {
-        return std::any_of(problems.begin(), problems.end(), [&](const auto& p) { return p.file == file; });
+        return std::any_of(problems.begin(), problems.end(),
+                           [&](const auto& p) { return p.file == file; });
     };
     for (const auto& m : project.migrations.migrations) {
         if (!has_problem(m.up.path)) {
@@ -43,7 +44,8 @@ core::Target resolve_target(const GlobalOptions& options, const core::Config& co
     return target;
 }
 
-std::unique_ptr<executor::Session> connect_target(const core::Target& target, const core::Config& config,
+std::unique_ptr<executor::Session> connect_target(const core::Target& target,
+                                                  const core::Config& config,
                                                   const std::string& role) {
     std::string name = config.application_name;
     if (!role.empty()) {

@@ -35,7 +35,8 @@ core::Target resolve_target(const GlobalOptions& options, const core::Config& co
 
 // Opens a session to the target with application_name "<config's name>" plus
 // the role ("safe-migrate", "safe-migrate/lock"). Throws sm::Error(db_unreachable).
-std::unique_ptr<executor::Session> connect_target(const core::Target& target, const core::Config& config,
+std::unique_ptr<executor::Session> connect_target(const core::Target& target,
+                                                  const core::Config& config,
                                                   const std::string& role = "");
 
 // Prints to stdout unless --quiet; progress and results go here, logs to stderr.

@@ -9,8 +9,9 @@
 namespace sm::core {
 
 class Backoff {
-public:
-    Backoff(std::chrono::milliseconds base, std::chrono::milliseconds max, uint64_t seed = std::random_device{}())
+  public:
+    Backoff(std::chrono::milliseconds base, std::chrono::milliseconds max,
+            uint64_t seed = std::random_device{}())
         : m_base(base), m_max(max), m_rng(seed) {}
 
     // The ceiling for attempt n (0-based): min(max, base * 2^n).
@@ -18,7 +19,7 @@ public:
     // A random wait in [0, ceiling(attempt)].
     std::chrono::milliseconds delay(int attempt);
 
-private:
+  private:
     std::chrono::milliseconds m_base;
     std::chrono::milliseconds m_max;
     std::mt19937_64 m_rng;

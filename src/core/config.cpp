@@ -1,8 +1,9 @@
 #include "core/config.hpp"
 
+#include <toml++/toml.h>
+
 #include <cstdlib>
 #include <functional>
-#include <toml++/toml.h>
 #include <vector>
 
 #include "core/conninfo.hpp"
@@ -18,12 +19,15 @@ namespace {
 // Reads one table against its schema. Each handler receives the node and the
 // "file:line: key" text to name in errors.
 class TableReader {
-public:
+  public:
     using Handler = std::function<void(const toml::node&, const std::string& where)>;
 
-    TableReader(std::string file, std::string prefix) : m_file(std::move(file)), m_prefix(std::move(prefix)) {}
+    TableReader(std::string file, std::string prefix)
+        : m_file(std::move(file)), m_prefix(std::move(prefix)) {}
 
-    void on(const std::string& key, Handler handler) { m_handlers.emplace_back(key, std::move(handler)); }
+    void on(const std::string& key, Handler handler) {
+        m_handlers.emplace_back(key, std::move(handler));
+    }
 
     void read(const toml::table& table) const {
         for (const auto& [key, node] : table) {
@@ -36,7 +40,8 @@ public:
             }
             if (handler == nullptr) {
                 throw Error(ExitCode::invalid_input,
-                            where(node, name) + "unknown key '" + full(name) + "'", suggestion(name));
+                            where(node, name) + "unknown key '" + full(name) + "'",
+                            suggestion(name));
             }
             (*handler)(node, where(node, name) + "'" + full(name) + "'");
         }
@@ -46,8 +51,10 @@ public:
         return m_file + ":" + std::to_string(node.source().begin.line) + ": ";
     }
 
-private:
-    std::string full(const std::string& key) const { return m_prefix.empty() ? key : m_prefix + "." + key; }
+  private:
+    std::string full(const std::string& key) const {
+        return m_prefix.empty() ? key : m_prefix + "." + key;
+    }
 
     std::string suggestion(const std::string& key) const {
         std::string best;
@@ -92,7 +99,8 @@ int get_count(const toml::node& node, const std::string& where, int max) {
     }
     int64_t value = *node.value<int64_t>();
     if (value < 0 || value > max) {
-        throw Error(ExitCode::invalid_input, where + " must be between 0 and " + std::to_string(max));
+        throw Error(ExitCode::invalid_input,
+                    where + " must be between 0 and " + std::to_string(max));
     }
     return static_cast<int>(value);
 }
@@ -101,8 +109,7 @@ std::chrono::milliseconds get_duration(const toml::node& node, const std::string
     std::string text = get_string(node, where);
     auto d = parse_duration(text);
     if (!d) {
-        throw Error(ExitCode::invalid_input,
-                    where + " is not a duration: '" + text + "'",
+        throw Error(ExitCode::invalid_input, where + " is not a duration: '" + text + "'",
                     "Write a number with a unit: 500ms, 5s, 30min, 2h, or 0 for no limit.");
     }
     return *d;
@@ -153,13 +160,14 @@ std::string expand_env(const std::string& value, const std::string& where) {
         if (i + 1 < value.size() && value[i + 1] == '{') {
             size_t close = value.find('}', i + 2);
             if (close == std::string::npos) {
-                throw Error(ExitCode::invalid_input, where + " has an unterminated ${...} reference");
+                throw Error(ExitCode::invalid_input,
+                            where + " has an unterminated ${...} reference");
             }
             std::string name = value.substr(i + 2, close - i - 2);
             const char* env = std::getenv(name.c_str());
             if (env == nullptr) {
-                throw Error(ExitCode::invalid_input,
-                            where + " references environment variable " + name + ", which is not set");
+                throw Error(ExitCode::invalid_input, where + " references environment variable " +
+                                                         name + ", which is not set");
             }
             out += env;
             i = close;
@@ -177,9 +185,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     try {
         root = toml::parse(text, file);
     } catch (const toml::parse_error& e) {
-        throw Error(ExitCode::invalid_input,
-                    file + ":" + std::to_string(e.source().begin.line) + ": " +
-                        std::string(e.description()));
+        throw Error(ExitCode::invalid_input, file + ":" + std::to_string(e.source().begin.line) +
+                                                 ": " + std::string(e.description()));
     }
 
     Config config;
@@ -197,10 +204,13 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
             config.database_url = get_string(n2, w2);
             register_conninfo_secrets(*config.database_url);
         });
-        r.on("application_name", [&](auto& n2, auto& w2) { config.application_name = get_string(n2, w2); });
+        r.on("application_name",
+             [&](auto& n2, auto& w2) { config.application_name = get_string(n2, w2); });
         r.read(get_table(n, w));
     });
-    top.on("execute", [&](auto& n, auto& w) { read_execute(get_table(n, w), config.execute, file, "execute"); });
+    top.on("execute", [&](auto& n, auto& w) {
+        read_execute(get_table(n, w), config.execute, file, "execute");
+    });
     top.on("environments", [&](auto& n, auto& w) {
         for (const auto& [key, env_node] : get_table(n, w)) {
             std::string name(key.str());
@@ -217,7 +227,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
                     wrong_type(w2, "a string");
                 }
             });
-            r.on("execute", [&](auto& n2, auto& w2) { env_execute_tables[name] = &get_table(n2, w2); });
+            r.on("execute",
+                 [&](auto& n2, auto& w2) { env_execute_tables[name] = &get_table(n2, w2); });
             r.read(get_table(env_node, r.where(env_node, name) + "'" + prefix + "'"));
             config.environments[name] = env;
         }
@@ -241,7 +252,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
             config.database_url = it->second.database_url;
         }
         if (auto t = env_execute_tables.find(*environment); t != env_execute_tables.end()) {
-            read_execute(*t->second, config.execute, file, "environments." + *environment + ".execute");
+            read_execute(*t->second, config.execute, file,
+                         "environments." + *environment + ".execute");
         }
     } else {
         // Validate every environment's overrides even when none is selected.
@@ -250,8 +262,9 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
             read_execute(*table, scratch, file, "environments." + name + ".execute");
         }
     }
-    config.migrations_dir =
-        migrations.is_absolute() ? migrations : std::filesystem::absolute(config.project_dir / migrations);
+    config.migrations_dir = migrations.is_absolute()
+                                ? migrations
+                                : std::filesystem::absolute(config.project_dir / migrations);
     return config;
 }
 
@@ -260,7 +273,8 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
     std::filesystem::path path = explicit_path.value_or(k_config_file_name);
     if (!std::filesystem::exists(path)) {
         if (explicit_path) {
-            throw Error(ExitCode::invalid_input, "config file " + path.string() + " does not exist");
+            throw Error(ExitCode::invalid_input,
+                        "config file " + path.string() + " does not exist");
         }
         Config config;
         config.project_dir = ".";

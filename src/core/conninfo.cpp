@@ -43,10 +43,14 @@ Parsed parse(const std::string& conninfo) {
 
 const char* target_source_name(TargetSource source) {
     switch (source) {
-        case TargetSource::flag: return "--database-url";
-        case TargetSource::env_database_url: return "DATABASE_URL";
-        case TargetSource::config: return "config";
-        case TargetSource::libpq_defaults: return "libpq environment";
+        case TargetSource::flag:
+            return "--database-url";
+        case TargetSource::env_database_url:
+            return "DATABASE_URL";
+        case TargetSource::config:
+            return "config";
+        case TargetSource::libpq_defaults:
+            return "libpq environment";
     }
     return "unknown";
 }

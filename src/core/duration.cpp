@@ -13,7 +13,8 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     if (ec != std::errc() || end == text.data() || value < 0) {
         return std::nullopt;
     }
-    std::string unit = util::to_lower(util::trim(std::string_view(end, text.data() + text.size() - end)));
+    std::string unit =
+        util::to_lower(util::trim(std::string_view(end, text.data() + text.size() - end)));
     long long factor = 0;
     if (unit.empty() || unit == "ms") {
         factor = 1;

@@ -28,7 +28,7 @@ enum class ExitCode : int {
 const char* exit_code_name(ExitCode code);
 
 class Error : public std::runtime_error {
-public:
+  public:
     // message: lower-case, no final period (printed after "safe-migrate: error: ").
     // hint: optional full sentence printed after "hint: ".
     Error(ExitCode code, const std::string& message, std::string hint = {})
@@ -37,7 +37,7 @@ public:
     ExitCode code() const { return m_code; }
     const std::string& hint() const { return m_hint; }
 
-private:
+  private:
     ExitCode m_code;
     std::string m_hint;
 };

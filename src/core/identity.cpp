@@ -1,11 +1,11 @@
 #include "core/identity.hpp"
 
+#include <fmt/format.h>
 #include <openssl/rand.h>
 #include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "util/strings.hpp"
@@ -27,7 +27,9 @@ std::string random_bytes(size_t n) {
 
 }  // namespace
 
-const char* tool_version() { return SM_VERSION; }
+const char* tool_version() {
+    return SM_VERSION;
+}
 
 std::string actor() {
     std::string user;
@@ -45,7 +47,9 @@ std::string actor() {
     return user + "@" + host;
 }
 
-std::string random_hex(size_t n) { return util::to_hex(random_bytes(n)); }
+std::string random_hex(size_t n) {
+    return util::to_hex(random_bytes(n));
+}
 
 std::string new_run_id() {
     std::string b = random_bytes(16);

@@ -13,15 +13,22 @@ namespace {
 
 // Writes "safe-migrate: <level>: <message>" to stderr, redacted.
 class RedactingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         std::string text = redact_text(std::string_view(msg.payload.data(), msg.payload.size()));
         const char* level = "info";
         switch (msg.level) {
-            case spdlog::level::debug: level = "debug"; break;
-            case spdlog::level::warn: level = "warning"; break;
-            case spdlog::level::err: level = "error"; break;
-            default: break;
+            case spdlog::level::debug:
+                level = "debug";
+                break;
+            case spdlog::level::warn:
+                level = "warning";
+                break;
+            case spdlog::level::err:
+                level = "error";
+                break;
+            default:
+                break;
         }
         std::fprintf(stderr, "safe-migrate: %s: %s\n", level, text.c_str());
     }
@@ -38,16 +45,30 @@ std::shared_ptr<spdlog::logger>& logger() {
 
 void init_logging(LogLevel level) {
     switch (level) {
-        case LogLevel::debug: logger()->set_level(spdlog::level::debug); break;
-        case LogLevel::info: logger()->set_level(spdlog::level::info); break;
-        case LogLevel::warn: logger()->set_level(spdlog::level::warn); break;
-        case LogLevel::error: logger()->set_level(spdlog::level::err); break;
+        case LogLevel::debug:
+            logger()->set_level(spdlog::level::debug);
+            break;
+        case LogLevel::info:
+            logger()->set_level(spdlog::level::info);
+            break;
+        case LogLevel::warn:
+            logger()->set_level(spdlog::level::warn);
+            break;
+        case LogLevel::error:
+            logger()->set_level(spdlog::level::err);
+            break;
     }
     logger()->flush_on(spdlog::level::debug);
 }
 
-void log_debug(const std::string& message) { logger()->debug(message); }
-void log_info(const std::string& message) { logger()->info(message); }
-void log_warn(const std::string& message) { logger()->warn(message); }
+void log_debug(const std::string& message) {
+    logger()->debug(message);
+}
+void log_info(const std::string& message) {
+    logger()->info(message);
+}
+void log_warn(const std::string& message) {
+    logger()->warn(message);
+}
 
 }  // namespace sm::core

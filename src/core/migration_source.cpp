@@ -29,8 +29,7 @@ std::optional<std::string> directive_text(std::string_view line) {
     return std::string(util::trim(line.substr(k_directive_prefix.size())));
 }
 
-std::optional<AllowDirective> parse_allow(const std::string& text, int line,
-                                          std::string& error) {
+std::optional<AllowDirective> parse_allow(const std::string& text, int line, std::string& error) {
     static const std::regex k_allow(R"(allow\s+([a-z0-9-]+)(?:\s+reason\s*=\s*\"([^\"]*)\")?\s*)");
     std::smatch m;
     if (!std::regex_match(text, m, k_allow)) {
@@ -46,7 +45,9 @@ std::optional<AllowDirective> parse_allow(const std::string& text, int line,
 
 }  // namespace
 
-std::string Migration::id() const { return std::to_string(version) + "_" + name; }
+std::string Migration::id() const {
+    return std::to_string(version) + "_" + name;
+}
 
 const Migration* MigrationSet::find(int64_t version) const {
     for (const auto& m : migrations) {
@@ -99,13 +100,15 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
         }
         auto eq = text->find('=');
         std::string name = util::to_lower(util::trim(text->substr(0, eq)));
-        std::string value = eq == std::string::npos ? "" : std::string(util::trim(text->substr(eq + 1)));
+        std::string value =
+            eq == std::string::npos ? "" : std::string(util::trim(text->substr(eq + 1)));
         if (name == "no-transaction" && eq == std::string::npos) {
             d.no_transaction = true;
         } else if (name == "lock-timeout" || name == "statement-timeout") {
             auto duration = parse_duration(value);
             if (!duration) {
-                problem("directive " + name + " needs a duration such as 5s or 30min, not '" + value + "'");
+                problem("directive " + name + " needs a duration such as 5s or 30min, not '" +
+                        value + "'");
             } else if (name == "lock-timeout") {
                 d.lock_timeout = duration;
             } else {
@@ -152,7 +155,8 @@ void throw_if_problems(const std::vector<SourceProblem>& problems, const std::st
     for (const auto& p : sorted) {
         message += "\n  " + p.describe();
     }
-    throw Error(ExitCode::invalid_input, message, "Nothing was applied. Fix the files and run again.");
+    throw Error(ExitCode::invalid_input, message,
+                "Nothing was applied. Fix the files and run again.");
 }
 
 MigrationSet load_migrations(const std::filesystem::path& dir) {
@@ -162,9 +166,11 @@ MigrationSet load_migrations(const std::filesystem::path& dir) {
     return set;
 }
 
-MigrationSet load_migrations(const std::filesystem::path& dir, std::vector<SourceProblem>& problems) {
+MigrationSet load_migrations(const std::filesystem::path& dir,
+                             std::vector<SourceProblem>& problems) {
     if (!std::filesystem::is_directory(dir)) {
-        throw Error(ExitCode::invalid_input, "migrations directory " + dir.string() + " does not exist",
+        throw Error(ExitCode::invalid_input,
+                    "migrations directory " + dir.string() + " does not exist",
                     "Set migrations_dir in safe-migrate.toml or pass --migrations-dir.");
     }
     static const std::regex k_name(R"(([0-9]+)_([A-Za-z0-9_-]+)\.(up|down)\.sql)");
@@ -204,8 +210,9 @@ MigrationSet load_migrations(const std::filesystem::path& dir, std::vector<Sourc
         std::optional<std::filesystem::path>& target = is_up ? slot.up : slot.down;
         if (target || (!slot.name.empty() && slot.name != m[2].str())) {
             std::filesystem::path other = target ? *target : (slot.up ? *slot.up : *slot.down);
-            problems.push_back({path, 0, "duplicate version " + std::to_string(version) +
-                                             " (also used by " + other.filename().string() + ")"});
+            problems.push_back({path, 0,
+                                "duplicate version " + std::to_string(version) + " (also used by " +
+                                    other.filename().string() + ")"});
             continue;
         }
         slot.name = m[2].str();

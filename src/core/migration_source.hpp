@@ -92,7 +92,8 @@ MigrationSet load_migrations(const std::filesystem::path& dir);
 // Like load_migrations, but appends problems instead of throwing (a missing
 // directory still throws), so callers can add their own findings and report
 // everything at once.
-MigrationSet load_migrations(const std::filesystem::path& dir, std::vector<SourceProblem>& problems);
+MigrationSet load_migrations(const std::filesystem::path& dir,
+                             std::vector<SourceProblem>& problems);
 
 // Throws sm::Error (invalid_input) listing problems, if there are any.
 void throw_if_problems(const std::vector<SourceProblem>& problems, const std::string& what);

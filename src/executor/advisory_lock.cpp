@@ -16,14 +16,16 @@ bool try_lock(Session& session) {
 }  // namespace
 
 std::string LockHolder::describe() const {
-    return "pid " + std::to_string(pid) + " (application '" + application_name + "', client " + client +
-           ", since " + since + ", " + state + ")";
+    return "pid " + std::to_string(pid) + " (application '" + application_name + "', client " +
+           client + ", since " + since + ", " + state + ")";
 }
 
 std::optional<LockHolder> find_lock_holder(Session& session) {
     auto r = session.exec_params(
-        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local socket'), "
-        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(a.state, '') "
+        "SELECT a.pid, coalesce(a.application_name, ''), coalesce(host(a.client_addr), 'local "
+        "socket'), "
+        "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "coalesce(a.state, '') "
         "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
         "(SELECT oid FROM pg_database WHERE datname = current_database()) "
@@ -34,8 +36,8 @@ std::optional<LockHolder> find_lock_holder(Session& session) {
         return std::nullopt;
     }
     const auto& row = r.rows[0];
-    return LockHolder{std::stoi(*row[0]), row[1].value_or(""), row[2].value_or(""), row[3].value_or(""),
-                      row[4].value_or("")};
+    return LockHolder{std::stoi(*row[0]), row[1].value_or(""), row[2].value_or(""),
+                      row[3].value_or(""), row[4].value_or("")};
 }
 
 AdvisoryLock::AdvisoryLock(Session& session, std::chrono::milliseconds wait) : m_session(session) {
@@ -44,11 +46,12 @@ AdvisoryLock::AdvisoryLock(Session& session, std::chrono::milliseconds wait) : m
     while (!try_lock(session)) {
         auto holder = find_lock_holder(session);
         if (std::chrono::steady_clock::now() >= deadline) {
-            throw Error(ExitCode::lock_busy,
-                        "another run holds the migration lock: " +
-                            (holder ? holder->describe() : std::string("holder not visible")),
-                        "Wait for it to finish, or raise --lock-wait. If that session is stuck, see "
-                        "runbooks/stuck-advisory-lock.md.");
+            throw Error(
+                ExitCode::lock_busy,
+                "another run holds the migration lock: " +
+                    (holder ? holder->describe() : std::string("holder not visible")),
+                "Wait for it to finish, or raise --lock-wait. If that session is stuck, see "
+                "runbooks/stuck-advisory-lock.md.");
         }
         if (!told) {
             core::log_info("waiting up to " + std::to_string(wait.count() / 1000) +

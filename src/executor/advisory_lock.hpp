@@ -24,14 +24,15 @@ struct LockHolder {
     std::string since;   // when the holder's session started (UTC)
     std::string state;
 
-    std::string describe() const;  // "pid 123 (application 'safe-migrate', client 10.0.0.5, since ...)"
+    std::string describe()
+        const;  // "pid 123 (application 'safe-migrate', client 10.0.0.5, since ...)"
 };
 
 // Who holds the migration lock, if anyone (as far as pg_stat_activity shows).
 std::optional<LockHolder> find_lock_holder(Session& session);
 
 class AdvisoryLock {
-public:
+  public:
     // Takes the lock on session, waiting up to wait for another holder. Logs
     // the holder once while waiting. Throws sm::Error (lock_busy) naming the
     // holder when the wait runs out, or (interrupted) on SIGINT/SIGTERM.
@@ -41,7 +42,7 @@ public:
     AdvisoryLock(const AdvisoryLock&) = delete;
     AdvisoryLock& operator=(const AdvisoryLock&) = delete;
 
-private:
+  private:
     Session& m_session;
 };
 

@@ -47,11 +47,13 @@ void rollback_quietly(Session& session) {
     }
 }
 
-void event(RunContext& ctx, const core::Migration& m, const std::string& kind, const std::string& message) {
+void event(RunContext& ctx, const core::Migration& m, const std::string& kind,
+           const std::string& message) {
     record_event(ctx.control, {ctx.run_id, kind, m.version, message});
 }
 
-[[noreturn]] void throw_interrupted(RunContext& ctx, const core::Migration& m, const std::string& what_happened) {
+[[noreturn]] void throw_interrupted(RunContext& ctx, const core::Migration& m,
+                                    const std::string& what_happened) {
     std::string sig = util::interrupt_signal() == 15 ? "SIGTERM" : "SIGINT";
     event(ctx, m, "migration.interrupted", "interrupted by " + sig + "; " + what_happened);
     throw Error(ExitCode::interrupted,
@@ -67,12 +69,12 @@ void check_interrupt() {
 }
 
 // Waits before the next attempt after a lock timeout; false if interrupted.
-bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff& backoff, int attempt,
-                       const std::string& at) {
+bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff& backoff,
+                       int attempt, const std::string& at) {
     milliseconds delay = backoff.delay(attempt);
-    std::string message = "lock timeout at " + at + " (attempt " + std::to_string(attempt + 1) + " of " +
-                          std::to_string(ctx.settings.lock_retries + 1) + "); retrying in " +
-                          util::format_duration(delay);
+    std::string message = "lock timeout at " + at + " (attempt " + std::to_string(attempt + 1) +
+                          " of " + std::to_string(ctx.settings.lock_retries + 1) +
+                          "); retrying in " + util::format_duration(delay);
     core::log_warn(m.id() + ": " + message);
     event(ctx, m, "migration.retry", message);
     return util::interruptible_sleep(delay);
@@ -80,8 +82,9 @@ bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff&
 
 // Runs script in one transaction; finish() runs in the same transaction before
 // COMMIT. Retries the whole transaction on lock timeout.
-milliseconds run_transactional(RunContext& ctx, const core::Migration& m, const core::Script& script,
-                               const char* verb, const std::function<void(milliseconds)>& finish) {
+milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
+                               const core::Script& script, const char* verb,
+                               const std::function<void(milliseconds)>& finish) {
     core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
     for (int attempt = 0;; ++attempt) {
         const core::Statement* current = nullptr;
@@ -92,8 +95,9 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m, const 
             ctx.migration.exec("BEGIN");
             ctx.migration.exec("SET LOCAL lock_timeout = " +
                                quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))));
-            ctx.migration.exec("SET LOCAL statement_timeout = " +
-                               quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
+            ctx.migration.exec(
+                "SET LOCAL statement_timeout = " +
+                quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
             for (const auto& statement : script.statements) {
                 current = &statement;
                 check_interrupt();
@@ -107,11 +111,12 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m, const 
         } catch (const DbError& e) {
             std::string at = where(script, current);
             if (e.connection_lost()) {
-                throw Error(ExitCode::db_unreachable,
-                            "lost the connection while " + std::string(verb) + " " + m.id() + " at " + at +
-                                ": " + core::redact_text(e.what()),
-                            "The server rolls back an uncommitted transaction. Run 'safe-migrate status' "
-                            "to see what is recorded.");
+                throw Error(
+                    ExitCode::db_unreachable,
+                    "lost the connection while " + std::string(verb) + " " + m.id() + " at " + at +
+                        ": " + core::redact_text(e.what()),
+                    "The server rolls back an uncommitted transaction. Run 'safe-migrate status' "
+                    "to see what is recorded.");
             }
             rollback_quietly(ctx.migration);
             if (util::interrupted()) {
@@ -127,12 +132,15 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m, const 
             if (e.is_lock_timeout()) {
                 why += " after " + std::to_string(attempt + 1) + " attempts";
             }
-            event(ctx, m, std::string("migration.failed"), std::string(verb) + " failed at " + at + ": " + why);
-            throw Error(ExitCode::failure, std::string(verb) + " " + m.id() + " failed at " + at + ": " + why,
-                        "Its transaction was rolled back; nothing of it remains. " +
-                            std::string(e.is_lock_timeout()
-                                            ? "Find the blocking sessions (runbooks/lock-timeouts.md)."
-                                            : "Fix the migration and run again."));
+            event(ctx, m, std::string("migration.failed"),
+                  std::string(verb) + " failed at " + at + ": " + why);
+            throw Error(
+                ExitCode::failure,
+                std::string(verb) + " " + m.id() + " failed at " + at + ": " + why,
+                "Its transaction was rolled back; nothing of it remains. " +
+                    std::string(e.is_lock_timeout()
+                                    ? "Find the blocking sessions (runbooks/lock-timeouts.md)."
+                                    : "Fix the migration and run again."));
         }
     }
 }
@@ -164,9 +172,11 @@ void drop_invalid_index(RunContext& ctx, const core::Migration& m, const core::S
     if (!index || index->valid) {
         return;
     }
-    core::log_warn(m.id() + ": dropping INVALID index " + index->qualified + " left by an earlier attempt");
+    core::log_warn(m.id() + ": dropping INVALID index " + index->qualified +
+                   " left by an earlier attempt");
     ctx.migration.exec("DROP INDEX CONCURRENTLY IF EXISTS " + index->qualified);
-    event(ctx, m, "index.invalid_dropped", "dropped INVALID index " + index->qualified + " before retrying");
+    event(ctx, m, "index.invalid_dropped",
+          "dropped INVALID index " + index->qualified + " before retrying");
 }
 
 // Runs one statement in autocommit, retrying it alone on lock timeout.
@@ -185,9 +195,10 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             if (statement.concurrent_index) {
                 auto index = find_index(ctx.migration, statement);
                 if (index && !index->valid) {
-                    throw DbError("XX000", "index " + index->qualified +
-                                               " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
-                                               "skips a broken index)");
+                    throw DbError("XX000",
+                                  "index " + index->qualified +
+                                      " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
+                                      "skips a broken index)");
                 }
             }
             return;
@@ -195,22 +206,25 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             std::string done = std::to_string(progress.statements_done) + " of " +
                                std::to_string(progress.statements_total) + " statements completed";
             if (e.connection_lost()) {
-                throw Error(ExitCode::db_unreachable,
-                            "lost the connection while applying " + m.id() + " at " + at + " (" + done +
-                                "): " + core::redact_text(e.what()),
-                            "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
+                throw Error(
+                    ExitCode::db_unreachable,
+                    "lost the connection while applying " + m.id() + " at " + at + " (" + done +
+                        "): " + core::redact_text(e.what()),
+                    "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
             progress.state = "failed";
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
                 save_progress(ctx.control, progress);
-                throw_interrupted(ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
+                throw_interrupted(ctx, m,
+                                  "no-transaction migration stopped at " + at + " (" + done + ")");
             }
             if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
                 if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
                     progress.last_error = "interrupted at " + at;
                     save_progress(ctx.control, progress);
-                    throw_interrupted(ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
+                    throw_interrupted(
+                        ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
                 }
                 continue;
             }
@@ -224,8 +238,10 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             }
             progress.last_error = at + ": " + why + invalid;
             save_progress(ctx.control, progress);
-            event(ctx, m, "migration.failed", "failed at " + at + " (" + done + "): " + why + invalid);
-            throw Error(ExitCode::failure, "applying " + m.id() + " failed at " + at + ": " + why + invalid,
+            event(ctx, m, "migration.failed",
+                  "failed at " + at + " (" + done + "): " + why + invalid);
+            throw Error(ExitCode::failure,
+                        "applying " + m.id() + " failed at " + at + ": " + why + invalid,
                         "It runs outside a transaction: " + done +
                             " and stay applied. Fix the cause and run execute again to resume "
                             "(runbooks/failed-concurrent-index.md).");
@@ -234,8 +250,9 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
 }
 
 class SessionTimeouts {
-public:
-    SessionTimeouts(Session& session, milliseconds lock, milliseconds statement) : m_session(session) {
+  public:
+    SessionTimeouts(Session& session, milliseconds lock, milliseconds statement)
+        : m_session(session) {
         m_session.exec("SET lock_timeout = " + quote_literal(core::to_pg_setting(lock)));
         m_session.exec("SET statement_timeout = " + quote_literal(core::to_pg_setting(statement)));
     }
@@ -248,7 +265,7 @@ public:
     SessionTimeouts(const SessionTimeouts&) = delete;
     SessionTimeouts& operator=(const SessionTimeouts&) = delete;
 
-private:
+  private:
     Session& m_session;
 };
 
@@ -265,7 +282,8 @@ AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, mi
     return row;
 }
 
-milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m, const core::Script& up,
+milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m,
+                                       const core::Script& up,
                                        const std::optional<PartialMigration>& resume) {
     auto start = Clock::now();
     PartialMigration progress;
@@ -279,23 +297,28 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
         if (resume->statements_done > progress.statements_total ||
             hash_statements(up, resume->statements_done) != resume->done_hash) {
             throw Error(ExitCode::drift,
-                        m.id() + " stopped midway after " + std::to_string(resume->statements_done) +
+                        m.id() + " stopped midway after " +
+                            std::to_string(resume->statements_done) +
                             " statements, and those statements have changed since",
                         "Compare the file with what the database shows, then resolve it by hand "
                         "(runbooks/failed-deployment.md).");
         }
         progress.statements_done = resume->statements_done;
-        core::log_info(m.id() + ": resuming after " + std::to_string(progress.statements_done) + " of " +
-                       std::to_string(progress.statements_total) + " completed statements");
-        event(ctx, m, "migration.resumed",
-              "resuming after " + std::to_string(progress.statements_done) + " completed statements");
+        core::log_info(m.id() + ": resuming after " + std::to_string(progress.statements_done) +
+                       " of " + std::to_string(progress.statements_total) +
+                       " completed statements");
+        event(
+            ctx, m, "migration.resumed",
+            "resuming after " + std::to_string(progress.statements_done) + " completed statements");
     }
     progress.done_hash = hash_statements(up, progress.statements_done);
     save_progress(ctx.control, progress);
 
     {
-        SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up), statement_timeout_of(ctx, up));
-        for (size_t i = static_cast<size_t>(progress.statements_done); i < up.statements.size(); ++i) {
+        SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
+                                 statement_timeout_of(ctx, up));
+        for (size_t i = static_cast<size_t>(progress.statements_done); i < up.statements.size();
+             ++i) {
             run_autocommit_statement(ctx, m, up, up.statements[i], progress);
             progress.statements_done = static_cast<int>(i) + 1;
             progress.done_hash = hash_statements(up, progress.statements_done);
@@ -351,15 +374,17 @@ milliseconds apply_migration(RunContext& ctx, const core::Migration& m, const co
 milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const core::Script& down) {
     milliseconds took;
     if (down.transactional) {
-        took = run_transactional(ctx, m, down, "reverting",
-                                 [&](milliseconds) { delete_history_row(ctx.migration, m.version); });
+        took = run_transactional(ctx, m, down, "reverting", [&](milliseconds) {
+            delete_history_row(ctx.migration, m.version);
+        });
     } else {
         auto start = Clock::now();
         PartialMigration progress;
         progress.version = m.version;
         progress.statements_total = static_cast<int>(down.statements.size());
         {
-            SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down), statement_timeout_of(ctx, down));
+            SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
+                                     statement_timeout_of(ctx, down));
             for (const auto& statement : down.statements) {
                 try {
                     util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
@@ -371,18 +396,22 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
                     if (util::interrupted()) {
                         throw_interrupted(ctx, m, "its no-transaction down stopped at " + at);
                     }
-                    event(ctx, m, "migration.failed", "reverting failed at " + at + ": " + db_message(e));
-                    throw Error(ExitCode::failure, "reverting " + m.id() + " failed at " + at + ": " + db_message(e),
-                                "The down file runs outside a transaction: " +
-                                    std::to_string(progress.statements_done) +
-                                    " statements completed. The migration is still recorded as applied.");
+                    event(ctx, m, "migration.failed",
+                          "reverting failed at " + at + ": " + db_message(e));
+                    throw Error(
+                        ExitCode::failure,
+                        "reverting " + m.id() + " failed at " + at + ": " + db_message(e),
+                        "The down file runs outside a transaction: " +
+                            std::to_string(progress.statements_done) +
+                            " statements completed. The migration is still recorded as applied.");
                 }
             }
         }
         delete_history_row(ctx.migration, m.version);
         took = since(start);
     }
-    event(ctx, m, "migration.rolled_back", "reverted by its down file in " + util::format_duration(took));
+    event(ctx, m, "migration.rolled_back",
+          "reverted by its down file in " + util::format_duration(took));
     return took;
 }
 

@@ -59,7 +59,9 @@ CREATE OR REPLACE TRIGGER events_append_only
     FOR EACH STATEMENT EXECUTE FUNCTION safe_migrate.events_are_append_only();
 )SQL";
 
-std::string text_or_empty(const Value& v) { return v.value_or(""); }
+std::string text_or_empty(const Value& v) {
+    return v.value_or("");
+}
 
 }  // namespace
 
@@ -114,7 +116,8 @@ std::vector<PartialMigration> read_partial(Session& session) {
     }
     auto r = session.exec(
         "SELECT version, name, checksum, statements_total, statements_done, done_hash, state, "
-        "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), run_id "
+        "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+        "run_id "
         "FROM safe_migrate.progress ORDER BY version");
     for (const auto& row : r.rows) {
         PartialMigration p;
@@ -139,41 +142,45 @@ void record_event(Session& session, const Event& event) {
             "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
             "VALUES ($1, $2, $3, $4, $5)",
             {event.run_id, event.kind,
-             event.version ? Value{std::to_string(*event.version)} : Value{},
-             Value{core::actor()},
+             event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
              core::redact_text(event.message)});
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "safe-migrate: warning: could not record event %s: %s\n", event.kind.c_str(),
-                     core::redact_text(e.what()).c_str());
+        std::fprintf(stderr, "safe-migrate: warning: could not record event %s: %s\n",
+                     event.kind.c_str(), core::redact_text(e.what()).c_str());
     }
 }
 
 void insert_history_row(Session& session, const AppliedMigration& row) {
     session.exec_params(
-        "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, applied_by, "
+        "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "
+        "applied_by, "
         "duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        {std::to_string(row.version), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
-         std::to_string(row.duration_ms), row.run_id, row.tool_version});
+        {std::to_string(row.version), row.name, row.checksum, row.checksum_algorithm,
+         row.applied_by, std::to_string(row.duration_ms), row.run_id, row.tool_version});
 }
 
 void delete_history_row(Session& session, int64_t version) {
-    session.exec_params("DELETE FROM safe_migrate.history WHERE version = $1", {std::to_string(version)});
+    session.exec_params("DELETE FROM safe_migrate.history WHERE version = $1",
+                        {std::to_string(version)});
 }
 
 void save_progress(Session& session, const PartialMigration& p) {
     session.exec_params(
-        "INSERT INTO safe_migrate.progress (version, name, checksum, statements_total, statements_done, "
+        "INSERT INTO safe_migrate.progress (version, name, checksum, statements_total, "
+        "statements_done, "
         "done_hash, state, last_error, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
         "ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, "
         "statements_total = EXCLUDED.statements_total, statements_done = EXCLUDED.statements_done, "
         "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
         "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
         {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
-         std::to_string(p.statements_done), p.done_hash, p.state, core::redact_text(p.last_error), p.run_id});
+         std::to_string(p.statements_done), p.done_hash, p.state, core::redact_text(p.last_error),
+         p.run_id});
 }
 
 void delete_progress(Session& session, int64_t version) {
-    session.exec_params("DELETE FROM safe_migrate.progress WHERE version = $1", {std::to_string(version)});
+    session.exec_params("DELETE FROM safe_migrate.progress WHERE version = $1",
+                        {std::to_string(version)});
 }
 
 }  // namespace sm::executor

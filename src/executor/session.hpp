@@ -16,15 +16,17 @@ namespace sm::executor {
 // A failed statement, with PostgreSQL's SQLSTATE ("55P03"). connection_lost is
 // set when the server went away (the statement's fate may be unknown).
 class DbError : public std::runtime_error {
-public:
+  public:
     DbError(std::string sqlstate, const std::string& message, bool connection_lost = false)
-        : std::runtime_error(message), m_sqlstate(std::move(sqlstate)), m_connection_lost(connection_lost) {}
+        : std::runtime_error(message),
+          m_sqlstate(std::move(sqlstate)),
+          m_connection_lost(connection_lost) {}
     const std::string& sqlstate() const { return m_sqlstate; }
     bool connection_lost() const { return m_connection_lost; }
     bool is_lock_timeout() const { return m_sqlstate == "55P03"; }
     bool is_canceled() const { return m_sqlstate == "57014"; }
 
-private:
+  private:
     std::string m_sqlstate;
     bool m_connection_lost;
 };
@@ -42,7 +44,7 @@ struct QueryResult {
 };
 
 class Session {
-public:
+  public:
     virtual ~Session() = default;
 
     // Runs sql (possibly several statements) with the simple query protocol.

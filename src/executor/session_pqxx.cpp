@@ -28,7 +28,7 @@ std::string primary_message(const char* what) {
 // Routes server notices (e.g. "relation exists, skipping") to the debug log
 // instead of libpq's default of printing them on stderr.
 class NoticeToLog : public pqxx::errorhandler {
-public:
+  public:
     explicit NoticeToLog(pqxx::connection_base& c) : pqxx::errorhandler(c) {}
     bool operator()(const char msg[]) noexcept override {
         try {
@@ -57,7 +57,7 @@ QueryResult convert(const pqxx::result& r) {
 }
 
 class PqxxSession final : public Session {
-public:
+  public:
     PqxxSession(const std::string& conninfo, const std::string& application_name)
         : m_conn(conninfo), m_notices(m_conn) {
         exec_params("SELECT set_config('application_name', $1, false)", {application_name});
@@ -91,7 +91,7 @@ public:
     int server_version() const override { return m_conn.server_version(); }
     std::string display_name() const override { return m_display; }
 
-private:
+  private:
     std::string host() {
         const char* h = m_conn.hostname();
         std::string host = h != nullptr ? h : "";
@@ -107,9 +107,11 @@ private:
         } catch (const pqxx::sql_error& e) {
             throw DbError(e.sqlstate(), primary_message(e.what()));
         } catch (const pqxx::broken_connection& e) {
-            throw DbError("08006", "connection to the server was lost: " + primary_message(e.what()), true);
+            throw DbError("08006",
+                          "connection to the server was lost: " + primary_message(e.what()), true);
         } catch (const pqxx::in_doubt_error& e) {
-            throw DbError("08007", "connection lost while committing: " + primary_message(e.what()), true);
+            throw DbError("08007", "connection lost while committing: " + primary_message(e.what()),
+                          true);
         }
     }
 
@@ -131,12 +133,14 @@ std::unique_ptr<Session> connect(const std::string& conninfo, const std::string&
     try {
         return std::make_unique<PqxxSession>(conninfo, application_name);
     } catch (const pqxx::broken_connection& e) {
-        throw Error(ExitCode::db_unreachable,
-                    "cannot connect to the database: " + primary_message(e.what()),
-                    "Check --database-url, DATABASE_URL or the PG* environment variables. A "
-                    "transaction-pooling PgBouncer cannot hold the migration lock; connect directly.");
+        throw Error(
+            ExitCode::db_unreachable,
+            "cannot connect to the database: " + primary_message(e.what()),
+            "Check --database-url, DATABASE_URL or the PG* environment variables. A "
+            "transaction-pooling PgBouncer cannot hold the migration lock; connect directly.");
     } catch (const pqxx::sql_error& e) {
-        throw Error(ExitCode::db_unreachable, "cannot set up the database session: " + primary_message(e.what()));
+        throw Error(ExitCode::db_unreachable,
+                    "cannot set up the database session: " + primary_message(e.what()));
     }
 }
 

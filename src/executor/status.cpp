@@ -9,17 +9,24 @@ namespace sm::executor {
 
 const char* state_name(MigrationState state) {
     switch (state) {
-        case MigrationState::applied: return "applied";
-        case MigrationState::pending: return "pending";
-        case MigrationState::out_of_order: return "out-of-order";
-        case MigrationState::changed: return "changed";
-        case MigrationState::missing: return "missing";
-        case MigrationState::partial: return "partial";
+        case MigrationState::applied:
+            return "applied";
+        case MigrationState::pending:
+            return "pending";
+        case MigrationState::out_of_order:
+            return "out-of-order";
+        case MigrationState::changed:
+            return "changed";
+        case MigrationState::missing:
+            return "missing";
+        case MigrationState::partial:
+            return "partial";
     }
     return "unknown";
 }
 
-StatusReport compute_status(const core::MigrationSet& files, const std::vector<AppliedMigration>& applied,
+StatusReport compute_status(const core::MigrationSet& files,
+                            const std::vector<AppliedMigration>& applied,
                             const std::vector<PartialMigration>& partial) {
     StatusReport report;
     std::map<int64_t, const AppliedMigration*> by_version;
@@ -55,8 +62,8 @@ StatusReport compute_status(const core::MigrationSet& files, const std::vector<A
             const PartialMigration& pm = *p->second;
             e.state = MigrationState::partial;
             e.recorded_checksum = pm.checksum;
-            e.detail = std::to_string(pm.statements_done) + " of " + std::to_string(pm.statements_total) +
-                       " statements done";
+            e.detail = std::to_string(pm.statements_done) + " of " +
+                       std::to_string(pm.statements_total) + " statements done";
             e.detail += pm.state == "failed" ? "; failed: " + pm.last_error : "; interrupted";
         } else if (report.head && m.version < *report.head) {
             e.state = MigrationState::out_of_order;
@@ -74,7 +81,8 @@ StatusReport compute_status(const core::MigrationSet& files, const std::vector<A
             e.state = MigrationState::missing;
             e.applied_at = a.applied_at;
             e.recorded_checksum = a.checksum;
-            e.detail = "applied, but no file " + std::to_string(a.version) + "_" + a.name + ".up.sql";
+            e.detail =
+                "applied, but no file " + std::to_string(a.version) + "_" + a.name + ".up.sql";
             report.entries.push_back(std::move(e));
         }
     }
@@ -93,12 +101,25 @@ StatusReport compute_status(const core::MigrationSet& files, const std::vector<A
               [](const auto& a, const auto& b) { return a.version < b.version; });
     for (const auto& e : report.entries) {
         switch (e.state) {
-            case MigrationState::applied: ++report.applied; break;
-            case MigrationState::pending: ++report.pending; break;
-            case MigrationState::out_of_order: ++report.out_of_order; break;
-            case MigrationState::changed: ++report.changed; ++report.applied; break;
-            case MigrationState::missing: ++report.missing; break;
-            case MigrationState::partial: ++report.partial; break;
+            case MigrationState::applied:
+                ++report.applied;
+                break;
+            case MigrationState::pending:
+                ++report.pending;
+                break;
+            case MigrationState::out_of_order:
+                ++report.out_of_order;
+                break;
+            case MigrationState::changed:
+                ++report.changed;
+                ++report.applied;
+                break;
+            case MigrationState::missing:
+                ++report.missing;
+                break;
+            case MigrationState::partial:
+                ++report.partial;
+                break;
         }
     }
     return report;

@@ -42,7 +42,8 @@ struct StatusReport {
     bool has_pending() const { return pending > 0 || out_of_order > 0; }
 };
 
-StatusReport compute_status(const core::MigrationSet& files, const std::vector<AppliedMigration>& applied,
+StatusReport compute_status(const core::MigrationSet& files,
+                            const std::vector<AppliedMigration>& applied,
                             const std::vector<PartialMigration>& partial);
 
 }  // namespace sm::executor

@@ -38,7 +38,8 @@ void classify(const json& stmt, core::Statement& out) {
         }
     } else if (kind == "DropStmt" && node.value("concurrent", false)) {
         out.needs_no_transaction = "DROP INDEX CONCURRENTLY";
-    } else if (kind == "ReindexStmt" && has_concurrently_option(node.value("params", json::array()))) {
+    } else if (kind == "ReindexStmt" &&
+               has_concurrently_option(node.value("params", json::array()))) {
         out.needs_no_transaction = "REINDEX CONCURRENTLY";
     } else if (kind == "VacuumStmt" && node.value("is_vacuumcmd", false)) {
         out.needs_no_transaction = "VACUUM";
@@ -58,7 +59,9 @@ void classify(const json& stmt, core::Statement& out) {
         for (const auto& cmd : node.value("cmds", json::array())) {
             const json& c = cmd.value("AlterTableCmd", json::object());
             if (c.value("subtype", "") == "AT_DetachPartition" &&
-                c.value("def", json::object()).value("PartitionCmd", json::object()).value("concurrent", false)) {
+                c.value("def", json::object())
+                    .value("PartitionCmd", json::object())
+                    .value("concurrent", false)) {
                 out.needs_no_transaction = "DETACH PARTITION CONCURRENTLY";
             }
         }
@@ -76,7 +79,8 @@ std::pair<int, int> line_and_column(const std::string& text, size_t offset) {
 
 }  // namespace
 
-core::Script build_script(const core::MigrationFile& file, std::vector<core::SourceProblem>& problems) {
+core::Script build_script(const core::MigrationFile& file,
+                          std::vector<core::SourceProblem>& problems) {
     core::Script script;
     script.file = file.path;
     script.checksum = file.checksum;
@@ -101,14 +105,16 @@ core::Script build_script(const core::MigrationFile& file, std::vector<core::Sou
         std::tie(statement.line, statement.column) = line_and_column(text, piece.offset);
         ParseResult parsed = parse_sql(statement.sql);
         if (parsed.error) {
-            problem_at(piece.offset + parsed.error->offset, "syntax error: " + parsed.error->message);
+            problem_at(piece.offset + parsed.error->offset,
+                       "syntax error: " + parsed.error->message);
             continue;
         }
         json tree = json::parse(parsed.tree_json);
         for (const auto& raw : tree.value("stmts", json::array())) {
             classify(raw.value("stmt", json::object()), statement);
         }
-        any_needs_no_transaction = any_needs_no_transaction || !statement.needs_no_transaction.empty();
+        any_needs_no_transaction =
+            any_needs_no_transaction || !statement.needs_no_transaction.empty();
         script.statements.push_back(std::move(statement));
     }
     if (script.statements.empty() && problems.empty()) {
@@ -118,10 +124,11 @@ core::Script build_script(const core::MigrationFile& file, std::vector<core::Sou
     if (script.transactional) {
         for (const auto& s : script.statements) {
             if (s.transaction_control) {
-                problems.push_back({file.path, s.line,
-                                    "transaction control statement in a migration that runs in a "
-                                    "transaction (the runner owns the transaction; remove it, or mark "
-                                    "the file -- safe-migrate: no-transaction)"});
+                problems.push_back(
+                    {file.path, s.line,
+                     "transaction control statement in a migration that runs in a "
+                     "transaction (the runner owns the transaction; remove it, or mark "
+                     "the file -- safe-migrate: no-transaction)"});
             }
         }
     }

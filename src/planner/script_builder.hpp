@@ -17,6 +17,7 @@ namespace sm::planner {
 // holds a statement PostgreSQL refuses inside a transaction block (CREATE/DROP
 // INDEX CONCURRENTLY, REINDEX CONCURRENTLY, VACUUM, ALTER SYSTEM, CREATE/DROP
 // DATABASE or TABLESPACE, DETACH PARTITION CONCURRENTLY, ...).
-core::Script build_script(const core::MigrationFile& file, std::vector<core::SourceProblem>& problems);
+core::Script build_script(const core::MigrationFile& file,
+                          std::vector<core::SourceProblem>& problems);
 
 }  // namespace sm::planner

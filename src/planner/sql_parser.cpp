@@ -54,8 +54,9 @@ SplitResult split_statements(const std::string& text) {
         if (first >= end) {
             continue;  // only comments
         }
-        while (end > first && (text[end - 1] == ' ' || text[end - 1] == '\n' ||
-                               text[end - 1] == '\t' || text[end - 1] == '\r' || text[end - 1] == ';')) {
+        while (end > first &&
+               (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
+                text[end - 1] == '\r' || text[end - 1] == ';')) {
             --end;
         }
         result.statements.push_back({first, end - first});

@@ -51,14 +51,17 @@ std::optional<util::RunAs> server_account(std::string& name) {
     }
     auto account = util::lookup_user("postgres");
     if (!account) {
-        throw Error(ExitCode::failure, "PostgreSQL will not run as root, and there is no 'postgres' account",
-                    "Install the postgresql-15 package (it creates the account), or run as a normal user.");
+        throw Error(
+            ExitCode::failure,
+            "PostgreSQL will not run as root, and there is no 'postgres' account",
+            "Install the postgresql-15 package (it creates the account), or run as a normal user.");
     }
     name = "postgres";
     return account;
 }
 
-util::ProcessSpec server_command(const ClusterState& s, const std::string& program, std::vector<std::string> args) {
+util::ProcessSpec server_command(const ClusterState& s, const std::string& program,
+                                 std::vector<std::string> args) {
     util::ProcessSpec spec;
     spec.program = (s.bindir / program).string();
     spec.args = std::move(args);
@@ -73,15 +76,20 @@ util::ProcessSpec server_command(const ClusterState& s, const std::string& progr
 
 void chown_to(const fs::path& path, const std::optional<util::RunAs>& account) {
     if (account && ::chown(path.c_str(), account->uid, account->gid) != 0) {
-        throw Error(ExitCode::failure, "cannot hand " + path.string() + " to the " + account->name + " account");
+        throw Error(ExitCode::failure,
+                    "cannot hand " + path.string() + " to the " + account->name + " account");
     }
 }
 
 void save_state(const fs::path& state_file, const ClusterState& s) {
-    nlohmann::json j = {{"root", s.root.string()},          {"data_dir", s.data_dir.string()},
-                        {"log_file", s.log_file.string()},  {"passfile", s.passfile.string()},
-                        {"bindir", s.bindir.string()},      {"port", s.port},
-                        {"superuser", s.superuser},         {"run_as", s.run_as},
+    nlohmann::json j = {{"root", s.root.string()},
+                        {"data_dir", s.data_dir.string()},
+                        {"log_file", s.log_file.string()},
+                        {"passfile", s.passfile.string()},
+                        {"bindir", s.bindir.string()},
+                        {"port", s.port},
+                        {"superuser", s.superuser},
+                        {"run_as", s.run_as},
                         {"url", s.url()}};
     if (state_file.has_parent_path()) {
         fs::create_directories(state_file.parent_path());
@@ -109,13 +117,15 @@ ClusterState try_start(const fs::path& bindir) {
         chown_to(s.root, account);
         std::string password = core::random_hex(24);
         fs::path pwfile = s.root / "initdb-password";
-        util::write_file_atomic(pwfile, password + "\n", fs::perms::owner_read | fs::perms::owner_write);
+        util::write_file_atomic(pwfile, password + "\n",
+                                fs::perms::owner_read | fs::perms::owner_write);
         chown_to(pwfile, account);
 
-        auto initdb = server_command(s, "initdb",
-                                     {"-D", s.data_dir.string(), "-U", s.superuser, "--pwfile", pwfile.string(),
-                                      "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-                                      "--locale=C.UTF-8", "--no-sync", "--no-instructions"});
+        auto initdb = server_command(
+            s, "initdb",
+            {"-D", s.data_dir.string(), "-U", s.superuser, "--pwfile", pwfile.string(),
+             "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
+             "--locale=C.UTF-8", "--no-sync", "--no-instructions"});
         util::require_success(initdb, util::run_process(initdb));
         fs::remove(pwfile);
 
@@ -130,16 +140,19 @@ ClusterState try_start(const fs::path& bindir) {
              << "log_min_messages = warning\n";
         conf.close();
 
-        util::write_file_atomic(s.passfile, "127.0.0.1:" + std::to_string(s.port) + ":*:" + s.superuser + ":" +
-                                                password + "\n",
-                                fs::perms::owner_read | fs::perms::owner_write);
+        util::write_file_atomic(
+            s.passfile,
+            "127.0.0.1:" + std::to_string(s.port) + ":*:" + s.superuser + ":" + password + "\n",
+            fs::perms::owner_read | fs::perms::owner_write);
 
-        auto start = server_command(s, "pg_ctl", {"-D", s.data_dir.string(), "-l", s.log_file.string(), "-w",
-                                                  "-t", "60", "start"});
+        auto start = server_command(
+            s, "pg_ctl",
+            {"-D", s.data_dir.string(), "-l", s.log_file.string(), "-w", "-t", "60", "start"});
         auto result = util::run_process(start);
         if (!result.ok()) {
-            throw Error(ExitCode::failure, "the sandbox server did not start (pg_ctl " + result.how_it_ended() +
-                                               "):\n" + util::indent(log_tail(s), "  "));
+            throw Error(ExitCode::failure, "the sandbox server did not start (pg_ctl " +
+                                               result.how_it_ended() + "):\n" +
+                                               util::indent(log_tail(s), "  "));
         }
         return s;
     } catch (...) {
@@ -199,15 +212,18 @@ fs::path find_server_bindir() {
     for (const auto& p : looked) {
         names.push_back(p.string());
     }
-    throw Error(ExitCode::failure,
-                "no PostgreSQL server binaries found (looked in " +
-                    (names.empty() ? std::string("pg_config, /usr/lib/postgresql/*/bin, PATH") : util::join(names, ", ")) +
-                    ")",
-                "Install them with: sudo apt-get install postgresql-15 (or set SAFE_MIGRATE_PG_BINDIR).");
+    throw Error(
+        ExitCode::failure,
+        "no PostgreSQL server binaries found (looked in " +
+            (names.empty() ? std::string("pg_config, /usr/lib/postgresql/*/bin, PATH")
+                           : util::join(names, ", ")) +
+            ")",
+        "Install them with: sudo apt-get install postgresql-15 (or set SAFE_MIGRATE_PG_BINDIR).");
 }
 
 fs::path default_state_file() {
-    if (const char* env = std::getenv("SAFE_MIGRATE_SANDBOX_STATE"); env != nullptr && *env != '\0') {
+    if (const char* env = std::getenv("SAFE_MIGRATE_SANDBOX_STATE");
+        env != nullptr && *env != '\0') {
         return env;
     }
     return fs::path(".safe-migrate") / "sandbox.json";
@@ -231,7 +247,8 @@ std::optional<ClusterState> load_state(const fs::path& state_file) {
         s.run_as = j.at("run_as").get<std::string>();
         return s;
     } catch (const nlohmann::json::exception& e) {
-        throw Error(ExitCode::invalid_input, "sandbox state file " + state_file.string() + " is damaged: " + e.what(),
+        throw Error(ExitCode::invalid_input,
+                    "sandbox state file " + state_file.string() + " is damaged: " + e.what(),
                     "Remove it; if a server is still running, stop it with pg_ctl.");
     }
 }
@@ -264,7 +281,8 @@ ClusterState start_cluster(const fs::path& state_file) {
             if (attempt >= 3) {
                 throw;
             }
-            core::log_warn(std::string("sandbox start failed, retrying on another port: ") + e.what());
+            core::log_warn(std::string("sandbox start failed, retrying on another port: ") +
+                           e.what());
         }
     }
 }
@@ -275,7 +293,8 @@ void stop_cluster(const fs::path& state_file) {
         return;
     }
     if (is_running(*s)) {
-        auto stop = server_command(*s, "pg_ctl", {"-D", s->data_dir.string(), "-m", "fast", "-w", "stop"});
+        auto stop =
+            server_command(*s, "pg_ctl", {"-D", s->data_dir.string(), "-m", "fast", "-w", "stop"});
         util::require_success(stop, util::run_process(stop));
     }
     std::error_code ignored;

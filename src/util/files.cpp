@@ -14,7 +14,9 @@
 namespace sm::util {
 namespace {
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 void fsync_path(const std::filesystem::path& path, int flags) {
     int fd = ::open(path.c_str(), flags);
@@ -33,8 +35,7 @@ void fsync_path(const std::filesystem::path& path, int flags) {
 std::string read_file(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
-        throw Error(ExitCode::invalid_input,
-                    "cannot read " + path.string() + ": " + errno_text());
+        throw Error(ExitCode::invalid_input, "cannot read " + path.string() + ": " + errno_text());
     }
     std::ostringstream buffer;
     buffer << in.rdbuf();
@@ -59,8 +60,8 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
     name.push_back('\0');
     int fd = ::mkstemp(name.data());
     if (fd < 0) {
-        throw Error(ExitCode::failure, "cannot create a file in " + dir.string() + ": " +
-                                           errno_text());
+        throw Error(ExitCode::failure,
+                    "cannot create a file in " + dir.string() + ": " + errno_text());
     }
     std::filesystem::path temp(name.data());
     const char* data = content.data();

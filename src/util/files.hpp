@@ -27,7 +27,7 @@ void write_file_atomic(const std::filesystem::path& path, const std::string& con
 // A fresh directory under the system temporary directory, removed with
 // everything in it when the object is destroyed (unless release() was called).
 class TempDir {
-public:
+  public:
     explicit TempDir(const std::string& prefix);
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -36,7 +36,7 @@ public:
     // Keeps the directory on destruction and returns its path.
     std::filesystem::path release();
 
-private:
+  private:
     std::filesystem::path m_path;
     bool m_keep = false;
 };

@@ -112,14 +112,12 @@ struct ChildProcess::Impl {
 ChildProcess::ChildProcess(const ProcessSpec& spec) : m_impl(std::make_unique<Impl>()) {
     auto exe = resolve_program(spec.program);
     std::vector<std::string> args = spec.args;
-    auto cwd = spec.cwd ? boost::filesystem::path(spec.cwd->string())
-                        : boost::filesystem::current_path();
+    auto cwd =
+        spec.cwd ? boost::filesystem::path(spec.cwd->string()) : boost::filesystem::current_path();
     try {
-        m_impl->child = bp::child(exe, bp::args = args, make_environment(spec),
-                                  bp::start_dir = cwd, bp::std_in < bp::null,
-                                  bp::std_out > m_impl->out_path.string(),
-                                  bp::std_err > m_impl->err_path.string(),
-                                  ChildSetup(spec.run_as));
+        m_impl->child = bp::child(exe, bp::args = args, make_environment(spec), bp::start_dir = cwd,
+                                  bp::std_in<bp::null, bp::std_out> m_impl->out_path.string(),
+                                  bp::std_err > m_impl->err_path.string(), ChildSetup(spec.run_as));
     } catch (const bp::process_error& e) {
         throw Error(ExitCode::failure,
                     "cannot start " + exe.filename().string() + ": " + e.code().message());
@@ -134,7 +132,9 @@ ChildProcess::~ChildProcess() {
     }
 }
 
-pid_t ChildProcess::pid() const { return m_impl->child.id(); }
+pid_t ChildProcess::pid() const {
+    return m_impl->child.id();
+}
 
 bool ChildProcess::running() {
     if (m_impl->result) {

@@ -57,7 +57,7 @@ void require_success(const ProcessSpec& spec, const ProcessResult& result);
 // A running child whose output goes to files; for long jobs and for tests that
 // signal a child midway. The destructor kills a child that is still running.
 class ChildProcess {
-public:
+  public:
     explicit ChildProcess(const ProcessSpec& spec);
     ~ChildProcess();
     ChildProcess(const ChildProcess&) = delete;
@@ -75,7 +75,7 @@ public:
     std::string stdout_so_far() const;
     std::string stderr_so_far() const;
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

@@ -75,8 +75,12 @@ InterruptGuard::~InterruptGuard() {
     set_cancel_hook({});
 }
 
-bool interrupted() { return g_signal.load() != 0; }
-int interrupt_signal() { return g_signal.load(); }
+bool interrupted() {
+    return g_signal.load() != 0;
+}
+int interrupt_signal() {
+    return g_signal.load();
+}
 
 void set_cancel_hook(std::function<void()> hook) {
     std::lock_guard lock(g_hook_mutex);
@@ -90,8 +94,8 @@ bool interruptible_sleep(std::chrono::milliseconds ms) {
             return false;
         }
         auto left = deadline - std::chrono::steady_clock::now();
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            left, std::chrono::milliseconds(20)));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(20)));
     }
     return !interrupted();
 }

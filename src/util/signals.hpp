@@ -15,7 +15,7 @@
 namespace sm::util {
 
 class InterruptGuard {
-public:
+  public:
     InterruptGuard();
     ~InterruptGuard();
     InterruptGuard(const InterruptGuard&) = delete;
@@ -33,7 +33,7 @@ void set_cancel_hook(std::function<void()> hook);
 
 // Installs the hook for the lifetime of the object.
 class ScopedCancelHook {
-public:
+  public:
     explicit ScopedCancelHook(std::function<void()> hook) { set_cancel_hook(std::move(hook)); }
     ~ScopedCancelHook() { set_cancel_hook({}); }
     ScopedCancelHook(const ScopedCancelHook&) = delete;

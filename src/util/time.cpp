@@ -1,7 +1,8 @@
 #include "util/time.hpp"
 
-#include <ctime>
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace sm::util {
 
@@ -14,8 +15,8 @@ std::string format_utc(std::chrono::system_clock::time_point t, bool with_millis
     if (!with_millis) {
         return std::string(buf) + "Z";
     }
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() %
-              1000;
+    auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
     return fmt::format("{}.{:03}Z", buf, ms);
 }
 

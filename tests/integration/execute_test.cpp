@@ -36,8 +36,9 @@ TEST_CASE("execute applies pending migrations in order and records history and e
     // Columns in the order the migrations ran.
     CHECK(db.scalar("SELECT string_agg(attname, ',' ORDER BY attnum) FROM pg_attribute "
                     "WHERE attrelid = 't'::regclass AND attnum > 0") == "a,b,c");
-    auto history = db.query("SELECT version, name, checksum_algorithm, length(checksum), applied_by, "
-                            "duration_ms >= 0, tool_version FROM safe_migrate.history ORDER BY version");
+    auto history = db.query(
+        "SELECT version, name, checksum_algorithm, length(checksum), applied_by, "
+        "duration_ms >= 0, tool_version FROM safe_migrate.history ORDER BY version");
     REQUIRE(history.rows.size() == 3);
     CHECK(*history.rows[0][0] == "1");
     CHECK(*history.rows[2][1] == "third");
@@ -48,8 +49,8 @@ TEST_CASE("execute applies pending migrations in order and records history and e
     CHECK(db.scalar("SELECT count(DISTINCT run_id) FROM safe_migrate.history") == "1");
     CHECK(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM safe_migrate.events") ==
           "run.started,migration.applied,migration.applied,migration.applied,run.finished");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events e JOIN safe_migrate.history h USING (run_id)") ==
-          "15");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events e JOIN safe_migrate.history h USING "
+                    "(run_id)") == "15");
 
     auto after = run_tool(with_dir(dir, {"status"}), env);
     CHECK(after.exit_code == 0);
@@ -65,20 +66,23 @@ TEST_CASE("the example project applies and status reports it clean") {
     auto run = run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "execute"}, env);
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
-    auto status = run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "status", "--format", "json"}, env);
+    auto status =
+        run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "status", "--format", "json"}, env);
     CHECK(status.exit_code == 0);
     CHECK(status.out.find("\"result\": \"ok\"") != std::string::npos);
     CHECK(status.out.find("\"pending\": 0") != std::string::npos);
     // Every index the example builds concurrently is valid.
     CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE NOT indisvalid") == "0");
-    CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'products_search_idx'") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM pg_indexes WHERE indexname = 'products_search_idx'") ==
+          "1");
 }
 
 TEST_CASE("a failing migration leaves no partial schema and a failed event") {
     TestDatabase db;
     MigrationDir dir;
     dir.write("1_ok.up.sql", "CREATE TABLE kept (a int);\n");
-    dir.write("2_bad.up.sql", "CREATE TABLE half (a int);\nINSERT INTO no_such_table VALUES (1);\n");
+    dir.write("2_bad.up.sql",
+              "CREATE TABLE half (a int);\nINSERT INTO no_such_table VALUES (1);\n");
     dir.write("3_never.up.sql", "CREATE TABLE never (a int);\n");
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
 
@@ -87,13 +91,15 @@ TEST_CASE("a failing migration leaves no partial schema and a failed event") {
     CHECK(run.exit_code == 1);
     CHECK(run.err.find("safe-migrate: error: applying 2_bad failed at 2_bad.up.sql:2: relation "
                        "\"no_such_table\" does not exist (SQLSTATE 42P01)") != std::string::npos);
-    CHECK(run.err.find("hint: Its transaction was rolled back; nothing of it remains.") != std::string::npos);
+    CHECK(run.err.find("hint: Its transaction was rolled back; nothing of it remains.") !=
+          std::string::npos);
 
     CHECK(db.scalar("SELECT to_regclass('kept') IS NOT NULL") == "t");
     CHECK(db.scalar("SELECT to_regclass('half') IS NULL") == "t");
     CHECK(db.scalar("SELECT to_regclass('never') IS NULL") == "t");
     CHECK(db.scalar("SELECT string_agg(version::text, ',') FROM safe_migrate.history") == "1");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' AND version = 2 "
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' AND "
+                    "version = 2 "
                     "AND message LIKE '%2_bad.up.sql:2%'") == "1");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'run.failed'") == "1");
 
@@ -113,7 +119,8 @@ TEST_CASE("invalid sources apply nothing and name the file and line") {
     CHECK(run.exit_code == 3);
     CHECK(run.err.find("2_typo.up.sql:1: unknown directive 'no-transacton'") != std::string::npos);
     CHECK(run.err.find("3_syntax.up.sql:2: col 8: syntax error") != std::string::npos);
-    CHECK(run.err.find("4_x.down.sql: down migration has no matching up migration") != std::string::npos);
+    CHECK(run.err.find("4_x.down.sql: down migration has no matching up migration") !=
+          std::string::npos);
     CHECK(run.err.find("Nothing was applied") != std::string::npos);
     CHECK(db.scalar("SELECT to_regclass('t') IS NULL") == "t");
     CHECK(db.scalar("SELECT to_regnamespace('safe_migrate') IS NULL") == "t");
@@ -145,7 +152,8 @@ TEST_CASE("a changed checksum is refused with both checksums, and can be accepte
     auto accepted = run_tool(with_dir(dir, {"execute", "--accept-changed", "1"}), env);
     INFO(accepted.all());
     CHECK(accepted.exit_code == 0);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'checksum.accepted'") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'checksum.accepted'") ==
+          "1");
     CHECK(run_tool(with_dir(dir, {"status"}), env).exit_code == 0);
 }
 
@@ -186,14 +194,17 @@ TEST_CASE("execute --target stops at the given version") {
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
     CHECK(run.out.find("\"head\": 2") != std::string::npos);
-    CHECK(db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") == "1,2");
+    CHECK(db.scalar(
+              "SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") ==
+          "1,2");
 }
 
 TEST_CASE("an unreachable database fails with its own exit code") {
     MigrationDir dir;
     dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
-    auto run = run_tool(with_dir(dir, {"execute"}),
-                        {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"}});
+    auto run =
+        run_tool(with_dir(dir, {"execute"}),
+                 {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"}});
     CHECK(run.exit_code == 5);
     CHECK(run.err.find("safe-migrate: error: cannot connect to the database") != std::string::npos);
 }
@@ -204,6 +215,7 @@ TEST_CASE("config errors name the file, the line and the key") {
     dir.write("safe-migrate.toml", "[execute]\nlock_timeout = \"3s\"\nlock_retires = 3\n");
     auto run = run_tool({"--config", (dir.path() / "safe-migrate.toml").string(), "status"});
     CHECK(run.exit_code == 3);
-    CHECK(run.err.find("safe-migrate.toml:3: unknown key 'execute.lock_retires'") != std::string::npos);
+    CHECK(run.err.find("safe-migrate.toml:3: unknown key 'execute.lock_retires'") !=
+          std::string::npos);
     CHECK(run.err.find("hint: Did you mean 'execute.lock_retries'?") != std::string::npos);
 }

@@ -20,19 +20,24 @@ TEST_CASE("a second runner waits for the migration lock, then fails naming the h
 
     auto first = start_tool(args, env);
     // Wait until the first runner is inside its migration.
-    for (int i = 0; i < 200 && db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' "
-                                         "AND datname = current_database()") != "1";
+    for (int i = 0;
+         i < 200 &&
+         db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%' "
+                   "AND datname = current_database()") != "1";
          ++i) {
         std::this_thread::sleep_for(25ms);
     }
     auto started = std::chrono::steady_clock::now();
-    auto second = run_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-wait", "1s"}, env);
+    auto second =
+        run_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-wait", "1s"}, env);
     auto waited = std::chrono::steady_clock::now() - started;
     INFO(second.all());
     CHECK(second.exit_code == 6);
     CHECK(waited >= 900ms);
-    CHECK(second.err.find("waiting up to 1s for the migration lock held by pid") != std::string::npos);
-    CHECK(second.err.find("safe-migrate: error: another run holds the migration lock: pid ") != std::string::npos);
+    CHECK(second.err.find("waiting up to 1s for the migration lock held by pid") !=
+          std::string::npos);
+    CHECK(second.err.find("safe-migrate: error: another run holds the migration lock: pid ") !=
+          std::string::npos);
     CHECK(second.err.find("application 'safe-migrate/lock'") != std::string::npos);
 
     auto result = first->wait();
@@ -49,12 +54,13 @@ TEST_CASE("the lock holder is named even when it is not safe-migrate") {
     MigrationDir dir;
     dir.write("1_a.up.sql", "CREATE TABLE t (a int);\n");
     auto holder = db.connect("dba-console");
-    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sm::executor::k_migration_lock_key) + ")");
+    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sm::executor::k_migration_lock_key) +
+                 ")");
     auto run = run_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-wait", "0"},
                         {{"DATABASE_URL", db.url()}});
     CHECK(run.exit_code == 6);
-    CHECK(run.err.find("pid " + std::to_string(holder->backend_pid()) + " (application 'dba-console', client 127.0.0.1")
-          != std::string::npos);
+    CHECK(run.err.find("pid " + std::to_string(holder->backend_pid()) +
+                       " (application 'dba-console', client 127.0.0.1") != std::string::npos);
     CHECK(db.scalar("SELECT to_regclass('t') IS NULL") == "t");
 }
 
@@ -79,15 +85,17 @@ TEST_CASE("a migration blocked by an open transaction is retried and readers are
         while (!stop) {
             auto t0 = std::chrono::steady_clock::now();
             session->exec("SELECT count(*) FROM busy");
-            long ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+            long ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now() - t0)
+                          .count();
             worst_ms = std::max(worst_ms.load(), ms);
             ++reads;
             std::this_thread::sleep_for(20ms);
         }
     });
 
-    auto run = start_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-timeout", "200ms",
-                           "--lock-retries", "30"},
+    auto run = start_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-timeout",
+                           "200ms", "--lock-retries", "30"},
                           {{"DATABASE_URL", db.url()}});
     std::this_thread::sleep_for(3s);
     CHECK(run->running());  // still retrying while the blocker is open
@@ -99,8 +107,11 @@ TEST_CASE("a migration blocked by an open transaction is retried and readers are
     REQUIRE(result);
     INFO(result->out + result->err);
     CHECK(result->exit_code == 0);
-    CHECK(result->err.find("lock timeout at 1_add.up.sql:1 (attempt 1 of 31)") != std::string::npos);
-    CHECK(db.scalar("SELECT count(*) > 0 FROM safe_migrate.events WHERE kind = 'migration.retry'") == "t");
+    CHECK(result->err.find("lock timeout at 1_add.up.sql:1 (attempt 1 of 31)") !=
+          std::string::npos);
+    CHECK(
+        db.scalar("SELECT count(*) > 0 FROM safe_migrate.events WHERE kind = 'migration.retry'") ==
+        "t");
     CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'busy' "
                     "AND column_name = 'note'") == "1");
     // Without lock_timeout the reader would have queued behind the ALTER for

@@ -7,7 +7,8 @@
 
 using namespace sm::test;
 
-TEST_CASE("a CREATE INDEX CONCURRENTLY migration runs outside a transaction and leaves a valid index") {
+TEST_CASE(
+    "a CREATE INDEX CONCURRENTLY migration runs outside a transaction and leaves a valid index") {
     TestDatabase db;
     MigrationDir dir;
     dir.write("1_table.up.sql", "CREATE TABLE t (a int, b int);\n");
@@ -16,13 +17,17 @@ TEST_CASE("a CREATE INDEX CONCURRENTLY migration runs outside a transaction and 
     dir.write("2_index.up.sql",
               "-- builds concurrently\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_a_idx ON t (a);\n"
               "CREATE INDEX CONCURRENTLY t_b_idx ON t (b);\n");
-    dir.write("3_plain.up.sql", "COMMENT ON TABLE t IS 'CREATE INDEX CONCURRENTLY is in this string';\n");
-    auto run = run_tool({"--migrations-dir", dir.path().string(), "execute"}, {{"DATABASE_URL", db.url()}});
+    dir.write("3_plain.up.sql",
+              "COMMENT ON TABLE t IS 'CREATE INDEX CONCURRENTLY is in this string';\n");
+    auto run = run_tool({"--migrations-dir", dir.path().string(), "execute"},
+                        {{"DATABASE_URL", db.url()}});
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
     CHECK(run.out.find("applying 2_index (no transaction)") != std::string::npos);
     CHECK(run.out.find("applying 3_plain\n") != std::string::npos);
-    CHECK(db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indisvalid") == "2");
+    CHECK(
+        db.scalar("SELECT count(*) FROM pg_index WHERE indrelid = 't'::regclass AND indisvalid") ==
+        "2");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.progress") == "0");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
 }
@@ -47,7 +52,10 @@ TEST_CASE("a failed concurrent index is reported, dropped before the retry, and 
     CHECK(failed.err.find("applying 1_email failed at 1_email.up.sql:3:") != std::string::npos);
     CHECK(failed.err.find("index public.users_email_key was left INVALID") != std::string::npos);
     CHECK(failed.err.find("1 of 3 statements completed") != std::string::npos);
-    CHECK(db.scalar("SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'users_email_key'::regclass") == "t");
+    CHECK(
+        db.scalar(
+            "SELECT NOT indisvalid FROM pg_index WHERE indexrelid = 'users_email_key'::regclass") ==
+        "t");
 
     auto status = run_tool({"--migrations-dir", dir.path().string(), "status"}, env);
     CHECK(status.exit_code == 11);
@@ -62,10 +70,13 @@ TEST_CASE("a failed concurrent index is reported, dropped before the retry, and 
     CHECK(resumed.exit_code == 0);
     CHECK(resumed.err.find("resuming after 1 of 3 completed statements") != std::string::npos);
     CHECK(resumed.err.find("dropping INVALID index public.users_email_key") != std::string::npos);
-    CHECK(db.scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_key'::regclass") == "t");
+    CHECK(db.scalar(
+              "SELECT indisvalid FROM pg_index WHERE indexrelid = 'users_email_key'::regclass") ==
+          "t");
     CHECK(db.scalar("SELECT count(*) FROM audit") == "1");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.progress") == "0");
-    CHECK(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM safe_migrate.events WHERE version = 1") ==
+    CHECK(db.scalar("SELECT string_agg(kind, ',' ORDER BY id) FROM safe_migrate.events WHERE "
+                    "version = 1") ==
           "migration.failed,migration.resumed,index.invalid_dropped,migration.applied");
     CHECK(run_tool({"--migrations-dir", dir.path().string(), "status"}, env).exit_code == 0);
 }
@@ -81,6 +92,7 @@ TEST_CASE("a partial migration whose completed statements changed is not resumed
               "-- safe-migrate: no-transaction\nCREATE TABLE a (x bigint);\nSELECT 1;\n");
     auto run = run_tool({"--migrations-dir", dir.path().string(), "execute"}, env);
     CHECK(run.exit_code == 11);
-    CHECK(run.err.find("1_x stopped midway after 1 statements, and those statements have changed since") !=
+    CHECK(run.err.find(
+              "1_x stopped midway after 1 statements, and those statements have changed since") !=
           std::string::npos);
 }

@@ -11,13 +11,16 @@ TEST_CASE("rolling back the example project returns the schema to what it was") 
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
     std::string empty = db.schema_dump();
 
-    REQUIRE(run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "execute", "--target", "20260101090600"}, env)
+    REQUIRE(run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "execute", "--target",
+                      "20260101090600"},
+                     env)
                 .exit_code == 0);
     std::string middle = db.schema_dump();
     REQUIRE(run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "execute"}, env).exit_code == 0);
     CHECK(db.schema_dump() != middle);
 
-    auto back = run_tool({"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "rollback", "--to", "20260101090600"}, env);
+    auto back = run_tool(
+        {"--migrations-dir", SM_EXAMPLE_MIGRATIONS, "rollback", "--to", "20260101090600"}, env);
     INFO(back.all());
     REQUIRE(back.exit_code == 0);
     CHECK(db.schema_dump() == middle);
@@ -26,7 +29,9 @@ TEST_CASE("rolling back the example project returns the schema to what it was") 
     REQUIRE(all.exit_code == 0);
     CHECK(db.schema_dump() == empty);
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "0");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.rolled_back'") == "12");
+    CHECK(db.scalar(
+              "SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.rolled_back'") ==
+          "12");
 }
 
 TEST_CASE("rollback refuses up front when a down file is missing") {
@@ -42,8 +47,8 @@ TEST_CASE("rollback refuses up front when a down file is missing") {
 
     auto run = run_tool({"--migrations-dir", dir.path().string(), "rollback", "--steps", "3"}, env);
     CHECK(run.exit_code == 3);
-    CHECK(run.err.find("cannot roll back: down file missing:\n  " + (dir.path() / "2_b.down.sql").string()) !=
-          std::string::npos);
+    CHECK(run.err.find("cannot roll back: down file missing:\n  " +
+                       (dir.path() / "2_b.down.sql").string()) != std::string::npos);
     // Nothing was reverted, not even 3, whose down exists.
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
     CHECK(db.scalar("SELECT to_regclass('c') IS NOT NULL") == "t");
@@ -51,5 +56,7 @@ TEST_CASE("rollback refuses up front when a down file is missing") {
     auto one = run_tool({"--migrations-dir", dir.path().string(), "rollback"}, env);
     CHECK(one.exit_code == 0);
     CHECK(db.scalar("SELECT to_regclass('c') IS NULL") == "t");
-    CHECK(db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") == "1,2");
+    CHECK(db.scalar(
+              "SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") ==
+          "1,2");
 }

@@ -29,11 +29,12 @@ TEST_CASE("the database password never appears in output, JSON, history or event
     runs.push_back(run_tool(m({"status", "--format", "json"}), {{"DATABASE_URL", url}}));
     runs.push_back(run_tool(m({"rollback"}), {{"DATABASE_URL", url}}));
     // A wrong password in the URL, and the real one for an unreachable host.
-    runs.push_back(run_tool(m({"status"}), {{"DATABASE_URL", "postgresql://postgres:" + password +
-                                                                 "@127.0.0.1:1/x?connect_timeout=2"}}));
+    runs.push_back(
+        run_tool(m({"status"}), {{"DATABASE_URL", "postgresql://postgres:" + password +
+                                                      "@127.0.0.1:1/x?connect_timeout=2"}}));
     std::string wrong = "wrong-" + password;
-    std::string bad_url = "postgresql://postgres:" + wrong + "@127.0.0.1:" + std::to_string(cluster().port) + "/" +
-                          db.name();
+    std::string bad_url = "postgresql://postgres:" + wrong +
+                          "@127.0.0.1:" + std::to_string(cluster().port) + "/" + db.name();
     auto bad = run_tool(m({"status"}), {{"DATABASE_URL", bad_url}});
     CHECK(bad.exit_code == 5);
     CHECK(bad.all().find(wrong) == std::string::npos);
@@ -44,9 +45,11 @@ TEST_CASE("the database password never appears in output, JSON, history or event
         CHECK(run.all().find(password) == std::string::npos);
     }
     CHECK(runs[0].out.find("postgresql://postgres@127.0.0.1:") != std::string::npos);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE row(safe_migrate.history.*)::text LIKE '%" +
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE "
+                    "row(safe_migrate.history.*)::text LIKE '%" +
                     password + "%'") == "0");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE row(safe_migrate.events.*)::text LIKE '%" +
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE "
+                    "row(safe_migrate.events.*)::text LIKE '%" +
                     password + "%'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events") != "0");
 }

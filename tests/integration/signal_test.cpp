@@ -22,8 +22,9 @@ constexpr const char* k_slow_migration =
 
 void wait_for_sleep(const TestDatabase& db) {
     for (int i = 0; i < 400; ++i) {
-        if (db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%' "
-                      "AND state = 'active' AND datname = current_database()") == "1") {
+        if (db.scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(CASE%' "
+                "AND state = 'active' AND datname = current_database()") == "1") {
             return;
         }
         std::this_thread::sleep_for(25ms);
@@ -47,15 +48,16 @@ void interrupt_mid_migration(int signo, const std::string& name) {
     INFO(result->out + result->err);
     CHECK(std::chrono::steady_clock::now() - sent < 5s);  // cancelled on the server, not waited out
     CHECK(result->exit_code == 130);
-    CHECK(result->err.find("safe-migrate: error: interrupted by " + name + " while applying 2_slow") !=
-          std::string::npos);
+    CHECK(result->err.find("safe-migrate: error: interrupted by " + name +
+                           " while applying 2_slow") != std::string::npos);
 
     // History matches the schema: 1 applied, 2 rolled back entirely.
     CHECK(db.scalar("SELECT string_agg(version::text, ',') FROM safe_migrate.history") == "1");
     CHECK(db.scalar("SELECT to_regclass('first') IS NOT NULL") == "t");
     CHECK(db.scalar("SELECT to_regclass('started') IS NULL") == "t");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind IN ('migration.interrupted', "
-                    "'run.interrupted')") == "2");
+    CHECK(db.scalar(
+              "SELECT count(*) FROM safe_migrate.events WHERE kind IN ('migration.interrupted', "
+              "'run.interrupted')") == "2");
     // Nothing of ours is still running or holding the lock.
     CHECK(db.scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") == "0");
 
@@ -72,13 +74,17 @@ TEST_CASE("SIGTERM mid-migration cancels it on the server, rolls back, and a re-
     interrupt_mid_migration(SIGTERM, "SIGTERM");
 }
 
-TEST_CASE("SIGINT mid-migration behaves like SIGTERM") { interrupt_mid_migration(SIGINT, "SIGINT"); }
+TEST_CASE("SIGINT mid-migration behaves like SIGTERM") {
+    interrupt_mid_migration(SIGINT, "SIGINT");
+}
 
-TEST_CASE("kill -9 mid-migration leaves history consistent, the lock free, and a re-run completes") {
+TEST_CASE(
+    "kill -9 mid-migration leaves history consistent, the lock free, and a re-run completes") {
     TestDatabase db;
     MigrationDir dir;
     dir.write("1_slow.up.sql", k_slow_migration);
-    std::vector<std::string> args = {"--migrations-dir", dir.path().string(), "execute", "--lock-wait", "20s"};
+    std::vector<std::string> args = {"--migrations-dir", dir.path().string(), "execute",
+                                     "--lock-wait", "20s"};
     auto run = start_tool(args, {{"DATABASE_URL", db.url()}, {"PGOPTIONS", "-c sm.test_sleep=on"}});
     wait_for_sleep(db);
     run->send_signal(SIGKILL);

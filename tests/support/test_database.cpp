@@ -12,7 +12,8 @@ namespace sm::test {
 const sandbox::ClusterState& cluster() {
     static const std::optional<sandbox::ClusterState> state = sandbox::load_state(SM_TEST_STATE);
     if (!state) {
-        FAIL("the test cluster is not running (no " SM_TEST_STATE "); run the suite with ctest, which "
+        FAIL("the test cluster is not running (no " SM_TEST_STATE
+             "); run the suite with ctest, which "
              "starts it, or: safe-migrate sandbox start --state " SM_TEST_STATE);
     }
     return *state;
@@ -30,19 +31,24 @@ TestDatabase::~TestDatabase() {
     }
 }
 
-std::string TestDatabase::url() const { return cluster().url(m_name); }
+std::string TestDatabase::url() const {
+    return cluster().url(m_name);
+}
 
 std::string TestDatabase::url_with_password() const {
     const auto& c = cluster();
-    return "postgresql://" + c.superuser + ":" + sandbox::read_password(c) + "@127.0.0.1:" +
-           std::to_string(c.port) + "/" + m_name;
+    return "postgresql://" + c.superuser + ":" + sandbox::read_password(c) +
+           "@127.0.0.1:" + std::to_string(c.port) + "/" + m_name;
 }
 
-std::unique_ptr<executor::Session> TestDatabase::connect(const std::string& application_name) const {
+std::unique_ptr<executor::Session> TestDatabase::connect(
+    const std::string& application_name) const {
     return executor::connect(url(), application_name);
 }
 
-executor::QueryResult TestDatabase::query(const std::string& sql) const { return connect()->exec(sql); }
+executor::QueryResult TestDatabase::query(const std::string& sql) const {
+    return connect()->exec(sql);
+}
 
 std::string TestDatabase::scalar(const std::string& sql) const {
     auto r = query(sql);
@@ -52,8 +58,9 @@ std::string TestDatabase::scalar(const std::string& sql) const {
 std::string TestDatabase::schema_dump() const {
     util::ProcessSpec spec;
     spec.program = (cluster().bindir / "pg_dump").string();
-    spec.args = {"--schema-only", "--no-owner", "--restrict-key=safemigratetest", "-N", "safe_migrate",
-                 "--dbname", url()};
+    spec.args = {
+        "--schema-only", "--no-owner", "--restrict-key=safemigratetest", "-N", "safe_migrate",
+        "--dbname",      url()};
     auto result = util::run_process(spec);
     util::require_success(spec, result);
     return result.out;
@@ -72,7 +79,9 @@ void MigrationDir::write(const std::string& file_name, const std::string& conten
     out << content;
 }
 
-void MigrationDir::remove(const std::string& file_name) const { std::filesystem::remove(m_path / file_name); }
+void MigrationDir::remove(const std::string& file_name) const {
+    std::filesystem::remove(m_path / file_name);
+}
 
 void MigrationDir::copy_example() const {
     for (const auto& entry : std::filesystem::directory_iterator(SM_EXAMPLE_MIGRATIONS)) {

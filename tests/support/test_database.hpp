@@ -21,8 +21,8 @@ namespace sm::test {
 const sandbox::ClusterState& cluster();
 
 class TestDatabase {
-public:
-    TestDatabase();  // CREATE DATABASE with a unique name
+  public:
+    TestDatabase();   // CREATE DATABASE with a unique name
     ~TestDatabase();  // DROP DATABASE ... WITH (FORCE)
     TestDatabase(const TestDatabase&) = delete;
     TestDatabase& operator=(const TestDatabase&) = delete;
@@ -30,7 +30,8 @@ public:
     const std::string& name() const { return m_name; }
     std::string url() const;                // passfile URL, no password in it
     std::string url_with_password() const;  // password inline, for secret tests
-    std::unique_ptr<executor::Session> connect(const std::string& application_name = "sm-test") const;
+    std::unique_ptr<executor::Session> connect(
+        const std::string& application_name = "sm-test") const;
 
     // First column of the first row, or "" for NULL / no rows.
     std::string scalar(const std::string& sql) const;
@@ -38,14 +39,14 @@ public:
     // pg_dump --schema-only of everything but the safe_migrate schema.
     std::string schema_dump() const;
 
-private:
+  private:
     std::string m_name;
     std::unique_ptr<executor::Session> m_session;
 };
 
 // A temporary migrations directory.
 class MigrationDir {
-public:
+  public:
     MigrationDir();
     ~MigrationDir();
     const std::filesystem::path& path() const { return m_path; }
@@ -54,7 +55,7 @@ public:
     // Copies every *.sql file of the example project into this directory.
     void copy_example() const;
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 

@@ -3,20 +3,25 @@
 namespace sm::test {
 namespace {
 
-util::ProcessSpec spec_for(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+util::ProcessSpec spec_for(const std::vector<std::string>& args,
+                           const std::map<std::string, std::string>& env) {
     util::ProcessSpec spec;
     spec.program = SM_BINARY;
     spec.args = args;
-    spec.env_unset = {"DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD", "PGOPTIONS"};
+    spec.env_unset = {"DATABASE_URL", "PGHOST",     "PGPORT",   "PGUSER",
+                      "PGDATABASE",   "PGPASSWORD", "PGOPTIONS"};
     spec.env_set = env;
     return spec;
 }
 
 }  // namespace
 
-ToolRun to_run(const util::ProcessResult& r) { return ToolRun{r.exit_code, r.signal, r.out, r.err}; }
+ToolRun to_run(const util::ProcessResult& r) {
+    return ToolRun{r.exit_code, r.signal, r.out, r.err};
+}
 
-ToolRun run_tool(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+ToolRun run_tool(const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env) {
     return to_run(util::run_process(spec_for(args, env)));
 }
 

@@ -20,7 +20,8 @@ struct ToolRun {
 
 // Runs safe-migrate with args and extra environment (DATABASE_URL is cleared
 // unless env sets it); waits for it.
-ToolRun run_tool(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {});
+ToolRun run_tool(const std::vector<std::string>& args,
+                 const std::map<std::string, std::string>& env = {});
 
 // Starts safe-migrate without waiting, for signal and concurrency tests.
 std::unique_ptr<util::ChildProcess> start_tool(const std::vector<std::string>& args,
