@@ -235,6 +235,11 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     });
     top.read(root);
 
+    // Every environment's overrides are checked, whichever one is selected.
+    for (const auto& [name, table] : env_execute_tables) {
+        ExecuteSettings scratch;
+        read_execute(*table, scratch, file, "environments." + name + ".execute");
+    }
     if (environment) {
         auto it = config.environments.find(*environment);
         if (it == config.environments.end()) {
@@ -254,12 +259,6 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         if (auto t = env_execute_tables.find(*environment); t != env_execute_tables.end()) {
             read_execute(*t->second, config.execute, file,
                          "environments." + *environment + ".execute");
-        }
-    } else {
-        // Validate every environment's overrides even when none is selected.
-        for (const auto& [name, table] : env_execute_tables) {
-            ExecuteSettings scratch;
-            read_execute(*table, scratch, file, "environments." + name + ".execute");
         }
     }
     config.migrations_dir = migrations.is_absolute()

@@ -29,6 +29,11 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     } else {
         return std::nullopt;
     }
+    // PostgreSQL's timeouts are int milliseconds; anything larger is a mistake.
+    constexpr long long k_max_ms = 2147483647;
+    if (value > k_max_ms / factor) {
+        return std::nullopt;
+    }
     return std::chrono::milliseconds(value * factor);
 }
 

@@ -2,9 +2,12 @@
 // Keeping secrets out of everything we print, log or store.
 //
 // Two layers: connection strings are parsed and re-rendered without their
-// password (conninfo.hpp), and every secret value we learn (passwords, expanded
-// ${VARS} from the config, webhook URLs) is registered here so that any text can
-// be scrubbed of it before it leaves the process.
+// password (conninfo.hpp), and every secret value we learn is registered here so
+// that any text can be scrubbed of it before it leaves the process: passwords
+// from connection strings (flag, DATABASE_URL, config, PGPASSWORD), and the
+// values of secret config keys (webhook URLs and signing secrets). Ordinary
+// config values, even when they come from ${VARS}, are not secrets and are not
+// registered (registering a directory name would scrub it from every message).
 
 #include <string>
 #include <string_view>

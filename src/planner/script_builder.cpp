@@ -41,6 +41,11 @@ void classify(const json& stmt, core::Statement& out) {
     } else if (kind == "ReindexStmt" &&
                has_concurrently_option(node.value("params", json::array()))) {
         out.needs_no_transaction = "REINDEX CONCURRENTLY";
+    } else if (kind == "ReindexStmt" && node.value("kind", "") != "REINDEX_OBJECT_INDEX" &&
+               node.value("kind", "") != "REINDEX_OBJECT_TABLE") {
+        out.needs_no_transaction = "REINDEX SCHEMA/DATABASE/SYSTEM";
+    } else if (kind == "ClusterStmt" && !node.contains("relation")) {
+        out.needs_no_transaction = "CLUSTER without a table";
     } else if (kind == "VacuumStmt" && node.value("is_vacuumcmd", false)) {
         out.needs_no_transaction = "VACUUM";
     } else if (kind == "AlterSystemStmt") {
@@ -93,6 +98,7 @@ core::Script build_script(const core::MigrationFile& file,
         problems.push_back({file.path, line, "col " + std::to_string(column) + ": " + message});
     };
 
+    const size_t problems_before = problems.size();
     SplitResult split = split_statements(text);
     if (split.error) {
         problem_at(split.error->offset, "syntax error: " + split.error->message);
@@ -117,7 +123,7 @@ core::Script build_script(const core::MigrationFile& file,
             any_needs_no_transaction || !statement.needs_no_transaction.empty();
         script.statements.push_back(std::move(statement));
     }
-    if (script.statements.empty() && problems.empty()) {
+    if (script.statements.empty() && problems.size() == problems_before) {
         problems.push_back({file.path, 0, "file contains no SQL statements"});
     }
     script.transactional = !file.directives.no_transaction && !any_needs_no_transaction;

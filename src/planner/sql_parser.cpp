@@ -2,6 +2,8 @@
 
 #include <pg_query.h>
 
+#include <algorithm>
+
 namespace sm::planner {
 
 size_t skip_space_and_comments(std::string_view text, size_t pos) {
@@ -36,41 +38,89 @@ size_t skip_space_and_comments(std::string_view text, size_t pos) {
     return pos;
 }
 
+size_t byte_offset_of_char(std::string_view text, size_t chars);
+
+namespace {
+
+// True when text[from, to) holds only whitespace, comments and semicolons.
+bool only_trivia(std::string_view text, size_t from, size_t to) {
+    size_t pos = from;
+    while (true) {
+        pos = skip_space_and_comments(text.substr(0, to), pos);
+        if (pos < to && text[pos] == ';') {
+            ++pos;
+            continue;
+        }
+        return pos >= to;
+    }
+}
+
+void add_piece(SplitResult& result, const std::string& text, size_t begin, size_t end) {
+    size_t first = skip_space_and_comments(std::string_view(text).substr(0, end), begin);
+    while (end > first && (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
+                           text[end - 1] == '\r' || text[end - 1] == ';')) {
+        --end;
+    }
+    if (first < end) {
+        result.statements.push_back({first, end - first});
+    }
+}
+
+}  // namespace
+
 SplitResult split_statements(const std::string& text) {
     SplitResult result;
     PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
     if (split.error != nullptr) {
         int pos = split.error->cursorpos > 0 ? split.error->cursorpos - 1 : 0;
-        result.error = SqlError{split.error->message, static_cast<size_t>(pos)};
+        result.error =
+            SqlError{split.error->message, byte_offset_of_char(text, static_cast<size_t>(pos))};
         pg_query_free_split_result(split);
         return result;
     }
+    // The scanner-based splitter skips text it cannot place (an unbalanced
+    // parenthesis, a piece with no keyword such as a misspelt "VACUM;"). Nothing
+    // may vanish: any such text becomes a piece of its own, so parsing it
+    // reports the syntax error.
+    size_t covered = 0;
     for (int i = 0; i < split.n_stmts; ++i) {
         auto begin = static_cast<size_t>(split.stmts[i]->stmt_location);
         size_t end = split.stmts[i]->stmt_len == 0
                          ? text.size()
                          : begin + static_cast<size_t>(split.stmts[i]->stmt_len);
-        size_t first = skip_space_and_comments(text, begin);
-        if (first >= end) {
-            continue;  // only comments
+        if (begin > covered && !only_trivia(text, covered, begin)) {
+            add_piece(result, text, covered, begin);
         }
-        while (end > first &&
-               (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
-                text[end - 1] == '\r' || text[end - 1] == ';')) {
-            --end;
-        }
-        result.statements.push_back({first, end - first});
+        add_piece(result, text, begin, end);
+        covered = std::max(covered, end);
+    }
+    if (covered < text.size() && !only_trivia(text, covered, text.size())) {
+        add_piece(result, text, covered, text.size());
     }
     pg_query_free_split_result(split);
     return result;
+}
+
+size_t byte_offset_of_char(std::string_view text, size_t chars) {
+    size_t pos = 0;
+    while (pos < text.size() && chars > 0) {
+        ++pos;
+        while (pos < text.size() && (static_cast<unsigned char>(text[pos]) & 0xC0) == 0x80) {
+            ++pos;
+        }
+        --chars;
+    }
+    return pos;
 }
 
 ParseResult parse_sql(const std::string& sql) {
     ParseResult result;
     PgQueryParseResult parsed = pg_query_parse(sql.c_str());
     if (parsed.error != nullptr) {
+        // PostgreSQL reports error positions in characters, not bytes.
         int pos = parsed.error->cursorpos > 0 ? parsed.error->cursorpos - 1 : 0;
-        result.error = SqlError{parsed.error->message, static_cast<size_t>(pos)};
+        result.error =
+            SqlError{parsed.error->message, byte_offset_of_char(sql, static_cast<size_t>(pos))};
     } else {
         result.tree_json = parsed.parse_tree;
     }

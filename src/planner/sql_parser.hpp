@@ -36,6 +36,9 @@ struct ParseResult {
 // Parses one or more statements into libpg_query's JSON parse tree.
 ParseResult parse_sql(const std::string& sql);
 
+// Byte offset of character number chars (0-based) in UTF-8 text.
+size_t byte_offset_of_char(std::string_view text, size_t chars);
+
 // Offset of the first character that is not whitespace or part of a comment.
 size_t skip_space_and_comments(std::string_view text, size_t from);
 
