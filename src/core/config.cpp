@@ -215,7 +215,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         for (const auto& [key, env_node] : get_table(n, w)) {
             std::string name(key.str());
             std::string prefix = "environments." + name;
-            EnvironmentConfig env{name};
+            EnvironmentConfig env;
+            env.name = name;
             TableReader r(file, prefix);
             r.on("protected", [&](auto& n2, auto& w2) { env.is_protected = get_bool(n2, w2); });
             r.on("database_url", [&](auto& n2, auto& w2) {

@@ -178,7 +178,9 @@ fs::path find_server_bindir() {
         looked.emplace_back(env);
     }
     if (auto pg_config = util::find_on_path("pg_config")) {
-        util::ProcessSpec spec{pg_config->string(), {"--bindir"}};
+        util::ProcessSpec spec;
+        spec.program = pg_config->string();
+        spec.args = {"--bindir"};
         auto r = util::run_process(spec);
         fs::path dir(std::string(util::trim(r.out)));
         if (r.ok() && has_server(dir)) {
