@@ -20,6 +20,7 @@ namespace {
 enum class Needs { nothing, config, database };
 
 struct CommandArgs {
+    LintArgs lint;
     ExecuteArgs execute;
     RollbackArgs rollback;
     SandboxArgs sandbox;
@@ -32,6 +33,8 @@ struct Command {
     // Declares the command's own options on its subcommand.
     std::function<void(CLI::App&, CommandArgs&)> declare;
     std::function<int(const GlobalOptions&, const CommandArgs&)> run;
+    // The command declares its own --format (more than text and json).
+    bool own_format = false;
 };
 
 void add_format(CLI::App& sub, GlobalOptions& g) {
@@ -44,7 +47,21 @@ const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
         {"status", "Show applied, pending, changed, missing and partial migrations",
          Needs::database, [](CLI::App&, CommandArgs&) {},
-         [](const GlobalOptions& g, const CommandArgs&) { return run_status(g); }},
+         [](const GlobalOptions& g, const CommandArgs&) { return run_status(g); }, false},
+        {"lint", "Check migrations for destructive and lock-heavy statements (no database)",
+         Needs::config,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("paths", a.lint.paths,
+                            "Files or directories (default: the migrations directory)");
+             sub.add_option("--policy", a.lint.policy, "Policy: default, strict, or a .toml file");
+             sub.add_option("--format", a.lint.format, "text, json, sarif or github")
+                 ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+             sub.add_option("--jobs", a.lint.jobs, "Threads (default: one per core)");
+             sub.add_flag("--list-rules", a.lint.list_rules, "Print the rule catalog and exit");
+             sub.add_flag("--include-down", a.lint.include_down,
+                          "Also lint down migrations found in directories");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_lint(g, a.lint); }, true},
         {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
          Needs::database,
          [](CLI::App& sub, CommandArgs& a) {
@@ -61,7 +78,8 @@ const std::vector<Command>& command_table() {
              sub.add_flag("--allow-out-of-order", a.execute.allow_out_of_order,
                           "Apply pending migrations older than the newest applied one");
          },
-         [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); }},
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); },
+         false},
         {"rollback", "Revert applied migrations with their down files, newest first",
          Needs::database,
          [](CLI::App& sub, CommandArgs& a) {
@@ -71,7 +89,8 @@ const std::vector<Command>& command_table() {
              sub.add_option("--lock-wait", a.rollback.lock_wait,
                             "How long to wait for the migration lock");
          },
-         [](const GlobalOptions& g, const CommandArgs& a) { return run_rollback(g, a.rollback); }},
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_rollback(g, a.rollback); },
+         false},
         {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
          [](CLI::App& sub, CommandArgs& a) {
              sub.add_option("action", a.sandbox.action, "start, stop, status or url")
@@ -81,7 +100,8 @@ const std::vector<Command>& command_table() {
                  "--state", a.sandbox.state_file,
                  "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
          },
-         [](const GlobalOptions& g, const CommandArgs& a) { return run_sandbox(g, a.sandbox); }},
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_sandbox(g, a.sandbox); },
+         false},
     };
     return table;
 }
@@ -144,7 +164,9 @@ int run(int argc, char** argv) {
         CLI::App* sub = app.add_subcommand(command.name, command.summary);
         sub->fallthrough();
         command.declare(*sub, args);
-        add_format(*sub, g);
+        if (!command.own_format) {
+            add_format(*sub, g);
+        }
         sub->callback([&chosen, &command] { chosen = &command; });
     }
 

@@ -37,6 +37,15 @@ struct RollbackArgs {
     std::optional<std::string> lock_wait;
 };
 
+struct LintArgs {
+    std::vector<std::filesystem::path> paths;
+    std::optional<std::string> policy;
+    std::string format = "text";  // text, json, sarif, github
+    int jobs = 0;                 // 0: one thread per core
+    bool list_rules = false;
+    bool include_down = false;
+};
+
 struct SandboxArgs {
     std::string action;  // start, stop, status, url
     std::optional<std::filesystem::path> state_file;

@@ -67,10 +67,10 @@ std::string SourceProblem::describe() const {
 }
 
 FileDirectives parse_directives(const std::filesystem::path& file, const std::string& content,
-                                std::vector<SourceProblem>& problems) {
+                                std::vector<SourceProblem>& problems, int first_line, bool header) {
     FileDirectives d;
-    bool in_header = true;
-    int line_number = 0;
+    bool in_header = header;
+    int line_number = first_line - 1;
     for (const auto& raw : util::split(content, '\n')) {
         ++line_number;
         std::string_view line = util::trim(raw);

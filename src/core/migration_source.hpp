@@ -75,9 +75,12 @@ struct SourceProblem {
 };
 
 // Parses the directives of one file, appending problems (unknown directive,
-// bad value, misplaced directive).
+// bad value, misplaced directive). content may be a piece of the file that
+// starts at first_line; header says whether it is the file's header (where
+// settings directives belong) or text between statements (allow only).
 FileDirectives parse_directives(const std::filesystem::path& file, const std::string& content,
-                                std::vector<SourceProblem>& problems);
+                                std::vector<SourceProblem>& problems, int first_line = 1,
+                                bool header = true);
 
 // Reads and checks one file: UTF-8, not empty, directives. Appends problems.
 MigrationFile read_migration_file(const std::filesystem::path& path,

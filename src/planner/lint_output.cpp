@@ -1,0 +1,240 @@
+#include "planner/lint_output.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/identity.hpp"
+#include "planner/rule_catalog.hpp"
+#include "util/strings.hpp"
+
+namespace sm::planner {
+namespace {
+
+using nlohmann::json;
+
+std::string shown_path(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto rel = std::filesystem::relative(p, std::filesystem::current_path(), ec);
+    if (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) {
+        return rel.string();
+    }
+    return p.string();
+}
+
+std::string statement_line(const Finding& f) {
+    std::string line = f.statement.substr(0, f.statement.find('\n'));
+    return line.size() > 120 ? line.substr(0, 117) + "..." : line;
+}
+
+std::string render_text(const LintReport& report, const Policy& policy) {
+    std::string out;
+    for (const auto& file : report.files) {
+        for (const auto& f : file.findings) {
+            std::string level = f.suppressed_by ? "suppressed" : severity_name(f.severity);
+            out += fmt::format("{}:{}:{}: {}[{}]: {}\n", shown_path(f.file), f.line, f.column,
+                               level, f.rule, f.message);
+            if (!f.statement.empty()) {
+                out += "    " + statement_line(f) + "\n";
+                out += "    " + std::string(static_cast<size_t>(std::max(0, f.caret)), ' ') + "^\n";
+            }
+            if (f.lock != LockLevel::none) {
+                out += fmt::format("    lock: {} ({}); blocks {}\n", lock_name(f.lock),
+                                   f.lock_detail, lock_blocks(f.lock));
+            }
+            if (!f.table_work.empty() && f.table_work != "-") {
+                out += "    table work: " + f.table_work + "\n";
+            }
+            if (!f.alternative.empty()) {
+                out += "    safe alternative: " + f.alternative + "\n";
+            }
+            if (!f.rewrite.empty()) {
+                out += "    instead:\n" + util::indent(f.rewrite, "      ") + "\n";
+            }
+            if (f.suppressed_by) {
+                out += fmt::format("    suppressed at line {}: {}\n", f.suppressed_by->line,
+                                   f.suppressed_by->reason);
+            }
+        }
+    }
+    out += fmt::format(
+        "{} file(s), {} statement(s): {} error(s), {} warning(s), {} suppressed (policy {})\n",
+        report.files.size(), report.statements, report.errors, report.warnings, report.suppressed,
+        policy.name);
+    return out;
+}
+
+json finding_json(const Finding& f) {
+    json j = {{"rule", f.rule},
+              {"severity", severity_name(f.severity)},
+              {"file", shown_path(f.file)},
+              {"line", f.line},
+              {"column", f.column},
+              {"message", f.message},
+              {"statement", f.statement},
+              {"lock", f.lock == LockLevel::none ? json(nullptr) : json(lock_name(f.lock))},
+              {"lock_detail", f.lock_detail},
+              {"blocks", f.lock == LockLevel::none ? json(nullptr) : json(lock_blocks(f.lock))},
+              {"table_work", f.table_work},
+              {"alternative", f.alternative},
+              {"rewrite", f.rewrite.empty() ? json(nullptr) : json(f.rewrite)},
+              {"tables", f.tables}};
+    if (f.suppressed_by) {
+        j["suppressed"] = {{"line", f.suppressed_by->line},
+                           {"reason", f.suppressed_by->reason},
+                           {"whole_file", f.suppressed_by->whole_file}};
+    } else {
+        j["suppressed"] = nullptr;
+    }
+    return j;
+}
+
+std::string render_json(const LintReport& report, const Policy& policy) {
+    json findings = json::array();
+    json suppressions = json::array();
+    for (const auto& file : report.files) {
+        for (const auto& f : file.findings) {
+            findings.push_back(finding_json(f));
+        }
+        for (const auto& s : file.suppressions) {
+            suppressions.push_back({{"file", shown_path(s.file)},
+                                    {"line", s.line},
+                                    {"rule", s.rule},
+                                    {"reason", s.reason},
+                                    {"whole_file", s.whole_file},
+                                    {"used", s.used}});
+        }
+    }
+    json out = {{"policy", policy.name},
+                {"pg_version", policy.pg_version / 10000},
+                {"files", report.files.size()},
+                {"statements", report.statements},
+                {"summary",
+                 {{"errors", report.errors},
+                  {"warnings", report.warnings},
+                  {"suppressed", report.suppressed},
+                  {"syntax_errors", report.syntax_errors}}},
+                {"findings", findings},
+                {"suppressions", suppressions}};
+    return out.dump(2) + "\n";
+}
+
+std::string render_sarif(const LintReport& report) {
+    json rules = json::array();
+    for (const auto& r : rule_catalog()) {
+        rules.push_back(
+            {{"id", r.id},
+             {"name", r.id},
+             {"shortDescription", {{"text", r.summary}}},
+             {"fullDescription",
+              {{"text", std::string(r.summary) + ". Lock: " + lock_name(r.lock) + " (" +
+                            r.lock_detail + ")."}}},
+             {"help", {{"text", std::string("Safe alternative: ") + r.alternative}}},
+             {"defaultConfiguration",
+              {{"level", r.default_severity == Severity::error ? "error" : "warning"}}}});
+    }
+    rules.push_back({{"id", k_syntax_error_rule},
+                     {"shortDescription", {{"text", "the statement does not parse"}}},
+                     {"defaultConfiguration", {{"level", "error"}}}});
+    json results = json::array();
+    for (const auto& file : report.files) {
+        for (const auto& f : file.findings) {
+            std::string text = f.message;
+            if (!f.alternative.empty()) {
+                text += ". Safe alternative: " + f.alternative;
+            }
+            json result = {{"ruleId", f.rule},
+                           {"level", f.severity == Severity::error ? "error" : "warning"},
+                           {"message", {{"text", text}}},
+                           {"locations",
+                            {{{"physicalLocation",
+                               {{"artifactLocation", {{"uri", shown_path(f.file)}}},
+                                {"region",
+                                 {{"startLine", std::max(1, f.line)},
+                                  {"startColumn", std::max(1, f.column)}}}}}}}}};
+            if (f.suppressed_by) {
+                result["suppressions"] = {
+                    {{"kind", "inSource"}, {"justification", f.suppressed_by->reason}}};
+            }
+            results.push_back(result);
+        }
+    }
+    json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
+                  {"version", "2.1.0"},
+                  {"runs",
+                   {{{"tool",
+                      {{"driver",
+                        {{"name", "safe-migrate"},
+                         {"version", core::tool_version()},
+                         {"informationUri", "https://github.com/safe-migrate/safe-migrate"},
+                         {"rules", rules}}}}},
+                     {"results", results}}}}};
+    return sarif.dump(2) + "\n";
+}
+
+// GitHub workflow commands need %, CR and LF escaped in messages, and also , and : in properties.
+std::string gh_escape(const std::string& s, bool property) {
+    std::string out;
+    for (char c : s) {
+        if (c == '%')
+            out += "%25";
+        else if (c == '\r')
+            out += "%0D";
+        else if (c == '\n')
+            out += "%0A";
+        else if (property && c == ':')
+            out += "%3A";
+        else if (property && c == ',')
+            out += "%2C";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string render_github(const LintReport& report) {
+    std::string out;
+    for (const auto& file : report.files) {
+        for (const auto& f : file.findings) {
+            if (f.suppressed_by) {
+                continue;
+            }
+            std::string message = f.message;
+            if (!f.alternative.empty()) {
+                message += "\nSafe alternative: " + f.alternative;
+            }
+            out += fmt::format("::{} file={},line={},col={},title={}::{}\n",
+                               f.severity == Severity::error ? "error" : "warning",
+                               gh_escape(shown_path(f.file), true), std::max(1, f.line),
+                               std::max(1, f.column), gh_escape(f.rule, true),
+                               gh_escape(message, false));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
+    switch (format) {
+        case LintFormat::text:
+            return render_text(report, policy);
+        case LintFormat::json:
+            return render_json(report, policy);
+        case LintFormat::sarif:
+            return render_sarif(report);
+        case LintFormat::github:
+            return render_github(report);
+    }
+    return "";
+}
+
+std::string render_rules() {
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& r : rule_catalog()) {
+        rows.push_back({r.id, severity_name(r.default_severity), lock_short(r.lock), r.summary});
+    }
+    return util::render_table({"RULE", "DEFAULT", "LOCK", "FLAGS"}, rows);
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,85 @@
+#include "planner/lint_state.hpp"
+
+#include "core/duration.hpp"
+
+namespace sm::planner {
+
+std::optional<long long> setting_ms(const json& body) {
+    const json& args = body.value("args", json::array());
+    if (!args.is_array() || args.empty() || !args[0].contains("A_Const")) {
+        return std::nullopt;
+    }
+    const json& c = args[0]["A_Const"];
+    if (c.contains("sval")) {
+        auto d = core::parse_duration(c["sval"].value("sval", ""));
+        return d ? std::optional<long long>(d->count()) : std::nullopt;
+    }
+    if (c.contains("ival")) {
+        return c["ival"].value("ival", 0LL);  // an omitted ival is 0
+    }
+    return std::nullopt;
+}
+
+void apply_statement(const StatementRef& s, const LockPrediction& lock, FileState& f) {
+    const bool was_in_transaction = f.in_transaction();
+    if (s.kind == "TransactionStmt") {
+        std::string kind = s.body.value("kind", "");
+        if (kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START") {
+            f.in_explicit_block = true;
+            f.tx = {};
+        } else if (kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK") {
+            f.in_explicit_block = false;
+            f.tx = {};
+        }
+        return;
+    }
+    if (s.kind == "VariableSetStmt") {
+        std::string name = s.body.value("name", "");
+        bool reset = s.body.value("kind", "") == "VAR_RESET" ||
+                     s.body.value("kind", "") == "VAR_SET_DEFAULT";
+        if (name == "lock_timeout") {
+            f.lock_timeout_ms = reset ? std::nullopt : setting_ms(s.body);
+        } else if (name == "statement_timeout") {
+            f.statement_timeout_ms = reset ? std::nullopt : setting_ms(s.body);
+        }
+    }
+    if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {
+        const json& rel = s.kind == "CreateStmt"
+                              ? s.body.value("relation", json::object())
+                              : s.body.value("into", json::object()).value("rel", json::object());
+        f.created_tables.insert(qualified_name(rel));
+    }
+    if (!was_in_transaction) {
+        return;  // autocommit: nothing carries over to the next statement
+    }
+    ++f.tx.statements;
+    f.tx.has_ddl = f.tx.has_ddl || lock.is_ddl;
+    for (const auto& table : lock.tables) {
+        if (f.created_tables.count(table) != 0 && s.kind != "CreateStmt") {
+            continue;  // a table new in this plan is invisible to everyone else
+        }
+        if (s.kind == "CreateStmt" && f.created_tables.count(table) != 0) {
+            continue;
+        }
+        if (lock.level >= LockLevel::share) {
+            f.tx.strong_locked.insert(table);
+        }
+        if (lock.level == LockLevel::access_exclusive && !f.tx.access_exclusive_by) {
+            f.tx.access_exclusive_by =
+                first_line(s.sql, 60) + " (line " + std::to_string(s.line) + ")";
+        }
+    }
+    if (s.kind == "AlterTableStmt") {
+        std::string table = qualified_name(s.body.value("relation", json::object()));
+        ++f.tx.alter_count[table];
+        for (const json* cmd : alter_commands(s.body)) {
+            const json& def = cmd->value("def", json::object());
+            if (cmd->value("subtype", "") == "AT_AddConstraint" && def.contains("Constraint") &&
+                def["Constraint"].value("skip_validation", false)) {
+                f.tx.not_valid_added.insert(table + "." + def["Constraint"].value("conname", ""));
+            }
+        }
+    }
+}
+
+}  // namespace sm::planner

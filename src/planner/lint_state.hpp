@@ -1,0 +1,17 @@
+#pragma once
+// How a statement changes what the rules see next: the transaction block,
+// locks held, constraints added NOT VALID, tables created, timeouts set.
+
+#include "planner/lock_model.hpp"
+#include "planner/rule_api.hpp"
+
+namespace sm::planner {
+
+// Applies one statement to f, after the rules have looked at it.
+void apply_statement(const StatementRef& s, const LockPrediction& lock, FileState& f);
+
+// "SET lock_timeout = '5s'" values in milliseconds; std::nullopt when not a
+// duration PostgreSQL would accept.
+std::optional<long long> setting_ms(const json& variable_set_body);
+
+}  // namespace sm::planner

@@ -1,0 +1,341 @@
+#include "planner/linter.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "core/error.hpp"
+#include "core/migration_source.hpp"
+#include "planner/lint_state.hpp"
+#include "planner/rule_api.hpp"
+#include "planner/rule_catalog.hpp"
+#include "planner/sql_parser.hpp"
+#include "planner/statement_stream.hpp"
+
+namespace sm::planner {
+namespace fs = std::filesystem;
+namespace {
+
+const std::regex k_migration_name(R"(([0-9]+)_([A-Za-z0-9_-]+)\.(up|down)\.sql)");
+
+bool is_migration_file(const fs::path& file) {
+    return std::regex_match(file.filename().string(), k_migration_name);
+}
+
+// Line and column of byte offset within text that starts at (line, column).
+std::pair<int, int> position_in(const std::string& text, size_t offset, int line, int column) {
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+class FileLinter : public Emitter {
+  public:
+    FileLinter(const fs::path& file, const Policy& policy) : m_policy(policy) {
+        m_report.file = file;
+        m_state.file = file;
+        m_state.policy = &policy;
+        m_state.pg_version = policy.pg_version;
+        m_state.max_lock_timeout_ms = policy.max_lock_timeout_ms;
+        m_state.runner_file = is_migration_file(file);
+    }
+
+    FileReport run(const std::function<void(const StatementInfo&)>& observer) {
+        StatementStream stream(m_report.file);
+        bool first = true;
+        while (auto s = stream.next()) {
+            read_directives(s->leading, s->leading_line, first);
+            first = false;
+            statement(*s, observer);
+        }
+        if (first) {
+            read_directives(stream.trailing(), stream.trailing_line(), true);
+            problem("syntax-error", 0, 0, "file contains no SQL statements");
+        } else {
+            read_directives(stream.trailing(), stream.trailing_line(), false);
+        }
+        if (m_state.in_explicit_block) {
+            problem_rule("transaction-hygiene",
+                         "a transaction opened with BEGIN is never committed");
+        }
+        for (auto& sup : m_report.suppressions) {
+            if (!sup.used) {
+                Finding f;
+                f.rule = "unused-suppression";
+                f.severity = Severity::warning;
+                f.file = m_report.file;
+                f.line = sup.line;
+                f.column = 1;
+                f.message = "suppression of " + sup.rule + " matches no finding";
+                m_report.findings.push_back(std::move(f));
+            }
+        }
+        m_report.no_transaction = m_state.no_transaction_directive;
+        m_report.created_tables.assign(m_state.created_tables.begin(),
+                                       m_state.created_tables.end());
+        return std::move(m_report);
+    }
+
+    void emit(const char* rule, const std::string& message, const EmitExtras& extras) override {
+        const RuleInfo* info = find_rule(rule);
+        Severity severity = m_policy.severity_of(rule);
+        if (severity == Severity::off || info == nullptr) {
+            return;
+        }
+        if (!extras.exempt_if_new.empty() &&
+            m_state.created_tables.count(extras.exempt_if_new) != 0) {
+            return;  // created earlier in this file: new and empty
+        }
+        Finding f;
+        f.rule = rule;
+        f.severity = severity;
+        f.file = m_report.file;
+        f.line = m_current->line;
+        f.column = m_current->column;
+        f.statement = m_current->sql;
+        f.message = message;
+        f.lock = info->lock;
+        f.lock_detail = info->lock_detail;
+        f.table_work = info->table_work;
+        f.alternative = info->alternative;
+        f.rewrite = extras.rewrite;
+        f.tables = extras.tables;
+        f.exempt_if_new = extras.exempt_if_new;
+        for (auto* list : {&m_statement_allows, &m_file_allows}) {
+            for (size_t index : *list) {
+                Suppression& sup = m_report.suppressions[index];
+                if (sup.rule == f.rule && !f.suppressed_by) {
+                    sup.used = true;
+                    f.suppressed_by = sup;
+                }
+            }
+        }
+        m_report.findings.push_back(std::move(f));
+    }
+
+  private:
+    void read_directives(const std::string& text, int first_line, bool header) {
+        m_statement_allows.clear();
+        if (text.find("safe-migrate:") == std::string::npos) {
+            return;
+        }
+        std::vector<core::SourceProblem> problems;
+        core::FileDirectives d =
+            core::parse_directives(m_report.file, text, problems, first_line, header);
+        for (const auto& p : problems) {
+            problem("invalid-directive", p.line, 1, p.message);
+        }
+        if (header) {
+            m_state.no_transaction_directive = d.no_transaction;
+            if (d.lock_timeout) {
+                m_state.lock_timeout_ms = d.lock_timeout->count();
+            }
+            if (d.statement_timeout) {
+                m_state.statement_timeout_ms = d.statement_timeout->count();
+            }
+        }
+        for (const auto& allow : d.allows) {
+            m_report.suppressions.push_back(
+                {m_report.file, allow.line, allow.rule, allow.reason, header, false});
+            (header ? m_file_allows : m_statement_allows)
+                .push_back(m_report.suppressions.size() - 1);
+            if (find_rule(allow.rule) == nullptr) {
+                problem("invalid-directive", allow.line, 1,
+                        "suppression names unknown rule '" + allow.rule + "'");
+            }
+        }
+    }
+
+    void statement(const StreamedStatement& s,
+                   const std::function<void(const StatementInfo&)>& observer) {
+        ++m_report.statements;
+        m_current = &s;
+        if (s.scan_error) {
+            auto [line, column] = position_in(s.sql, s.scan_error_offset, s.line, s.column);
+            problem("syntax-error", line, column, "syntax error: " + *s.scan_error);
+            return;
+        }
+        ParseResult parsed = parse_sql(s.sql);
+        if (parsed.error) {
+            auto [line, column] = position_in(s.sql, parsed.error->offset, s.line, s.column);
+            problem("syntax-error", line, column, "syntax error: " + parsed.error->message);
+            if (observer) {
+                observer({m_report.file, s.line, s.sql, "", {}, m_state.in_transaction()});
+            }
+            return;
+        }
+        json tree = json::parse(parsed.tree_json);
+        for (const auto& raw : tree.value("stmts", json::array())) {
+            const json& stmt = raw.value("stmt", json::object());
+            if (!stmt.is_object() || stmt.empty()) {
+                continue;
+            }
+            const std::string kind = stmt.begin().key();
+            const json& body = stmt.begin().value();
+            StatementRef ref{body, kind, s.sql, s.line, s.column};
+            check_destructive(ref, m_state, *this);
+            check_columns(ref, m_state, *this);
+            check_constraints(ref, m_state, *this);
+            check_indexes(ref, m_state, *this);
+            check_maintenance(ref, m_state, *this);
+            check_transactions(ref, m_state, *this);
+            LockPrediction lock = predict_lock(kind, body);
+            if (observer) {
+                observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
+            }
+            apply_statement(ref, lock, m_state);
+        }
+    }
+
+    // A problem that makes the file unusable whatever the policy says.
+    void problem(const char* rule, int line, int column, const std::string& message) {
+        Finding f;
+        f.rule = rule;
+        f.severity = Severity::error;
+        f.file = m_report.file;
+        f.line = line;
+        f.column = column;
+        f.message = message;
+        if (m_current != nullptr && line == m_current->line) {
+            f.statement = m_current->sql;
+            f.caret = std::max(0, column - m_current->column);
+        }
+        m_report.findings.push_back(std::move(f));
+    }
+
+    void problem_rule(const char* rule, const std::string& message) {
+        Finding f;
+        f.rule = rule;
+        f.severity = m_policy.severity_of(rule);
+        f.file = m_report.file;
+        f.message = message;
+        if (f.severity != Severity::off) {
+            m_report.findings.push_back(std::move(f));
+        }
+    }
+
+    const Policy& m_policy;
+    FileReport m_report;
+    FileState m_state;
+    const StreamedStatement* m_current = nullptr;
+    std::vector<size_t> m_file_allows;
+    std::vector<size_t> m_statement_allows;
+};
+
+}  // namespace
+
+std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool include_down) {
+    std::vector<fs::path> files;
+    for (const auto& input : inputs) {
+        if (fs::is_directory(input)) {
+            std::vector<fs::path> found;
+            for (const auto& entry : fs::directory_iterator(input)) {
+                bool down = entry.path().filename().string().find(".down.sql") != std::string::npos;
+                if (entry.is_regular_file() && entry.path().extension() == ".sql" &&
+                    (include_down || !down)) {
+                    found.push_back(entry.path());
+                }
+            }
+            // Migrations in version order (ups before downs are irrelevant: each is its own file).
+            std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
+                std::smatch ma;
+                std::smatch mb;
+                std::string na = a.filename().string();
+                std::string nb = b.filename().string();
+                bool ia = std::regex_match(na, ma, k_migration_name);
+                bool ib = std::regex_match(nb, mb, k_migration_name);
+                if (ia && ib && ma[1].str() != mb[1].str()) {
+                    return std::stoull(ma[1].str()) < std::stoull(mb[1].str());
+                }
+                return na < nb;
+            });
+            files.insert(files.end(), found.begin(), found.end());
+        } else if (fs::exists(input)) {
+            files.push_back(input);
+        } else {
+            throw Error(ExitCode::invalid_input, input.string() + " does not exist");
+        }
+    }
+    return files;
+}
+
+FileReport lint_file(const fs::path& file, const Policy& policy,
+                     const std::function<void(const StatementInfo&)>& observer) {
+    return FileLinter(file, policy).run(observer);
+}
+
+LintReport summarize(std::vector<FileReport> files) {
+    LintReport report;
+    std::set<std::string> created_before;
+    for (auto& file : files) {
+        // Only up migrations create tables for the files after them.
+        bool is_down = file.file.filename().string().find(".down.sql") != std::string::npos;
+        auto& findings = file.findings;
+        findings.erase(std::remove_if(findings.begin(), findings.end(),
+                                      [&](const Finding& f) {
+                                          return !f.exempt_if_new.empty() &&
+                                                 created_before.count(f.exempt_if_new) != 0;
+                                      }),
+                       findings.end());
+        if (!is_down) {
+            created_before.insert(file.created_tables.begin(), file.created_tables.end());
+        }
+        report.statements += file.statements;
+        for (const auto& f : findings) {
+            if (f.rule == k_syntax_error_rule || f.rule == "invalid-directive") {
+                ++report.syntax_errors;
+            }
+            if (f.suppressed_by) {
+                ++report.suppressed;
+            } else if (f.severity == Severity::error) {
+                ++report.errors;
+            } else if (f.severity == Severity::warning) {
+                ++report.warnings;
+            }
+        }
+    }
+    report.files = std::move(files);
+    return report;
+}
+
+LintReport lint_files(const std::vector<fs::path>& files, const Policy& policy, int jobs) {
+    std::vector<FileReport> reports(files.size());
+    std::vector<std::exception_ptr> errors(files.size());
+    int threads =
+        jobs > 0 ? jobs : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+    threads = std::min<int>(threads, static_cast<int>(std::max<size_t>(1, files.size())));
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i = next++; i < files.size(); i = next++) {
+            try {
+                reports[i] = lint_file(files[i], policy);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
+    for (const auto& e : errors) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    }
+    return summarize(std::move(reports));
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,69 @@
+#pragma once
+// The lint driver: files in plan order -> findings under a policy.
+//
+// Each file is streamed statement by statement (flat memory), parsed with
+// libpg_query, and checked by every rule family with the state of the file and
+// its transaction. Files are linted in parallel; a sequential pass afterwards
+// drops findings about tables created by an earlier file of the same plan.
+// No database is needed.
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "planner/lint_types.hpp"
+#include "planner/lock_model.hpp"
+#include "planner/policy.hpp"
+
+namespace sm::planner {
+
+// What plan wants to know about each statement (see planner/plan.hpp).
+struct StatementInfo {
+    std::filesystem::path file;
+    int line = 0;
+    std::string sql;
+    std::string kind;  // "AlterTableStmt"; empty for a syntax error
+    LockPrediction lock;
+    bool in_transaction = true;
+};
+
+struct FileReport {
+    std::filesystem::path file;
+    long long statements = 0;
+    bool no_transaction = false;            // declared with the directive
+    std::vector<Finding> findings;          // in statement order, suppressed ones included
+    std::vector<Suppression> suppressions;  // every suppression written in the file
+    std::vector<std::string> created_tables;
+};
+
+struct LintReport {
+    std::vector<FileReport> files;  // in the order given
+    long long statements = 0;
+    int errors = 0;    // unsuppressed findings of severity error (syntax errors included)
+    int warnings = 0;  // unsuppressed warnings
+    int suppressed = 0;
+    int syntax_errors = 0;  // statements that do not parse, and malformed directives
+};
+
+// Expands directories to the .sql files directly in them (migration files in
+// version order, others by name), keeps files as given. Down migrations in a
+// directory are skipped unless include_down: they are the undo path, destructive
+// by design, and never part of a plan. Throws sm::Error (invalid_input) for a
+// path that does not exist.
+std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
+                                                 bool include_down = false);
+
+// Lints one file. observer, when set, sees every statement in order.
+FileReport lint_file(const std::filesystem::path& file, const Policy& policy,
+                     const std::function<void(const StatementInfo&)>& observer = {});
+
+// Lints files in order with up to jobs threads (0: one per core).
+LintReport lint_files(const std::vector<std::filesystem::path>& files, const Policy& policy,
+                      int jobs = 0);
+
+// Applies the cross-file "created earlier in the plan" exemption and counts.
+// lint_files calls it; plan calls it on reports it built itself.
+LintReport summarize(std::vector<FileReport> files);
+
+}  // namespace sm::planner

@@ -1,0 +1,64 @@
+#include "planner/parse_helpers.hpp"
+
+namespace sm::planner {
+
+std::string qualified_name(const json& range_var) {
+    std::string schema = range_var.value("schemaname", "");
+    return (schema.empty() ? std::string("public") : schema) + "." + range_var.value("relname", "");
+}
+
+std::string string_value(const json& node) {
+    if (node.is_object() && node.contains("String")) {
+        return node["String"].value("sval", "");
+    }
+    return "";
+}
+
+std::string dotted_name(const json& list) {
+    std::string out;
+    if (!list.is_array()) {
+        return out;
+    }
+    for (const auto& item : list) {
+        if (!out.empty()) {
+            out += ".";
+        }
+        out += string_value(item);
+    }
+    return out;
+}
+
+std::vector<const json*> alter_commands(const json& body) {
+    std::vector<const json*> out;
+    if (!body.contains("cmds")) {
+        return out;
+    }
+    for (const auto& cmd : body["cmds"]) {
+        if (cmd.contains("AlterTableCmd")) {
+            out.push_back(&cmd["AlterTableCmd"]);
+        }
+    }
+    return out;
+}
+
+bool has_option(const json& list, const std::string& name) {
+    if (!list.is_array()) {
+        return false;
+    }
+    for (const auto& item : list) {
+        if (item.contains("DefElem") && item["DefElem"].value("defname", "") == name) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string first_line(const std::string& sql, size_t max) {
+    std::string line = sql.substr(0, sql.find('\n'));
+    if (line.size() > max || line.size() < sql.size()) {
+        return line.substr(0, std::min(line.size(), max)) + "...";
+    }
+    return line;
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,30 @@
+#pragma once
+// Reading libpg_query's JSON parse tree (PostgreSQL 15 node names).
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace sm::planner {
+
+using json = nlohmann::json;
+
+// "schema.table" from a RangeVar object; the schema defaults to "public".
+std::string qualified_name(const json& range_var);
+
+// The value of a String node ({"String": {"sval": "x"}}) or "" when it is not one.
+std::string string_value(const json& node);
+
+// Names in a list of String nodes joined with '.' (e.g. a qualified type name).
+std::string dotted_name(const json& list);
+
+// The subcommands of an AlterTableStmt body: the AlterTableCmd objects.
+std::vector<const json*> alter_commands(const json& alter_table_stmt);
+
+// True when a DefElem list contains an option named name.
+bool has_option(const json& defelem_list, const std::string& name);
+
+// The first line of sql, shortened to max characters with "..." added.
+std::string first_line(const std::string& sql, size_t max = 100);
+
+}  // namespace sm::planner

@@ -1,0 +1,46 @@
+#pragma once
+// Lint policies: each rule's severity, the target PostgreSQL version and
+// thresholds. Shipped policies live in policies/ (default.toml, strict.toml); a
+// project policy may `extends = "default"` (a shipped name or a path relative
+// to itself) and override single rules.
+//
+//   extends = "default"
+//   pg_version = 15
+//   [thresholds]
+//   max_lock_timeout = "10s"
+//   [rules]
+//   ban-drop-column = "warning"     # error | warning | off
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "planner/lint_types.hpp"
+
+namespace sm::planner {
+
+struct Policy {
+    std::string name = "built-in";
+    std::filesystem::path file;  // the policy file read last, if any
+    int pg_version = 150000;     // server_version_num of the target
+    long long max_lock_timeout_ms = 10000;
+    std::map<std::string, Severity> severity;  // rule id -> severity; absent: the catalog default
+
+    Severity severity_of(const std::string& rule) const;
+};
+
+// The directory of the shipped policies: $SAFE_MIGRATE_POLICIES, the source
+// tree's policies/ (for a build tree), or the installed share directory.
+std::filesystem::path shipped_policies_dir();
+
+// Loads a policy: a shipped name ("default", "strict") or a path. With no name,
+// ./safe-migrate-policy.toml when present, else the shipped default. Throws
+// sm::Error (invalid_input) naming the file, line and key on bad input, an
+// unknown rule id, or an extends cycle.
+Policy load_policy(const std::optional<std::string>& name_or_path);
+
+// Parses policy text as if read from file (extends is resolved relative to it).
+Policy parse_policy(const std::string& text, const std::filesystem::path& file);
+
+}  // namespace sm::planner

@@ -1,0 +1,88 @@
+#pragma once
+// The interface between the lint driver and the rules.
+//
+// The driver parses each statement, hands it to every rule family with the
+// state of the file and the current transaction, and updates that state
+// afterwards (lint_state.hpp). A rule family looks at one statement and calls
+// Emitter::emit for each problem; it never does I/O. Severity, suppressions and
+// "created earlier in the plan" exemptions are the driver's business.
+
+#include <filesystem>
+#include <map>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/lint_types.hpp"
+
+namespace sm::planner {
+
+struct Policy;
+
+// One parsed statement. node is libpg_query's statement object, e.g.
+// {"AlterTableStmt": {...}}; kind is its key and body its value.
+struct StatementRef {
+    const nlohmann::json& body;
+    const std::string& kind;
+    const std::string& sql;
+    int line = 0;
+    int column = 0;
+};
+
+// What is true inside the current transaction.
+struct TransactionState {
+    std::optional<std::string> access_exclusive_by;  // "ALTER TABLE at line 3" when one was taken
+    std::set<std::string> strong_locked;             // tables under AE/SRE/SHR in this transaction
+    std::set<std::string> not_valid_added;           // "public.orders.orders_total_check"
+    std::map<std::string, int> alter_count;          // table -> ALTER TABLE statements so far
+    bool has_ddl = false;
+    int statements = 0;
+};
+
+struct FileState {
+    std::filesystem::path file;
+    const Policy* policy = nullptr;
+    int pg_version = 150000;  // the target's server_version_num
+    // A native migration file run by safe-migrate, which sets lock_timeout and
+    // statement_timeout itself; plain SQL files get no such help.
+    bool runner_file = true;
+    bool no_transaction_directive = false;
+    bool in_explicit_block = false;  // between BEGIN and COMMIT written in the file
+    TransactionState tx;
+    std::set<std::string> created_tables;      // created earlier in this file
+    std::optional<long long> lock_timeout_ms;  // from a directive or SET lock_timeout
+    std::optional<long long> statement_timeout_ms;
+    // The largest lock_timeout a file may set (policy threshold max_lock_timeout).
+    long long max_lock_timeout_ms = 10000;
+
+    // True when the current statement runs inside a transaction block.
+    bool in_transaction() const { return !no_transaction_directive || in_explicit_block; }
+};
+
+struct EmitExtras {
+    std::string rewrite;              // a concrete safer statement
+    std::vector<std::string> tables;  // tables involved ("public.orders")
+    // The finding is dropped when this table was created earlier in the same
+    // plan (new tables are empty: indexing or constraining them is harmless).
+    std::string exempt_if_new;
+};
+
+class Emitter {
+  public:
+    virtual ~Emitter() = default;
+    // rule must be a catalog id; message is one specific line.
+    virtual void emit(const char* rule, const std::string& message,
+                      const EmitExtras& extras = {}) = 0;
+};
+
+// The rule families, one file each under planner/rules/.
+void check_destructive(const StatementRef& s, const FileState& f, Emitter& out);
+void check_columns(const StatementRef& s, const FileState& f, Emitter& out);
+void check_constraints(const StatementRef& s, const FileState& f, Emitter& out);
+void check_indexes(const StatementRef& s, const FileState& f, Emitter& out);
+void check_maintenance(const StatementRef& s, const FileState& f, Emitter& out);
+void check_transactions(const StatementRef& s, const FileState& f, Emitter& out);
+
+}  // namespace sm::planner

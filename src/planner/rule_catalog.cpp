@@ -1,0 +1,158 @@
+#include "planner/rule_catalog.hpp"
+
+namespace sm::planner {
+namespace {
+
+using L = LockLevel;
+constexpr Severity E = Severity::error;
+constexpr Severity W = Severity::warning;
+
+}  // namespace
+
+const std::vector<RuleInfo>& rule_catalog() {
+    static const std::vector<RuleInfo> rules = {
+        {"ban-drop-database", E, "DROP DATABASE in a migration", L::access_exclusive,
+         "the whole database", "-", "never drop a database from a migration"},
+        {"ban-drop-schema", E, "DROP SCHEMA (CASCADE reaches everything in it)",
+         L::access_exclusive, "ACCESS EXCLUSIVE on everything in the schema", "-",
+         "back up; prove the schema is empty first"},
+        {"ban-drop-table", E, "DROP TABLE destroys data", L::access_exclusive,
+         "ACCESS EXCLUSIVE, also on tables whose foreign keys point at it", "-",
+         "stop the application using it, back up, drop in a later release"},
+        {"ban-drop-column", E, "DROP COLUMN breaks code that still reads it", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none",
+         "make the application ignore the column first, drop it in a later release"},
+        {"ban-truncate", E, "TRUNCATE destroys data", L::access_exclusive,
+         "ACCESS EXCLUSIVE on every table reached (CASCADE reaches further)", "-",
+         "name the tables; delete in batches"},
+        {"ban-unbatched-dml", W,
+         "UPDATE/DELETE of a whole table, or a backfill in a transaction with DDL",
+         L::row_exclusive,
+         "ROW EXCLUSIVE + row locks; an earlier ACCESS EXCLUSIVE in the transaction stays held",
+         "full table", "backfill in batches, each in its own transaction"},
+        {"renaming-column", E, "RENAME COLUMN breaks running code", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none",
+         "expand/contract: add the new column, dual-write, backfill, switch readers, drop the old"},
+        {"renaming-table", E, "RENAME TO breaks running code", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none", "expand/contract, or leave a view with the old name"},
+        {"ban-drop-not-null", W, "DROP NOT NULL: old code may rely on it", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none", "usually fine; check that readers handle NULL"},
+        {"ban-drop-foreign-key", W, "dropping a foreign key removes an integrity guarantee",
+         L::access_exclusive, "ACCESS EXCLUSIVE", "none",
+         "confirm integrity is kept some other way"},
+        {"adding-required-field", E, "ADD COLUMN ... NOT NULL without a DEFAULT",
+         L::access_exclusive, "ACCESS EXCLUSIVE", "fails on a non-empty table",
+         "add it nullable, or with a constant default"},
+        {"adding-field-with-volatile-default", E,
+         "ADD COLUMN with a volatile DEFAULT rewrites the table", L::access_exclusive,
+         "ACCESS EXCLUSIVE for the whole rewrite", "rewrites the table and its indexes",
+         "add it nullable, SET DEFAULT, then backfill in batches"},
+        {"adding-stored-generated-column", E,
+         "ADD COLUMN ... GENERATED ALWAYS AS ... STORED rewrites the table", L::access_exclusive,
+         "ACCESS EXCLUSIVE for the whole rewrite", "rewrite",
+         "a plain column kept by a trigger, backfilled in batches"},
+        {"adding-serial-or-identity-column", E, "ADD COLUMN serial/identity rewrites the table",
+         L::access_exclusive, "ACCESS EXCLUSIVE for the whole rewrite", "rewrite",
+         "a new nullable column with a sequence default, backfilled in batches"},
+        {"changing-column-type", E, "ALTER COLUMN ... TYPE rewrites the table and its indexes",
+         L::access_exclusive, "ACCESS EXCLUSIVE for the whole rewrite",
+         "rewrite + rebuild of its indexes, unless binary coercible",
+         "expand/contract through a new column"},
+        {"set-not-null", E, "SET NOT NULL scans the whole table under ACCESS EXCLUSIVE",
+         L::access_exclusive, "ACCESS EXCLUSIVE during a full scan", "full scan",
+         "ADD CONSTRAINT ... CHECK (col IS NOT NULL) NOT VALID; VALIDATE later; then SET NOT NULL "
+         "(no scan "
+         "from PG 12); drop the CHECK"},
+        {"constraint-missing-not-valid", E,
+         "ADD CONSTRAINT ... CHECK without NOT VALID scans the table", L::access_exclusive,
+         "ACCESS EXCLUSIVE during a full scan", "full scan",
+         "add it NOT VALID, VALIDATE CONSTRAINT in a later migration (takes SHARE UPDATE EXCLUSIVE "
+         "only)"},
+        {"adding-foreign-key-constraint", E, "ADD FOREIGN KEY without NOT VALID scans the table",
+         L::share_row_exclusive, "SHARE ROW EXCLUSIVE on both tables during a full scan",
+         "full scan", "add it NOT VALID, VALIDATE CONSTRAINT in a later migration"},
+        {"validate-in-same-transaction", E,
+         "VALIDATE CONSTRAINT in the transaction that added it or holds a strong lock",
+         L::share_update_exclusive, "the earlier strong lock is held through the scan", "scan",
+         "validate in a separate migration"},
+        {"adding-unique-constraint", E, "ADD UNIQUE builds an index under ACCESS EXCLUSIVE",
+         L::access_exclusive, "ACCESS EXCLUSIVE while the index builds",
+         "index build; fails on duplicates",
+         "CREATE UNIQUE INDEX CONCURRENTLY, then ADD CONSTRAINT ... UNIQUE USING INDEX"},
+        {"adding-primary-key", E,
+         "ADD PRIMARY KEY builds an index and scans for NULLs under ACCESS EXCLUSIVE",
+         L::access_exclusive, "ACCESS EXCLUSIVE", "index build + NOT NULL scan",
+         "unique index CONCURRENTLY, safe NOT NULL, then ADD PRIMARY KEY USING INDEX"},
+        {"adding-exclusion-constraint", E, "ADD EXCLUDE builds an index under ACCESS EXCLUSIVE",
+         L::access_exclusive, "ACCESS EXCLUSIVE", "index build",
+         "no online path (NOT VALID is not accepted for EXCLUDE); schedule downtime"},
+        {"require-concurrent-index-creation", E, "CREATE INDEX without CONCURRENTLY blocks writes",
+         L::share, "SHARE: blocks all writes while the index builds", "index build",
+         "CREATE INDEX CONCURRENTLY in a no-transaction migration; check pg_index.indisvalid "
+         "afterwards"},
+        {"require-concurrent-index-deletion", W, "DROP INDEX without CONCURRENTLY",
+         L::access_exclusive, "ACCESS EXCLUSIVE on the table", "-",
+         "DROP INDEX CONCURRENTLY in a no-transaction migration"},
+        {"require-concurrent-reindex", W, "REINDEX without CONCURRENTLY", L::share,
+         "SHARE on the table + ACCESS EXCLUSIVE on the index (stalls queries that would use it)",
+         "rebuild", "REINDEX CONCURRENTLY (PostgreSQL 12+)"},
+        {"concurrent-in-transaction", E,
+         "a CONCURRENTLY statement where a transaction block is expected",
+         L::share_update_exclusive, "fails at run time inside a transaction block", "-",
+         "a migration of its own, marked -- safe-migrate: no-transaction"},
+        {"require-concurrent-partition-detach", W, "DETACH PARTITION without CONCURRENTLY",
+         L::access_exclusive, "ACCESS EXCLUSIVE on the parent and the partition", "-",
+         "DETACH PARTITION ... CONCURRENTLY (PostgreSQL 14+, no transaction, no default "
+         "partition)"},
+        {"attach-partition-without-check", W, "ATTACH PARTITION scans the partition",
+         L::share_update_exclusive,
+         "SHARE UPDATE EXCLUSIVE on the parent; ACCESS EXCLUSIVE on the partition and the default "
+         "partition",
+         "scan of the partition",
+         "add a matching validated CHECK constraint first so the scan is skipped"},
+        {"table-rewrite-maintenance", E,
+         "VACUUM FULL, CLUSTER, SET LOGGED/UNLOGGED, SET TABLESPACE rewrite the table",
+         L::access_exclusive, "ACCESS EXCLUSIVE for the whole rewrite", "rewrite",
+         "pg_repack-style tools outside the migration"},
+        {"refresh-matview-concurrently", W,
+         "REFRESH MATERIALIZED VIEW without CONCURRENTLY blocks reads", L::access_exclusive,
+         "ACCESS EXCLUSIVE (reads blocked)", "rebuild",
+         "REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index; takes EXCLUSIVE)"},
+        {"explicit-lock-or-trigger-ddl", W, "LOCK TABLE or trigger DDL takes a strong lock",
+         L::share_row_exclusive, "ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE", "-",
+         "keep the transaction short, under lock_timeout"},
+        {"require-lock-timeout", E, "a strong lock with no lock_timeout in force", L::none,
+         "a waiting request blocks all later traffic on the table", "-",
+         "run through safe-migrate (it sets lock_timeout), or SET lock_timeout first"},
+        {"require-statement-timeout", W, "long-running work with no statement_timeout", L::none,
+         "-", "-",
+         "run through safe-migrate (it sets statement_timeout), or SET statement_timeout first"},
+        {"statement-after-access-exclusive", W,
+         "statements after an ACCESS EXCLUSIVE lock in the same transaction", L::access_exclusive,
+         "ACCESS EXCLUSIVE held until commit", "-", "split into separate migrations"},
+        {"multiple-alter-same-table", W,
+         "several ALTER TABLE statements on one table in one transaction", L::access_exclusive,
+         "repeated ACCESS EXCLUSIVE, repeated scans", "-",
+         "one ALTER TABLE with several subcommands"},
+        {"transaction-hygiene", E,
+         "BEGIN/COMMIT/ROLLBACK in a migration the runner wraps in a transaction", L::none, "-",
+         "-", "let the runner own the transaction"},
+        {"fk-missing-index", W, "a foreign key whose referencing columns have no index", L::none,
+         "DELETE/UPDATE on the parent scans the child", "-",
+         "CREATE INDEX CONCURRENTLY on the referencing columns"},
+        {"prefer-robust-stmts", W, "non-idempotent DDL in a no-transaction migration", L::none, "-",
+         "-", "IF [NOT] EXISTS, so a retry after a partial failure works (and check indisvalid)"},
+    };
+    return rules;
+}
+
+const RuleInfo* find_rule(std::string_view id) {
+    for (const auto& rule : rule_catalog()) {
+        if (id == rule.id) {
+            return &rule;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,789 @@
+// Rule family "columns": adding, retyping and constraining columns of tables
+// that already exist (ALTER TABLE only; a table created earlier in the plan is
+// exempted by the driver through exempt_if_new).
+//
+//   adding-required-field               ADD COLUMN ... NOT NULL with no DEFAULT
+//   adding-field-with-volatile-default  ADD COLUMN ... DEFAULT <volatile> (any DEFAULT before PG
+//   11) adding-stored-generated-column      ADD COLUMN ... GENERATED ALWAYS AS (...) STORED
+//   adding-serial-or-identity-column    ADD COLUMN serial / GENERATED ... AS IDENTITY
+//   changing-column-type                ALTER COLUMN ... TYPE
+//   set-not-null                        ALTER COLUMN ... SET NOT NULL
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "planner/parse_helpers.hpp"
+#include "planner/rule_api.hpp"
+
+namespace sm::planner {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// A member of a JSON object by reference (never a copy), or null when absent,
+// so that pointers into the parse tree stay valid.
+const json& field(const json& obj, const char* key) {
+    static const json null_json;
+    if (!obj.is_object()) {
+        return null_json;
+    }
+    auto it = obj.find(key);
+    return it == obj.end() ? null_json : *it;
+}
+
+// An identifier as it must be written in SQL.
+std::string quote_ident(const std::string& name) {
+    bool plain =
+        !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (char c : name) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
+            plain = false;
+        }
+    }
+    if (plain) {
+        return name;
+    }
+    std::string out = "\"";
+    for (char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
+// The table as it must be written in SQL ("public.orders", "app.\"Orders\"").
+std::string table_sql(const json& relation) {
+    std::string schema = relation.value("schemaname", "");
+    return quote_ident(schema.empty() ? "public" : schema) + "." +
+           quote_ident(relation.value("relname", ""));
+}
+
+std::string sql_literal(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) {
+        out += c;
+        if (c == '\'') {
+            out += '\'';
+        }
+    }
+    return out + "'";
+}
+
+// The last component of a qualified name list, lower-cased ("pg_catalog.int4" -> "int4").
+std::string last_name(const json& names) {
+    if (!names.is_array() || names.empty()) {
+        return "";
+    }
+    return lower(string_value(names.back()));
+}
+
+// An integer A_Const (an omitted ival is 0).
+std::optional<long long> const_int(const json& node) {
+    if (!node.is_object() || !node.contains("A_Const")) {
+        return std::nullopt;
+    }
+    const json& c = node["A_Const"];
+    if (!c.contains("ival")) {
+        return std::nullopt;
+    }
+    return c["ival"].value("ival", 0LL);
+}
+
+std::vector<long long> typmods(const json& type_name) {
+    std::vector<long long> out;
+    for (const auto& m : type_name.value("typmods", json::array())) {
+        if (auto v = const_int(m)) {
+            out.push_back(*v);
+        }
+    }
+    return out;
+}
+
+// A TypeName as SQL ("integer", "varchar(20)", "numeric(10,2)", "text[]").
+std::string type_sql(const json& type_name) {
+    const json& names = type_name.value("names", json::array());
+    std::string base;
+    if (names.size() == 2 && lower(string_value(names[0])) == "pg_catalog") {
+        std::string n = lower(string_value(names[1]));
+        static const std::vector<std::pair<std::string, std::string>> builtin = {
+            {"int2", "smallint"},
+            {"int4", "integer"},
+            {"int8", "bigint"},
+            {"float4", "real"},
+            {"float8", "double precision"},
+            {"bool", "boolean"},
+            {"bpchar", "char"},
+            {"varbit", "bit varying"},
+        };
+        base = n;
+        for (const auto& [from, to] : builtin) {
+            if (n == from) {
+                base = to;
+            }
+        }
+    } else {
+        std::string out;
+        for (const auto& item : names) {
+            out += (out.empty() ? "" : ".") + quote_ident(string_value(item));
+        }
+        base = out;
+    }
+    std::vector<long long> mods = typmods(type_name);
+    if (!mods.empty() && base != "interval") {
+        base += "(";
+        for (size_t i = 0; i < mods.size(); ++i) {
+            base += (i ? "," : "") + std::to_string(mods[i]);
+        }
+        base += ")";
+    }
+    for (size_t i = 0; i < type_name.value("arrayBounds", json::array()).size(); ++i) {
+        base += "[]";
+    }
+    return base;
+}
+
+// The integer literal (optionally negative) at a parse-tree location in sql.
+std::optional<std::string> int_literal_at(const std::string& sql, long long location) {
+    if (location < 0 || static_cast<size_t>(location) >= sql.size()) {
+        return std::nullopt;
+    }
+    size_t i = static_cast<size_t>(location);
+    std::string out;
+    if (sql[i] == '-') {
+        out += '-';
+        ++i;
+        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
+            ++i;
+        }
+    }
+    size_t start = i;
+    while (i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i]))) {
+        ++i;
+    }
+    if (i == start ||
+        (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '.'))) {
+        return std::nullopt;
+    }
+    return out + sql.substr(start, i - start);
+}
+
+// A small deparser for the expressions usually found in a DEFAULT or a
+// generation expression; std::nullopt for anything it does not know.
+std::optional<std::string> expr_sql(const json& node, const std::string& sql);
+
+std::optional<std::string> operand_sql(const json& node, const std::string& sql) {
+    auto text = expr_sql(node, sql);
+    if (text && node.is_object() && (node.contains("A_Expr") || node.contains("BoolExpr"))) {
+        return "(" + *text + ")";
+    }
+    return text;
+}
+
+std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
+    if (!node.is_object() || node.empty()) {
+        return std::nullopt;
+    }
+    if (node.contains("A_Const")) {
+        const json& c = node["A_Const"];
+        if (c.value("isnull", false)) {
+            return "NULL";
+        }
+        if (c.contains("ival")) {
+            if (c["ival"].contains("ival")) {
+                return std::to_string(c["ival"].value("ival", 0LL));
+            }
+            // libpg_query 15's JSON leaves ival empty for 0 and for every
+            // negative number alike: read the literal from the statement.
+            return int_literal_at(sql, c.value("location", -1));
+        }
+        if (c.contains("fval")) {
+            return c["fval"].value("fval", "0");
+        }
+        if (c.contains("boolval")) {
+            return c["boolval"].value("boolval", false) ? "true" : "false";
+        }
+        if (c.contains("sval")) {
+            return sql_literal(c["sval"].value("sval", ""));
+        }
+        if (c.contains("bsval")) {
+            std::string b = c["bsval"].value("bsval", "");
+            return b.empty()
+                       ? std::nullopt
+                       : std::optional<std::string>(b.substr(0, 1) + sql_literal(b.substr(1)));
+        }
+        return std::nullopt;
+    }
+    if (node.contains("TypeCast")) {
+        const json& t = node["TypeCast"];
+        auto arg = operand_sql(field(t, "arg"), sql);
+        if (!arg) {
+            return std::nullopt;
+        }
+        return *arg + "::" + type_sql(t.value("typeName", json::object()));
+    }
+    if (node.contains("FuncCall")) {
+        const json& fc = node["FuncCall"];
+        if (fc.contains("agg_order") || fc.contains("agg_filter") || fc.contains("over") ||
+            fc.value("func_variadic", false) || fc.value("agg_distinct", false)) {
+            return std::nullopt;
+        }
+        std::string name;
+        for (const auto& part : fc.value("funcname", json::array())) {
+            name += (name.empty() ? "" : ".") + quote_ident(string_value(part));
+        }
+        std::string args;
+        if (fc.value("agg_star", false)) {
+            args = "*";
+        }
+        for (const auto& a : fc.value("args", json::array())) {
+            auto text = expr_sql(a, sql);
+            if (!text) {
+                return std::nullopt;
+            }
+            args += (args.empty() ? "" : ", ") + *text;
+        }
+        return name + "(" + args + ")";
+    }
+    if (node.contains("SQLValueFunction")) {
+        const json& v = node["SQLValueFunction"];
+        static const std::vector<std::pair<std::string, std::string>> ops = {
+            {"SVFOP_CURRENT_DATE", "CURRENT_DATE"},
+            {"SVFOP_CURRENT_TIME_N", "CURRENT_TIME"},
+            {"SVFOP_CURRENT_TIME", "CURRENT_TIME"},
+            {"SVFOP_CURRENT_TIMESTAMP_N", "CURRENT_TIMESTAMP"},
+            {"SVFOP_CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"},
+            {"SVFOP_LOCALTIME_N", "LOCALTIME"},
+            {"SVFOP_LOCALTIME", "LOCALTIME"},
+            {"SVFOP_LOCALTIMESTAMP_N", "LOCALTIMESTAMP"},
+            {"SVFOP_LOCALTIMESTAMP", "LOCALTIMESTAMP"},
+            {"SVFOP_CURRENT_ROLE", "CURRENT_ROLE"},
+            {"SVFOP_CURRENT_USER", "CURRENT_USER"},
+            {"SVFOP_USER", "USER"},
+            {"SVFOP_SESSION_USER", "SESSION_USER"},
+            {"SVFOP_CURRENT_CATALOG", "CURRENT_CATALOG"},
+            {"SVFOP_CURRENT_SCHEMA", "CURRENT_SCHEMA"},
+        };
+        std::string op = v.value("op", "");
+        for (const auto& [key, text] : ops) {
+            if (op == key) {
+                long long mod = v.value("typmod", -1LL);
+                return mod >= 0 ? text + "(" + std::to_string(mod) + ")" : text;
+            }
+        }
+        return std::nullopt;
+    }
+    if (node.contains("ColumnRef")) {
+        std::string out;
+        for (const auto& f : node["ColumnRef"].value("fields", json::array())) {
+            if (!f.contains("String")) {
+                return std::nullopt;
+            }
+            out += (out.empty() ? "" : ".") + quote_ident(string_value(f));
+        }
+        return out.empty() ? std::nullopt : std::optional<std::string>(out);
+    }
+    if (node.contains("A_Expr")) {
+        const json& e = node["A_Expr"];
+        const json& name = e.value("name", json::array());
+        if (e.value("kind", "") != "AEXPR_OP" || name.size() != 1) {
+            return std::nullopt;
+        }
+        std::string op = string_value(name[0]);
+        auto right = operand_sql(field(e, "rexpr"), sql);
+        if (!right) {
+            return std::nullopt;
+        }
+        if (!e.contains("lexpr")) {
+            return op + *right;
+        }
+        auto left = operand_sql(e["lexpr"], sql);
+        if (!left) {
+            return std::nullopt;
+        }
+        return *left + " " + op + " " + *right;
+    }
+    return std::nullopt;
+}
+
+// Functions whose value does not change within a statement (immutable or
+// stable): a DEFAULT made only of these and constants is evaluated once and
+// stored in the catalog from PostgreSQL 11.
+const std::set<std::string>& stable_functions() {
+    static const std::set<std::string> names = {
+        "now",
+        "statement_timestamp",
+        "transaction_timestamp",
+        "current_timestamp",
+        "localtimestamp",
+        "current_date",
+        "current_time",
+        "localtime",
+        "current_setting",
+        "current_database",
+        "current_schema",
+        "current_user",
+        "session_user",
+        "timezone",
+        "date_trunc",
+        "date_part",
+        "to_timestamp",
+        "to_date",
+        "to_char",
+        "to_number",
+        "make_date",
+        "make_time",
+        "make_timestamp",
+        "make_timestamptz",
+        "make_interval",
+        "lower",
+        "upper",
+        "trim",
+        "btrim",
+        "ltrim",
+        "rtrim",
+        "concat",
+        "concat_ws",
+        "length",
+        "substring",
+        "substr",
+        "replace",
+        "left",
+        "right",
+        "lpad",
+        "rpad",
+        "abs",
+        "round",
+        "trunc",
+        "floor",
+        "ceil",
+        "ceiling",
+        "power",
+        "sqrt",
+        "jsonb_build_object",
+        "json_build_object",
+        "jsonb_build_array",
+        "json_build_array",
+        "to_json",
+        "to_jsonb",
+        "array_fill",
+        "int4range",
+        "int8range",
+        "numrange",
+        "tsrange",
+        "tstzrange",
+        "daterange",
+        "md5",
+        "inet",
+        "cidr",
+        "point",
+        "format",
+    };
+    return names;
+}
+
+// Functions known to be VOLATILE.
+const std::set<std::string>& volatile_functions() {
+    static const std::set<std::string> names = {
+        "random",           "random_normal",      "gen_random_uuid",    "gen_random_bytes",
+        "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",   "uuidv4",
+        "uuidv7",           "clock_timestamp",    "timeofday",          "nextval",
+        "setval",           "txid_current",       "pg_current_xact_id",
+    };
+    return names;
+}
+
+// Every function called anywhere in node (last name component, lower-cased).
+void called_functions(const json& node, std::vector<std::string>& out) {
+    if (node.is_object()) {
+        if (node.contains("FuncCall")) {
+            out.push_back(last_name(node["FuncCall"].value("funcname", json::array())));
+        }
+        for (const auto& item : node.items()) {
+            called_functions(item.value(), out);
+        }
+    } else if (node.is_array()) {
+        for (const auto& item : node) {
+            called_functions(item, out);
+        }
+    }
+}
+
+struct Volatility {
+    bool is_volatile = false;
+    std::string function;  // the function that makes it so
+    bool known = true;     // false when the linter does not know the function
+};
+
+Volatility volatility(const json& expr) {
+    std::vector<std::string> fns;
+    called_functions(expr, fns);
+    Volatility unknown;
+    for (const auto& fn : fns) {
+        if (volatile_functions().count(fn) != 0) {
+            return {true, fn, true};
+        }
+        if (stable_functions().count(fn) == 0 && !unknown.is_volatile) {
+            unknown = {true, fn, false};
+        }
+    }
+    return unknown;
+}
+
+bool is_null_const(const json& node) {
+    return node.is_object() && node.contains("A_Const") && node["A_Const"].value("isnull", false);
+}
+
+std::string truncate_identifier(const std::string& name) {
+    return name.size() > 63 ? name.substr(0, 63) : name;
+}
+
+struct ColumnParts {
+    std::string name;
+    std::string type;       // as SQL
+    std::string type_base;  // last name component, lower-cased ("int8", "bigserial")
+    bool not_null = false;
+    bool primary_key = false;
+    const json* default_expr = nullptr;  // a non-NULL DEFAULT
+    const json* generated_expr = nullptr;
+    bool identity = false;
+    std::string identity_when;  // "a" (ALWAYS) or "d" (BY DEFAULT)
+};
+
+ColumnParts column_parts(const json& column_def) {
+    ColumnParts c;
+    c.name = column_def.value("colname", "");
+    const json& tn = column_def.value("typeName", json::object());
+    c.type = type_sql(tn);
+    c.type_base = last_name(tn.value("names", json::array()));
+    const json& constraints = field(column_def, "constraints");
+    for (const auto& item : constraints) {  // iterating null visits nothing
+        if (!item.is_object() || !item.contains("Constraint")) {
+            continue;
+        }
+        const json& con = item["Constraint"];
+        std::string type = con.value("contype", "");
+        if (type == "CONSTR_NOTNULL") {
+            c.not_null = true;
+        } else if (type == "CONSTR_PRIMARY") {
+            c.primary_key = true;
+        } else if (type == "CONSTR_DEFAULT" && con.contains("raw_expr") &&
+                   !is_null_const(con["raw_expr"])) {
+            c.default_expr = &con["raw_expr"];
+        } else if (type == "CONSTR_GENERATED") {
+            c.generated_expr = con.contains("raw_expr") ? &con["raw_expr"] : nullptr;
+            if (c.generated_expr == nullptr) {
+                static const json empty = json::object();
+                c.generated_expr = &empty;
+            }
+        } else if (type == "CONSTR_IDENTITY") {
+            c.identity = true;
+            c.identity_when = con.value("generated_when", "");
+        }
+    }
+    if (column_def.contains("raw_default") && !is_null_const(column_def["raw_default"]) &&
+        !c.default_expr) {
+        c.default_expr = &column_def["raw_default"];
+    }
+    return c;
+}
+
+std::string serial_base_type(const std::string& t) {
+    if (t == "serial" || t == "serial4") {
+        return "integer";
+    }
+    if (t == "bigserial" || t == "serial8") {
+        return "bigint";
+    }
+    if (t == "smallserial" || t == "serial2") {
+        return "smallint";
+    }
+    return "";
+}
+
+std::string pg_major(int version) {
+    if (version >= 100000) {
+        return std::to_string(version / 10000);
+    }
+    return std::to_string(version / 10000) + "." + std::to_string((version / 100) % 100);
+}
+
+void check_add_column(const json& relation, const json& cmd, const std::string& sql,
+                      const FileState& f, Emitter& out) {
+    const json& def = field(cmd, "def");
+    if (!def.contains("ColumnDef")) {
+        return;
+    }
+    const ColumnParts c = column_parts(def["ColumnDef"]);
+    const std::string table = qualified_name(relation);
+    const std::string tsql = table_sql(relation);
+    const std::string col = quote_ident(c.name);
+    const std::string head = "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type;
+    EmitExtras extras;
+    extras.tables = {table};
+    extras.exempt_if_new = table;
+
+    const std::string serial_type = serial_base_type(c.type_base);
+    if (!serial_type.empty() || c.identity) {
+        std::string type = serial_type.empty() ? c.type : serial_type;
+        std::string what = !serial_type.empty()
+                               ? head
+                               : head + " GENERATED " +
+                                     (c.identity_when == "a" ? "ALWAYS" : "BY DEFAULT") +
+                                     " AS IDENTITY";
+        std::string seq_name =
+            truncate_identifier(relation.value("relname", "") + "_" + c.name + "_seq");
+        std::string schema = relation.value("schemaname", "");
+        std::string seq =
+            quote_ident(schema.empty() ? "public" : schema) + "." + quote_ident(seq_name);
+        extras.rewrite =
+            "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
+            " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql + " ALTER COLUMN " +
+            col + " SET DEFAULT nextval(" + sql_literal(seq) + ");\n" + "ALTER SEQUENCE " + seq +
+            " OWNED BY " + tsql + "." + col + ";\n" +
+            "-- then backfill existing rows in batches, each in its own transaction:\n" +
+            "-- UPDATE " + tsql + " SET " + col + " = nextval(" + sql_literal(seq) + ") WHERE " +
+            col + " IS NULL AND <key range>;\n" +
+            "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
+            " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
+        out.emit("adding-serial-or-identity-column",
+                 what + " fills every existing row from a sequence: rewrites " + table +
+                     " and its indexes under ACCESS EXCLUSIVE",
+                 extras);
+        return;  // serial and identity columns are NOT NULL by construction
+    }
+
+    if (c.generated_expr != nullptr) {
+        std::string expr = expr_sql(*c.generated_expr, sql).value_or("<generation expression>");
+        extras.rewrite =
+            "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "-- keep " + col +
+            " = (" + expr +
+            ") with a BEFORE INSERT OR UPDATE trigger, then backfill existing rows in batches:\n" +
+            "-- UPDATE " + tsql + " SET " + col + " = (" + expr + ") WHERE " + col +
+            " IS NULL AND <key range>;";
+        out.emit("adding-stored-generated-column",
+                 head + " GENERATED ALWAYS AS (" + expr + ") STORED computes " + c.name +
+                     " for every existing row: rewrites " + table +
+                     " and its indexes under ACCESS EXCLUSIVE",
+                 extras);
+        return;
+    }
+
+    if (c.default_expr != nullptr) {
+        const std::string expr = expr_sql(*c.default_expr, sql).value_or("<default expression>");
+        const std::string backfill =
+            "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "ALTER TABLE " +
+            tsql + " ALTER COLUMN " + col + " SET DEFAULT " + expr + ";\n" +
+            "-- then backfill existing rows in batches, each in its own transaction:\n" +
+            "-- UPDATE " + tsql + " SET " + col + " = " + expr + " WHERE " + col +
+            " IS NULL AND <key range>;" +
+            (c.not_null || c.primary_key
+                 ? "\n-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
+                       " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK"
+                 : "");
+        if (f.pg_version < 110000) {
+            extras.rewrite = backfill;
+            out.emit("adding-field-with-volatile-default",
+                     head + " DEFAULT " + expr + ": before PostgreSQL 11 (target " +
+                         pg_major(f.pg_version) + ") any non-NULL DEFAULT rewrites " + table +
+                         " and its indexes under ACCESS EXCLUSIVE",
+                     extras);
+            return;
+        }
+        Volatility v = volatility(*c.default_expr);
+        if (v.is_volatile) {
+            extras.rewrite = backfill;
+            std::string why =
+                v.known ? v.function + "() is volatile"
+                        : v.function +
+                              "() is not a function the linter knows to be stable (if it is "
+                              "VOLATILE, PostgreSQL evaluates it per row)";
+            out.emit("adding-field-with-volatile-default",
+                     head + " DEFAULT " + expr + ": " + why + ", so PostgreSQL rewrites " + table +
+                         " and its indexes under ACCESS EXCLUSIVE to store a value in every row",
+                     extras);
+        }
+        return;  // a DEFAULT fills existing rows, so NOT NULL does not fail
+    }
+
+    if (c.not_null || c.primary_key) {
+        std::string nn = c.not_null ? "NOT NULL" : "PRIMARY KEY (which implies NOT NULL)";
+        std::string rewrite;
+        if (f.pg_version >= 110000) {
+            rewrite +=
+                "-- either a constant default (catalog-only from PostgreSQL 11, no rewrite):\n";
+            rewrite += "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type +
+                       " NOT NULL DEFAULT <constant>;\n";
+            rewrite +=
+                "-- or nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
+        } else {
+            rewrite +=
+                "-- nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
+        }
+        rewrite += "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";";
+        extras.rewrite = rewrite;
+        out.emit("adding-required-field",
+                 head + " " + nn + " has no DEFAULT: it fails on a non-empty " + table +
+                     " because existing rows would get NULL",
+                 extras);
+    }
+}
+
+bool is_text_type(const json& type_name) {
+    const json& names = type_name.value("names", json::array());
+    std::string base = last_name(names);
+    if (base == "text" && (names.size() == 1 || lower(string_value(names[0])) == "pg_catalog")) {
+        return type_name.value("arrayBounds", json::array()).empty();
+    }
+    if (base == "varchar" && typmods(type_name).empty() &&
+        type_name.value("arrayBounds", json::array()).empty()) {
+        return true;
+    }
+    return false;
+}
+
+// True when a USING expression is nothing more than the column itself,
+// optionally cast (so the type change alone decides about the rewrite).
+bool trivial_using(const json& expr, const std::string& column) {
+    const json* e = &expr;
+    while (e->is_object() && e->contains("TypeCast")) {
+        const json& cast = (*e)["TypeCast"];
+        if (!cast.contains("arg")) {
+            return false;
+        }
+        e = &cast["arg"];
+    }
+    if (!e->is_object() || !e->contains("ColumnRef")) {
+        return false;
+    }
+    const json& fields = (*e)["ColumnRef"].value("fields", json::array());
+    return fields.size() == 1 && string_value(fields[0]) == column;
+}
+
+void check_alter_type(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
+    const json& def = field(cmd, "def");
+    if (!def.contains("ColumnDef")) {
+        return;
+    }
+    const json& cd = def["ColumnDef"];
+    const json& tn = cd.value("typeName", json::object());
+    const std::string column = cmd.value("name", "");
+    const bool has_using = cd.contains("raw_default");
+    const bool forced_by_using = has_using && !trivial_using(cd["raw_default"], column);
+    if (is_text_type(tn) && !forced_by_using) {
+        return;  // from varchar (the usual case) this is binary coercible: no rewrite
+    }
+    const std::string table = qualified_name(relation);
+    const std::string tsql = table_sql(relation);
+    const std::string type = type_sql(tn);
+    const std::string base = last_name(tn.value("names", json::array()));
+    const std::vector<long long> mods = typmods(tn);
+
+    std::string note;
+    if (forced_by_using) {
+        note = "; the USING expression computes a new value for every row, so it rewrites";
+    } else if (base == "varchar" && !mods.empty()) {
+        note = "; no rewrite only when the old type is varchar(m) with m <= " +
+               std::to_string(mods[0]);
+    } else if (base == "numeric") {
+        note = mods.empty() ? "; no rewrite only when the old type is numeric"
+                            : "; no rewrite only when the old type is numeric with precision <= " +
+                                  std::to_string(mods[0]) + " and the same scale (" +
+                                  std::to_string(mods.size() > 1 ? mods[1] : 0) + ")";
+    } else if (base == "inet") {
+        note = "; no rewrite only when the old type is cidr";
+    } else if (base == "timestamptz") {
+        note = f.pg_version >= 120000 ? "; from timestamp it skips the rewrite only when the "
+                                        "session TimeZone is UTC, which the "
+                                        "linter cannot know"
+                                      : "; before PostgreSQL 12 (target " + pg_major(f.pg_version) +
+                                            ") timestamp -> timestamptz always rewrites";
+    }
+
+    const std::string col = quote_ident(column);
+    const std::string fresh = quote_ident(truncate_identifier(column + "_new"));
+    EmitExtras extras;
+    extras.tables = {table};
+    extras.exempt_if_new = table;
+    extras.rewrite =
+        "ALTER TABLE " + tsql + " ADD COLUMN " + fresh + " " + type + ";\n" + "-- keep " + fresh +
+        " in step with " + col +
+        " (trigger), backfill it in batches, switch readers, then in a later release:\n" +
+        "-- ALTER TABLE " + tsql + " DROP COLUMN " + col + "; ALTER TABLE " + tsql +
+        " RENAME COLUMN " + fresh + " TO " + col + ";";
+    out.emit("changing-column-type",
+             "ALTER TABLE " + table + " ALTER COLUMN " + column + " TYPE " + type + " rewrites " +
+                 table +
+                 " and rebuilds its indexes under ACCESS EXCLUSIVE unless the change is binary "
+                 "coercible" +
+                 note,
+             extras);
+}
+
+void check_set_not_null(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
+    const std::string column = cmd.value("name", "");
+    const std::string table = qualified_name(relation);
+    const std::string tsql = table_sql(relation);
+    const std::string col = quote_ident(column);
+    const std::string check = quote_ident(
+        truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"));
+    EmitExtras extras;
+    extras.tables = {table};
+    extras.exempt_if_new = table;
+    std::string message = "ALTER TABLE " + table + " ALTER COLUMN " + column +
+                          " SET NOT NULL scans all of " + table + " under ACCESS EXCLUSIVE";
+    if (f.pg_version >= 120000) {
+        message += "; from PostgreSQL 12 a validated CHECK (" + column +
+                   " IS NOT NULL) lets it skip the scan";
+        extras.rewrite = "ALTER TABLE " + tsql + " ADD CONSTRAINT " + check + " CHECK (" + col +
+                         " IS NOT NULL) NOT VALID;\n" +
+                         "-- in a later migration (takes SHARE UPDATE EXCLUSIVE only):\n" +
+                         "ALTER TABLE " + tsql + " VALIDATE CONSTRAINT " + check + ";\n" +
+                         "-- then (no scan: the valid CHECK proves it):\n" + "ALTER TABLE " + tsql +
+                         " ALTER COLUMN " + col + " SET NOT NULL;\n" + "ALTER TABLE " + tsql +
+                         " DROP CONSTRAINT " + check + ";";
+    } else {
+        message += "; before PostgreSQL 12 (target " + pg_major(f.pg_version) +
+                   ") it scans even when a validated CHECK proves it";
+        extras.rewrite =
+            "ALTER TABLE " + tsql + " ADD CONSTRAINT " + check + " CHECK (" + col +
+            " IS NOT NULL) NOT VALID;\n" +
+            "-- in a later migration (takes SHARE UPDATE EXCLUSIVE only):\n" + "ALTER TABLE " +
+            tsql + " VALIDATE CONSTRAINT " + check + ";\n" +
+            "-- keep the CHECK instead of SET NOT NULL until the server is on PostgreSQL 12+";
+    }
+    out.emit("set-not-null", message, extras);
+}
+
+}  // namespace
+
+void check_columns(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (s.kind != "AlterTableStmt") {
+        return;
+    }
+    if (s.body.value("objtype", "OBJECT_TABLE") != "OBJECT_TABLE") {
+        return;  // ALTER INDEX / VIEW / TYPE / FOREIGN TABLE: no table data to rewrite
+    }
+    const json& relation = s.body.value("relation", json::object());
+    for (const json* cmd : alter_commands(s.body)) {
+        const std::string subtype = cmd->value("subtype", "");
+        if (subtype == "AT_AddColumn") {
+            check_add_column(relation, *cmd, s.sql, f, out);
+        } else if (subtype == "AT_AlterColumnType") {
+            check_alter_type(relation, *cmd, f, out);
+        } else if (subtype == "AT_SetNotNull") {
+            check_set_not_null(relation, *cmd, f, out);
+        }
+    }
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,397 @@
+// Rule family "destructive": statements that destroy data or break code that
+// is still running against the old schema.
+//
+//   ban-drop-database      DROP DATABASE
+//   ban-drop-schema        DROP SCHEMA
+//   ban-drop-table         DROP TABLE
+//   ban-drop-column        ALTER TABLE ... DROP COLUMN
+//   ban-truncate           TRUNCATE
+//   ban-unbatched-dml      UPDATE/DELETE without WHERE; a backfill in a transaction that already
+//   did DDL renaming-column        ALTER TABLE ... RENAME COLUMN renaming-table         ALTER TABLE
+//   ... RENAME TO ban-drop-not-null      ALTER COLUMN ... DROP NOT NULL ban-drop-foreign-key   DROP
+//   CONSTRAINT of what its name says is a foreign key
+//
+// These are not exempted for tables created earlier in the plan.
+
+#include <algorithm>
+#include <cctype>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "planner/parse_helpers.hpp"
+#include "planner/rule_api.hpp"
+
+namespace sm::planner {
+namespace {
+
+std::string lower(std::string s) {
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+    return s;
+}
+
+// An identifier as it must be written in SQL.
+std::string quote_ident(const std::string& name) {
+    bool plain =
+        !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
+    for (char c : name) {
+        unsigned char u = static_cast<unsigned char>(c);
+        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
+            plain = false;
+        }
+    }
+    if (plain) {
+        return name;
+    }
+    std::string out = "\"";
+    for (char c : name) {
+        out += c;
+        if (c == '"') {
+            out += '"';
+        }
+    }
+    return out + "\"";
+}
+
+std::string table_sql(const json& relation) {
+    std::string schema = relation.value("schemaname", "");
+    return quote_ident(schema.empty() ? "public" : schema) + "." +
+           quote_ident(relation.value("relname", ""));
+}
+
+// "schema.table" from a DROP object (a List of String nodes).
+struct ObjectName {
+    std::string qualified;  // public.t, as qualified_name writes it
+    std::string sql;        // quoted for SQL
+    std::string relname;
+};
+
+ObjectName object_name(const json& object) {
+    std::vector<std::string> parts;
+    const json& items =
+        object.contains("List") ? object["List"].value("items", json::array()) : json::array();
+    for (const auto& item : items) {
+        parts.push_back(string_value(item));
+    }
+    if (parts.empty()) {
+        return {"", "", ""};
+    }
+    std::string rel = parts.back();
+    std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : "public";
+    return {schema + "." + rel, quote_ident(schema) + "." + quote_ident(rel), rel};
+}
+
+// Concatenation without temporaries.
+std::string cat(std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (auto part : parts) {
+        out.append(part);
+    }
+    return out;
+}
+
+std::string rtrim(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) {
+        s.pop_back();
+    }
+    return s;
+}
+
+bool cascade(const json& body) {
+    return body.value("behavior", "") == "DROP_CASCADE";
+}
+
+// True when a SELECT (the body of a SelectStmt) reads from a table: the
+// INSERT ... SELECT is a backfill rather than a handful of literal rows.
+bool reads_tables(const json& select) {
+    if (!select.is_object()) {
+        return false;
+    }
+    if (select.contains("fromClause")) {
+        return true;
+    }
+    if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
+        return reads_tables(select.value("larg", json::object())) ||
+               reads_tables(select.value("rarg", json::object()));
+    }
+    return false;
+}
+
+bool looks_like_foreign_key(const std::string& name) {
+    std::string n = lower(name);
+    const std::string suffix = "_fkey";
+    bool ends_fkey = n.size() >= suffix.size() &&
+                     n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return ends_fkey || n.find("fk") != std::string::npos;
+}
+
+void check_drop(const StatementRef& s, Emitter& out) {
+    const std::string type = s.body.value("removeType", "");
+    const bool casc = cascade(s.body);
+    const json& objects = s.body.value("objects", json::array());
+    if (type == "OBJECT_SCHEMA") {
+        for (const auto& obj : objects) {
+            std::string schema = string_value(obj);
+            EmitExtras extras;
+            std::string message = "DROP SCHEMA " + schema;
+            if (casc) {
+                message +=
+                    " CASCADE drops every table, view, function and type in " + schema +
+                    " (ACCESS EXCLUSIVE on each) and everything elsewhere that depends on them";
+                extras.rewrite = "DROP SCHEMA " + quote_ident(schema) +
+                                 " RESTRICT;  -- fails instead of dropping whatever is still in " +
+                                 schema;
+            } else {
+                message +=
+                    " fails unless " + schema + " is empty; back it up and prove it is empty first";
+            }
+            out.emit("ban-drop-schema", message, extras);
+        }
+    } else if (type == "OBJECT_TABLE") {
+        for (const auto& obj : objects) {
+            ObjectName name = object_name(obj);
+            if (name.qualified.empty()) {
+                continue;
+            }
+            EmitExtras extras;
+            extras.tables = {name.qualified};
+            std::string message = "DROP TABLE " + name.qualified +
+                                  " destroys its data and takes ACCESS EXCLUSIVE on " +
+                                  name.qualified +
+                                  " and on the tables whose foreign keys reference it";
+            if (casc) {
+                message += "; CASCADE also drops the views and foreign keys that depend on it";
+            }
+            out.emit("ban-drop-table", message, extras);
+        }
+    }
+}
+
+void check_truncate(const StatementRef& s, Emitter& out) {
+    EmitExtras extras;
+    std::string names;
+    std::string rewrite;
+    for (const auto& rel : s.body.value("relations", json::array())) {
+        if (!rel.contains("RangeVar")) {
+            continue;
+        }
+        const json& rv = rel["RangeVar"];
+        std::string table = qualified_name(rv);
+        extras.tables.push_back(table);
+        names += (names.empty() ? "" : ", ") + table;
+        std::string t = table_sql(rv);
+        rewrite += cat({rewrite.empty() ? "" : "\n", "DELETE FROM ", t,
+                        " WHERE ctid IN (SELECT ctid FROM ", t, " LIMIT 10000);"});
+    }
+    if (extras.tables.empty()) {
+        return;
+    }
+    std::string message = "TRUNCATE " + names +
+                          " destroys every row and takes ACCESS EXCLUSIVE on " +
+                          (extras.tables.size() == 1 ? "it" : "each of them");
+    if (cascade(s.body)) {
+        message +=
+            "; CASCADE also empties every table with a foreign key to them, which this statement "
+            "does not name";
+    }
+    extras.rewrite =
+        rewrite + "\n-- repeat each batch in its own transaction until it deletes 0 rows";
+    out.emit("ban-truncate", message, extras);
+}
+
+// UPDATE / DELETE / INSERT ... SELECT, given as its kind and body.
+void check_dml(const std::string& kind, const json& body, const std::string& sql,
+               const FileState& f, Emitter& out) {
+    if (!body.contains("relation")) {
+        return;
+    }
+    const json& rv = body["relation"];
+    const std::string table = qualified_name(rv);
+    const std::string tsql = table_sql(rv);
+    bool no_where = false;
+    bool backfill = false;
+    std::string what;
+    if (kind == "UpdateStmt") {
+        no_where = !body.contains("whereClause");
+        backfill = true;
+        what = "UPDATE " + table;
+    } else if (kind == "DeleteStmt") {
+        no_where = !body.contains("whereClause");
+        backfill = true;
+        what = "DELETE FROM " + table;
+    } else if (kind == "InsertStmt") {
+        const json& sel = body.value("selectStmt", json::object());
+        backfill = sel.contains("SelectStmt") && reads_tables(sel["SelectStmt"]);
+        what = "INSERT INTO " + table + " ... SELECT";
+    } else {
+        return;
+    }
+    const bool ddl_tx = backfill && f.in_transaction() && f.tx.has_ddl;
+    if (!no_where && !ddl_tx) {
+        return;
+    }
+
+    std::string message = what;
+    if (no_where) {
+        message += " has no WHERE: it " +
+                   std::string(kind == "UpdateStmt" ? "rewrites" : "deletes") + " every row of " +
+                   table + " in one transaction, holding row locks on all of them";
+    }
+    if (ddl_tx) {
+        message += no_where ? "; and it runs" : " runs";
+        message += " in the same transaction as earlier DDL";
+        if (f.tx.access_exclusive_by) {
+            message += ", so the ACCESS EXCLUSIVE lock taken by " + *f.tx.access_exclusive_by +
+                       " stays held until this backfill commits";
+        } else {
+            message += ", so the locks that DDL took stay held until this backfill commits";
+        }
+    }
+
+    EmitExtras extras;
+    extras.tables = {table};
+    std::string rewrite;
+    if (ddl_tx) {
+        rewrite =
+            "-- move this statement to a migration of its own marked -- safe-migrate: "
+            "no-transaction,\n"
+            "-- and run it in batches, each in its own transaction";
+    }
+    if (no_where && kind == "DeleteStmt" && !body.contains("usingClause") &&
+        !body.contains("returningList")) {
+        rewrite +=
+            std::string(rewrite.empty() ? "" : ":\n") + "DELETE FROM " + tsql +
+            " WHERE ctid IN (SELECT ctid FROM " + tsql +
+            " LIMIT 10000);\n-- repeat, each batch in its own transaction, until it deletes 0 rows";
+    } else if (no_where && kind == "UpdateStmt" && !body.contains("fromClause") &&
+               !body.contains("returningList") && !sql.empty()) {
+        rewrite += std::string(rewrite.empty() ? "" : ":\n") + rtrim(sql) +
+                   "\n WHERE <key> IN (SELECT <key> FROM " + tsql +
+                   " WHERE <not yet updated> ORDER BY <key> LIMIT 10000);\n" +
+                   "-- repeat, each batch in its own transaction, until it updates 0 rows";
+    } else if (!rewrite.empty()) {
+        rewrite += ".";
+    }
+    extras.rewrite = rewrite;
+    out.emit("ban-unbatched-dml", message, extras);
+}
+
+// Data-modifying statements in a WITH clause (WITH x AS (UPDATE ...) ...).
+void check_cte_dml(const json& body, const FileState& f, Emitter& out) {
+    if (!body.contains("withClause")) {
+        return;
+    }
+    for (const auto& cte : body["withClause"].value("ctes", json::array())) {
+        if (!cte.contains("CommonTableExpr")) {
+            continue;
+        }
+        const json& query = cte["CommonTableExpr"].value("ctequery", json::object());
+        for (const char* kind : {"UpdateStmt", "DeleteStmt", "InsertStmt"}) {
+            if (query.contains(kind)) {
+                check_dml(kind, query[kind], "", f, out);
+            }
+        }
+    }
+}
+
+void check_alter_table(const StatementRef& s, Emitter& out) {
+    const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
+    if (objtype != "OBJECT_TABLE" && objtype != "OBJECT_FOREIGN_TABLE") {
+        return;
+    }
+    const json& rv = s.body.value("relation", json::object());
+    const std::string table = qualified_name(rv);
+    for (const json* cmd : alter_commands(s.body)) {
+        const std::string subtype = cmd->value("subtype", "");
+        const std::string name = cmd->value("name", "");
+        EmitExtras extras;
+        extras.tables = {table};
+        if (subtype == "AT_DropColumn") {
+            std::string message = cat({"ALTER TABLE ", table, " DROP COLUMN ", name,
+                                       " breaks application code that still reads or writes ", name,
+                                       ", and its data is gone"});
+            if (cascade(*cmd)) {
+                message += "; CASCADE also drops the views, indexes and constraints that use it";
+            }
+            out.emit("ban-drop-column", message, extras);
+        } else if (subtype == "AT_DropNotNull") {
+            out.emit("ban-drop-not-null",
+                     cat({"ALTER TABLE ", table, " ALTER COLUMN ", name,
+                          " DROP NOT NULL: code that assumes ", name,
+                          " is never NULL may break once NULLs appear"}),
+                     extras);
+        } else if (subtype == "AT_DropConstraint" && looks_like_foreign_key(name)) {
+            out.emit("ban-drop-foreign-key",
+                     cat({"ALTER TABLE ", table, " DROP CONSTRAINT ", name,
+                          " drops what its name says is a foreign key: nothing stops orphans in ",
+                          table}),
+                     extras);
+        }
+    }
+}
+
+void check_rename(const StatementRef& s, Emitter& out) {
+    const std::string type = s.body.value("renameType", "");
+    if (!s.body.contains("relation")) {
+        return;
+    }
+    const json& rv = s.body["relation"];
+    const std::string table = qualified_name(rv);
+    const std::string tsql = table_sql(rv);
+    const std::string newname = s.body.value("newname", "");
+    EmitExtras extras;
+    extras.tables = {table};
+    if (type == "OBJECT_COLUMN") {
+        const std::string rel_type = s.body.value("relationType", "");
+        if (rel_type != "OBJECT_TABLE" && rel_type != "OBJECT_FOREIGN_TABLE") {
+            return;
+        }
+        const std::string old = s.body.value("subname", "");
+        extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " + quote_ident(newname) +
+                         " <type of " + old + ">;\n" + "-- dual-write " + old + " and " + newname +
+                         " (trigger), backfill " + newname + " in batches, switch readers to " +
+                         newname + ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
+                         " DROP COLUMN " + quote_ident(old) + ";";
+        out.emit("renaming-column",
+                 "ALTER TABLE " + table + " RENAME COLUMN " + old + " TO " + newname +
+                     " breaks every running query that still uses " + old,
+                 extras);
+    } else if (type == "OBJECT_TABLE" || type == "OBJECT_FOREIGN_TABLE") {
+        std::string schema = rv.value("schemaname", "");
+        std::string new_sql =
+            quote_ident(schema.empty() ? "public" : schema) + "." + quote_ident(newname);
+        extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " + quote_ident(newname) + ";\n" +
+                         "CREATE VIEW " + tsql + " AS SELECT * FROM " + new_sql +
+                         ";  -- in the same transaction; drop the view once no code uses " + table;
+        out.emit("renaming-table",
+                 "ALTER TABLE " + table + " RENAME TO " + newname +
+                     " breaks every running query that still uses " + table,
+                 extras);
+    }
+}
+
+}  // namespace
+
+void check_destructive(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (s.kind == "DropdbStmt") {
+        std::string db = s.body.value("dbname", "");
+        out.emit("ban-drop-database", "DROP DATABASE " + db + " destroys the whole database " + db,
+                 EmitExtras{});
+    } else if (s.kind == "DropStmt") {
+        check_drop(s, out);
+    } else if (s.kind == "TruncateStmt") {
+        check_truncate(s, out);
+    } else if (s.kind == "AlterTableStmt") {
+        check_alter_table(s, out);
+    } else if (s.kind == "RenameStmt") {
+        check_rename(s, out);
+    } else if (s.kind == "UpdateStmt" || s.kind == "DeleteStmt" || s.kind == "InsertStmt") {
+        check_dml(s.kind, s.body, s.sql, f, out);
+        check_cte_dml(s.body, f, out);
+    } else if (s.kind == "SelectStmt") {
+        check_cte_dml(s.body, f, out);
+    }
+}
+
+}  // namespace sm::planner

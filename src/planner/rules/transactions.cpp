@@ -1,0 +1,636 @@
+// Rule family "transactions": timeouts, what a transaction holds, and
+// transaction control written in the file.
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "planner/lint_types.hpp"
+#include "planner/parse_helpers.hpp"
+#include "planner/rule_api.hpp"
+
+namespace sm::planner {
+namespace {
+
+using L = LockLevel;
+
+// A strong lock (SHARE or stronger) a statement takes on one relation.
+struct StrongLock {
+    std::string table;  // "public.orders"; an index name for DROP INDEX / REINDEX INDEX
+    L level = L::none;
+    std::string note;        // e.g. "referenced by the new foreign key"
+    bool exemptable = true;  // harmless when the relation was created earlier in the plan
+};
+
+void add_lock(std::vector<StrongLock>& locks, const std::string& table, L level,
+              const std::string& note = "", bool exemptable = true) {
+    if (level < L::share) {
+        return;
+    }
+    for (auto& l : locks) {
+        if (l.table == table) {
+            if (level > l.level) {
+                l.level = level;
+                l.note = note;
+            }
+            return;
+        }
+    }
+    locks.push_back({table, level, note, exemptable});
+}
+
+// "schema.name" from a DropStmt object (a List of String nodes), minus the
+// last drop_last names (the trigger/rule/policy name).
+std::string list_name(const json& obj, size_t drop_last) {
+    const json& items = obj.value("List", json::object()).value("items", json::array());
+    if (!items.is_array() || items.size() <= drop_last) {
+        return "";
+    }
+    size_t n = items.size() - drop_last;
+    if (n == 1) {
+        return "public." + string_value(items[0]);
+    }
+    return string_value(items[n - 2]) + "." + string_value(items[n - 1]);
+}
+
+bool reloption_is_light(const json& item) {
+    const json& e = item.value("DefElem", json::object());
+    const std::string ns = e.value("defnamespace", "");
+    const std::string name = e.value("defname", "");
+    if (ns == "toast") {
+        return name.rfind("autovacuum_", 0) == 0 || name == "vacuum_truncate";
+    }
+    static const char* light[] = {"fillfactor",         "parallel_workers",
+                                  "toast_tuple_target", "vacuum_index_cleanup",
+                                  "vacuum_truncate",    "log_autovacuum_min_duration",
+                                  "user_catalog_table"};
+    if (name.rfind("autovacuum_", 0) == 0) {
+        return true;
+    }
+    return std::find_if(std::begin(light), std::end(light),
+                        [&](const char* n) { return name == n; }) != std::end(light);
+}
+
+// Foreign keys in a constraint list lock their referenced table in SHARE ROW EXCLUSIVE.
+void add_fk_targets(std::vector<StrongLock>& locks, const json& constraints) {
+    if (!constraints.is_array()) {
+        return;
+    }
+    for (const auto& c : constraints) {
+        const json& con = c.value("Constraint", json::object());
+        if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
+            add_lock(locks, qualified_name(con["pktable"]), L::share_row_exclusive,
+                     "referenced by a new foreign key");
+        }
+    }
+}
+
+// The lock one ALTER TABLE subcommand takes on the altered relation
+// (PostgreSQL 15 AlterTableGetLockLevel), and any other relation it locks.
+L alter_cmd_lock(const json& cmd, std::vector<StrongLock>& others) {
+    const std::string sub = cmd.value("subtype", "");
+    const json& def = cmd.value("def", json::object());
+    if (sub == "AT_SetStatistics" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
+        sub == "AT_SetOptions" || sub == "AT_ResetOptions" || sub == "AT_ValidateConstraint" ||
+        sub == "AT_DetachPartitionFinalize") {
+        return L::share_update_exclusive;
+    }
+    if (sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
+        const json& items = def.value("List", json::object()).value("items", json::array());
+        bool light =
+            items.is_array() && std::all_of(items.begin(), items.end(), reloption_is_light);
+        return light ? L::share_update_exclusive : L::access_exclusive;
+    }
+    if (sub == "AT_AttachPartition") {
+        // SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition.
+        const json& part = def.value("PartitionCmd", json::object()).value("name", json::object());
+        add_lock(others, qualified_name(part), L::access_exclusive, "the partition being attached");
+        return L::share_update_exclusive;
+    }
+    if (sub == "AT_DetachPartition") {
+        const json& pcmd = def.value("PartitionCmd", json::object());
+        if (pcmd.value("concurrent", false)) {
+            return L::share_update_exclusive;
+        }
+        add_lock(others, qualified_name(pcmd.value("name", json::object())), L::access_exclusive,
+                 "the partition being detached");
+        return L::access_exclusive;
+    }
+    if (sub.rfind("AT_EnableTrig", 0) == 0 || sub.rfind("AT_DisableTrig", 0) == 0 ||
+        sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
+        return L::share_row_exclusive;
+    }
+    if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
+        const json& con = def["Constraint"];
+        if (con.value("contype", "") == "CONSTR_FOREIGN") {
+            add_fk_targets(others, json::array({def}));
+            return L::share_row_exclusive;
+        }
+    }
+    if (sub == "AT_AddColumn" && def.contains("ColumnDef")) {
+        add_fk_targets(others, def["ColumnDef"].value("constraints", json::array()));
+    }
+    return L::access_exclusive;
+}
+
+// VACUUM FULL or VACUUM (FULL), but not VACUUM (FULL false).
+bool vacuum_full(const json& vacuum_body) {
+    bool full = false;
+    for (const auto& o : vacuum_body.value("options", json::array())) {
+        const json& e = o.value("DefElem", json::object());
+        if (e.value("defname", "") != "full") {
+            continue;
+        }
+        full = true;
+        if (e.contains("arg")) {
+            const json& arg = e["arg"];
+            std::string v = string_value(arg);
+            if (v == "false" || v == "off" || v == "no" || v == "0" ||
+                (arg.contains("Integer") && arg["Integer"].value("ival", 0) == 0)) {
+                full = false;
+            }
+        }
+    }
+    return full;
+}
+
+// The strong locks (SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE, ACCESS EXCLUSIVE)
+// a statement takes on relations, and a short description of the statement.
+std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, std::string& what) {
+    std::vector<StrongLock> locks;
+    const json& b = s.body;
+    if (s.kind == "AlterTableStmt") {
+        const std::string table = qualified_name(b.value("relation", json::object()));
+        what = "ALTER TABLE " + table;
+        L level = L::none;
+        std::vector<StrongLock> others;
+        for (const json* cmd : alter_commands(b)) {
+            level = std::max(level, alter_cmd_lock(*cmd, others));
+        }
+        add_lock(locks, table, level);
+        for (const auto& o : others) {
+            add_lock(locks, o.table, o.level, o.note);
+        }
+    } else if (s.kind == "IndexStmt") {
+        const std::string table = qualified_name(b.value("relation", json::object()));
+        what = "CREATE INDEX on " + table;
+        if (!b.value("concurrent", false)) {
+            add_lock(locks, table, L::share);
+        }
+    } else if (s.kind == "DropStmt") {
+        const std::string type = b.value("removeType", "");
+        const json& objects = b.value("objects", json::array());
+        if (!objects.is_array()) {
+            return locks;
+        }
+        if (type == "OBJECT_TABLE" || type == "OBJECT_MATVIEW" || type == "OBJECT_VIEW" ||
+            type == "OBJECT_FOREIGN_TABLE") {
+            what = type == "OBJECT_TABLE"  ? "DROP TABLE"
+                   : type == "OBJECT_VIEW" ? "DROP VIEW"
+                                           : "DROP";
+            for (const auto& o : objects) {
+                add_lock(locks, list_name(o, 0), L::access_exclusive);
+            }
+        } else if (type == "OBJECT_INDEX" && !b.value("concurrent", false)) {
+            what = "DROP INDEX";
+            for (const auto& o : objects) {
+                // ACCESS EXCLUSIVE on the index's table, whose name the statement does not give.
+                add_lock(locks, list_name(o, 0), L::access_exclusive, "", false);
+            }
+        } else if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
+            what = type == "OBJECT_TRIGGER" ? "DROP TRIGGER"
+                   : type == "OBJECT_RULE"  ? "DROP RULE"
+                                            : "DROP POLICY";
+            for (const auto& o : objects) {
+                add_lock(locks, list_name(o, 1), L::access_exclusive);
+            }
+        }
+        if (!what.empty() && locks.size() == 1) {
+            what += " " + locks[0].table;
+        }
+    } else if (s.kind == "TruncateStmt") {
+        what = "TRUNCATE";
+        for (const auto& r : b.value("relations", json::array())) {
+            add_lock(locks, qualified_name(r.value("RangeVar", json::object())),
+                     L::access_exclusive);
+        }
+    } else if (s.kind == "LockStmt") {
+        static const L modes[] = {L::none,
+                                  L::access_share,
+                                  L::row_share,
+                                  L::row_exclusive,
+                                  L::share_update_exclusive,
+                                  L::share,
+                                  L::share_row_exclusive,
+                                  L::exclusive,
+                                  L::access_exclusive};
+        int mode = b.value("mode", 8);
+        L level = mode >= 1 && mode <= 8 ? modes[mode] : L::access_exclusive;
+        what = "LOCK TABLE";
+        for (const auto& r : b.value("relations", json::array())) {
+            add_lock(locks, qualified_name(r.value("RangeVar", json::object())), level);
+        }
+    } else if (s.kind == "CreateTrigStmt") {
+        const std::string table = qualified_name(b.value("relation", json::object()));
+        what = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
+        add_lock(locks, table, L::share_row_exclusive);
+    } else if (s.kind == "RefreshMatViewStmt") {
+        const std::string view = qualified_name(b.value("relation", json::object()));
+        what = "REFRESH MATERIALIZED VIEW " + view;
+        if (!b.value("concurrent", false)) {
+            add_lock(locks, view, L::access_exclusive);
+        }
+    } else if (s.kind == "VacuumStmt") {
+        const bool full = vacuum_full(b);
+        if (full && b.value("is_vacuumcmd", false)) {
+            what = "VACUUM FULL";
+            for (const auto& r : b.value("rels", json::array())) {
+                add_lock(locks,
+                         qualified_name(r.value("VacuumRelation", json::object())
+                                            .value("relation", json::object())),
+                         L::access_exclusive);
+            }
+        }
+    } else if (s.kind == "ClusterStmt") {
+        what = "CLUSTER";
+        if (b.contains("relation")) {
+            const std::string table = qualified_name(b["relation"]);
+            what += " " + table;
+            add_lock(locks, table, L::access_exclusive);
+        }
+    } else if (s.kind == "ReindexStmt") {
+        bool concurrent = has_option(b.value("params", json::array()), "concurrently");
+        const std::string kind = b.value("kind", "");
+        if (!concurrent && b.contains("relation") &&
+            (kind == "REINDEX_OBJECT_TABLE" || kind == "REINDEX_OBJECT_INDEX")) {
+            const std::string rel = qualified_name(b["relation"]);
+            what = "REINDEX " + rel;
+            if (kind == "REINDEX_OBJECT_INDEX") {
+                add_lock(locks, rel, L::share, "and ACCESS EXCLUSIVE on the index itself", false);
+            } else {
+                add_lock(locks, rel, L::share);
+            }
+        }
+    } else if (s.kind == "RenameStmt") {
+        const std::string type = b.value("renameType", "");
+        if (b.contains("relation")) {
+            const std::string rel = qualified_name(b["relation"]);
+            L level = L::access_exclusive;
+            if (type == "OBJECT_INDEX" && f.pg_version >= 120000) {
+                level = L::share_update_exclusive;  // ALTER INDEX ... RENAME from PostgreSQL 12
+            }
+            what = "RENAME on " + rel;
+            add_lock(locks, rel, level);
+        }
+    } else if (s.kind == "CreateStmt") {
+        for (const auto& elt : b.value("tableElts", json::array())) {
+            if (elt.contains("Constraint")) {
+                add_fk_targets(locks, json::array({elt}));
+            } else if (elt.contains("ColumnDef")) {
+                add_fk_targets(locks, elt["ColumnDef"].value("constraints", json::array()));
+            }
+        }
+        if (b.contains("partbound")) {
+            for (const auto& parent : b.value("inhRelations", json::array())) {
+                add_lock(locks, qualified_name(parent.value("RangeVar", json::object())),
+                         L::access_exclusive, "the partitioned parent");
+            }
+        }
+        const std::string created = qualified_name(b.value("relation", json::object()));
+        what = "CREATE TABLE " + created;
+        // A foreign key to the table itself locks nothing that exists yet.
+        locks.erase(std::remove_if(locks.begin(), locks.end(),
+                                   [&](const StrongLock& l) { return l.table == created; }),
+                    locks.end());
+    }
+    return locks;
+}
+
+std::string ms_text(long long ms) {
+    if (ms != 0 && ms % 1000 == 0) {
+        return std::to_string(ms / 1000) + "s";
+    }
+    return std::to_string(ms) + "ms";
+}
+
+std::string stmt_text(const std::string& sql) {
+    std::string t = sql;
+    while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' ||
+                          t.back() == '\r' || t.back() == ';')) {
+        t.pop_back();
+    }
+    return t;
+}
+
+void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out) {
+    std::string condition;
+    if (f.lock_timeout_ms && *f.lock_timeout_ms == 0) {
+        condition = "lock_timeout = 0 (waits forever)";
+    } else if (f.lock_timeout_ms && *f.lock_timeout_ms > f.max_lock_timeout_ms) {
+        condition = "lock_timeout = " + ms_text(*f.lock_timeout_ms) +
+                    ", above the policy maximum of " + ms_text(f.max_lock_timeout_ms);
+    } else if (!f.runner_file && !f.lock_timeout_ms) {
+        condition =
+            "no lock_timeout in force (this file is not run by safe-migrate, which would set one)";
+    } else {
+        return;
+    }
+    std::string what;
+    std::vector<StrongLock> locks = strong_locks(s, f, what);
+    if (locks.empty()) {
+        return;
+    }
+    const long long suggest =
+        std::min<long long>(5000, f.max_lock_timeout_ms > 0 ? f.max_lock_timeout_ms : 5000);
+    EmitExtras x;
+    x.rewrite = "SET lock_timeout = '" + ms_text(suggest) + "';\n" + stmt_text(s.sql) + ";";
+    // One finding per statement. Relations created earlier in this file are
+    // nobody else's business; the driver drops the finding when the one that
+    // remains was created earlier in the plan.
+    std::vector<const StrongLock*> existing;
+    for (const auto& l : locks) {
+        x.tables.push_back(l.table);
+        if (f.created_tables.count(l.table) == 0) {
+            existing.push_back(&l);
+        }
+    }
+    if (existing.empty()) {
+        x.exempt_if_new = locks[0].table;  // all new: the driver drops it
+        existing.push_back(&locks[0]);
+    } else if (existing.size() == 1 && existing[0]->exemptable) {
+        x.exempt_if_new = existing[0]->table;
+    }
+    // "ACCESS EXCLUSIVE on a, b and c", "SHARE ROW EXCLUSIVE on a and SHARE ROW EXCLUSIVE on b
+    // (...)"
+    std::vector<std::pair<L, std::vector<std::string>>> groups;
+    for (const StrongLock* l : existing) {
+        std::string name = (l->exemptable ? l->table : "the table of index " + l->table) +
+                           (l->note.empty() ? "" : " (" + l->note + ")");
+        auto g = std::find_if(groups.begin(), groups.end(),
+                              [&](const auto& p) { return p.first == l->level; });
+        if (g == groups.end()) {
+            groups.push_back({l->level, {name}});
+        } else {
+            g->second.push_back(name);
+        }
+    }
+    auto join = [](const std::vector<std::string>& items) {
+        std::string text;
+        for (size_t i = 0; i < items.size(); ++i) {
+            text += (i == 0 ? "" : i + 1 == items.size() ? " and " : ", ") + items[i];
+        }
+        return text;
+    };
+    std::vector<std::string> parts;
+    for (const auto& [level, names] : groups) {
+        parts.push_back(std::string(lock_name(level)) + " on " + join(names));
+    }
+    const std::string on = join(parts);
+    const std::string queue_on = existing.size() > 1       ? std::string("those tables")
+                                 : existing[0]->exemptable ? existing[0]->table
+                                                           : std::string("that table");
+    out.emit("require-lock-timeout",
+             what + " takes " + on + " with " + condition +
+                 ": while it waits for the lock, every later query on " + queue_on +
+                 " queues behind it",
+             x);
+}
+
+// Long-running work: a description of it and the table it runs on, or "".
+std::string long_work(const StatementRef& s, std::string& table) {
+    const json& b = s.body;
+    if (s.kind == "IndexStmt") {
+        table = qualified_name(b.value("relation", json::object()));
+        return std::string("CREATE ") + (b.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
+               (b.value("concurrent", false) ? "CONCURRENTLY " : "") + b.value("idxname", "") +
+               " on " + table + " reads the whole table to build the index";
+    }
+    if (s.kind == "AlterTableStmt") {
+        table = qualified_name(b.value("relation", json::object()));
+        for (const json* cmd : alter_commands(b)) {
+            const std::string sub = cmd->value("subtype", "");
+            const json& def = cmd->value("def", json::object());
+            if (sub == "AT_ValidateConstraint") {
+                return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
+                       " scans " + table;
+            }
+            if (sub == "AT_AlterColumnType") {
+                return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
+                       " TYPE may rewrite " + table + " and rebuild its indexes";
+            }
+            if (sub == "AT_SetNotNull") {
+                return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
+                       " SET NOT NULL scans " + table;
+            }
+            if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace" ||
+                sub == "AT_SetAccessMethod") {
+                return "ALTER TABLE " + table + " rewrites " + table;
+            }
+            if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
+                const json& con = def["Constraint"];
+                const std::string type = con.value("contype", "");
+                const std::string name = con.value("conname", "");
+                if ((type == "CONSTR_CHECK" || type == "CONSTR_FOREIGN") &&
+                    !con.value("skip_validation", false)) {
+                    return "ALTER TABLE " + table + " ADD CONSTRAINT " +
+                           (name.empty() ? "" : name + " ") + "without NOT VALID scans " + table;
+                }
+                if ((type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" ||
+                     type == "CONSTR_EXCLUSION") &&
+                    !con.contains("indexname")) {
+                    return "ALTER TABLE " + table + " ADD CONSTRAINT " +
+                           (name.empty() ? "" : name + " ") + "builds an index over " + table;
+                }
+            }
+        }
+        return "";
+    }
+    if ((s.kind == "UpdateStmt" || s.kind == "DeleteStmt") && !b.contains("whereClause")) {
+        table = qualified_name(b.value("relation", json::object()));
+        return std::string(s.kind == "UpdateStmt" ? "UPDATE " : "DELETE FROM ") + table +
+               " without WHERE touches every row";
+    }
+    if (s.kind == "VacuumStmt" && b.value("is_vacuumcmd", false)) {
+        const bool full = vacuum_full(b);
+        const json& rels = b.value("rels", json::array());
+        if (rels.is_array() && rels.size() == 1) {
+            table = qualified_name(
+                rels[0].value("VacuumRelation", json::object()).value("relation", json::object()));
+            return full ? "VACUUM FULL " + table + " rewrites the whole table"
+                        : "VACUUM " + table + " reads the whole table";
+        }
+        return "VACUUM of several tables reads each of them";
+    }
+    if (s.kind == "ClusterStmt") {
+        if (b.contains("relation")) {
+            table = qualified_name(b["relation"]);
+            return "CLUSTER " + table + " rewrites the whole table";
+        }
+        return "CLUSTER rewrites every previously clustered table";
+    }
+    if (s.kind == "RefreshMatViewStmt") {
+        table = qualified_name(b.value("relation", json::object()));
+        return "REFRESH MATERIALIZED VIEW " +
+               std::string(b.value("concurrent", false) ? "CONCURRENTLY " : "") + table +
+               " reruns its query";
+    }
+    if (s.kind == "ReindexStmt") {
+        if (b.contains("relation")) {
+            table = qualified_name(b["relation"]);
+            return "REINDEX " + table +
+                   (b.value("kind", "") == "REINDEX_OBJECT_INDEX" ? " rebuilds the index"
+                                                                  : " rebuilds its indexes");
+        }
+        return "REINDEX of a schema or database rebuilds many indexes";
+    }
+    return "";
+}
+
+void check_statement_timeout(const StatementRef& s, const FileState& f, Emitter& out) {
+    std::string condition;
+    if (f.statement_timeout_ms && *f.statement_timeout_ms == 0) {
+        condition = "statement_timeout = 0 (no limit)";
+    } else if (!f.runner_file && !f.statement_timeout_ms) {
+        condition =
+            "no statement_timeout in force (this file is not run by safe-migrate, which would set "
+            "one)";
+    } else {
+        return;
+    }
+    std::string table;
+    std::string work = long_work(s, table);
+    if (work.empty()) {
+        return;
+    }
+    EmitExtras x;
+    if (!table.empty()) {
+        x.tables = {table};
+        x.exempt_if_new = table;
+    }
+    x.rewrite = "SET statement_timeout = '1h';  -- an explicit bound you can afford\n" +
+                stmt_text(s.sql) + ";";
+    out.emit("require-statement-timeout", work + " with " + condition, x);
+}
+
+void check_after_access_exclusive(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (!f.tx.access_exclusive_by || !f.in_transaction()) {
+        return;
+    }
+    if (s.kind == "TransactionStmt" || s.kind == "VariableSetStmt" ||
+        s.kind == "VariableShowStmt") {
+        return;
+    }
+    out.emit("statement-after-access-exclusive",
+             first_line(s.sql, 60) + " runs while the ACCESS EXCLUSIVE lock taken by " +
+                 *f.tx.access_exclusive_by +
+                 " is held: every query on that table waits until this transaction commits");
+}
+
+void check_multiple_alter(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (s.kind != "AlterTableStmt" || !f.in_transaction()) {
+        return;
+    }
+    const std::string table = qualified_name(s.body.value("relation", json::object()));
+    auto it = f.tx.alter_count.find(table);
+    if (it == f.tx.alter_count.end() || it->second < 1) {
+        return;
+    }
+    EmitExtras x;
+    x.tables = {table};
+    x.exempt_if_new = table;
+    const int n = it->second + 1;
+    out.emit("multiple-alter-same-table",
+             "ALTER TABLE " + table + " is the " + std::to_string(n) +
+                 (n == 2   ? "nd"
+                  : n == 3 ? "rd"
+                           : "th") +
+                 " ALTER TABLE on " + table +
+                 " in this transaction: each one takes ACCESS EXCLUSIVE again and may scan or "
+                 "rewrite the table "
+                 "again; combine them into one ALTER TABLE with several subcommands",
+             x);
+}
+
+void check_hygiene(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (s.kind != "TransactionStmt") {
+        return;
+    }
+    const std::string kind = s.body.value("kind", "");
+    const std::string text = first_line(s.sql, 40);
+    const bool begin = kind == "TRANS_STMT_BEGIN" || kind == "TRANS_STMT_START";
+    const bool end = kind == "TRANS_STMT_COMMIT" || kind == "TRANS_STMT_ROLLBACK";
+    const bool savepoint = kind == "TRANS_STMT_SAVEPOINT" || kind == "TRANS_STMT_RELEASE" ||
+                           kind == "TRANS_STMT_ROLLBACK_TO";
+
+    if (kind == "TRANS_STMT_PREPARE") {
+        out.emit("transaction-hygiene", text +
+                                            " leaves a prepared transaction holding its locks "
+                                            "after the migration ends, until someone "
+                                            "runs COMMIT PREPARED");
+        return;
+    }
+    // The runner wraps a native migration in a transaction unless it says
+    // no-transaction; then every transaction control statement fights it.
+    if (f.runner_file && !f.no_transaction_directive) {
+        std::string why;
+        if (begin) {
+            why =
+                "PostgreSQL ignores a nested BEGIN with a warning, and the matching COMMIT would "
+                "end the "
+                "runner's transaction early";
+        } else if (kind == "TRANS_STMT_COMMIT") {
+            why =
+                "it commits the runner's transaction early, so the rest of the file runs outside "
+                "it and a "
+                "failure can no longer roll the migration back";
+        } else if (kind == "TRANS_STMT_ROLLBACK") {
+            why =
+                "it throws away the runner's transaction, so the rest of the file runs outside it";
+        } else if (savepoint) {
+            why =
+                "a ROLLBACK TO inside the runner's transaction can leave the migration half "
+                "applied yet recorded "
+                "as done";
+        } else {
+            why = "it cannot run inside the runner's transaction block";
+        }
+        out.emit("transaction-hygiene",
+                 text + " in a migration that safe-migrate runs in a transaction: " + why +
+                     "; remove it and let the runner own the transaction (or mark the file -- "
+                     "safe-migrate: "
+                     "no-transaction)");
+        return;
+    }
+    // A no-transaction migration (or a plain SQL file) manages its own blocks:
+    // they must match.
+    if (begin && f.in_explicit_block) {
+        out.emit("transaction-hygiene", text +
+                                            " while a transaction block opened earlier is still "
+                                            "open: PostgreSQL ignores the nested "
+                                            "BEGIN with a warning and the next COMMIT ends the "
+                                            "outer block (unterminated transaction)");
+    } else if (end && !f.in_explicit_block) {
+        out.emit("transaction-hygiene",
+                 text +
+                     " with no open transaction block (unmatched transaction): it does nothing but "
+                     "warn, and "
+                     "the statements before it already committed one by one");
+    } else if (savepoint && !f.in_explicit_block) {
+        out.emit("transaction-hygiene", text +
+                                            " outside a transaction block fails at run time: "
+                                            "savepoints exist only inside BEGIN ... "
+                                            "COMMIT");
+    }
+}
+
+}  // namespace
+
+void check_transactions(const StatementRef& s, const FileState& f, Emitter& out) {
+    check_lock_timeout(s, f, out);
+    check_statement_timeout(s, f, out);
+    check_after_access_exclusive(s, f, out);
+    check_multiple_alter(s, f, out);
+    check_hygiene(s, f, out);
+}
+
+}  // namespace sm::planner

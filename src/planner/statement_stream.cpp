@@ -1,0 +1,140 @@
+#include "planner/statement_stream.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+
+#include "core/error.hpp"
+#include "planner/sql_parser.hpp"
+
+namespace sm::planner {
+
+struct PendingStatements {
+    std::deque<StreamedStatement> queue;
+};
+
+StatementStream::StatementStream(const std::filesystem::path& path, size_t chunk_size)
+    : m_chunk(chunk_size), m_pending(std::make_unique<PendingStatements>()) {
+    m_file = std::fopen(path.c_str(), "rb");
+    if (m_file == nullptr) {
+        throw Error(ExitCode::invalid_input,
+                    "cannot read " + path.string() + ": " + std::strerror(errno));
+    }
+}
+
+StatementStream::~StatementStream() {
+    if (m_file != nullptr) {
+        std::fclose(m_file);
+    }
+}
+
+bool StatementStream::fill() {
+    if (m_eof) {
+        return false;
+    }
+    size_t old = m_buffer.size();
+    m_buffer.resize(old + m_chunk);
+    size_t n = std::fread(m_buffer.data() + old, 1, m_chunk, m_file);
+    m_buffer.resize(old + n);
+    if (m_first_read) {
+        m_first_read = false;
+        if (m_buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+            m_buffer.erase(0, 3);
+            m_had_bom = true;
+        }
+    }
+    // CRLF -> LF, as for checksums; a CR at the very end waits for the next chunk.
+    std::string::size_type pos = old == 0 ? 0 : old - 1;
+    while ((pos = m_buffer.find("\r\n", pos)) != std::string::npos) {
+        m_buffer.erase(pos, 1);
+    }
+    if (n < m_chunk) {
+        m_eof = true;
+    }
+    return n > 0 || !m_eof;
+}
+
+void StatementStream::advance_to(size_t offset) {
+    for (; m_cursor < offset; ++m_cursor) {
+        if (m_buffer[m_cursor] == '\n') {
+            ++m_line;
+            m_column = 1;
+        } else if ((static_cast<unsigned char>(m_buffer[m_cursor]) & 0xC0) != 0x80) {
+            ++m_column;
+        }
+    }
+}
+
+std::optional<StreamedStatement> StatementStream::next() {
+    size_t want = 0;  // grow the window when a single statement spans it
+    while (m_pending->queue.empty()) {
+        if (m_buffer.size() <= want || m_buffer.empty()) {
+            if (!fill() && m_buffer.empty()) {
+                return std::nullopt;
+            }
+        }
+        SplitResult split = split_statements(m_buffer);
+        if (split.error && !m_eof) {
+            want = m_buffer.size();
+            fill();
+            continue;
+        }
+        // Without the end of the file in the buffer, the last piece may be cut short.
+        size_t complete = split.statements.size();
+        if (!m_eof && complete > 0) {
+            --complete;
+        }
+        if (complete == 0 && !m_eof && !split.error) {
+            want = m_buffer.size();
+            fill();
+            continue;
+        }
+        size_t consumed = 0;
+        size_t previous_end = 0;
+        for (size_t i = 0; i < complete; ++i) {
+            const auto& piece = split.statements[i];
+            StreamedStatement s;
+            advance_to(previous_end);
+            s.leading_line = m_line;
+            s.leading = m_buffer.substr(previous_end, piece.offset - previous_end);
+            advance_to(piece.offset);
+            s.line = m_line;
+            s.column = m_column;
+            s.sql = m_buffer.substr(piece.offset, piece.length);
+            previous_end = piece.offset + piece.length;
+            consumed = previous_end;
+            m_pending->queue.push_back(std::move(s));
+        }
+        if (split.error) {
+            // Only at end of file: the rest does not scan (an unterminated quote).
+            size_t start = previous_end;
+            StreamedStatement s;
+            advance_to(start);
+            s.leading_line = m_line;
+            size_t first = skip_space_and_comments(m_buffer, start);
+            s.leading = m_buffer.substr(start, first - start);
+            advance_to(first);
+            s.line = m_line;
+            s.column = m_column;
+            s.sql = m_buffer.substr(first);
+            s.scan_error = split.error->message;
+            s.scan_error_offset = split.error->offset > first ? split.error->offset - first : 0;
+            consumed = m_buffer.size();
+            m_pending->queue.push_back(std::move(s));
+        }
+        advance_to(consumed);
+        m_buffer.erase(0, consumed);
+        m_cursor = 0;
+        if (m_pending->queue.empty() && m_eof) {
+            m_trailing = m_buffer;
+            m_trailing_line = m_line;
+            m_buffer.clear();
+            return std::nullopt;
+        }
+    }
+    StreamedStatement s = std::move(m_pending->queue.front());
+    m_pending->queue.pop_front();
+    return s;
+}
+
+}  // namespace sm::planner
