@@ -21,6 +21,7 @@ enum class Needs { nothing, config, database };
 
 struct CommandArgs {
     LintArgs lint;
+    PlanArgs plan;
     ExecuteArgs execute;
     RollbackArgs rollback;
     SandboxArgs sandbox;
@@ -62,9 +63,19 @@ const std::vector<Command>& command_table() {
                           "Also lint down migrations found in directories");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_lint(g, a.lint); }, true},
+        {"plan", "Show what execute would do (locks, table sizes, findings) and write the artifact",
+         Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("--policy", a.plan.policy, "Policy: default, strict, or a .toml file");
+             sub.add_option("--out", a.plan.out,
+                            "Write the plan artifact (JSON) that execute --plan checks");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_plan(g, a.plan); }, false},
         {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
          Needs::database,
          [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("--plan", a.execute.plan,
+                            "Apply exactly this reviewed plan artifact, or refuse");
              sub.add_option("--target", a.execute.target, "Apply up to and including this version");
              sub.add_option("--lock-wait", a.execute.lock_wait,
                             "How long to wait for another runner's migration lock (e.g. 2min)");

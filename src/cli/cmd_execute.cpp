@@ -12,6 +12,9 @@
 #include "executor/apply.hpp"
 #include "executor/history.hpp"
 #include "executor/status.hpp"
+#include "executor/target_info.hpp"
+#include "planner/plan.hpp"
+#include "util/files.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -153,10 +156,41 @@ void print_json_result(
     std::printf("%s\n", out.dump(2).c_str());
 }
 
+// Checks the reviewed plan against the target and the files (throws on any
+// difference) and keeps only the planned migrations.
+void hold_to_plan(const std::filesystem::path& file, executor::Session& session,
+                  const executor::StatusReport& report, std::vector<Step>& steps,
+                  core::ExecuteSettings& settings) {
+    planner::PlanCheck now;
+    now.target = executor::read_identity(session);
+    now.head = report.head;
+    now.settings = settings;
+    for (const auto& step : steps) {
+        now.pending.push_back(step.migration);
+    }
+    auto artifact = planner::check_plan_artifact(util::read_file(file), file.string(), now);
+    std::vector<Step> planned;
+    for (const auto& step : steps) {
+        for (const auto& m : artifact.migrations) {
+            if (m.version == step.migration->version) {
+                planned.push_back(step);
+            }
+        }
+    }
+    steps = planned;
+    settings = artifact.settings;
+    core::log_info("holding the run to the plan in " + file.string() + " (" +
+                   std::to_string(steps.size()) + " migration(s))");
+}
+
 }  // namespace
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     util::InterruptGuard interrupts;
+    if (args.plan && args.target) {
+        throw Error(ExitCode::usage,
+                    "--plan and --target cannot be combined: the plan says what to apply");
+    }
 
     // 1. Load the config and every migration script; invalid sources stop here,
     //    before anything connects.
@@ -189,9 +223,14 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     auto report =
         executor::compute_status(project.migrations, executor::read_applied(*control), partial);
 
-    // 6. Refuse drift (changed or missing files, out-of-order pending) unless accepted.
+    // 6. Refuse drift (changed or missing files, out-of-order pending) unless accepted;
+    //    with --plan, refuse anything that differs from the reviewed plan.
     check_drift(ctx, report, args);
     std::vector<Step> steps = plan_steps(project, report, partial, settings, args);
+    if (args.plan) {
+        hold_to_plan(*args.plan, *control, report, steps, settings);
+        ctx.settings = settings;
+    }
 
     // 7. Apply each pending migration in order; record the run from start to end.
     executor::record_event(

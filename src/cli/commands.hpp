@@ -10,6 +10,7 @@ int run_status(const GlobalOptions& options);
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args);
 int run_rollback(const GlobalOptions& options, const RollbackArgs& args);
 int run_lint(const GlobalOptions& options, const LintArgs& args);
+int run_plan(const GlobalOptions& options, const PlanArgs& args);
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
 
 }  // namespace sm::cli

@@ -22,7 +22,13 @@ struct GlobalOptions {
     Format format = Format::text;
 };
 
+struct PlanArgs {
+    std::optional<std::string> policy;
+    std::optional<std::filesystem::path> out;
+};
+
 struct ExecuteArgs {
+    std::optional<std::filesystem::path> plan;  // the reviewed plan artifact to hold the run to
     std::optional<int64_t> target;
     std::optional<std::string> lock_wait;
     std::optional<std::string> lock_timeout;

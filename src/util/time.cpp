@@ -28,6 +28,9 @@ std::string format_duration(std::chrono::milliseconds d) {
     if (ms < 60'000) {
         return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
     }
+    if (ms % 60'000 < 1000) {
+        return fmt::format("{}min", ms / 60'000);
+    }
     return fmt::format("{}min {}s", ms / 60'000, (ms % 60'000) / 1000);
 }
 

@@ -1,0 +1,41 @@
+#include "executor/target_info.hpp"
+
+namespace sm::executor {
+
+TargetIdentity read_identity(Session& session) {
+    auto r = session.exec(
+        "SELECT coalesce(host(inet_server_addr()), 'local socket'), "
+        "coalesce(inet_server_port()::text, ''), "
+        "current_database(), (SELECT system_identifier::text FROM pg_control_system()), "
+        "current_setting('server_version_num')");
+    const auto& row = r.rows.at(0);
+    TargetIdentity id;
+    id.host = row[0].value_or("");
+    id.port = row[1].value_or("");
+    id.database = row[2].value_or("");
+    id.system_identifier = row[3].value_or("");
+    id.server_version = std::stoi(row[4].value_or("0"));
+    return id;
+}
+
+std::map<std::string, TableSize> read_table_sizes(Session& session,
+                                                  const std::vector<std::string>& tables) {
+    std::map<std::string, TableSize> sizes;
+    for (const auto& table : tables) {
+        sizes[table] = TableSize{};
+        auto dot = table.find('.');
+        auto r = session.exec_params(
+            "SELECT greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid) FROM pg_class "
+            "c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
+            "AND c.relkind IN ('r', 'p', 'm', 'f')",
+            {table.substr(0, dot), table.substr(dot + 1)});
+        if (!r.empty()) {
+            sizes[table] = {true, std::stoll(r.rows[0][0].value_or("0")),
+                            std::stoll(r.rows[0][1].value_or("0"))};
+        }
+    }
+    return sizes;
+}
+
+}  // namespace sm::executor

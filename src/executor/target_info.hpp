@@ -1,0 +1,25 @@
+#pragma once
+// Facts about the target that plan records and execute --plan checks.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/target.hpp"
+#include "executor/session.hpp"
+
+namespace sm::executor {
+
+using core::TableSize;
+using core::TargetIdentity;
+
+// Throws DbError on failure.
+TargetIdentity read_identity(Session& session);
+
+// Sizes of the named tables ("schema.table"); tables that do not exist are
+// returned with exists = false.
+std::map<std::string, TableSize> read_table_sizes(Session& session,
+                                                  const std::vector<std::string>& tables);
+
+}  // namespace sm::executor

@@ -1,0 +1,332 @@
+#include "planner/plan.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "core/checksum.hpp"
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "planner/lint_output.hpp"
+#include "planner/parse_helpers.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::planner {
+namespace {
+
+using nlohmann::json;
+
+std::string human_bytes(int64_t bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
+}
+
+json settings_json(const core::ExecuteSettings& s) {
+    return {{"lock_timeout_ms", s.lock_timeout.count()},
+            {"statement_timeout_ms", s.statement_timeout.count()},
+            {"lock_retries", s.lock_retries},
+            {"retry_base_delay_ms", s.retry_base_delay.count()},
+            {"retry_max_delay_ms", s.retry_max_delay.count()},
+            {"lock_wait_ms", s.lock_wait.count()}};
+}
+
+core::ExecuteSettings settings_from(const json& j) {
+    core::ExecuteSettings s;
+    s.lock_timeout = std::chrono::milliseconds(j.at("lock_timeout_ms").get<int64_t>());
+    s.statement_timeout = std::chrono::milliseconds(j.at("statement_timeout_ms").get<int64_t>());
+    s.lock_retries = j.at("lock_retries").get<int>();
+    s.retry_base_delay = std::chrono::milliseconds(j.at("retry_base_delay_ms").get<int64_t>());
+    s.retry_max_delay = std::chrono::milliseconds(j.at("retry_max_delay_ms").get<int64_t>());
+    s.lock_wait = std::chrono::milliseconds(j.at("lock_wait_ms").get<int64_t>());
+    return s;
+}
+
+json target_json(const core::TargetIdentity& t) {
+    return {{"host", t.host},
+            {"port", t.port},
+            {"database", t.database},
+            {"system_identifier", t.system_identifier},
+            {"server_version", t.server_version}};
+}
+
+std::string table_cost(const Plan& plan, const std::string& table) {
+    auto it = plan.tables.find(table);
+    if (it == plan.tables.end() || !it->second.exists) {
+        return table + " (new)";
+    }
+    return fmt::format("{} (~{} rows, {})", table, it->second.rows, human_bytes(it->second.bytes));
+}
+
+}  // namespace
+
+Plan build_plan(const PlanInput& input) {
+    Plan plan;
+    plan.target = input.target;
+    plan.head = input.head;
+    plan.settings = input.settings;
+    plan.policy = input.policy;
+    if (input.target.server_version > 0) {
+        plan.policy.pg_version = input.target.server_version;
+    }
+    plan.created_at = util::format_utc(std::chrono::system_clock::now());
+    plan.created_by = core::actor();
+
+    std::vector<FileReport> reports;
+    for (const core::Migration* m : input.pending) {
+        const core::Script& script = input.scripts->at(m->version);
+        PlannedMigration pm;
+        pm.version = m->version;
+        pm.name = m->name;
+        pm.file = m->up.path;
+        pm.checksum = m->up.checksum;
+        pm.transactional = script.transactional;
+        pm.lock_timeout = script.lock_timeout.value_or(input.settings.lock_timeout);
+        pm.statement_timeout = script.statement_timeout.value_or(input.settings.statement_timeout);
+        reports.push_back(lint_file(m->up.path, plan.policy, [&pm](const StatementInfo& info) {
+            pm.statements.push_back({info.line, info.kind, first_line(info.sql, 80), info.lock});
+        }));
+        plan.migrations.push_back(std::move(pm));
+    }
+    plan.lint = summarize(std::move(reports));
+    for (const auto& d : input.drift) {
+        plan.blocked_because.push_back(d);
+    }
+    if (plan.lint.syntax_errors > 0) {
+        plan.blocked_because.push_back(std::to_string(plan.lint.syntax_errors) +
+                                       " statement(s) do not parse");
+    }
+    if (plan.lint.errors > 0) {
+        plan.blocked_because.push_back(std::to_string(plan.lint.errors) +
+                                       " lint error(s) under policy " + plan.policy.name);
+    }
+    return plan;
+}
+
+std::vector<std::string> touched_tables(const Plan& plan) {
+    std::vector<std::string> tables;
+    for (const auto& m : plan.migrations) {
+        for (const auto& s : m.statements) {
+            for (const auto& t : s.lock.tables) {
+                if (std::find(tables.begin(), tables.end(), t) == tables.end()) {
+                    tables.push_back(t);
+                }
+            }
+        }
+    }
+    return tables;
+}
+
+std::string plan_to_json(const Plan& plan) {
+    json migrations = json::array();
+    for (const auto& m : plan.migrations) {
+        json statements = json::array();
+        for (const auto& s : m.statements) {
+            statements.push_back({{"line", s.line},
+                                  {"kind", s.kind},
+                                  {"text", s.text},
+                                  {"lock", lock_name(s.lock.level)},
+                                  {"tables", s.lock.tables},
+                                  {"rewrites", s.lock.rewrites},
+                                  {"scans", s.lock.scans}});
+        }
+        migrations.push_back({{"version", m.version},
+                              {"name", m.name},
+                              {"file", m.file.filename().string()},
+                              {"checksum", m.checksum},
+                              {"checksum_algorithm", core::k_checksum_algorithm},
+                              {"transactional", m.transactional},
+                              {"lock_timeout_ms", m.lock_timeout.count()},
+                              {"statement_timeout_ms", m.statement_timeout.count()},
+                              {"statements", statements}});
+    }
+    json tables = json::array();
+    for (const auto& [name, size] : plan.tables) {
+        tables.push_back(
+            {{"name", name}, {"exists", size.exists}, {"rows", size.rows}, {"bytes", size.bytes}});
+    }
+    json lint = json::parse(render_lint(plan.lint, LintFormat::json, plan.policy));
+    json body = {
+        {"format", k_plan_format},
+        {"created_at", plan.created_at},
+        {"created_by", plan.created_by},
+        {"tool_version", core::tool_version()},
+        {"target", target_json(plan.target)},
+        {"head", plan.head ? json(*plan.head) : json(nullptr)},
+        {"migrations", migrations},
+        {"settings", settings_json(plan.settings)},
+        {"policy", {{"name", plan.policy.name}, {"pg_version", plan.policy.pg_version / 10000}}},
+        {"findings", lint["findings"]},
+        {"suppressions", lint["suppressions"]},
+        {"tables", tables},
+        {"verdict", plan.allowed() ? "allowed" : "blocked"},
+        {"blocked_because", plan.blocked_because}};
+    body["hash"] = core::sha256_hex(body.dump());
+    return body.dump(2) + "\n";
+}
+
+std::string render_plan_text(const Plan& plan) {
+    std::string out;
+    out += fmt::format("target: {}:{}/{} (system {}, PostgreSQL {}.{})\n", plan.target.host,
+                       plan.target.port, plan.target.database, plan.target.system_identifier,
+                       plan.target.server_version / 10000, plan.target.server_version % 10000);
+    out +=
+        "head:   " + (plan.head ? std::to_string(*plan.head) : std::string("(nothing applied)")) +
+        "\n";
+    out +=
+        fmt::format("policy: {}; lock_timeout {}, {} retries\n\n", plan.policy.name,
+                    util::format_duration(plan.settings.lock_timeout), plan.settings.lock_retries);
+    if (plan.migrations.empty()) {
+        out += "nothing pending\n";
+    }
+    for (const auto& m : plan.migrations) {
+        out += fmt::format(
+            "{}_{}  [{}; lock_timeout {}, statement_timeout {}]\n", m.version, m.name,
+            m.transactional ? "one transaction" : "no transaction, statement by statement",
+            util::format_duration(m.lock_timeout), util::format_duration(m.statement_timeout));
+        for (const auto& s : m.statements) {
+            std::string tables;
+            for (const auto& t : s.lock.tables) {
+                tables += (tables.empty() ? "" : ", ") + table_cost(plan, t);
+            }
+            std::string work = s.lock.rewrites ? " REWRITE" : (s.lock.scans ? " SCAN" : "");
+            out += fmt::format("  line {:<4} {:<4} {}{}\n", s.line, lock_short(s.lock.level),
+                               s.text, work);
+            if (!tables.empty()) {
+                out += "            on " + tables + "\n";
+            }
+        }
+        out += "\n";
+    }
+    std::string findings = render_lint(plan.lint, LintFormat::text, plan.policy);
+    out += findings;
+    out += "\n";
+    if (plan.allowed()) {
+        out += "verdict: allowed\n";
+    } else {
+        out += "verdict: BLOCKED\n";
+        for (const auto& why : plan.blocked_because) {
+            out += "  - " + why + "\n";
+        }
+    }
+    return out;
+}
+
+PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
+                                 const PlanCheck& now) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::exception& e) {
+        throw Error(ExitCode::invalid_input, file + " is not a plan: " + e.what());
+    }
+    if (!j.is_object() || j.value("format", "") != k_plan_format || !j.contains("hash")) {
+        throw Error(ExitCode::invalid_input,
+                    file + " is not a safe-migrate plan (format " + k_plan_format + ")");
+    }
+    std::string recorded_hash = j["hash"].get<std::string>();
+    json body = j;
+    body.erase("hash");
+    if (core::sha256_hex(body.dump()) != recorded_hash) {
+        throw Error(ExitCode::invalid_input,
+                    file + " was modified after it was written (its hash does not match)",
+                    "Make a new plan with safe-migrate plan --out and have it reviewed again.");
+    }
+    PlanArtifact artifact;
+    artifact.allowed = body.value("verdict", "") == "allowed";
+    artifact.settings = settings_from(body.at("settings"));
+    for (const auto& m : body.at("migrations")) {
+        artifact.migrations.push_back({m.at("version").get<int64_t>(),
+                                       m.at("name").get<std::string>(),
+                                       m.at("checksum").get<std::string>()});
+    }
+    if (!artifact.allowed) {
+        throw Error(ExitCode::policy,
+                    "the plan in " + file + " was blocked by policy; it cannot be executed",
+                    "Fix the findings, or suppress them with a reason, and plan again.");
+    }
+
+    std::vector<std::string> changes;
+    const json& t = body.at("target");
+    if (t.value("system_identifier", "") != now.target.system_identifier) {
+        changes.push_back("target: planned for system " + t.value("system_identifier", "") +
+                          ", this is system " + now.target.system_identifier);
+    }
+    if (t.value("database", "") != now.target.database) {
+        changes.push_back("target: planned for database " + t.value("database", "") + ", this is " +
+                          now.target.database);
+    }
+    if (t.value("server_version", 0) / 10000 != now.target.server_version / 10000) {
+        changes.push_back(fmt::format("target: planned for PostgreSQL {}, this is {}",
+                                      t.value("server_version", 0) / 10000,
+                                      now.target.server_version / 10000));
+    }
+    std::optional<int64_t> planned_head;
+    if (!body.at("head").is_null()) {
+        planned_head = body["head"].get<int64_t>();
+    }
+    if (planned_head != now.head) {
+        auto show = [](std::optional<int64_t> h) {
+            return h ? std::to_string(*h) : std::string("empty");
+        };
+        changes.push_back("head: planned at " + show(planned_head) + ", the database is now at " +
+                          show(now.head));
+    }
+    std::map<int64_t, const core::Migration*> pending;
+    for (const auto* m : now.pending) {
+        pending[m->version] = m;
+    }
+    for (const auto& am : artifact.migrations) {
+        auto it = pending.find(am.version);
+        if (it == pending.end()) {
+            changes.push_back(fmt::format(
+                "migration {}_{}: in the plan, but no longer pending (or its file is gone)",
+                am.version, am.name));
+        } else if (it->second->up.checksum != am.checksum) {
+            changes.push_back(fmt::format(
+                "migration {}_{}: file changed since the plan (planned {}, now {})", am.version,
+                am.name, am.checksum.substr(0, 12), it->second->up.checksum.substr(0, 12)));
+        }
+    }
+    int64_t last_planned =
+        artifact.migrations.empty() ? INT64_MIN : artifact.migrations.back().version;
+    for (const auto* m : now.pending) {
+        bool planned = std::any_of(artifact.migrations.begin(), artifact.migrations.end(),
+                                   [&](const auto& am) { return am.version == m->version; });
+        if (!planned && m->version < last_planned) {
+            changes.push_back(
+                fmt::format("migration {}: pending now, but not in the plan", m->id()));
+        }
+    }
+    auto setting = [&](const char* name, auto planned, auto current) {
+        if (planned != current) {
+            changes.push_back(
+                fmt::format("setting {}: planned {}, now {}", name, planned, current));
+        }
+    };
+    setting("lock_timeout_ms", artifact.settings.lock_timeout.count(),
+            now.settings.lock_timeout.count());
+    setting("statement_timeout_ms", artifact.settings.statement_timeout.count(),
+            now.settings.statement_timeout.count());
+    setting("lock_retries", artifact.settings.lock_retries, now.settings.lock_retries);
+    if (!changes.empty()) {
+        std::string message = "the database or the files changed since the plan in " + file + ":";
+        for (const auto& c : changes) {
+            message += "\n  " + c;
+        }
+        throw Error(ExitCode::drift, message,
+                    "Nothing was applied. Make a new plan and have it reviewed.");
+    }
+    return artifact;
+}
+
+}  // namespace sm::planner

@@ -1,0 +1,117 @@
+#pragma once
+// The plan: what execute will do to a target, for a person to review.
+//
+// Pending migrations in order; per statement the predicted lock and the tables
+// it touches; each table's current size (so a rewrite of an empty table reads
+// as harmless and one of a 40 GB table as an outage); the transaction grouping;
+// lint findings; and a verdict under the policy. Written as a JSON artifact
+// with a SHA-256 over its content, which execute --plan is held to.
+// The planner does no I/O beyond reading files: the caller supplies the
+// target's facts.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/migration_source.hpp"
+#include "core/script.hpp"
+#include "core/target.hpp"
+#include "planner/linter.hpp"
+#include "planner/policy.hpp"
+
+namespace sm::planner {
+
+inline constexpr const char* k_plan_format = "safe-migrate-plan/1";
+
+struct PlannedStatement {
+    int line = 0;
+    std::string kind;
+    std::string text;  // first line of the statement
+    LockPrediction lock;
+};
+
+struct PlannedMigration {
+    int64_t version = 0;
+    std::string name;
+    std::filesystem::path file;
+    std::string checksum;
+    bool transactional = true;
+    std::chrono::milliseconds lock_timeout{0};
+    std::chrono::milliseconds statement_timeout{0};
+    std::vector<PlannedStatement> statements;
+};
+
+struct Plan {
+    core::TargetIdentity target;
+    std::optional<int64_t> head;
+    std::vector<PlannedMigration> migrations;
+    core::ExecuteSettings settings;
+    Policy policy;
+    LintReport lint;
+    std::map<std::string, core::TableSize> tables;  // every table a statement touches
+    std::vector<std::string> blocked_because;       // empty: allowed
+    std::string created_at;
+    std::string created_by;
+
+    bool allowed() const { return blocked_because.empty(); }
+};
+
+// What the plan needs from the project and the target.
+struct PlanInput {
+    core::TargetIdentity target;
+    std::optional<int64_t> head;
+    std::vector<const core::Migration*> pending;  // in order
+    const std::map<int64_t, core::Script>* scripts = nullptr;
+    core::ExecuteSettings settings;
+    Policy policy;
+    std::vector<std::string> drift;  // changed/missing migrations: a plan over drift is blocked
+};
+
+// Lints the pending migrations with the policy (its pg_version set from the
+// target) and assembles the plan, without table sizes.
+Plan build_plan(const PlanInput& input);
+
+// Every table the plan's statements touch.
+std::vector<std::string> touched_tables(const Plan& plan);
+
+// The artifact: canonical JSON with "hash" = SHA-256 over everything else.
+std::string plan_to_json(const Plan& plan);
+
+// The plan for a person: per migration and statement, locks, tables and sizes,
+// findings, and the verdict.
+std::string render_plan_text(const Plan& plan);
+
+// What execute compares with an artifact.
+struct PlanCheck {
+    core::TargetIdentity target;
+    std::optional<int64_t> head;
+    std::vector<const core::Migration*> pending;
+    core::ExecuteSettings settings;
+};
+
+struct ArtifactMigration {
+    int64_t version = 0;
+    std::string name;
+    std::string checksum;
+};
+
+struct PlanArtifact {
+    std::vector<ArtifactMigration> migrations;
+    core::ExecuteSettings settings;
+    bool allowed = false;
+};
+
+// Parses and checks an artifact against the current files and target. Throws
+// sm::Error: invalid_input when the file is not a plan or its hash does not
+// match (edited after it was written); policy when the plan was blocked; drift
+// when the files, the head, the target or the settings differ, listing every
+// difference.
+PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
+                                 const PlanCheck& now);
+
+}  // namespace sm::planner
