@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
@@ -69,6 +70,9 @@ const std::vector<Command>& command_table() {
              sub.add_option("--policy", a.plan.policy, "Policy: default, strict, or a .toml file");
              sub.add_option("--out", a.plan.out,
                             "Write the plan artifact (JSON) that execute --plan checks");
+             sub.add_flag("--trace", a.plan.trace,
+                          "Apply the migrations to a throwaway copy of the schema and observe "
+                          "locks and rewrites");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_plan(g, a.plan); }, false},
         {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
@@ -188,8 +192,14 @@ int run(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         std::string message = e.what();
         std::string hint;
+        static const std::set<std::string> k_value_options = {"--config", "--env", "--database-url",
+                                                              "--migrations-dir"};
         for (int i = 1; i < argc; ++i) {
             std::string word = argv[i];
+            if (k_value_options.count(word) != 0) {
+                ++i;  // its value is not a command name
+                continue;
+            }
             if (!word.empty() && word[0] != '-') {
                 bool known = false;
                 for (const auto& c : command_table()) {

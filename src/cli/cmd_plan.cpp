@@ -8,11 +8,40 @@
 #include "executor/history.hpp"
 #include "executor/status.hpp"
 #include "executor/target_info.hpp"
+#include "executor/trace.hpp"
 #include "planner/plan.hpp"
 #include "planner/policy.hpp"
+#include "sandbox/cluster.hpp"
+#include "sandbox/schema_copy.hpp"
 #include "util/files.hpp"
 
 namespace sm::cli {
+
+namespace {
+
+// Starts a sandbox, loads the target's schema into it, applies the pending
+// migrations statement by statement and records what was locked and rewritten.
+void trace_on_copy(const core::Target& target, const Project& project, planner::Plan& plan) {
+    util::TempDir state_dir("sm-trace");
+    std::filesystem::path state_file = state_dir.path() / "sandbox.json";
+    core::log_info("trace: starting a throwaway PostgreSQL and copying the target's schema");
+    auto cluster = sandbox::start_cluster(state_file);
+    try {
+        sandbox::copy_schema(target.conninfo, cluster, "trace");
+        auto session = executor::connect(cluster.url("trace"), "safe-migrate/trace");
+        std::vector<executor::TraceInput> inputs;
+        for (const auto& m : plan.migrations) {
+            inputs.push_back({m.version, &project.up.at(m.version)});
+        }
+        planner::attach_trace(plan, executor::trace_scripts(*session, inputs));
+    } catch (...) {
+        sandbox::stop_cluster(state_file);
+        throw;
+    }
+    sandbox::stop_cluster(state_file);
+}
+
+}  // namespace
 
 int run_plan(const GlobalOptions& options, const PlanArgs& args) {
     // 1. Load the config, every script and the policy.
@@ -53,7 +82,12 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args) {
     planner::Plan plan = planner::build_plan(input);
     plan.tables = executor::read_table_sizes(*session, planner::touched_tables(plan));
 
-    // 5. Report; write the artifact that execute --plan is held to.
+    // 5. With --trace, prove the prediction on a throwaway copy of the schema.
+    if (args.trace) {
+        trace_on_copy(target, project, plan);
+    }
+
+    // 6. Report; write the artifact that execute --plan is held to.
     std::string artifact = planner::plan_to_json(plan);
     if (args.out) {
         util::write_file_atomic(*args.out, artifact);

@@ -25,6 +25,7 @@ struct GlobalOptions {
 struct PlanArgs {
     std::optional<std::string> policy;
     std::optional<std::filesystem::path> out;
+    bool trace = false;
 };
 
 struct ExecuteArgs {

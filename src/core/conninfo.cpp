@@ -106,6 +106,30 @@ std::string redacted_conninfo(const std::string& conninfo) {
     return out;
 }
 
+SplitConninfo split_password(const std::string& conninfo) {
+    Parsed parsed = parse(conninfo);
+    if (!parsed.ok) {
+        throw Error(ExitCode::invalid_input,
+                    "invalid connection string: " + redact_text(parsed.error));
+    }
+    SplitConninfo out;
+    for (const auto& [key, value] : parsed.values) {
+        if (key == "password") {
+            out.password = value;
+            continue;
+        }
+        std::string quoted;
+        for (char c : value) {
+            if (c == '\\' || c == '\'') {
+                quoted += '\\';
+            }
+            quoted += c;
+        }
+        out.conninfo += (out.conninfo.empty() ? "" : " ") + key + "='" + quoted + "'";
+    }
+    return out;
+}
+
 void validate_conninfo(const std::string& conninfo) {
     Parsed parsed = parse(conninfo);
     if (!parsed.ok) {

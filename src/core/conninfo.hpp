@@ -30,6 +30,15 @@ std::string redacted_conninfo(const std::string& conninfo);
 // Registers the password in conninfo (if any) with the redactor.
 void register_conninfo_secrets(const std::string& conninfo);
 
+// conninfo without its password, as key='value' pairs (every other setting
+// kept), and the password, for child processes: the conninfo goes on argv, the
+// password into PGPASSWORD. Throws sm::Error (invalid_input) when unparsable.
+struct SplitConninfo {
+    std::string conninfo;
+    std::optional<std::string> password;
+};
+SplitConninfo split_password(const std::string& conninfo);
+
 // Throws sm::Error (invalid_input) with libpq's reason when conninfo cannot be parsed.
 void validate_conninfo(const std::string& conninfo);
 

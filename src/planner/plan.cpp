@@ -112,6 +112,41 @@ Plan build_plan(const PlanInput& input) {
     return plan;
 }
 
+void attach_trace(Plan& plan, const std::vector<core::TracedStatement>& traced) {
+    std::vector<TraceEntry> entries;
+    for (const auto& t : traced) {
+        TraceEntry e;
+        e.version = t.version;
+        e.line = t.line;
+        e.observed = t.observed;
+        e.rewritten = t.rewritten;
+        e.error = t.error;
+        for (const auto& m : plan.migrations) {
+            for (const auto& s : m.statements) {
+                if (m.version == t.version && s.line == t.line) {
+                    e.text = s.text;
+                    e.predicted = std::max(e.predicted, s.lock.level);
+                    e.predicted_rewrite = e.predicted_rewrite || s.lock.rewrites;
+                }
+            }
+        }
+        for (const auto& [name, mode] : t.locks) {
+            LockLevel level = lock_from_mode(mode);
+            e.locks[name] = level;
+            e.observed_level = std::max(e.observed_level, level);
+        }
+        e.stronger = e.observed && (e.observed_level > e.predicted ||
+                                    (!e.rewritten.empty() && !e.predicted_rewrite));
+        if (e.error) {
+            plan.blocked_because.push_back(
+                fmt::format("trace: migration {} line {} failed on a copy of the schema: {}",
+                            e.version, e.line, *e.error));
+        }
+        entries.push_back(std::move(e));
+    }
+    plan.trace = std::move(entries);
+}
+
 std::vector<std::string> touched_tables(const Plan& plan) {
     std::vector<std::string> tables;
     for (const auto& m : plan.migrations) {
@@ -155,6 +190,27 @@ std::string plan_to_json(const Plan& plan) {
             {{"name", name}, {"exists", size.exists}, {"rows", size.rows}, {"bytes", size.bytes}});
     }
     json lint = json::parse(render_lint(plan.lint, LintFormat::json, plan.policy));
+    json trace = nullptr;
+    if (plan.trace) {
+        trace = json::array();
+        for (const auto& e : *plan.trace) {
+            json locks = json::object();
+            for (const auto& [name, level] : e.locks) {
+                locks[name] = lock_name(level);
+            }
+            trace.push_back(
+                {{"version", e.version},
+                 {"line", e.line},
+                 {"predicted_lock", lock_name(e.predicted)},
+                 {"predicted_rewrite", e.predicted_rewrite},
+                 {"observed", e.observed},
+                 {"observed_lock", e.observed ? json(lock_name(e.observed_level)) : json(nullptr)},
+                 {"locks", locks},
+                 {"rewritten", e.rewritten},
+                 {"stronger_than_predicted", e.stronger},
+                 {"error", e.error ? json(*e.error) : json(nullptr)}});
+        }
+    }
     json body = {
         {"format", k_plan_format},
         {"created_at", plan.created_at},
@@ -168,6 +224,7 @@ std::string plan_to_json(const Plan& plan) {
         {"findings", lint["findings"]},
         {"suppressions", lint["suppressions"]},
         {"tables", tables},
+        {"trace", trace},
         {"verdict", plan.allowed() ? "allowed" : "blocked"},
         {"blocked_because", plan.blocked_because}};
     body["hash"] = core::sha256_hex(body.dump());
@@ -204,6 +261,29 @@ std::string render_plan_text(const Plan& plan) {
             if (!tables.empty()) {
                 out += "            on " + tables + "\n";
             }
+        }
+        out += "\n";
+    }
+    if (plan.trace) {
+        out +=
+            "trace (applied to a copy of the target's schema; locks on pre-existing relations):\n";
+        for (const auto& e : *plan.trace) {
+            std::string observed;
+            if (e.error) {
+                observed = "FAILED: " + *e.error;
+            } else if (!e.observed) {
+                observed = "not observable (runs outside a transaction)";
+            } else {
+                observed = std::string("observed ") + lock_short(e.observed_level);
+                for (const auto& [name, level] : e.locks) {
+                    observed += fmt::format(" {}={}", name, lock_short(level));
+                }
+                observed += e.rewritten.empty() ? "; no rewrite"
+                                                : "; REWROTE " + util::join(e.rewritten, ", ");
+            }
+            out += fmt::format("  {} line {:<4} predicted {}{}  {}{}\n", e.version, e.line,
+                               lock_short(e.predicted), e.predicted_rewrite ? " + rewrite" : "",
+                               observed, e.stronger ? "  << STRONGER THAN PREDICTED" : "");
         }
         out += "\n";
     }

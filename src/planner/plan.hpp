@@ -21,6 +21,7 @@
 #include "core/migration_source.hpp"
 #include "core/script.hpp"
 #include "core/target.hpp"
+#include "core/trace.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
 
@@ -46,6 +47,21 @@ struct PlannedMigration {
     std::vector<PlannedStatement> statements;
 };
 
+// A statement as plan --trace saw it beside what was predicted.
+struct TraceEntry {
+    int64_t version = 0;
+    int line = 0;
+    std::string text;
+    LockLevel predicted = LockLevel::none;
+    bool predicted_rewrite = false;
+    bool observed = false;
+    LockLevel observed_level = LockLevel::none;
+    std::map<std::string, LockLevel> locks;  // pre-existing relation -> observed lock
+    std::vector<std::string> rewritten;
+    bool stronger = false;  // reality exceeded the prediction
+    std::optional<std::string> error;
+};
+
 struct Plan {
     core::TargetIdentity target;
     std::optional<int64_t> head;
@@ -55,6 +71,7 @@ struct Plan {
     LintReport lint;
     std::map<std::string, core::TableSize> tables;  // every table a statement touches
     std::vector<std::string> blocked_because;       // empty: allowed
+    std::optional<std::vector<TraceEntry>> trace;   // with plan --trace
     std::string created_at;
     std::string created_by;
 
@@ -75,6 +92,10 @@ struct PlanInput {
 // Lints the pending migrations with the policy (its pg_version set from the
 // target) and assembles the plan, without table sizes.
 Plan build_plan(const PlanInput& input);
+
+// Puts what plan --trace observed beside the predictions. A statement that
+// failed on the copy blocks the plan: it would fail in production too.
+void attach_trace(Plan& plan, const std::vector<core::TracedStatement>& traced);
 
 // Every table the plan's statements touch.
 std::vector<std::string> touched_tables(const Plan& plan);

@@ -1,0 +1,24 @@
+#pragma once
+// What plan --trace observed for one statement, as plain data (the executor
+// observes it, the planner compares it with the prediction).
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sm::core {
+
+struct TracedStatement {
+    int64_t version = 0;
+    int line = 0;
+    bool observed =
+        false;  // false: ran outside a transaction (CONCURRENTLY, VACUUM): not observable
+    // Pre-existing relations locked by this statement -> strongest pg_locks mode
+    // ("AccessExclusiveLock").
+    std::map<std::string, std::string> locks;
+    std::vector<std::string> rewritten;  // pre-existing relations whose relfilenode changed
+    std::optional<std::string> error;    // the statement failed: it would fail in production too
+};
+
+}  // namespace sm::core
