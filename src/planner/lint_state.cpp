@@ -1,10 +1,11 @@
 #include "planner/lint_state.hpp"
 
 #include "core/duration.hpp"
+#include "planner/rule_support.hpp"
 
 namespace sm::planner {
 
-std::optional<long long> setting_ms(const json& body) {
+std::optional<long long> setting_ms(const json& body, const std::string& sql) {
     const json& args = body.value("args", json::array());
     if (!args.is_array() || args.empty() || !args[0].contains("A_Const")) {
         return std::nullopt;
@@ -15,7 +16,9 @@ std::optional<long long> setting_ms(const json& body) {
         return d ? std::optional<long long>(d->count()) : std::nullopt;
     }
     if (c.contains("ival")) {
-        return c["ival"].value("ival", 0LL);  // an omitted ival is 0
+        // An ival libpg_query left empty (0 or negative) whose text cannot be read is taken as 0.
+        const long long value = a_const_int(c, sql).value_or(0);
+        return value >= 0 ? std::optional<long long>(value) : std::nullopt;
     }
     return std::nullopt;
 }
@@ -38,9 +41,9 @@ void apply_statement(const StatementRef& s, const LockPrediction& lock, FileStat
         bool reset = s.body.value("kind", "") == "VAR_RESET" ||
                      s.body.value("kind", "") == "VAR_SET_DEFAULT";
         if (name == "lock_timeout") {
-            f.lock_timeout_ms = reset ? std::nullopt : setting_ms(s.body);
+            f.lock_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.sql);
         } else if (name == "statement_timeout") {
-            f.statement_timeout_ms = reset ? std::nullopt : setting_ms(s.body);
+            f.statement_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.sql);
         }
     }
     if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {

@@ -85,6 +85,8 @@ void relations(LockPrediction& p, const json& list) {
     }
 }
 
+}  // namespace
+
 LockLevel lock_mode_number(int mode) {
     static const LockLevel k_modes[] = {L::none,
                                         L::access_share,
@@ -97,8 +99,6 @@ LockLevel lock_mode_number(int mode) {
                                         L::access_exclusive};
     return mode >= 1 && mode <= 8 ? k_modes[mode] : L::access_exclusive;
 }
-
-}  // namespace
 
 LockPrediction predict_lock(const std::string& kind, const json& body) {
     LockPrediction p;

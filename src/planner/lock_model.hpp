@@ -22,4 +22,9 @@ struct LockPrediction {
 // kind and body are a statement's key and object in libpg_query's tree.
 LockPrediction predict_lock(const std::string& kind, const json& body);
 
+// The lock level of a PostgreSQL LOCKMODE number, as LockStmt.mode gives it
+// (1 ACCESS SHARE ... 8 ACCESS EXCLUSIVE); ACCESS EXCLUSIVE for any other number,
+// as for LOCK TABLE without a mode.
+LockLevel lock_mode_number(int mode);
+
 }  // namespace sm::planner

@@ -28,6 +28,21 @@ std::string dotted_name(const json& list) {
     return out;
 }
 
+std::string drop_object_name(const json& object, size_t drop_last) {
+    if (!object.is_object() || !object.contains("List")) {
+        return "";
+    }
+    const json& items = object["List"].value("items", json::array());
+    if (!items.is_array() || items.size() <= drop_last) {
+        return "";
+    }
+    const size_t n = items.size() - drop_last;
+    if (n == 1) {
+        return "public." + string_value(items[0]);
+    }
+    return string_value(items[n - 2]) + "." + string_value(items[n - 1]);
+}
+
 std::vector<const json*> alter_commands(const json& body) {
     std::vector<const json*> out;
     if (!body.contains("cmds")) {

@@ -18,6 +18,11 @@ std::string string_value(const json& node);
 // Names in a list of String nodes joined with '.' (e.g. a qualified type name).
 std::string dotted_name(const json& list);
 
+// "schema.name" from a DropStmt object (a List of String nodes) without its last
+// drop_last names (e.g. 1 for the trigger name of [schema,] table, trigger); the
+// schema is "public" when the list does not give one, and "" when nothing is left.
+std::string drop_object_name(const json& object, size_t drop_last = 0);
+
 // The subcommands of an AlterTableStmt body: the AlterTableCmd objects.
 std::vector<const json*> alter_commands(const json& alter_table_stmt);
 

@@ -1,52 +1,23 @@
 // Unit tests for src/planner/rules/columns.cpp (check_columns).
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "planner/rule_api.hpp"
-#include "planner/sql_parser.hpp"
+#include "rule_test_support.hpp"
 
-using sm::planner::EmitExtras;
-using sm::planner::FileState;
+using sm_test::contains;
+using sm_test::Emitted;
 
 namespace {
 
-struct Recorded {
-    std::string rule;
-    std::string message;
-    EmitExtras extras;
-};
-
-class Recorder : public sm::planner::Emitter {
-  public:
-    void emit(const char* rule, const std::string& message, const EmitExtras& extras) override {
-        found.push_back({rule, message, extras});
-    }
-    std::vector<Recorded> found;
-};
-
-std::vector<Recorded> run(const std::string& sql, int pg_version = 150000) {
-    auto parsed = sm::planner::parse_sql(sql);
-    REQUIRE_FALSE(parsed.error);
-    nlohmann::json tree = nlohmann::json::parse(parsed.tree_json);
-    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
-    REQUIRE(stmt.size() == 1);
-    const std::string kind = stmt.begin().key();
-    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1};
-    FileState f;
-    f.pg_version = pg_version;
-    Recorder rec;
-    sm::planner::check_columns(s, f, rec);
-    return rec.found;
+std::vector<Emitted> run(const std::string& sql, int pg_version = 150000) {
+    return sm_test::run_family(sm::planner::check_columns, sql, sm_test::at_version(pg_version))
+        .all;
 }
 
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
-
-void require_one(const std::vector<Recorded>& found, const char* rule,
+void require_one(const std::vector<Emitted>& found, const char* rule,
                  const std::string& table = "public.orders") {
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == rule);
@@ -59,10 +30,10 @@ void require_one(const std::vector<Recorded>& found, const char* rule,
 TEST_CASE("adding-required-field flags NOT NULL without DEFAULT", "[rules-columns]") {
     auto found = run("ALTER TABLE orders ADD COLUMN status text NOT NULL");
     require_one(found, "adding-required-field");
-    CHECK(has(found[0].message,
-              "ALTER TABLE public.orders ADD COLUMN status text NOT NULL has no DEFAULT"));
-    CHECK(has(found[0].extras.rewrite, "ADD COLUMN status text NOT NULL DEFAULT <constant>"));
-    CHECK(has(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN status text;"));
+    CHECK(contains(found[0].message,
+                   "ALTER TABLE public.orders ADD COLUMN status text NOT NULL has no DEFAULT"));
+    CHECK(contains(found[0].extras.rewrite, "ADD COLUMN status text NOT NULL DEFAULT <constant>"));
+    CHECK(contains(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN status text;"));
 
     // DEFAULT NULL is no default at all.
     require_one(run("ALTER TABLE orders ADD COLUMN n integer NOT NULL DEFAULT NULL"),
@@ -89,17 +60,17 @@ TEST_CASE("adding-required-field before PostgreSQL 11 offers no constant-default
           "[rules-columns]") {
     auto found = run("ALTER TABLE orders ADD COLUMN status text NOT NULL", 100012);
     require_one(found, "adding-required-field");
-    CHECK_FALSE(has(found[0].extras.rewrite, "DEFAULT <constant>"));
+    CHECK_FALSE(contains(found[0].extras.rewrite, "DEFAULT <constant>"));
 }
 
 TEST_CASE("adding-field-with-volatile-default flags volatile defaults", "[rules-columns]") {
     auto uuid = run("ALTER TABLE orders ADD COLUMN token uuid DEFAULT gen_random_uuid()");
     require_one(uuid, "adding-field-with-volatile-default");
-    CHECK(has(uuid[0].message, "gen_random_uuid() is volatile"));
-    CHECK(has(uuid[0].message, "rewrites public.orders"));
-    CHECK(has(uuid[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN token uuid;"));
-    CHECK(has(uuid[0].extras.rewrite,
-              "ALTER TABLE public.orders ALTER COLUMN token SET DEFAULT gen_random_uuid();"));
+    CHECK(contains(uuid[0].message, "gen_random_uuid() is volatile"));
+    CHECK(contains(uuid[0].message, "rewrites public.orders"));
+    CHECK(contains(uuid[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN token uuid;"));
+    CHECK(contains(uuid[0].extras.rewrite,
+                   "ALTER TABLE public.orders ALTER COLUMN token SET DEFAULT gen_random_uuid();"));
 
     require_one(run("ALTER TABLE orders ADD COLUMN r float8 DEFAULT random()"),
                 "adding-field-with-volatile-default");
@@ -107,14 +78,14 @@ TEST_CASE("adding-field-with-volatile-default flags volatile defaults", "[rules-
                 "adding-field-with-volatile-default");
     auto seq = run("ALTER TABLE orders ADD COLUMN n bigint DEFAULT nextval('orders_n_seq')");
     require_one(seq, "adding-field-with-volatile-default");
-    CHECK(has(seq[0].extras.rewrite, "SET DEFAULT nextval('orders_n_seq')"));
+    CHECK(contains(seq[0].extras.rewrite, "SET DEFAULT nextval('orders_n_seq')"));
     require_one(run("ALTER TABLE orders ADD COLUMN t text DEFAULT uuid_generate_v4()::text"),
                 "adding-field-with-volatile-default");
 
     // A function the linter does not know is treated as volatile, and says so.
     auto unknown = run("ALTER TABLE orders ADD COLUMN code text DEFAULT make_code()");
     require_one(unknown, "adding-field-with-volatile-default");
-    CHECK(has(unknown[0].message, "not a function the linter knows to be stable"));
+    CHECK(contains(unknown[0].message, "not a function the linter knows to be stable"));
 }
 
 TEST_CASE("adding-field-with-volatile-default: constants and stable functions are catalog-only",
@@ -139,18 +110,18 @@ TEST_CASE("adding-field-with-volatile-default: before PostgreSQL 11 any DEFAULT 
           "[rules-columns]") {
     auto found = run("ALTER TABLE orders ADD COLUMN n int NOT NULL DEFAULT 0", 100000);
     require_one(found, "adding-field-with-volatile-default");
-    CHECK(has(found[0].message, "before PostgreSQL 11 (target 10)"));
-    CHECK(has(found[0].extras.rewrite, "SET DEFAULT 0;"));
-    CHECK(has(found[0].extras.rewrite, "IS NOT NULL) NOT VALID"));
+    CHECK(contains(found[0].message, "before PostgreSQL 11 (target 10)"));
+    CHECK(contains(found[0].extras.rewrite, "SET DEFAULT 0;"));
+    CHECK(contains(found[0].extras.rewrite, "IS NOT NULL) NOT VALID"));
 
     auto now = run("ALTER TABLE orders ADD COLUMN created timestamptz DEFAULT now()", 90600);
     require_one(now, "adding-field-with-volatile-default");
-    CHECK(has(now[0].message, "target 9.6"));
+    CHECK(contains(now[0].message, "target 9.6"));
 
     // libpg_query's JSON drops negative integers; the rewrite reads them from the text.
     auto negative = run("ALTER TABLE orders ADD COLUMN n int DEFAULT -10", 100000);
     require_one(negative, "adding-field-with-volatile-default");
-    CHECK(has(negative[0].extras.rewrite, "SET DEFAULT -10;"));
+    CHECK(contains(negative[0].extras.rewrite, "SET DEFAULT -10;"));
 
     CHECK(run("ALTER TABLE orders ADD COLUMN n int DEFAULT NULL", 100000).empty());
     CHECK(run("ALTER TABLE orders ADD COLUMN n int DEFAULT 0", 110000).empty());
@@ -161,9 +132,10 @@ TEST_CASE("adding-stored-generated-column flags GENERATED ... STORED", "[rules-c
         run("ALTER TABLE orders ADD COLUMN total_cents bigint GENERATED ALWAYS AS (total * 100) "
             "STORED");
     require_one(found, "adding-stored-generated-column");
-    CHECK(has(found[0].message, "GENERATED ALWAYS AS (total * 100) STORED"));
-    CHECK(has(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN total_cents bigint;"));
-    CHECK(has(found[0].extras.rewrite, "trigger"));
+    CHECK(contains(found[0].message, "GENERATED ALWAYS AS (total * 100) STORED"));
+    CHECK(contains(found[0].extras.rewrite,
+                   "ALTER TABLE public.orders ADD COLUMN total_cents bigint;"));
+    CHECK(contains(found[0].extras.rewrite, "trigger"));
 
     CHECK(run("ALTER TABLE orders ADD COLUMN total_cents bigint").empty());
 }
@@ -171,17 +143,17 @@ TEST_CASE("adding-stored-generated-column flags GENERATED ... STORED", "[rules-c
 TEST_CASE("adding-serial-or-identity-column flags serial types and identity", "[rules-columns]") {
     auto serial = run("ALTER TABLE shop.orders ADD COLUMN seq bigserial");
     require_one(serial, "adding-serial-or-identity-column", "shop.orders");
-    CHECK(has(serial[0].message, "ADD COLUMN seq bigserial"));
-    CHECK(has(serial[0].extras.rewrite, "CREATE SEQUENCE shop.orders_seq_seq AS bigint;"));
-    CHECK(has(serial[0].extras.rewrite, "ALTER TABLE shop.orders ADD COLUMN seq bigint;"));
-    CHECK(has(serial[0].extras.rewrite, "SET DEFAULT nextval('shop.orders_seq_seq')"));
+    CHECK(contains(serial[0].message, "ADD COLUMN seq bigserial"));
+    CHECK(contains(serial[0].extras.rewrite, "CREATE SEQUENCE shop.orders_seq_seq AS bigint;"));
+    CHECK(contains(serial[0].extras.rewrite, "ALTER TABLE shop.orders ADD COLUMN seq bigint;"));
+    CHECK(contains(serial[0].extras.rewrite, "SET DEFAULT nextval('shop.orders_seq_seq')"));
 
     require_one(run("ALTER TABLE orders ADD COLUMN n serial"), "adding-serial-or-identity-column");
     require_one(run("ALTER TABLE orders ADD COLUMN n smallserial"),
                 "adding-serial-or-identity-column");
     auto identity = run("ALTER TABLE orders ADD COLUMN id bigint GENERATED BY DEFAULT AS IDENTITY");
     require_one(identity, "adding-serial-or-identity-column");
-    CHECK(has(identity[0].message, "GENERATED BY DEFAULT AS IDENTITY"));
+    CHECK(contains(identity[0].message, "GENERATED BY DEFAULT AS IDENTITY"));
 
     CHECK(run("ALTER TABLE orders ADD COLUMN id bigint").empty());
     // Turning an existing column into an identity column does not rewrite.
@@ -191,26 +163,28 @@ TEST_CASE("adding-serial-or-identity-column flags serial types and identity", "[
 TEST_CASE("changing-column-type flags type changes that can rewrite", "[rules-columns]") {
     auto found = run("ALTER TABLE orders ALTER COLUMN total TYPE bigint");
     require_one(found, "changing-column-type");
-    CHECK(has(found[0].message,
-              "ALTER TABLE public.orders ALTER COLUMN total TYPE bigint rewrites public.orders"));
-    CHECK(has(found[0].message, "unless the change is binary coercible"));
-    CHECK(has(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN total_new bigint;"));
+    CHECK(contains(
+        found[0].message,
+        "ALTER TABLE public.orders ALTER COLUMN total TYPE bigint rewrites public.orders"));
+    CHECK(contains(found[0].message, "unless the change is binary coercible"));
+    CHECK(contains(found[0].extras.rewrite,
+                   "ALTER TABLE public.orders ADD COLUMN total_new bigint;"));
 
     auto varchar = run("ALTER TABLE orders ALTER COLUMN code TYPE varchar(40)");
     require_one(varchar, "changing-column-type");
-    CHECK(has(varchar[0].message, "varchar(m) with m <= 40"));
+    CHECK(contains(varchar[0].message, "varchar(m) with m <= 40"));
 
     auto numeric = run("ALTER TABLE orders ALTER COLUMN total TYPE numeric(14,2)");
     require_one(numeric, "changing-column-type");
-    CHECK(has(numeric[0].message, "precision <= 14 and the same scale (2)"));
+    CHECK(contains(numeric[0].message, "precision <= 14 and the same scale (2)"));
 
     auto inet = run("ALTER TABLE hosts ALTER COLUMN addr TYPE inet", 150000);
     require_one(inet, "changing-column-type", "public.hosts");
-    CHECK(has(inet[0].message, "cidr"));
+    CHECK(contains(inet[0].message, "cidr"));
 
     auto using_expr = run("ALTER TABLE orders ALTER COLUMN code TYPE text USING lower(code)");
     require_one(using_expr, "changing-column-type");
-    CHECK(has(using_expr[0].message, "USING"));
+    CHECK(contains(using_expr[0].message, "USING"));
 }
 
 TEST_CASE("changing-column-type: text and unbounded varchar do not fire", "[rules-columns]") {
@@ -224,19 +198,19 @@ TEST_CASE("changing-column-type to timestamptz depends on the version and time z
           "[rules-columns]") {
     auto pg15 = run("ALTER TABLE orders ALTER COLUMN created TYPE timestamptz", 150000);
     require_one(pg15, "changing-column-type");
-    CHECK(has(pg15[0].message, "TimeZone is UTC"));
+    CHECK(contains(pg15[0].message, "TimeZone is UTC"));
 
     auto pg11 = run("ALTER TABLE orders ALTER COLUMN created TYPE timestamptz", 110000);
     require_one(pg11, "changing-column-type");
-    CHECK(has(pg11[0].message,
-              "before PostgreSQL 12 (target 11) timestamp -> timestamptz always rewrites"));
+    CHECK(contains(pg11[0].message,
+                   "before PostgreSQL 12 (target 11) timestamp -> timestamptz always rewrites"));
 }
 
 TEST_CASE("set-not-null flags SET NOT NULL with the four-step rewrite", "[rules-columns]") {
     auto found = run("ALTER TABLE orders ALTER COLUMN status SET NOT NULL");
     require_one(found, "set-not-null");
-    CHECK(has(found[0].message, "SET NOT NULL scans all of public.orders"));
-    CHECK(has(found[0].message, "from PostgreSQL 12 a validated CHECK (status IS NOT NULL)"));
+    CHECK(contains(found[0].message, "SET NOT NULL scans all of public.orders"));
+    CHECK(contains(found[0].message, "from PostgreSQL 12 a validated CHECK (status IS NOT NULL)"));
     const std::string& r = found[0].extras.rewrite;
     auto add =
         r.find("ADD CONSTRAINT orders_status_not_null CHECK (status IS NOT NULL) NOT VALID;");
@@ -258,9 +232,9 @@ TEST_CASE("set-not-null flags SET NOT NULL with the four-step rewrite", "[rules-
 TEST_CASE("set-not-null before PostgreSQL 12 keeps the CHECK instead", "[rules-columns]") {
     auto found = run("ALTER TABLE orders ALTER COLUMN status SET NOT NULL", 110005);
     require_one(found, "set-not-null");
-    CHECK(has(found[0].message, "before PostgreSQL 12 (target 11)"));
-    CHECK_FALSE(has(found[0].extras.rewrite, "SET NOT NULL;"));
-    CHECK(has(found[0].extras.rewrite, "VALIDATE CONSTRAINT orders_status_not_null;"));
+    CHECK(contains(found[0].message, "before PostgreSQL 12 (target 11)"));
+    CHECK_FALSE(contains(found[0].extras.rewrite, "SET NOT NULL;"));
+    CHECK(contains(found[0].extras.rewrite, "VALIDATE CONSTRAINT orders_status_not_null;"));
 }
 
 TEST_CASE("column rules quote identifiers in rewrites and report every subcommand",
@@ -271,8 +245,8 @@ TEST_CASE("column rules quote identifiers in rewrites and report every subcomman
     REQUIRE(found.size() == 2);
     CHECK(found[0].rule == "adding-required-field");
     CHECK(found[0].extras.exempt_if_new == "Shop.Orders");
-    CHECK(has(found[0].extras.rewrite,
-              "ALTER TABLE \"Shop\".\"Orders\" ADD COLUMN \"Total\" integer;"));
+    CHECK(contains(found[0].extras.rewrite,
+                   "ALTER TABLE \"Shop\".\"Orders\" ADD COLUMN \"Total\" integer;"));
     CHECK(found[1].rule == "set-not-null");
-    CHECK(has(found[1].extras.rewrite, "CHECK (\"Code\" IS NOT NULL)"));
+    CHECK(contains(found[1].extras.rewrite, "CHECK (\"Code\" IS NOT NULL)"));
 }

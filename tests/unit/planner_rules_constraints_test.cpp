@@ -1,67 +1,23 @@
 // Unit tests for src/planner/rules/constraints.cpp (check_constraints).
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "planner/rule_api.hpp"
-#include "planner/rule_catalog.hpp"
-#include "planner/sql_parser.hpp"
+#include "rule_test_support.hpp"
 
 using Catch::Matchers::Contains;
-using sm::planner::EmitExtras;
 using sm::planner::FileState;
-using sm::planner::StatementRef;
+using sm_test::Emitted;
+using sm_test::no_transaction_file;
+using sm_test::only;
 
 namespace {
 
-struct Emitted {
-    std::string rule;
-    std::string message;
-    EmitExtras extras;
-};
-
-class Recorder : public sm::planner::Emitter {
-  public:
-    std::vector<Emitted> all;
-    void emit(const char* rule, const std::string& message, const EmitExtras& extras) override {
-        all.push_back({rule, message, extras});
-    }
-};
-
 // Runs check_constraints on the first statement of sql.
 std::vector<Emitted> run(const std::string& sql, const FileState& f = FileState{}) {
-    auto parsed = sm::planner::parse_sql(sql);
-    REQUIRE_FALSE(parsed.error);
-    auto tree = nlohmann::json::parse(parsed.tree_json);
-    const auto& stmt = tree["stmts"][0]["stmt"];
-    const std::string kind = stmt.begin().key();
-    StatementRef s{stmt.begin().value(), kind, sql, 1, 1};
-    Recorder r;
-    sm::planner::check_constraints(s, f, r);
-    for (const auto& e : r.all) {
-        INFO(e.rule);
-        CHECK(sm::planner::find_rule(e.rule) != nullptr);
-        CHECK(e.message.find('\n') == std::string::npos);
-    }
-    return r.all;
-}
-
-std::vector<Emitted> only(const std::vector<Emitted>& all, const std::string& rule) {
-    std::vector<Emitted> out;
-    for (const auto& e : all) {
-        if (e.rule == rule) {
-            out.push_back(e);
-        }
-    }
-    return out;
-}
-
-FileState no_transaction_file() {
-    FileState f;
-    f.no_transaction_directive = true;
-    return f;
+    return sm_test::run_well_formed(sm::planner::check_constraints, sql, f);
 }
 
 }  // namespace

@@ -1,47 +1,20 @@
 // Unit tests for src/planner/rules/destructive.cpp (check_destructive).
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "planner/rule_api.hpp"
-#include "planner/sql_parser.hpp"
+#include "rule_test_support.hpp"
 
-using sm::planner::EmitExtras;
 using sm::planner::FileState;
+using sm_test::contains;
+using sm_test::Emitted;
 
 namespace {
 
-struct Recorded {
-    std::string rule;
-    std::string message;
-    EmitExtras extras;
-};
-
-class Recorder : public sm::planner::Emitter {
-  public:
-    void emit(const char* rule, const std::string& message, const EmitExtras& extras) override {
-        found.push_back({rule, message, extras});
-    }
-    std::vector<Recorded> found;
-};
-
-std::vector<Recorded> run(const std::string& sql, const FileState& f = FileState{}) {
-    auto parsed = sm::planner::parse_sql(sql);
-    REQUIRE_FALSE(parsed.error);
-    nlohmann::json tree = nlohmann::json::parse(parsed.tree_json);
-    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
-    REQUIRE(stmt.size() == 1);
-    const std::string kind = stmt.begin().key();
-    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1};
-    Recorder rec;
-    sm::planner::check_destructive(s, f, rec);
-    return rec.found;
-}
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
+std::vector<Emitted> run(const std::string& sql, const FileState& f = FileState{}) {
+    return sm_test::run_family(sm::planner::check_destructive, sql, f).all;
 }
 
 // A transaction that has already run DDL (ALTER TABLE took ACCESS EXCLUSIVE).
@@ -59,7 +32,7 @@ TEST_CASE("ban-drop-database flags DROP DATABASE", "[rules-destructive]") {
     auto found = run("DROP DATABASE shop");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "ban-drop-database");
-    CHECK(has(found[0].message, "shop"));
+    CHECK(contains(found[0].message, "shop"));
     CHECK(run("CREATE DATABASE shop").empty());
 }
 
@@ -68,14 +41,14 @@ TEST_CASE("ban-drop-schema flags DROP SCHEMA, with a RESTRICT rewrite for CASCAD
     auto found = run("DROP SCHEMA billing CASCADE");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "ban-drop-schema");
-    CHECK(has(found[0].message, "billing"));
-    CHECK(has(found[0].message, "CASCADE"));
-    CHECK(has(found[0].extras.rewrite, "DROP SCHEMA billing RESTRICT"));
+    CHECK(contains(found[0].message, "billing"));
+    CHECK(contains(found[0].message, "CASCADE"));
+    CHECK(contains(found[0].extras.rewrite, "DROP SCHEMA billing RESTRICT"));
 
     auto plain = run("DROP SCHEMA billing");
     REQUIRE(plain.size() == 1);
     CHECK(plain[0].rule == "ban-drop-schema");
-    CHECK(has(plain[0].message, "empty"));
+    CHECK(contains(plain[0].message, "empty"));
 
     CHECK(run("DROP VIEW billing_view").empty());
     CHECK(run("CREATE SCHEMA billing").empty());
@@ -86,8 +59,8 @@ TEST_CASE("ban-drop-table flags each dropped table and is not exempt for new tab
     auto found = run("DROP TABLE IF EXISTS orders, archive.old_orders CASCADE");
     REQUIRE(found.size() == 2);
     CHECK(found[0].rule == "ban-drop-table");
-    CHECK(has(found[0].message, "public.orders"));
-    CHECK(has(found[0].message, "CASCADE"));
+    CHECK(contains(found[0].message, "public.orders"));
+    CHECK(contains(found[0].message, "CASCADE"));
     CHECK(found[0].extras.tables == std::vector<std::string>{"public.orders"});
     CHECK(found[0].extras.exempt_if_new.empty());
     CHECK(found[1].extras.tables == std::vector<std::string>{"archive.old_orders"});
@@ -100,8 +73,8 @@ TEST_CASE("ban-drop-column flags DROP COLUMN", "[rules-destructive]") {
     auto found = run("ALTER TABLE orders DROP COLUMN legacy_total");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "ban-drop-column");
-    CHECK(has(found[0].message, "public.orders"));
-    CHECK(has(found[0].message, "legacy_total"));
+    CHECK(contains(found[0].message, "public.orders"));
+    CHECK(contains(found[0].message, "legacy_total"));
     CHECK(found[0].extras.exempt_if_new.empty());
 
     CHECK(run("ALTER TABLE orders ADD COLUMN note text").empty());
@@ -111,11 +84,12 @@ TEST_CASE("ban-truncate flags TRUNCATE, naming every table and CASCADE", "[rules
     auto found = run("TRUNCATE orders, audit.events CASCADE");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "ban-truncate");
-    CHECK(has(found[0].message, "public.orders, audit.events"));
-    CHECK(has(found[0].message, "CASCADE"));
+    CHECK(contains(found[0].message, "public.orders, audit.events"));
+    CHECK(contains(found[0].message, "CASCADE"));
     CHECK(found[0].extras.tables == std::vector<std::string>{"public.orders", "audit.events"});
-    CHECK(has(found[0].extras.rewrite,
-              "DELETE FROM public.orders WHERE ctid IN (SELECT ctid FROM public.orders LIMIT"));
+    CHECK(
+        contains(found[0].extras.rewrite,
+                 "DELETE FROM public.orders WHERE ctid IN (SELECT ctid FROM public.orders LIMIT"));
 
     CHECK(run("DELETE FROM orders WHERE id = 1").empty());
 }
@@ -124,20 +98,20 @@ TEST_CASE("ban-unbatched-dml flags UPDATE and DELETE without WHERE", "[rules-des
     auto update = run("UPDATE orders SET status = 'new'");
     REQUIRE(update.size() == 1);
     CHECK(update[0].rule == "ban-unbatched-dml");
-    CHECK(has(update[0].message, "UPDATE public.orders has no WHERE"));
-    CHECK(has(update[0].extras.rewrite, "UPDATE orders SET status = 'new'\n WHERE <key> IN"));
+    CHECK(contains(update[0].message, "UPDATE public.orders has no WHERE"));
+    CHECK(contains(update[0].extras.rewrite, "UPDATE orders SET status = 'new'\n WHERE <key> IN"));
 
     auto del = run("DELETE FROM orders");
     REQUIRE(del.size() == 1);
     CHECK(del[0].rule == "ban-unbatched-dml");
-    CHECK(has(
+    CHECK(contains(
         del[0].extras.rewrite,
         "DELETE FROM public.orders WHERE ctid IN (SELECT ctid FROM public.orders LIMIT 10000)"));
 
     auto cte = run(
         "WITH moved AS (DELETE FROM orders RETURNING *) INSERT INTO archive SELECT * FROM moved");
     REQUIRE(cte.size() == 1);
-    CHECK(has(cte[0].message, "DELETE FROM public.orders"));
+    CHECK(contains(cte[0].message, "DELETE FROM public.orders"));
 }
 
 TEST_CASE("ban-unbatched-dml: a WHERE, or INSERT, outside a DDL transaction is fine",
@@ -154,26 +128,26 @@ TEST_CASE("ban-unbatched-dml flags a backfill in a transaction that already did 
     auto update = run("UPDATE orders SET x = 0 WHERE x IS NULL", f);
     REQUIRE(update.size() == 1);
     CHECK(update[0].rule == "ban-unbatched-dml");
-    CHECK(has(update[0].message, "same transaction as earlier DDL"));
-    CHECK(has(update[0].message, "ALTER TABLE orders ADD COLUMN x int (line 1)"));
-    CHECK(has(update[0].message, "stays held"));
-    CHECK(has(update[0].extras.rewrite, "no-transaction"));
+    CHECK(contains(update[0].message, "same transaction as earlier DDL"));
+    CHECK(contains(update[0].message, "ALTER TABLE orders ADD COLUMN x int (line 1)"));
+    CHECK(contains(update[0].message, "stays held"));
+    CHECK(contains(update[0].extras.rewrite, "no-transaction"));
 
     auto insert = run("INSERT INTO archive SELECT * FROM orders", f);
     REQUIRE(insert.size() == 1);
-    CHECK(has(insert[0].message, "INSERT INTO public.archive ... SELECT"));
+    CHECK(contains(insert[0].message, "INSERT INTO public.archive ... SELECT"));
 
     auto both = run("DELETE FROM orders", f);
     REQUIRE(both.size() == 1);
-    CHECK(has(both[0].message, "no WHERE"));
-    CHECK(has(both[0].message, "stays held"));
+    CHECK(contains(both[0].message, "no WHERE"));
+    CHECK(contains(both[0].message, "stays held"));
 
     // DDL without an ACCESS EXCLUSIVE lock: still flagged, with a general note.
     FileState weak;
     weak.tx.has_ddl = true;
     auto w = run("UPDATE orders SET x = 0 WHERE id < 10", weak);
     REQUIRE(w.size() == 1);
-    CHECK(has(w[0].message, "the locks that DDL took"));
+    CHECK(contains(w[0].message, "the locks that DDL took"));
 
     // Literal rows are not a backfill.
     CHECK(run("INSERT INTO settings VALUES (1, 'x')", f).empty());
@@ -196,8 +170,8 @@ TEST_CASE("renaming-column flags RENAME COLUMN on tables only", "[rules-destruct
     auto found = run("ALTER TABLE orders RENAME COLUMN total TO amount");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "renaming-column");
-    CHECK(has(found[0].message, "public.orders RENAME COLUMN total TO amount"));
-    CHECK(has(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN amount"));
+    CHECK(contains(found[0].message, "public.orders RENAME COLUMN total TO amount"));
+    CHECK(contains(found[0].extras.rewrite, "ALTER TABLE public.orders ADD COLUMN amount"));
     CHECK(found[0].extras.tables == std::vector<std::string>{"public.orders"});
 
     CHECK(run("ALTER VIEW orders_view RENAME COLUMN total TO amount").empty());
@@ -208,8 +182,9 @@ TEST_CASE("renaming-table flags RENAME TO with a compatibility view", "[rules-de
     auto found = run("ALTER TABLE shop.orders RENAME TO purchases");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "renaming-table");
-    CHECK(has(found[0].message, "shop.orders RENAME TO purchases"));
-    CHECK(has(found[0].extras.rewrite, "CREATE VIEW shop.orders AS SELECT * FROM shop.purchases"));
+    CHECK(contains(found[0].message, "shop.orders RENAME TO purchases"));
+    CHECK(contains(found[0].extras.rewrite,
+                   "CREATE VIEW shop.orders AS SELECT * FROM shop.purchases"));
 
     CHECK(run("ALTER INDEX orders_idx RENAME TO purchases_idx").empty());
     CHECK(run("ALTER SEQUENCE orders_seq RENAME TO purchases_seq").empty());
@@ -219,7 +194,7 @@ TEST_CASE("ban-drop-not-null flags DROP NOT NULL", "[rules-destructive]") {
     auto found = run("ALTER TABLE orders ALTER COLUMN total DROP NOT NULL");
     REQUIRE(found.size() == 1);
     CHECK(found[0].rule == "ban-drop-not-null");
-    CHECK(has(found[0].message, "total"));
+    CHECK(contains(found[0].message, "total"));
 
     CHECK(run("ALTER TABLE orders ALTER COLUMN total SET NOT NULL").empty());
 }
@@ -229,7 +204,7 @@ TEST_CASE("ban-drop-foreign-key flags DROP CONSTRAINT of a name that says foreig
     auto fkey = run("ALTER TABLE orders DROP CONSTRAINT orders_customer_id_fkey");
     REQUIRE(fkey.size() == 1);
     CHECK(fkey[0].rule == "ban-drop-foreign-key");
-    CHECK(has(fkey[0].message, "orders_customer_id_fkey"));
+    CHECK(contains(fkey[0].message, "orders_customer_id_fkey"));
 
     auto fk = run("ALTER TABLE orders DROP CONSTRAINT IF EXISTS FK_Orders_Customer");
     REQUIRE(fk.size() == 1);

@@ -1,76 +1,41 @@
 // Unit tests for src/planner/rules/maintenance.cpp (check_maintenance).
 
 #include <catch2/catch.hpp>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "planner/rule_api.hpp"
-#include "planner/sql_parser.hpp"
+#include "rule_test_support.hpp"
 
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
+using sm_test::at_version;
 
 namespace {
 
-struct Emitted {
-    std::string rule;
-    std::string message;
-    sm::planner::EmitExtras extras;
-};
-
-class Recorder : public sm::planner::Emitter {
-public:
-    std::vector<Emitted> all;
-    void emit(const char* rule, const std::string& message, const sm::planner::EmitExtras& extras) override {
-        all.push_back({rule, message, extras});
-    }
-    std::vector<Emitted> of(const std::string& rule) const {
-        std::vector<Emitted> out;
-        for (const auto& e : all) {
-            if (e.rule == rule) {
-                out.push_back(e);
-            }
-        }
-        return out;
-    }
-};
-
 // Runs check_maintenance on the first statement of sql.
-Recorder run(const std::string& sql, const FileState& f = FileState{}) {
-    auto parsed = sm::planner::parse_sql(sql);
-    REQUIRE_FALSE(parsed.error);
-    nlohmann::json tree = nlohmann::json::parse(parsed.tree_json);
-    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
-    const std::string kind = stmt.begin().key();
-    const nlohmann::json& body = stmt.begin().value();
-    sm::planner::StatementRef ref{body, kind, sql, 1, 1};
-    Recorder rec;
-    sm::planner::check_maintenance(ref, f, rec);
-    return rec;
-}
-
-FileState version(int v) {
-    FileState f;
-    f.pg_version = v;
-    return f;
+sm_test::Recorder run(const std::string& sql, const FileState& f = FileState{}) {
+    return sm_test::run_family(sm::planner::check_maintenance, sql, f);
 }
 
 }  // namespace
 
-TEST_CASE("DETACH PARTITION without CONCURRENTLY is flagged with a rewrite from PG 14", "[rules-maintenance]") {
+TEST_CASE("DETACH PARTITION without CONCURRENTLY is flagged with a rewrite from PG 14",
+          "[rules-maintenance]") {
     auto r = run("ALTER TABLE events DETACH PARTITION events_2020");
     auto found = r.of("require-concurrent-partition-detach");
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].message, Contains("public.events") && Contains("public.events_2020"));
     CHECK_THAT(found[0].message, Contains("ACCESS EXCLUSIVE"));
-    CHECK_THAT(found[0].extras.rewrite, Contains("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY"));
+    CHECK_THAT(found[0].extras.rewrite,
+               Contains("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY"));
     CHECK(found[0].extras.exempt_if_new == "public.events");
-    CHECK(found[0].extras.tables == std::vector<std::string>{"public.events", "public.events_2020"});
+    CHECK(found[0].extras.tables ==
+          std::vector<std::string>{"public.events", "public.events_2020"});
 }
 
 TEST_CASE("DETACH PARTITION before PG 14 has no CONCURRENTLY rewrite", "[rules-maintenance]") {
-    auto r = run("ALTER TABLE app.events DETACH PARTITION app.events_2020", version(130011));
+    auto r = run("ALTER TABLE app.events DETACH PARTITION app.events_2020", at_version(130011));
     auto found = r.of("require-concurrent-partition-detach");
     REQUIRE(found.size() == 1);
     CHECK(found[0].extras.rewrite.empty());
@@ -79,7 +44,7 @@ TEST_CASE("DETACH PARTITION before PG 14 has no CONCURRENTLY rewrite", "[rules-m
 }
 
 TEST_CASE("DETACH PARTITION rewrite quotes names that need it", "[rules-maintenance]") {
-    auto r = run("ALTER TABLE \"Events\" DETACH PARTITION s.\"Old Part\"", version(140000));
+    auto r = run("ALTER TABLE \"Events\" DETACH PARTITION s.\"Old Part\"", at_version(140000));
     auto found = r.of("require-concurrent-partition-detach");
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].extras.rewrite,
@@ -92,7 +57,9 @@ TEST_CASE("DETACH PARTITION CONCURRENTLY and FINALIZE are not flagged", "[rules-
 }
 
 TEST_CASE("ATTACH PARTITION is flagged; exempt when the partition is new", "[rules-maintenance]") {
-    auto r = run("ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')");
+    auto r =
+        run("ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO "
+            "('2025-01-01')");
     auto found = r.of("attach-partition-without-check");
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].message, Contains("scans public.events_2024") && Contains("CHECK"));
@@ -101,7 +68,8 @@ TEST_CASE("ATTACH PARTITION is flagged; exempt when the partition is new", "[rul
 }
 
 TEST_CASE("CREATE TABLE ... PARTITION OF is not an ATTACH", "[rules-maintenance]") {
-    CHECK(run("CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01')")
+    CHECK(run("CREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO "
+              "('2025-01-01')")
               .all.empty());
 }
 
@@ -109,7 +77,8 @@ TEST_CASE("VACUUM FULL rewrites each table named", "[rules-maintenance]") {
     auto r = run("VACUUM (FULL, ANALYZE) app.orders, users");
     auto found = r.of("table-rewrite-maintenance");
     REQUIRE(found.size() == 2);
-    CHECK_THAT(found[0].message, Contains("VACUUM FULL app.orders") && Contains("ACCESS EXCLUSIVE"));
+    CHECK_THAT(found[0].message,
+               Contains("VACUUM FULL app.orders") && Contains("ACCESS EXCLUSIVE"));
     CHECK_THAT(found[1].message, Contains("VACUUM FULL public.users"));
     CHECK(found[0].extras.tables == std::vector<std::string>{"app.orders"});
 
@@ -146,23 +115,27 @@ TEST_CASE("ALTER TABLE rewrite forms are flagged and exempt when new", "[rules-m
         const char* sql;
         const char* words;
     };
-    for (const Case& c : {Case{"ALTER TABLE orders SET LOGGED", "SET LOGGED"},
-                          Case{"ALTER TABLE orders SET UNLOGGED", "SET UNLOGGED"},
-                          Case{"ALTER TABLE orders SET TABLESPACE fast_ssd", "SET TABLESPACE fast_ssd"},
-                          Case{"ALTER TABLE orders SET ACCESS METHOD heap2", "SET ACCESS METHOD heap2"}}) {
+    for (const Case& c :
+         {Case{"ALTER TABLE orders SET LOGGED", "SET LOGGED"},
+          Case{"ALTER TABLE orders SET UNLOGGED", "SET UNLOGGED"},
+          Case{"ALTER TABLE orders SET TABLESPACE fast_ssd", "SET TABLESPACE fast_ssd"},
+          Case{"ALTER TABLE orders SET ACCESS METHOD heap2", "SET ACCESS METHOD heap2"}}) {
         INFO(c.sql);
         auto found = run(c.sql).of("table-rewrite-maintenance");
         REQUIRE(found.size() == 1);
         CHECK_THAT(found[0].message, Contains(c.words) && Contains("rewrites public.orders"));
         CHECK(found[0].extras.exempt_if_new == "public.orders");
     }
-    auto idx = run("ALTER INDEX orders_pkey SET TABLESPACE fast_ssd").of("table-rewrite-maintenance");
+    auto idx =
+        run("ALTER INDEX orders_pkey SET TABLESPACE fast_ssd").of("table-rewrite-maintenance");
     REQUIRE(idx.size() == 1);
-    CHECK_THAT(idx[0].message, Contains("ALTER INDEX public.orders_pkey") && Contains("rewrites the index"));
+    CHECK_THAT(idx[0].message,
+               Contains("ALTER INDEX public.orders_pkey") && Contains("rewrites the index"));
 }
 
 TEST_CASE("ALTER TABLE ALL IN TABLESPACE moves every relation", "[rules-maintenance]") {
-    auto found = run("ALTER TABLE ALL IN TABLESPACE slow SET TABLESPACE fast").of("table-rewrite-maintenance");
+    auto found = run("ALTER TABLE ALL IN TABLESPACE slow SET TABLESPACE fast")
+                     .of("table-rewrite-maintenance");
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].message, Contains("ALL IN TABLESPACE slow SET TABLESPACE fast"));
 }
@@ -174,13 +147,16 @@ TEST_CASE("ALTER TABLE without a rewrite form is not maintenance", "[rules-maint
 }
 
 TEST_CASE("REFRESH MATERIALIZED VIEW without CONCURRENTLY", "[rules-maintenance]") {
-    auto found = run("REFRESH MATERIALIZED VIEW reports.daily_totals").of("refresh-matview-concurrently");
+    auto found =
+        run("REFRESH MATERIALIZED VIEW reports.daily_totals").of("refresh-matview-concurrently");
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].message, Contains("reports.daily_totals") && Contains("ACCESS EXCLUSIVE"));
-    CHECK_THAT(found[0].extras.rewrite, Contains("REFRESH MATERIALIZED VIEW CONCURRENTLY reports.daily_totals"));
+    CHECK_THAT(found[0].extras.rewrite,
+               Contains("REFRESH MATERIALIZED VIEW CONCURRENTLY reports.daily_totals"));
     CHECK(found[0].extras.exempt_if_new == "reports.daily_totals");
 
-    auto nodata = run("REFRESH MATERIALIZED VIEW daily_totals WITH NO DATA").of("refresh-matview-concurrently");
+    auto nodata = run("REFRESH MATERIALIZED VIEW daily_totals WITH NO DATA")
+                      .of("refresh-matview-concurrently");
     REQUIRE(nodata.size() == 1);
     CHECK_THAT(nodata[0].message, Contains("WITH NO DATA") && Contains("unreadable"));
     CHECK(nodata[0].extras.rewrite.empty());
@@ -195,7 +171,8 @@ TEST_CASE("LOCK TABLE names the mode", "[rules-maintenance]") {
     CHECK_THAT(ae[0].message, Contains("plain SELECT"));
     CHECK(ae[0].extras.exempt_if_new == "public.orders");
 
-    auto two = run("LOCK TABLE orders, app.items IN SHARE ROW EXCLUSIVE MODE").of("explicit-lock-or-trigger-ddl");
+    auto two = run("LOCK TABLE orders, app.items IN SHARE ROW EXCLUSIVE MODE")
+                   .of("explicit-lock-or-trigger-ddl");
     REQUIRE(two.size() == 2);
     CHECK_THAT(two[0].message, Contains("public.orders IN SHARE ROW EXCLUSIVE MODE"));
     CHECK_THAT(two[1].message, Contains("app.items IN SHARE ROW EXCLUSIVE MODE"));
@@ -216,27 +193,33 @@ TEST_CASE("LOCK TABLE in a weak mode is not flagged", "[rules-maintenance]") {
     CHECK(run("LOCK TABLE orders IN SHARE UPDATE EXCLUSIVE MODE").all.empty());
 }
 
-TEST_CASE("CREATE TRIGGER takes SHARE ROW EXCLUSIVE, exempt on a new table", "[rules-maintenance]") {
-    auto found = run("CREATE TRIGGER orders_audit AFTER UPDATE ON app.orders FOR EACH ROW EXECUTE FUNCTION audit()")
+TEST_CASE("CREATE TRIGGER takes SHARE ROW EXCLUSIVE, exempt on a new table",
+          "[rules-maintenance]") {
+    auto found = run("CREATE TRIGGER orders_audit AFTER UPDATE ON app.orders FOR EACH ROW EXECUTE "
+                     "FUNCTION audit()")
                      .of("explicit-lock-or-trigger-ddl");
     REQUIRE(found.size() == 1);
-    CHECK_THAT(found[0].message,
-               Contains("CREATE TRIGGER orders_audit ON app.orders") && Contains("SHARE ROW EXCLUSIVE"));
+    CHECK_THAT(found[0].message, Contains("CREATE TRIGGER orders_audit ON app.orders") &&
+                                     Contains("SHARE ROW EXCLUSIVE"));
     CHECK(found[0].extras.exempt_if_new == "app.orders");
 
-    auto replace = run("CREATE OR REPLACE TRIGGER t1 BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION f()")
+    auto replace = run("CREATE OR REPLACE TRIGGER t1 BEFORE INSERT ON orders FOR EACH ROW EXECUTE "
+                       "FUNCTION f()")
                        .of("explicit-lock-or-trigger-ddl");
     REQUIRE(replace.size() == 1);
     CHECK_THAT(replace[0].message, Contains("CREATE OR REPLACE TRIGGER t1 ON public.orders"));
 }
 
 TEST_CASE("DROP TRIGGER takes ACCESS EXCLUSIVE on its table", "[rules-maintenance]") {
-    auto found = run("DROP TRIGGER IF EXISTS orders_audit ON app.orders").of("explicit-lock-or-trigger-ddl");
+    auto found =
+        run("DROP TRIGGER IF EXISTS orders_audit ON app.orders").of("explicit-lock-or-trigger-ddl");
     REQUIRE(found.size() == 1);
-    CHECK_THAT(found[0].message, Contains("DROP TRIGGER orders_audit ON app.orders") && Contains("ACCESS EXCLUSIVE"));
+    CHECK_THAT(found[0].message,
+               Contains("DROP TRIGGER orders_audit ON app.orders") && Contains("ACCESS EXCLUSIVE"));
     CHECK(found[0].extras.tables == std::vector<std::string>{"app.orders"});
 
-    auto unqualified = run("DROP TRIGGER orders_audit ON orders").of("explicit-lock-or-trigger-ddl");
+    auto unqualified =
+        run("DROP TRIGGER orders_audit ON orders").of("explicit-lock-or-trigger-ddl");
     REQUIRE(unqualified.size() == 1);
     CHECK_THAT(unqualified[0].message, Contains("ON public.orders"));
 }
@@ -247,10 +230,12 @@ TEST_CASE("other DROP statements are not trigger DDL", "[rules-maintenance]") {
 }
 
 TEST_CASE("ALTER TABLE ENABLE/DISABLE TRIGGER is trigger DDL", "[rules-maintenance]") {
-    auto found = run("ALTER TABLE orders DISABLE TRIGGER orders_audit, ENABLE ALWAYS TRIGGER orders_sync")
-                     .of("explicit-lock-or-trigger-ddl");
+    auto found =
+        run("ALTER TABLE orders DISABLE TRIGGER orders_audit, ENABLE ALWAYS TRIGGER orders_sync")
+            .of("explicit-lock-or-trigger-ddl");
     REQUIRE(found.size() == 2);
-    CHECK_THAT(found[0].message, Contains("DISABLE TRIGGER orders_audit") && Contains("SHARE ROW EXCLUSIVE"));
+    CHECK_THAT(found[0].message,
+               Contains("DISABLE TRIGGER orders_audit") && Contains("SHARE ROW EXCLUSIVE"));
     CHECK_THAT(found[1].message, Contains("ENABLE ALWAYS TRIGGER orders_sync"));
     CHECK(found[0].extras.exempt_if_new == "public.orders");
 

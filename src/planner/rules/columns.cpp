@@ -9,8 +9,6 @@
 //   changing-column-type                ALTER COLUMN ... TYPE
 //   set-not-null                        ALTER COLUMN ... SET NOT NULL
 
-#include <algorithm>
-#include <cctype>
 #include <optional>
 #include <set>
 #include <string>
@@ -18,14 +16,11 @@
 
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
 
 // A member of a JSON object by reference (never a copy), or null when absent,
 // so that pointers into the parse tree stay valid.
@@ -38,53 +33,12 @@ const json& field(const json& obj, const char* key) {
     return it == obj.end() ? null_json : *it;
 }
 
-// An identifier as it must be written in SQL.
-std::string quote_ident(const std::string& name) {
-    bool plain =
-        !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
-    for (char c : name) {
-        unsigned char u = static_cast<unsigned char>(c);
-        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
-            plain = false;
-        }
-    }
-    if (plain) {
-        return name;
-    }
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
-
-// The table as it must be written in SQL ("public.orders", "app.\"Orders\"").
-std::string table_sql(const json& relation) {
-    std::string schema = relation.value("schemaname", "");
-    return quote_ident(schema.empty() ? "public" : schema) + "." +
-           quote_ident(relation.value("relname", ""));
-}
-
-std::string sql_literal(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        out += c;
-        if (c == '\'') {
-            out += '\'';
-        }
-    }
-    return out + "'";
-}
-
 // The last component of a qualified name list, lower-cased ("pg_catalog.int4" -> "int4").
 std::string last_name(const json& names) {
     if (!names.is_array() || names.empty()) {
         return "";
     }
-    return lower(string_value(names.back()));
+    return util::to_lower(string_value(names.back()));
 }
 
 // An integer A_Const (an omitted ival is 0).
@@ -113,8 +67,8 @@ std::vector<long long> typmods(const json& type_name) {
 std::string type_sql(const json& type_name) {
     const json& names = type_name.value("names", json::array());
     std::string base;
-    if (names.size() == 2 && lower(string_value(names[0])) == "pg_catalog") {
-        std::string n = lower(string_value(names[1]));
+    if (names.size() == 2 && util::to_lower(string_value(names[0])) == "pg_catalog") {
+        std::string n = util::to_lower(string_value(names[1]));
         static const std::vector<std::pair<std::string, std::string>> builtin = {
             {"int2", "smallint"},
             {"int4", "integer"},
@@ -132,11 +86,7 @@ std::string type_sql(const json& type_name) {
             }
         }
     } else {
-        std::string out;
-        for (const auto& item : names) {
-            out += (out.empty() ? "" : ".") + quote_ident(string_value(item));
-        }
-        base = out;
+        base = names_sql(names, Keywords::bare);
     }
     std::vector<long long> mods = typmods(type_name);
     if (!mods.empty() && base != "interval") {
@@ -150,31 +100,6 @@ std::string type_sql(const json& type_name) {
         base += "[]";
     }
     return base;
-}
-
-// The integer literal (optionally negative) at a parse-tree location in sql.
-std::optional<std::string> int_literal_at(const std::string& sql, long long location) {
-    if (location < 0 || static_cast<size_t>(location) >= sql.size()) {
-        return std::nullopt;
-    }
-    size_t i = static_cast<size_t>(location);
-    std::string out;
-    if (sql[i] == '-') {
-        out += '-';
-        ++i;
-        while (i < sql.size() && std::isspace(static_cast<unsigned char>(sql[i]))) {
-            ++i;
-        }
-    }
-    size_t start = i;
-    while (i < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i]))) {
-        ++i;
-    }
-    if (i == start ||
-        (i < sql.size() && (std::isalpha(static_cast<unsigned char>(sql[i])) || sql[i] == '.'))) {
-        return std::nullopt;
-    }
-    return out + sql.substr(start, i - start);
 }
 
 // A small deparser for the expressions usually found in a DEFAULT or a
@@ -213,13 +138,13 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
             return c["boolval"].value("boolval", false) ? "true" : "false";
         }
         if (c.contains("sval")) {
-            return sql_literal(c["sval"].value("sval", ""));
+            return quote_literal(c["sval"].value("sval", ""));
         }
         if (c.contains("bsval")) {
             std::string b = c["bsval"].value("bsval", "");
             return b.empty()
                        ? std::nullopt
-                       : std::optional<std::string>(b.substr(0, 1) + sql_literal(b.substr(1)));
+                       : std::optional<std::string>(b.substr(0, 1) + quote_literal(b.substr(1)));
         }
         return std::nullopt;
     }
@@ -237,10 +162,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
             fc.value("func_variadic", false) || fc.value("agg_distinct", false)) {
             return std::nullopt;
         }
-        std::string name;
-        for (const auto& part : fc.value("funcname", json::array())) {
-            name += (name.empty() ? "" : ".") + quote_ident(string_value(part));
-        }
+        const std::string name = names_sql(fc.value("funcname", json::array()), Keywords::bare);
         std::string args;
         if (fc.value("agg_star", false)) {
             args = "*";
@@ -288,7 +210,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
             if (!f.contains("String")) {
                 return std::nullopt;
             }
-            out += (out.empty() ? "" : ".") + quote_ident(string_value(f));
+            out += (out.empty() ? "" : ".") + quote_ident(string_value(f), Keywords::bare);
         }
         return out.empty() ? std::nullopt : std::optional<std::string>(out);
     }
@@ -443,10 +365,6 @@ bool is_null_const(const json& node) {
     return node.is_object() && node.contains("A_Const") && node["A_Const"].value("isnull", false);
 }
 
-std::string truncate_identifier(const std::string& name) {
-    return name.size() > 63 ? name.substr(0, 63) : name;
-}
-
 struct ColumnParts {
     std::string name;
     std::string type;       // as SQL
@@ -510,13 +428,6 @@ std::string serial_base_type(const std::string& t) {
     return "";
 }
 
-std::string pg_major(int version) {
-    if (version >= 100000) {
-        return std::to_string(version / 10000);
-    }
-    return std::to_string(version / 10000) + "." + std::to_string((version / 100) % 100);
-}
-
 void check_add_column(const json& relation, const json& cmd, const std::string& sql,
                       const FileState& f, Emitter& out) {
     const json& def = field(cmd, "def");
@@ -525,12 +436,10 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
     }
     const ColumnParts c = column_parts(def["ColumnDef"]);
     const std::string table = qualified_name(relation);
-    const std::string tsql = table_sql(relation);
-    const std::string col = quote_ident(c.name);
+    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
+    const std::string col = quote_ident(c.name, Keywords::bare);
     const std::string head = "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type;
-    EmitExtras extras;
-    extras.tables = {table};
-    extras.exempt_if_new = table;
+    EmitExtras extras = about_table(table);
 
     const std::string serial_type = serial_base_type(c.type_base);
     if (!serial_type.empty() || c.identity) {
@@ -542,16 +451,14 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
                                      " AS IDENTITY";
         std::string seq_name =
             truncate_identifier(relation.value("relname", "") + "_" + c.name + "_seq");
-        std::string schema = relation.value("schemaname", "");
-        std::string seq =
-            quote_ident(schema.empty() ? "public" : schema) + "." + quote_ident(seq_name);
+        std::string seq = qualified_sql(relation.value("schemaname", ""), seq_name, Keywords::bare);
         extras.rewrite =
             "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
             " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql + " ALTER COLUMN " +
-            col + " SET DEFAULT nextval(" + sql_literal(seq) + ");\n" + "ALTER SEQUENCE " + seq +
+            col + " SET DEFAULT nextval(" + quote_literal(seq) + ");\n" + "ALTER SEQUENCE " + seq +
             " OWNED BY " + tsql + "." + col + ";\n" +
             "-- then backfill existing rows in batches, each in its own transaction:\n" +
-            "-- UPDATE " + tsql + " SET " + col + " = nextval(" + sql_literal(seq) + ") WHERE " +
+            "-- UPDATE " + tsql + " SET " + col + " = nextval(" + quote_literal(seq) + ") WHERE " +
             col + " IS NULL AND <key range>;\n" +
             "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
             " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
@@ -594,8 +501,8 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
             extras.rewrite = backfill;
             out.emit("adding-field-with-volatile-default",
                      head + " DEFAULT " + expr + ": before PostgreSQL 11 (target " +
-                         pg_major(f.pg_version) + ") any non-NULL DEFAULT rewrites " + table +
-                         " and its indexes under ACCESS EXCLUSIVE",
+                         pg_version_text(f.pg_version) + ") any non-NULL DEFAULT rewrites " +
+                         table + " and its indexes under ACCESS EXCLUSIVE",
                      extras);
             return;
         }
@@ -641,7 +548,8 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
 bool is_text_type(const json& type_name) {
     const json& names = type_name.value("names", json::array());
     std::string base = last_name(names);
-    if (base == "text" && (names.size() == 1 || lower(string_value(names[0])) == "pg_catalog")) {
+    if (base == "text" &&
+        (names.size() == 1 || util::to_lower(string_value(names[0])) == "pg_catalog")) {
         return type_name.value("arrayBounds", json::array()).empty();
     }
     if (base == "varchar" && typmods(type_name).empty() &&
@@ -683,7 +591,7 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
         return;  // from varchar (the usual case) this is binary coercible: no rewrite
     }
     const std::string table = qualified_name(relation);
-    const std::string tsql = table_sql(relation);
+    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
     const std::string type = type_sql(tn);
     const std::string base = last_name(tn.value("names", json::array()));
     const std::vector<long long> mods = typmods(tn);
@@ -702,18 +610,17 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
     } else if (base == "inet") {
         note = "; no rewrite only when the old type is cidr";
     } else if (base == "timestamptz") {
-        note = f.pg_version >= 120000 ? "; from timestamp it skips the rewrite only when the "
-                                        "session TimeZone is UTC, which the "
-                                        "linter cannot know"
-                                      : "; before PostgreSQL 12 (target " + pg_major(f.pg_version) +
-                                            ") timestamp -> timestamptz always rewrites";
+        note = f.pg_version >= 120000
+                   ? "; from timestamp it skips the rewrite only when the "
+                     "session TimeZone is UTC, which the "
+                     "linter cannot know"
+                   : "; before PostgreSQL 12 (target " + pg_version_text(f.pg_version) +
+                         ") timestamp -> timestamptz always rewrites";
     }
 
-    const std::string col = quote_ident(column);
-    const std::string fresh = quote_ident(truncate_identifier(column + "_new"));
-    EmitExtras extras;
-    extras.tables = {table};
-    extras.exempt_if_new = table;
+    const std::string col = quote_ident(column, Keywords::bare);
+    const std::string fresh = quote_ident(truncate_identifier(column + "_new"), Keywords::bare);
+    EmitExtras extras = about_table(table);
     extras.rewrite =
         "ALTER TABLE " + tsql + " ADD COLUMN " + fresh + " " + type + ";\n" + "-- keep " + fresh +
         " in step with " + col +
@@ -732,13 +639,12 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
 void check_set_not_null(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
     const std::string column = cmd.value("name", "");
     const std::string table = qualified_name(relation);
-    const std::string tsql = table_sql(relation);
-    const std::string col = quote_ident(column);
-    const std::string check = quote_ident(
-        truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"));
-    EmitExtras extras;
-    extras.tables = {table};
-    extras.exempt_if_new = table;
+    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
+    const std::string col = quote_ident(column, Keywords::bare);
+    const std::string check =
+        quote_ident(truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
+                    Keywords::bare);
+    EmitExtras extras = about_table(table);
     std::string message = "ALTER TABLE " + table + " ALTER COLUMN " + column +
                           " SET NOT NULL scans all of " + table + " under ACCESS EXCLUSIVE";
     if (f.pg_version >= 120000) {
@@ -752,7 +658,7 @@ void check_set_not_null(const json& relation, const json& cmd, const FileState& 
                          " ALTER COLUMN " + col + " SET NOT NULL;\n" + "ALTER TABLE " + tsql +
                          " DROP CONSTRAINT " + check + ";";
     } else {
-        message += "; before PostgreSQL 12 (target " + pg_major(f.pg_version) +
+        message += "; before PostgreSQL 12 (target " + pg_version_text(f.pg_version) +
                    ") it scans even when a validated CHECK proves it";
         extras.rewrite =
             "ALTER TABLE " + tsql + " ADD CONSTRAINT " + check + " CHECK (" + col +

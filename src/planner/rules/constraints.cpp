@@ -3,246 +3,31 @@
 // transaction, and foreign keys whose referencing columns have no index.
 //
 // The parse tree decides what a statement is; the rewrites are then made by
-// text surgery on the statement, guided by a small token scanner that respects
-// quotes, comments and parentheses (so a comma inside CHECK (...) or a quoted
+// text surgery on the statement, guided by the token scanner of rule_support.hpp,
+// which respects quotes, comments and parentheses (so a comma inside CHECK (...) or a quoted
 // name does not split a subcommand).
 
 #include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
-
-// ---------------------------------------------------------------------------
-// Tokens and SQL text
-
-struct Token {
-    size_t begin = 0;
-    size_t end = 0;
-    int depth = 0;     // parenthesis depth; a group's own "(" and ")" sit at the outer depth
-    std::string word;  // upper-cased unquoted word, empty for anything else
-    char punct = 0;    // the character of a one-character punctuation token
-};
-
-size_t skip_quoted(const std::string& sql, size_t i, char quote, bool backslash_escapes) {
-    ++i;
-    while (i < sql.size()) {
-        if (backslash_escapes && sql[i] == '\\') {
-            i += 2;
-            continue;
-        }
-        if (sql[i] == quote) {
-            if (i + 1 < sql.size() && sql[i + 1] == quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        ++i;
-    }
-    return sql.size();
-}
-
-bool ident_start(unsigned char c) {
-    return std::isalpha(c) != 0 || c == '_' || c >= 0x80;
-}
-bool ident_char(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
-}
-
-// Splits sql into tokens, skipping whitespace and comments.
-std::vector<Token> tokenize(const std::string& sql) {
-    std::vector<Token> out;
-    const size_t n = sql.size();
-    size_t i = 0;
-    int depth = 0;
-    while (i < n) {
-        const auto c = static_cast<unsigned char>(sql[i]);
-        if (std::isspace(c) != 0) {
-            ++i;
-            continue;
-        }
-        if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
-            i = sql.find('\n', i);
-            i = i == std::string::npos ? n : i;
-            continue;
-        }
-        if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-            int nest = 0;
-            do {
-                if (sql.compare(i, 2, "/*") == 0) {
-                    ++nest;
-                    i += 2;
-                } else if (sql.compare(i, 2, "*/") == 0) {
-                    --nest;
-                    i += 2;
-                } else {
-                    ++i;
-                }
-            } while (i < n && nest > 0);
-            continue;
-        }
-        Token t;
-        t.begin = i;
-        t.depth = depth;
-        if (c == '\'') {
-            i = skip_quoted(sql, i, '\'', false);
-        } else if (c == '"') {
-            i = skip_quoted(sql, i, '"', false);
-        } else if (c == '$' && i + 1 < n && (sql[i + 1] == '$' || ident_start(sql[i + 1]))) {
-            size_t j = i + 1;
-            while (j < n && ident_char(sql[j]) && sql[j] != '$') {
-                ++j;
-            }
-            if (j < n && sql[j] == '$') {
-                const std::string tag = sql.substr(i, j - i + 1);
-                size_t close = sql.find(tag, j + 1);
-                i = close == std::string::npos ? n : close + tag.size();
-            } else {
-                i = j;
-            }
-        } else if (ident_start(c)) {
-            size_t j = i;
-            while (j < n && ident_char(sql[j])) {
-                ++j;
-            }
-            if (j - i == 1 && (c == 'E' || c == 'e') && j < n && sql[j] == '\'') {
-                i = skip_quoted(sql, j, '\'', true);
-            } else {
-                t.word = sql.substr(i, j - i);
-                for (auto& ch : t.word) {
-                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-                }
-                i = j;
-            }
-        } else if (std::isdigit(c) != 0) {
-            while (i < n &&
-                   (std::isalnum(static_cast<unsigned char>(sql[i])) != 0 || sql[i] == '.')) {
-                ++i;
-            }
-        } else {
-            t.punct = static_cast<char>(c);
-            if (c == '(') {
-                ++depth;
-            } else if (c == ')') {
-                depth = std::max(0, depth - 1);
-                t.depth = depth;
-            }
-            ++i;
-        }
-        t.end = i;
-        out.push_back(t);
-    }
-    return out;
-}
-
-bool is_word(const std::vector<Token>& t, size_t i, const char* word) {
-    return i < t.size() && t[i].word == word;
-}
-
-bool is_punct(const std::vector<Token>& t, size_t i, char p) {
-    return i < t.size() && t[i].punct == p && t[i].depth == 0;
-}
-
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
-        return "";
-    }
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-// The statement without a trailing semicolon or whitespace.
-std::string statement_text(const std::string& sql) {
-    std::string out = trim(sql);
-    while (!out.empty() && out.back() == ';') {
-        out = trim(out.substr(0, out.size() - 1));
-    }
-    return out;
-}
-
-bool plain_identifier(const std::string& name) {
-    // PostgreSQL's reserved and type/function-name keywords: not usable as bare names.
-    // clang-format off
-    static const std::set<std::string> reserved = {
-        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-        "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-        "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-        "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-        "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except",
-        "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group", "having",
-        "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
-        "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
-        "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
-        "placing", "primary", "references", "returning", "right", "select", "session_user",
-        "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
-        "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
-        "where", "window", "with"};
-    // clang-format on
-    if (name.empty() ||
-        !(std::islower(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_')) {
-        return false;
-    }
-    for (char c : name) {
-        auto u = static_cast<unsigned char>(c);
-        if (!(std::islower(u) != 0 || std::isdigit(u) != 0 || c == '_' || c == '$')) {
-            return false;
-        }
-    }
-    return reserved.count(name) == 0;
-}
-
-std::string quote_ident(const std::string& name) {
-    if (plain_identifier(name)) {
-        return name;
-    }
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
-
-std::string join(const std::vector<std::string>& items, const std::string& sep) {
-    std::string out;
-    for (const auto& item : items) {
-        out += (out.empty() ? "" : sep) + item;
-    }
-    return out;
-}
 
 std::string column_list_sql(const std::vector<std::string>& cols) {
     std::vector<std::string> quoted;
     for (const auto& c : cols) {
         quoted.push_back(quote_ident(c));
     }
-    return "(" + join(quoted, ", ") + ")";
-}
-
-// PostgreSQL's makeObjectName: name1_name2_label, shortening the longer of the
-// two names until the whole fits in 63 bytes.
-std::string object_name(std::string name1, std::string name2, const std::string& label) {
-    const size_t limit = 63;
-    size_t overhead = label.size() + 1 + (name2.empty() ? 0 : 1);
-    while (name1.size() + name2.size() + overhead > limit) {
-        if (name1.size() > name2.size()) {
-            name1.pop_back();
-        } else {
-            name2.pop_back();
-        }
-    }
-    return name1 + (name2.empty() ? "" : "_" + name2) + "_" + label;
+    return "(" + util::join(quoted, ", ") + ")";
 }
 
 std::vector<std::string> string_list(const json& list) {
@@ -282,13 +67,6 @@ std::string first_column_ref(const json& node) {
     return "";
 }
 
-// CREATE INDEX target: the relation as the tree names it, quoted where needed.
-std::string relation_sql(const json& range_var) {
-    std::string schema = range_var.value("schemaname", "");
-    std::string rel = quote_ident(range_var.value("relname", ""));
-    return schema.empty() ? rel : quote_ident(schema) + "." + rel;
-}
-
 // ---------------------------------------------------------------------------
 // ALTER TABLE layout: "ALTER TABLE [IF EXISTS] [ONLY] name [*]" and the
 // subcommands, split at top-level commas.
@@ -309,36 +87,18 @@ struct AlterLayout {
                 kept.push_back(replacement);
             }
         }
-        return kept.empty() ? "" : header + " " + join(kept, ", ") + ";";
+        return kept.empty() ? "" : header + " " + util::join(kept, ", ") + ";";
     }
 };
 
 AlterLayout alter_layout(const std::string& sql, size_t expected_commands) {
     AlterLayout layout;
     const auto t = tokenize(sql);
-    if (!is_word(t, 0, "ALTER") || !is_word(t, 1, "TABLE")) {
+    const std::optional<size_t> commands = alter_table_commands_start(t);
+    if (!commands || *commands >= t.size()) {
         return layout;
     }
-    size_t i = 2;
-    if (is_word(t, i, "IF") && is_word(t, i + 1, "EXISTS")) {
-        i += 2;
-    }
-    if (is_word(t, i, "ONLY")) {
-        ++i;
-    }
-    if (i >= t.size() || t[i].punct != 0) {
-        return layout;
-    }
-    ++i;
-    while (is_punct(t, i, '.') && i + 1 < t.size() && t[i + 1].punct == 0) {
-        i += 2;
-    }
-    if (is_punct(t, i, '*')) {
-        ++i;
-    }
-    if (i >= t.size()) {
-        return layout;
-    }
+    const size_t i = *commands;
     layout.header = sql.substr(0, t[i - 1].end);
     size_t start = i;
     for (size_t k = i; k <= t.size(); ++k) {
@@ -382,10 +142,7 @@ Span column_constraint_span(const std::string& piece, const char* keyword) {
                                                  "GENERATED",  "COLLATE"};
     Span span;
     const auto t = tokenize(piece);
-    size_t k = 0;
-    while (k < t.size() && !(t[k].depth == 0 && t[k].word == keyword)) {
-        ++k;
-    }
+    const size_t k = find_word(t, {keyword});
     if (k == t.size()) {
         return span;
     }
@@ -423,7 +180,6 @@ std::string without_span(const std::string& piece, const Span& span) {
 }
 
 const char* k_later = "-- then, in a later migration:\n";
-const char* k_no_tx = "-- safe-migrate: no-transaction\n";
 
 // ---------------------------------------------------------------------------
 // The rules
@@ -442,13 +198,25 @@ std::string validate_sql(const AlterContext& c, const std::string& name) {
     return c.layout.header + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
 }
 
+// An inline constraint of ADD COLUMN piece i moved out: the column added without
+// it, then "ADD CONSTRAINT name <prefix><the constraint> NOT VALID", validated in
+// a later migration.
+std::string inline_constraint_not_valid(const AlterContext& c, size_t i, const std::string& piece,
+                                        const Span& span, const std::string& name,
+                                        const std::string& prefix) {
+    return c.layout.with_piece(i, without_span(piece, span)) + "\n" + c.layout.header +
+           " ADD CONSTRAINT " + quote_ident(name) + " " + prefix +
+           trim(piece.substr(span.keyword_begin, span.end - span.keyword_begin)) + " NOT VALID;\n" +
+           k_later + validate_sql(c, name);
+}
+
 void check_missing_not_valid(const AlterContext& c, size_t i, const json& con) {
     if (con.value("skip_validation", false)) {
         return;
     }
     std::string conname = con.value("conname", "");
     std::string col = first_column_ref(con.value("raw_expr", json::object()));
-    std::string name = conname.empty() ? object_name(c.relname, col, "check") : conname;
+    std::string name = conname.empty() ? make_object_name(c.relname, col, "check") : conname;
     std::string rewrite;
     if (c.layout.ok) {
         rewrite =
@@ -461,16 +229,16 @@ void check_missing_not_valid(const AlterContext& c, size_t i, const json& con) {
                    " without NOT VALID scans every row of " + c.table +
                    " under ACCESS EXCLUSIVE; add it NOT VALID and VALIDATE CONSTRAINT in a later "
                    "migration (SHARE UPDATE EXCLUSIVE only)",
-               EmitExtras{rewrite, {c.table}, c.table});
+               about_table(c.table, rewrite));
 }
 
 void check_missing_index_alter(const AlterContext& c, const std::vector<std::string>& cols,
                                const std::string& referenced, bool new_column) {
-    std::string cols_text = "(" + join(cols, ", ") + ")";
-    std::string index_name = object_name(c.relname, join(cols, "_"), "idx");
-    std::string rewrite = std::string(k_no_tx) + "CREATE INDEX CONCURRENTLY IF NOT EXISTS " +
-                          quote_ident(index_name) + " ON " + c.rel_sql + " " +
-                          column_list_sql(cols) + ";";
+    std::string cols_text = "(" + util::join(cols, ", ") + ")";
+    std::string index_name = make_object_name(c.relname, util::join(cols, "_"), "idx");
+    std::string rewrite = std::string(k_no_tx_directive) +
+                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(index_name) +
+                          " ON " + c.rel_sql + " " + column_list_sql(cols) + ";";
     std::string message =
         new_column
             ? "foreign key " + c.table + " " + cols_text + " -> " + referenced +
@@ -489,7 +257,7 @@ void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
     if (!con.value("skip_validation", false)) {
         std::string conname = con.value("conname", "");
         std::string name =
-            conname.empty() ? object_name(c.relname, join(cols, "_"), "fkey") : conname;
+            conname.empty() ? make_object_name(c.relname, util::join(cols, "_"), "fkey") : conname;
         std::string rewrite;
         if (c.layout.ok) {
             rewrite = c.layout.with_piece(
@@ -500,7 +268,7 @@ void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
             "adding-foreign-key-constraint",
             "ALTER TABLE " + c.table + " ADD " +
                 (conname.empty() ? "FOREIGN KEY" : "CONSTRAINT " + conname + " FOREIGN KEY") +
-                " (" + join(cols, ", ") + ") REFERENCES " + referenced +
+                " (" + util::join(cols, ", ") + ") REFERENCES " + referenced +
                 " without NOT VALID checks every row under SHARE ROW EXCLUSIVE on " + c.table +
                 " and " + referenced + " (writes to both blocked)",
             EmitExtras{rewrite, {c.table, referenced}, c.table});
@@ -514,9 +282,11 @@ void check_unique(const AlterContext& c, size_t i, const json& con) {
     }
     std::vector<std::string> keys = string_list(con.value("keys", json::array()));
     std::string conname = con.value("conname", "");
-    std::string name = conname.empty() ? object_name(c.relname, join(keys, "_"), "key") : conname;
-    std::string index = std::string(k_no_tx) + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
-                        quote_ident(name) + " ON " + c.rel_sql + " " + column_list_sql(keys);
+    std::string name =
+        conname.empty() ? make_object_name(c.relname, util::join(keys, "_"), "key") : conname;
+    std::string index = std::string(k_no_tx_directive) +
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) +
+                        " ON " + c.rel_sql + " " + column_list_sql(keys);
     std::vector<std::string> including = string_list(con.value("including", json::array()));
     if (!including.empty()) {
         index += " INCLUDE " + column_list_sql(including);
@@ -541,9 +311,9 @@ void check_unique(const AlterContext& c, size_t i, const json& con) {
     c.out.emit("adding-unique-constraint",
                "ALTER TABLE " + c.table + " ADD " +
                    (conname.empty() ? "" : "CONSTRAINT " + conname + " ") + "UNIQUE (" +
-                   join(keys, ", ") + ") builds its index under ACCESS EXCLUSIVE on " + c.table +
-                   " (reads and writes blocked for the whole build; fails on duplicates)",
-               EmitExtras{rewrite, {c.table}, c.table});
+                   util::join(keys, ", ") + ") builds its index under ACCESS EXCLUSIVE on " +
+                   c.table + " (reads and writes blocked for the whole build; fails on duplicates)",
+               about_table(c.table, rewrite));
 }
 
 void check_primary_key(const AlterContext& c, size_t i, const json& con) {
@@ -552,23 +322,23 @@ void check_primary_key(const AlterContext& c, size_t i, const json& con) {
     }
     std::vector<std::string> keys = string_list(con.value("keys", json::array()));
     std::string conname = con.value("conname", "");
-    std::string name = conname.empty() ? object_name(c.relname, "", "pkey") : conname;
+    std::string name = conname.empty() ? make_object_name(c.relname, "", "pkey") : conname;
     std::string rewrite;
     if (c.layout.ok) {
         std::string rest = c.layout.with_piece(i, "");
-        rewrite = (rest.empty() ? "" : rest + "\n" + k_later) + k_no_tx +
+        rewrite = (rest.empty() ? "" : rest + "\n" + k_later) + k_no_tx_directive +
                   "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) + " ON " +
                   c.rel_sql + " " + column_list_sql(keys) + ";\n" +
-                  "-- then, in a later migration, once (" + join(keys, ", ") +
+                  "-- then, in a later migration, once (" + util::join(keys, ", ") +
                   ") is NOT NULL (CHECK ... IS NOT NULL NOT VALID, VALIDATE, SET NOT NULL):\n" +
                   c.layout.header + " ADD CONSTRAINT " + quote_ident(name) +
                   " PRIMARY KEY USING INDEX " + quote_ident(name) + ";";
     }
     c.out.emit("adding-primary-key",
-               "ALTER TABLE " + c.table + " ADD PRIMARY KEY (" + join(keys, ", ") +
+               "ALTER TABLE " + c.table + " ADD PRIMARY KEY (" + util::join(keys, ", ") +
                    ") builds a unique index and scans for NULLs under ACCESS EXCLUSIVE on " +
                    c.table,
-               EmitExtras{rewrite, {c.table}, c.table});
+               about_table(c.table, rewrite));
 }
 
 void check_exclusion(const AlterContext& c, const json& con) {
@@ -579,7 +349,7 @@ void check_exclusion(const AlterContext& c, const json& con) {
                    con.value("access_method", "btree") +
                    " builds its index under ACCESS EXCLUSIVE on " + c.table +
                    "; EXCLUDE accepts neither NOT VALID nor USING INDEX, so schedule downtime",
-               EmitExtras{"", {c.table}, c.table});
+               about_table(c.table));
 }
 
 // Inline constraints of ADD COLUMN: REFERENCES, UNIQUE, PRIMARY KEY, CHECK.
@@ -602,15 +372,13 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
         const std::string conname = con.value("conname", "");
         if (type == "CONSTR_FOREIGN") {
             std::string referenced = qualified_name(con.value("pktable", json::object()));
-            std::string name = conname.empty() ? object_name(c.relname, colname, "fkey") : conname;
+            std::string name =
+                conname.empty() ? make_object_name(c.relname, colname, "fkey") : conname;
             std::string rewrite;
             Span span = column_constraint_span(piece, "REFERENCES");
             if (span.found) {
-                rewrite = c.layout.with_piece(i, without_span(piece, span)) + "\n" +
-                          c.layout.header + " ADD CONSTRAINT " + quote_ident(name) +
-                          " FOREIGN KEY (" + quote_ident(colname) + ") " +
-                          trim(piece.substr(span.keyword_begin, span.end - span.keyword_begin)) +
-                          " NOT VALID;\n" + k_later + validate_sql(c, name);
+                rewrite = inline_constraint_not_valid(
+                    c, i, piece, span, name, "FOREIGN KEY (" + quote_ident(colname) + ") ");
             }
             c.out.emit(
                 "adding-foreign-key-constraint",
@@ -628,9 +396,9 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
             Span span = column_constraint_span(piece, unique ? "UNIQUE" : "PRIMARY");
             if (unique && span.found) {
                 std::string name =
-                    conname.empty() ? object_name(c.relname, colname, "key") : conname;
+                    conname.empty() ? make_object_name(c.relname, colname, "key") : conname;
                 rewrite = c.layout.with_piece(i, without_span(piece, span)) + "\n" + k_later +
-                          k_no_tx + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
+                          k_no_tx_directive + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
                           quote_ident(name) + " ON " + c.rel_sql + " (" + quote_ident(colname) +
                           ");\n" + k_later + c.layout.header + " ADD CONSTRAINT " +
                           quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name) + ";";
@@ -643,17 +411,15 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
                     (unique ? "; add the column plain, then build the unique index CONCURRENTLY"
                             : "; add the column, build a unique index CONCURRENTLY, then "
                               "ADD PRIMARY KEY USING INDEX"),
-                EmitExtras{rewrite, {c.table}, c.table});
+                about_table(c.table, rewrite));
         } else if (type == "CONSTR_CHECK") {
             std::string col = first_column_ref(con.value("raw_expr", json::object()));
-            std::string name = conname.empty() ? object_name(c.relname, col, "check") : conname;
+            std::string name =
+                conname.empty() ? make_object_name(c.relname, col, "check") : conname;
             std::string rewrite;
             Span span = column_constraint_span(piece, "CHECK");
             if (span.found) {
-                rewrite = c.layout.with_piece(i, without_span(piece, span)) + "\n" +
-                          c.layout.header + " ADD CONSTRAINT " + quote_ident(name) + " " +
-                          trim(piece.substr(span.keyword_begin, span.end - span.keyword_begin)) +
-                          " NOT VALID;\n" + k_later + validate_sql(c, name);
+                rewrite = inline_constraint_not_valid(c, i, piece, span, name, "");
             }
             c.out.emit("constraint-missing-not-valid",
                        "ALTER TABLE " + c.table + " ADD COLUMN " + colname +
@@ -661,7 +427,7 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
                            " under ACCESS EXCLUSIVE (an inline CHECK cannot be NOT VALID); add the "
                            "column, "
                            "then the CHECK NOT VALID",
-                       EmitExtras{rewrite, {c.table}, c.table});
+                       about_table(c.table, rewrite));
         }
     }
 }
@@ -690,7 +456,7 @@ void check_validate(const AlterContext& c, const json& cmd) {
     c.out.emit("validate-in-same-transaction",
                "VALIDATE CONSTRAINT " + name + " on " + c.table + " " + why +
                    "; validate in a separate migration",
-               EmitExtras{"", {c.table}, c.table});
+               about_table(c.table));
 }
 
 void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
@@ -783,9 +549,9 @@ void check_create_table(const StatementRef& s, Emitter& out) {
         if (covered || fk.cols.empty()) {
             continue;
         }
-        std::string cols_text = "(" + join(fk.cols, ", ") + ")";
+        std::string cols_text = "(" + util::join(fk.cols, ", ") + ")";
         std::string index_name =
-            object_name(relation.value("relname", ""), join(fk.cols, "_"), "idx");
+            make_object_name(relation.value("relname", ""), util::join(fk.cols, "_"), "idx");
         out.emit(
             "fk-missing-index",
             "CREATE TABLE " + table + ": foreign key " + cols_text + " -> " + fk.referenced +

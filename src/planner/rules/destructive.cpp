@@ -13,7 +13,6 @@
 //
 // These are not exempted for tables created earlier in the plan.
 
-#include <algorithm>
 #include <cctype>
 #include <initializer_list>
 #include <string>
@@ -22,65 +21,11 @@
 
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
-
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-    return s;
-}
-
-// An identifier as it must be written in SQL.
-std::string quote_ident(const std::string& name) {
-    bool plain =
-        !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
-    for (char c : name) {
-        unsigned char u = static_cast<unsigned char>(c);
-        if (!(std::islower(u) || std::isdigit(u) || c == '_' || c == '$')) {
-            plain = false;
-        }
-    }
-    if (plain) {
-        return name;
-    }
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
-
-std::string table_sql(const json& relation) {
-    std::string schema = relation.value("schemaname", "");
-    return quote_ident(schema.empty() ? "public" : schema) + "." +
-           quote_ident(relation.value("relname", ""));
-}
-
-// "schema.table" from a DROP object (a List of String nodes).
-struct ObjectName {
-    std::string qualified;  // public.t, as qualified_name writes it
-    std::string sql;        // quoted for SQL
-    std::string relname;
-};
-
-ObjectName object_name(const json& object) {
-    std::vector<std::string> parts;
-    const json& items =
-        object.contains("List") ? object["List"].value("items", json::array()) : json::array();
-    for (const auto& item : items) {
-        parts.push_back(string_value(item));
-    }
-    if (parts.empty()) {
-        return {"", "", ""};
-    }
-    std::string rel = parts.back();
-    std::string schema = parts.size() >= 2 ? parts[parts.size() - 2] : "public";
-    return {schema + "." + rel, quote_ident(schema) + "." + quote_ident(rel), rel};
-}
 
 // Concatenation without temporaries.
 std::string cat(std::initializer_list<std::string_view> parts) {
@@ -119,7 +64,7 @@ bool reads_tables(const json& select) {
 }
 
 bool looks_like_foreign_key(const std::string& name) {
-    std::string n = lower(name);
+    std::string n = util::to_lower(name);
     const std::string suffix = "_fkey";
     bool ends_fkey = n.size() >= suffix.size() &&
                      n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -139,7 +84,7 @@ void check_drop(const StatementRef& s, Emitter& out) {
                 message +=
                     " CASCADE drops every table, view, function and type in " + schema +
                     " (ACCESS EXCLUSIVE on each) and everything elsewhere that depends on them";
-                extras.rewrite = "DROP SCHEMA " + quote_ident(schema) +
+                extras.rewrite = "DROP SCHEMA " + quote_ident(schema, Keywords::bare) +
                                  " RESTRICT;  -- fails instead of dropping whatever is still in " +
                                  schema;
             } else {
@@ -150,15 +95,14 @@ void check_drop(const StatementRef& s, Emitter& out) {
         }
     } else if (type == "OBJECT_TABLE") {
         for (const auto& obj : objects) {
-            ObjectName name = object_name(obj);
-            if (name.qualified.empty()) {
+            const std::string name = drop_object_name(obj);
+            if (name.empty()) {
                 continue;
             }
             EmitExtras extras;
-            extras.tables = {name.qualified};
-            std::string message = "DROP TABLE " + name.qualified +
-                                  " destroys its data and takes ACCESS EXCLUSIVE on " +
-                                  name.qualified +
+            extras.tables = {name};
+            std::string message = "DROP TABLE " + name +
+                                  " destroys its data and takes ACCESS EXCLUSIVE on " + name +
                                   " and on the tables whose foreign keys reference it";
             if (casc) {
                 message += "; CASCADE also drops the views and foreign keys that depend on it";
@@ -180,7 +124,7 @@ void check_truncate(const StatementRef& s, Emitter& out) {
         std::string table = qualified_name(rv);
         extras.tables.push_back(table);
         names += (names.empty() ? "" : ", ") + table;
-        std::string t = table_sql(rv);
+        std::string t = qualified_relation_sql(rv, Keywords::bare);
         rewrite += cat({rewrite.empty() ? "" : "\n", "DELETE FROM ", t,
                         " WHERE ctid IN (SELECT ctid FROM ", t, " LIMIT 10000);"});
     }
@@ -208,7 +152,7 @@ void check_dml(const std::string& kind, const json& body, const std::string& sql
     }
     const json& rv = body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = table_sql(rv);
+    const std::string tsql = qualified_relation_sql(rv, Keywords::bare);
     bool no_where = false;
     bool backfill = false;
     std::string what;
@@ -338,7 +282,7 @@ void check_rename(const StatementRef& s, Emitter& out) {
     }
     const json& rv = s.body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = table_sql(rv);
+    const std::string tsql = qualified_relation_sql(rv, Keywords::bare);
     const std::string newname = s.body.value("newname", "");
     EmitExtras extras;
     extras.tables = {table};
@@ -348,21 +292,21 @@ void check_rename(const StatementRef& s, Emitter& out) {
             return;
         }
         const std::string old = s.body.value("subname", "");
-        extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " + quote_ident(newname) +
-                         " <type of " + old + ">;\n" + "-- dual-write " + old + " and " + newname +
-                         " (trigger), backfill " + newname + " in batches, switch readers to " +
-                         newname + ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
-                         " DROP COLUMN " + quote_ident(old) + ";";
+        extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " +
+                         quote_ident(newname, Keywords::bare) + " <type of " + old + ">;\n" +
+                         "-- dual-write " + old + " and " + newname + " (trigger), backfill " +
+                         newname + " in batches, switch readers to " + newname +
+                         ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
+                         " DROP COLUMN " + quote_ident(old, Keywords::bare) + ";";
         out.emit("renaming-column",
                  "ALTER TABLE " + table + " RENAME COLUMN " + old + " TO " + newname +
                      " breaks every running query that still uses " + old,
                  extras);
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_FOREIGN_TABLE") {
-        std::string schema = rv.value("schemaname", "");
-        std::string new_sql =
-            quote_ident(schema.empty() ? "public" : schema) + "." + quote_ident(newname);
-        extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " + quote_ident(newname) + ";\n" +
-                         "CREATE VIEW " + tsql + " AS SELECT * FROM " + new_sql +
+        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, Keywords::bare);
+        extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " +
+                         quote_ident(newname, Keywords::bare) + ";\n" + "CREATE VIEW " + tsql +
+                         " AS SELECT * FROM " + new_sql +
                          ";  -- in the same transaction; drop the view once no code uses " + table;
         out.emit("renaming-table",
                  "ALTER TABLE " + table + " RENAME TO " + newname +

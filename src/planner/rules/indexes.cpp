@@ -4,238 +4,20 @@
 // failure must get past the statements that already ran).
 //
 // The parse tree decides what a statement is; rewrites are made by inserting
-// keywords into the statement text at positions found by a small token
-// scanner that respects quotes, comments and parentheses.
+// keywords into the statement text at positions found by the token scanner of
+// rule_support.hpp, which respects quotes, comments and parentheses.
 
-#include <algorithm>
-#include <cctype>
 #include <nlohmann/json.hpp>
-#include <set>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
 
 namespace sm::planner {
 namespace {
-
-// ---------------------------------------------------------------------------
-// Tokens and SQL text (the same scanner as rules/constraints.cpp)
-
-struct Token {
-    size_t begin = 0;
-    size_t end = 0;
-    int depth = 0;     // parenthesis depth; a group's own "(" and ")" sit at the outer depth
-    std::string word;  // upper-cased unquoted word, empty for anything else
-    char punct = 0;    // the character of a one-character punctuation token
-};
-
-size_t skip_quoted(const std::string& sql, size_t i, char quote, bool backslash_escapes) {
-    ++i;
-    while (i < sql.size()) {
-        if (backslash_escapes && sql[i] == '\\') {
-            i += 2;
-            continue;
-        }
-        if (sql[i] == quote) {
-            if (i + 1 < sql.size() && sql[i + 1] == quote) {
-                i += 2;
-                continue;
-            }
-            return i + 1;
-        }
-        ++i;
-    }
-    return sql.size();
-}
-
-bool ident_start(unsigned char c) {
-    return std::isalpha(c) != 0 || c == '_' || c >= 0x80;
-}
-bool ident_char(unsigned char c) {
-    return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
-}
-
-std::vector<Token> tokenize(const std::string& sql) {
-    std::vector<Token> out;
-    const size_t n = sql.size();
-    size_t i = 0;
-    int depth = 0;
-    while (i < n) {
-        const auto c = static_cast<unsigned char>(sql[i]);
-        if (std::isspace(c) != 0) {
-            ++i;
-            continue;
-        }
-        if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
-            i = sql.find('\n', i);
-            i = i == std::string::npos ? n : i;
-            continue;
-        }
-        if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-            int nest = 0;
-            do {
-                if (sql.compare(i, 2, "/*") == 0) {
-                    ++nest;
-                    i += 2;
-                } else if (sql.compare(i, 2, "*/") == 0) {
-                    --nest;
-                    i += 2;
-                } else {
-                    ++i;
-                }
-            } while (i < n && nest > 0);
-            continue;
-        }
-        Token t;
-        t.begin = i;
-        t.depth = depth;
-        if (c == '\'') {
-            i = skip_quoted(sql, i, '\'', false);
-        } else if (c == '"') {
-            i = skip_quoted(sql, i, '"', false);
-        } else if (c == '$' && i + 1 < n && (sql[i + 1] == '$' || ident_start(sql[i + 1]))) {
-            size_t j = i + 1;
-            while (j < n && ident_char(sql[j]) && sql[j] != '$') {
-                ++j;
-            }
-            if (j < n && sql[j] == '$') {
-                const std::string tag = sql.substr(i, j - i + 1);
-                size_t close = sql.find(tag, j + 1);
-                i = close == std::string::npos ? n : close + tag.size();
-            } else {
-                i = j;
-            }
-        } else if (ident_start(c)) {
-            size_t j = i;
-            while (j < n && ident_char(sql[j])) {
-                ++j;
-            }
-            if (j - i == 1 && (c == 'E' || c == 'e') && j < n && sql[j] == '\'') {
-                i = skip_quoted(sql, j, '\'', true);
-            } else {
-                t.word = sql.substr(i, j - i);
-                for (auto& ch : t.word) {
-                    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-                }
-                i = j;
-            }
-        } else if (std::isdigit(c) != 0) {
-            while (i < n &&
-                   (std::isalnum(static_cast<unsigned char>(sql[i])) != 0 || sql[i] == '.')) {
-                ++i;
-            }
-        } else {
-            t.punct = static_cast<char>(c);
-            if (c == '(') {
-                ++depth;
-            } else if (c == ')') {
-                depth = std::max(0, depth - 1);
-                t.depth = depth;
-            }
-            ++i;
-        }
-        t.end = i;
-        out.push_back(t);
-    }
-    return out;
-}
-
-bool is_word(const std::vector<Token>& t, size_t i, const char* word) {
-    return i < t.size() && t[i].word == word;
-}
-
-bool is_punct(const std::vector<Token>& t, size_t i, char p) {
-    return i < t.size() && t[i].punct == p && t[i].depth == 0;
-}
-
-std::string trim(const std::string& s) {
-    size_t b = s.find_first_not_of(" \t\r\n");
-    if (b == std::string::npos) {
-        return "";
-    }
-    size_t e = s.find_last_not_of(" \t\r\n");
-    return s.substr(b, e - b + 1);
-}
-
-std::string statement_text(const std::string& sql) {
-    std::string out = trim(sql);
-    while (!out.empty() && out.back() == ';') {
-        out = trim(out.substr(0, out.size() - 1));
-    }
-    return out;
-}
-
-bool plain_identifier(const std::string& name) {
-    // PostgreSQL's reserved and type/function-name keywords: not usable as bare names.
-    // clang-format off
-    static const std::set<std::string> reserved = {
-        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-        "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-        "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-        "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-        "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except",
-        "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group", "having",
-        "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
-        "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
-        "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
-        "placing", "primary", "references", "returning", "right", "select", "session_user",
-        "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
-        "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
-        "where", "window", "with"};
-    // clang-format on
-    if (name.empty() ||
-        !(std::islower(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_')) {
-        return false;
-    }
-    for (char c : name) {
-        auto u = static_cast<unsigned char>(c);
-        if (!(std::islower(u) != 0 || std::isdigit(u) != 0 || c == '_' || c == '$')) {
-            return false;
-        }
-    }
-    return reserved.count(name) == 0;
-}
-
-std::string quote_ident(const std::string& name) {
-    if (plain_identifier(name)) {
-        return name;
-    }
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
-
-// A qualified name from a list of String nodes, quoted where needed.
-std::string names_sql(const json& list) {
-    std::string out;
-    if (list.is_array()) {
-        for (const auto& item : list) {
-            out += (out.empty() ? "" : ".") + quote_ident(string_value(item));
-        }
-    }
-    return out;
-}
-
-// PostgreSQL's makeObjectName: name1_name2_label within 63 bytes.
-std::string object_name(std::string name1, std::string name2, const std::string& label) {
-    const size_t limit = 63;
-    size_t overhead = label.size() + 1 + (name2.empty() ? 0 : 1);
-    while (name1.size() + name2.size() + overhead > limit) {
-        if (name1.size() > name2.size()) {
-            name1.pop_back();
-        } else {
-            name2.pop_back();
-        }
-    }
-    return name1 + (name2.empty() ? "" : "_" + name2) + "_" + label;
-}
 
 // The name PostgreSQL would give an unnamed index: table_col1_col2_idx,
 // "expr" standing for an expression.
@@ -245,36 +27,14 @@ std::string default_index_name(const json& body) {
         const json& elem = param.value("IndexElem", json::object());
         cols += (cols.empty() ? "" : "_") + elem.value("name", std::string("expr"));
     }
-    return object_name(body.value("relation", json::object()).value("relname", ""), cols, "idx");
+    return make_object_name(body.value("relation", json::object()).value("relname", ""), cols,
+                            "idx");
 }
 
 // Inserts text after token k (a keyword found by the caller).
 std::string insert_after(const std::string& sql, const Token& t, const std::string& text) {
     return sql.substr(0, t.end) + text + sql.substr(t.end);
 }
-
-// The first top-level token with one of the given words, or tokens.size().
-size_t find_word(const std::vector<Token>& t, std::initializer_list<const char*> words,
-                 size_t from = 0) {
-    for (size_t k = from; k < t.size(); ++k) {
-        if (t[k].depth != 0) {
-            continue;
-        }
-        for (const char* w : words) {
-            if (t[k].word == w) {
-                return k;
-            }
-        }
-    }
-    return t.size();
-}
-
-std::string version_text(int v) {
-    return v >= 100000 ? std::to_string(v / 10000)
-                       : std::to_string(v / 10000) + "." + std::to_string((v / 100) % 100);
-}
-
-const char* k_no_tx = "-- safe-migrate: no-transaction\n";
 
 // Why a CONCURRENTLY statement would run in a transaction block, and what to do.
 std::string transaction_reason(const FileState& f) {
@@ -346,7 +106,7 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
     if (!concurrent && !only_parent) {
         std::string rewrite = robust_create_index(text, s.body, true);
         if (!rewrite.empty()) {
-            rewrite = k_no_tx + rewrite;
+            rewrite = k_no_tx_directive + rewrite;
         }
         out.emit("require-concurrent-index-creation",
                  what + " without CONCURRENTLY blocks every write to " + table +
@@ -357,7 +117,8 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
     }
     if (concurrent && f.in_transaction()) {
         std::string rewrite = robust_create_index(text, s.body, false);
-        emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx + rewrite, table, f, out);
+        emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx_directive + rewrite, table, f,
+                            out);
     }
     if (f.no_transaction_directive && !s.body.value("if_not_exists", false)) {
         out.emit(
@@ -393,7 +154,7 @@ void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
 
     if (!concurrent) {
         // CONCURRENTLY takes one index and no CASCADE: one statement per index.
-        std::string rewrite = k_no_tx;
+        std::string rewrite = k_no_tx_directive;
         for (const auto& name : names) {
             rewrite += "DROP INDEX CONCURRENTLY IF EXISTS " + name + ";\n";
         }
@@ -427,7 +188,7 @@ void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
     };
     if (concurrent && f.in_transaction()) {
         std::string rewrite = with_if_exists();
-        emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx + rewrite, "", f, out);
+        emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx_directive + rewrite, "", f, out);
     }
     if (f.no_transaction_directive && !missing_ok) {
         out.emit("prefer-robust-stmts",
@@ -466,13 +227,13 @@ void check_reindex(const StatementRef& s, const FileState& f, Emitter& out) {
     if (concurrent && !supported) {
         out.emit("require-concurrent-reindex",
                  what + " needs PostgreSQL 12 or later; the target runs PostgreSQL " +
-                     version_text(f.pg_version) + ", so this statement fails",
+                     pg_version_text(f.pg_version) + ", so this statement fails",
                  extras);
         return;
     }
     if (concurrent) {
         if (f.in_transaction()) {
-            emit_in_transaction(what, k_no_tx + text + ";", table, f, out);
+            emit_in_transaction(what, k_no_tx_directive + text + ";", table, f, out);
         }
         return;
     }
@@ -499,13 +260,13 @@ void check_reindex(const StatementRef& s, const FileState& f, Emitter& out) {
             "; system catalogs cannot be reindexed CONCURRENTLY, so schedule it for a quiet period";
     } else if (!supported) {
         advice = "; REINDEX CONCURRENTLY needs PostgreSQL 12 and the target runs PostgreSQL " +
-                 version_text(f.pg_version) + ", so schedule it for a quiet period";
+                 pg_version_text(f.pg_version) + ", so schedule it for a quiet period";
     } else {
         advice = "; use REINDEX " + kind + " CONCURRENTLY in a no-transaction migration";
         const auto t = tokenize(text);
         size_t k = find_word(t, {"INDEX", "TABLE", "SCHEMA", "DATABASE"}, 1);
         if (k < t.size()) {
-            extras.rewrite = k_no_tx + insert_after(text, t[k], " CONCURRENTLY") + ";";
+            extras.rewrite = k_no_tx_directive + insert_after(text, t[k], " CONCURRENTLY") + ";";
         }
     }
     out.emit("require-concurrent-reindex", what + effect + advice, extras);
@@ -534,26 +295,11 @@ void check_create_table(const StatementRef& s, const FileState& f, Emitter& out)
 // statement does not split into as many subcommands as the tree has.
 std::vector<size_t> alter_command_starts(const std::vector<Token>& t, size_t expected) {
     std::vector<size_t> starts;
-    if (!is_word(t, 0, "ALTER") || !is_word(t, 1, "TABLE")) {
+    const std::optional<size_t> commands = alter_table_commands_start(t);
+    if (!commands) {
         return starts;
     }
-    size_t i = 2;
-    if (is_word(t, i, "IF") && is_word(t, i + 1, "EXISTS")) {
-        i += 2;
-    }
-    if (is_word(t, i, "ONLY")) {
-        ++i;
-    }
-    if (i >= t.size() || t[i].punct != 0) {
-        return starts;
-    }
-    ++i;
-    while (is_punct(t, i, '.') && i + 1 < t.size() && t[i + 1].punct == 0) {
-        i += 2;
-    }
-    if (is_punct(t, i, '*')) {
-        ++i;
-    }
+    const size_t i = *commands;
     if (i < t.size()) {
         starts.push_back(i);
     }
@@ -581,7 +327,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
                 qualified_name(def["PartitionCmd"].value("name", json::object()));
             emit_in_transaction(
                 "ALTER TABLE " + table + " DETACH PARTITION " + partition + " CONCURRENTLY",
-                k_no_tx + text + ";", table, f, out);
+                k_no_tx_directive + text + ";", table, f, out);
         }
     }
 

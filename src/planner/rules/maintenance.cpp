@@ -5,40 +5,13 @@
 #include <string>
 #include <vector>
 
+#include "planner/lock_model.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
 
 namespace sm::planner {
 namespace {
-
-// An identifier as it must be written in SQL: bare when it is a plain
-// lower-case name, double-quoted otherwise.
-std::string quote_ident(const std::string& name) {
-    bool plain = !name.empty() && ((name[0] >= 'a' && name[0] <= 'z') || name[0] == '_');
-    for (char c : name) {
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$')) {
-            plain = false;
-        }
-    }
-    if (plain) {
-        return name;
-    }
-    std::string out = "\"";
-    for (char c : name) {
-        out += c;
-        if (c == '"') {
-            out += '"';
-        }
-    }
-    return out + "\"";
-}
-
-// A RangeVar as the statement wrote it (schema only when given), for rewrites.
-std::string written_name(const json& range_var) {
-    std::string schema = range_var.value("schemaname", "");
-    std::string rel = quote_ident(range_var.value("relname", ""));
-    return schema.empty() ? rel : quote_ident(schema) + "." + rel;
-}
 
 // The name of a DefElem option that is switched on: "full" in VACUUM FULL or
 // VACUUM (FULL), but not VACUUM (FULL false).
@@ -83,32 +56,9 @@ const char* object_word(const std::string& objtype) {
     return "ALTER TABLE";
 }
 
+// The major number only ("9" for a 9.6 target, where pg_version_text says "9.6").
 std::string version_text(int pg_version) {
     return std::to_string(pg_version / 10000);
-}
-
-// LockStmt.mode (PostgreSQL's LOCKMODE numbers).
-const char* lock_mode_name(int mode) {
-    switch (mode) {
-        case 1:
-            return "ACCESS SHARE";
-        case 2:
-            return "ROW SHARE";
-        case 3:
-            return "ROW EXCLUSIVE";
-        case 4:
-            return "SHARE UPDATE EXCLUSIVE";
-        case 5:
-            return "SHARE";
-        case 6:
-            return "SHARE ROW EXCLUSIVE";
-        case 7:
-            return "EXCLUSIVE";
-        case 8:
-            return "ACCESS EXCLUSIVE";
-        default:
-            return "ACCESS EXCLUSIVE";
-    }
 }
 
 std::string lock_mode_blocks(int mode, const std::string& table) {
@@ -134,8 +84,8 @@ void check_partition_cmd(const json& body, const json& cmd, const FileState& f, 
                           " takes ACCESS EXCLUSIVE on " + parent + " and " + part +
                           ", blocking all reads and writes on the parent";
         if (f.pg_version >= 140000) {
-            x.rewrite = "ALTER TABLE " + written_name(relation) + " DETACH PARTITION " +
-                        written_name(part_rv) +
+            x.rewrite = "ALTER TABLE " + relation_sql(relation, Keywords::bare) +
+                        " DETACH PARTITION " + relation_sql(part_rv, Keywords::bare) +
                         " CONCURRENTLY;  -- in a no-transaction migration; fails if there is a "
                         "default partition";
             msg += "; use DETACH PARTITION ... CONCURRENTLY (takes SHARE UPDATE EXCLUSIVE)";
@@ -178,14 +128,13 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         } else if (subtype == "AT_SetUnLogged") {
             rewrite_what = "SET UNLOGGED";
         } else if (subtype == "AT_SetTableSpace") {
-            rewrite_what = "SET TABLESPACE " + quote_ident(cmd.value("name", ""));
+            rewrite_what = "SET TABLESPACE " + quote_ident(cmd.value("name", ""), Keywords::bare);
         } else if (subtype == "AT_SetAccessMethod") {
-            rewrite_what = "SET ACCESS METHOD " + quote_ident(cmd.value("name", ""));
+            rewrite_what =
+                "SET ACCESS METHOD " + quote_ident(cmd.value("name", ""), Keywords::bare);
         }
         if (!rewrite_what.empty()) {
-            EmitExtras x;
-            x.tables = {table};
-            x.exempt_if_new = table;
+            EmitExtras x = about_table(table);
             std::string what = objtype == "OBJECT_INDEX" ? "rewrites the index " + table
                                                          : "rewrites " + table + " and its indexes";
             out.emit(
@@ -215,9 +164,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
             trig = "DISABLE TRIGGER USER";
         }
         if (!trig.empty()) {
-            EmitExtras x;
-            x.tables = {table};
-            x.exempt_if_new = table;
+            EmitExtras x = about_table(table);
             std::string msg = verb + " " + table + " " + trig + " takes SHARE ROW EXCLUSIVE on " +
                               table + " (blocks all writes) until the transaction ends";
             if (subtype == "AT_DisableTrigAll") {
@@ -283,9 +230,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
     }
     const json& rv = s.body.value("relation", json::object());
     const std::string view = qualified_name(rv);
-    EmitExtras x;
-    x.tables = {view};
-    x.exempt_if_new = view;
+    EmitExtras x = about_table(view);
     if (s.body.value("skipData", false)) {
         out.emit("refresh-matview-concurrently",
                  "REFRESH MATERIALIZED VIEW " + view + " WITH NO DATA takes ACCESS EXCLUSIVE on " +
@@ -293,7 +238,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
                  x);
         return;
     }
-    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + written_name(rv) +
+    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, Keywords::bare) +
                 ";  -- needs a unique index on the view covering all rows";
     out.emit("refresh-matview-concurrently",
              "REFRESH MATERIALIZED VIEW " + view + " takes ACCESS EXCLUSIVE on " + view +
@@ -313,12 +258,10 @@ void check_lock(const StatementRef& s, Emitter& out) {
     }
     for (const auto& rel : rels) {
         const std::string table = qualified_name(rel.value("RangeVar", json::object()));
-        EmitExtras x;
-        x.tables = {table};
-        x.exempt_if_new = table;
+        EmitExtras x = about_table(table);
         out.emit("explicit-lock-or-trigger-ddl",
-                 std::string("LOCK TABLE ") + table + " IN " + lock_mode_name(mode) + " MODE " +
-                     lock_mode_blocks(mode, table) + " until the transaction ends",
+                 std::string("LOCK TABLE ") + table + " IN " + lock_name(lock_mode_number(mode)) +
+                     " MODE " + lock_mode_blocks(mode, table) + " until the transaction ends",
                  x);
     }
 }
@@ -328,9 +271,7 @@ void check_create_trigger(const StatementRef& s, Emitter& out) {
     const std::string name = s.body.value("trigname", "");
     const bool replace = s.body.value("replace", false);
     const bool constraint = s.body.value("isconstraint", false);
-    EmitExtras x;
-    x.tables = {table};
-    x.exempt_if_new = table;
+    EmitExtras x = about_table(table);
     std::string verb = std::string("CREATE ") + (replace ? "OR REPLACE " : "") +
                        (constraint ? "CONSTRAINT " : "") + "TRIGGER";
     out.emit("explicit-lock-or-trigger-ddl",
@@ -351,18 +292,8 @@ void check_drop_trigger(const StatementRef& s, Emitter& out) {
         }
         // [schema,] table, trigger
         const std::string trigger = string_value(items.back());
-        std::string table;
-        if (items.size() >= 3) {
-            table =
-                string_value(items[items.size() - 3]) + "." + string_value(items[items.size() - 2]);
-        } else if (items.size() == 2) {
-            table = "public." + string_value(items[0]);
-        }
-        EmitExtras x;
-        if (!table.empty()) {
-            x.tables = {table};
-            x.exempt_if_new = table;
-        }
+        const std::string table = drop_object_name(obj, 1);
+        const EmitExtras x = table.empty() ? EmitExtras{} : about_table(table);
         out.emit("explicit-lock-or-trigger-ddl",
                  "DROP TRIGGER " + trigger + (table.empty() ? "" : " ON " + table) +
                      " takes ACCESS EXCLUSIVE on " +

@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "planner/lint_types.hpp"
+#include "planner/lock_model.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
+#include "planner/rule_support.hpp"
 
 namespace sm::planner {
 namespace {
@@ -37,20 +39,6 @@ void add_lock(std::vector<StrongLock>& locks, const std::string& table, L level,
         }
     }
     locks.push_back({table, level, note, exemptable});
-}
-
-// "schema.name" from a DropStmt object (a List of String nodes), minus the
-// last drop_last names (the trigger/rule/policy name).
-std::string list_name(const json& obj, size_t drop_last) {
-    const json& items = obj.value("List", json::object()).value("items", json::array());
-    if (!items.is_array() || items.size() <= drop_last) {
-        return "";
-    }
-    size_t n = items.size() - drop_last;
-    if (n == 1) {
-        return "public." + string_value(items[0]);
-    }
-    return string_value(items[n - 2]) + "." + string_value(items[n - 1]);
 }
 
 bool reloption_is_light(const json& item) {
@@ -189,20 +177,20 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
                    : type == "OBJECT_VIEW" ? "DROP VIEW"
                                            : "DROP";
             for (const auto& o : objects) {
-                add_lock(locks, list_name(o, 0), L::access_exclusive);
+                add_lock(locks, drop_object_name(o), L::access_exclusive);
             }
         } else if (type == "OBJECT_INDEX" && !b.value("concurrent", false)) {
             what = "DROP INDEX";
             for (const auto& o : objects) {
                 // ACCESS EXCLUSIVE on the index's table, whose name the statement does not give.
-                add_lock(locks, list_name(o, 0), L::access_exclusive, "", false);
+                add_lock(locks, drop_object_name(o), L::access_exclusive, "", false);
             }
         } else if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
             what = type == "OBJECT_TRIGGER" ? "DROP TRIGGER"
                    : type == "OBJECT_RULE"  ? "DROP RULE"
                                             : "DROP POLICY";
             for (const auto& o : objects) {
-                add_lock(locks, list_name(o, 1), L::access_exclusive);
+                add_lock(locks, drop_object_name(o, 1), L::access_exclusive);
             }
         }
         if (!what.empty() && locks.size() == 1) {
@@ -215,17 +203,7 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
                      L::access_exclusive);
         }
     } else if (s.kind == "LockStmt") {
-        static const L modes[] = {L::none,
-                                  L::access_share,
-                                  L::row_share,
-                                  L::row_exclusive,
-                                  L::share_update_exclusive,
-                                  L::share,
-                                  L::share_row_exclusive,
-                                  L::exclusive,
-                                  L::access_exclusive};
-        int mode = b.value("mode", 8);
-        L level = mode >= 1 && mode <= 8 ? modes[mode] : L::access_exclusive;
+        const L level = lock_mode_number(b.value("mode", 8));
         what = "LOCK TABLE";
         for (const auto& r : b.value("relations", json::array())) {
             add_lock(locks, qualified_name(r.value("RangeVar", json::object())), level);
@@ -313,15 +291,6 @@ std::string ms_text(long long ms) {
     return std::to_string(ms) + "ms";
 }
 
-std::string stmt_text(const std::string& sql) {
-    std::string t = sql;
-    while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\t' ||
-                          t.back() == '\r' || t.back() == ';')) {
-        t.pop_back();
-    }
-    return t;
-}
-
 void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out) {
     std::string condition;
     if (f.lock_timeout_ms && *f.lock_timeout_ms == 0) {
@@ -343,7 +312,7 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
     const long long suggest =
         std::min<long long>(5000, f.max_lock_timeout_ms > 0 ? f.max_lock_timeout_ms : 5000);
     EmitExtras x;
-    x.rewrite = "SET lock_timeout = '" + ms_text(suggest) + "';\n" + stmt_text(s.sql) + ";";
+    x.rewrite = "SET lock_timeout = '" + ms_text(suggest) + "';\n" + statement_text(s.sql) + ";";
     // One finding per statement. Relations created earlier in this file are
     // nobody else's business; the driver drops the finding when the one that
     // remains was created earlier in the plan.
@@ -502,13 +471,9 @@ void check_statement_timeout(const StatementRef& s, const FileState& f, Emitter&
     if (work.empty()) {
         return;
     }
-    EmitExtras x;
-    if (!table.empty()) {
-        x.tables = {table};
-        x.exempt_if_new = table;
-    }
+    EmitExtras x = table.empty() ? EmitExtras{} : about_table(table);
     x.rewrite = "SET statement_timeout = '1h';  -- an explicit bound you can afford\n" +
-                stmt_text(s.sql) + ";";
+                statement_text(s.sql) + ";";
     out.emit("require-statement-timeout", work + " with " + condition, x);
 }
 
@@ -535,9 +500,7 @@ void check_multiple_alter(const StatementRef& s, const FileState& f, Emitter& ou
     if (it == f.tx.alter_count.end() || it->second < 1) {
         return;
     }
-    EmitExtras x;
-    x.tables = {table};
-    x.exempt_if_new = table;
+    EmitExtras x = about_table(table);
     const int n = it->second + 1;
     out.emit("multiple-alter-same-table",
              "ALTER TABLE " + table + " is the " + std::to_string(n) +
