@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/identity.hpp"
 #include "planner/rule_catalog.hpp"
@@ -89,13 +91,42 @@ json finding_json(const Finding& f) {
     return j;
 }
 
+// Findings of one file as compact JSON objects joined by ",\n".
+std::string file_findings_json(const FileReport& file) {
+    std::string out;
+    for (const auto& f : file.findings) {
+        if (!out.empty()) {
+            out += ",\n";
+        }
+        out += finding_json(f).dump();
+    }
+    return out;
+}
+
+// The document is assembled from pieces that nlohmann dumps, so each file's
+// findings can be rendered on its own thread: a large run has hundreds of
+// thousands of findings, and one giant document would be slow and big.
 std::string render_json(const LintReport& report, const Policy& policy) {
-    json findings = json::array();
+    std::vector<std::string> pieces(report.files.size());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+        for (size_t i = next++; i < report.files.size(); i = next++) {
+            pieces[i] = file_findings_json(report.files[i]);
+        }
+    };
+    unsigned threads =
+        std::min<unsigned>(std::max(1U, std::thread::hardware_concurrency()),
+                           static_cast<unsigned>(std::max<size_t>(1, report.files.size())));
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
     json suppressions = json::array();
     for (const auto& file : report.files) {
-        for (const auto& f : file.findings) {
-            findings.push_back(finding_json(f));
-        }
         for (const auto& s : file.suppressions) {
             suppressions.push_back({{"file", shown_path(s.file)},
                                     {"line", s.line},
@@ -105,18 +136,26 @@ std::string render_json(const LintReport& report, const Policy& policy) {
                                     {"used", s.used}});
         }
     }
-    json out = {{"policy", policy.name},
-                {"pg_version", policy.pg_version / 10000},
-                {"files", report.files.size()},
-                {"statements", report.statements},
-                {"summary",
-                 {{"errors", report.errors},
-                  {"warnings", report.warnings},
-                  {"suppressed", report.suppressed},
-                  {"syntax_errors", report.syntax_errors}}},
-                {"findings", findings},
-                {"suppressions", suppressions}};
-    return out.dump(2) + "\n";
+    json summary = {{"errors", report.errors},
+                    {"warnings", report.warnings},
+                    {"suppressed", report.suppressed},
+                    {"syntax_errors", report.syntax_errors}};
+    std::string out = "{\n\"policy\": " + json(policy.name).dump() +
+                      ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
+                      ",\n\"files\": " + std::to_string(report.files.size()) +
+                      ",\n\"statements\": " + std::to_string(report.statements) +
+                      ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n";
+    bool first = true;
+    for (const auto& piece : pieces) {
+        if (piece.empty()) {
+            continue;
+        }
+        out += first ? "" : ",\n";
+        out += piece;
+        first = false;
+    }
+    out += "\n],\n\"suppressions\": " + suppressions.dump() + "\n}\n";
+    return out;
 }
 
 std::string render_sarif(const LintReport& report) {

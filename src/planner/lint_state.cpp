@@ -1,12 +1,13 @@
 #include "planner/lint_state.hpp"
 
 #include "core/duration.hpp"
+#include "planner/parse_helpers.hpp"
 #include "planner/rule_support.hpp"
 
 namespace sm::planner {
 
 std::optional<long long> setting_ms(const json& body, const std::string& sql) {
-    const json& args = body.value("args", json::array());
+    const json& args = member_list(body, "args");
     if (!args.is_array() || args.empty() || !args[0].contains("A_Const")) {
         return std::nullopt;
     }
@@ -47,9 +48,8 @@ void apply_statement(const StatementRef& s, const LockPrediction& lock, FileStat
         }
     }
     if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {
-        const json& rel = s.kind == "CreateStmt"
-                              ? s.body.value("relation", json::object())
-                              : s.body.value("into", json::object()).value("rel", json::object());
+        const json& rel = s.kind == "CreateStmt" ? member(s.body, "relation")
+                                                 : member(member(s.body, "into"), "rel");
         f.created_tables.insert(qualified_name(rel));
     }
     if (!was_in_transaction) {
@@ -73,10 +73,10 @@ void apply_statement(const StatementRef& s, const LockPrediction& lock, FileStat
         }
     }
     if (s.kind == "AlterTableStmt") {
-        std::string table = qualified_name(s.body.value("relation", json::object()));
+        std::string table = qualified_name(member(s.body, "relation"));
         ++f.tx.alter_count[table];
         for (const json* cmd : alter_commands(s.body)) {
-            const json& def = cmd->value("def", json::object());
+            const json& def = member(*cmd, "def");
             if (cmd->value("subtype", "") == "AT_AddConstraint" && def.contains("Constraint") &&
                 def["Constraint"].value("skip_validation", false)) {
                 f.tx.not_valid_added.insert(table + "." + def["Constraint"].value("conname", ""));

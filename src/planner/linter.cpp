@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 #include <regex>
 #include <set>
 #include <thread>
@@ -9,6 +10,7 @@
 #include "core/error.hpp"
 #include "core/migration_source.hpp"
 #include "planner/lint_state.hpp"
+#include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
 #include "planner/rule_catalog.hpp"
 #include "planner/sql_parser.hpp"
@@ -173,8 +175,8 @@ class FileLinter : public Emitter {
             return;
         }
         json tree = json::parse(parsed.tree_json);
-        for (const auto& raw : tree.value("stmts", json::array())) {
-            const json& stmt = raw.value("stmt", json::object());
+        for (const auto& raw : member_list(tree, "stmts")) {
+            const json& stmt = member(raw, "stmt");
             if (!stmt.is_object() || stmt.empty()) {
                 continue;
             }
@@ -244,19 +246,21 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
                     found.push_back(entry.path());
                 }
             }
-            // Migrations in version order (ups before downs are irrelevant: each is its own file).
-            std::sort(found.begin(), found.end(), [](const fs::path& a, const fs::path& b) {
-                std::smatch ma;
-                std::smatch mb;
-                std::string na = a.filename().string();
-                std::string nb = b.filename().string();
-                bool ia = std::regex_match(na, ma, k_migration_name);
-                bool ib = std::regex_match(nb, mb, k_migration_name);
-                if (ia && ib && ma[1].str() != mb[1].str()) {
-                    return std::stoull(ma[1].str()) < std::stoull(mb[1].str());
-                }
-                return na < nb;
-            });
+            // Migrations in version order, other files by name; keys computed once.
+            std::vector<std::pair<std::pair<unsigned long long, std::string>, fs::path>> keyed;
+            for (const auto& path : found) {
+                std::string name = path.filename().string();
+                std::smatch m;
+                unsigned long long version = std::regex_match(name, m, k_migration_name)
+                                                 ? std::stoull(m[1].str())
+                                                 : std::numeric_limits<unsigned long long>::max();
+                keyed.push_back({{version, name}, path});
+            }
+            std::sort(keyed.begin(), keyed.end());
+            found.clear();
+            for (auto& [key, path] : keyed) {
+                found.push_back(std::move(path));
+            }
             files.insert(files.end(), found.begin(), found.end());
         } else if (fs::exists(input)) {
             files.push_back(input);

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "planner/parse_helpers.hpp"
+
 namespace sm::planner {
 namespace {
 
@@ -19,17 +21,17 @@ void raise(LockPrediction& p, LockLevel level) {
 
 // ALTER TABLE takes the strongest lock any of its subcommands needs.
 void alter_table(LockPrediction& p, const json& body) {
-    add_table(p, qualified_name(body.value("relation", json::object())));
+    add_table(p, qualified_name(member(body, "relation")));
     p.is_ddl = true;
     for (const json* cmd : alter_commands(body)) {
         std::string sub = cmd->value("subtype", "");
-        const json& def = cmd->value("def", json::object());
+        const json& def = member(*cmd, "def");
         if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
             const json& c = def["Constraint"];
             std::string type = c.value("contype", "");
             if (type == "CONSTR_FOREIGN") {
                 raise(p, L::share_row_exclusive);
-                add_table(p, qualified_name(c.value("pktable", json::object())));
+                add_table(p, qualified_name(member(c, "pktable")));
                 p.scans = p.scans || !c.value("skip_validation", false);
             } else {
                 raise(p, L::access_exclusive);
@@ -46,7 +48,7 @@ void alter_table(LockPrediction& p, const json& body) {
         } else if (sub == "AT_AttachPartition") {
             raise(p, L::share_update_exclusive);
             if (def.contains("PartitionCmd")) {
-                add_table(p, qualified_name(def["PartitionCmd"].value("name", json::object())));
+                add_table(p, qualified_name(member(def["PartitionCmd"], "name")));
             }
             p.scans = true;
         } else if (sub == "AT_DetachPartition") {
@@ -54,7 +56,7 @@ void alter_table(LockPrediction& p, const json& body) {
                 def.contains("PartitionCmd") && def["PartitionCmd"].value("concurrent", false);
             raise(p, concurrent ? L::share_update_exclusive : L::access_exclusive);
             if (def.contains("PartitionCmd")) {
-                add_table(p, qualified_name(def["PartitionCmd"].value("name", json::object())));
+                add_table(p, qualified_name(member(def["PartitionCmd"], "name")));
             }
         } else if (sub.rfind("AT_EnableTrig", 0) == 0 || sub.rfind("AT_DisableTrig", 0) == 0 ||
                    sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
@@ -80,7 +82,7 @@ void relations(LockPrediction& p, const json& list) {
         if (item.contains("RangeVar")) {
             add_table(p, qualified_name(item["RangeVar"]));
         } else if (item.contains("VacuumRelation")) {
-            add_table(p, qualified_name(item["VacuumRelation"].value("relation", json::object())));
+            add_table(p, qualified_name(member(item["VacuumRelation"], "relation")));
         }
     }
 }
@@ -107,17 +109,16 @@ LockPrediction predict_lock(const std::string& kind, const json& body) {
     } else if (kind == "IndexStmt") {
         p.is_ddl = true;
         raise(p, body.value("concurrent", false) ? L::share_update_exclusive : L::share);
-        add_table(p, qualified_name(body.value("relation", json::object())));
+        add_table(p, qualified_name(member(body, "relation")));
     } else if (kind == "DropStmt") {
         p.is_ddl = true;
         std::string type = body.value("removeType", "");
         raise(p, body.value("concurrent", false) ? L::share_update_exclusive : L::access_exclusive);
         if (type == "OBJECT_TABLE" || type == "OBJECT_INDEX" || type == "OBJECT_MATVIEW" ||
             type == "OBJECT_VIEW") {
-            for (const auto& obj : body.value("objects", json::array())) {
-                std::string name = obj.contains("List")
-                                       ? dotted_name(obj["List"].value("items", json::array()))
-                                       : "";
+            for (const auto& obj : member_list(body, "objects")) {
+                std::string name =
+                    obj.contains("List") ? dotted_name(member_list(obj["List"], "items")) : "";
                 if (!name.empty() && name.find('.') == std::string::npos) {
                     name = "public." + name;
                 }
@@ -127,21 +128,21 @@ LockPrediction predict_lock(const std::string& kind, const json& body) {
     } else if (kind == "TruncateStmt") {
         p.is_ddl = true;
         raise(p, L::access_exclusive);
-        relations(p, body.value("relations", json::array()));
+        relations(p, member_list(body, "relations"));
     } else if (kind == "RenameStmt") {
         p.is_ddl = true;
         raise(p, L::access_exclusive);
-        add_table(p, qualified_name(body.value("relation", json::object())));
+        add_table(p, qualified_name(member(body, "relation")));
     } else if (kind == "InsertStmt" || kind == "UpdateStmt" || kind == "DeleteStmt" ||
                kind == "MergeStmt") {
         raise(p, L::row_exclusive);
-        add_table(p, qualified_name(body.value("relation", json::object())));
+        add_table(p, qualified_name(member(body, "relation")));
     } else if (kind == "VacuumStmt") {
         p.is_ddl = body.value("is_vacuumcmd", false);
-        bool full = has_option(body.value("options", json::array()), "full");
+        bool full = has_option(member_list(body, "options"), "full");
         raise(p, full ? L::access_exclusive : L::share_update_exclusive);
         p.rewrites = full;
-        relations(p, body.value("rels", json::array()));
+        relations(p, member_list(body, "rels"));
     } else if (kind == "ClusterStmt") {
         p.is_ddl = true;
         raise(p, L::access_exclusive);
@@ -152,19 +153,18 @@ LockPrediction predict_lock(const std::string& kind, const json& body) {
     } else if (kind == "RefreshMatViewStmt") {
         raise(p, body.value("concurrent", false) ? L::exclusive : L::access_exclusive);
         p.rewrites = !body.value("concurrent", false);
-        add_table(p, qualified_name(body.value("relation", json::object())));
+        add_table(p, qualified_name(member(body, "relation")));
     } else if (kind == "LockStmt") {
         raise(p, lock_mode_number(body.value("mode", 0)));
-        relations(p, body.value("relations", json::array()));
+        relations(p, member_list(body, "relations"));
     } else if (kind == "CreateTrigStmt") {
         p.is_ddl = true;
         raise(p, L::share_row_exclusive);
-        add_table(p, qualified_name(body.value("relation", json::object())));
+        add_table(p, qualified_name(member(body, "relation")));
     } else if (kind == "ReindexStmt") {
         p.is_ddl = true;
-        raise(p, has_option(body.value("params", json::array()), "concurrently")
-                     ? L::share_update_exclusive
-                     : L::share);
+        raise(p, has_option(member_list(body, "params"), "concurrently") ? L::share_update_exclusive
+                                                                         : L::share);
         if (body.contains("relation")) {
             add_table(p, qualified_name(body["relation"]));
         }
@@ -174,14 +174,14 @@ LockPrediction predict_lock(const std::string& kind, const json& body) {
         auto reference = [&](const json& c) {
             if (c.value("contype", "") == "CONSTR_FOREIGN") {
                 raise(p, L::share_row_exclusive);
-                add_table(p, qualified_name(c.value("pktable", json::object())));
+                add_table(p, qualified_name(member(c, "pktable")));
             }
         };
-        for (const auto& elt : body.value("tableElts", json::array())) {
+        for (const auto& elt : member_list(body, "tableElts")) {
             if (elt.contains("Constraint")) {
                 reference(elt["Constraint"]);
             } else if (elt.contains("ColumnDef")) {
-                for (const auto& c : elt["ColumnDef"].value("constraints", json::array())) {
+                for (const auto& c : member_list(elt["ColumnDef"], "constraints")) {
                     if (c.contains("Constraint")) {
                         reference(c["Constraint"]);
                     }

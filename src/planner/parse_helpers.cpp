@@ -2,6 +2,24 @@
 
 namespace sm::planner {
 
+const json& member(const json& j, const char* key) {
+    static const json k_empty = json::object();
+    if (!j.is_object()) {
+        return k_empty;
+    }
+    auto it = j.find(key);
+    return it == j.end() ? k_empty : *it;
+}
+
+const json& member_list(const json& j, const char* key) {
+    static const json k_empty = json::array();
+    if (!j.is_object()) {
+        return k_empty;
+    }
+    auto it = j.find(key);
+    return it == j.end() ? k_empty : *it;
+}
+
 std::string qualified_name(const json& range_var) {
     std::string schema = range_var.value("schemaname", "");
     return (schema.empty() ? std::string("public") : schema) + "." + range_var.value("relname", "");
@@ -32,7 +50,7 @@ std::string drop_object_name(const json& object, size_t drop_last) {
     if (!object.is_object() || !object.contains("List")) {
         return "";
     }
-    const json& items = object["List"].value("items", json::array());
+    const json& items = member_list(object["List"], "items");
     if (!items.is_array() || items.size() <= drop_last) {
         return "";
     }

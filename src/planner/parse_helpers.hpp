@@ -9,6 +9,14 @@ namespace sm::planner {
 
 using json = nlohmann::json;
 
+// j[key] by reference, or a shared empty object when j has no such member (or
+// is not an object). Unlike json::value(key, json::object()) it never copies,
+// which matters: parse trees are read for every statement of every file.
+const json& member(const json& j, const char* key);
+
+// Like member(), with a shared empty array as the default.
+const json& member_list(const json& j, const char* key);
+
 // "schema.table" from a RangeVar object; the schema defaults to "public".
 std::string qualified_name(const json& range_var);
 

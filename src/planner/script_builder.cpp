@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
+#include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
 #include "util/strings.hpp"
 
@@ -38,8 +39,7 @@ void classify(const json& stmt, core::Statement& out) {
         }
     } else if (kind == "DropStmt" && node.value("concurrent", false)) {
         out.needs_no_transaction = "DROP INDEX CONCURRENTLY";
-    } else if (kind == "ReindexStmt" &&
-               has_concurrently_option(node.value("params", json::array()))) {
+    } else if (kind == "ReindexStmt" && has_concurrently_option(member_list(node, "params"))) {
         out.needs_no_transaction = "REINDEX CONCURRENTLY";
     } else if (kind == "ReindexStmt" && node.value("kind", "") != "REINDEX_OBJECT_INDEX" &&
                node.value("kind", "") != "REINDEX_OBJECT_TABLE") {
@@ -61,12 +61,10 @@ void classify(const json& stmt, core::Statement& out) {
     } else if (kind == "CreateSubscriptionStmt") {
         out.needs_no_transaction = "CREATE SUBSCRIPTION";
     } else if (kind == "AlterTableStmt") {
-        for (const auto& cmd : node.value("cmds", json::array())) {
-            const json& c = cmd.value("AlterTableCmd", json::object());
+        for (const auto& cmd : member_list(node, "cmds")) {
+            const json& c = member(cmd, "AlterTableCmd");
             if (c.value("subtype", "") == "AT_DetachPartition" &&
-                c.value("def", json::object())
-                    .value("PartitionCmd", json::object())
-                    .value("concurrent", false)) {
+                member(member(c, "def"), "PartitionCmd").value("concurrent", false)) {
                 out.needs_no_transaction = "DETACH PARTITION CONCURRENTLY";
             }
         }
@@ -116,8 +114,8 @@ core::Script build_script(const core::MigrationFile& file,
             continue;
         }
         json tree = json::parse(parsed.tree_json);
-        for (const auto& raw : tree.value("stmts", json::array())) {
-            classify(raw.value("stmt", json::object()), statement);
+        for (const auto& raw : member_list(tree, "stmts")) {
+            classify(member(raw, "stmt"), statement);
         }
         any_needs_no_transaction =
             any_needs_no_transaction || !statement.needs_no_transaction.empty();

@@ -1,5 +1,6 @@
 #include "planner/statement_stream.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>

@@ -55,7 +55,7 @@ std::optional<long long> const_int(const json& node) {
 
 std::vector<long long> typmods(const json& type_name) {
     std::vector<long long> out;
-    for (const auto& m : type_name.value("typmods", json::array())) {
+    for (const auto& m : member_list(type_name, "typmods")) {
         if (auto v = const_int(m)) {
             out.push_back(*v);
         }
@@ -65,7 +65,7 @@ std::vector<long long> typmods(const json& type_name) {
 
 // A TypeName as SQL ("integer", "varchar(20)", "numeric(10,2)", "text[]").
 std::string type_sql(const json& type_name) {
-    const json& names = type_name.value("names", json::array());
+    const json& names = member_list(type_name, "names");
     std::string base;
     if (names.size() == 2 && util::to_lower(string_value(names[0])) == "pg_catalog") {
         std::string n = util::to_lower(string_value(names[1]));
@@ -86,7 +86,7 @@ std::string type_sql(const json& type_name) {
             }
         }
     } else {
-        base = names_sql(names, Keywords::bare);
+        base = names_sql(names, Keywords::quoted);
     }
     std::vector<long long> mods = typmods(type_name);
     if (!mods.empty() && base != "interval") {
@@ -96,7 +96,7 @@ std::string type_sql(const json& type_name) {
         }
         base += ")";
     }
-    for (size_t i = 0; i < type_name.value("arrayBounds", json::array()).size(); ++i) {
+    for (size_t i = 0; i < member_list(type_name, "arrayBounds").size(); ++i) {
         base += "[]";
     }
     return base;
@@ -154,7 +154,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
         if (!arg) {
             return std::nullopt;
         }
-        return *arg + "::" + type_sql(t.value("typeName", json::object()));
+        return *arg + "::" + type_sql(member(t, "typeName"));
     }
     if (node.contains("FuncCall")) {
         const json& fc = node["FuncCall"];
@@ -162,12 +162,12 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
             fc.value("func_variadic", false) || fc.value("agg_distinct", false)) {
             return std::nullopt;
         }
-        const std::string name = names_sql(fc.value("funcname", json::array()), Keywords::bare);
+        const std::string name = names_sql(member_list(fc, "funcname"), Keywords::quoted);
         std::string args;
         if (fc.value("agg_star", false)) {
             args = "*";
         }
-        for (const auto& a : fc.value("args", json::array())) {
+        for (const auto& a : member_list(fc, "args")) {
             auto text = expr_sql(a, sql);
             if (!text) {
                 return std::nullopt;
@@ -206,17 +206,17 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
     }
     if (node.contains("ColumnRef")) {
         std::string out;
-        for (const auto& f : node["ColumnRef"].value("fields", json::array())) {
+        for (const auto& f : member_list(node["ColumnRef"], "fields")) {
             if (!f.contains("String")) {
                 return std::nullopt;
             }
-            out += (out.empty() ? "" : ".") + quote_ident(string_value(f), Keywords::bare);
+            out += (out.empty() ? "" : ".") + quote_ident(string_value(f), Keywords::quoted);
         }
         return out.empty() ? std::nullopt : std::optional<std::string>(out);
     }
     if (node.contains("A_Expr")) {
         const json& e = node["A_Expr"];
-        const json& name = e.value("name", json::array());
+        const json& name = member_list(e, "name");
         if (e.value("kind", "") != "AEXPR_OP" || name.size() != 1) {
             return std::nullopt;
         }
@@ -328,7 +328,7 @@ const std::set<std::string>& volatile_functions() {
 void called_functions(const json& node, std::vector<std::string>& out) {
     if (node.is_object()) {
         if (node.contains("FuncCall")) {
-            out.push_back(last_name(node["FuncCall"].value("funcname", json::array())));
+            out.push_back(last_name(member_list(node["FuncCall"], "funcname")));
         }
         for (const auto& item : node.items()) {
             called_functions(item.value(), out);
@@ -380,9 +380,9 @@ struct ColumnParts {
 ColumnParts column_parts(const json& column_def) {
     ColumnParts c;
     c.name = column_def.value("colname", "");
-    const json& tn = column_def.value("typeName", json::object());
+    const json& tn = member(column_def, "typeName");
     c.type = type_sql(tn);
-    c.type_base = last_name(tn.value("names", json::array()));
+    c.type_base = last_name(member_list(tn, "names"));
     const json& constraints = field(column_def, "constraints");
     for (const auto& item : constraints) {  // iterating null visits nothing
         if (!item.is_object() || !item.contains("Constraint")) {
@@ -436,8 +436,8 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
     }
     const ColumnParts c = column_parts(def["ColumnDef"]);
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
-    const std::string col = quote_ident(c.name, Keywords::bare);
+    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
+    const std::string col = quote_ident(c.name, Keywords::quoted);
     const std::string head = "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type;
     EmitExtras extras = about_table(table);
 
@@ -451,7 +451,8 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
                                      " AS IDENTITY";
         std::string seq_name =
             truncate_identifier(relation.value("relname", "") + "_" + c.name + "_seq");
-        std::string seq = qualified_sql(relation.value("schemaname", ""), seq_name, Keywords::bare);
+        std::string seq =
+            qualified_sql(relation.value("schemaname", ""), seq_name, Keywords::quoted);
         extras.rewrite =
             "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
             " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql + " ALTER COLUMN " +
@@ -546,14 +547,14 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
 }
 
 bool is_text_type(const json& type_name) {
-    const json& names = type_name.value("names", json::array());
+    const json& names = member_list(type_name, "names");
     std::string base = last_name(names);
     if (base == "text" &&
         (names.size() == 1 || util::to_lower(string_value(names[0])) == "pg_catalog")) {
-        return type_name.value("arrayBounds", json::array()).empty();
+        return member_list(type_name, "arrayBounds").empty();
     }
     if (base == "varchar" && typmods(type_name).empty() &&
-        type_name.value("arrayBounds", json::array()).empty()) {
+        member_list(type_name, "arrayBounds").empty()) {
         return true;
     }
     return false;
@@ -573,7 +574,7 @@ bool trivial_using(const json& expr, const std::string& column) {
     if (!e->is_object() || !e->contains("ColumnRef")) {
         return false;
     }
-    const json& fields = (*e)["ColumnRef"].value("fields", json::array());
+    const json& fields = member_list((*e)["ColumnRef"], "fields");
     return fields.size() == 1 && string_value(fields[0]) == column;
 }
 
@@ -583,7 +584,7 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
         return;
     }
     const json& cd = def["ColumnDef"];
-    const json& tn = cd.value("typeName", json::object());
+    const json& tn = member(cd, "typeName");
     const std::string column = cmd.value("name", "");
     const bool has_using = cd.contains("raw_default");
     const bool forced_by_using = has_using && !trivial_using(cd["raw_default"], column);
@@ -591,9 +592,9 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
         return;  // from varchar (the usual case) this is binary coercible: no rewrite
     }
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
+    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
     const std::string type = type_sql(tn);
-    const std::string base = last_name(tn.value("names", json::array()));
+    const std::string base = last_name(member_list(tn, "names"));
     const std::vector<long long> mods = typmods(tn);
 
     std::string note;
@@ -618,8 +619,8 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
                          ") timestamp -> timestamptz always rewrites";
     }
 
-    const std::string col = quote_ident(column, Keywords::bare);
-    const std::string fresh = quote_ident(truncate_identifier(column + "_new"), Keywords::bare);
+    const std::string col = quote_ident(column, Keywords::quoted);
+    const std::string fresh = quote_ident(truncate_identifier(column + "_new"), Keywords::quoted);
     EmitExtras extras = about_table(table);
     extras.rewrite =
         "ALTER TABLE " + tsql + " ADD COLUMN " + fresh + " " + type + ";\n" + "-- keep " + fresh +
@@ -639,11 +640,11 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
 void check_set_not_null(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
     const std::string column = cmd.value("name", "");
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::bare);
-    const std::string col = quote_ident(column, Keywords::bare);
+    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
+    const std::string col = quote_ident(column, Keywords::quoted);
     const std::string check =
         quote_ident(truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
-                    Keywords::bare);
+                    Keywords::quoted);
     EmitExtras extras = about_table(table);
     std::string message = "ALTER TABLE " + table + " ALTER COLUMN " + column +
                           " SET NOT NULL scans all of " + table + " under ACCESS EXCLUSIVE";
@@ -679,7 +680,7 @@ void check_columns(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.body.value("objtype", "OBJECT_TABLE") != "OBJECT_TABLE") {
         return;  // ALTER INDEX / VIEW / TYPE / FOREIGN TABLE: no table data to rewrite
     }
-    const json& relation = s.body.value("relation", json::object());
+    const json& relation = member(s.body, "relation");
     for (const json* cmd : alter_commands(s.body)) {
         const std::string subtype = cmd->value("subtype", "");
         if (subtype == "AT_AddColumn") {

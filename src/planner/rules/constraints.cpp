@@ -45,7 +45,7 @@ std::vector<std::string> string_list(const json& list) {
 std::string first_column_ref(const json& node) {
     if (node.is_object()) {
         if (node.contains("ColumnRef")) {
-            const json& fields = node["ColumnRef"].value("fields", json::array());
+            const json& fields = member_list(node["ColumnRef"], "fields");
             if (!fields.empty()) {
                 return string_value(fields.back());
             }
@@ -215,7 +215,7 @@ void check_missing_not_valid(const AlterContext& c, size_t i, const json& con) {
         return;
     }
     std::string conname = con.value("conname", "");
-    std::string col = first_column_ref(con.value("raw_expr", json::object()));
+    std::string col = first_column_ref(member(con, "raw_expr"));
     std::string name = conname.empty() ? make_object_name(c.relname, col, "check") : conname;
     std::string rewrite;
     if (c.layout.ok) {
@@ -252,8 +252,8 @@ void check_missing_index_alter(const AlterContext& c, const std::vector<std::str
 }
 
 void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
-    std::string referenced = qualified_name(con.value("pktable", json::object()));
-    std::vector<std::string> cols = string_list(con.value("fk_attrs", json::array()));
+    std::string referenced = qualified_name(member(con, "pktable"));
+    std::vector<std::string> cols = string_list(member_list(con, "fk_attrs"));
     if (!con.value("skip_validation", false)) {
         std::string conname = con.value("conname", "");
         std::string name =
@@ -280,14 +280,14 @@ void check_unique(const AlterContext& c, size_t i, const json& con) {
     if (!con.value("indexname", "").empty()) {
         return;  // ADD CONSTRAINT ... UNIQUE USING INDEX: the safe form
     }
-    std::vector<std::string> keys = string_list(con.value("keys", json::array()));
+    std::vector<std::string> keys = string_list(member_list(con, "keys"));
     std::string conname = con.value("conname", "");
     std::string name =
         conname.empty() ? make_object_name(c.relname, util::join(keys, "_"), "key") : conname;
     std::string index = std::string(k_no_tx_directive) +
                         "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) +
                         " ON " + c.rel_sql + " " + column_list_sql(keys);
-    std::vector<std::string> including = string_list(con.value("including", json::array()));
+    std::vector<std::string> including = string_list(member_list(con, "including"));
     if (!including.empty()) {
         index += " INCLUDE " + column_list_sql(including);
     }
@@ -320,7 +320,7 @@ void check_primary_key(const AlterContext& c, size_t i, const json& con) {
     if (!con.value("indexname", "").empty()) {
         return;  // ADD PRIMARY KEY USING INDEX: the safe form
     }
-    std::vector<std::string> keys = string_list(con.value("keys", json::array()));
+    std::vector<std::string> keys = string_list(member_list(con, "keys"));
     std::string conname = con.value("conname", "");
     std::string name = conname.empty() ? make_object_name(c.relname, "", "pkey") : conname;
     std::string rewrite;
@@ -355,7 +355,7 @@ void check_exclusion(const AlterContext& c, const json& con) {
 // Inline constraints of ADD COLUMN: REFERENCES, UNIQUE, PRIMARY KEY, CHECK.
 void check_add_column(const AlterContext& c, size_t i, const json& column) {
     const std::string colname = column.value("colname", "");
-    const json& constraints = column.value("constraints", json::array());
+    const json& constraints = member_list(column, "constraints");
     bool column_indexed = false;
     for (const auto& item : constraints) {
         std::string type =
@@ -371,7 +371,7 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
         const std::string type = con.value("contype", "");
         const std::string conname = con.value("conname", "");
         if (type == "CONSTR_FOREIGN") {
-            std::string referenced = qualified_name(con.value("pktable", json::object()));
+            std::string referenced = qualified_name(member(con, "pktable"));
             std::string name =
                 conname.empty() ? make_object_name(c.relname, colname, "fkey") : conname;
             std::string rewrite;
@@ -413,7 +413,7 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
                               "ADD PRIMARY KEY USING INDEX"),
                 about_table(c.table, rewrite));
         } else if (type == "CONSTR_CHECK") {
-            std::string col = first_column_ref(con.value("raw_expr", json::object()));
+            std::string col = first_column_ref(member(con, "raw_expr"));
             std::string name =
                 conname.empty() ? make_object_name(c.relname, col, "check") : conname;
             std::string rewrite;
@@ -463,7 +463,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     if (s.body.value("objtype", "") != "OBJECT_TABLE") {
         return;
     }
-    const json& relation = s.body.value("relation", json::object());
+    const json& relation = member(s.body, "relation");
     const auto commands = alter_commands(s.body);
     AlterContext c{s,
                    f,
@@ -475,7 +475,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     for (size_t i = 0; i < commands.size(); ++i) {
         const json& cmd = *commands[i];
         const std::string subtype = cmd.value("subtype", "");
-        const json& def = cmd.value("def", json::object());
+        const json& def = member(cmd, "def");
         if (subtype == "AT_ValidateConstraint") {
             check_validate(c, cmd);
         } else if (subtype == "AT_AddColumn" && def.contains("ColumnDef")) {
@@ -504,7 +504,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
 // UNIQUE constraint in the same statement. A CREATE INDEX later in the file
 // also covers them, but the rule cannot see it.
 void check_create_table(const StatementRef& s, Emitter& out) {
-    const json& relation = s.body.value("relation", json::object());
+    const json& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     std::vector<std::vector<std::string>> keys;
     struct ForeignKey {
@@ -512,28 +512,27 @@ void check_create_table(const StatementRef& s, Emitter& out) {
         std::string referenced;
     };
     std::vector<ForeignKey> fks;
-    for (const auto& elt : s.body.value("tableElts", json::array())) {
+    for (const auto& elt : member_list(s.body, "tableElts")) {
         if (elt.contains("ColumnDef")) {
             const json& column = elt["ColumnDef"];
             const std::string colname = column.value("colname", "");
-            for (const auto& item : column.value("constraints", json::array())) {
-                const json& con = item.value("Constraint", json::object());
+            for (const auto& item : member_list(column, "constraints")) {
+                const json& con = member(item, "Constraint");
                 const std::string type = con.value("contype", "");
                 if (type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE") {
                     keys.push_back({colname});
                 } else if (type == "CONSTR_FOREIGN") {
-                    fks.push_back(
-                        {{colname}, qualified_name(con.value("pktable", json::object()))});
+                    fks.push_back({{colname}, qualified_name(member(con, "pktable"))});
                 }
             }
         } else if (elt.contains("Constraint")) {
             const json& con = elt["Constraint"];
             const std::string type = con.value("contype", "");
             if (type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE") {
-                keys.push_back(string_list(con.value("keys", json::array())));
+                keys.push_back(string_list(member_list(con, "keys")));
             } else if (type == "CONSTR_FOREIGN") {
-                fks.push_back({string_list(con.value("fk_attrs", json::array())),
-                               qualified_name(con.value("pktable", json::object()))});
+                fks.push_back({string_list(member_list(con, "fk_attrs")),
+                               qualified_name(member(con, "pktable"))});
             }
         }
     }

@@ -57,8 +57,7 @@ bool reads_tables(const json& select) {
         return true;
     }
     if (select.value("op", "SETOP_NONE") != "SETOP_NONE") {
-        return reads_tables(select.value("larg", json::object())) ||
-               reads_tables(select.value("rarg", json::object()));
+        return reads_tables(member(select, "larg")) || reads_tables(member(select, "rarg"));
     }
     return false;
 }
@@ -74,7 +73,7 @@ bool looks_like_foreign_key(const std::string& name) {
 void check_drop(const StatementRef& s, Emitter& out) {
     const std::string type = s.body.value("removeType", "");
     const bool casc = cascade(s.body);
-    const json& objects = s.body.value("objects", json::array());
+    const json& objects = member_list(s.body, "objects");
     if (type == "OBJECT_SCHEMA") {
         for (const auto& obj : objects) {
             std::string schema = string_value(obj);
@@ -84,7 +83,7 @@ void check_drop(const StatementRef& s, Emitter& out) {
                 message +=
                     " CASCADE drops every table, view, function and type in " + schema +
                     " (ACCESS EXCLUSIVE on each) and everything elsewhere that depends on them";
-                extras.rewrite = "DROP SCHEMA " + quote_ident(schema, Keywords::bare) +
+                extras.rewrite = "DROP SCHEMA " + quote_ident(schema, Keywords::quoted) +
                                  " RESTRICT;  -- fails instead of dropping whatever is still in " +
                                  schema;
             } else {
@@ -116,7 +115,7 @@ void check_truncate(const StatementRef& s, Emitter& out) {
     EmitExtras extras;
     std::string names;
     std::string rewrite;
-    for (const auto& rel : s.body.value("relations", json::array())) {
+    for (const auto& rel : member_list(s.body, "relations")) {
         if (!rel.contains("RangeVar")) {
             continue;
         }
@@ -124,7 +123,7 @@ void check_truncate(const StatementRef& s, Emitter& out) {
         std::string table = qualified_name(rv);
         extras.tables.push_back(table);
         names += (names.empty() ? "" : ", ") + table;
-        std::string t = qualified_relation_sql(rv, Keywords::bare);
+        std::string t = qualified_relation_sql(rv, Keywords::quoted);
         rewrite += cat({rewrite.empty() ? "" : "\n", "DELETE FROM ", t,
                         " WHERE ctid IN (SELECT ctid FROM ", t, " LIMIT 10000);"});
     }
@@ -152,7 +151,7 @@ void check_dml(const std::string& kind, const json& body, const std::string& sql
     }
     const json& rv = body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = qualified_relation_sql(rv, Keywords::bare);
+    const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
     bool no_where = false;
     bool backfill = false;
     std::string what;
@@ -165,7 +164,7 @@ void check_dml(const std::string& kind, const json& body, const std::string& sql
         backfill = true;
         what = "DELETE FROM " + table;
     } else if (kind == "InsertStmt") {
-        const json& sel = body.value("selectStmt", json::object());
+        const json& sel = member(body, "selectStmt");
         backfill = sel.contains("SelectStmt") && reads_tables(sel["SelectStmt"]);
         what = "INSERT INTO " + table + " ... SELECT";
     } else {
@@ -226,11 +225,11 @@ void check_cte_dml(const json& body, const FileState& f, Emitter& out) {
     if (!body.contains("withClause")) {
         return;
     }
-    for (const auto& cte : body["withClause"].value("ctes", json::array())) {
+    for (const auto& cte : member_list(body["withClause"], "ctes")) {
         if (!cte.contains("CommonTableExpr")) {
             continue;
         }
-        const json& query = cte["CommonTableExpr"].value("ctequery", json::object());
+        const json& query = member(cte["CommonTableExpr"], "ctequery");
         for (const char* kind : {"UpdateStmt", "DeleteStmt", "InsertStmt"}) {
             if (query.contains(kind)) {
                 check_dml(kind, query[kind], "", f, out);
@@ -244,7 +243,7 @@ void check_alter_table(const StatementRef& s, Emitter& out) {
     if (objtype != "OBJECT_TABLE" && objtype != "OBJECT_FOREIGN_TABLE") {
         return;
     }
-    const json& rv = s.body.value("relation", json::object());
+    const json& rv = member(s.body, "relation");
     const std::string table = qualified_name(rv);
     for (const json* cmd : alter_commands(s.body)) {
         const std::string subtype = cmd->value("subtype", "");
@@ -282,7 +281,7 @@ void check_rename(const StatementRef& s, Emitter& out) {
     }
     const json& rv = s.body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = qualified_relation_sql(rv, Keywords::bare);
+    const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
     const std::string newname = s.body.value("newname", "");
     EmitExtras extras;
     extras.tables = {table};
@@ -293,19 +292,19 @@ void check_rename(const StatementRef& s, Emitter& out) {
         }
         const std::string old = s.body.value("subname", "");
         extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " +
-                         quote_ident(newname, Keywords::bare) + " <type of " + old + ">;\n" +
+                         quote_ident(newname, Keywords::quoted) + " <type of " + old + ">;\n" +
                          "-- dual-write " + old + " and " + newname + " (trigger), backfill " +
                          newname + " in batches, switch readers to " + newname +
                          ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
-                         " DROP COLUMN " + quote_ident(old, Keywords::bare) + ";";
+                         " DROP COLUMN " + quote_ident(old, Keywords::quoted) + ";";
         out.emit("renaming-column",
                  "ALTER TABLE " + table + " RENAME COLUMN " + old + " TO " + newname +
                      " breaks every running query that still uses " + old,
                  extras);
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_FOREIGN_TABLE") {
-        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, Keywords::bare);
+        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, Keywords::quoted);
         extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " +
-                         quote_ident(newname, Keywords::bare) + ";\n" + "CREATE VIEW " + tsql +
+                         quote_ident(newname, Keywords::quoted) + ";\n" + "CREATE VIEW " + tsql +
                          " AS SELECT * FROM " + new_sql +
                          ";  -- in the same transaction; drop the view once no code uses " + table;
         out.emit("renaming-table",

@@ -23,12 +23,11 @@ namespace {
 // "expr" standing for an expression.
 std::string default_index_name(const json& body) {
     std::string cols;
-    for (const auto& param : body.value("indexParams", json::array())) {
-        const json& elem = param.value("IndexElem", json::object());
+    for (const auto& param : member_list(body, "indexParams")) {
+        const json& elem = member(param, "IndexElem");
         cols += (cols.empty() ? "" : "_") + elem.value("name", std::string("expr"));
     }
-    return make_object_name(body.value("relation", json::object()).value("relname", ""), cols,
-                            "idx");
+    return make_object_name(member(body, "relation").value("relname", ""), cols, "idx");
 }
 
 // Inserts text after token k (a keyword found by the caller).
@@ -90,7 +89,7 @@ std::string robust_create_index(const std::string& text, const json& body, bool 
 }
 
 void check_create_index(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& relation = s.body.value("relation", json::object());
+    const json& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     const std::string text = statement_text(s.sql);
     const std::string idxname = s.body.value("idxname", "");
@@ -135,11 +134,10 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
 // DROP INDEX
 
 void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& objects = s.body.value("objects", json::array());
+    const json& objects = member_list(s.body, "objects");
     std::vector<std::string> names;
     for (const auto& object : objects) {
-        names.push_back(
-            names_sql(object.value("List", json::object()).value("items", json::array())));
+        names.push_back(names_sql(member_list(member(object, "List"), "items")));
     }
     std::string list;
     for (const auto& name : names) {
@@ -215,7 +213,7 @@ void check_reindex(const StatementRef& s, const FileState& f, Emitter& out) {
     } else {
         target = s.body.value("name", "");
     }
-    const bool concurrent = has_option(s.body.value("params", json::array()), "concurrently");
+    const bool concurrent = has_option(member_list(s.body, "params"), "concurrently");
     const std::string what = "REINDEX " + kind + (concurrent ? " CONCURRENTLY " : " ") + target;
     const std::string text = statement_text(s.sql);
     const bool supported = f.pg_version >= 120000;
@@ -279,7 +277,7 @@ void check_create_table(const StatementRef& s, const FileState& f, Emitter& out)
     if (!f.no_transaction_directive || s.body.value("if_not_exists", false)) {
         return;
     }
-    const std::string table = qualified_name(s.body.value("relation", json::object()));
+    const std::string table = qualified_name(member(s.body, "relation"));
     const std::string text = statement_text(s.sql);
     const auto t = tokenize(text);
     size_t k = find_word(t, {"TABLE"});
@@ -315,16 +313,15 @@ std::vector<size_t> alter_command_starts(const std::vector<Token>& t, size_t exp
 }
 
 void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
-    const std::string table = qualified_name(s.body.value("relation", json::object()));
+    const std::string table = qualified_name(member(s.body, "relation"));
     const std::string text = statement_text(s.sql);
     const auto commands = alter_commands(s.body);
 
     for (const json* cmd : commands) {
-        const json& def = cmd->value("def", json::object());
+        const json& def = member(*cmd, "def");
         if (cmd->value("subtype", "") == "AT_DetachPartition" && def.contains("PartitionCmd") &&
             def["PartitionCmd"].value("concurrent", false) && f.in_transaction()) {
-            std::string partition =
-                qualified_name(def["PartitionCmd"].value("name", json::object()));
+            std::string partition = qualified_name(member(def["PartitionCmd"], "name"));
             emit_in_transaction(
                 "ALTER TABLE " + table + " DETACH PARTITION " + partition + " CONCURRENTLY",
                 k_no_tx_directive + text + ";", table, f, out);
@@ -339,9 +336,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     for (size_t i = 0; i < commands.size(); ++i) {
         const json& cmd = *commands[i];
         if (cmd.value("subtype", "") == "AT_AddColumn" && !cmd.value("missing_ok", false)) {
-            columns.push_back(cmd.value("def", json::object())
-                                  .value("ColumnDef", json::object())
-                                  .value("colname", ""));
+            columns.push_back(member(member(cmd, "def"), "ColumnDef").value("colname", ""));
             positions.push_back(i);
         }
     }

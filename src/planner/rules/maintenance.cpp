@@ -70,9 +70,9 @@ std::string lock_mode_blocks(int mode, const std::string& table) {
 
 void check_partition_cmd(const json& body, const json& cmd, const FileState& f, Emitter& out) {
     const std::string subtype = cmd.value("subtype", "");
-    const json& relation = body.value("relation", json::object());
-    const json& pcmd = cmd.value("def", json::object()).value("PartitionCmd", json::object());
-    const json& part_rv = pcmd.value("name", json::object());
+    const json& relation = member(body, "relation");
+    const json& pcmd = member(member(cmd, "def"), "PartitionCmd");
+    const json& part_rv = member(pcmd, "name");
     const std::string parent = qualified_name(relation);
     const std::string part = qualified_name(part_rv);
 
@@ -84,8 +84,8 @@ void check_partition_cmd(const json& body, const json& cmd, const FileState& f, 
                           " takes ACCESS EXCLUSIVE on " + parent + " and " + part +
                           ", blocking all reads and writes on the parent";
         if (f.pg_version >= 140000) {
-            x.rewrite = "ALTER TABLE " + relation_sql(relation, Keywords::bare) +
-                        " DETACH PARTITION " + relation_sql(part_rv, Keywords::bare) +
+            x.rewrite = "ALTER TABLE " + relation_sql(relation, Keywords::quoted) +
+                        " DETACH PARTITION " + relation_sql(part_rv, Keywords::quoted) +
                         " CONCURRENTLY;  -- in a no-transaction migration; fails if there is a "
                         "default partition";
             msg += "; use DETACH PARTITION ... CONCURRENTLY (takes SHARE UPDATE EXCLUSIVE)";
@@ -109,7 +109,7 @@ void check_partition_cmd(const json& body, const json& cmd, const FileState& f, 
 }
 
 void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& relation = s.body.value("relation", json::object());
+    const json& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
     const std::string verb = object_word(objtype);
@@ -128,10 +128,10 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         } else if (subtype == "AT_SetUnLogged") {
             rewrite_what = "SET UNLOGGED";
         } else if (subtype == "AT_SetTableSpace") {
-            rewrite_what = "SET TABLESPACE " + quote_ident(cmd.value("name", ""), Keywords::bare);
+            rewrite_what = "SET TABLESPACE " + quote_ident(cmd.value("name", ""), Keywords::quoted);
         } else if (subtype == "AT_SetAccessMethod") {
             rewrite_what =
-                "SET ACCESS METHOD " + quote_ident(cmd.value("name", ""), Keywords::bare);
+                "SET ACCESS METHOD " + quote_ident(cmd.value("name", ""), Keywords::quoted);
         }
         if (!rewrite_what.empty()) {
             EmitExtras x = about_table(table);
@@ -180,10 +180,10 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
 
 void check_vacuum(const StatementRef& s, Emitter& out) {
     if (!s.body.value("is_vacuumcmd", false) ||
-        !option_on(s.body.value("options", json::array()), "full")) {
+        !option_on(member_list(s.body, "options"), "full")) {
         return;
     }
-    const json& rels = s.body.value("rels", json::array());
+    const json& rels = member_list(s.body, "rels");
     if (!rels.is_array() || rels.empty()) {
         out.emit("table-rewrite-maintenance",
                  "VACUUM FULL without a table list rewrites every table in the database, each "
@@ -192,8 +192,7 @@ void check_vacuum(const StatementRef& s, Emitter& out) {
         return;
     }
     for (const auto& rel : rels) {
-        const json& rv =
-            rel.value("VacuumRelation", json::object()).value("relation", json::object());
+        const json& rv = member(member(rel, "VacuumRelation"), "relation");
         const std::string table = qualified_name(rv);
         EmitExtras x;
         x.tables = {table};
@@ -228,7 +227,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
     if (s.body.value("concurrent", false)) {
         return;
     }
-    const json& rv = s.body.value("relation", json::object());
+    const json& rv = member(s.body, "relation");
     const std::string view = qualified_name(rv);
     EmitExtras x = about_table(view);
     if (s.body.value("skipData", false)) {
@@ -238,7 +237,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
                  x);
         return;
     }
-    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, Keywords::bare) +
+    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, Keywords::quoted) +
                 ";  -- needs a unique index on the view covering all rows";
     out.emit("refresh-matview-concurrently",
              "REFRESH MATERIALIZED VIEW " + view + " takes ACCESS EXCLUSIVE on " + view +
@@ -252,12 +251,12 @@ void check_lock(const StatementRef& s, Emitter& out) {
     if (mode < 5) {
         return;
     }
-    const json& rels = s.body.value("relations", json::array());
+    const json& rels = member_list(s.body, "relations");
     if (!rels.is_array()) {
         return;
     }
     for (const auto& rel : rels) {
-        const std::string table = qualified_name(rel.value("RangeVar", json::object()));
+        const std::string table = qualified_name(member(rel, "RangeVar"));
         EmitExtras x = about_table(table);
         out.emit("explicit-lock-or-trigger-ddl",
                  std::string("LOCK TABLE ") + table + " IN " + lock_name(lock_mode_number(mode)) +
@@ -267,7 +266,7 @@ void check_lock(const StatementRef& s, Emitter& out) {
 }
 
 void check_create_trigger(const StatementRef& s, Emitter& out) {
-    const std::string table = qualified_name(s.body.value("relation", json::object()));
+    const std::string table = qualified_name(member(s.body, "relation"));
     const std::string name = s.body.value("trigname", "");
     const bool replace = s.body.value("replace", false);
     const bool constraint = s.body.value("isconstraint", false);
@@ -281,12 +280,12 @@ void check_create_trigger(const StatementRef& s, Emitter& out) {
 }
 
 void check_drop_trigger(const StatementRef& s, Emitter& out) {
-    const json& objects = s.body.value("objects", json::array());
+    const json& objects = member_list(s.body, "objects");
     if (!objects.is_array()) {
         return;
     }
     for (const auto& obj : objects) {
-        const json& items = obj.value("List", json::object()).value("items", json::array());
+        const json& items = member_list(member(obj, "List"), "items");
         if (!items.is_array() || items.empty()) {
             continue;
         }

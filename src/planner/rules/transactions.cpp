@@ -42,7 +42,7 @@ void add_lock(std::vector<StrongLock>& locks, const std::string& table, L level,
 }
 
 bool reloption_is_light(const json& item) {
-    const json& e = item.value("DefElem", json::object());
+    const json& e = member(item, "DefElem");
     const std::string ns = e.value("defnamespace", "");
     const std::string name = e.value("defname", "");
     if (ns == "toast") {
@@ -65,7 +65,7 @@ void add_fk_targets(std::vector<StrongLock>& locks, const json& constraints) {
         return;
     }
     for (const auto& c : constraints) {
-        const json& con = c.value("Constraint", json::object());
+        const json& con = member(c, "Constraint");
         if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
             add_lock(locks, qualified_name(con["pktable"]), L::share_row_exclusive,
                      "referenced by a new foreign key");
@@ -77,30 +77,30 @@ void add_fk_targets(std::vector<StrongLock>& locks, const json& constraints) {
 // (PostgreSQL 15 AlterTableGetLockLevel), and any other relation it locks.
 L alter_cmd_lock(const json& cmd, std::vector<StrongLock>& others) {
     const std::string sub = cmd.value("subtype", "");
-    const json& def = cmd.value("def", json::object());
+    const json& def = member(cmd, "def");
     if (sub == "AT_SetStatistics" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
         sub == "AT_SetOptions" || sub == "AT_ResetOptions" || sub == "AT_ValidateConstraint" ||
         sub == "AT_DetachPartitionFinalize") {
         return L::share_update_exclusive;
     }
     if (sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
-        const json& items = def.value("List", json::object()).value("items", json::array());
+        const json& items = member_list(member(def, "List"), "items");
         bool light =
             items.is_array() && std::all_of(items.begin(), items.end(), reloption_is_light);
         return light ? L::share_update_exclusive : L::access_exclusive;
     }
     if (sub == "AT_AttachPartition") {
         // SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition.
-        const json& part = def.value("PartitionCmd", json::object()).value("name", json::object());
+        const json& part = member(member(def, "PartitionCmd"), "name");
         add_lock(others, qualified_name(part), L::access_exclusive, "the partition being attached");
         return L::share_update_exclusive;
     }
     if (sub == "AT_DetachPartition") {
-        const json& pcmd = def.value("PartitionCmd", json::object());
+        const json& pcmd = member(def, "PartitionCmd");
         if (pcmd.value("concurrent", false)) {
             return L::share_update_exclusive;
         }
-        add_lock(others, qualified_name(pcmd.value("name", json::object())), L::access_exclusive,
+        add_lock(others, qualified_name(member(pcmd, "name")), L::access_exclusive,
                  "the partition being detached");
         return L::access_exclusive;
     }
@@ -116,7 +116,7 @@ L alter_cmd_lock(const json& cmd, std::vector<StrongLock>& others) {
         }
     }
     if (sub == "AT_AddColumn" && def.contains("ColumnDef")) {
-        add_fk_targets(others, def["ColumnDef"].value("constraints", json::array()));
+        add_fk_targets(others, member_list(def["ColumnDef"], "constraints"));
     }
     return L::access_exclusive;
 }
@@ -124,8 +124,8 @@ L alter_cmd_lock(const json& cmd, std::vector<StrongLock>& others) {
 // VACUUM FULL or VACUUM (FULL), but not VACUUM (FULL false).
 bool vacuum_full(const json& vacuum_body) {
     bool full = false;
-    for (const auto& o : vacuum_body.value("options", json::array())) {
-        const json& e = o.value("DefElem", json::object());
+    for (const auto& o : member_list(vacuum_body, "options")) {
+        const json& e = member(o, "DefElem");
         if (e.value("defname", "") != "full") {
             continue;
         }
@@ -148,7 +148,7 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
     std::vector<StrongLock> locks;
     const json& b = s.body;
     if (s.kind == "AlterTableStmt") {
-        const std::string table = qualified_name(b.value("relation", json::object()));
+        const std::string table = qualified_name(member(b, "relation"));
         what = "ALTER TABLE " + table;
         L level = L::none;
         std::vector<StrongLock> others;
@@ -160,14 +160,14 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
             add_lock(locks, o.table, o.level, o.note);
         }
     } else if (s.kind == "IndexStmt") {
-        const std::string table = qualified_name(b.value("relation", json::object()));
+        const std::string table = qualified_name(member(b, "relation"));
         what = "CREATE INDEX on " + table;
         if (!b.value("concurrent", false)) {
             add_lock(locks, table, L::share);
         }
     } else if (s.kind == "DropStmt") {
         const std::string type = b.value("removeType", "");
-        const json& objects = b.value("objects", json::array());
+        const json& objects = member_list(b, "objects");
         if (!objects.is_array()) {
             return locks;
         }
@@ -198,22 +198,21 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
         }
     } else if (s.kind == "TruncateStmt") {
         what = "TRUNCATE";
-        for (const auto& r : b.value("relations", json::array())) {
-            add_lock(locks, qualified_name(r.value("RangeVar", json::object())),
-                     L::access_exclusive);
+        for (const auto& r : member_list(b, "relations")) {
+            add_lock(locks, qualified_name(member(r, "RangeVar")), L::access_exclusive);
         }
     } else if (s.kind == "LockStmt") {
         const L level = lock_mode_number(b.value("mode", 8));
         what = "LOCK TABLE";
-        for (const auto& r : b.value("relations", json::array())) {
-            add_lock(locks, qualified_name(r.value("RangeVar", json::object())), level);
+        for (const auto& r : member_list(b, "relations")) {
+            add_lock(locks, qualified_name(member(r, "RangeVar")), level);
         }
     } else if (s.kind == "CreateTrigStmt") {
-        const std::string table = qualified_name(b.value("relation", json::object()));
+        const std::string table = qualified_name(member(b, "relation"));
         what = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
         add_lock(locks, table, L::share_row_exclusive);
     } else if (s.kind == "RefreshMatViewStmt") {
-        const std::string view = qualified_name(b.value("relation", json::object()));
+        const std::string view = qualified_name(member(b, "relation"));
         what = "REFRESH MATERIALIZED VIEW " + view;
         if (!b.value("concurrent", false)) {
             add_lock(locks, view, L::access_exclusive);
@@ -222,10 +221,8 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
         const bool full = vacuum_full(b);
         if (full && b.value("is_vacuumcmd", false)) {
             what = "VACUUM FULL";
-            for (const auto& r : b.value("rels", json::array())) {
-                add_lock(locks,
-                         qualified_name(r.value("VacuumRelation", json::object())
-                                            .value("relation", json::object())),
+            for (const auto& r : member_list(b, "rels")) {
+                add_lock(locks, qualified_name(member(member(r, "VacuumRelation"), "relation")),
                          L::access_exclusive);
             }
         }
@@ -237,7 +234,7 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
             add_lock(locks, table, L::access_exclusive);
         }
     } else if (s.kind == "ReindexStmt") {
-        bool concurrent = has_option(b.value("params", json::array()), "concurrently");
+        bool concurrent = has_option(member_list(b, "params"), "concurrently");
         const std::string kind = b.value("kind", "");
         if (!concurrent && b.contains("relation") &&
             (kind == "REINDEX_OBJECT_TABLE" || kind == "REINDEX_OBJECT_INDEX")) {
@@ -261,20 +258,20 @@ std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, 
             add_lock(locks, rel, level);
         }
     } else if (s.kind == "CreateStmt") {
-        for (const auto& elt : b.value("tableElts", json::array())) {
+        for (const auto& elt : member_list(b, "tableElts")) {
             if (elt.contains("Constraint")) {
                 add_fk_targets(locks, json::array({elt}));
             } else if (elt.contains("ColumnDef")) {
-                add_fk_targets(locks, elt["ColumnDef"].value("constraints", json::array()));
+                add_fk_targets(locks, member_list(elt["ColumnDef"], "constraints"));
             }
         }
         if (b.contains("partbound")) {
-            for (const auto& parent : b.value("inhRelations", json::array())) {
-                add_lock(locks, qualified_name(parent.value("RangeVar", json::object())),
-                         L::access_exclusive, "the partitioned parent");
+            for (const auto& parent : member_list(b, "inhRelations")) {
+                add_lock(locks, qualified_name(member(parent, "RangeVar")), L::access_exclusive,
+                         "the partitioned parent");
             }
         }
-        const std::string created = qualified_name(b.value("relation", json::object()));
+        const std::string created = qualified_name(member(b, "relation"));
         what = "CREATE TABLE " + created;
         // A foreign key to the table itself locks nothing that exists yet.
         locks.erase(std::remove_if(locks.begin(), locks.end(),
@@ -369,16 +366,16 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
 std::string long_work(const StatementRef& s, std::string& table) {
     const json& b = s.body;
     if (s.kind == "IndexStmt") {
-        table = qualified_name(b.value("relation", json::object()));
+        table = qualified_name(member(b, "relation"));
         return std::string("CREATE ") + (b.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
                (b.value("concurrent", false) ? "CONCURRENTLY " : "") + b.value("idxname", "") +
                " on " + table + " reads the whole table to build the index";
     }
     if (s.kind == "AlterTableStmt") {
-        table = qualified_name(b.value("relation", json::object()));
+        table = qualified_name(member(b, "relation"));
         for (const json* cmd : alter_commands(b)) {
             const std::string sub = cmd->value("subtype", "");
-            const json& def = cmd->value("def", json::object());
+            const json& def = member(*cmd, "def");
             if (sub == "AT_ValidateConstraint") {
                 return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
                        " scans " + table;
@@ -415,16 +412,15 @@ std::string long_work(const StatementRef& s, std::string& table) {
         return "";
     }
     if ((s.kind == "UpdateStmt" || s.kind == "DeleteStmt") && !b.contains("whereClause")) {
-        table = qualified_name(b.value("relation", json::object()));
+        table = qualified_name(member(b, "relation"));
         return std::string(s.kind == "UpdateStmt" ? "UPDATE " : "DELETE FROM ") + table +
                " without WHERE touches every row";
     }
     if (s.kind == "VacuumStmt" && b.value("is_vacuumcmd", false)) {
         const bool full = vacuum_full(b);
-        const json& rels = b.value("rels", json::array());
+        const json& rels = member_list(b, "rels");
         if (rels.is_array() && rels.size() == 1) {
-            table = qualified_name(
-                rels[0].value("VacuumRelation", json::object()).value("relation", json::object()));
+            table = qualified_name(member(member(rels[0], "VacuumRelation"), "relation"));
             return full ? "VACUUM FULL " + table + " rewrites the whole table"
                         : "VACUUM " + table + " reads the whole table";
         }
@@ -438,7 +434,7 @@ std::string long_work(const StatementRef& s, std::string& table) {
         return "CLUSTER rewrites every previously clustered table";
     }
     if (s.kind == "RefreshMatViewStmt") {
-        table = qualified_name(b.value("relation", json::object()));
+        table = qualified_name(member(b, "relation"));
         return "REFRESH MATERIALIZED VIEW " +
                std::string(b.value("concurrent", false) ? "CONCURRENTLY " : "") + table +
                " reruns its query";
@@ -495,7 +491,7 @@ void check_multiple_alter(const StatementRef& s, const FileState& f, Emitter& ou
     if (s.kind != "AlterTableStmt" || !f.in_transaction()) {
         return;
     }
-    const std::string table = qualified_name(s.body.value("relation", json::object()));
+    const std::string table = qualified_name(member(s.body, "relation"));
     auto it = f.tx.alter_count.find(table);
     if (it == f.tx.alter_count.end() || it->second < 1) {
         return;

@@ -1,0 +1,79 @@
+#!/bin/sh
+# Lint throughput against squawk, and memory on a very large file.
+#
+#   bench/lint_bench.sh [build/safe-migrate]
+#
+# 1. Generates 2,000 migration files with 40 statements each (80,000 statements:
+#    DDL and DML of the kinds real migrations hold) and lints them with
+#    safe-migrate (all cores) and with squawk (npm package squawk-cli, installed
+#    into a temporary directory), timing both in the same run.
+# 2. Generates one 500 MB file of INSERT statements and lints it, reporting
+#    safe-migrate's peak RSS (target: under 100 MB).
+# Needs: awk, GNU time (/usr/bin/time), npm. Run by hand; not part of CI.
+set -eu
+BIN=$(realpath "${1:-build/safe-migrate}")
+WORK=$(mktemp -d /tmp/sm-lint-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+FILES=${FILES:-2000}
+PER_FILE=${PER_FILE:-40}
+BIG_MB=${BIG_MB:-500}
+
+echo "== generating $FILES files x $PER_FILE statements in $WORK/corpus"
+mkdir -p "$WORK/corpus"
+awk -v files="$FILES" -v per="$PER_FILE" -v dir="$WORK/corpus" 'BEGIN {
+  for (f = 1; f <= files; f++) {
+    out = sprintf("%s/%d_migration_%d.up.sql", dir, 20260000000000 + f, f);
+    for (s = 0; s < per; s++) {
+      k = (f * per + s) % 10; t = "t" (f % 50);
+      if (k == 0) printf "CREATE TABLE IF NOT EXISTS %s_%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n", t, s > out;
+      else if (k == 1) printf "ALTER TABLE %s ADD COLUMN c%d_%d integer;\n", t, f, s > out;
+      else if (k == 2) printf "CREATE INDEX %s_c%d_idx ON %s (c%d);\n", t, s, t, s > out;
+      else if (k == 3) printf "INSERT INTO %s (id, email, note) VALUES (%d, '\''user%d@example.com'\'', '\''a; tricky -- value'\'');\n", t, s, s > out;
+      else if (k == 4) printf "UPDATE %s SET note = '\''x'\'' WHERE id BETWEEN %d AND %d;\n", t, s, s + 100 > out;
+      else if (k == 5) printf "ALTER TABLE %s ADD CONSTRAINT %s_chk%d CHECK (id > %d) NOT VALID;\n", t, t, s, s > out;
+      else if (k == 6) printf "COMMENT ON TABLE %s IS '\''table %d'\'';\n", t, s > out;
+      else if (k == 7) printf "CREATE OR REPLACE VIEW v_%s_%d AS SELECT id, email FROM %s WHERE created_at > now() - interval '\''7 days'\'';\n", t, s, t > out;
+      else if (k == 8) printf "ALTER TABLE %s ALTER COLUMN c%d SET DEFAULT 0;\n", t, s > out;
+      else printf "DELETE FROM %s WHERE created_at < now() - interval '\''1 year'\'' AND id %% 100 = %d;\n", t, s > out;
+    }
+    close(out);
+  }
+}'
+STATEMENTS=$((FILES * PER_FILE))
+
+echo "== installing squawk-cli into $WORK/npm"
+npm install --silent --no-audit --no-fund --prefix "$WORK/npm" squawk-cli >/dev/null 2>&1
+SQUAWK="$WORK/npm/node_modules/.bin/squawk"
+echo "   $("$SQUAWK" --version)"
+
+measure() {  # label, then the command; prints wall seconds and peak RSS
+  label=$1; shift
+  /usr/bin/time -f "%e %M" -o "$WORK/time" "$@" >/dev/null 2>&1 || true
+  tail -n 1 "$WORK/time" > "$WORK/time.last"; read -r secs rss < "$WORK/time.last"
+  rate=$(awk -v n="$STATEMENTS" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }')
+  printf "%-28s %7.2fs  %9s statements/s  peak RSS %6d kB\n" "$label" "$secs" "$rate" "$rss"
+  echo "$secs" > "$WORK/last"
+}
+
+echo "== linting $STATEMENTS statements in $FILES files ($(nproc) cores)"
+measure "safe-migrate lint" "$BIN" lint --format json "$WORK/corpus"
+SM=$(cat "$WORK/last")
+measure "safe-migrate lint --jobs 1" "$BIN" lint --format json --jobs 1 "$WORK/corpus"
+# squawk takes the file list; one invocation for all files, as in CI use.
+measure "squawk" sh -c "cd '$WORK/corpus' && '$SQUAWK' --reporter json *.sql"
+SQ=$(cat "$WORK/last")
+awk -v a="$SM" -v b="$SQ" 'BEGIN { printf "throughput ratio safe-migrate/squawk: %.2fx (target >= 2x)\n", b / a }'
+
+echo "== generating a ${BIG_MB} MB file of INSERT statements"
+awk -v mb="$BIG_MB" 'BEGIN {
+  target = mb * 1024 * 1024; n = 0; size = 0;
+  while (size < target) {
+    line = sprintf("INSERT INTO events (id, kind, payload, at) VALUES (%d, '\''page_view'\'', '\''{\"path\": \"/products/%d\", \"ref\": \"search; promo\"}'\'', now());\n", n, n % 9973);
+    printf "%s", line; size += length(line); n++;
+  }
+}' > "$WORK/big.sql"
+ls -l "$WORK/big.sql" | awk '{ printf "   %d bytes\n", $5 }'
+/usr/bin/time -f "%e %M" -o "$WORK/time" "$BIN" lint --format json "$WORK/big.sql" > "$WORK/big.json" 2>&1 || true
+tail -n 1 "$WORK/time" > "$WORK/time.last"; read -r secs rss < "$WORK/time.last"
+echo "safe-migrate lint of the ${BIG_MB} MB file: ${secs}s, peak RSS ${rss} kB (target < 102400 kB)"
+grep -o '"statements": [0-9]*' "$WORK/big.json" | head -1
