@@ -1,26 +1,32 @@
 #!/bin/sh
-# The demo: start a throwaway PostgreSQL, apply the example project in
-# migrations/, show status, roll the last migration back and forward again,
-# then stop and remove the cluster.
+# The demo: the release pipeline on the example project in migrations/, against
+# a throwaway PostgreSQL that safe-migrate starts and removes itself:
+# lint -> plan (the reviewed artifact) -> execute --plan -> status, then a
+# rollback of the newest migration and a plain execute to return.
 set -eu
 BIN=${1:-build/safe-migrate}
-STATE=$(mktemp -d)/sandbox.json
-trap '"$BIN" sandbox stop --state "$STATE" >/dev/null 2>&1 || true' EXIT INT TERM
+WORK=$(mktemp -d)
+STATE=$WORK/sandbox.json
+trap '"$BIN" sandbox stop --state "$STATE" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT INT TERM
 
 echo "== starting a throwaway PostgreSQL"
 DATABASE_URL=$("$BIN" sandbox start --state "$STATE")
 export DATABASE_URL
 
-echo "== status before"
-"$BIN" status || [ $? -eq 10 ]   # 10: pending migrations
+echo "== lint (no database needed)"
+"$BIN" lint migrations
 
-echo "== execute"
-"$BIN" execute
+echo "== plan: what execute will do, written as an artifact for review"
+"$BIN" plan --out "$WORK/plan.json"
+
+echo "== execute exactly the reviewed plan"
+"$BIN" execute --plan "$WORK/plan.json"
+
+echo "== status"
+"$BIN" status
 
 echo "== rollback of the newest migration, and execute again"
 "$BIN" rollback --steps 1
 "$BIN" execute
 
-echo "== status after"
-"$BIN" status
 echo "== demo finished; the sandbox is removed on exit"

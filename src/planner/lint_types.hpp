@@ -69,6 +69,7 @@ struct Finding {
     std::optional<Suppression> suppressed_by;
     // Dropped when this table was created earlier in the plan (internal; not printed).
     std::string exempt_if_new;
+    std::string satisfied_by_index;  // see EmitExtras (internal; not printed)
 };
 
 }  // namespace sm::planner

@@ -111,6 +111,7 @@ class FileLinter : public Emitter {
         f.rewrite = extras.rewrite;
         f.tables = extras.tables;
         f.exempt_if_new = extras.exempt_if_new;
+        f.satisfied_by_index = extras.satisfied_by_index;
         for (auto* list : {&m_statement_allows, &m_file_allows}) {
             for (size_t index : *list) {
                 Suppression& sup = m_report.suppressions[index];
@@ -190,10 +191,27 @@ class FileLinter : public Emitter {
             check_maintenance(ref, m_state, *this);
             check_transactions(ref, m_state, *this);
             LockPrediction lock = predict_lock(kind, body);
+            if (kind == "IndexStmt") {
+                record_index(body);
+            }
             if (observer) {
                 observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
             }
             apply_statement(ref, lock, m_state);
+        }
+    }
+
+    // Keys for every leading-column prefix of a new index (see index_key).
+    void record_index(const json& body) {
+        std::string table = qualified_name(member(body, "relation"));
+        std::vector<std::string> columns;
+        for (const auto& param : member_list(body, "indexParams")) {
+            std::string name = member(param, "IndexElem").value("name", "");
+            if (name.empty()) {
+                break;  // an expression: later columns cannot serve a foreign key prefix
+            }
+            columns.push_back(name);
+            m_report.index_keys.push_back(index_key(table, columns));
         }
     }
 
@@ -276,17 +294,34 @@ FileReport lint_file(const fs::path& file, const Policy& policy,
     return FileLinter(file, policy).run(observer);
 }
 
+std::string index_key(const std::string& table, std::vector<std::string> columns) {
+    std::sort(columns.begin(), columns.end());
+    std::string key = table + "|";
+    for (size_t i = 0; i < columns.size(); ++i) {
+        key += (i == 0 ? "" : ",") + columns[i];
+    }
+    return key;
+}
+
 LintReport summarize(std::vector<FileReport> files) {
     LintReport report;
     std::set<std::string> created_before;
+    // An index anywhere in the plan serves a foreign key (the message says "unless a
+    // later CREATE INDEX adds one"; an earlier one serves it too).
+    std::set<std::string> indexed;
+    for (const auto& file : files) {
+        indexed.insert(file.index_keys.begin(), file.index_keys.end());
+    }
     for (auto& file : files) {
         // Only up migrations create tables for the files after them.
         bool is_down = file.file.filename().string().find(".down.sql") != std::string::npos;
         auto& findings = file.findings;
         findings.erase(std::remove_if(findings.begin(), findings.end(),
                                       [&](const Finding& f) {
-                                          return !f.exempt_if_new.empty() &&
-                                                 created_before.count(f.exempt_if_new) != 0;
+                                          return (!f.exempt_if_new.empty() &&
+                                                  created_before.count(f.exempt_if_new) != 0) ||
+                                                 (!f.satisfied_by_index.empty() &&
+                                                  indexed.count(f.satisfied_by_index) != 0);
                                       }),
                        findings.end());
         if (!is_down) {

@@ -35,6 +35,7 @@ struct FileReport {
     std::vector<Finding> findings;          // in statement order, suppressed ones included
     std::vector<Suppression> suppressions;  // every suppression written in the file
     std::vector<std::string> created_tables;
+    std::vector<std::string> index_keys;  // index_key() of every prefix of every CREATE INDEX
 };
 
 struct LintReport {

@@ -67,7 +67,14 @@ struct EmitExtras {
     // The finding is dropped when this table was created earlier in the same
     // plan (new tables are empty: indexing or constraining them is harmless).
     std::string exempt_if_new;
+    // For fk-missing-index: index_key(table, columns). The finding is dropped when
+    // the plan creates an index whose leading columns are exactly these.
+    std::string satisfied_by_index = {};
 };
+
+// "public.orders|user_id" (columns sorted): what an index leading with these
+// columns provides, and what a foreign key on them needs.
+std::string index_key(const std::string& table, std::vector<std::string> columns);
 
 class Emitter {
   public:

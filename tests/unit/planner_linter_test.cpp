@@ -264,3 +264,26 @@ TEST_CASE("lint: exit codes are 0 clean, 4 policy errors, 3 syntax errors, 2 usa
     auto json = run({"lint", "--format", "json", policy.string()});
     CHECK(nlohmann::json::parse(json.out)["summary"]["errors"] == 1);
 }
+
+TEST_CASE("lint: a foreign key is satisfied by an index the plan creates, in any file",
+          "[linter]") {
+    Dir d;
+    auto tables = d.write("1_tables.up.sql",
+                          "CREATE TABLE parent (id int PRIMARY KEY);\n"
+                          "CREATE TABLE child (id int, parent_id int REFERENCES parent, other_id "
+                          "int REFERENCES parent);\n");
+    auto r1 = lint_files({tables}, default_policy(), 1);
+    CHECK(of_rule(r1, "fk-missing-index").size() == 2);
+
+    // An index leading with parent_id serves that foreign key only; one leading
+    // with a different column does not serve other_id.
+    auto index = d.write(
+        "2_index.up.sql",
+        "-- safe-migrate: no-transaction\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS child_parent_idx ON child (parent_id, id);\n"
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS child_id_other_idx ON child (id, other_id);\n");
+    auto r2 = lint_files({tables, index}, default_policy(), 2);
+    auto left = of_rule(r2, "fk-missing-index");
+    REQUIRE(left.size() == 1);
+    CHECK_THAT(left[0]->message, Contains("(other_id)"));
+}

@@ -248,7 +248,8 @@ void check_missing_index_alter(const AlterContext& c, const std::vector<std::str
                   ": existing indexes are not visible to the linter; check that an index on " +
                   c.table + " leads with " + cols_text + ", or every DELETE or key UPDATE on " +
                   referenced + " scans " + c.table;
-    c.out.emit("fk-missing-index", message, EmitExtras{rewrite, {c.table, referenced}, ""});
+    c.out.emit("fk-missing-index", message,
+               EmitExtras{rewrite, {c.table, referenced}, "", index_key(c.table, cols)});
 }
 
 void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
@@ -561,7 +562,8 @@ void check_create_table(const StatementRef& s, Emitter& out) {
             EmitExtras{"CREATE INDEX " + quote_ident(index_name) + " ON " + relation_sql(relation) +
                            " " + column_list_sql(fk.cols) + ";",
                        {table, fk.referenced},
-                       ""});
+                       "",
+                       index_key(table, fk.cols)});
     }
 }
 
