@@ -1,9 +1,13 @@
 // plan --trace: observed locks and rewrites on a throwaway copy of the schema.
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "sandbox/cluster.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
+#include "util/files.hpp"
 
 using namespace sm::test;
 
@@ -67,4 +71,50 @@ TEST_CASE("a migration that fails on the copy blocks the plan") {
     CHECK(run.out.find("trace: migration 2 line 2 failed on a copy of the schema") !=
           std::string::npos);
     CHECK(run.out.find("verdict: BLOCKED") != std::string::npos);
+}
+
+TEST_CASE("plan --trace keeps the password out of its output and off pg_dump's argv") {
+    TestDatabase db;
+    MigrationDir dir;
+    dir.write("1_t.up.sql", "CREATE TABLE t (id int);\n");
+    REQUIRE(
+        run_tool({"--migrations-dir", dir.path().string(), "execute"}, {{"DATABASE_URL", db.url()}})
+            .exit_code == 0);
+    dir.write("2_add.up.sql", "ALTER TABLE t ADD COLUMN note text;\n");
+    std::string password = sm::sandbox::read_password(cluster());
+
+    // A bindir whose pg_dump records its argv, then runs the real one.
+    sm::util::TempDir bindir("sm-fake-bindir");
+    // The server runs as the postgres account when we are root: it must reach these.
+    std::filesystem::permissions(bindir.path(), std::filesystem::perms::owner_all |
+                                                    std::filesystem::perms::group_read |
+                                                    std::filesystem::perms::group_exec |
+                                                    std::filesystem::perms::others_read |
+                                                    std::filesystem::perms::others_exec);
+    auto real = sm::sandbox::find_server_bindir();
+    for (const auto& entry : std::filesystem::directory_iterator(real)) {
+        std::filesystem::create_symlink(entry.path(), bindir.path() / entry.path().filename());
+    }
+    std::filesystem::remove(bindir.path() / "pg_dump");
+    auto argv_log = bindir.path() / "pg_dump.argv";
+    std::ofstream(bindir.path() / "pg_dump")
+        << "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '" << argv_log.string() << "'\nexec '"
+        << (real / "pg_dump").string() << "' \"$@\"\n";
+    std::filesystem::permissions(bindir.path() / "pg_dump",
+                                 std::filesystem::perms::owner_all |
+                                     std::filesystem::perms::others_read |
+                                     std::filesystem::perms::others_exec);
+
+    auto run = run_tool(
+        {"--migrations-dir", dir.path().string(), "-v", "plan", "--trace", "--format", "json"},
+        {{"DATABASE_URL", db.url_with_password()},
+         {"SAFE_MIGRATE_PG_BINDIR", bindir.path().string()}});
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK(run.all().find(password) == std::string::npos);
+    std::string argv = sm::util::read_file(argv_log);
+    CHECK(argv.find("--schema-only") != std::string::npos);
+    CHECK(argv.find(db.name()) != std::string::npos);
+    CHECK(argv.find(password) == std::string::npos);
+    CHECK(nlohmann::json::parse(run.out)["trace"][0]["observed_lock"] == "ACCESS EXCLUSIVE");
 }
