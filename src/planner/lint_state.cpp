@@ -24,7 +24,7 @@ std::optional<long long> setting_ms(const json& body, const std::string& sql) {
     return std::nullopt;
 }
 
-void apply_statement(const StatementRef& s, const LockPrediction& lock, FileState& f) {
+void apply_statement(const StatementRef& s, FileState& f) {
     const bool was_in_transaction = f.in_transaction();
     if (s.kind == "TransactionStmt") {
         std::string kind = s.body.value("kind", "");
@@ -56,18 +56,15 @@ void apply_statement(const StatementRef& s, const LockPrediction& lock, FileStat
         return;  // autocommit: nothing carries over to the next statement
     }
     ++f.tx.statements;
-    f.tx.has_ddl = f.tx.has_ddl || lock.is_ddl;
-    for (const auto& table : lock.tables) {
-        if (f.created_tables.count(table) != 0 && s.kind != "CreateStmt") {
+    f.tx.has_ddl = f.tx.has_ddl || s.lock.is_ddl;
+    for (const auto& r : s.lock.relations) {
+        if (f.created_tables.count(r.relation) != 0) {
             continue;  // a table new in this plan is invisible to everyone else
         }
-        if (s.kind == "CreateStmt" && f.created_tables.count(table) != 0) {
-            continue;
+        if (r.level >= LockLevel::share) {
+            f.tx.strong_locked.insert(r.relation);
         }
-        if (lock.level >= LockLevel::share) {
-            f.tx.strong_locked.insert(table);
-        }
-        if (lock.level == LockLevel::access_exclusive && !f.tx.access_exclusive_by) {
+        if (r.level == LockLevel::access_exclusive && !f.tx.access_exclusive_by) {
             f.tx.access_exclusive_by =
                 first_line(s.sql, 60) + " (line " + std::to_string(s.line) + ")";
         }

@@ -2,13 +2,12 @@
 // How a statement changes what the rules see next: the transaction block,
 // locks held, constraints added NOT VALID, tables created, timeouts set.
 
-#include "planner/lock_model.hpp"
 #include "planner/rule_api.hpp"
 
 namespace sm::planner {
 
 // Applies one statement to f, after the rules have looked at it.
-void apply_statement(const StatementRef& s, const LockPrediction& lock, FileState& f);
+void apply_statement(const StatementRef& s, FileState& f);
 
 // "SET lock_timeout = '5s'" values in milliseconds; std::nullopt when not a
 // duration PostgreSQL would accept (a negative number, say). sql is the text the

@@ -183,21 +183,21 @@ class FileLinter : public Emitter {
             }
             const std::string kind = stmt.begin().key();
             const json& body = stmt.begin().value();
-            StatementRef ref{body, kind, s.sql, s.line, s.column};
+            const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
+            StatementRef ref{body, kind, s.sql, s.line, s.column, lock};
             check_destructive(ref, m_state, *this);
             check_columns(ref, m_state, *this);
             check_constraints(ref, m_state, *this);
             check_indexes(ref, m_state, *this);
             check_maintenance(ref, m_state, *this);
             check_transactions(ref, m_state, *this);
-            LockPrediction lock = predict_lock(kind, body);
             if (kind == "IndexStmt") {
                 record_index(body);
             }
             if (observer) {
                 observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
             }
-            apply_statement(ref, lock, m_state);
+            apply_statement(ref, m_state);
         }
     }
 

@@ -2,92 +2,226 @@
 
 #include <algorithm>
 
-#include "planner/parse_helpers.hpp"
-
 namespace sm::planner {
 namespace {
 
 using L = LockLevel;
 
-void add_table(LockPrediction& p, const std::string& table) {
-    if (!table.empty() && std::find(p.tables.begin(), p.tables.end(), table) == p.tables.end()) {
-        p.tables.push_back(table);
-    }
-}
-
-void raise(LockPrediction& p, LockLevel level) {
+// Records level on relation (keeping the strongest, with its note) and raises
+// the statement's level.
+void add(LockPrediction& p, const std::string& relation, L level, const std::string& note = "",
+         bool exemptable = true) {
     p.level = std::max(p.level, level);
-}
-
-// ALTER TABLE takes the strongest lock any of its subcommands needs.
-void alter_table(LockPrediction& p, const json& body) {
-    add_table(p, qualified_name(member(body, "relation")));
-    p.is_ddl = true;
-    for (const json* cmd : alter_commands(body)) {
-        std::string sub = cmd->value("subtype", "");
-        const json& def = member(*cmd, "def");
-        if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
-            const json& c = def["Constraint"];
-            std::string type = c.value("contype", "");
-            if (type == "CONSTR_FOREIGN") {
-                raise(p, L::share_row_exclusive);
-                add_table(p, qualified_name(member(c, "pktable")));
-                p.scans = p.scans || !c.value("skip_validation", false);
-            } else {
-                raise(p, L::access_exclusive);
-                p.scans =
-                    p.scans || ((type == "CONSTR_CHECK" && !c.value("skip_validation", false)) ||
-                                type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE");
-            }
-        } else if (sub == "AT_ValidateConstraint" || sub == "AT_SetStatistics" ||
-                   sub == "AT_SetOptions" || sub == "AT_ResetOptions" || sub == "AT_ClusterOn" ||
-                   sub == "AT_DropCluster" || sub == "AT_SetRelOptions" ||
-                   sub == "AT_ResetRelOptions") {
-            raise(p, L::share_update_exclusive);
-            p.scans = p.scans || sub == "AT_ValidateConstraint";
-        } else if (sub == "AT_AttachPartition") {
-            raise(p, L::share_update_exclusive);
-            if (def.contains("PartitionCmd")) {
-                add_table(p, qualified_name(member(def["PartitionCmd"], "name")));
-            }
-            p.scans = true;
-        } else if (sub == "AT_DetachPartition") {
-            bool concurrent =
-                def.contains("PartitionCmd") && def["PartitionCmd"].value("concurrent", false);
-            raise(p, concurrent ? L::share_update_exclusive : L::access_exclusive);
-            if (def.contains("PartitionCmd")) {
-                add_table(p, qualified_name(member(def["PartitionCmd"], "name")));
-            }
-        } else if (sub.rfind("AT_EnableTrig", 0) == 0 || sub.rfind("AT_DisableTrig", 0) == 0 ||
-                   sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
-            raise(p, L::share_row_exclusive);
-        } else {
-            raise(p, L::access_exclusive);
-            if (sub == "AT_AlterColumnType" || sub == "AT_SetLogged" || sub == "AT_SetUnLogged" ||
-                sub == "AT_SetTableSpace" || sub == "AT_SetAccessMethod") {
-                p.rewrites = true;
-            }
-            if (sub == "AT_SetNotNull") {
-                p.scans = true;
-            }
-        }
-    }
-}
-
-void relations(LockPrediction& p, const json& list) {
-    if (!list.is_array()) {
+    if (relation.empty() || relation == "public.") {
         return;
     }
-    for (const auto& item : list) {
-        if (item.contains("RangeVar")) {
-            add_table(p, qualified_name(item["RangeVar"]));
-        } else if (item.contains("VacuumRelation")) {
-            add_table(p, qualified_name(member(item["VacuumRelation"], "relation")));
+    for (auto& r : p.relations) {
+        if (r.relation == relation) {
+            if (level > r.level) {
+                r.level = level;
+                r.note = note;
+            }
+            return;
         }
     }
+    p.relations.push_back({relation, level, note, exemptable});
+}
+
+bool reloption_is_light(const json& item) {
+    const json& e = member(item, "DefElem");
+    const std::string ns = e.value("defnamespace", "");
+    const std::string name = e.value("defname", "");
+    if (ns == "toast") {
+        return name.rfind("autovacuum_", 0) == 0 || name == "vacuum_truncate";
+    }
+    static const char* k_light[] = {"fillfactor",         "parallel_workers",
+                                    "toast_tuple_target", "vacuum_index_cleanup",
+                                    "vacuum_truncate",    "log_autovacuum_min_duration",
+                                    "user_catalog_table"};
+    if (name.rfind("autovacuum_", 0) == 0) {
+        return true;
+    }
+    return std::find_if(std::begin(k_light), std::end(k_light),
+                        [&](const char* n) { return name == n; }) != std::end(k_light);
+}
+
+// Foreign keys in a constraint list lock their referenced table in SHARE ROW EXCLUSIVE.
+void add_fk_targets(LockPrediction& p, const json& constraints) {
+    for (const auto& c : constraints) {
+        const json& con = member(c, "Constraint");
+        if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
+            add(p, qualified_name(con["pktable"]), L::share_row_exclusive,
+                "referenced by a new foreign key");
+        }
+    }
+}
+
+// The lock one ALTER TABLE subcommand takes on the altered relation
+// (PostgreSQL 15 AlterTableGetLockLevel); locks on other relations, rewrites
+// and scans go to p directly.
+L alter_command(LockPrediction& p, const json& cmd) {
+    const std::string sub = cmd.value("subtype", "");
+    const json& def = member(cmd, "def");
+    if (sub == "AT_ValidateConstraint") {
+        p.scans = true;
+        return L::share_update_exclusive;
+    }
+    if (sub == "AT_SetStatistics" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
+        sub == "AT_SetOptions" || sub == "AT_ResetOptions" || sub == "AT_DetachPartitionFinalize") {
+        return L::share_update_exclusive;
+    }
+    if (sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
+        const json& items = member_list(member(def, "List"), "items");
+        bool light = std::all_of(items.begin(), items.end(), reloption_is_light);
+        return light ? L::share_update_exclusive : L::access_exclusive;
+    }
+    if (sub == "AT_AttachPartition") {
+        // SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition, which is
+        // scanned.
+        add(p, qualified_name(member(member(def, "PartitionCmd"), "name")), L::access_exclusive,
+            "the partition being attached");
+        p.scans = true;
+        return L::share_update_exclusive;
+    }
+    if (sub == "AT_DetachPartition") {
+        const json& partition = member(def, "PartitionCmd");
+        if (partition.value("concurrent", false)) {
+            return L::share_update_exclusive;
+        }
+        add(p, qualified_name(member(partition, "name")), L::access_exclusive,
+            "the partition being detached");
+        return L::access_exclusive;
+    }
+    if (sub.rfind("AT_EnableTrig", 0) == 0 || sub.rfind("AT_DisableTrig", 0) == 0 ||
+        sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
+        return L::share_row_exclusive;
+    }
+    if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
+        const json& con = def["Constraint"];
+        const std::string type = con.value("contype", "");
+        const bool validated = !con.value("skip_validation", false);
+        if (type == "CONSTR_FOREIGN") {
+            add_fk_targets(p, json::array({def}));
+            p.scans = p.scans || validated;
+            return L::share_row_exclusive;
+        }
+        p.scans = p.scans || (type == "CONSTR_CHECK" && validated) || type == "CONSTR_PRIMARY" ||
+                  type == "CONSTR_UNIQUE";
+    }
+    if (sub == "AT_AddColumn" && def.contains("ColumnDef")) {
+        add_fk_targets(p, member_list(def["ColumnDef"], "constraints"));
+    }
+    if (sub == "AT_AlterColumnType" || sub == "AT_SetLogged" || sub == "AT_SetUnLogged" ||
+        sub == "AT_SetTableSpace" || sub == "AT_SetAccessMethod") {
+        p.rewrites = true;
+    }
+    if (sub == "AT_SetNotNull") {
+        p.scans = true;
+    }
+    return L::access_exclusive;
+}
+
+// VACUUM FULL or VACUUM (FULL), but not VACUUM (FULL false).
+bool vacuum_full(const json& vacuum_body) {
+    bool full = false;
+    for (const auto& o : member_list(vacuum_body, "options")) {
+        const json& e = member(o, "DefElem");
+        if (e.value("defname", "") != "full") {
+            continue;
+        }
+        full = true;
+        if (e.contains("arg")) {
+            const json& arg = e["arg"];
+            std::string v = string_value(arg);
+            if (v == "false" || v == "off" || v == "no" || v == "0" ||
+                (arg.contains("Integer") && arg["Integer"].value("ival", 0) == 0)) {
+                full = false;
+            }
+        }
+    }
+    return full;
+}
+
+void drop(LockPrediction& p, const json& b) {
+    p.is_ddl = true;
+    const std::string type = b.value("removeType", "");
+    const bool concurrent = b.value("concurrent", false);
+    const L level = concurrent ? L::share_update_exclusive : L::access_exclusive;
+    const json& objects = member_list(b, "objects");
+    if (type == "OBJECT_TABLE" || type == "OBJECT_MATVIEW" || type == "OBJECT_VIEW" ||
+        type == "OBJECT_FOREIGN_TABLE") {
+        p.summary = type == "OBJECT_TABLE"  ? "DROP TABLE"
+                    : type == "OBJECT_VIEW" ? "DROP VIEW"
+                                            : "DROP";
+        for (const auto& o : objects) {
+            add(p, drop_object_name(o), level);
+        }
+    } else if (type == "OBJECT_INDEX") {
+        p.summary = "DROP INDEX";
+        for (const auto& o : objects) {
+            // ACCESS EXCLUSIVE on the index's table, whose name the statement does not give.
+            add(p, drop_object_name(o), level, "", false);
+        }
+    } else if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
+        p.summary = type == "OBJECT_TRIGGER" ? "DROP TRIGGER"
+                    : type == "OBJECT_RULE"  ? "DROP RULE"
+                                             : "DROP POLICY";
+        for (const auto& o : objects) {
+            add(p, drop_object_name(o, 1), level);
+        }
+    } else {
+        p.level = std::max(p.level, level);  // a function, type, schema ...: not a relation
+    }
+    if (!p.summary.empty() && p.relations.size() == 1) {
+        p.summary += " " + p.relations[0].relation;
+    }
+}
+
+void relations_of(LockPrediction& p, const json& list, L level) {
+    for (const auto& item : list) {
+        if (item.contains("RangeVar")) {
+            add(p, qualified_name(item["RangeVar"]), level);
+        } else if (item.contains("VacuumRelation")) {
+            add(p, qualified_name(member(item["VacuumRelation"], "relation")), level);
+        }
+    }
+}
+
+void create_table(LockPrediction& p, const json& b) {
+    // A new table locks nothing others use, except the tables its foreign keys
+    // reference and the parent it is a partition of.
+    p.is_ddl = true;
+    const std::string created = qualified_name(member(b, "relation"));
+    p.summary = "CREATE TABLE " + created;
+    for (const auto& elt : member_list(b, "tableElts")) {
+        if (elt.contains("Constraint")) {
+            add_fk_targets(p, json::array({elt}));
+        } else if (elt.contains("ColumnDef")) {
+            add_fk_targets(p, member_list(elt["ColumnDef"], "constraints"));
+        }
+    }
+    if (b.contains("partbound")) {
+        for (const auto& parent : member_list(b, "inhRelations")) {
+            add(p, qualified_name(member(parent, "RangeVar")), L::access_exclusive,
+                "the partitioned parent");
+        }
+    }
+    // A foreign key to the table itself locks nothing that exists yet.
+    p.relations.erase(std::remove_if(p.relations.begin(), p.relations.end(),
+                                     [&](const RelationLock& r) { return r.relation == created; }),
+                      p.relations.end());
 }
 
 }  // namespace
+
+std::vector<std::string> LockPrediction::tables() const {
+    std::vector<std::string> out;
+    out.reserve(relations.size());
+    for (const auto& r : relations) {
+        out.push_back(r.relation);
+    }
+    return out;
+}
 
 LockLevel lock_mode_number(int mode) {
     static const LockLevel k_modes[] = {L::none,
@@ -102,94 +236,105 @@ LockLevel lock_mode_number(int mode) {
     return mode >= 1 && mode <= 8 ? k_modes[mode] : L::access_exclusive;
 }
 
-LockPrediction predict_lock(const std::string& kind, const json& body) {
+LockPrediction predict_lock(const std::string& kind, const json& b, int pg_version) {
     LockPrediction p;
     if (kind == "AlterTableStmt") {
-        alter_table(p, body);
+        p.is_ddl = true;
+        const std::string table = qualified_name(member(b, "relation"));
+        p.summary = "ALTER TABLE " + table;
+        L level = L::none;
+        LockPrediction others;
+        for (const json* cmd : alter_commands(b)) {
+            level = std::max(level, alter_command(others, *cmd));
+        }
+        add(p, table, level);
+        for (const auto& r : others.relations) {
+            add(p, r.relation, r.level, r.note, r.exemptable);
+        }
+        p.rewrites = others.rewrites;
+        p.scans = others.scans;
     } else if (kind == "IndexStmt") {
         p.is_ddl = true;
-        raise(p, body.value("concurrent", false) ? L::share_update_exclusive : L::share);
-        add_table(p, qualified_name(member(body, "relation")));
+        const std::string table = qualified_name(member(b, "relation"));
+        p.summary = "CREATE INDEX on " + table;
+        add(p, table, b.value("concurrent", false) ? L::share_update_exclusive : L::share);
     } else if (kind == "DropStmt") {
-        p.is_ddl = true;
-        std::string type = body.value("removeType", "");
-        raise(p, body.value("concurrent", false) ? L::share_update_exclusive : L::access_exclusive);
-        if (type == "OBJECT_TABLE" || type == "OBJECT_INDEX" || type == "OBJECT_MATVIEW" ||
-            type == "OBJECT_VIEW") {
-            for (const auto& obj : member_list(body, "objects")) {
-                std::string name =
-                    obj.contains("List") ? dotted_name(member_list(obj["List"], "items")) : "";
-                if (!name.empty() && name.find('.') == std::string::npos) {
-                    name = "public." + name;
-                }
-                add_table(p, name);
-            }
-        }
+        drop(p, b);
     } else if (kind == "TruncateStmt") {
         p.is_ddl = true;
-        raise(p, L::access_exclusive);
-        relations(p, member_list(body, "relations"));
+        p.summary = "TRUNCATE";
+        relations_of(p, member_list(b, "relations"), L::access_exclusive);
     } else if (kind == "RenameStmt") {
         p.is_ddl = true;
-        raise(p, L::access_exclusive);
-        add_table(p, qualified_name(member(body, "relation")));
+        L level = L::access_exclusive;
+        if (b.value("renameType", "") == "OBJECT_INDEX" && pg_version >= 120000) {
+            level = L::share_update_exclusive;  // ALTER INDEX ... RENAME from PostgreSQL 12
+        }
+        if (b.contains("relation")) {
+            const std::string relation = qualified_name(b["relation"]);
+            p.summary = "RENAME on " + relation;
+            add(p, relation, level);
+        } else {
+            p.level = level;
+        }
     } else if (kind == "InsertStmt" || kind == "UpdateStmt" || kind == "DeleteStmt" ||
                kind == "MergeStmt") {
-        raise(p, L::row_exclusive);
-        add_table(p, qualified_name(member(body, "relation")));
+        add(p, qualified_name(member(b, "relation")), L::row_exclusive);
     } else if (kind == "VacuumStmt") {
-        p.is_ddl = body.value("is_vacuumcmd", false);
-        bool full = has_option(member_list(body, "options"), "full");
-        raise(p, full ? L::access_exclusive : L::share_update_exclusive);
+        p.is_ddl = b.value("is_vacuumcmd", false);
+        const bool full = p.is_ddl && vacuum_full(b);
         p.rewrites = full;
-        relations(p, member_list(body, "rels"));
+        if (full) {
+            p.summary = "VACUUM FULL";
+        }
+        const L level = full ? L::access_exclusive : L::share_update_exclusive;
+        p.level = level;  // also without named tables: VACUUM covers every table
+        relations_of(p, member_list(b, "rels"), level);
     } else if (kind == "ClusterStmt") {
         p.is_ddl = true;
-        raise(p, L::access_exclusive);
         p.rewrites = true;
-        if (body.contains("relation")) {
-            add_table(p, qualified_name(body["relation"]));
+        p.summary = "CLUSTER";
+        p.level = L::access_exclusive;
+        if (b.contains("relation")) {
+            const std::string table = qualified_name(b["relation"]);
+            p.summary += " " + table;
+            add(p, table, L::access_exclusive);
         }
     } else if (kind == "RefreshMatViewStmt") {
-        raise(p, body.value("concurrent", false) ? L::exclusive : L::access_exclusive);
-        p.rewrites = !body.value("concurrent", false);
-        add_table(p, qualified_name(member(body, "relation")));
+        const bool concurrent = b.value("concurrent", false);
+        const std::string view = qualified_name(member(b, "relation"));
+        p.rewrites = !concurrent;
+        p.summary = "REFRESH MATERIALIZED VIEW " + view;
+        add(p, view, concurrent ? L::exclusive : L::access_exclusive);
     } else if (kind == "LockStmt") {
-        raise(p, lock_mode_number(body.value("mode", 0)));
-        relations(p, member_list(body, "relations"));
+        p.summary = "LOCK TABLE";
+        relations_of(p, member_list(b, "relations"), lock_mode_number(b.value("mode", 8)));
     } else if (kind == "CreateTrigStmt") {
         p.is_ddl = true;
-        raise(p, L::share_row_exclusive);
-        add_table(p, qualified_name(member(body, "relation")));
+        const std::string table = qualified_name(member(b, "relation"));
+        p.summary = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
+        add(p, table, L::share_row_exclusive);
     } else if (kind == "ReindexStmt") {
         p.is_ddl = true;
-        raise(p, has_option(member_list(body, "params"), "concurrently") ? L::share_update_exclusive
-                                                                         : L::share);
-        if (body.contains("relation")) {
-            add_table(p, qualified_name(body["relation"]));
+        const bool concurrent = has_option(member_list(b, "params"), "concurrently");
+        const L level = concurrent ? L::share_update_exclusive : L::share;
+        const std::string what = b.value("kind", "");
+        if (b.contains("relation") &&
+            (what == "REINDEX_OBJECT_TABLE" || what == "REINDEX_OBJECT_INDEX")) {
+            const std::string relation = qualified_name(b["relation"]);
+            p.summary = "REINDEX " + relation;
+            if (what == "REINDEX_OBJECT_INDEX") {
+                add(p, relation, level, "and ACCESS EXCLUSIVE on the index itself", false);
+            } else {
+                add(p, relation, level);
+            }
+        } else {
+            p.level = level;
         }
     } else if (kind == "CreateStmt") {
-        // A new table locks nothing others use, except the tables its foreign keys reference.
-        p.is_ddl = true;
-        auto reference = [&](const json& c) {
-            if (c.value("contype", "") == "CONSTR_FOREIGN") {
-                raise(p, L::share_row_exclusive);
-                add_table(p, qualified_name(member(c, "pktable")));
-            }
-        };
-        for (const auto& elt : member_list(body, "tableElts")) {
-            if (elt.contains("Constraint")) {
-                reference(elt["Constraint"]);
-            } else if (elt.contains("ColumnDef")) {
-                for (const auto& c : member_list(elt["ColumnDef"], "constraints")) {
-                    if (c.contains("Constraint")) {
-                        reference(c["Constraint"]);
-                    }
-                }
-            }
-        }
+        create_table(p, b);
     } else if (kind == "SelectStmt") {
-        raise(p, L::access_share);
+        p.level = L::access_share;
     } else if (kind != "VariableSetStmt" && kind != "TransactionStmt" &&
                kind != "VariableShowStmt") {
         // CREATE FUNCTION/VIEW/TYPE/SEQUENCE, COMMENT, GRANT ...: catalog changes.

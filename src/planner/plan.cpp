@@ -151,7 +151,7 @@ std::vector<std::string> touched_tables(const Plan& plan) {
     std::vector<std::string> tables;
     for (const auto& m : plan.migrations) {
         for (const auto& s : m.statements) {
-            for (const auto& t : s.lock.tables) {
+            for (const auto& t : s.lock.tables()) {
                 if (std::find(tables.begin(), tables.end(), t) == tables.end()) {
                     tables.push_back(t);
                 }
@@ -170,7 +170,7 @@ std::string plan_to_json(const Plan& plan) {
                                   {"kind", s.kind},
                                   {"text", s.text},
                                   {"lock", lock_name(s.lock.level)},
-                                  {"tables", s.lock.tables},
+                                  {"tables", s.lock.tables()},
                                   {"rewrites", s.lock.rewrites},
                                   {"scans", s.lock.scans}});
         }
@@ -252,7 +252,7 @@ std::string render_plan_text(const Plan& plan) {
             util::format_duration(m.lock_timeout), util::format_duration(m.statement_timeout));
         for (const auto& s : m.statements) {
             std::string tables;
-            for (const auto& t : s.lock.tables) {
+            for (const auto& t : s.lock.tables()) {
                 tables += (tables.empty() ? "" : ", ") + table_cost(plan, t);
             }
             std::string work = s.lock.rewrites ? " REWRITE" : (s.lock.scans ? " SCAN" : "");

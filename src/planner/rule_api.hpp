@@ -9,26 +9,28 @@
 
 #include <filesystem>
 #include <map>
-#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "planner/lint_types.hpp"
+#include "planner/lock_model.hpp"
 
 namespace sm::planner {
 
 struct Policy;
 
 // One parsed statement. node is libpg_query's statement object, e.g.
-// {"AlterTableStmt": {...}}; kind is its key and body its value.
+// {"AlterTableStmt": {...}}; kind is its key and body its value. lock is the
+// lock model's prediction for it (lock_model.hpp), computed once by the driver.
 struct StatementRef {
     const nlohmann::json& body;
     const std::string& kind;
     const std::string& sql;
     int line = 0;
     int column = 0;
+    const LockPrediction& lock;
 };
 
 // What is true inside the current transaction.

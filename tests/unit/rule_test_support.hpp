@@ -60,7 +60,9 @@ inline Recorder run_family(RuleFamily family, const std::string& sql,
     const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
     REQUIRE(stmt.size() == 1);
     const std::string kind = stmt.begin().key();
-    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1};
+    const sm::planner::LockPrediction lock =
+        sm::planner::predict_lock(kind, stmt.begin().value(), f.pg_version);
+    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1, lock};
     Recorder rec;
     family(s, f, rec);
     return rec;

@@ -16,269 +16,20 @@ namespace {
 
 using L = LockLevel;
 
-// A strong lock (SHARE or stronger) a statement takes on one relation.
-struct StrongLock {
-    std::string table;  // "public.orders"; an index name for DROP INDEX / REINDEX INDEX
-    L level = L::none;
-    std::string note;        // e.g. "referenced by the new foreign key"
-    bool exemptable = true;  // harmless when the relation was created earlier in the plan
-};
-
-void add_lock(std::vector<StrongLock>& locks, const std::string& table, L level,
-              const std::string& note = "", bool exemptable = true) {
-    if (level < L::share) {
-        return;
+// The locks require-lock-timeout is about: SHARE or stronger, whose wait in the
+// queue blocks writers (or everyone). REFRESH ... CONCURRENTLY is left out: its
+// EXCLUSIVE lock is what refresh-matview-concurrently recommends.
+std::vector<const RelationLock*> strong_locks(const StatementRef& s) {
+    std::vector<const RelationLock*> out;
+    if (s.kind == "RefreshMatViewStmt" && s.body.value("concurrent", false)) {
+        return out;
     }
-    for (auto& l : locks) {
-        if (l.table == table) {
-            if (level > l.level) {
-                l.level = level;
-                l.note = note;
-            }
-            return;
+    for (const auto& r : s.lock.relations) {
+        if (r.level >= L::share) {
+            out.push_back(&r);
         }
     }
-    locks.push_back({table, level, note, exemptable});
-}
-
-bool reloption_is_light(const json& item) {
-    const json& e = member(item, "DefElem");
-    const std::string ns = e.value("defnamespace", "");
-    const std::string name = e.value("defname", "");
-    if (ns == "toast") {
-        return name.rfind("autovacuum_", 0) == 0 || name == "vacuum_truncate";
-    }
-    static const char* light[] = {"fillfactor",         "parallel_workers",
-                                  "toast_tuple_target", "vacuum_index_cleanup",
-                                  "vacuum_truncate",    "log_autovacuum_min_duration",
-                                  "user_catalog_table"};
-    if (name.rfind("autovacuum_", 0) == 0) {
-        return true;
-    }
-    return std::find_if(std::begin(light), std::end(light),
-                        [&](const char* n) { return name == n; }) != std::end(light);
-}
-
-// Foreign keys in a constraint list lock their referenced table in SHARE ROW EXCLUSIVE.
-void add_fk_targets(std::vector<StrongLock>& locks, const json& constraints) {
-    if (!constraints.is_array()) {
-        return;
-    }
-    for (const auto& c : constraints) {
-        const json& con = member(c, "Constraint");
-        if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
-            add_lock(locks, qualified_name(con["pktable"]), L::share_row_exclusive,
-                     "referenced by a new foreign key");
-        }
-    }
-}
-
-// The lock one ALTER TABLE subcommand takes on the altered relation
-// (PostgreSQL 15 AlterTableGetLockLevel), and any other relation it locks.
-L alter_cmd_lock(const json& cmd, std::vector<StrongLock>& others) {
-    const std::string sub = cmd.value("subtype", "");
-    const json& def = member(cmd, "def");
-    if (sub == "AT_SetStatistics" || sub == "AT_ClusterOn" || sub == "AT_DropCluster" ||
-        sub == "AT_SetOptions" || sub == "AT_ResetOptions" || sub == "AT_ValidateConstraint" ||
-        sub == "AT_DetachPartitionFinalize") {
-        return L::share_update_exclusive;
-    }
-    if (sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
-        const json& items = member_list(member(def, "List"), "items");
-        bool light =
-            items.is_array() && std::all_of(items.begin(), items.end(), reloption_is_light);
-        return light ? L::share_update_exclusive : L::access_exclusive;
-    }
-    if (sub == "AT_AttachPartition") {
-        // SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition.
-        const json& part = member(member(def, "PartitionCmd"), "name");
-        add_lock(others, qualified_name(part), L::access_exclusive, "the partition being attached");
-        return L::share_update_exclusive;
-    }
-    if (sub == "AT_DetachPartition") {
-        const json& pcmd = member(def, "PartitionCmd");
-        if (pcmd.value("concurrent", false)) {
-            return L::share_update_exclusive;
-        }
-        add_lock(others, qualified_name(member(pcmd, "name")), L::access_exclusive,
-                 "the partition being detached");
-        return L::access_exclusive;
-    }
-    if (sub.rfind("AT_EnableTrig", 0) == 0 || sub.rfind("AT_DisableTrig", 0) == 0 ||
-        sub == "AT_EnableAlwaysTrig" || sub == "AT_EnableReplicaTrig") {
-        return L::share_row_exclusive;
-    }
-    if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
-        const json& con = def["Constraint"];
-        if (con.value("contype", "") == "CONSTR_FOREIGN") {
-            add_fk_targets(others, json::array({def}));
-            return L::share_row_exclusive;
-        }
-    }
-    if (sub == "AT_AddColumn" && def.contains("ColumnDef")) {
-        add_fk_targets(others, member_list(def["ColumnDef"], "constraints"));
-    }
-    return L::access_exclusive;
-}
-
-// VACUUM FULL or VACUUM (FULL), but not VACUUM (FULL false).
-bool vacuum_full(const json& vacuum_body) {
-    bool full = false;
-    for (const auto& o : member_list(vacuum_body, "options")) {
-        const json& e = member(o, "DefElem");
-        if (e.value("defname", "") != "full") {
-            continue;
-        }
-        full = true;
-        if (e.contains("arg")) {
-            const json& arg = e["arg"];
-            std::string v = string_value(arg);
-            if (v == "false" || v == "off" || v == "no" || v == "0" ||
-                (arg.contains("Integer") && arg["Integer"].value("ival", 0) == 0)) {
-                full = false;
-            }
-        }
-    }
-    return full;
-}
-
-// The strong locks (SHARE, SHARE ROW EXCLUSIVE, EXCLUSIVE, ACCESS EXCLUSIVE)
-// a statement takes on relations, and a short description of the statement.
-std::vector<StrongLock> strong_locks(const StatementRef& s, const FileState& f, std::string& what) {
-    std::vector<StrongLock> locks;
-    const json& b = s.body;
-    if (s.kind == "AlterTableStmt") {
-        const std::string table = qualified_name(member(b, "relation"));
-        what = "ALTER TABLE " + table;
-        L level = L::none;
-        std::vector<StrongLock> others;
-        for (const json* cmd : alter_commands(b)) {
-            level = std::max(level, alter_cmd_lock(*cmd, others));
-        }
-        add_lock(locks, table, level);
-        for (const auto& o : others) {
-            add_lock(locks, o.table, o.level, o.note);
-        }
-    } else if (s.kind == "IndexStmt") {
-        const std::string table = qualified_name(member(b, "relation"));
-        what = "CREATE INDEX on " + table;
-        if (!b.value("concurrent", false)) {
-            add_lock(locks, table, L::share);
-        }
-    } else if (s.kind == "DropStmt") {
-        const std::string type = b.value("removeType", "");
-        const json& objects = member_list(b, "objects");
-        if (!objects.is_array()) {
-            return locks;
-        }
-        if (type == "OBJECT_TABLE" || type == "OBJECT_MATVIEW" || type == "OBJECT_VIEW" ||
-            type == "OBJECT_FOREIGN_TABLE") {
-            what = type == "OBJECT_TABLE"  ? "DROP TABLE"
-                   : type == "OBJECT_VIEW" ? "DROP VIEW"
-                                           : "DROP";
-            for (const auto& o : objects) {
-                add_lock(locks, drop_object_name(o), L::access_exclusive);
-            }
-        } else if (type == "OBJECT_INDEX" && !b.value("concurrent", false)) {
-            what = "DROP INDEX";
-            for (const auto& o : objects) {
-                // ACCESS EXCLUSIVE on the index's table, whose name the statement does not give.
-                add_lock(locks, drop_object_name(o), L::access_exclusive, "", false);
-            }
-        } else if (type == "OBJECT_TRIGGER" || type == "OBJECT_RULE" || type == "OBJECT_POLICY") {
-            what = type == "OBJECT_TRIGGER" ? "DROP TRIGGER"
-                   : type == "OBJECT_RULE"  ? "DROP RULE"
-                                            : "DROP POLICY";
-            for (const auto& o : objects) {
-                add_lock(locks, drop_object_name(o, 1), L::access_exclusive);
-            }
-        }
-        if (!what.empty() && locks.size() == 1) {
-            what += " " + locks[0].table;
-        }
-    } else if (s.kind == "TruncateStmt") {
-        what = "TRUNCATE";
-        for (const auto& r : member_list(b, "relations")) {
-            add_lock(locks, qualified_name(member(r, "RangeVar")), L::access_exclusive);
-        }
-    } else if (s.kind == "LockStmt") {
-        const L level = lock_mode_number(b.value("mode", 8));
-        what = "LOCK TABLE";
-        for (const auto& r : member_list(b, "relations")) {
-            add_lock(locks, qualified_name(member(r, "RangeVar")), level);
-        }
-    } else if (s.kind == "CreateTrigStmt") {
-        const std::string table = qualified_name(member(b, "relation"));
-        what = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
-        add_lock(locks, table, L::share_row_exclusive);
-    } else if (s.kind == "RefreshMatViewStmt") {
-        const std::string view = qualified_name(member(b, "relation"));
-        what = "REFRESH MATERIALIZED VIEW " + view;
-        if (!b.value("concurrent", false)) {
-            add_lock(locks, view, L::access_exclusive);
-        }
-    } else if (s.kind == "VacuumStmt") {
-        const bool full = vacuum_full(b);
-        if (full && b.value("is_vacuumcmd", false)) {
-            what = "VACUUM FULL";
-            for (const auto& r : member_list(b, "rels")) {
-                add_lock(locks, qualified_name(member(member(r, "VacuumRelation"), "relation")),
-                         L::access_exclusive);
-            }
-        }
-    } else if (s.kind == "ClusterStmt") {
-        what = "CLUSTER";
-        if (b.contains("relation")) {
-            const std::string table = qualified_name(b["relation"]);
-            what += " " + table;
-            add_lock(locks, table, L::access_exclusive);
-        }
-    } else if (s.kind == "ReindexStmt") {
-        bool concurrent = has_option(member_list(b, "params"), "concurrently");
-        const std::string kind = b.value("kind", "");
-        if (!concurrent && b.contains("relation") &&
-            (kind == "REINDEX_OBJECT_TABLE" || kind == "REINDEX_OBJECT_INDEX")) {
-            const std::string rel = qualified_name(b["relation"]);
-            what = "REINDEX " + rel;
-            if (kind == "REINDEX_OBJECT_INDEX") {
-                add_lock(locks, rel, L::share, "and ACCESS EXCLUSIVE on the index itself", false);
-            } else {
-                add_lock(locks, rel, L::share);
-            }
-        }
-    } else if (s.kind == "RenameStmt") {
-        const std::string type = b.value("renameType", "");
-        if (b.contains("relation")) {
-            const std::string rel = qualified_name(b["relation"]);
-            L level = L::access_exclusive;
-            if (type == "OBJECT_INDEX" && f.pg_version >= 120000) {
-                level = L::share_update_exclusive;  // ALTER INDEX ... RENAME from PostgreSQL 12
-            }
-            what = "RENAME on " + rel;
-            add_lock(locks, rel, level);
-        }
-    } else if (s.kind == "CreateStmt") {
-        for (const auto& elt : member_list(b, "tableElts")) {
-            if (elt.contains("Constraint")) {
-                add_fk_targets(locks, json::array({elt}));
-            } else if (elt.contains("ColumnDef")) {
-                add_fk_targets(locks, member_list(elt["ColumnDef"], "constraints"));
-            }
-        }
-        if (b.contains("partbound")) {
-            for (const auto& parent : member_list(b, "inhRelations")) {
-                add_lock(locks, qualified_name(member(parent, "RangeVar")), L::access_exclusive,
-                         "the partitioned parent");
-            }
-        }
-        const std::string created = qualified_name(member(b, "relation"));
-        what = "CREATE TABLE " + created;
-        // A foreign key to the table itself locks nothing that exists yet.
-        locks.erase(std::remove_if(locks.begin(), locks.end(),
-                                   [&](const StrongLock& l) { return l.table == created; }),
-                    locks.end());
-    }
-    return locks;
+    return out;
 }
 
 std::string ms_text(long long ms) {
@@ -301,8 +52,8 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
     } else {
         return;
     }
-    std::string what;
-    std::vector<StrongLock> locks = strong_locks(s, f, what);
+    const std::string& what = s.lock.summary;
+    std::vector<const RelationLock*> locks = strong_locks(s);
     if (locks.empty()) {
         return;
     }
@@ -313,24 +64,24 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
     // One finding per statement. Relations created earlier in this file are
     // nobody else's business; the driver drops the finding when the one that
     // remains was created earlier in the plan.
-    std::vector<const StrongLock*> existing;
-    for (const auto& l : locks) {
-        x.tables.push_back(l.table);
-        if (f.created_tables.count(l.table) == 0) {
-            existing.push_back(&l);
+    std::vector<const RelationLock*> existing;
+    for (const RelationLock* l : locks) {
+        x.tables.push_back(l->relation);
+        if (f.created_tables.count(l->relation) == 0) {
+            existing.push_back(l);
         }
     }
     if (existing.empty()) {
-        x.exempt_if_new = locks[0].table;  // all new: the driver drops it
-        existing.push_back(&locks[0]);
+        x.exempt_if_new = locks[0]->relation;  // all new: the driver drops it
+        existing.push_back(locks[0]);
     } else if (existing.size() == 1 && existing[0]->exemptable) {
-        x.exempt_if_new = existing[0]->table;
+        x.exempt_if_new = existing[0]->relation;
     }
     // "ACCESS EXCLUSIVE on a, b and c", "SHARE ROW EXCLUSIVE on a and SHARE ROW EXCLUSIVE on b
     // (...)"
     std::vector<std::pair<L, std::vector<std::string>>> groups;
-    for (const StrongLock* l : existing) {
-        std::string name = (l->exemptable ? l->table : "the table of index " + l->table) +
+    for (const RelationLock* l : existing) {
+        std::string name = (l->exemptable ? l->relation : "the table of index " + l->relation) +
                            (l->note.empty() ? "" : " (" + l->note + ")");
         auto g = std::find_if(groups.begin(), groups.end(),
                               [&](const auto& p) { return p.first == l->level; });
@@ -353,7 +104,7 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
     }
     const std::string on = join(parts);
     const std::string queue_on = existing.size() > 1       ? std::string("those tables")
-                                 : existing[0]->exemptable ? existing[0]->table
+                                 : existing[0]->exemptable ? existing[0]->relation
                                                            : std::string("that table");
     out.emit("require-lock-timeout",
              what + " takes " + on + " with " + condition +
@@ -417,7 +168,7 @@ std::string long_work(const StatementRef& s, std::string& table) {
                " without WHERE touches every row";
     }
     if (s.kind == "VacuumStmt" && b.value("is_vacuumcmd", false)) {
-        const bool full = vacuum_full(b);
+        const bool full = s.lock.rewrites;  // VACUUM FULL rewrites; plain VACUUM reads
         const json& rels = member_list(b, "rels");
         if (rels.is_array() && rels.size() == 1) {
             table = qualified_name(member(member(rels[0], "VacuumRelation"), "relation"));
