@@ -3,7 +3,6 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
@@ -28,20 +27,6 @@ struct Step {
     std::optional<executor::PartialMigration> resume;
 };
 
-std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, const char* flag,
-                                        std::chrono::milliseconds fallback) {
-    if (!text) {
-        return fallback;
-    }
-    auto d = core::parse_duration(*text);
-    if (!d) {
-        throw Error(
-            ExitCode::usage,
-            std::string(flag) + " needs a duration such as 30s or 5min, not '" + *text + "'");
-    }
-    return *d;
-}
-
 void apply_flag_overrides(core::ExecuteSettings& s, const ExecuteArgs& args) {
     s.lock_wait = duration_flag(args.lock_wait, "--lock-wait", s.lock_wait);
     s.lock_timeout = duration_flag(args.lock_timeout, "--lock-timeout", s.lock_timeout);
@@ -49,14 +34,6 @@ void apply_flag_overrides(core::ExecuteSettings& s, const ExecuteArgs& args) {
         s.lock_retries = *args.lock_retries;
     }
     s.allow_out_of_order = s.allow_out_of_order || args.allow_out_of_order;
-}
-
-void refuse_standby(executor::Session& session) {
-    if (session.exec("SELECT pg_is_in_recovery()").scalar() == "t") {
-        throw Error(ExitCode::refused,
-                    "the target " + session.display_name() + " is a standby (in recovery)",
-                    "Run migrations against the primary.");
-    }
 }
 
 // Changed and missing applied migrations stop the run, unless a change was
@@ -212,7 +189,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     }
 
     // 3. Refuse a standby.
-    refuse_standby(*control);
+    executor::refuse_standby(*control);
 
     // 4. Take the migration lock; another runner makes us wait, then fail naming it.
     executor::AdvisoryLock lock(*control, settings.lock_wait);

@@ -1,12 +1,12 @@
 // safe-migrate rollback: run down files, newest first.
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/duration.hpp"
 #include "core/error.hpp"
 #include "core/identity.hpp"
 #include "executor/advisory_lock.hpp"
 #include "executor/apply.hpp"
 #include "executor/history.hpp"
+#include "executor/target_info.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -45,23 +45,14 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     // 1. Load the config and every script.
     Project project = load_project(options);
     core::ExecuteSettings settings = project.config.execute;
-    if (args.lock_wait) {
-        auto d = core::parse_duration(*args.lock_wait);
-        if (!d) {
-            throw Error(ExitCode::usage,
-                        "--lock-wait needs a duration such as 30s, not '" + *args.lock_wait + "'");
-        }
-        settings.lock_wait = *d;
-    }
+    settings.lock_wait = duration_flag(args.lock_wait, "--lock-wait", settings.lock_wait);
 
     // 2. Connect, refuse a standby, take the migration lock.
     core::Target target = resolve_target(options, project.config);
     auto control = connect_target(target, project.config, "lock");
     auto migration = connect_target(target, project.config);
     executor::prepare_migration_session(*migration);
-    if (control->exec("SELECT pg_is_in_recovery()").scalar() == "t") {
-        throw Error(ExitCode::refused, "the target is a standby (in recovery)");
-    }
+    executor::refuse_standby(*control);
     executor::AdvisoryLock lock(*control, settings.lock_wait);
     executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
 

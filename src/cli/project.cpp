@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "core/duration.hpp"
+#include "core/error.hpp"
 #include "core/redact.hpp"
 #include "planner/script_builder.hpp"
 
@@ -52,6 +54,20 @@ std::unique_ptr<executor::Session> connect_target(const core::Target& target,
         name += "/" + role;
     }
     return executor::connect(target.conninfo, name);
+}
+
+std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, const char* flag,
+                                        std::chrono::milliseconds fallback) {
+    if (!text) {
+        return fallback;
+    }
+    auto d = core::parse_duration(*text);
+    if (!d) {
+        throw Error(
+            ExitCode::usage,
+            std::string(flag) + " needs a duration such as 30s or 5min, not '" + *text + "'");
+    }
+    return *d;
 }
 
 void say(const GlobalOptions& options, const std::string& line) {

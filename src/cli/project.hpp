@@ -2,8 +2,10 @@
 // What most commands start with: the config, the migration sources with every
 // script parsed, and connections to the target.
 
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/options.hpp"
@@ -38,6 +40,11 @@ core::Target resolve_target(const GlobalOptions& options, const core::Config& co
 std::unique_ptr<executor::Session> connect_target(const core::Target& target,
                                                   const core::Config& config,
                                                   const std::string& role = "");
+
+// The duration a flag gives ("30s", "5min"), or fallback when it was not given.
+// Throws sm::Error (usage) naming the flag when the text is not a duration.
+std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, const char* flag,
+                                        std::chrono::milliseconds fallback);
 
 // Prints to stdout unless --quiet; progress and results go here, logs to stderr.
 void say(const GlobalOptions& options, const std::string& line);

@@ -1,6 +1,16 @@
 #include "executor/target_info.hpp"
 
+#include "core/error.hpp"
+
 namespace sm::executor {
+
+void refuse_standby(Session& session) {
+    if (session.exec("SELECT pg_is_in_recovery()").scalar() == "t") {
+        throw Error(ExitCode::refused,
+                    "the target " + session.display_name() + " is a standby (in recovery)",
+                    "Run migrations against the primary.");
+    }
+}
 
 TargetIdentity read_identity(Session& session) {
     auto r = session.exec(

@@ -14,6 +14,10 @@ namespace sm::executor {
 using core::TableSize;
 using core::TargetIdentity;
 
+// Throws sm::Error (refused) when the target is a standby (in recovery):
+// migrations run against the primary.
+void refuse_standby(Session& session);
+
 // Throws DbError on failure.
 TargetIdentity read_identity(Session& session);
 
