@@ -31,19 +31,25 @@ TargetIdentity read_identity(Session& session) {
 std::map<std::string, TableSize> read_table_sizes(Session& session,
                                                   const std::vector<std::string>& tables) {
     std::map<std::string, TableSize> sizes;
+    std::string names;
     for (const auto& table : tables) {
         sizes[table] = TableSize{};
-        auto dot = table.find('.');
-        auto r = session.exec_params(
-            "SELECT greatest(c.reltuples, 0)::bigint, pg_total_relation_size(c.oid) FROM pg_class "
-            "c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2 "
-            "AND c.relkind IN ('r', 'p', 'm', 'f')",
-            {table.substr(0, dot), table.substr(dot + 1)});
-        if (!r.empty()) {
-            sizes[table] = {true, std::stoll(r.rows[0][0].value_or("0")),
-                            std::stoll(r.rows[0][1].value_or("0"))};
-        }
+        names += (names.empty() ? "" : "\n") + table;
+    }
+    if (tables.empty()) {
+        return sizes;
+    }
+    // One round trip for all tables; names are "schema.table" as the planner writes them.
+    auto r = session.exec_params(
+        "SELECT n.nspname || '.' || c.relname, greatest(c.reltuples, 0)::bigint, "
+        "pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = "
+        "c.relnamespace "
+        "WHERE n.nspname || '.' || c.relname = ANY (string_to_array($1, E'\\n')) "
+        "AND c.relkind IN ('r', 'p', 'm', 'f')",
+        {names});
+    for (const auto& row : r.rows) {
+        sizes[row[0].value_or("")] = {true, std::stoll(row[1].value_or("0")),
+                                      std::stoll(row[2].value_or("0"))};
     }
     return sizes;
 }
