@@ -91,8 +91,7 @@ std::vector<Step> plan_steps(const Project& project, const executor::StatusRepor
         if (e.state == MigrationState::out_of_order) {
             out_of_order.push_back(std::to_string(e.version) + "_" + e.name);
         }
-        if (e.state == MigrationState::pending || e.state == MigrationState::out_of_order ||
-            e.state == MigrationState::partial) {
+        if (executor::to_apply(e.state)) {
             Step step{project.migrations.find(e.version), std::nullopt};
             for (const auto& p : partial) {
                 if (p.version == e.version) {

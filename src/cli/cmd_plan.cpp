@@ -64,8 +64,7 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args) {
     input.policy = policy;
     for (const auto& e : report.entries) {
         using executor::MigrationState;
-        if (e.state == MigrationState::pending || e.state == MigrationState::out_of_order ||
-            e.state == MigrationState::partial) {
+        if (executor::to_apply(e.state)) {
             input.pending.push_back(project.migrations.find(e.version));
         }
         if (e.state == MigrationState::changed || e.state == MigrationState::missing) {

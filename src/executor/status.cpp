@@ -25,6 +25,11 @@ const char* state_name(MigrationState state) {
     return "unknown";
 }
 
+bool to_apply(MigrationState state) {
+    return state == MigrationState::pending || state == MigrationState::out_of_order ||
+           state == MigrationState::partial;
+}
+
 StatusReport compute_status(const core::MigrationSet& files,
                             const std::vector<AppliedMigration>& applied,
                             const std::vector<PartialMigration>& partial) {

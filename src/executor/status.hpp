@@ -23,6 +23,9 @@ enum class MigrationState {
 
 const char* state_name(MigrationState state);
 
+// True for the states execute applies (or resumes): pending, out-of-order, partial.
+bool to_apply(MigrationState state);
+
 struct StatusEntry {
     int64_t version = 0;
     std::string name;
