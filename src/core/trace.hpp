@@ -9,6 +9,20 @@
 
 namespace sm::core {
 
+// Rank of a pg_locks.mode, weakest first: 0 "AccessShareLock" ... 7
+// "AccessExclusiveLock"; -1 for anything else.
+inline int lock_mode_rank(const std::string& mode) {
+    static const char* const k_modes[] = {
+        "AccessShareLock", "RowShareLock",          "RowExclusiveLock", "ShareUpdateExclusiveLock",
+        "ShareLock",       "ShareRowExclusiveLock", "ExclusiveLock",    "AccessExclusiveLock"};
+    for (int i = 0; i < 8; ++i) {
+        if (mode == k_modes[i]) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 struct TracedStatement {
     int64_t version = 0;
     int line = 0;

@@ -6,19 +6,6 @@
 namespace sm::executor {
 namespace {
 
-// pg_locks modes, weakest first, to keep the strongest per relation.
-int strength(const std::string& mode) {
-    static const char* k_modes[] = {
-        "AccessShareLock", "RowShareLock",          "RowExclusiveLock", "ShareUpdateExclusiveLock",
-        "ShareLock",       "ShareRowExclusiveLock", "ExclusiveLock",    "AccessExclusiveLock"};
-    for (int i = 0; i < 8; ++i) {
-        if (mode == k_modes[i]) {
-            return i;
-        }
-    }
-    return -1;
-}
-
 constexpr const char* k_user_relations =
     "SELECT c.oid::text, quote_ident(n.nspname) || '.' || quote_ident(c.relname), "
     "c.relfilenode::text "
@@ -55,7 +42,7 @@ std::map<std::string, std::string> held_locks(Session& session, const Relations&
             continue;
         }
         std::string& current = out[it->second.name];
-        if (strength(*row[1]) > strength(current)) {
+        if (core::lock_mode_rank(*row[1]) > core::lock_mode_rank(current)) {
             current = *row[1];
         }
     }
@@ -68,53 +55,59 @@ std::vector<core::TracedStatement> trace_scripts(Session& session,
                                                  const std::vector<TraceInput>& scripts) {
     std::vector<core::TracedStatement> out;
     const Relations before = snapshot(session);
+    // Within a transaction locks only accumulate, so each statement's are the new
+    // or stronger ones since the previous statement of the same block.
+    bool in_block = false;
+    std::map<std::string, std::string> locks;  // held so far in the open block
+    Relations files;                           // relfilenodes after the previous statement
+    auto begin = [&] {
+        if (!in_block) {
+            session.exec("BEGIN");
+            in_block = true;
+            locks.clear();
+            files = snapshot(session);
+        }
+    };
+    auto commit = [&] {
+        if (in_block) {
+            session.exec("COMMIT");
+            in_block = false;
+        }
+    };
     for (const auto& input : scripts) {
         const core::Script& script = *input.script;
-        bool in_block = false;
-        auto begin = [&] {
-            if (!in_block) {
-                session.exec("BEGIN");
-                in_block = true;
-            }
-        };
         for (const auto& statement : script.statements) {
             core::TracedStatement traced;
             traced.version = input.version;
             traced.line = statement.line;
-            bool observable =
-                statement.needs_no_transaction.empty() && !statement.transaction_control;
             try {
-                if (!observable) {
-                    if (in_block) {
-                        session.exec("COMMIT");
-                        in_block = false;
-                    }
-                    session.exec(statement.sql);
+                if (!statement.needs_no_transaction.empty() || statement.transaction_control) {
+                    commit();
+                    session.exec(statement.sql);  // runs outside a transaction: not observable
                 } else {
                     begin();
-                    auto locks_before = held_locks(session, before);
-                    auto files_before = snapshot(session);
                     session.exec(statement.sql);
                     traced.observed = true;
-                    // Locks only accumulate within a transaction: new or stronger ones are this
-                    // statement's.
-                    for (const auto& [name, mode] : held_locks(session, before)) {
-                        auto it = locks_before.find(name);
-                        if (it == locks_before.end() || strength(mode) > strength(it->second)) {
+                    auto locks_now = held_locks(session, before);
+                    for (const auto& [name, mode] : locks_now) {
+                        auto it = locks.find(name);
+                        if (it == locks.end() ||
+                            core::lock_mode_rank(mode) > core::lock_mode_rank(it->second)) {
                             traced.locks[name] = mode;
                         }
                     }
-                    for (const auto& [oid, rel] : snapshot(session)) {
-                        auto it = files_before.find(oid);
-                        if (before.count(oid) != 0 && it != files_before.end() &&
+                    auto files_now = snapshot(session);
+                    for (const auto& [oid, rel] : files_now) {
+                        auto it = files.find(oid);
+                        if (before.count(oid) != 0 && it != files.end() &&
                             it->second.filenode != rel.filenode) {
                             traced.rewritten.push_back(rel.name);
                         }
                     }
+                    locks = std::move(locks_now);
+                    files = std::move(files_now);
                     if (!script.transactional) {
-                        session.exec(
-                            "COMMIT");  // each statement of a no-transaction script stands alone
-                        in_block = false;
+                        commit();  // each statement of a no-transaction script stands alone
                     }
                 }
             } catch (const DbError& e) {
@@ -128,9 +121,7 @@ std::vector<core::TracedStatement> trace_scripts(Session& session,
             }
             out.push_back(std::move(traced));
         }
-        if (in_block) {
-            session.exec("COMMIT");
-        }
+        commit();
     }
     return out;
 }

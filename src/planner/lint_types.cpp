@@ -1,5 +1,7 @@
 #include "planner/lint_types.hpp"
 
+#include "core/trace.hpp"
+
 namespace sm::planner {
 
 const char* severity_name(Severity s) {
@@ -87,23 +89,9 @@ const char* lock_blocks(LockLevel l) {
 }
 
 LockLevel lock_from_mode(const std::string& mode) {
-    if (mode == "AccessShareLock")
-        return LockLevel::access_share;
-    if (mode == "RowShareLock")
-        return LockLevel::row_share;
-    if (mode == "RowExclusiveLock")
-        return LockLevel::row_exclusive;
-    if (mode == "ShareUpdateExclusiveLock")
-        return LockLevel::share_update_exclusive;
-    if (mode == "ShareLock")
-        return LockLevel::share;
-    if (mode == "ShareRowExclusiveLock")
-        return LockLevel::share_row_exclusive;
-    if (mode == "ExclusiveLock")
-        return LockLevel::exclusive;
-    if (mode == "AccessExclusiveLock")
-        return LockLevel::access_exclusive;
-    return LockLevel::none;
+    // LockLevel lists the modes weakest first after none, as lock_mode_rank ranks them.
+    int rank = core::lock_mode_rank(mode);
+    return rank < 0 ? LockLevel::none : static_cast<LockLevel>(rank + 1);
 }
 
 }  // namespace sm::planner
