@@ -3,19 +3,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <deque>
 
 #include "core/error.hpp"
 #include "planner/sql_parser.hpp"
 
 namespace sm::planner {
 
-struct PendingStatements {
-    std::deque<StreamedStatement> queue;
-};
-
 StatementStream::StatementStream(const std::filesystem::path& path, size_t chunk_size)
-    : m_chunk(chunk_size), m_pending(std::make_unique<PendingStatements>()) {
+    : m_chunk(chunk_size) {
     m_file = std::fopen(path.c_str(), "rb");
     if (m_file == nullptr) {
         throw Error(ExitCode::invalid_input,
@@ -68,7 +63,7 @@ void StatementStream::advance_to(size_t offset) {
 
 std::optional<StreamedStatement> StatementStream::next() {
     size_t want = 0;  // grow the window when a single statement spans it
-    while (m_pending->queue.empty()) {
+    while (m_pending.empty()) {
         if (m_buffer.size() <= want || m_buffer.empty()) {
             if (!fill() && m_buffer.empty()) {
                 return std::nullopt;
@@ -104,7 +99,7 @@ std::optional<StreamedStatement> StatementStream::next() {
             s.sql = m_buffer.substr(piece.offset, piece.length);
             previous_end = piece.offset + piece.length;
             consumed = previous_end;
-            m_pending->queue.push_back(std::move(s));
+            m_pending.push_back(std::move(s));
         }
         if (split.error) {
             // Only at end of file: the rest does not scan (an unterminated quote).
@@ -121,20 +116,20 @@ std::optional<StreamedStatement> StatementStream::next() {
             s.scan_error = split.error->message;
             s.scan_error_offset = split.error->offset > first ? split.error->offset - first : 0;
             consumed = m_buffer.size();
-            m_pending->queue.push_back(std::move(s));
+            m_pending.push_back(std::move(s));
         }
         advance_to(consumed);
         m_buffer.erase(0, consumed);
         m_cursor = 0;
-        if (m_pending->queue.empty() && m_eof) {
+        if (m_pending.empty() && m_eof) {
             m_trailing = m_buffer;
             m_trailing_line = m_line;
             m_buffer.clear();
             return std::nullopt;
         }
     }
-    StreamedStatement s = std::move(m_pending->queue.front());
-    m_pending->queue.pop_front();
+    StreamedStatement s = std::move(m_pending.front());
+    m_pending.pop_front();
     return s;
 }
 

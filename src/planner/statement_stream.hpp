@@ -4,8 +4,8 @@
 // only a statement's text and the comments before it are held at a time.
 
 #include <cstdio>
+#include <deque>
 #include <filesystem>
-#include <memory>
 #include <optional>
 #include <string>
 
@@ -56,7 +56,7 @@ class StatementStream {
     int m_column = 1;
     std::string m_trailing;
     int m_trailing_line = 1;
-    std::unique_ptr<struct PendingStatements> m_pending;
+    std::deque<StreamedStatement> m_pending;  // split, not yet handed out
 };
 
 }  // namespace sm::planner
