@@ -15,6 +15,7 @@
 #include "planner/rule_catalog.hpp"
 #include "planner/sql_parser.hpp"
 #include "planner/statement_stream.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 namespace fs = std::filesystem;
@@ -28,14 +29,7 @@ bool is_migration_file(const fs::path& file) {
 
 // Line and column of byte offset within text that starts at (line, column).
 std::pair<int, int> position_in(const std::string& text, size_t offset, int line, int column) {
-    for (size_t i = 0; i < offset && i < text.size(); ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            column = 1;
-        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-            ++column;
-        }
-    }
+    util::advance_position(text, 0, offset, line, column);
     return {line, column};
 }
 

@@ -73,12 +73,26 @@ void classify(const json& stmt, core::Statement& out) {
     }
 }
 
-std::pair<int, int> line_and_column(const std::string& text, size_t offset) {
-    int line = util::line_of_offset(text, offset);
-    size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
-    line_start = (line_start == std::string::npos || offset == 0) ? 0 : line_start + 1;
-    return {line, static_cast<int>(offset - line_start) + 1};
-}
+// Line and column of byte offsets in text, asked for in increasing order
+// (statements, then errors within them), so the walk stays linear.
+class Positions {
+  public:
+    explicit Positions(const std::string& text) : m_text(text) {}
+    std::pair<int, int> at(size_t offset) {
+        if (offset < m_offset) {
+            m_offset = 0, m_line = 1, m_column = 1;
+        }
+        util::advance_position(m_text, m_offset, offset, m_line, m_column);
+        m_offset = offset;
+        return {m_line, m_column};
+    }
+
+  private:
+    const std::string& m_text;
+    size_t m_offset = 0;
+    int m_line = 1;
+    int m_column = 1;
+};
 
 }  // namespace
 
@@ -91,8 +105,9 @@ core::Script build_script(const core::MigrationFile& file,
     script.statement_timeout = file.directives.statement_timeout;
 
     const std::string text = core::normalize_for_checksum(file.content);
+    Positions positions(text);
     auto problem_at = [&](size_t offset, const std::string& message) {
-        auto [line, column] = line_and_column(text, offset);
+        auto [line, column] = positions.at(offset);
         problems.push_back({file.path, line, "col " + std::to_string(column) + ": " + message});
     };
 
@@ -106,7 +121,7 @@ core::Script build_script(const core::MigrationFile& file,
     for (const auto& piece : split.statements) {
         core::Statement statement;
         statement.sql = text.substr(piece.offset, piece.length);
-        std::tie(statement.line, statement.column) = line_and_column(text, piece.offset);
+        std::tie(statement.line, statement.column) = positions.at(piece.offset);
         ParseResult parsed = parse_sql(statement.sql);
         if (parsed.error) {
             problem_at(piece.offset + parsed.error->offset,

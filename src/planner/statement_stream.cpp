@@ -6,6 +6,7 @@
 
 #include "core/error.hpp"
 #include "planner/sql_parser.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 
@@ -51,14 +52,8 @@ bool StatementStream::fill() {
 }
 
 void StatementStream::advance_to(size_t offset) {
-    for (; m_cursor < offset; ++m_cursor) {
-        if (m_buffer[m_cursor] == '\n') {
-            ++m_line;
-            m_column = 1;
-        } else if ((static_cast<unsigned char>(m_buffer[m_cursor]) & 0xC0) != 0x80) {
-            ++m_column;
-        }
-    }
+    util::advance_position(m_buffer, m_cursor, offset, m_line, m_column);
+    m_cursor = std::max(m_cursor, offset);
 }
 
 std::optional<StreamedStatement> StatementStream::next() {

@@ -193,4 +193,15 @@ int line_of_offset(std::string_view text, size_t offset) {
                    std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
 }
 
+void advance_position(std::string_view text, size_t from, size_t to, int& line, int& column) {
+    for (size_t i = from; i < to && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++column;
+        }
+    }
+}
+
 }  // namespace sm::util

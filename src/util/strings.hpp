@@ -32,4 +32,8 @@ namespace sm::util {
 size_t first_invalid_utf8(std::string_view text);
 // 1-based line number of byte offset in text.
 int line_of_offset(std::string_view text, size_t offset);
+// Moves a 1-based line and column (columns count UTF-8 characters) from byte
+// from to byte to of text. Walking forward piece by piece keeps the total work
+// linear in the text's size.
+void advance_position(std::string_view text, size_t from, size_t to, int& line, int& column);
 }  // namespace sm::util
