@@ -379,9 +379,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
         });
     } else {
         auto start = Clock::now();
-        PartialMigration progress;
-        progress.version = m.version;
-        progress.statements_total = static_cast<int>(down.statements.size());
+        int done = 0;
         {
             SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
                                      statement_timeout_of(ctx, down));
@@ -390,7 +388,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
                     util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
                     check_interrupt();
                     ctx.migration.exec(statement.sql);
-                    ++progress.statements_done;
+                    ++done;
                 } catch (const DbError& e) {
                     std::string at = where(down, &statement);
                     if (util::interrupted()) {
@@ -401,8 +399,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
                     throw Error(
                         ExitCode::failure,
                         "reverting " + m.id() + " failed at " + at + ": " + db_message(e),
-                        "The down file runs outside a transaction: " +
-                            std::to_string(progress.statements_done) +
+                        "The down file runs outside a transaction: " + std::to_string(done) +
                             " statements completed. The migration is still recorded as applied.");
                 }
             }
