@@ -25,6 +25,7 @@ TestDatabase::TestDatabase() : m_name("sm_test_" + core::random_hex(6)) {
 }
 
 TestDatabase::~TestDatabase() {
+    m_own.reset();
     try {
         m_session->exec("DROP DATABASE IF EXISTS " + m_name + " WITH (FORCE)");
     } catch (...) {
@@ -47,7 +48,10 @@ std::unique_ptr<executor::Session> TestDatabase::connect(
 }
 
 executor::QueryResult TestDatabase::query(const std::string& sql) const {
-    return connect()->exec(sql);
+    if (!m_own) {
+        m_own = connect();
+    }
+    return m_own->exec(sql);
 }
 
 std::string TestDatabase::scalar(const std::string& sql) const {

@@ -41,7 +41,8 @@ class TestDatabase {
 
   private:
     std::string m_name;
-    std::unique_ptr<executor::Session> m_session;
+    std::unique_ptr<executor::Session> m_session;  // on "postgres": creates and drops the database
+    mutable std::unique_ptr<executor::Session> m_own;  // on this database, for query() and scalar()
 };
 
 // A temporary migrations directory.
