@@ -45,3 +45,26 @@ TEST_CASE("sandbox start, status, url and stop manage a private cluster") {
     CHECK_FALSE(std::filesystem::exists(state));
     CHECK(run_tool({"sandbox", "url", "--state", state}).exit_code == 1);
 }
+
+TEST_CASE("sandbox start without server binaries says what to install") {
+    // Hide the installed server in a private mount namespace (user namespace
+    // too, so this works without root), then ask for a sandbox.
+    sm::util::TempDir dir("sm-sandbox-nobin");
+    std::string script =
+        "mount -t tmpfs tmpfs /usr/lib/postgresql && "
+        "for p in $(command -v pg_config initdb 2>/dev/null); do mount --bind /dev/null \"$p\"; "
+        "done && "
+        "exec \"$0\" sandbox start --state \"$1\"";
+    sm::util::ProcessSpec spec;
+    spec.program = "unshare";
+    spec.args = {"-rm", "sh", "-c", script, SM_BINARY, (dir.path() / "state.json").string()};
+    spec.env_unset = {"SAFE_MIGRATE_PG_BINDIR"};
+    auto r = sm::util::run_process(spec);
+    INFO(r.out + r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("safe-migrate: error: no PostgreSQL server binaries found (looked in") !=
+          std::string::npos);
+    CHECK(r.err.find("hint: Install them with: sudo apt-get install postgresql-15") !=
+          std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir.path() / "state.json"));
+}
