@@ -22,7 +22,7 @@ echo "== generating $FILES files x $PER_FILE statements in $WORK/corpus"
 mkdir -p "$WORK/corpus"
 awk -v files="$FILES" -v per="$PER_FILE" -v dir="$WORK/corpus" 'BEGIN {
   for (f = 1; f <= files; f++) {
-    out = sprintf("%s/%d_migration_%d.up.sql", dir, 20260000000000 + f, f);
+    out = sprintf("%s/2026%010d_migration_%d.up.sql", dir, f, f);  # mawk: %d is 32-bit
     for (s = 0; s < per; s++) {
       k = (f * per + s) % 10; t = "t" (f % 50);
       if (k == 0) printf "CREATE TABLE IF NOT EXISTS %s_%d (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email text NOT NULL, created_at timestamptz NOT NULL DEFAULT now());\n", t, s > out;

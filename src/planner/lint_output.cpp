@@ -15,13 +15,21 @@ namespace {
 
 using nlohmann::json;
 
-std::string shown_path(const std::filesystem::path& p) {
+// The path as the user should see it: relative to the working directory when
+// it lies under it. relative() resolves symlinks with system calls, and findings
+// come file by file, so the last answer is kept per thread.
+const std::string& shown_path(const std::filesystem::path& p) {
+    thread_local std::filesystem::path last_input;
+    thread_local std::string last_shown;
+    if (!last_shown.empty() && p.native() == last_input.native()) {
+        return last_shown;
+    }
     std::error_code ec;
     auto rel = std::filesystem::relative(p, std::filesystem::current_path(), ec);
-    if (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) {
-        return rel.string();
-    }
-    return p.string();
+    last_input = p;
+    last_shown =
+        (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel.string() : p.string();
+    return last_shown;
 }
 
 std::string statement_line(const Finding& f) {

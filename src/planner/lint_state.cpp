@@ -6,12 +6,12 @@
 
 namespace sm::planner {
 
-std::optional<long long> setting_ms(const json& body, const std::string& sql) {
-    const json& args = member_list(body, "args");
+std::optional<long long> setting_ms(const ParseTree& body, const std::string& sql) {
+    const ParseTree& args = member_list(body, "args");
     if (!args.is_array() || args.empty() || !args[0].contains("A_Const")) {
         return std::nullopt;
     }
-    const json& c = args[0]["A_Const"];
+    const ParseTree& c = args[0]["A_Const"];
     if (c.contains("sval")) {
         auto d = core::parse_duration(c["sval"].value("sval", ""));
         return d ? std::optional<long long>(d->count()) : std::nullopt;
@@ -48,8 +48,8 @@ void apply_statement(const StatementRef& s, FileState& f) {
         }
     }
     if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {
-        const json& rel = s.kind == "CreateStmt" ? member(s.body, "relation")
-                                                 : member(member(s.body, "into"), "rel");
+        const ParseTree& rel = s.kind == "CreateStmt" ? member(s.body, "relation")
+                                                      : member(member(s.body, "into"), "rel");
         f.created_tables.insert(qualified_name(rel));
     }
     if (!was_in_transaction) {
@@ -72,8 +72,8 @@ void apply_statement(const StatementRef& s, FileState& f) {
     if (s.kind == "AlterTableStmt") {
         std::string table = qualified_name(member(s.body, "relation"));
         ++f.tx.alter_count[table];
-        for (const json* cmd : alter_commands(s.body)) {
-            const json& def = member(*cmd, "def");
+        for (const ParseTree* cmd : alter_commands(s.body)) {
+            const ParseTree& def = member(*cmd, "def");
             if (cmd->value("subtype", "") == "AT_AddConstraint" && def.contains("Constraint") &&
                 def["Constraint"].value("skip_validation", false)) {
                 f.tx.not_valid_added.insert(table + "." + def["Constraint"].value("conname", ""));

@@ -12,6 +12,6 @@ void apply_statement(const StatementRef& s, FileState& f);
 // "SET lock_timeout = '5s'" values in milliseconds; std::nullopt when not a
 // duration PostgreSQL would accept (a negative number, say). sql is the text the
 // statement was parsed from, where 0 and negative numbers are read back.
-std::optional<long long> setting_ms(const json& variable_set_body, const std::string& sql);
+std::optional<long long> setting_ms(const ParseTree& variable_set_body, const std::string& sql);
 
 }  // namespace sm::planner

@@ -169,14 +169,14 @@ class FileLinter : public Emitter {
             }
             return;
         }
-        json tree = json::parse(parsed.tree_json);
+        ParseTree tree = ParseTree::parse(parsed.tree_json);
         for (const auto& raw : member_list(tree, "stmts")) {
-            const json& stmt = member(raw, "stmt");
+            const ParseTree& stmt = member(raw, "stmt");
             if (!stmt.is_object() || stmt.empty()) {
                 continue;
             }
             const std::string kind = stmt.begin().key();
-            const json& body = stmt.begin().value();
+            const ParseTree& body = stmt.begin().value();
             const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
             StatementRef ref{body, kind, s.sql, s.line, s.column, lock};
             check_destructive(ref, m_state, *this);
@@ -196,7 +196,7 @@ class FileLinter : public Emitter {
     }
 
     // Keys for every leading-column prefix of a new index (see index_key).
-    void record_index(const json& body) {
+    void record_index(const ParseTree& body) {
         std::string table = qualified_name(member(body, "relation"));
         std::vector<std::string> columns;
         for (const auto& param : member_list(body, "indexParams")) {

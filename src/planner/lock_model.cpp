@@ -27,8 +27,8 @@ void add(LockPrediction& p, const std::string& relation, L level, const std::str
     p.relations.push_back({relation, level, note, exemptable});
 }
 
-bool reloption_is_light(const json& item) {
-    const json& e = member(item, "DefElem");
+bool reloption_is_light(const ParseTree& item) {
+    const ParseTree& e = member(item, "DefElem");
     const std::string ns = e.value("defnamespace", "");
     const std::string name = e.value("defname", "");
     if (ns == "toast") {
@@ -46,9 +46,9 @@ bool reloption_is_light(const json& item) {
 }
 
 // Foreign keys in a constraint list lock their referenced table in SHARE ROW EXCLUSIVE.
-void add_fk_targets(LockPrediction& p, const json& constraints) {
+void add_fk_targets(LockPrediction& p, const ParseTree& constraints) {
     for (const auto& c : constraints) {
-        const json& con = member(c, "Constraint");
+        const ParseTree& con = member(c, "Constraint");
         if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
             add(p, qualified_name(con["pktable"]), L::share_row_exclusive,
                 "referenced by a new foreign key");
@@ -59,9 +59,9 @@ void add_fk_targets(LockPrediction& p, const json& constraints) {
 // The lock one ALTER TABLE subcommand takes on the altered relation
 // (PostgreSQL 15 AlterTableGetLockLevel); locks on other relations, rewrites
 // and scans go to p directly.
-L alter_command(LockPrediction& p, const json& cmd) {
+L alter_command(LockPrediction& p, const ParseTree& cmd) {
     const std::string sub = cmd.value("subtype", "");
-    const json& def = member(cmd, "def");
+    const ParseTree& def = member(cmd, "def");
     if (sub == "AT_ValidateConstraint") {
         p.scans = true;
         return L::share_update_exclusive;
@@ -71,7 +71,7 @@ L alter_command(LockPrediction& p, const json& cmd) {
         return L::share_update_exclusive;
     }
     if (sub == "AT_SetRelOptions" || sub == "AT_ResetRelOptions") {
-        const json& items = member_list(member(def, "List"), "items");
+        const ParseTree& items = member_list(member(def, "List"), "items");
         bool light = std::all_of(items.begin(), items.end(), reloption_is_light);
         return light ? L::share_update_exclusive : L::access_exclusive;
     }
@@ -84,7 +84,7 @@ L alter_command(LockPrediction& p, const json& cmd) {
         return L::share_update_exclusive;
     }
     if (sub == "AT_DetachPartition") {
-        const json& partition = member(def, "PartitionCmd");
+        const ParseTree& partition = member(def, "PartitionCmd");
         if (partition.value("concurrent", false)) {
             return L::share_update_exclusive;
         }
@@ -97,11 +97,11 @@ L alter_command(LockPrediction& p, const json& cmd) {
         return L::share_row_exclusive;
     }
     if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
-        const json& con = def["Constraint"];
+        const ParseTree& con = def["Constraint"];
         const std::string type = con.value("contype", "");
         const bool validated = !con.value("skip_validation", false);
         if (type == "CONSTR_FOREIGN") {
-            add_fk_targets(p, json::array({def}));
+            add_fk_targets(p, ParseTree::array({def}));
             p.scans = p.scans || validated;
             return L::share_row_exclusive;
         }
@@ -122,16 +122,16 @@ L alter_command(LockPrediction& p, const json& cmd) {
 }
 
 // VACUUM FULL or VACUUM (FULL), but not VACUUM (FULL false).
-bool vacuum_full(const json& vacuum_body) {
+bool vacuum_full(const ParseTree& vacuum_body) {
     bool full = false;
     for (const auto& o : member_list(vacuum_body, "options")) {
-        const json& e = member(o, "DefElem");
+        const ParseTree& e = member(o, "DefElem");
         if (e.value("defname", "") != "full") {
             continue;
         }
         full = true;
         if (e.contains("arg")) {
-            const json& arg = e["arg"];
+            const ParseTree& arg = e["arg"];
             std::string v = string_value(arg);
             if (v == "false" || v == "off" || v == "no" || v == "0" ||
                 (arg.contains("Integer") && arg["Integer"].value("ival", 0) == 0)) {
@@ -142,12 +142,12 @@ bool vacuum_full(const json& vacuum_body) {
     return full;
 }
 
-void drop(LockPrediction& p, const json& b) {
+void drop(LockPrediction& p, const ParseTree& b) {
     p.is_ddl = true;
     const std::string type = b.value("removeType", "");
     const bool concurrent = b.value("concurrent", false);
     const L level = concurrent ? L::share_update_exclusive : L::access_exclusive;
-    const json& objects = member_list(b, "objects");
+    const ParseTree& objects = member_list(b, "objects");
     if (type == "OBJECT_TABLE" || type == "OBJECT_MATVIEW" || type == "OBJECT_VIEW" ||
         type == "OBJECT_FOREIGN_TABLE") {
         p.summary = type == "OBJECT_TABLE"  ? "DROP TABLE"
@@ -177,7 +177,7 @@ void drop(LockPrediction& p, const json& b) {
     }
 }
 
-void relations_of(LockPrediction& p, const json& list, L level) {
+void relations_of(LockPrediction& p, const ParseTree& list, L level) {
     for (const auto& item : list) {
         if (item.contains("RangeVar")) {
             add(p, qualified_name(item["RangeVar"]), level);
@@ -187,7 +187,7 @@ void relations_of(LockPrediction& p, const json& list, L level) {
     }
 }
 
-void create_table(LockPrediction& p, const json& b) {
+void create_table(LockPrediction& p, const ParseTree& b) {
     // A new table locks nothing others use, except the tables its foreign keys
     // reference and the parent it is a partition of.
     p.is_ddl = true;
@@ -195,7 +195,7 @@ void create_table(LockPrediction& p, const json& b) {
     p.summary = "CREATE TABLE " + created;
     for (const auto& elt : member_list(b, "tableElts")) {
         if (elt.contains("Constraint")) {
-            add_fk_targets(p, json::array({elt}));
+            add_fk_targets(p, ParseTree::array({elt}));
         } else if (elt.contains("ColumnDef")) {
             add_fk_targets(p, member_list(elt["ColumnDef"], "constraints"));
         }
@@ -236,7 +236,7 @@ LockLevel lock_mode_number(int mode) {
     return mode >= 1 && mode <= 8 ? k_modes[mode] : L::access_exclusive;
 }
 
-LockPrediction predict_lock(const std::string& kind, const json& b, int pg_version) {
+LockPrediction predict_lock(const std::string& kind, const ParseTree& b, int pg_version) {
     LockPrediction p;
     if (kind == "AlterTableStmt") {
         p.is_ddl = true;
@@ -244,7 +244,7 @@ LockPrediction predict_lock(const std::string& kind, const json& b, int pg_versi
         p.summary = "ALTER TABLE " + table;
         L level = L::none;
         LockPrediction others;
-        for (const json* cmd : alter_commands(b)) {
+        for (const ParseTree* cmd : alter_commands(b)) {
             level = std::max(level, alter_command(others, *cmd));
         }
         add(p, table, level);

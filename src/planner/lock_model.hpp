@@ -37,7 +37,8 @@ struct LockPrediction {
 // kind and body are a statement's key and object in libpg_query's tree;
 // pg_version is the target's server_version_num (ALTER INDEX RENAME takes
 // SHARE UPDATE EXCLUSIVE from PostgreSQL 12).
-LockPrediction predict_lock(const std::string& kind, const json& body, int pg_version = 150000);
+LockPrediction predict_lock(const std::string& kind, const ParseTree& body,
+                            int pg_version = 150000);
 
 // LockStmt.mode (1 ACCESS SHARE ... 8 ACCESS EXCLUSIVE) as a lock level;
 // ACCESS EXCLUSIVE for anything else, as LOCK TABLE without a mode.

@@ -2,8 +2,8 @@
 
 namespace sm::planner {
 
-const json& member(const json& j, const char* key) {
-    static const json k_empty = json::object();
+const ParseTree& member(const ParseTree& j, const char* key) {
+    static const ParseTree k_empty = ParseTree::object();
     if (!j.is_object()) {
         return k_empty;
     }
@@ -11,8 +11,8 @@ const json& member(const json& j, const char* key) {
     return it == j.end() ? k_empty : *it;
 }
 
-const json& member_list(const json& j, const char* key) {
-    static const json k_empty = json::array();
+const ParseTree& member_list(const ParseTree& j, const char* key) {
+    static const ParseTree k_empty = ParseTree::array();
     if (!j.is_object()) {
         return k_empty;
     }
@@ -20,19 +20,19 @@ const json& member_list(const json& j, const char* key) {
     return it == j.end() ? k_empty : *it;
 }
 
-std::string qualified_name(const json& range_var) {
+std::string qualified_name(const ParseTree& range_var) {
     std::string schema = range_var.value("schemaname", "");
     return (schema.empty() ? std::string("public") : schema) + "." + range_var.value("relname", "");
 }
 
-std::string string_value(const json& node) {
+std::string string_value(const ParseTree& node) {
     if (node.is_object() && node.contains("String")) {
         return node["String"].value("sval", "");
     }
     return "";
 }
 
-std::string dotted_name(const json& list) {
+std::string dotted_name(const ParseTree& list) {
     std::string out;
     if (!list.is_array()) {
         return out;
@@ -46,11 +46,11 @@ std::string dotted_name(const json& list) {
     return out;
 }
 
-std::string drop_object_name(const json& object, size_t drop_last) {
+std::string drop_object_name(const ParseTree& object, size_t drop_last) {
     if (!object.is_object() || !object.contains("List")) {
         return "";
     }
-    const json& items = member_list(object["List"], "items");
+    const ParseTree& items = member_list(object["List"], "items");
     if (!items.is_array() || items.size() <= drop_last) {
         return "";
     }
@@ -61,8 +61,8 @@ std::string drop_object_name(const json& object, size_t drop_last) {
     return string_value(items[n - 2]) + "." + string_value(items[n - 1]);
 }
 
-std::vector<const json*> alter_commands(const json& body) {
-    std::vector<const json*> out;
+std::vector<const ParseTree*> alter_commands(const ParseTree& body) {
+    std::vector<const ParseTree*> out;
     if (!body.contains("cmds")) {
         return out;
     }
@@ -74,7 +74,7 @@ std::vector<const json*> alter_commands(const json& body) {
     return out;
 }
 
-bool has_option(const json& list, const std::string& name) {
+bool has_option(const ParseTree& list, const std::string& name) {
     if (!list.is_array()) {
         return false;
     }

@@ -7,35 +7,36 @@
 
 namespace sm::planner {
 
-using json = nlohmann::json;
+// A parse tree as libpg_query prints it (JSON).
+using ParseTree = nlohmann::json;
 
 // j[key] by reference, or a shared empty object when j has no such member (or
-// is not an object). Unlike json::value(key, json::object()) it never copies,
+// is not an object). Unlike ParseTree::value(key, ParseTree::object()) it never copies,
 // which matters: parse trees are read for every statement of every file.
-const json& member(const json& j, const char* key);
+const ParseTree& member(const ParseTree& j, const char* key);
 
 // Like member(), with a shared empty array as the default.
-const json& member_list(const json& j, const char* key);
+const ParseTree& member_list(const ParseTree& j, const char* key);
 
 // "schema.table" from a RangeVar object; the schema defaults to "public".
-std::string qualified_name(const json& range_var);
+std::string qualified_name(const ParseTree& range_var);
 
 // The value of a String node ({"String": {"sval": "x"}}) or "" when it is not one.
-std::string string_value(const json& node);
+std::string string_value(const ParseTree& node);
 
 // Names in a list of String nodes joined with '.' (e.g. a qualified type name).
-std::string dotted_name(const json& list);
+std::string dotted_name(const ParseTree& list);
 
 // "schema.name" from a DropStmt object (a List of String nodes) without its last
 // drop_last names (e.g. 1 for the trigger name of [schema,] table, trigger); the
 // schema is "public" when the list does not give one, and "" when nothing is left.
-std::string drop_object_name(const json& object, size_t drop_last = 0);
+std::string drop_object_name(const ParseTree& object, size_t drop_last = 0);
 
 // The subcommands of an AlterTableStmt body: the AlterTableCmd objects.
-std::vector<const json*> alter_commands(const json& alter_table_stmt);
+std::vector<const ParseTree*> alter_commands(const ParseTree& alter_table_stmt);
 
 // True when a DefElem list contains an option named name.
-bool has_option(const json& defelem_list, const std::string& name);
+bool has_option(const ParseTree& defelem_list, const std::string& name);
 
 // The first line of sql, shortened to max characters with "..." added.
 std::string first_line(const std::string& sql, size_t max = 100);

@@ -25,7 +25,7 @@ struct Policy;
 // {"AlterTableStmt": {...}}; kind is its key and body its value. lock is the
 // lock model's prediction for it (lock_model.hpp), computed once by the driver.
 struct StatementRef {
-    const nlohmann::json& body;
+    const ParseTree& body;
     const std::string& kind;
     const std::string& sql;
     int line = 0;

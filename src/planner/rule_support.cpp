@@ -228,7 +228,7 @@ std::string quote_literal(const std::string& s) {
     return enclose(s, '\'');
 }
 
-std::string relation_sql(const json& range_var, Keywords keywords) {
+std::string relation_sql(const ParseTree& range_var, Keywords keywords) {
     std::string schema = range_var.value("schemaname", "");
     std::string rel = quote_ident(range_var.value("relname", ""), keywords);
     return schema.empty() ? rel : quote_ident(schema, keywords) + "." + rel;
@@ -239,12 +239,12 @@ std::string qualified_sql(const std::string& schema, const std::string& name, Ke
            quote_ident(name, keywords);
 }
 
-std::string qualified_relation_sql(const json& range_var, Keywords keywords) {
+std::string qualified_relation_sql(const ParseTree& range_var, Keywords keywords) {
     return qualified_sql(range_var.value("schemaname", ""), range_var.value("relname", ""),
                          keywords);
 }
 
-std::string names_sql(const json& list, Keywords keywords) {
+std::string names_sql(const ParseTree& list, Keywords keywords) {
     std::string out;
     if (list.is_array()) {
         for (const auto& item : list) {
@@ -305,11 +305,11 @@ std::optional<std::string> int_literal_at(const std::string& sql, long long loca
     return out + sql.substr(start, i - start);
 }
 
-std::optional<long long> a_const_int(const json& a_const, const std::string& sql) {
+std::optional<long long> a_const_int(const ParseTree& a_const, const std::string& sql) {
     if (!a_const.is_object() || !a_const.contains("ival")) {
         return std::nullopt;
     }
-    const json& ival = a_const["ival"];
+    const ParseTree& ival = a_const["ival"];
     if (ival.contains("ival")) {
         return ival.value("ival", 0LL);
     }

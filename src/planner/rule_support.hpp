@@ -79,18 +79,19 @@ std::string quote_literal(const std::string& s);
 
 // A RangeVar as the statement wrote it, quoted where needed: "orders" or
 // app."Orders" (the schema only when the statement gave one).
-std::string relation_sql(const json& range_var, Keywords keywords = Keywords::quoted);
+std::string relation_sql(const ParseTree& range_var, Keywords keywords = Keywords::quoted);
 
 // schema.name quoted where needed, the schema "public" when empty.
 std::string qualified_sql(const std::string& schema, const std::string& name,
                           Keywords keywords = Keywords::quoted);
 
 // A RangeVar schema-qualified and quoted where needed: public.orders, app."Orders".
-std::string qualified_relation_sql(const json& range_var, Keywords keywords = Keywords::quoted);
+std::string qualified_relation_sql(const ParseTree& range_var,
+                                   Keywords keywords = Keywords::quoted);
 
 // A list of String nodes (a qualified name) as SQL: each part quoted where needed,
 // joined with '.'; "" when list is not an array.
-std::string names_sql(const json& list, Keywords keywords = Keywords::quoted);
+std::string names_sql(const ParseTree& list, Keywords keywords = Keywords::quoted);
 
 // ---------------------------------------------------------------------------
 // Generated names
@@ -123,7 +124,7 @@ std::optional<std::string> int_literal_at(const std::string& sql, long long loca
 // libpg_query 15's JSON prints 0 and every negative value as "ival": {}, so those
 // are read back from sql (the text the tree was parsed from) at the constant's
 // location. std::nullopt when a_const is not an integer or the text cannot be read.
-std::optional<long long> a_const_int(const json& a_const, const std::string& sql);
+std::optional<long long> a_const_int(const ParseTree& a_const, const std::string& sql);
 
 // ---------------------------------------------------------------------------
 // Findings

@@ -10,9 +10,7 @@
 namespace sm::planner {
 namespace {
 
-using nlohmann::json;
-
-bool has_concurrently_option(const json& params) {
+bool has_concurrently_option(const ParseTree& params) {
     if (!params.is_array()) {
         return false;
     }
@@ -25,12 +23,12 @@ bool has_concurrently_option(const json& params) {
 }
 
 // Fills in what the executor needs to know about one parsed statement.
-void classify(const json& stmt, core::Statement& out) {
+void classify(const ParseTree& stmt, core::Statement& out) {
     if (!stmt.is_object() || stmt.empty()) {
         return;
     }
     const std::string kind = stmt.begin().key();
-    const json& node = stmt.begin().value();
+    const ParseTree& node = stmt.begin().value();
     if (kind == "IndexStmt" && node.value("concurrent", false)) {
         out.needs_no_transaction = "CREATE INDEX CONCURRENTLY";
         if (node.contains("idxname") && node.contains("relation")) {
@@ -62,7 +60,7 @@ void classify(const json& stmt, core::Statement& out) {
         out.needs_no_transaction = "CREATE SUBSCRIPTION";
     } else if (kind == "AlterTableStmt") {
         for (const auto& cmd : member_list(node, "cmds")) {
-            const json& c = member(cmd, "AlterTableCmd");
+            const ParseTree& c = member(cmd, "AlterTableCmd");
             if (c.value("subtype", "") == "AT_DetachPartition" &&
                 member(member(c, "def"), "PartitionCmd").value("concurrent", false)) {
                 out.needs_no_transaction = "DETACH PARTITION CONCURRENTLY";
@@ -128,7 +126,7 @@ core::Script build_script(const core::MigrationFile& file,
                        "syntax error: " + parsed.error->message);
             continue;
         }
-        json tree = json::parse(parsed.tree_json);
+        ParseTree tree = ParseTree::parse(parsed.tree_json);
         for (const auto& raw : member_list(tree, "stmts")) {
             classify(member(raw, "stmt"), statement);
         }

@@ -56,8 +56,8 @@ inline Recorder run_family(RuleFamily family, const std::string& sql,
                            const sm::planner::FileState& f = sm::planner::FileState{}) {
     auto parsed = sm::planner::parse_sql(sql);
     REQUIRE_FALSE(parsed.error);
-    nlohmann::json tree = nlohmann::json::parse(parsed.tree_json);
-    const nlohmann::json& stmt = tree["stmts"][0]["stmt"];
+    sm::planner::ParseTree tree = sm::planner::ParseTree::parse(parsed.tree_json);
+    const sm::planner::ParseTree& stmt = tree["stmts"][0]["stmt"];
     REQUIRE(stmt.size() == 1);
     const std::string kind = stmt.begin().key();
     const sm::planner::LockPrediction lock =

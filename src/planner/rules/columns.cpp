@@ -24,8 +24,8 @@ namespace {
 
 // A member of a JSON object by reference (never a copy), or null when absent,
 // so that pointers into the parse tree stay valid.
-const json& field(const json& obj, const char* key) {
-    static const json null_json;
+const ParseTree& field(const ParseTree& obj, const char* key) {
+    static const ParseTree null_json;
     if (!obj.is_object()) {
         return null_json;
     }
@@ -34,7 +34,7 @@ const json& field(const json& obj, const char* key) {
 }
 
 // The last component of a qualified name list, lower-cased ("pg_catalog.int4" -> "int4").
-std::string last_name(const json& names) {
+std::string last_name(const ParseTree& names) {
     if (!names.is_array() || names.empty()) {
         return "";
     }
@@ -42,18 +42,18 @@ std::string last_name(const json& names) {
 }
 
 // An integer A_Const (an omitted ival is 0).
-std::optional<long long> const_int(const json& node) {
+std::optional<long long> const_int(const ParseTree& node) {
     if (!node.is_object() || !node.contains("A_Const")) {
         return std::nullopt;
     }
-    const json& c = node["A_Const"];
+    const ParseTree& c = node["A_Const"];
     if (!c.contains("ival")) {
         return std::nullopt;
     }
     return c["ival"].value("ival", 0LL);
 }
 
-std::vector<long long> typmods(const json& type_name) {
+std::vector<long long> typmods(const ParseTree& type_name) {
     std::vector<long long> out;
     for (const auto& m : member_list(type_name, "typmods")) {
         if (auto v = const_int(m)) {
@@ -64,8 +64,8 @@ std::vector<long long> typmods(const json& type_name) {
 }
 
 // A TypeName as SQL ("integer", "varchar(20)", "numeric(10,2)", "text[]").
-std::string type_sql(const json& type_name) {
-    const json& names = member_list(type_name, "names");
+std::string type_sql(const ParseTree& type_name) {
+    const ParseTree& names = member_list(type_name, "names");
     std::string base;
     if (names.size() == 2 && util::to_lower(string_value(names[0])) == "pg_catalog") {
         std::string n = util::to_lower(string_value(names[1]));
@@ -104,9 +104,9 @@ std::string type_sql(const json& type_name) {
 
 // A small deparser for the expressions usually found in a DEFAULT or a
 // generation expression; std::nullopt for anything it does not know.
-std::optional<std::string> expr_sql(const json& node, const std::string& sql);
+std::optional<std::string> expr_sql(const ParseTree& node, const std::string& sql);
 
-std::optional<std::string> operand_sql(const json& node, const std::string& sql) {
+std::optional<std::string> operand_sql(const ParseTree& node, const std::string& sql) {
     auto text = expr_sql(node, sql);
     if (text && node.is_object() && (node.contains("A_Expr") || node.contains("BoolExpr"))) {
         return "(" + *text + ")";
@@ -114,12 +114,12 @@ std::optional<std::string> operand_sql(const json& node, const std::string& sql)
     return text;
 }
 
-std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
+std::optional<std::string> expr_sql(const ParseTree& node, const std::string& sql) {
     if (!node.is_object() || node.empty()) {
         return std::nullopt;
     }
     if (node.contains("A_Const")) {
-        const json& c = node["A_Const"];
+        const ParseTree& c = node["A_Const"];
         if (c.value("isnull", false)) {
             return "NULL";
         }
@@ -149,7 +149,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
         return std::nullopt;
     }
     if (node.contains("TypeCast")) {
-        const json& t = node["TypeCast"];
+        const ParseTree& t = node["TypeCast"];
         auto arg = operand_sql(field(t, "arg"), sql);
         if (!arg) {
             return std::nullopt;
@@ -157,7 +157,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
         return *arg + "::" + type_sql(member(t, "typeName"));
     }
     if (node.contains("FuncCall")) {
-        const json& fc = node["FuncCall"];
+        const ParseTree& fc = node["FuncCall"];
         if (fc.contains("agg_order") || fc.contains("agg_filter") || fc.contains("over") ||
             fc.value("func_variadic", false) || fc.value("agg_distinct", false)) {
             return std::nullopt;
@@ -177,7 +177,7 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
         return name + "(" + args + ")";
     }
     if (node.contains("SQLValueFunction")) {
-        const json& v = node["SQLValueFunction"];
+        const ParseTree& v = node["SQLValueFunction"];
         static const std::vector<std::pair<std::string, std::string>> ops = {
             {"SVFOP_CURRENT_DATE", "CURRENT_DATE"},
             {"SVFOP_CURRENT_TIME_N", "CURRENT_TIME"},
@@ -215,8 +215,8 @@ std::optional<std::string> expr_sql(const json& node, const std::string& sql) {
         return out.empty() ? std::nullopt : std::optional<std::string>(out);
     }
     if (node.contains("A_Expr")) {
-        const json& e = node["A_Expr"];
-        const json& name = member_list(e, "name");
+        const ParseTree& e = node["A_Expr"];
+        const ParseTree& name = member_list(e, "name");
         if (e.value("kind", "") != "AEXPR_OP" || name.size() != 1) {
             return std::nullopt;
         }
@@ -325,7 +325,7 @@ const std::set<std::string>& volatile_functions() {
 }
 
 // Every function called anywhere in node (last name component, lower-cased).
-void called_functions(const json& node, std::vector<std::string>& out) {
+void called_functions(const ParseTree& node, std::vector<std::string>& out) {
     if (node.is_object()) {
         if (node.contains("FuncCall")) {
             out.push_back(last_name(member_list(node["FuncCall"], "funcname")));
@@ -346,7 +346,7 @@ struct Volatility {
     bool known = true;     // false when the linter does not know the function
 };
 
-Volatility volatility(const json& expr) {
+Volatility volatility(const ParseTree& expr) {
     std::vector<std::string> fns;
     called_functions(expr, fns);
     Volatility unknown;
@@ -361,7 +361,7 @@ Volatility volatility(const json& expr) {
     return unknown;
 }
 
-bool is_null_const(const json& node) {
+bool is_null_const(const ParseTree& node) {
     return node.is_object() && node.contains("A_Const") && node["A_Const"].value("isnull", false);
 }
 
@@ -371,24 +371,24 @@ struct ColumnParts {
     std::string type_base;  // last name component, lower-cased ("int8", "bigserial")
     bool not_null = false;
     bool primary_key = false;
-    const json* default_expr = nullptr;  // a non-NULL DEFAULT
-    const json* generated_expr = nullptr;
+    const ParseTree* default_expr = nullptr;  // a non-NULL DEFAULT
+    const ParseTree* generated_expr = nullptr;
     bool identity = false;
     std::string identity_when;  // "a" (ALWAYS) or "d" (BY DEFAULT)
 };
 
-ColumnParts column_parts(const json& column_def) {
+ColumnParts column_parts(const ParseTree& column_def) {
     ColumnParts c;
     c.name = column_def.value("colname", "");
-    const json& tn = member(column_def, "typeName");
+    const ParseTree& tn = member(column_def, "typeName");
     c.type = type_sql(tn);
     c.type_base = last_name(member_list(tn, "names"));
-    const json& constraints = field(column_def, "constraints");
+    const ParseTree& constraints = field(column_def, "constraints");
     for (const auto& item : constraints) {  // iterating null visits nothing
         if (!item.is_object() || !item.contains("Constraint")) {
             continue;
         }
-        const json& con = item["Constraint"];
+        const ParseTree& con = item["Constraint"];
         std::string type = con.value("contype", "");
         if (type == "CONSTR_NOTNULL") {
             c.not_null = true;
@@ -400,7 +400,7 @@ ColumnParts column_parts(const json& column_def) {
         } else if (type == "CONSTR_GENERATED") {
             c.generated_expr = con.contains("raw_expr") ? &con["raw_expr"] : nullptr;
             if (c.generated_expr == nullptr) {
-                static const json empty = json::object();
+                static const ParseTree empty = ParseTree::object();
                 c.generated_expr = &empty;
             }
         } else if (type == "CONSTR_IDENTITY") {
@@ -428,9 +428,9 @@ std::string serial_base_type(const std::string& t) {
     return "";
 }
 
-void check_add_column(const json& relation, const json& cmd, const std::string& sql,
+void check_add_column(const ParseTree& relation, const ParseTree& cmd, const std::string& sql,
                       const FileState& f, Emitter& out) {
-    const json& def = field(cmd, "def");
+    const ParseTree& def = field(cmd, "def");
     if (!def.contains("ColumnDef")) {
         return;
     }
@@ -546,8 +546,8 @@ void check_add_column(const json& relation, const json& cmd, const std::string& 
     }
 }
 
-bool is_text_type(const json& type_name) {
-    const json& names = member_list(type_name, "names");
+bool is_text_type(const ParseTree& type_name) {
+    const ParseTree& names = member_list(type_name, "names");
     std::string base = last_name(names);
     if (base == "text" &&
         (names.size() == 1 || util::to_lower(string_value(names[0])) == "pg_catalog")) {
@@ -562,10 +562,10 @@ bool is_text_type(const json& type_name) {
 
 // True when a USING expression is nothing more than the column itself,
 // optionally cast (so the type change alone decides about the rewrite).
-bool trivial_using(const json& expr, const std::string& column) {
-    const json* e = &expr;
+bool trivial_using(const ParseTree& expr, const std::string& column) {
+    const ParseTree* e = &expr;
     while (e->is_object() && e->contains("TypeCast")) {
-        const json& cast = (*e)["TypeCast"];
+        const ParseTree& cast = (*e)["TypeCast"];
         if (!cast.contains("arg")) {
             return false;
         }
@@ -574,17 +574,18 @@ bool trivial_using(const json& expr, const std::string& column) {
     if (!e->is_object() || !e->contains("ColumnRef")) {
         return false;
     }
-    const json& fields = member_list((*e)["ColumnRef"], "fields");
+    const ParseTree& fields = member_list((*e)["ColumnRef"], "fields");
     return fields.size() == 1 && string_value(fields[0]) == column;
 }
 
-void check_alter_type(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
-    const json& def = field(cmd, "def");
+void check_alter_type(const ParseTree& relation, const ParseTree& cmd, const FileState& f,
+                      Emitter& out) {
+    const ParseTree& def = field(cmd, "def");
     if (!def.contains("ColumnDef")) {
         return;
     }
-    const json& cd = def["ColumnDef"];
-    const json& tn = member(cd, "typeName");
+    const ParseTree& cd = def["ColumnDef"];
+    const ParseTree& tn = member(cd, "typeName");
     const std::string column = cmd.value("name", "");
     const bool has_using = cd.contains("raw_default");
     const bool forced_by_using = has_using && !trivial_using(cd["raw_default"], column);
@@ -637,7 +638,8 @@ void check_alter_type(const json& relation, const json& cmd, const FileState& f,
              extras);
 }
 
-void check_set_not_null(const json& relation, const json& cmd, const FileState& f, Emitter& out) {
+void check_set_not_null(const ParseTree& relation, const ParseTree& cmd, const FileState& f,
+                        Emitter& out) {
     const std::string column = cmd.value("name", "");
     const std::string table = qualified_name(relation);
     const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
@@ -680,8 +682,8 @@ void check_columns(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.body.value("objtype", "OBJECT_TABLE") != "OBJECT_TABLE") {
         return;  // ALTER INDEX / VIEW / TYPE / FOREIGN TABLE: no table data to rewrite
     }
-    const json& relation = member(s.body, "relation");
-    for (const json* cmd : alter_commands(s.body)) {
+    const ParseTree& relation = member(s.body, "relation");
+    for (const ParseTree* cmd : alter_commands(s.body)) {
         const std::string subtype = cmd->value("subtype", "");
         if (subtype == "AT_AddColumn") {
             check_add_column(relation, *cmd, s.sql, f, out);

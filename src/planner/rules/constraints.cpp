@@ -30,7 +30,7 @@ std::string column_list_sql(const std::vector<std::string>& cols) {
     return "(" + util::join(quoted, ", ") + ")";
 }
 
-std::vector<std::string> string_list(const json& list) {
+std::vector<std::string> string_list(const ParseTree& list) {
     std::vector<std::string> out;
     if (list.is_array()) {
         for (const auto& item : list) {
@@ -42,10 +42,10 @@ std::vector<std::string> string_list(const json& list) {
 
 // The first column a CHECK expression mentions, as PostgreSQL uses it to name
 // an unnamed constraint; "" when there is none.
-std::string first_column_ref(const json& node) {
+std::string first_column_ref(const ParseTree& node) {
     if (node.is_object()) {
         if (node.contains("ColumnRef")) {
-            const json& fields = member_list(node["ColumnRef"], "fields");
+            const ParseTree& fields = member_list(node["ColumnRef"], "fields");
             if (!fields.empty()) {
                 return string_value(fields.back());
             }
@@ -210,7 +210,7 @@ std::string inline_constraint_not_valid(const AlterContext& c, size_t i, const s
            k_later + validate_sql(c, name);
 }
 
-void check_missing_not_valid(const AlterContext& c, size_t i, const json& con) {
+void check_missing_not_valid(const AlterContext& c, size_t i, const ParseTree& con) {
     if (con.value("skip_validation", false)) {
         return;
     }
@@ -252,7 +252,7 @@ void check_missing_index_alter(const AlterContext& c, const std::vector<std::str
                EmitExtras{rewrite, {c.table, referenced}, "", index_key(c.table, cols)});
 }
 
-void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
+void check_foreign_key(const AlterContext& c, size_t i, const ParseTree& con) {
     std::string referenced = qualified_name(member(con, "pktable"));
     std::vector<std::string> cols = string_list(member_list(con, "fk_attrs"));
     if (!con.value("skip_validation", false)) {
@@ -277,7 +277,7 @@ void check_foreign_key(const AlterContext& c, size_t i, const json& con) {
     check_missing_index_alter(c, cols, referenced, false);
 }
 
-void check_unique(const AlterContext& c, size_t i, const json& con) {
+void check_unique(const AlterContext& c, size_t i, const ParseTree& con) {
     if (!con.value("indexname", "").empty()) {
         return;  // ADD CONSTRAINT ... UNIQUE USING INDEX: the safe form
     }
@@ -317,7 +317,7 @@ void check_unique(const AlterContext& c, size_t i, const json& con) {
                about_table(c.table, rewrite));
 }
 
-void check_primary_key(const AlterContext& c, size_t i, const json& con) {
+void check_primary_key(const AlterContext& c, size_t i, const ParseTree& con) {
     if (!con.value("indexname", "").empty()) {
         return;  // ADD PRIMARY KEY USING INDEX: the safe form
     }
@@ -342,7 +342,7 @@ void check_primary_key(const AlterContext& c, size_t i, const json& con) {
                about_table(c.table, rewrite));
 }
 
-void check_exclusion(const AlterContext& c, const json& con) {
+void check_exclusion(const AlterContext& c, const ParseTree& con) {
     std::string conname = con.value("conname", "");
     c.out.emit("adding-exclusion-constraint",
                "ALTER TABLE " + c.table + " ADD " +
@@ -354,9 +354,9 @@ void check_exclusion(const AlterContext& c, const json& con) {
 }
 
 // Inline constraints of ADD COLUMN: REFERENCES, UNIQUE, PRIMARY KEY, CHECK.
-void check_add_column(const AlterContext& c, size_t i, const json& column) {
+void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) {
     const std::string colname = column.value("colname", "");
-    const json& constraints = member_list(column, "constraints");
+    const ParseTree& constraints = member_list(column, "constraints");
     bool column_indexed = false;
     for (const auto& item : constraints) {
         std::string type =
@@ -368,7 +368,7 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
         if (!item.contains("Constraint")) {
             continue;
         }
-        const json& con = item["Constraint"];
+        const ParseTree& con = item["Constraint"];
         const std::string type = con.value("contype", "");
         const std::string conname = con.value("conname", "");
         if (type == "CONSTR_FOREIGN") {
@@ -433,7 +433,7 @@ void check_add_column(const AlterContext& c, size_t i, const json& column) {
     }
 }
 
-void check_validate(const AlterContext& c, const json& cmd) {
+void check_validate(const AlterContext& c, const ParseTree& cmd) {
     if (!c.f.in_transaction()) {
         return;
     }
@@ -464,7 +464,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     if (s.body.value("objtype", "") != "OBJECT_TABLE") {
         return;
     }
-    const json& relation = member(s.body, "relation");
+    const ParseTree& relation = member(s.body, "relation");
     const auto commands = alter_commands(s.body);
     AlterContext c{s,
                    f,
@@ -474,15 +474,15 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
                    relation_sql(relation),
                    alter_layout(statement_text(s.sql), commands.size())};
     for (size_t i = 0; i < commands.size(); ++i) {
-        const json& cmd = *commands[i];
+        const ParseTree& cmd = *commands[i];
         const std::string subtype = cmd.value("subtype", "");
-        const json& def = member(cmd, "def");
+        const ParseTree& def = member(cmd, "def");
         if (subtype == "AT_ValidateConstraint") {
             check_validate(c, cmd);
         } else if (subtype == "AT_AddColumn" && def.contains("ColumnDef")) {
             check_add_column(c, i, def["ColumnDef"]);
         } else if (subtype == "AT_AddConstraint" && def.contains("Constraint")) {
-            const json& con = def["Constraint"];
+            const ParseTree& con = def["Constraint"];
             const std::string type = con.value("contype", "");
             if (type == "CONSTR_CHECK") {
                 check_missing_not_valid(c, i, con);
@@ -505,7 +505,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
 // UNIQUE constraint in the same statement. A CREATE INDEX later in the file
 // also covers them, but the rule cannot see it.
 void check_create_table(const StatementRef& s, Emitter& out) {
-    const json& relation = member(s.body, "relation");
+    const ParseTree& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     std::vector<std::vector<std::string>> keys;
     struct ForeignKey {
@@ -515,10 +515,10 @@ void check_create_table(const StatementRef& s, Emitter& out) {
     std::vector<ForeignKey> fks;
     for (const auto& elt : member_list(s.body, "tableElts")) {
         if (elt.contains("ColumnDef")) {
-            const json& column = elt["ColumnDef"];
+            const ParseTree& column = elt["ColumnDef"];
             const std::string colname = column.value("colname", "");
             for (const auto& item : member_list(column, "constraints")) {
-                const json& con = member(item, "Constraint");
+                const ParseTree& con = member(item, "Constraint");
                 const std::string type = con.value("contype", "");
                 if (type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE") {
                     keys.push_back({colname});
@@ -527,7 +527,7 @@ void check_create_table(const StatementRef& s, Emitter& out) {
                 }
             }
         } else if (elt.contains("Constraint")) {
-            const json& con = elt["Constraint"];
+            const ParseTree& con = elt["Constraint"];
             const std::string type = con.value("contype", "");
             if (type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE") {
                 keys.push_back(string_list(member_list(con, "keys")));

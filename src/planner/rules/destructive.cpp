@@ -43,13 +43,13 @@ std::string rtrim(std::string s) {
     return s;
 }
 
-bool cascade(const json& body) {
+bool cascade(const ParseTree& body) {
     return body.value("behavior", "") == "DROP_CASCADE";
 }
 
 // True when a SELECT (the body of a SelectStmt) reads from a table: the
 // INSERT ... SELECT is a backfill rather than a handful of literal rows.
-bool reads_tables(const json& select) {
+bool reads_tables(const ParseTree& select) {
     if (!select.is_object()) {
         return false;
     }
@@ -73,7 +73,7 @@ bool looks_like_foreign_key(const std::string& name) {
 void check_drop(const StatementRef& s, Emitter& out) {
     const std::string type = s.body.value("removeType", "");
     const bool casc = cascade(s.body);
-    const json& objects = member_list(s.body, "objects");
+    const ParseTree& objects = member_list(s.body, "objects");
     if (type == "OBJECT_SCHEMA") {
         for (const auto& obj : objects) {
             std::string schema = string_value(obj);
@@ -119,7 +119,7 @@ void check_truncate(const StatementRef& s, Emitter& out) {
         if (!rel.contains("RangeVar")) {
             continue;
         }
-        const json& rv = rel["RangeVar"];
+        const ParseTree& rv = rel["RangeVar"];
         std::string table = qualified_name(rv);
         extras.tables.push_back(table);
         names += (names.empty() ? "" : ", ") + table;
@@ -144,12 +144,12 @@ void check_truncate(const StatementRef& s, Emitter& out) {
 }
 
 // UPDATE / DELETE / INSERT ... SELECT, given as its kind and body.
-void check_dml(const std::string& kind, const json& body, const std::string& sql,
+void check_dml(const std::string& kind, const ParseTree& body, const std::string& sql,
                const FileState& f, Emitter& out) {
     if (!body.contains("relation")) {
         return;
     }
-    const json& rv = body["relation"];
+    const ParseTree& rv = body["relation"];
     const std::string table = qualified_name(rv);
     const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
     bool no_where = false;
@@ -164,7 +164,7 @@ void check_dml(const std::string& kind, const json& body, const std::string& sql
         backfill = true;
         what = "DELETE FROM " + table;
     } else if (kind == "InsertStmt") {
-        const json& sel = member(body, "selectStmt");
+        const ParseTree& sel = member(body, "selectStmt");
         backfill = sel.contains("SelectStmt") && reads_tables(sel["SelectStmt"]);
         what = "INSERT INTO " + table + " ... SELECT";
     } else {
@@ -221,7 +221,7 @@ void check_dml(const std::string& kind, const json& body, const std::string& sql
 }
 
 // Data-modifying statements in a WITH clause (WITH x AS (UPDATE ...) ...).
-void check_cte_dml(const json& body, const FileState& f, Emitter& out) {
+void check_cte_dml(const ParseTree& body, const FileState& f, Emitter& out) {
     if (!body.contains("withClause")) {
         return;
     }
@@ -229,7 +229,7 @@ void check_cte_dml(const json& body, const FileState& f, Emitter& out) {
         if (!cte.contains("CommonTableExpr")) {
             continue;
         }
-        const json& query = member(cte["CommonTableExpr"], "ctequery");
+        const ParseTree& query = member(cte["CommonTableExpr"], "ctequery");
         for (const char* kind : {"UpdateStmt", "DeleteStmt", "InsertStmt"}) {
             if (query.contains(kind)) {
                 check_dml(kind, query[kind], "", f, out);
@@ -243,9 +243,9 @@ void check_alter_table(const StatementRef& s, Emitter& out) {
     if (objtype != "OBJECT_TABLE" && objtype != "OBJECT_FOREIGN_TABLE") {
         return;
     }
-    const json& rv = member(s.body, "relation");
+    const ParseTree& rv = member(s.body, "relation");
     const std::string table = qualified_name(rv);
-    for (const json* cmd : alter_commands(s.body)) {
+    for (const ParseTree* cmd : alter_commands(s.body)) {
         const std::string subtype = cmd->value("subtype", "");
         const std::string name = cmd->value("name", "");
         EmitExtras extras;
@@ -279,7 +279,7 @@ void check_rename(const StatementRef& s, Emitter& out) {
     if (!s.body.contains("relation")) {
         return;
     }
-    const json& rv = s.body["relation"];
+    const ParseTree& rv = s.body["relation"];
     const std::string table = qualified_name(rv);
     const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
     const std::string newname = s.body.value("newname", "");

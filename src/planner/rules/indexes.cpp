@@ -21,10 +21,10 @@ namespace {
 
 // The name PostgreSQL would give an unnamed index: table_col1_col2_idx,
 // "expr" standing for an expression.
-std::string default_index_name(const json& body) {
+std::string default_index_name(const ParseTree& body) {
     std::string cols;
     for (const auto& param : member_list(body, "indexParams")) {
-        const json& elem = member(param, "IndexElem");
+        const ParseTree& elem = member(param, "IndexElem");
         cols += (cols.empty() ? "" : "_") + elem.value("name", std::string("expr"));
     }
     return make_object_name(member(body, "relation").value("relname", ""), cols, "idx");
@@ -67,7 +67,8 @@ const char* k_invalid_note =
 
 // The statement with CONCURRENTLY (when add_concurrently) and IF NOT EXISTS
 // (naming the index when it had no name).
-std::string robust_create_index(const std::string& text, const json& body, bool add_concurrently) {
+std::string robust_create_index(const std::string& text, const ParseTree& body,
+                                bool add_concurrently) {
     const auto t = tokenize(text);
     size_t k = find_word(t, {"INDEX"});
     if (k == t.size()) {
@@ -89,7 +90,7 @@ std::string robust_create_index(const std::string& text, const json& body, bool 
 }
 
 void check_create_index(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& relation = member(s.body, "relation");
+    const ParseTree& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     const std::string text = statement_text(s.sql);
     const std::string idxname = s.body.value("idxname", "");
@@ -134,7 +135,7 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
 // DROP INDEX
 
 void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& objects = member_list(s.body, "objects");
+    const ParseTree& objects = member_list(s.body, "objects");
     std::vector<std::string> names;
     for (const auto& object : objects) {
         names.push_back(names_sql(member_list(member(object, "List"), "items")));
@@ -317,8 +318,8 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     const std::string text = statement_text(s.sql);
     const auto commands = alter_commands(s.body);
 
-    for (const json* cmd : commands) {
-        const json& def = member(*cmd, "def");
+    for (const ParseTree* cmd : commands) {
+        const ParseTree& def = member(*cmd, "def");
         if (cmd->value("subtype", "") == "AT_DetachPartition" && def.contains("PartitionCmd") &&
             def["PartitionCmd"].value("concurrent", false) && f.in_transaction()) {
             std::string partition = qualified_name(member(def["PartitionCmd"], "name"));
@@ -334,7 +335,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     std::vector<std::string> columns;
     std::vector<size_t> positions;  // command indexes missing IF NOT EXISTS
     for (size_t i = 0; i < commands.size(); ++i) {
-        const json& cmd = *commands[i];
+        const ParseTree& cmd = *commands[i];
         if (cmd.value("subtype", "") == "AT_AddColumn" && !cmd.value("missing_ok", false)) {
             columns.push_back(member(member(cmd, "def"), "ColumnDef").value("colname", ""));
             positions.push_back(i);

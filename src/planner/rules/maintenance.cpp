@@ -15,7 +15,7 @@ namespace {
 
 // The name of a DefElem option that is switched on: "full" in VACUUM FULL or
 // VACUUM (FULL), but not VACUUM (FULL false).
-bool option_on(const json& list, const std::string& name) {
+bool option_on(const ParseTree& list, const std::string& name) {
     if (!list.is_array()) {
         return false;
     }
@@ -23,11 +23,11 @@ bool option_on(const json& list, const std::string& name) {
         if (!item.contains("DefElem") || item["DefElem"].value("defname", "") != name) {
             continue;
         }
-        const json& elem = item["DefElem"];
+        const ParseTree& elem = item["DefElem"];
         if (!elem.contains("arg")) {
             return true;
         }
-        const json& arg = elem["arg"];
+        const ParseTree& arg = elem["arg"];
         if (arg.contains("Integer")) {
             return arg["Integer"].value("ival", 0) != 0;
         }
@@ -68,11 +68,12 @@ std::string lock_mode_blocks(int mode, const std::string& table) {
     return "blocks all writes to " + table;
 }
 
-void check_partition_cmd(const json& body, const json& cmd, const FileState& f, Emitter& out) {
+void check_partition_cmd(const ParseTree& body, const ParseTree& cmd, const FileState& f,
+                         Emitter& out) {
     const std::string subtype = cmd.value("subtype", "");
-    const json& relation = member(body, "relation");
-    const json& pcmd = member(member(cmd, "def"), "PartitionCmd");
-    const json& part_rv = member(pcmd, "name");
+    const ParseTree& relation = member(body, "relation");
+    const ParseTree& pcmd = member(member(cmd, "def"), "PartitionCmd");
+    const ParseTree& part_rv = member(pcmd, "name");
     const std::string parent = qualified_name(relation);
     const std::string part = qualified_name(part_rv);
 
@@ -109,13 +110,13 @@ void check_partition_cmd(const json& body, const json& cmd, const FileState& f, 
 }
 
 void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
-    const json& relation = member(s.body, "relation");
+    const ParseTree& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
     const std::string verb = object_word(objtype);
 
-    for (const json* cmd_ptr : alter_commands(s.body)) {
-        const json& cmd = *cmd_ptr;
+    for (const ParseTree* cmd_ptr : alter_commands(s.body)) {
+        const ParseTree& cmd = *cmd_ptr;
         const std::string subtype = cmd.value("subtype", "");
         if (subtype == "AT_DetachPartition" || subtype == "AT_AttachPartition") {
             check_partition_cmd(s.body, cmd, f, out);
@@ -183,7 +184,7 @@ void check_vacuum(const StatementRef& s, Emitter& out) {
         !option_on(member_list(s.body, "options"), "full")) {
         return;
     }
-    const json& rels = member_list(s.body, "rels");
+    const ParseTree& rels = member_list(s.body, "rels");
     if (!rels.is_array() || rels.empty()) {
         out.emit("table-rewrite-maintenance",
                  "VACUUM FULL without a table list rewrites every table in the database, each "
@@ -192,7 +193,7 @@ void check_vacuum(const StatementRef& s, Emitter& out) {
         return;
     }
     for (const auto& rel : rels) {
-        const json& rv = member(member(rel, "VacuumRelation"), "relation");
+        const ParseTree& rv = member(member(rel, "VacuumRelation"), "relation");
         const std::string table = qualified_name(rv);
         EmitExtras x;
         x.tables = {table};
@@ -227,7 +228,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
     if (s.body.value("concurrent", false)) {
         return;
     }
-    const json& rv = member(s.body, "relation");
+    const ParseTree& rv = member(s.body, "relation");
     const std::string view = qualified_name(rv);
     EmitExtras x = about_table(view);
     if (s.body.value("skipData", false)) {
@@ -251,7 +252,7 @@ void check_lock(const StatementRef& s, Emitter& out) {
     if (mode < 5) {
         return;
     }
-    const json& rels = member_list(s.body, "relations");
+    const ParseTree& rels = member_list(s.body, "relations");
     if (!rels.is_array()) {
         return;
     }
@@ -280,12 +281,12 @@ void check_create_trigger(const StatementRef& s, Emitter& out) {
 }
 
 void check_drop_trigger(const StatementRef& s, Emitter& out) {
-    const json& objects = member_list(s.body, "objects");
+    const ParseTree& objects = member_list(s.body, "objects");
     if (!objects.is_array()) {
         return;
     }
     for (const auto& obj : objects) {
-        const json& items = member_list(member(obj, "List"), "items");
+        const ParseTree& items = member_list(member(obj, "List"), "items");
         if (!items.is_array() || items.empty()) {
             continue;
         }

@@ -115,7 +115,7 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
 
 // Long-running work: a description of it and the table it runs on, or "".
 std::string long_work(const StatementRef& s, std::string& table) {
-    const json& b = s.body;
+    const ParseTree& b = s.body;
     if (s.kind == "IndexStmt") {
         table = qualified_name(member(b, "relation"));
         return std::string("CREATE ") + (b.value("unique", false) ? "UNIQUE " : "") + "INDEX " +
@@ -124,9 +124,9 @@ std::string long_work(const StatementRef& s, std::string& table) {
     }
     if (s.kind == "AlterTableStmt") {
         table = qualified_name(member(b, "relation"));
-        for (const json* cmd : alter_commands(b)) {
+        for (const ParseTree* cmd : alter_commands(b)) {
             const std::string sub = cmd->value("subtype", "");
-            const json& def = member(*cmd, "def");
+            const ParseTree& def = member(*cmd, "def");
             if (sub == "AT_ValidateConstraint") {
                 return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
                        " scans " + table;
@@ -144,7 +144,7 @@ std::string long_work(const StatementRef& s, std::string& table) {
                 return "ALTER TABLE " + table + " rewrites " + table;
             }
             if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
-                const json& con = def["Constraint"];
+                const ParseTree& con = def["Constraint"];
                 const std::string type = con.value("contype", "");
                 const std::string name = con.value("conname", "");
                 if ((type == "CONSTR_CHECK" || type == "CONSTR_FOREIGN") &&
@@ -169,7 +169,7 @@ std::string long_work(const StatementRef& s, std::string& table) {
     }
     if (s.kind == "VacuumStmt" && b.value("is_vacuumcmd", false)) {
         const bool full = s.lock.rewrites;  // VACUUM FULL rewrites; plain VACUUM reads
-        const json& rels = member_list(b, "rels");
+        const ParseTree& rels = member_list(b, "rels");
         if (rels.is_array() && rels.size() == 1) {
             table = qualified_name(member(member(rels[0], "VacuumRelation"), "relation"));
             return full ? "VACUUM FULL " + table + " rewrites the whole table"
