@@ -1,0 +1,1 @@
+#include "backup/manifest.hpp"

@@ -1,0 +1,1 @@
+#include "backup/pg_tools.hpp"

@@ -1,0 +1,79 @@
+#pragma once
+// Facts read from pg_dump and pg_restore themselves: their versions, the
+// header of an archive's listing (`pg_restore -l`), and progress counted from
+// their verbose output. Pure text parsing, plus locating the programs.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace sm::backup {
+
+struct ToolVersion {
+    int major = 0;     // 15
+    int minor = 0;     // 8 (0 when the output gives none)
+    std::string text;  // "15.8 (Debian 15.8-0+deb12u1)"
+};
+
+// Parses `pg_dump --version` / `pg_restore --version` output, e.g.
+// "pg_dump (PostgreSQL) 15.8 (Debian 15.8-0+deb12u1)\n" or "pg_dump (PostgreSQL) 16devel".
+// std::nullopt when the text carries no version.
+std::optional<ToolVersion> parse_tool_version(const std::string& output);
+
+// The program to run for name ("pg_dump", "pg_restore"): in bin_dir when given,
+// else on PATH, else in /usr/lib/postgresql/<server_major>/bin. Throws
+// sm::Error (backup_failed) saying what to install when it is nowhere.
+std::filesystem::path find_pg_tool(const std::string& name,
+                                   const std::optional<std::filesystem::path>& bin_dir,
+                                   int server_major);
+
+// Runs `program --version`. Throws sm::Error (backup_failed) naming the program
+// when it cannot be run or prints no version.
+ToolVersion read_tool_version(const std::filesystem::path& program);
+
+// Throws sm::Error (backup_failed) when a tool of major version tool_major
+// cannot handle a server of server_major (older tool), with a hint naming the
+// Debian package to install (postgresql-client-<server_major>).
+void require_tool_for_server(const std::string& name, const ToolVersion& tool,
+                             int server_major);
+
+// The header of `pg_restore -l` output (the lines starting with ';' before
+// "Selected TOC Entries"), plus counts over the entries that follow.
+struct ArchiveHeader {
+    std::string created_at;       // "2026-11-21 23:15:00 UTC" as printed
+    std::string database;         // dbname
+    int toc_entries = 0;          // "TOC Entries: N"
+    std::string compression;      // "Compression: ..." as printed ("-1", "1", "gzip")
+    std::string dump_version;     // "Dump Version: 1.14-0"
+    std::string format;           // "DIRECTORY", "CUSTOM", "TAR"
+    std::string dumped_from;      // "Dumped from database version: ..."
+    std::string dumped_by;        // "Dumped by pg_dump version: ..."
+    int table_data_entries = 0;   // entries of type TABLE DATA in the listing
+};
+
+// Parses `pg_restore -l` output. Throws sm::Error (backup_failed) when the text
+// is not such a listing (no "Archive created at" / "TOC Entries" lines).
+ArchiveHeader parse_archive_listing(const std::string& listing);
+
+// Counts finished table data items in pg_dump -v or pg_restore -v stderr, fed
+// in arbitrary chunks (a chunk may end mid-line). Lines that count:
+//   pg_dump: dumping contents of table "public.t"
+//   pg_restore: processing data for table "public.t"        (serial restore)
+//   pg_restore: finished item 3357 TABLE DATA t             (parallel restore)
+// In parallel pg_dump (-j) the "dumping contents" lines come from workers too and
+// still name each table once.
+class ProgressCounter {
+  public:
+    // Feeds more output; returns the number of completed items seen so far.
+    int feed(const std::string& chunk);
+    int count() const { return m_count; }
+    // The table named by the last counted line ("public.t"), or "".
+    const std::string& last_table() const { return m_last_table; }
+
+  private:
+    std::string m_partial;
+    int m_count = 0;
+    std::string m_last_table;
+};
+
+}  // namespace sm::backup
