@@ -1,1 +1,282 @@
 #include "backup/manifest.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+#include <nlohmann/json.hpp>
+
+#include "core/checksum.hpp"
+#include "core/error.hpp"
+#include "util/files.hpp"
+
+namespace sm::backup {
+namespace {
+
+using nlohmann::json;
+
+const char* const k_states[] = {"running", "complete", "verified", "failed"};
+const char* const k_kinds[] = {"manual", "pre-deploy", "pre-restore"};
+
+json body_json(const Manifest& m) {
+    json files = json::array();
+    for (const auto& f : m.files) {
+        files.push_back({{"name", f.name}, {"bytes", f.bytes}, {"sha256", f.sha256}});
+    }
+    json tables = json::array();
+    for (const auto& t : m.tables) {
+        tables.push_back({{"table", t.table}, {"rows", t.rows}});
+    }
+    json verifications = json::array();
+    for (const auto& v : m.verifications) {
+        verifications.push_back(
+            {{"at", v.at}, {"how", v.how}, {"ok", v.ok}, {"detail", v.detail}});
+    }
+    const ArchiveHeader& h = m.header;
+    return {
+        {"format", m.format},
+        {"id", m.id},
+        {"kind", kind_name(m.kind)},
+        {"state", state_name(m.state)},
+        {"label", m.label},
+        {"run_id", m.run_id},
+        {"started_at", m.started_at},
+        {"finished_at", m.finished_at},
+        {"duration_ms", m.duration_ms},
+        {"created_by", m.created_by},
+        {"source",
+         {{"host", m.source.host},
+          {"port", m.source.port},
+          {"database", m.source.database},
+          {"system_identifier", m.source.system_identifier},
+          {"server_version", m.source.server_version},
+          {"encoding", m.source.encoding}}},
+        {"migration_head", m.migration_head ? json(*m.migration_head) : json(nullptr)},
+        {"archive_format", m.archive_format},
+        {"archive", m.archive},
+        {"tool_version", m.tool_version},
+        {"pg_dump_version", m.pg_dump_version},
+        {"pg_dump_argv", m.pg_dump_argv},
+        {"files", files},
+        {"total_bytes", m.total_bytes},
+        {"listing",
+         {{"created_at", h.created_at},
+          {"database", h.database},
+          {"toc_entries", h.toc_entries},
+          {"compression", h.compression},
+          {"dump_version", h.dump_version},
+          {"format", h.format},
+          {"dumped_from", h.dumped_from},
+          {"dumped_by", h.dumped_by},
+          {"table_data_entries", h.table_data_entries}}},
+        {"tables", tables},
+        {"verifications", verifications},
+        {"pinned", m.pinned},
+        {"error", m.error},
+    };
+}
+
+// Reads fields with errors that name the manifest and the key.
+class Reader {
+  public:
+    explicit Reader(const std::filesystem::path& path) : m_path(path) {}
+
+    const json& at(const json& j, const char* key, const std::string& where = "") const {
+        if (!j.is_object() || !j.contains(key)) {
+            fail(where + key, "is missing");
+        }
+        return j.at(key);
+    }
+    std::string str(const json& j, const char* key, const std::string& where = "") const {
+        const json& v = at(j, key, where);
+        if (!v.is_string()) {
+            fail(where + key, "must be a string");
+        }
+        return v.get<std::string>();
+    }
+    int64_t num(const json& j, const char* key, const std::string& where = "") const {
+        const json& v = at(j, key, where);
+        if (!v.is_number_integer()) {
+            fail(where + key, "must be an integer");
+        }
+        return v.get<int64_t>();
+    }
+    bool flag(const json& j, const char* key, const std::string& where = "") const {
+        const json& v = at(j, key, where);
+        if (!v.is_boolean()) {
+            fail(where + key, "must be true or false");
+        }
+        return v.get<bool>();
+    }
+    const json& list(const json& j, const char* key, const std::string& where = "") const {
+        const json& v = at(j, key, where);
+        if (!v.is_array()) {
+            fail(where + key, "must be a list");
+        }
+        return v;
+    }
+    [[noreturn]] void fail(const std::string& key, const std::string& what) const {
+        throw Error(ExitCode::backup_failed,
+                    m_path.string() + ": key '" + key + "' " + what,
+                    "The manifest was edited or damaged; this backup cannot be trusted.");
+    }
+
+  private:
+    std::filesystem::path m_path;
+};
+
+template <size_t N>
+int index_of(const char* const (&names)[N], const std::string& value) {
+    for (size_t i = 0; i < N; ++i) {
+        if (value == names[i]) {
+            return static_cast<int>(i);
+        }
+    }
+    return -1;
+}
+
+}  // namespace
+
+const char* state_name(BackupState s) { return k_states[static_cast<int>(s)]; }
+const char* kind_name(BackupKind k) { return k_kinds[static_cast<int>(k)]; }
+
+std::chrono::system_clock::time_point Manifest::finished() const {
+    std::tm tm{};
+    int millis = 0;
+    if (finished_at.empty() ||
+        std::sscanf(finished_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) < 6) {
+        return {};
+    }
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return std::chrono::system_clock::from_time_t(::timegm(&tm)) +
+           std::chrono::milliseconds(millis);
+}
+
+std::string manifest_to_text(const Manifest& m) {
+    json body = body_json(m);
+    body["manifest_sha256"] = core::sha256_hex(body_json(m).dump());
+    return body.dump(2) + "\n";
+}
+
+Manifest parse_manifest(const std::string& text, const std::filesystem::path& path) {
+    Reader r(path);
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::exception& e) {
+        throw Error(ExitCode::backup_failed, path.string() + ": not valid JSON: " + e.what(),
+                    "The manifest is damaged or was not written completely.");
+    }
+    if (!j.is_object()) {
+        r.fail("(document)", "must be an object");
+    }
+    std::string recorded = r.str(j, "manifest_sha256");
+    json body = j;
+    body.erase("manifest_sha256");
+    if (core::sha256_hex(body.dump()) != recorded) {
+        throw Error(ExitCode::backup_failed, path.string() + ": manifest checksum mismatch",
+                    "The manifest was changed after it was written; do not trust this backup.");
+    }
+    Manifest m;
+    m.format = static_cast<int>(r.num(j, "format"));
+    if (m.format != k_manifest_format) {
+        r.fail("format", "is " + std::to_string(m.format) + "; this version reads " +
+                             std::to_string(k_manifest_format));
+    }
+    m.id = r.str(j, "id");
+    int kind = index_of(k_kinds, r.str(j, "kind"));
+    int state = index_of(k_states, r.str(j, "state"));
+    if (kind < 0) {
+        r.fail("kind", "is not one of manual, pre-deploy, pre-restore");
+    }
+    if (state < 0) {
+        r.fail("state", "is not one of running, complete, verified, failed");
+    }
+    m.kind = static_cast<BackupKind>(kind);
+    m.state = static_cast<BackupState>(state);
+    m.label = r.str(j, "label");
+    m.run_id = r.str(j, "run_id");
+    m.started_at = r.str(j, "started_at");
+    m.finished_at = r.str(j, "finished_at");
+    m.duration_ms = r.num(j, "duration_ms");
+    m.created_by = r.str(j, "created_by");
+    const json& src = r.at(j, "source");
+    m.source.host = r.str(src, "host", "source.");
+    m.source.port = r.str(src, "port", "source.");
+    m.source.database = r.str(src, "database", "source.");
+    m.source.system_identifier = r.str(src, "system_identifier", "source.");
+    m.source.server_version = static_cast<int>(r.num(src, "server_version", "source."));
+    m.source.encoding = r.str(src, "encoding", "source.");
+    const json& head = r.at(j, "migration_head");
+    if (head.is_number_integer()) {
+        m.migration_head = head.get<int64_t>();
+    } else if (!head.is_null()) {
+        r.fail("migration_head", "must be an integer or null");
+    }
+    m.archive_format = r.str(j, "archive_format");
+    m.archive = r.str(j, "archive");
+    m.tool_version = r.str(j, "tool_version");
+    m.pg_dump_version = r.str(j, "pg_dump_version");
+    for (const auto& a : r.list(j, "pg_dump_argv")) {
+        m.pg_dump_argv.push_back(a.is_string() ? a.get<std::string>() : a.dump());
+    }
+    for (const auto& f : r.list(j, "files")) {
+        m.files.push_back({r.str(f, "name", "files[]."), r.num(f, "bytes", "files[]."),
+                           r.str(f, "sha256", "files[].")});
+    }
+    m.total_bytes = r.num(j, "total_bytes");
+    const json& l = r.at(j, "listing");
+    m.header.created_at = r.str(l, "created_at", "listing.");
+    m.header.database = r.str(l, "database", "listing.");
+    m.header.toc_entries = static_cast<int>(r.num(l, "toc_entries", "listing."));
+    m.header.compression = r.str(l, "compression", "listing.");
+    m.header.dump_version = r.str(l, "dump_version", "listing.");
+    m.header.format = r.str(l, "format", "listing.");
+    m.header.dumped_from = r.str(l, "dumped_from", "listing.");
+    m.header.dumped_by = r.str(l, "dumped_by", "listing.");
+    m.header.table_data_entries = static_cast<int>(r.num(l, "table_data_entries", "listing."));
+    for (const auto& t : r.list(j, "tables")) {
+        m.tables.push_back({r.str(t, "table", "tables[]."), r.num(t, "rows", "tables[].")});
+    }
+    for (const auto& v : r.list(j, "verifications")) {
+        m.verifications.push_back({r.str(v, "at", "verifications[]."),
+                                   r.str(v, "how", "verifications[]."),
+                                   r.flag(v, "ok", "verifications[]."),
+                                   r.str(v, "detail", "verifications[].")});
+    }
+    m.pinned = r.flag(j, "pinned");
+    m.error = r.str(j, "error");
+    return m;
+}
+
+Manifest read_manifest(const std::filesystem::path& backup_dir) {
+    auto path = backup_dir / k_manifest_name;
+    auto text = util::read_file_if_exists(path);
+    if (!text) {
+        throw Error(ExitCode::backup_failed, path.string() + " is missing",
+                    "A backup without a manifest is incomplete and cannot be restored.");
+    }
+    return parse_manifest(*text, path);
+}
+
+void write_manifest(const std::filesystem::path& backup_dir, const Manifest& m) {
+    util::write_file_atomic(backup_dir / k_manifest_name, manifest_to_text(m));
+}
+
+std::string new_backup_id(std::chrono::system_clock::time_point now, const std::string& suffix) {
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    std::string safe;
+    for (char c : suffix) {
+        bool ok = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_';
+        safe += ok ? c : '-';
+    }
+    safe = safe.substr(0, 40);
+    return safe.empty() ? std::string(stamp) : std::string(stamp) + "-" + safe;
+}
+
+}  // namespace sm::backup

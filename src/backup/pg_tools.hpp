@@ -55,13 +55,14 @@ struct ArchiveHeader {
 // is not such a listing (no "Archive created at" / "TOC Entries" lines).
 ArchiveHeader parse_archive_listing(const std::string& listing);
 
-// Counts finished table data items in pg_dump -v or pg_restore -v stderr, fed
-// in arbitrary chunks (a chunk may end mid-line). Lines that count:
+// Counts table data items in pg_dump -v or pg_restore -v stderr, fed in
+// arbitrary chunks (a chunk may end mid-line). One line per table counts:
 //   pg_dump: dumping contents of table "public.t"
-//   pg_restore: processing data for table "public.t"        (serial restore)
-//   pg_restore: finished item 3357 TABLE DATA t             (parallel restore)
-// In parallel pg_dump (-j) the "dumping contents" lines come from workers too and
-// still name each table once.
+//   pg_restore: processing data for table "public.t"
+// in serial and parallel (-j) mode alike; the "finished item N TABLE DATA t"
+// lines of parallel mode are not counted (they would count each table twice).
+// In parallel mode a table counts when it starts. Run the tools with
+// LC_MESSAGES=C: translated messages are not recognized.
 class ProgressCounter {
   public:
     // Feeds more output; returns the number of completed items seen so far.

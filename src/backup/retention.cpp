@@ -1,1 +1,190 @@
 #include "backup/retention.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <utility>
+
+namespace sm::backup {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+bool digits(const std::string& s, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) {
+        return false;
+    }
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+        v = v * 10 + (s[i] - '0');
+    }
+    out = v;
+    return true;
+}
+
+// finished_at ("2026-11-21T23:15:00.123Z", fraction optional) as a time point;
+// the epoch when empty or unparsable. Kept here rather than calling
+// Manifest::finished() so retention depends only on the manifest's data.
+Clock::time_point parse_finish(const std::string& s) {
+    int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+    if (!digits(s, 0, 4, y) || s.size() < 20 || s[4] != '-' || !digits(s, 5, 2, mo) ||
+        s[7] != '-' || !digits(s, 8, 2, d) || s[10] != 'T' || !digits(s, 11, 2, h) ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+        return Clock::time_point{};
+    }
+    std::size_t pos = 19;
+    int millis = 0;
+    if (s[pos] == '.') {
+        ++pos;
+        const std::size_t start = pos;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            if (pos - start < 3) {
+                millis = millis * 10 + (s[pos] - '0');
+            }
+            ++pos;
+        }
+        const std::size_t n = pos - start;
+        if (n == 0) {
+            return Clock::time_point{};
+        }
+        for (std::size_t i = n; i < 3; ++i) {
+            millis *= 10;
+        }
+    }
+    if (pos + 1 != s.size() || s[pos] != 'Z') {
+        return Clock::time_point{};
+    }
+    const std::chrono::year_month_day ymd{std::chrono::year{y},
+                                          std::chrono::month{static_cast<unsigned>(mo)},
+                                          std::chrono::day{static_cast<unsigned>(d)}};
+    if (!ymd.ok() || h > 23 || mi > 59 || sec > 60) {
+        return Clock::time_point{};
+    }
+    const auto tp = std::chrono::sys_days{ymd} + std::chrono::hours{h} + std::chrono::minutes{mi} +
+                    std::chrono::seconds{sec} + std::chrono::milliseconds{millis};
+    return std::chrono::time_point_cast<Clock::duration>(tp);
+}
+
+std::string age_text(std::chrono::hours h) {
+    const auto n = h.count();
+    if (n % 24 == 0) {
+        const auto days = n / 24;
+        return std::to_string(days) + (days == 1 ? " day" : " days");
+    }
+    return std::to_string(n) + (n == 1 ? " hour" : " hours");
+}
+
+std::string newest_text(int n) {
+    return n == 1 ? std::string("the newest") : "among the " + std::to_string(n) + " newest";
+}
+
+struct Entry {
+    std::size_t index;
+    Clock::time_point finished;
+};
+
+// Newer first: later finish time, then the larger id.
+bool newer(const Entry& a, const Entry& b, const std::vector<Manifest>& backups) {
+    if (a.finished != b.finished) {
+        return a.finished > b.finished;
+    }
+    return backups[a.index].id > backups[b.index].id;
+}
+
+}  // namespace
+
+std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& backups,
+                                                const RetentionPolicy& policy,
+                                                Clock::time_point now) {
+    std::vector<RetentionDecision> out(backups.size());
+    for (std::size_t i = 0; i < backups.size(); ++i) {
+        out[i].id = backups[i].id;
+    }
+
+    // Usable backups per source.
+    std::map<std::pair<std::string, std::string>, std::vector<Entry>> groups;
+    for (std::size_t i = 0; i < backups.size(); ++i) {
+        const Manifest& m = backups[i];
+        if (m.usable()) {
+            groups[{m.source.database, m.source.system_identifier}].push_back(
+                Entry{i, parse_finish(m.finished_at)});
+        }
+    }
+
+    const bool has_policy = policy.keep_last.has_value() || policy.keep_for.has_value();
+    const int keep_last = policy.keep_last ? std::max(0, *policy.keep_last) : 0;
+
+    // rank[i]: position among its source's usable backups, newest first.
+    std::vector<std::size_t> rank(backups.size(), 0);
+    std::vector<bool> newest_verified(backups.size(), false);
+    std::vector<Clock::time_point> finished(backups.size());
+    for (auto& [source, entries] : groups) {
+        std::sort(entries.begin(), entries.end(),
+                  [&](const Entry& a, const Entry& b) { return newer(a, b, backups); });
+        bool seen_verified = false;
+        for (std::size_t r = 0; r < entries.size(); ++r) {
+            const std::size_t i = entries[r].index;
+            rank[i] = r;
+            finished[i] = entries[r].finished;
+            if (!seen_verified && backups[i].state == BackupState::verified) {
+                newest_verified[i] = true;
+                seen_verified = true;
+            }
+        }
+    }
+
+    for (std::size_t i = 0; i < backups.size(); ++i) {
+        const Manifest& m = backups[i];
+        RetentionDecision& d = out[i];
+        if (m.state == BackupState::running) {
+            d.keep = true;
+            d.reason = "in progress";
+            continue;
+        }
+        if (m.pinned) {
+            d.keep = true;
+            d.reason = "pinned";
+            continue;
+        }
+        if (!m.usable()) {
+            d.keep = false;
+            d.reason = "failed";
+            continue;
+        }
+        if (newest_verified[i]) {
+            d.keep = true;
+            d.reason = "newest verified";
+            continue;
+        }
+        if (!has_policy) {
+            d.keep = true;
+            d.reason = "no retention policy";
+            continue;
+        }
+        if (policy.keep_last && rank[i] < static_cast<std::size_t>(keep_last)) {
+            d.keep = true;
+            d.reason = newest_text(keep_last);
+            continue;
+        }
+        if (policy.keep_for && now - finished[i] < *policy.keep_for) {
+            d.keep = true;
+            d.reason = "younger than " + age_text(*policy.keep_for);
+            continue;
+        }
+        d.keep = false;
+        if (policy.keep_last && policy.keep_for) {
+            d.reason =
+                "older than " + age_text(*policy.keep_for) + " and not " + newest_text(keep_last);
+        } else if (policy.keep_for) {
+            d.reason = "older than " + age_text(*policy.keep_for);
+        } else {
+            d.reason = "not " + newest_text(keep_last);
+        }
+    }
+    return out;
+}
+
+}  // namespace sm::backup

@@ -6,6 +6,8 @@
 // Linux has one checksum. The algorithm's name is stored beside every checksum;
 // a stored checksum is never recomputed under a different algorithm.
 
+#include <cstdint>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -21,5 +23,10 @@ std::string migration_checksum(std::string_view bytes);
 
 // Lowercase hex SHA-256 of bytes as they are.
 std::string sha256_hex(std::string_view bytes);
+
+// Lowercase hex SHA-256 of a file's bytes, read in 1 MiB blocks; the number
+// of bytes read goes to bytes_read when given. Throws sm::Error naming the path
+// when it cannot be read.
+std::string sha256_file(const std::filesystem::path& path, int64_t* bytes_read = nullptr);
 
 }  // namespace sm::core

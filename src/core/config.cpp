@@ -28,6 +28,33 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.read(table);
 }
 
+void read_backup(const TomlNode& table, BackupSettings& b, const std::string& file) {
+    TomlReader r(file, "backup");
+    r.on("dir", [&](auto& n, auto& w) { b.dir = toml_string(n, w); });
+    r.on("format", [&](auto& n, auto& w) {
+        b.format = toml_string(n, w);
+        if (b.format != "directory" && b.format != "custom") {
+            throw Error(ExitCode::invalid_input, w + " must be \"directory\" or \"custom\"");
+        }
+    });
+    r.on("jobs", [&](auto& n, auto& w) { b.jobs = toml_int(n, w, 0, 64); });
+    r.on("compression", [&](auto& n, auto& w) { b.compression = toml_int(n, w, 0, 9); });
+    r.on("lock_wait_timeout",
+         [&](auto& n, auto& w) { b.lock_wait_timeout = toml_duration(n, w); });
+    r.on("pg_bin_dir", [&](auto& n, auto& w) { b.pg_bin_dir = toml_string(n, w); });
+    r.on("keep_last", [&](auto& n, auto& w) { b.keep_last = toml_int(n, w, 1, 100000); });
+    r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
+    r.on("count_rows", [&](auto& n, auto& w) { b.count_rows = toml_bool(n, w); });
+    r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
+    r.read(table);
+}
+
+// Relative paths in the config are relative to the project directory.
+std::filesystem::path project_path(const std::filesystem::path& project_dir,
+                                   const std::filesystem::path& p) {
+    return p.is_absolute() ? p : std::filesystem::absolute(project_dir / p);
+}
+
 }  // namespace
 
 bool Config::is_protected() const {
@@ -97,6 +124,9 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     top.on("execute", [&](auto& n, auto& w) {
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
+    top.on("backup", [&](auto& n, auto& w) {
+        read_backup(toml_table(n, w), config.backup, file);
+    });
     top.on("environments", [&](auto& n, auto& w) {
         for (const auto& [name, env_node] : toml_table(n, w).table) {
             std::string prefix = "environments." + name;
@@ -148,9 +178,12 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
                          "environments." + *environment + ".execute");
         }
     }
-    config.migrations_dir = migrations.is_absolute()
-                                ? migrations
-                                : std::filesystem::absolute(config.project_dir / migrations);
+    config.migrations_dir = project_path(config.project_dir, migrations);
+    config.backup.dir = project_path(
+        config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
+    if (config.backup.pg_bin_dir) {
+        config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);
+    }
     return config;
 }
 
@@ -165,6 +198,7 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
         Config config;
         config.project_dir = ".";
         config.migrations_dir = std::filesystem::absolute("migrations");
+        config.backup.dir = std::filesystem::absolute("backups");
         if (environment) {
             // Without a file, environments carry no settings; the name is still recorded.
             config.environment = environment;

@@ -27,6 +27,20 @@ struct ExecuteSettings {
     bool allow_out_of_order = false;
 };
 
+// How backups are taken, kept and restored ([backup]).
+struct BackupSettings {
+    std::filesystem::path dir;        // the catalog; absolute (default <project>/backups)
+    std::string format = "directory";  // "directory" (parallel) or "custom"
+    int jobs = 0;                      // pg_dump/pg_restore -j; 0: one per core
+    int compression = 1;               // gzip level 0-9 (pg_dump 15)
+    std::chrono::milliseconds lock_wait_timeout{30000};  // pg_dump --lock-wait-timeout
+    std::optional<std::filesystem::path> pg_bin_dir;     // where pg_dump/pg_restore live
+    std::optional<int> keep_last;                        // retention: newest N usable
+    std::optional<int> keep_days;                        // retention: younger than D days
+    bool count_rows = true;     // exact row counts per table, in the dump's snapshot
+    bool safety_backup = true;  // back up the target before a restore
+};
+
 struct EnvironmentConfig {
     std::string name;
     bool is_protected = false;
@@ -40,6 +54,7 @@ struct Config {
     std::optional<std::string> database_url;    // [database] url, or the environment's
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;
+    BackupSettings backup;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 

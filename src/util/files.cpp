@@ -1,6 +1,7 @@
 #include "util/files.hpp"
 
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -121,6 +122,24 @@ TempDir::~TempDir() {
 std::filesystem::path TempDir::release() {
     m_keep = true;
     return m_path;
+}
+
+void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to) {
+    if (::rename(from.c_str(), to.c_str()) != 0) {
+        throw Error(ExitCode::failure,
+                    "cannot rename " + from.string() + " to " + to.string() + ": " + errno_text());
+    }
+    auto dir = to.parent_path().empty() ? std::filesystem::path(".") : to.parent_path();
+    fsync_path(dir, O_RDONLY | O_DIRECTORY);
+}
+
+uint64_t free_bytes(const std::filesystem::path& path) {
+    struct statvfs st {};
+    if (::statvfs(path.c_str(), &st) != 0) {
+        throw Error(ExitCode::failure,
+                    "cannot read free space of " + path.string() + ": " + errno_text());
+    }
+    return static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
 }
 
 }  // namespace sm::util

@@ -1,6 +1,7 @@
 #pragma once
 // Small file-system helpers: whole-file reads, atomic writes, temporary directories.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -44,5 +45,13 @@ class TempDir {
 // Creates a private directory (mode 0700) with a unique name under parent.
 std::filesystem::path make_unique_dir(const std::filesystem::path& parent,
                                       const std::string& prefix);
+
+// Renames from to to (same file system) and fsyncs to's parent directory, so
+// the rename survives a crash. Throws sm::Error naming both paths on failure.
+void rename_durably(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Bytes available to an unprivileged user on the file system holding path.
+// Throws sm::Error naming the path when it cannot be queried.
+uint64_t free_bytes(const std::filesystem::path& path);
 
 }  // namespace sm::util
