@@ -28,8 +28,7 @@ json body_json(const Manifest& m) {
     }
     json verifications = json::array();
     for (const auto& v : m.verifications) {
-        verifications.push_back(
-            {{"at", v.at}, {"how", v.how}, {"ok", v.ok}, {"detail", v.detail}});
+        verifications.push_back({{"at", v.at}, {"how", v.how}, {"ok", v.ok}, {"detail", v.detail}});
     }
     const ArchiveHeader& h = m.header;
     return {
@@ -115,8 +114,7 @@ class Reader {
         return v;
     }
     [[noreturn]] void fail(const std::string& key, const std::string& what) const {
-        throw Error(ExitCode::backup_failed,
-                    m_path.string() + ": key '" + key + "' " + what,
+        throw Error(ExitCode::backup_failed, m_path.string() + ": key '" + key + "' " + what,
                     "The manifest was edited or damaged; this backup cannot be trusted.");
     }
 
@@ -136,8 +134,12 @@ int index_of(const char* const (&names)[N], const std::string& value) {
 
 }  // namespace
 
-const char* state_name(BackupState s) { return k_states[static_cast<int>(s)]; }
-const char* kind_name(BackupKind k) { return k_kinds[static_cast<int>(k)]; }
+const char* state_name(BackupState s) {
+    return k_states[static_cast<int>(s)];
+}
+const char* kind_name(BackupKind k) {
+    return k_kinds[static_cast<int>(k)];
+}
 
 std::chrono::system_clock::time_point Manifest::finished() const {
     std::tm tm{};
@@ -240,10 +242,9 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
         m.tables.push_back({r.str(t, "table", "tables[]."), r.num(t, "rows", "tables[].")});
     }
     for (const auto& v : r.list(j, "verifications")) {
-        m.verifications.push_back({r.str(v, "at", "verifications[]."),
-                                   r.str(v, "how", "verifications[]."),
-                                   r.flag(v, "ok", "verifications[]."),
-                                   r.str(v, "detail", "verifications[].")});
+        m.verifications.push_back(
+            {r.str(v, "at", "verifications[]."), r.str(v, "how", "verifications[]."),
+             r.flag(v, "ok", "verifications[]."), r.str(v, "detail", "verifications[].")});
     }
     m.pinned = r.flag(j, "pinned");
     m.error = r.str(j, "error");
@@ -261,7 +262,9 @@ Manifest read_manifest(const std::filesystem::path& backup_dir) {
 }
 
 void write_manifest(const std::filesystem::path& backup_dir, const Manifest& m) {
-    util::write_file_atomic(backup_dir / k_manifest_name, manifest_to_text(m));
+    util::write_file_atomic(
+        backup_dir / k_manifest_name, manifest_to_text(m),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 std::string new_backup_id(std::chrono::system_clock::time_point now, const std::string& suffix) {

@@ -303,4 +303,33 @@ int ProgressCounter::feed(const std::string& chunk) {
     return m_count;
 }
 
+std::string error_lines(const std::string& stderr_text) {
+    std::vector<std::string> all;
+    std::vector<std::string> errors;
+    size_t start = 0;
+    while (start < stderr_text.size()) {
+        size_t end = stderr_text.find('\n', start);
+        std::string line =
+            stderr_text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? stderr_text.size() : end + 1;
+        if (line.empty()) {
+            continue;
+        }
+        all.push_back(line);
+        for (const char* marker : {"error:", "FATAL", "detail:", "DETAIL:", "hint:", "HINT:"}) {
+            if (line.find(marker) != std::string::npos) {
+                errors.push_back(line);
+                break;
+            }
+        }
+    }
+    const auto& chosen = errors.empty() ? all : errors;
+    size_t first = chosen.size() > 5 ? chosen.size() - 5 : 0;
+    std::string out;
+    for (size_t i = first; i < chosen.size(); ++i) {
+        out += (out.empty() ? "" : "\n") + chosen[i];
+    }
+    return out;
+}
+
 }  // namespace sm::backup

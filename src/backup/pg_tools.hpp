@@ -34,21 +34,20 @@ ToolVersion read_tool_version(const std::filesystem::path& program);
 // Throws sm::Error (backup_failed) when a tool of major version tool_major
 // cannot handle a server of server_major (older tool), with a hint naming the
 // Debian package to install (postgresql-client-<server_major>).
-void require_tool_for_server(const std::string& name, const ToolVersion& tool,
-                             int server_major);
+void require_tool_for_server(const std::string& name, const ToolVersion& tool, int server_major);
 
 // The header of `pg_restore -l` output (the lines starting with ';' before
 // "Selected TOC Entries"), plus counts over the entries that follow.
 struct ArchiveHeader {
-    std::string created_at;       // "2026-11-21 23:15:00 UTC" as printed
-    std::string database;         // dbname
-    int toc_entries = 0;          // "TOC Entries: N"
-    std::string compression;      // "Compression: ..." as printed ("-1", "1", "gzip")
-    std::string dump_version;     // "Dump Version: 1.14-0"
-    std::string format;           // "DIRECTORY", "CUSTOM", "TAR"
-    std::string dumped_from;      // "Dumped from database version: ..."
-    std::string dumped_by;        // "Dumped by pg_dump version: ..."
-    int table_data_entries = 0;   // entries of type TABLE DATA in the listing
+    std::string created_at;      // "2026-11-21 23:15:00 UTC" as printed
+    std::string database;        // dbname
+    int toc_entries = 0;         // "TOC Entries: N"
+    std::string compression;     // "Compression: ..." as printed ("-1", "1", "gzip")
+    std::string dump_version;    // "Dump Version: 1.14-0"
+    std::string format;          // "DIRECTORY", "CUSTOM", "TAR"
+    std::string dumped_from;     // "Dumped from database version: ..."
+    std::string dumped_by;       // "Dumped by pg_dump version: ..."
+    int table_data_entries = 0;  // entries of type TABLE DATA in the listing
 };
 
 // Parses `pg_restore -l` output. Throws sm::Error (backup_failed) when the text
@@ -76,5 +75,10 @@ class ProgressCounter {
     int m_count = 0;
     std::string m_last_table;
 };
+
+// The lines of a tool's stderr that explain a failure: those with "error:",
+// "FATAL", "detail:" or "hint:" (verbose output buries them), else the last
+// five lines. Not redacted: callers pass the result through redact_text().
+std::string error_lines(const std::string& stderr_text);
 
 }  // namespace sm::backup

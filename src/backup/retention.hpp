@@ -29,7 +29,8 @@ struct RetentionPolicy {
 struct RetentionDecision {
     std::string id;
     bool keep = true;
-    std::string reason;  // "among the 3 newest", "pinned", "newest verified", "failed", "older than 7 days and not among the 3 newest"
+    std::string reason;  // "among the 3 newest", "pinned", "newest verified", "failed", "older than
+                         // 7 days and not among the 3 newest"
 };
 
 // One decision per manifest, in the order given.

@@ -26,6 +26,8 @@ struct CommandArgs {
     ExecuteArgs execute;
     RollbackArgs rollback;
     SandboxArgs sandbox;
+    BackupArgs backup;
+    RestoreArgs restore;
 };
 
 struct Command {
@@ -105,6 +107,54 @@ const std::vector<Command>& command_table() {
                             "How long to wait for the migration lock");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_rollback(g, a.rollback); },
+         false},
+        {"backup", "Take, list, verify, pin and prune backups (pg_dump with a verified catalog)",
+         Needs::config,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("action", a.backup.action, "create, list, verify, prune, pin or unpin")
+                 ->required()
+                 ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
+             sub.add_option("id", a.backup.id, "Backup id (verify, pin, unpin)");
+             sub.add_option("--label", a.backup.label, "create: a label, part of the id");
+             sub.add_option("--archive-format", a.backup.archive_format,
+                            "create: directory (parallel, default) or custom")
+                 ->check(CLI::IsMember({"directory", "custom"}));
+             sub.add_option("--jobs", a.backup.jobs, "create: pg_dump -j (default: cores)")
+                 ->check(CLI::Range(1, 64));
+             sub.add_option("--backup-dir", a.backup.dir,
+                            "The catalog (default [backup] dir, else ./backups)");
+             sub.add_option("--lock-wait", a.backup.lock_wait,
+                            "create: how long to wait for the migration lock");
+             sub.add_flag("--latest", a.backup.latest, "verify: the newest backup");
+             sub.add_flag("--full", a.backup.full, "verify: also read the whole archive");
+             sub.add_flag("--dry-run", a.backup.dry_run, "prune: show what would be deleted");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_backup(g, a.backup); },
+         false},
+        {"restore", "Restore a verified backup (into a new database, then swap names)",
+         Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_flag("--latest", a.restore.latest,
+                          "The newest complete backup of this database");
+             sub.add_option("--id", a.restore.id, "The backup to restore");
+             sub.add_option("--into", a.restore.into,
+                            "Restore into this new database and leave the target alone");
+             sub.add_option("--confirm", a.restore.confirm,
+                            "The target database's name (needed when protected or not empty)");
+             sub.add_flag("--in-place", a.restore.in_place,
+                          "Restore over the target in one transaction (--clean --if-exists)");
+             sub.add_flag("--force", a.restore.force,
+                          "Terminate other sessions connected to the target");
+             sub.add_flag("--no-safety-backup", a.restore.no_safety_backup,
+                          "Skip the backup of the target taken before restoring");
+             sub.add_option("--jobs", a.restore.jobs, "pg_restore -j (default: cores)")
+                 ->check(CLI::Range(1, 64));
+             sub.add_option("--backup-dir", a.restore.dir,
+                            "The catalog (default [backup] dir, else ./backups)");
+             sub.add_option("--lock-wait", a.restore.lock_wait,
+                            "How long to wait for the migration lock");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_restore(g, a.restore); },
          false},
         {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
          [](CLI::App& sub, CommandArgs& a) {

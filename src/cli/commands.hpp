@@ -11,6 +11,8 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args);
 int run_rollback(const GlobalOptions& options, const RollbackArgs& args);
 int run_lint(const GlobalOptions& options, const LintArgs& args);
 int run_plan(const GlobalOptions& options, const PlanArgs& args);
+int run_backup(const GlobalOptions& options, const BackupArgs& args);
+int run_restore(const GlobalOptions& options, const RestoreArgs& args);
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
 
 }  // namespace sm::cli

@@ -53,6 +53,32 @@ struct LintArgs {
     bool include_down = false;
 };
 
+struct BackupArgs {
+    std::string action;             // create, list, verify, prune, pin, unpin
+    std::optional<std::string> id;  // verify, pin, unpin
+    std::optional<std::string> label;
+    std::optional<std::string> archive_format;  // directory, custom
+    std::optional<int> jobs;
+    std::optional<std::filesystem::path> dir;
+    std::optional<std::string> lock_wait;
+    bool latest = false;
+    bool full = false;
+    bool dry_run = false;
+};
+
+struct RestoreArgs {
+    bool latest = false;
+    std::optional<std::string> id;
+    std::optional<std::string> into;     // restore into this new database, keep the target
+    std::optional<std::string> confirm;  // the target's database name
+    bool in_place = false;
+    bool force = false;
+    bool no_safety_backup = false;
+    std::optional<int> jobs;
+    std::optional<std::filesystem::path> dir;
+    std::optional<std::string> lock_wait;
+};
+
 struct SandboxArgs {
     std::string action;  // start, stop, status, url
     std::optional<std::filesystem::path> state_file;

@@ -39,8 +39,7 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     });
     r.on("jobs", [&](auto& n, auto& w) { b.jobs = toml_int(n, w, 0, 64); });
     r.on("compression", [&](auto& n, auto& w) { b.compression = toml_int(n, w, 0, 9); });
-    r.on("lock_wait_timeout",
-         [&](auto& n, auto& w) { b.lock_wait_timeout = toml_duration(n, w); });
+    r.on("lock_wait_timeout", [&](auto& n, auto& w) { b.lock_wait_timeout = toml_duration(n, w); });
     r.on("pg_bin_dir", [&](auto& n, auto& w) { b.pg_bin_dir = toml_string(n, w); });
     r.on("keep_last", [&](auto& n, auto& w) { b.keep_last = toml_int(n, w, 1, 100000); });
     r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
@@ -124,9 +123,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     top.on("execute", [&](auto& n, auto& w) {
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
-    top.on("backup", [&](auto& n, auto& w) {
-        read_backup(toml_table(n, w), config.backup, file);
-    });
+    top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
     top.on("environments", [&](auto& n, auto& w) {
         for (const auto& [name, env_node] : toml_table(n, w).table) {
             std::string prefix = "environments." + name;
@@ -179,8 +176,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         }
     }
     config.migrations_dir = project_path(config.project_dir, migrations);
-    config.backup.dir = project_path(
-        config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
+    config.backup.dir =
+        project_path(config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);
     }

@@ -29,7 +29,7 @@ struct ExecuteSettings {
 
 // How backups are taken, kept and restored ([backup]).
 struct BackupSettings {
-    std::filesystem::path dir;        // the catalog; absolute (default <project>/backups)
+    std::filesystem::path dir;         // the catalog; absolute (default <project>/backups)
     std::string format = "directory";  // "directory" (parallel) or "custom"
     int jobs = 0;                      // pg_dump/pg_restore -j; 0: one per core
     int compression = 1;               // gzip level 0-9 (pg_dump 15)

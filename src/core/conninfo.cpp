@@ -106,6 +106,19 @@ std::string redacted_conninfo(const std::string& conninfo) {
     return out;
 }
 
+namespace {
+std::string kv_quote(const std::string& value) {
+    std::string quoted;
+    for (char c : value) {
+        if (c == '\\' || c == '\'') {
+            quoted += '\\';
+        }
+        quoted += c;
+    }
+    return "'" + quoted + "'";
+}
+}  // namespace
+
 SplitConninfo split_password(const std::string& conninfo) {
     Parsed parsed = parse(conninfo);
     if (!parsed.ok) {
@@ -118,16 +131,20 @@ SplitConninfo split_password(const std::string& conninfo) {
             out.password = value;
             continue;
         }
-        std::string quoted;
-        for (char c : value) {
-            if (c == '\\' || c == '\'') {
-                quoted += '\\';
-            }
-            quoted += c;
-        }
-        out.conninfo += (out.conninfo.empty() ? "" : " ") + key + "='" + quoted + "'";
+        out.conninfo += (out.conninfo.empty() ? "" : " ") + key + "=" + kv_quote(value);
     }
     return out;
+}
+
+SplitConninfo split_with_dbname(const std::string& conninfo, const std::string& dbname) {
+    SplitConninfo out = split_password(conninfo);
+    out.conninfo += (out.conninfo.empty() ? "" : " ") + std::string("dbname=") + kv_quote(dbname);
+    return out;
+}
+
+std::string with_dbname(const std::string& conninfo, const std::string& dbname) {
+    SplitConninfo split = split_with_dbname(conninfo, dbname);
+    return split.conninfo + (split.password ? " password=" + kv_quote(*split.password) : "");
 }
 
 void validate_conninfo(const std::string& conninfo) {

@@ -39,6 +39,13 @@ struct SplitConninfo {
 };
 SplitConninfo split_password(const std::string& conninfo);
 
+// split_password with the database replaced by dbname (same server and user).
+SplitConninfo split_with_dbname(const std::string& conninfo, const std::string& dbname);
+
+// conninfo (key=value form, password kept) for another database on the same
+// server, for our own connections.
+std::string with_dbname(const std::string& conninfo, const std::string& dbname);
+
 // Throws sm::Error (invalid_input) with libpq's reason when conninfo cannot be parsed.
 void validate_conninfo(const std::string& conninfo);
 

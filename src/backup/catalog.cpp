@@ -1,0 +1,77 @@
+#include "backup/catalog.hpp"
+
+#include <algorithm>
+
+#include "core/error.hpp"
+
+namespace sm::backup {
+namespace fs = std::filesystem;
+
+Catalog read_catalog(const fs::path& root) {
+    Catalog catalog;
+    catalog.root = root;
+    std::error_code ec;
+    if (!fs::is_directory(root, ec)) {
+        return catalog;
+    }
+    for (const auto& entry : fs::directory_iterator(root)) {
+        if (!entry.is_directory()) {
+            continue;
+        }
+        std::string name = entry.path().filename().string();
+        if (name.rfind(k_work_prefix, 0) == 0) {
+            catalog.leftovers.push_back(entry.path());
+            continue;
+        }
+        CatalogEntry e;
+        e.dir = entry.path();
+        try {
+            e.manifest = read_manifest(entry.path());
+            if (e.manifest->id != name) {
+                e.problem = "manifest id " + e.manifest->id + " does not match its directory";
+                e.manifest.reset();
+            }
+        } catch (const Error& err) {
+            e.problem = err.what();
+        }
+        catalog.backups.push_back(std::move(e));
+    }
+    std::sort(catalog.backups.begin(), catalog.backups.end(),
+              [](const CatalogEntry& a, const CatalogEntry& b) { return a.dir < b.dir; });
+    std::sort(catalog.leftovers.begin(), catalog.leftovers.end());
+    return catalog;
+}
+
+const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id) {
+    for (const auto& e : catalog.backups) {
+        if (e.dir.filename() == id) {
+            return e;
+        }
+    }
+    std::string newest;
+    for (size_t i = catalog.backups.size(), shown = 0; i > 0 && shown < 3; --i, ++shown) {
+        newest += (shown == 0 ? "" : ", ") + catalog.backups[i - 1].dir.filename().string();
+    }
+    throw Error(ExitCode::invalid_input, "no backup " + id + " in " + catalog.root.string(),
+                newest.empty()
+                    ? "The catalog is empty; run 'safe-migrate backup create'."
+                    : "Newest backups: " + newest + " (see 'safe-migrate backup list').");
+}
+
+std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
+                                          const std::string& system_identifier) {
+    const CatalogEntry* best = nullptr;
+    for (const auto& e : catalog.backups) {
+        if (!e.manifest || !e.manifest->usable() || e.manifest->kind == BackupKind::pre_restore ||
+            e.manifest->source.database != database ||
+            e.manifest->source.system_identifier != system_identifier) {
+            continue;
+        }
+        if (best == nullptr || e.manifest->finished() > best->manifest->finished()) {
+            best = &e;
+        }
+    }
+    return best ? std::optional<CatalogEntry>(*best) : std::nullopt;
+}
+
+}  // namespace sm::backup

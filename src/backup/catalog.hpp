@@ -1,0 +1,47 @@
+#pragma once
+// The backup catalog: one directory per backup under the catalog root
+// (backups/<id>/ holding the archive and manifest.json).
+//
+// A backup is built in root/.tmp-<id>/ and renamed into place only when its
+// manifest is written, so a visible backup always has one. Work directories
+// left by a killed process are listed as leftovers, never as backups.
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+
+namespace sm::backup {
+
+inline constexpr const char* k_work_prefix = ".tmp-";
+
+struct CatalogEntry {
+    std::filesystem::path dir;
+    std::optional<Manifest> manifest;  // absent when unreadable or missing
+    std::string problem;               // why the manifest could not be used
+};
+
+struct Catalog {
+    std::filesystem::path root;
+    std::vector<CatalogEntry> backups;             // by id (oldest first)
+    std::vector<std::filesystem::path> leftovers;  // work directories of unfinished runs
+};
+
+// Reads every backup directory's manifest. A missing root is an empty catalog.
+Catalog read_catalog(const std::filesystem::path& root);
+
+// The backup with this id. Throws sm::Error (invalid_input) naming the id and
+// the catalog, with the newest ids as a hint, when there is none.
+const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id);
+
+// The newest usable (complete or verified) backup of this source: same
+// database name and system identifier, ordered by the finish time in the
+// manifest, never by directory names or mtimes. Safety backups taken before a
+// restore (kind pre-restore) hold the state being replaced and are only
+// restored by id. std::nullopt when none.
+std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
+                                          const std::string& system_identifier);
+
+}  // namespace sm::backup

@@ -1,0 +1,389 @@
+#include "backup/create.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "backup/catalog.hpp"
+#include "backup/pg_tools.hpp"
+#include "backup/tables.hpp"
+#include "backup/tool_run.hpp"
+#include "core/checksum.hpp"
+#include "core/conninfo.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "executor/advisory_lock.hpp"
+#include "executor/history.hpp"
+#include "executor/target_info.hpp"
+#include "util/files.hpp"
+#include "util/process.hpp"
+#include "util/progress.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::backup {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+SourceIdentity read_source(executor::Session& s) {
+    core::TargetIdentity id = executor::read_identity(s);
+    SourceIdentity src{id.host, id.port, id.database, id.system_identifier, id.server_version, ""};
+    src.encoding = s.exec(
+                        "SELECT pg_encoding_to_char(encoding) FROM pg_database "
+                        "WHERE datname = current_database()")
+                       .scalar()
+                       .value_or("");
+    return src;
+}
+
+std::optional<int64_t> read_head(executor::Session& s) {
+    if (!executor::history_exists(s)) {
+        return std::nullopt;
+    }
+    std::optional<int64_t> head;
+    for (const auto& a : executor::read_applied(s)) {
+        head = std::max(head.value_or(a.version), a.version);
+    }
+    return head;
+}
+
+// Bytes of table data (heap and TOAST, no indexes): an upper bound for an
+// uncompressed dump.
+int64_t data_bytes(executor::Session& s) {
+    return std::stoll(
+        s.exec("SELECT coalesce(sum(pg_table_size(c.oid)), 0)::bigint FROM pg_class c "
+               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'm') "
+               "AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+               "AND n.nspname !~ '^pg_(toast|temp)'")
+            .scalar()
+            .value_or("0"));
+}
+
+void check_free_space(const fs::path& root, int64_t data, int compression) {
+    // gzip shrinks table data several times over; without it the dump is about
+    // the size of the data. Either way keep a margin for the file system.
+    uint64_t need = static_cast<uint64_t>(compression > 0 ? data / 3 : data) + (64ULL << 20);
+    uint64_t have = util::free_bytes(root);
+    if (have < need) {
+        throw Error(ExitCode::backup_failed,
+                    "not enough free disk space in " + root.string() + ": " +
+                        std::to_string(have >> 20) + " MB free, about " +
+                        std::to_string(need >> 20) + " MB needed for " +
+                        std::to_string(data >> 20) + " MB of table data",
+                    "Free space there, run 'safe-migrate backup prune', or set [backup] dir to a "
+                    "larger file system.");
+    }
+}
+
+// A fresh id whose directory and work directory are both unused.
+std::string unique_id(const fs::path& root, const std::string& base) {
+    std::string id = base;
+    for (int n = 2; fs::exists(root / id) || fs::exists(root / (std::string(k_work_prefix) + id));
+         ++n) {
+        id = base + "-" + std::to_string(n);
+    }
+    return id;
+}
+
+void make_private_dir(const fs::path& dir) {
+    fs::create_directories(dir);
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+}
+
+// Every regular file under dir, relative names with '/', sorted.
+std::vector<std::string> list_files(const fs::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& e : fs::recursive_directory_iterator(dir)) {
+        if (e.is_regular_file()) {
+            names.push_back(fs::relative(e.path(), dir).generic_string());
+        }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+// SHA-256 and size of every file, on all cores.
+std::vector<BackupFile> checksum_files(const fs::path& dir, const std::vector<std::string>& names) {
+    std::vector<BackupFile> files(names.size());
+    std::atomic<size_t> next{0};
+    std::mutex failure_mutex;
+    std::exception_ptr failure;
+    auto work = [&] {
+        for (size_t i = next++; i < names.size(); i = next++) {
+            try {
+                files[i].name = names[i];
+                files[i].sha256 = core::sha256_file(dir / names[i], &files[i].bytes);
+            } catch (...) {
+                std::lock_guard<std::mutex> lock(failure_mutex);
+                failure = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
+    for (unsigned t = 1; t < threads && t < names.size(); ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
+    if (failure) {
+        std::rethrow_exception(failure);
+    }
+    return files;
+}
+
+int job_count(const core::BackupSettings& s) {
+    return s.jobs > 0 ? s.jobs
+                      : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+}
+
+// pg_dump's argv (no password: it travels in PGPASSWORD).
+util::ProcessSpec pg_dump_spec(const fs::path& program, const core::BackupSettings& settings,
+                               const fs::path& archive, const std::string& snapshot,
+                               const core::SplitConninfo& conn) {
+    util::ProcessSpec spec = tool_spec(
+        program,
+        {"--format=" + settings.format, "--compress=" + std::to_string(settings.compression),
+         "--lock-wait-timeout=" + std::to_string(settings.lock_wait_timeout.count()) + "ms",
+         "--verbose", "--no-password", "--file=" + archive.string()});
+    if (settings.format == "directory") {
+        spec.args.push_back("--jobs=" + std::to_string(job_count(settings)));
+    }
+    if (!snapshot.empty()) {
+        spec.args.push_back("--snapshot=" + snapshot);
+    }
+    if (!conn.conninfo.empty()) {
+        spec.args.push_back("--dbname=" + conn.conninfo);
+    }
+    if (conn.password) {
+        spec.env_set["PGPASSWORD"] = *conn.password;
+    }
+    return spec;
+}
+
+// Counts rows of each table in the exported snapshot, on the snapshot session.
+class RowCounter {
+  public:
+    RowCounter(executor::Session& session, std::vector<TableRef> tables)
+        : m_session(session), m_tables(std::move(tables)) {}
+
+    void start() {
+        m_thread = std::thread([this] {
+            try {
+                for (const auto& t : m_tables) {
+                    if (m_stop) {
+                        return;
+                    }
+                    m_rows.push_back({t.name, count_rows(m_session, t)});
+                }
+            } catch (...) {
+                m_failure = std::current_exception();
+            }
+        });
+    }
+    // Stops early (cancels the running count) and joins.
+    void stop() {
+        m_stop = true;
+        m_session.cancel();
+        join();
+    }
+    std::vector<TableRows> result() {
+        join();
+        if (m_failure) {
+            std::rethrow_exception(m_failure);
+        }
+        return m_rows;
+    }
+    ~RowCounter() {
+        if (m_thread.joinable()) {
+            stop();
+        }
+    }
+    RowCounter(const RowCounter&) = delete;
+    RowCounter& operator=(const RowCounter&) = delete;
+
+  private:
+    void join() {
+        if (m_thread.joinable()) {
+            m_thread.join();
+        }
+    }
+    executor::Session& m_session;
+    std::vector<TableRef> m_tables;
+    std::vector<TableRows> m_rows;
+    std::atomic<bool> m_stop{false};
+    std::exception_ptr m_failure;
+    std::thread m_thread;
+};
+
+}  // namespace
+
+Manifest create_backup(const CreateRequest& request) {
+    const core::BackupSettings& settings = request.settings;
+    executor::Session& control = *request.control;
+    auto started = Clock::now();
+
+    // 1. Hold the migration lock: a backup and a migration never overlap.
+    std::optional<executor::AdvisoryLock> lock;
+    if (!request.lock_already_held) {
+        lock.emplace(control, request.lock_wait);
+    }
+
+    // 2. Who the source is, and where it stands.
+    Manifest m;
+    m.kind = request.kind;
+    m.label = request.label;
+    m.run_id = request.run_id.empty() ? core::new_run_id() : request.run_id;
+    m.created_by = core::actor();
+    m.tool_version = core::tool_version();
+    m.started_at = util::format_utc(started, true);
+    m.source = read_source(control);
+    m.migration_head = read_head(control);
+    m.archive_format = settings.format;
+    m.archive = settings.format == "directory" ? "archive" : "archive.dump";
+
+    // 3. The right pg_dump, and room for its output.
+    int server_major = m.source.server_version / 10000;
+    fs::path pg_dump = find_pg_tool("pg_dump", settings.pg_bin_dir, server_major);
+    ToolVersion dump_version = read_tool_version(pg_dump);
+    require_tool_for_server("pg_dump", dump_version, server_major);
+    fs::path pg_restore = find_pg_tool("pg_restore", settings.pg_bin_dir, server_major);
+    require_tool_for_server("pg_restore", read_tool_version(pg_restore), server_major);
+    m.pg_dump_version = dump_version.text;
+    make_private_dir(settings.dir);
+    check_free_space(settings.dir, data_bytes(control), settings.compression);
+
+    // 4. A work directory, renamed into place when the manifest is written.
+    m.id = unique_id(
+        settings.dir,
+        new_backup_id(started, request.label.empty() ? kind_name(request.kind) : request.label));
+    fs::path work = settings.dir / (std::string(k_work_prefix) + m.id);
+    fs::path final_dir = settings.dir / m.id;
+    make_private_dir(work);
+    write_manifest(work, m);  // state "running", for anyone looking at the work directory
+    core::log_info("backup " + m.id + " of " + m.source.database + " started");
+
+    try {
+        // 5. A snapshot that pg_dump and the row counts share.
+        auto snapshot_session =
+            executor::connect(request.conninfo, request.application_name + "/backup");
+        snapshot_session->exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+        snapshot_session->exec("SET LOCAL lock_timeout = '" +
+                               std::to_string(settings.lock_wait_timeout.count()) + "ms'");
+        std::string snapshot =
+            snapshot_session->exec("SELECT pg_export_snapshot()").scalar().value_or("");
+        std::vector<TableRef> tables = list_tables(*snapshot_session);
+
+        // 6. pg_dump on that snapshot, with the rows counted alongside.
+        core::SplitConninfo conn = core::split_password(request.conninfo);
+        util::ProcessSpec spec = pg_dump_spec(pg_dump, settings, work / m.archive, snapshot, conn);
+        m.pg_dump_argv = {pg_dump.string()};
+        for (const auto& a : spec.args) {
+            m.pg_dump_argv.push_back(core::redact_text(a));
+        }
+        RowCounter counter(*snapshot_session, tables);
+        if (settings.count_rows) {
+            counter.start();
+        }
+        util::ProcessResult dumped =
+            run_with_progress(spec, "dumping", static_cast<int>(tables.size()), request.quiet);
+        if (util::interrupted()) {
+            throw Error(ExitCode::interrupted, "backup interrupted; pg_dump stopped");
+        }
+        if (!dumped.ok()) {
+            std::string hint;
+            if (dumped.err.find("could not obtain lock") != std::string::npos) {
+                hint =
+                    "Another session holds a conflicting lock (DDL?). Retry later, or raise "
+                    "[backup] lock_wait_timeout.";
+            } else if (dumped.err.find("No space left") != std::string::npos) {
+                hint = "The disk filled up. Free space or set [backup] dir elsewhere.";
+            }
+            throw Error(ExitCode::backup_failed, failure_message("pg_dump", dumped), hint);
+        }
+        if (settings.count_rows) {
+            m.tables = counter.result();
+        } else {
+            for (const auto& t : tables) {
+                m.tables.push_back({t.name, -1});
+            }
+        }
+        snapshot_session->exec("COMMIT");
+
+        // 7. Checksums of every file, and the archive's own listing.
+        std::vector<std::string> names = list_files(work);
+        names.erase(std::remove(names.begin(), names.end(), k_manifest_name), names.end());
+        m.files = checksum_files(work, names);
+        for (const auto& f : m.files) {
+            m.total_bytes += f.bytes;
+        }
+        util::ProcessResult listed =
+            util::run_process(tool_spec(pg_restore, {"--list", (work / m.archive).string()}));
+        if (!listed.ok()) {
+            throw Error(ExitCode::backup_failed, failure_message("pg_restore --list", listed));
+        }
+        m.header = parse_archive_listing(listed.out);
+        if (m.header.database != m.source.database) {
+            throw Error(ExitCode::backup_failed, "the archive lists database '" +
+                                                     m.header.database + "', expected '" +
+                                                     m.source.database + "'");
+        }
+
+        // 8. The manifest, written last; then the directory becomes visible.
+        auto finished = Clock::now();
+        m.finished_at = util::format_utc(finished, true);
+        m.duration_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+        m.state = BackupState::complete;
+        write_manifest(work, m);
+        util::rename_durably(work, final_dir);
+    } catch (const std::exception& e) {
+        // Recorded as failed, archive removed, visible with the reason.
+        const auto* err = dynamic_cast<const Error*>(&e);
+        std::string why = core::redact_text(e.what());
+        std::error_code ignored;
+        for (const auto& entry : fs::directory_iterator(work, ignored)) {
+            if (entry.path().filename() != k_manifest_name) {
+                fs::remove_all(entry.path(), ignored);
+            }
+        }
+        m.state = BackupState::failed;
+        m.error = why;
+        m.files.clear();
+        m.total_bytes = 0;
+        m.finished_at = util::format_utc(Clock::now(), true);
+        m.duration_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        try {
+            write_manifest(work, m);
+            util::rename_durably(work, final_dir);
+        } catch (const std::exception&) {
+            fs::remove_all(work, ignored);  // cannot even record it: leave nothing half-visible
+        }
+        core::log_warn("backup " + m.id + " failed");
+        ExitCode code = err ? err->code() : ExitCode::backup_failed;
+        if (code != ExitCode::interrupted && code != ExitCode::lock_busy) {
+            code = ExitCode::backup_failed;
+        }
+        throw Error(code, "backup " + m.id + " failed: " + why,
+                    err && !err->hint().empty()
+                        ? err->hint()
+                        : "Nothing was changed in the database; the failed backup is recorded in " +
+                              final_dir.string() + ".");
+    }
+    core::log_info("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
+                   std::to_string(m.total_bytes) + " bytes");
+    return m;
+}
+
+}  // namespace sm::backup

@@ -1,0 +1,312 @@
+#include "backup/restore.hpp"
+
+#include <map>
+#include <thread>
+
+#include "backup/create.hpp"
+#include "backup/pg_tools.hpp"
+#include "backup/tables.hpp"
+#include "backup/tool_run.hpp"
+#include "core/conninfo.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "executor/history.hpp"
+#include "executor/target_info.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::backup {
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+std::string ident(executor::Session& s, const std::string& name) {
+    return s.exec_params("SELECT quote_ident($1)", {name}).scalar().value_or("");
+}
+
+bool database_exists(executor::Session& s, const std::string& name) {
+    return !s.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {name}).empty();
+}
+
+// A session on the server's maintenance database, for CREATE/ALTER/DROP DATABASE
+// on databases we must not be connected to.
+std::unique_ptr<executor::Session> maintenance_session(const RestoreRequest& r) {
+    try {
+        return executor::connect(core::with_dbname(r.conninfo, "postgres"),
+                                 r.application_name + "/restore");
+    } catch (const Error&) {
+        return executor::connect(core::with_dbname(r.conninfo, "template1"),
+                                 r.application_name + "/restore");
+    }
+}
+
+// The restored database must hold the manifest's tables with the recorded row
+// counts. Returns the differences.
+std::vector<std::string> check_restored(executor::Session& db, const Manifest& m) {
+    std::map<std::string, TableRef> present;
+    for (auto& t : list_tables(db)) {
+        present[t.name] = t;
+    }
+    std::vector<std::string> problems;
+    for (const auto& want : m.tables) {
+        auto it = present.find(want.table);
+        if (it == present.end()) {
+            problems.push_back(want.table + ": missing after the restore");
+            continue;
+        }
+        if (want.rows >= 0) {
+            int64_t rows = count_rows(db, it->second);
+            if (rows != want.rows) {
+                problems.push_back(want.table + ": " + std::to_string(rows) +
+                                   " rows, the backup recorded " + std::to_string(want.rows));
+            }
+        }
+        present.erase(it);
+    }
+    for (const auto& [name, ref] : present) {
+        problems.push_back(name + ": not in the backup");
+    }
+    return problems;
+}
+
+util::ProcessSpec pg_restore_spec(const std::filesystem::path& program, const RestoreRequest& r,
+                                  const std::string& dbname, bool in_place) {
+    core::SplitConninfo conn = core::split_with_dbname(r.conninfo, dbname);
+    std::vector<std::string> args = {"--exit-on-error", "--verbose", "--no-password",
+                                     "--dbname=" + conn.conninfo};
+    if (in_place) {
+        args.insert(args.end(), {"--clean", "--if-exists", "--single-transaction"});
+    } else if (r.manifest.archive_format == "directory" || r.manifest.archive_format == "custom") {
+        int jobs = r.settings.jobs > 0
+                       ? r.settings.jobs
+                       : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+        args.push_back("--jobs=" + std::to_string(jobs));
+    }
+    args.push_back((r.backup_dir / r.manifest.archive).string());
+    util::ProcessSpec spec = tool_spec(program, std::move(args));
+    if (conn.password) {
+        spec.env_set["PGPASSWORD"] = *conn.password;
+    }
+    return spec;
+}
+
+void run_pg_restore(const util::ProcessSpec& spec, const RestoreRequest& r) {
+    util::ProcessResult result =
+        run_with_progress(spec, "restoring", r.manifest.header.table_data_entries, r.quiet);
+    if (util::interrupted()) {
+        throw Error(ExitCode::interrupted, "restore interrupted; pg_restore stopped");
+    }
+    if (!result.ok()) {
+        throw Error(ExitCode::backup_failed, failure_message("pg_restore", result));
+    }
+}
+
+// Terminates the sessions (force) or refuses, naming them.
+std::vector<std::string> clear_sessions(executor::Session& s, const std::string& database,
+                                        const std::vector<int>& own, bool force) {
+    std::vector<std::string> others = other_sessions(s, database, own);
+    if (others.empty()) {
+        return {};
+    }
+    if (!force) {
+        throw Error(ExitCode::refused,
+                    std::to_string(others.size()) + " other session(s) connected to " + database +
+                        ":\n  " + util::join(others, "\n  "),
+                    "Stop the application first, or pass --force to terminate them.");
+    }
+    std::string pids;
+    for (int pid : own) {
+        pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+    }
+    s.exec_params(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+        "AND pid <> pg_backend_pid() AND pid <> ALL(string_to_array($2, ',')::int[])",
+        {database, pids});
+    for (const auto& o : others) {
+        core::log_warn("terminated " + o + " (--force)");
+    }
+    return others;
+}
+
+// Restores into a fresh database named name, then checks it. Drops it when
+// the restore or the check fails.
+void restore_into_new(const RestoreRequest& r, executor::Session& maintenance,
+                      const std::string& name, const std::filesystem::path& pg_restore) {
+    auto settings = r.control->exec(
+        "SELECT pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
+        "pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()");
+    const auto& row = settings.rows.at(0);
+    maintenance.exec(
+        "CREATE DATABASE " + ident(maintenance, name) + " TEMPLATE template0 ENCODING " +
+        executor::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
+                                                                   : r.manifest.source.encoding) +
+        " LC_COLLATE " + executor::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
+        executor::quote_literal(row[2].value_or("C")) + " OWNER " +
+        ident(maintenance, row[3].value_or("postgres")));
+    try {
+        run_pg_restore(pg_restore_spec(pg_restore, r, name, false), r);
+        auto restored = executor::connect(core::with_dbname(r.conninfo, name),
+                                          r.application_name + "/restore-check");
+        std::vector<std::string> problems = check_restored(*restored, r.manifest);
+        if (!problems.empty()) {
+            throw Error(ExitCode::backup_failed,
+                        "the restored database does not match the backup:\n  " +
+                            util::join(problems, "\n  "));
+        }
+    } catch (...) {
+        try {
+            maintenance.exec("DROP DATABASE IF EXISTS " + ident(maintenance, name) +
+                             " WITH (FORCE)");
+        } catch (const std::exception& e) {
+            core::log_warn("could not drop " + name + ": " + core::redact_text(e.what()));
+        }
+        throw;
+    }
+}
+
+// Gives the restored database the target's name; the old one is kept.
+std::string swap_names(const RestoreRequest& r, executor::Session& maintenance,
+                       const std::string& target, const std::string& restored, std::vector<int> own,
+                       std::vector<std::string>& terminated) {
+    std::string stamp = new_backup_id(Clock::now(), "");
+    std::string old_name = (target.size() > 40 ? target.substr(0, 40) : target) + "_pre_restore_" +
+                           util::to_lower(stamp);
+    std::string t = ident(maintenance, target);
+    // No new connections to the old database from here on; then clear it.
+    maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS false");
+    try {
+        own.push_back(maintenance.backend_pid());
+        auto more = clear_sessions(maintenance, target, own, r.force);
+        terminated.insert(terminated.end(), more.begin(), more.end());
+        // Our own lock session goes last; nobody can connect to take the lock now.
+        maintenance.exec_params(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 "
+            "AND pid <> pg_backend_pid()",
+            {target});
+        for (int i = 0; i < 50 && !other_sessions(maintenance, target, {}).empty(); ++i) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        maintenance.exec("ALTER DATABASE " + t + " RENAME TO " + ident(maintenance, old_name));
+    } catch (...) {
+        maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS true");
+        throw;
+    }
+    maintenance.exec("ALTER DATABASE " + ident(maintenance, restored) + " RENAME TO " + t);
+    maintenance.exec("ALTER DATABASE " + ident(maintenance, old_name) + " ALLOW_CONNECTIONS true");
+    return old_name;
+}
+
+}  // namespace
+
+std::vector<std::string> other_sessions(executor::Session& session, const std::string& database,
+                                        const std::vector<int>& own) {
+    std::string pids;
+    for (int pid : own) {
+        pids += (pids.empty() ? "" : ",") + std::to_string(pid);
+    }
+    auto r = session.exec_params(
+        "SELECT pid, coalesce(application_name, ''), coalesce(usename, ''), "
+        "coalesce(host(client_addr), 'local socket') FROM pg_stat_activity "
+        "WHERE datname = $1 AND pid <> pg_backend_pid() "
+        "AND pid <> ALL(string_to_array($2, ',')::int[]) AND backend_type = 'client backend' "
+        "ORDER BY pid",
+        {database, pids});
+    std::vector<std::string> out;
+    for (const auto& row : r.rows) {
+        out.push_back("pid " + row[0].value_or("") + " (application '" + row[1].value_or("") +
+                      "', user '" + row[2].value_or("") + "', from " + row[3].value_or("") + ")");
+    }
+    return out;
+}
+
+int user_table_count(executor::Session& session) {
+    return static_cast<int>(list_tables(session).size());
+}
+
+RestoreResult restore_backup(const RestoreRequest& r) {
+    auto started = std::chrono::steady_clock::now();
+    executor::Session& control = *r.control;
+    RestoreResult result;
+    std::string target = executor::read_identity(control).database;
+    int target_major = control.server_version() / 10000;
+
+    // 1. pg_restore able to read the archive, and a server no older than the source.
+    std::filesystem::path pg_restore =
+        find_pg_tool("pg_restore", r.settings.pg_bin_dir, target_major);
+    ToolVersion restore_version = read_tool_version(pg_restore);
+    auto dumped_by = parse_tool_version("pg_dump (PostgreSQL) " + r.manifest.pg_dump_version);
+    if (dumped_by && restore_version.major < dumped_by->major) {
+        throw Error(ExitCode::refused,
+                    "pg_restore " + restore_version.text +
+                        " cannot read an archive written by "
+                        "pg_dump " +
+                        r.manifest.pg_dump_version,
+                    "Install postgresql-client-" + std::to_string(dumped_by->major) +
+                        " or set [backup] pg_bin_dir.");
+    }
+    if (target_major < r.manifest.source.server_version / 10000) {
+        throw Error(ExitCode::refused,
+                    "the target runs PostgreSQL " + std::to_string(target_major) +
+                        ", older than the backup's source (" +
+                        std::to_string(r.manifest.source.server_version / 10000) + ")");
+    }
+
+    // 2. Nobody else on the target (the into mode leaves the target alone).
+    std::vector<int> own = {control.backend_pid()};
+    if (r.mode != RestoreMode::into) {
+        result.terminated = clear_sessions(control, target, own, r.force);
+    }
+
+    // 3. A safety backup of what is there now.
+    if (r.safety_backup && r.mode != RestoreMode::into && user_table_count(control) > 0) {
+        CreateRequest safety;
+        safety.kind = BackupKind::pre_restore;
+        safety.label = "pre-restore";
+        safety.settings = r.settings;
+        safety.conninfo = r.conninfo;
+        safety.application_name = r.application_name;
+        safety.control = &control;
+        safety.lock_already_held = true;
+        safety.quiet = r.quiet;
+        result.safety_id = create_backup(safety).id;
+    }
+
+    // 4. Restore.
+    auto maintenance = maintenance_session(r);
+    if (r.mode == RestoreMode::in_place) {
+        run_pg_restore(pg_restore_spec(pg_restore, r, target, true), r);
+        std::vector<std::string> problems = check_restored(control, r.manifest);
+        for (const auto& p : problems) {
+            if (p.size() > 20 && p.substr(p.size() - 20) == ": not in the backup") {
+                result.extra_tables.push_back(p.substr(0, p.size() - 20));
+            } else {
+                throw Error(ExitCode::backup_failed,
+                            "the restored database does not match the backup:\n  " +
+                                util::join(problems, "\n  "));
+            }
+        }
+        result.database = target;
+    } else if (r.mode == RestoreMode::into) {
+        if (database_exists(*maintenance, r.into)) {
+            throw Error(ExitCode::refused, "database " + r.into + " already exists",
+                        "--into creates a new database; choose another name.");
+        }
+        restore_into_new(r, *maintenance, r.into, pg_restore);
+        result.database = r.into;
+    } else {
+        std::string restored = (target.size() > 40 ? target.substr(0, 40) : target) + "_restore_" +
+                               core::random_hex(4);
+        restore_into_new(r, *maintenance, restored, pg_restore);
+        result.previous_database =
+            swap_names(r, *maintenance, target, restored, own, result.terminated);
+        result.database = target;
+    }
+    result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    return result;
+}
+
+}  // namespace sm::backup

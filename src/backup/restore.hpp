@@ -1,0 +1,69 @@
+#pragma once
+// Restoring a backup into the target, with every check done before anything
+// is touched (backup-and-notify.md, "Checks before a restore touches
+// anything").
+//
+// Modes:
+//  - swap (default): restore into a new database on the target's server,
+//    check its table list and row counts against the manifest, then swap names
+//    (the old database is kept as <db>_pre_restore_<stamp>).
+//  - into: restore into a new database named by the caller; the target is left
+//    alone.
+//  - in place: pg_restore --clean --if-exists --single-transaction
+//    --exit-on-error over the target itself (all or nothing).
+// The migration advisory lock is held on the target throughout. Other sessions
+// connected to the target make it refuse, unless force, which terminates them
+// and says so.
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+#include "core/config.hpp"
+#include "executor/session.hpp"
+
+namespace sm::backup {
+
+enum class RestoreMode { swap, into, in_place };
+
+struct RestoreRequest {
+    std::filesystem::path backup_dir;
+    Manifest manifest;
+    RestoreMode mode = RestoreMode::swap;
+    std::string into;      // the new database for RestoreMode::into
+    std::string conninfo;  // the target (may hold a password; never recorded)
+    std::string application_name;
+    core::BackupSettings settings;         // pg_bin_dir, jobs, the catalog for the safety backup
+    executor::Session* control = nullptr;  // connected to the target; holds the lock
+    std::chrono::milliseconds lock_wait{60000};
+    bool force = false;
+    bool safety_backup = true;
+    bool quiet = false;
+};
+
+struct RestoreResult {
+    std::string database;                   // where the backup now lives
+    std::string previous_database;          // swap: the old target's new name
+    std::optional<std::string> safety_id;   // the pre-restore backup, when taken
+    std::vector<std::string> terminated;    // sessions terminated by force
+    std::vector<std::string> extra_tables;  // in place: tables the backup does not have
+    std::chrono::milliseconds took{0};
+};
+
+// Other client sessions on database, described ("pid 123 app 'web' user
+// 'app' from 10.0.0.5"), excluding the caller's own sessions.
+std::vector<std::string> other_sessions(executor::Session& session, const std::string& database,
+                                        const std::vector<int>& own_pids);
+
+// Tables (outside the system schemas) in the session's database.
+int user_table_count(executor::Session& session);
+
+// Runs the restore. Throws sm::Error: backup_failed when pg_restore or the
+// check fails (the target untouched in swap and into modes, rolled back in place),
+// refused when sessions are connected without force, interrupted on SIGINT.
+RestoreResult restore_backup(const RestoreRequest& request);
+
+}  // namespace sm::backup

@@ -1,0 +1,280 @@
+// safe-migrate backup: create, list, verify, prune, pin and unpin backups.
+#include <nlohmann/json.hpp>
+
+#include "backup/catalog.hpp"
+#include "backup/create.hpp"
+#include "backup/retention.hpp"
+#include "backup/verify.hpp"
+#include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::cli {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::string human_bytes(int64_t bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+
+json summary_json(const backup::CatalogEntry& e) {
+    if (!e.manifest) {
+        return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
+    }
+    const backup::Manifest& m = *e.manifest;
+    return {{"id", m.id},
+            {"state", backup::state_name(m.state)},
+            {"kind", backup::kind_name(m.kind)},
+            {"label", m.label},
+            {"started_at", m.started_at},
+            {"finished_at", m.finished_at},
+            {"duration_ms", m.duration_ms},
+            {"database", m.source.database},
+            {"host", m.source.host},
+            {"port", m.source.port},
+            {"system_identifier", m.source.system_identifier},
+            {"migration_head", m.migration_head ? json(*m.migration_head) : json(nullptr)},
+            {"format", m.archive_format},
+            {"total_bytes", m.total_bytes},
+            {"tables", m.tables.size()},
+            {"pinned", m.pinned},
+            {"error", m.error},
+            {"path", e.dir.string()}};
+}
+
+fs::path catalog_root(const core::Config& config, const std::optional<fs::path>& flag) {
+    return flag ? fs::absolute(*flag) : config.backup.dir;
+}
+
+// The newest usable backup by finish time, whatever its source.
+const backup::CatalogEntry& newest_usable(const backup::Catalog& catalog) {
+    const backup::CatalogEntry* best = nullptr;
+    for (const auto& e : catalog.backups) {
+        if (e.manifest && e.manifest->usable() &&
+            (best == nullptr || e.manifest->finished() > best->manifest->finished())) {
+            best = &e;
+        }
+    }
+    if (best == nullptr) {
+        throw Error(ExitCode::invalid_input, "no complete backup in " + catalog.root.string(),
+                    "Take one with 'safe-migrate backup create'.");
+    }
+    return *best;
+}
+
+int create(const GlobalOptions& options, const BackupArgs& args) {
+    util::InterruptGuard interrupts;
+    // 1. Settings: the config, then flags.
+    core::Config config = load_config(options);
+    backup::CreateRequest request;
+    request.settings = config.backup;
+    request.settings.dir = catalog_root(config, args.dir);
+    if (args.archive_format) {
+        request.settings.format = *args.archive_format;
+    }
+    if (args.jobs) {
+        request.settings.jobs = *args.jobs;
+    }
+    request.label = args.label.value_or("");
+    request.lock_wait = duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait);
+    request.quiet = options.quiet || options.format == Format::json;
+
+    // 2. Connect; the control session holds the migration lock during the dump.
+    core::Target target = resolve_target(options, config);
+    auto control = connect_target(target, config, "lock");
+    request.conninfo = target.conninfo;
+    request.application_name = config.application_name;
+    request.control = control.get();
+
+    // 3. Dump, checksum, list, write the manifest.
+    backup::Manifest m = backup::create_backup(request);
+    if (options.format == Format::json) {
+        backup::CatalogEntry e{request.settings.dir / m.id, m, ""};
+        std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());
+    } else {
+        say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
+                         " files, " + human_bytes(m.total_bytes) + ", " +
+                         std::to_string(m.tables.size()) + " tables, in " +
+                         util::format_duration(std::chrono::milliseconds(m.duration_ms)));
+        say(options, "  " + (request.settings.dir / m.id).string());
+    }
+    return 0;
+}
+
+int list(const GlobalOptions& options, const BackupArgs& args) {
+    core::Config config = load_config(options);
+    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    if (options.format == Format::json) {
+        json out = json::array();
+        for (const auto& e : catalog.backups) {
+            out.push_back(summary_json(e));
+        }
+        json leftovers = json::array();
+        for (const auto& l : catalog.leftovers) {
+            leftovers.push_back(l.string());
+        }
+        std::printf(
+            "%s\n",
+            json({{"catalog", catalog.root.string()}, {"backups", out}, {"leftovers", leftovers}})
+                .dump(2)
+                .c_str());
+        return 0;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : catalog.backups) {
+        if (!e.manifest) {
+            rows.push_back(
+                {e.dir.filename().string(), "unreadable", "", "", "", "", "", e.problem});
+            continue;
+        }
+        const auto& m = *e.manifest;
+        rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
+                        m.finished_at.substr(0, 19), m.source.database,
+                        m.usable() ? human_bytes(m.total_bytes) : "-",
+                        m.migration_head ? std::to_string(*m.migration_head) : "-",
+                        (m.pinned ? "pinned " : "") + m.error});
+    }
+    say(options, "catalog " + catalog.root.string());
+    if (rows.empty()) {
+        say(options, "no backups");
+    } else {
+        say(options,
+            util::render_table(
+                {"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"}, rows));
+    }
+    for (const auto& l : catalog.leftovers) {
+        say(options, "leftover work directory (an interrupted backup; not usable): " + l.string());
+    }
+    return 0;
+}
+
+int verify(const GlobalOptions& options, const BackupArgs& args) {
+    core::Config config = load_config(options);
+    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    if (args.latest == args.id.has_value()) {
+        throw Error(ExitCode::usage, "give a backup id or --latest");
+    }
+    const backup::CatalogEntry& entry =
+        args.latest ? newest_usable(catalog) : backup::find_backup(catalog, *args.id);
+    if (!entry.manifest) {
+        throw Error(ExitCode::backup_failed, "backup " + entry.dir.filename().string() +
+                                                 " failed verification: " + entry.problem);
+    }
+    backup::Manifest m = *entry.manifest;
+    backup::VerifyResult r =
+        backup::verify_backup(entry.dir, m, args.full, config.backup.pg_bin_dir);
+    backup::record_verification(entry.dir, m, r);
+    if (options.format == Format::json) {
+        std::printf("%s\n", json({{"id", r.id},
+                                  {"result", r.ok ? "ok" : "failed"},
+                                  {"how", r.how},
+                                  {"problems", r.problems}})
+                                .dump(2)
+                                .c_str());
+    }
+    if (!r.ok) {
+        std::string list;
+        for (const auto& p : r.problems) {
+            list += "\n  " + p;
+        }
+        throw Error(ExitCode::backup_failed, "backup " + r.id + " failed verification:" + list,
+                    "Do not restore from it; it is now marked failed. Take a new backup.");
+    }
+    if (options.format != Format::json) {
+        say(options, "backup " + r.id + " verified (" + r.how +
+                         "): " + std::to_string(m.files.size()) + " files match the manifest");
+    }
+    return 0;
+}
+
+int prune(const GlobalOptions& options, const BackupArgs& args) {
+    core::Config config = load_config(options);
+    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::RetentionPolicy policy;
+    policy.keep_last = config.backup.keep_last;
+    if (config.backup.keep_days) {
+        policy.keep_for = std::chrono::hours(24 * *config.backup.keep_days);
+    }
+    std::vector<backup::Manifest> manifests;
+    for (const auto& e : catalog.backups) {
+        if (e.manifest) {
+            manifests.push_back(*e.manifest);
+        }
+    }
+    auto decisions = backup::decide_retention(manifests, policy, std::chrono::system_clock::now());
+    json out = json::array();
+    int deleted = 0;
+    for (const auto& d : decisions) {
+        if (!d.keep && !args.dry_run) {
+            fs::remove_all(catalog.root / d.id);
+            ++deleted;
+        }
+        out.push_back({{"id", d.id}, {"keep", d.keep}, {"reason", d.reason}});
+        if (options.format != Format::json) {
+            say(options,
+                std::string(d.keep ? "keep   " : (args.dry_run ? "would delete " : "delete ")) +
+                    d.id + "  (" + d.reason + ")");
+        }
+    }
+    if (options.format == Format::json) {
+        std::printf("%s\n",
+                    json({{"dry_run", args.dry_run}, {"decisions", out}, {"deleted", deleted}})
+                        .dump(2)
+                        .c_str());
+    } else if (!policy.keep_last && !policy.keep_for) {
+        say(options, "no retention set ([backup] keep_last / keep_days): only failed backups go");
+    }
+    return 0;
+}
+
+int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
+    core::Config config = load_config(options);
+    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    if (!args.id) {
+        throw Error(ExitCode::usage, "give the backup id to " + args.action);
+    }
+    const backup::CatalogEntry& entry = backup::find_backup(catalog, *args.id);
+    if (!entry.manifest) {
+        throw Error(ExitCode::backup_failed, entry.problem);
+    }
+    backup::Manifest m = *entry.manifest;
+    m.pinned = pinned;
+    backup::write_manifest(entry.dir, m);
+    say(options, "backup " + m.id + (pinned ? " pinned: prune keeps it" : " unpinned"));
+    return 0;
+}
+
+}  // namespace
+
+int run_backup(const GlobalOptions& options, const BackupArgs& args) {
+    if (args.action == "create") {
+        return create(options, args);
+    }
+    if (args.action == "list") {
+        return list(options, args);
+    }
+    if (args.action == "verify") {
+        return verify(options, args);
+    }
+    if (args.action == "prune") {
+        return prune(options, args);
+    }
+    return pin(options, args, args.action == "pin");
+}
+
+}  // namespace sm::cli

@@ -1,0 +1,169 @@
+// safe-migrate restore: put a verified backup back, with every check first.
+#include <nlohmann/json.hpp>
+
+#include "backup/catalog.hpp"
+#include "backup/restore.hpp"
+#include "backup/verify.hpp"
+#include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "core/error.hpp"
+#include "core/log.hpp"
+#include "executor/advisory_lock.hpp"
+#include "executor/target_info.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::cli {
+namespace {
+
+using nlohmann::json;
+
+backup::CatalogEntry choose_backup(const backup::Catalog& catalog, const RestoreArgs& args,
+                                   const core::TargetIdentity& target) {
+    if (args.latest == args.id.has_value()) {
+        throw Error(ExitCode::usage, "give --latest or --id ID");
+    }
+    if (args.id) {
+        backup::CatalogEntry e = backup::find_backup(catalog, *args.id);
+        if (!e.manifest) {
+            throw Error(ExitCode::backup_failed, "backup " + *args.id + ": " + e.problem);
+        }
+        return e;
+    }
+    auto latest = backup::latest_backup(catalog, target.database, target.system_identifier);
+    if (!latest) {
+        throw Error(ExitCode::backup_failed,
+                    "no complete backup of database " + target.database + " (system identifier " +
+                        target.system_identifier + ") in " + catalog.root.string(),
+                    "Failed backups and backups of other clusters are never chosen. See "
+                    "'safe-migrate backup list', or name one with --id.");
+    }
+    return *latest;
+}
+
+}  // namespace
+
+int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
+    util::InterruptGuard interrupts;
+    if (args.in_place && args.into) {
+        throw Error(ExitCode::usage, "give --in-place or --into, not both");
+    }
+
+    // 1. The config, the catalog and the target.
+    core::Config config = load_config(options);
+    backup::Catalog catalog =
+        backup::read_catalog(args.dir ? std::filesystem::absolute(*args.dir) : config.backup.dir);
+    core::Target target = resolve_target(options, config);
+    auto control = connect_target(target, config, "lock");
+    executor::refuse_standby(*control);
+    core::TargetIdentity id = executor::read_identity(*control);
+
+    // 2. Which backup: --latest is the newest usable one of this very database.
+    backup::CatalogEntry entry = choose_backup(catalog, args, id);
+    backup::Manifest m = *entry.manifest;
+    bool other_source =
+        m.source.database != id.database || m.source.system_identifier != id.system_identifier;
+
+    // 3. Verify it before touching anything.
+    backup::VerifyResult verified =
+        backup::verify_backup(entry.dir, m, false, config.backup.pg_bin_dir);
+    backup::record_verification(entry.dir, m, verified);
+    if (!verified.ok) {
+        throw Error(ExitCode::backup_failed,
+                    "backup " + m.id + " failed verification; nothing was restored:\n  " +
+                        util::join(verified.problems, "\n  "),
+                    "Choose another backup with --id (see 'safe-migrate backup list').");
+    }
+
+    // 4. Say exactly what will happen, and require the name where it matters.
+    backup::RestoreMode mode = args.in_place ? backup::RestoreMode::in_place
+                               : args.into   ? backup::RestoreMode::into
+                                             : backup::RestoreMode::swap;
+    say(options, "backup   " + m.id + " (finished " + m.finished_at + ", migration head " +
+                     (m.migration_head ? std::to_string(*m.migration_head) : "none") + ", " +
+                     std::to_string(m.tables.size()) + " tables, from " + m.source.database +
+                     " system " + m.source.system_identifier + ")");
+    say(options,
+        "target   " + id.host + ":" + id.port + " database " + id.database +
+            " (system identifier " + id.system_identifier + ")" +
+            (mode == backup::RestoreMode::into       ? ", restoring into new database " + *args.into
+             : mode == backup::RestoreMode::in_place ? ", in place"
+                                                     : ", via a new database and a swap"));
+    int tables = backup::user_table_count(*control);
+    std::vector<std::string> reasons;
+    if (config.is_protected()) {
+        reasons.push_back("environment " + config.environment.value_or("") + " is protected");
+    }
+    if (mode != backup::RestoreMode::into && tables > 0) {
+        reasons.push_back("the target holds " + std::to_string(tables) + " tables");
+    }
+    if (other_source) {
+        reasons.push_back("the backup comes from another database (" + m.source.database + ")");
+    }
+    if (!reasons.empty() && args.confirm != id.database) {
+        throw Error(
+            ExitCode::refused,
+            "restore refused: " + util::join(reasons, "; ") +
+                (args.confirm
+                     ? " and --confirm names '" + *args.confirm + "', not '" + id.database + "'"
+                     : ""),
+            "Nothing was changed. Re-run with --confirm " + id.database + " to restore over it.");
+    }
+
+    // 5. Hold the migration lock throughout, then restore.
+    executor::AdvisoryLock lock(
+        *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
+    backup::RestoreRequest request;
+    request.backup_dir = entry.dir;
+    request.manifest = m;
+    request.mode = mode;
+    request.into = args.into.value_or("");
+    request.conninfo = target.conninfo;
+    request.application_name = config.application_name;
+    request.settings = config.backup;
+    request.settings.dir = catalog.root;
+    if (args.jobs) {
+        request.settings.jobs = *args.jobs;
+    }
+    request.control = control.get();
+    request.force = args.force;
+    request.safety_backup = config.backup.safety_backup && !args.no_safety_backup;
+    request.quiet = options.quiet || options.format == Format::json;
+    backup::RestoreResult result = backup::restore_backup(request);
+
+    // 6. Report.
+    if (options.format == Format::json) {
+        std::printf(
+            "%s\n",
+            json({{"result", "ok"},
+                  {"backup", m.id},
+                  {"database", result.database},
+                  {"previous_database", result.previous_database},
+                  {"safety_backup", result.safety_id ? json(*result.safety_id) : json(nullptr)},
+                  {"terminated_sessions", result.terminated},
+                  {"extra_tables", result.extra_tables},
+                  {"duration_ms", result.took.count()}})
+                .dump(2)
+                .c_str());
+        return 0;
+    }
+    if (result.safety_id) {
+        say(options, "safety backup of the target: " + *result.safety_id);
+    }
+    for (const auto& t : result.terminated) {
+        say(options, "terminated " + t + " (--force)");
+    }
+    say(options, "restored " + m.id + " into " + result.database + " in " +
+                     util::format_duration(result.took) + "; table list and row counts match");
+    if (!result.previous_database.empty()) {
+        say(options, "the previous database is kept as " + result.previous_database +
+                         " (drop it once you are sure)");
+    }
+    for (const auto& t : result.extra_tables) {
+        core::log_warn("table " + t + " is not in the backup and was left as it is (in place)");
+    }
+    return 0;
+}
+
+}  // namespace sm::cli
