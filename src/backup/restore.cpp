@@ -279,14 +279,22 @@ RestoreResult restore_backup(const RestoreRequest& r) {
     if (r.mode == RestoreMode::in_place) {
         run_pg_restore(pg_restore_spec(pg_restore, r, target, true), r);
         std::vector<std::string> problems = check_restored(control, r.manifest);
+        const std::string extra = ": not in the backup";
+        std::vector<std::string> real;
         for (const auto& p : problems) {
-            if (p.size() > 20 && p.substr(p.size() - 20) == ": not in the backup") {
-                result.extra_tables.push_back(p.substr(0, p.size() - 20));
+            if (p.size() > extra.size() &&
+                p.compare(p.size() - extra.size(), extra.size(), extra) == 0) {
+                result.extra_tables.push_back(p.substr(0, p.size() - extra.size()));
             } else {
-                throw Error(ExitCode::backup_failed,
-                            "the restored database does not match the backup:\n  " +
-                                util::join(problems, "\n  "));
+                real.push_back(p);
             }
+        }
+        if (!real.empty()) {
+            throw Error(
+                ExitCode::backup_failed,
+                "the database restored in place does not match the backup:\n  " +
+                    util::join(real, "\n  "),
+                "The restore itself committed; the safety backup holds the state before it.");
         }
         result.database = target;
     } else if (r.mode == RestoreMode::into) {

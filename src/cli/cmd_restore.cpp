@@ -80,16 +80,23 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     backup::RestoreMode mode = args.in_place ? backup::RestoreMode::in_place
                                : args.into   ? backup::RestoreMode::into
                                              : backup::RestoreMode::swap;
-    say(options, "backup   " + m.id + " (finished " + m.finished_at + ", migration head " +
-                     (m.migration_head ? std::to_string(*m.migration_head) : "none") + ", " +
-                     std::to_string(m.tables.size()) + " tables, from " + m.source.database +
-                     " system " + m.source.system_identifier + ")");
-    say(options,
-        "target   " + id.host + ":" + id.port + " database " + id.database +
-            " (system identifier " + id.system_identifier + ")" +
-            (mode == backup::RestoreMode::into       ? ", restoring into new database " + *args.into
-             : mode == backup::RestoreMode::in_place ? ", in place"
-                                                     : ", via a new database and a swap"));
+    // With --format json stdout holds the result document only; this goes to stderr.
+    auto tell = [&](const std::string& line) {
+        if (options.format == Format::json) {
+            core::log_info(line);
+        } else {
+            say(options, line);
+        }
+    };
+    tell("backup   " + m.id + " (finished " + m.finished_at + ", migration head " +
+         (m.migration_head ? std::to_string(*m.migration_head) : "none") + ", " +
+         std::to_string(m.tables.size()) + " tables, from " + m.source.database + " system " +
+         m.source.system_identifier + ")");
+    tell("target   " + id.host + ":" + id.port + " database " + id.database +
+         " (system identifier " + id.system_identifier + ")" +
+         (mode == backup::RestoreMode::into       ? ", restoring into new database " + *args.into
+          : mode == backup::RestoreMode::in_place ? ", in place"
+                                                  : ", via a new database and a swap"));
     int tables = backup::user_table_count(*control);
     std::vector<std::string> reasons;
     if (config.is_protected()) {

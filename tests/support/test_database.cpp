@@ -27,9 +27,19 @@ TestDatabase::TestDatabase() : m_name("sm_test_" + core::random_hex(6)) {
 TestDatabase::~TestDatabase() {
     m_own.reset();
     try {
-        m_session->exec("DROP DATABASE IF EXISTS " + m_name + " WITH (FORCE)");
+        // The database, and any a restore left beside it (<name>_pre_restore_...).
+        auto r = m_session->exec_params(
+            "SELECT quote_ident(datname) FROM pg_database WHERE left(datname, length($1)) = $1",
+            {m_name});
+        for (const auto& row : r.rows) {
+            m_session->exec("DROP DATABASE IF EXISTS " + row[0].value_or("") + " WITH (FORCE)");
+        }
     } catch (...) {
     }
+}
+
+void TestDatabase::disconnect() const {
+    m_own.reset();
 }
 
 std::string TestDatabase::url() const {

@@ -23,7 +23,7 @@ const sandbox::ClusterState& cluster();
 class TestDatabase {
   public:
     TestDatabase();   // CREATE DATABASE with a unique name
-    ~TestDatabase();  // DROP DATABASE ... WITH (FORCE)
+    ~TestDatabase();  // DROP DATABASE ... WITH (FORCE), with any <name>_* a restore left
     TestDatabase(const TestDatabase&) = delete;
     TestDatabase& operator=(const TestDatabase&) = delete;
 
@@ -36,6 +36,9 @@ class TestDatabase {
     // First column of the first row, or "" for NULL / no rows.
     std::string scalar(const std::string& sql) const;
     executor::QueryResult query(const std::string& sql) const;
+    // Closes the session query() and scalar() use (reopened on the next call),
+    // e.g. before a restore that needs the database to itself.
+    void disconnect() const;
     // pg_dump --schema-only of everything but the safe_migrate schema.
     std::string schema_dump() const;
 
