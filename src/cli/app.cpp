@@ -127,6 +127,9 @@ const std::vector<Command>& command_table() {
                             "create: how long to wait for the migration lock");
              sub.add_flag("--latest", a.backup.latest, "verify: the newest backup");
              sub.add_flag("--full", a.backup.full, "verify: also read the whole archive");
+             sub.add_flag("--restore-test", a.backup.restore_test,
+                          "verify: also restore into a scratch database on the target's server "
+                          "and compare tables and row counts");
              sub.add_flag("--dry-run", a.backup.dry_run, "prune: show what would be deleted");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_backup(g, a.backup); },

@@ -3,11 +3,13 @@
 
 #include "backup/catalog.hpp"
 #include "backup/create.hpp"
+#include "backup/restore.hpp"
 #include "backup/retention.hpp"
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "core/error.hpp"
+#include "core/identity.hpp"
 #include "core/log.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -163,6 +165,34 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
+// Restores into a scratch database on the target's server, compares the table
+// list and row counts with the manifest (restore_backup does), drops it.
+void restore_test(const GlobalOptions& options, const core::Config& config,
+                  const backup::CatalogEntry& entry, backup::VerifyResult& r) {
+    util::InterruptGuard interrupts;
+    core::Target target = resolve_target(options, config);
+    auto control = connect_target(target, config, "verify");
+    backup::RestoreRequest request;
+    request.backup_dir = entry.dir;
+    request.manifest = *entry.manifest;
+    request.mode = backup::RestoreMode::into;
+    request.into = "sm_verify_" + core::random_hex(6);
+    request.conninfo = target.conninfo;
+    request.application_name = config.application_name;
+    request.settings = config.backup;
+    request.control = control.get();
+    request.safety_backup = false;
+    request.quiet = options.quiet || options.format == Format::json;
+    r.how = "restore";
+    try {
+        backup::restore_backup(request);
+    } catch (const Error& e) {
+        r.problems.push_back(std::string("restore test: ") + e.what());
+        r.ok = false;
+    }
+    control->exec("DROP DATABASE IF EXISTS " + request.into + " WITH (FORCE)");
+}
+
 int verify(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
@@ -176,8 +206,11 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
                                                  " failed verification: " + entry.problem);
     }
     backup::Manifest m = *entry.manifest;
-    backup::VerifyResult r =
-        backup::verify_backup(entry.dir, m, args.full, config.backup.pg_bin_dir);
+    backup::VerifyResult r = backup::verify_backup(entry.dir, m, args.full || args.restore_test,
+                                                   config.backup.pg_bin_dir);
+    if (r.ok && args.restore_test) {
+        restore_test(options, config, entry, r);
+    }
     backup::record_verification(entry.dir, m, r);
     if (options.format == Format::json) {
         std::printf("%s\n", json({{"id", r.id},

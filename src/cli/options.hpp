@@ -63,6 +63,7 @@ struct BackupArgs {
     std::optional<std::string> lock_wait;
     bool latest = false;
     bool full = false;
+    bool restore_test = false;
     bool dry_run = false;
 };
 

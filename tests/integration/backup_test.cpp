@@ -460,3 +460,83 @@ TEST_CASE("no password appears in backup output or manifests or restore output")
     }
     CHECK(manifests == 3);  // two backups and the safety backup
 }
+
+TEST_CASE("SIGINT during a backup stops pg_dump and records the backup as failed") {
+    TestDatabase db;
+    sm::util::TempDir catalog("sm-backups");
+    load_sample(db);
+    auto blocker = db.connect("sm-test-blocker");
+    blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+    auto child = start_tool(with_catalog(db, catalog.path(), {"backup", "create"}));
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 100 && pids.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pids = find_processes("pg_dump", catalog.path().string());
+    }
+    REQUIRE(!pids.empty());
+    child->send_signal(SIGINT);
+    auto run = to_run(child->wait());
+    blocker->exec("ROLLBACK");
+    INFO(run.all());
+    CHECK(run.exit_code == 130);
+    CHECK(find_processes("pg_dump", catalog.path().string()).empty());
+    json listed = list_json(catalog.path());
+    REQUIRE(listed["backups"].size() == 1);
+    CHECK(listed["backups"][0]["state"] == "failed");
+    CHECK(listed["backups"][0]["error"].get<std::string>().find("interrupted") !=
+          std::string::npos);
+    CHECK(listed["leftovers"].empty());
+}
+
+TEST_CASE("a backup whose runner was killed with SIGKILL is a leftover and never a backup") {
+    TestDatabase db;
+    sm::util::TempDir catalog("sm-backups");
+    load_sample(db);
+    REQUIRE(run_tool(with_catalog(db, catalog.path(), {"backup", "create", "--label", "good"}))
+                .exit_code == 0);
+    auto blocker = db.connect("sm-test-blocker");
+    blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+    auto child = start_tool(with_catalog(db, catalog.path(), {"backup", "create"}));
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 100 && pids.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pids = find_processes("pg_dump", catalog.path().string());
+    }
+    REQUIRE(!pids.empty());
+    child->send_signal(SIGKILL);
+    child->wait();
+    for (pid_t pid : find_processes("pg_dump", catalog.path().string())) {
+        ::kill(pid, SIGKILL);  // the orphan
+    }
+    blocker->exec("ROLLBACK");
+    json listed = list_json(catalog.path());
+    CHECK(listed["backups"].size() == 1);
+    CHECK(listed["leftovers"].size() == 1);
+    auto text = run_tool({"backup", "list", "--backup-dir", catalog.path().string()});
+    CHECK(text.out.find("leftover work directory") != std::string::npos);
+    db.disconnect();
+    auto restored = run_tool(
+        with_catalog(db, catalog.path(), {"restore", "--latest", "--into", db.name() + "_k"}));
+    INFO(restored.all());
+    CHECK(restored.exit_code == 0);
+    CHECK(restored.out.find("-good") != std::string::npos);
+}
+
+TEST_CASE("verify --restore-test restores into a scratch database and drops it") {
+    TestDatabase db;
+    sm::util::TempDir catalog("sm-backups");
+    load_sample(db);
+    REQUIRE(run_tool(with_catalog(db, catalog.path(), {"backup", "create"})).exit_code == 0);
+    std::string before = db.scalar("SELECT count(*) FROM pg_database");
+    auto r = run_tool(
+        with_catalog(db, catalog.path(),
+                     {"backup", "verify", "--latest", "--restore-test", "--format", "json"}));
+    INFO(r.all());
+    REQUIRE(r.exit_code == 0);
+    CHECK(json::parse(r.out)["how"] == "restore");
+    CHECK(db.scalar("SELECT count(*) FROM pg_database") == before);
+    fs::path dir = list_json(catalog.path())["backups"][0]["path"].get<std::string>();
+    json manifest = json::parse(sm::util::read_file(dir / "manifest.json"));
+    CHECK(manifest["state"] == "verified");
+    CHECK(manifest["verifications"][0]["how"] == "restore");
+}
