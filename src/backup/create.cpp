@@ -384,7 +384,7 @@ Manifest create_backup(const CreateRequest& request) {
                         : "Nothing was changed in the database; the failed backup is recorded in " +
                               final_dir.string() + ".");
     }
-    core::log_info("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
+    core::log_debug("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
                    std::to_string(m.total_bytes) + " bytes");
     return m;
 }
