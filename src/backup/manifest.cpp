@@ -143,11 +143,23 @@ const char* kind_name(BackupKind k) {
 
 std::chrono::system_clock::time_point Manifest::finished() const {
     std::tm tm{};
-    int millis = 0;
+    int consumed = 0;
     if (finished_at.empty() ||
-        std::sscanf(finished_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &tm.tm_year, &tm.tm_mon,
-                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &millis) < 6) {
+        std::sscanf(finished_at.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+                    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) < 6 ||
+        tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+        tm.tm_min > 59 || tm.tm_sec > 60) {
         return {};
+    }
+    // Fractional seconds, any number of digits: ".5" is 500 ms.
+    int millis = 0;
+    if (static_cast<size_t>(consumed) < finished_at.size() && finished_at[consumed] == '.') {
+        int scale = 100;
+        for (size_t i = consumed + 1; i < finished_at.size() &&
+                                      std::isdigit(static_cast<unsigned char>(finished_at[i])) != 0;
+             ++i, scale /= 10) {
+            millis += (finished_at[i] - '0') * scale;
+        }
     }
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
@@ -155,10 +167,16 @@ std::chrono::system_clock::time_point Manifest::finished() const {
            std::chrono::milliseconds(millis);
 }
 
+// Invalid UTF-8 (a Latin-1 label, a stray byte in an error) becomes U+FFFD
+// rather than making the manifest unwritable.
+static std::string canonical(const json& j, int indent = -1) {
+    return j.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
 std::string manifest_to_text(const Manifest& m) {
     json body = body_json(m);
-    body["manifest_sha256"] = core::sha256_hex(body_json(m).dump());
-    return body.dump(2) + "\n";
+    body["manifest_sha256"] = core::sha256_hex(canonical(body_json(m)));
+    return canonical(body, 2) + "\n";
 }
 
 Manifest parse_manifest(const std::string& text, const std::filesystem::path& path) {
@@ -176,7 +194,7 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
     std::string recorded = r.str(j, "manifest_sha256");
     json body = j;
     body.erase("manifest_sha256");
-    if (core::sha256_hex(body.dump()) != recorded) {
+    if (core::sha256_hex(canonical(body)) != recorded) {
         throw Error(ExitCode::backup_failed, path.string() + ": manifest checksum mismatch",
                     "The manifest was changed after it was written; do not trust this backup.");
     }

@@ -21,19 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string human_bytes(int64_t bytes) {
-    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 4) {
-        value /= 1024;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
-    return text;
-}
-
 json summary_json(const backup::CatalogEntry& e) {
     if (!e.manifest) {
         return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
@@ -110,7 +97,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
         std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());
     } else {
         say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
-                         " files, " + human_bytes(m.total_bytes) + ", " +
+                         " files, " + util::human_bytes(m.total_bytes) + ", " +
                          std::to_string(m.tables.size()) + " tables, in " +
                          util::format_duration(std::chrono::milliseconds(m.duration_ms)));
         say(options, "  " + (request.settings.dir / m.id).string());
@@ -147,7 +134,7 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
         const auto& m = *e.manifest;
         rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
                         m.finished_at.substr(0, 19), m.source.database,
-                        m.usable() ? human_bytes(m.total_bytes) : "-",
+                        m.usable() ? util::human_bytes(m.total_bytes) : "-",
                         m.migration_head ? std::to_string(*m.migration_head) : "-",
                         (m.pinned ? "pinned " : "") + m.error});
     }

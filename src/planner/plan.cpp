@@ -20,17 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string human_bytes(int64_t bytes) {
-    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
-    double value = static_cast<double>(bytes);
-    int unit = 0;
-    while (value >= 1024 && unit < 4) {
-        value /= 1024;
-        ++unit;
-    }
-    return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", value, units[unit]);
-}
-
 json settings_json(const core::ExecuteSettings& s) {
     return {{"lock_timeout_ms", s.lock_timeout.count()},
             {"statement_timeout_ms", s.statement_timeout.count()},
@@ -64,7 +53,8 @@ std::string table_cost(const Plan& plan, const std::string& table) {
     if (it == plan.tables.end() || !it->second.exists) {
         return table + " (new)";
     }
-    return fmt::format("{} (~{} rows, {})", table, it->second.rows, human_bytes(it->second.bytes));
+    return fmt::format("{} (~{} rows, {})", table, it->second.rows,
+                       util::human_bytes(it->second.bytes));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace sm::util {
 
@@ -202,6 +203,23 @@ void advance_position(std::string_view text, size_t from, size_t to, int& line, 
             ++column;
         }
     }
+}
+
+std::string human_bytes(int64_t bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    if (unit == 0) {
+        std::snprintf(text, sizeof text, "%lld B", static_cast<long long>(bytes));
+    } else {
+        std::snprintf(text, sizeof text, "%.1f %s", value, units[unit]);
+    }
+    return text;
 }
 
 }  // namespace sm::util

@@ -1,6 +1,7 @@
 #pragma once
 // String helpers used across modules.
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,6 +19,9 @@ std::string last_lines(std::string_view text, size_t n);
 std::string indent(std::string_view text, std::string_view prefix);
 // Lowercase hexadecimal of bytes.
 std::string to_hex(std::string_view bytes);
+
+// "512 B", "35.6 kB", "1.1 GB" (powers of 1024).
+std::string human_bytes(int64_t bytes);
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
 // Renders a fixed-width table: a header row, then rows; columns padded with spaces.

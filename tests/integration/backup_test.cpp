@@ -76,6 +76,16 @@ std::vector<pid_t> find_processes(const std::string& name, const std::string& ne
     return pids;
 }
 
+// Waits (up to 10 s) for the pg_dump writing into catalog to start.
+std::vector<pid_t> wait_for_pg_dump(const fs::path& catalog) {
+    std::vector<pid_t> pids;
+    for (int i = 0; i < 100 && pids.empty(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        pids = find_processes("pg_dump", catalog.string());
+    }
+    return pids;
+}
+
 }  // namespace
 
 TEST_CASE("backup then restore --latest brings back the schema and every row") {
@@ -244,11 +254,7 @@ TEST_CASE("pg_dump killed mid-run leaves a failed backup and --latest takes the 
     blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
     auto child =
         start_tool(with_catalog(db, catalog.path(), {"backup", "create", "--label", "doomed"}));
-    std::vector<pid_t> pids;
-    for (int i = 0; i < 100 && pids.empty(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        pids = find_processes("pg_dump", catalog.path().string());
-    }
+    std::vector<pid_t> pids = wait_for_pg_dump(catalog.path());
     REQUIRE(!pids.empty());
     for (pid_t pid : pids) {
         ::kill(pid, SIGKILL);
@@ -468,11 +474,7 @@ TEST_CASE("SIGINT during a backup stops pg_dump and records the backup as failed
     auto blocker = db.connect("sm-test-blocker");
     blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
     auto child = start_tool(with_catalog(db, catalog.path(), {"backup", "create"}));
-    std::vector<pid_t> pids;
-    for (int i = 0; i < 100 && pids.empty(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        pids = find_processes("pg_dump", catalog.path().string());
-    }
+    std::vector<pid_t> pids = wait_for_pg_dump(catalog.path());
     REQUIRE(!pids.empty());
     child->send_signal(SIGINT);
     auto run = to_run(child->wait());
@@ -497,11 +499,7 @@ TEST_CASE("a backup whose runner was killed with SIGKILL is a leftover and never
     auto blocker = db.connect("sm-test-blocker");
     blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
     auto child = start_tool(with_catalog(db, catalog.path(), {"backup", "create"}));
-    std::vector<pid_t> pids;
-    for (int i = 0; i < 100 && pids.empty(); ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        pids = find_processes("pg_dump", catalog.path().string());
-    }
+    std::vector<pid_t> pids = wait_for_pg_dump(catalog.path());
     REQUIRE(!pids.empty());
     child->send_signal(SIGKILL);
     child->wait();
