@@ -28,6 +28,7 @@ struct CommandArgs {
     SandboxArgs sandbox;
     BackupArgs backup;
     RestoreArgs restore;
+    NotifyArgs notify;
 };
 
 struct Command {
@@ -158,6 +159,14 @@ const std::vector<Command>& command_table() {
                             "How long to wait for the migration lock");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_restore(g, a.restore); },
+         false},
+        {"notify", "Send a test event to every endpoint, or resend the spooled ones", Needs::config,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("action", a.notify.action, "test or flush")
+                 ->required()
+                 ->check(CLI::IsMember({"test", "flush"}));
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_notify(g, a.notify); },
          false},
         {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
          [](CLI::App& sub, CommandArgs& a) {

@@ -11,6 +11,8 @@
 #include "core/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "executor/target_info.hpp"
+#include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -90,8 +92,27 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     request.application_name = config.application_name;
     request.control = control.get();
 
-    // 3. Dump, checksum, list, write the manifest.
-    backup::Manifest m = backup::create_backup(request);
+    // 3. Dump, checksum, list, write the manifest; tell the team either way.
+    notify::Notifier notifier(config, core::new_run_id());
+    notify::Event event = notifier.event("backup.completed", "completed");
+    event.target = notify::event_target(executor::read_identity(*control));
+    backup::Manifest m;
+    try {
+        m = backup::create_backup(request);
+    } catch (const Error& e) {
+        event.type = "backup.failed";
+        event.status = "failed";
+        event.error = notify::event_error(e.code(), e.what());
+        notifier.send(event);
+        throw;
+    }
+    event.migrations = {};
+    event.version_from = m.migration_head;
+    event.started_at = m.started_at;
+    event.duration_ms = m.duration_ms;
+    event.backup =
+        notify::EventBackup{m.id, m.total_bytes, m.state == backup::BackupState::verified};
+    notifier.send(event);
     if (options.format == Format::json) {
         backup::CatalogEntry e{request.settings.dir / m.id, m, ""};
         std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());

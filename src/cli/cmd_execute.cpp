@@ -12,6 +12,7 @@
 #include "executor/history.hpp"
 #include "executor/status.hpp"
 #include "executor/target_info.hpp"
+#include "notify/notifier.hpp"
 #include "planner/plan.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
@@ -208,7 +209,33 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         ctx.settings = settings;
     }
 
-    // 7. Apply each pending migration in order; record the run from start to end.
+    // 7. Tell the team (a required endpoint that cannot be told stops the run here,
+    //    before anything changed).
+    notify::Notifier notifier(project.config, ctx.run_id);
+    auto deploy_event = [&](const std::string& type, const std::string& status) {
+        notify::Event e = notifier.event(type, status);
+        e.target = notify::event_target(executor::read_identity(*control));
+        e.version_from = report.head;
+        for (const auto& step : steps) {
+            e.migrations.push_back(step.migration->id());
+            e.version_to = step.migration->version;
+        }
+        return e;
+    };
+    std::string started_at = util::format_utc(std::chrono::system_clock::now(), true);
+    if (!steps.empty()) {
+        notify::Event e = deploy_event("deploy.started", "started");
+        e.started_at = started_at;
+        if (notify::Notifier::required_failed(notifier.send(e))) {
+            throw Error(
+                ExitCode::refused,
+                "a required notification endpoint did not take deploy.started; nothing "
+                "was applied",
+                "Check the endpoint (safe-migrate notify test), or mark it required = false.");
+        }
+    }
+
+    // 8. Apply each pending migration in order; record the run from start to end.
     executor::record_event(
         *control, {ctx.run_id, "run.started", std::nullopt,
                    std::to_string(steps.size()) + " pending migration(s); by " + ctx.actor});
@@ -232,6 +259,11 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
                 ctx, *step.migration, project.up.at(step.migration->version), step.resume);
             applied.emplace_back(step.migration, took);
             head = std::max(head.value_or(step.migration->version), step.migration->version);
+            notify::Event e = deploy_event("migration.applied", "applied");
+            e.migrations = {step.migration->id()};
+            e.version_to = step.migration->version;
+            e.duration_ms = took.count();
+            notifier.send(e);
             if (text) {
                 say(options, "  done in " + util::format_duration(took));
             }
@@ -242,12 +274,26 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
             *control, {ctx.run_id, kind, std::nullopt,
                        std::to_string(applied.size()) + " of " + std::to_string(steps.size()) +
                            " migration(s) applied before it stopped"});
+        notify::Event failed = deploy_event("deploy.failed", "failed");
+        failed.started_at = started_at;
+        failed.version_to = head;
+        failed.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+        failed.error = notify::event_error(e.code(), e.what());
+        notifier.send(failed);
         throw;
     }
 
-    // 8. Record the end of the run and report; the lock is released on return.
+    // 9. Record the end of the run and report; the lock is released on return.
     auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
+    if (!steps.empty()) {
+        notify::Event done = deploy_event("deploy.succeeded", "succeeded");
+        done.started_at = started_at;
+        done.duration_ms = total.count();
+        notifier.send(done);
+    }
     executor::record_event(*control, {ctx.run_id, "run.finished", std::nullopt,
                                       std::to_string(applied.size()) + " migration(s) applied in " +
                                           util::format_duration(total)});

@@ -4,11 +4,13 @@
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "core/error.hpp"
+#include "core/identity.hpp"
 #include "core/log.hpp"
 #include "executor/history.hpp"
 #include "executor/status.hpp"
 #include "executor/target_info.hpp"
 #include "executor/trace.hpp"
+#include "notify/notifier.hpp"
 #include "planner/plan.hpp"
 #include "planner/policy.hpp"
 #include "sandbox/cluster.hpp"
@@ -97,6 +99,19 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args) {
     } else {
         std::string text = planner::render_plan_text(plan);
         std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+    if (!plan.allowed()) {
+        notify::Notifier notifier(project.config, core::new_run_id());
+        notify::Event e = notifier.event("plan.blocked", "blocked");
+        e.target = notify::event_target(identity);
+        e.version_from = report.head;
+        for (const auto* m : input.pending) {
+            e.migrations.push_back(m->id());
+            e.version_to = m->version;
+        }
+        e.error =
+            notify::event_error(ExitCode::policy, "the plan is blocked by policy " + policy.name);
+        notifier.send(e);
     }
     return plan.allowed() ? 0 : static_cast<int>(ExitCode::policy);
 }

@@ -7,9 +7,11 @@
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "core/error.hpp"
+#include "core/identity.hpp"
 #include "core/log.hpp"
 #include "executor/advisory_lock.hpp"
 #include "executor/target_info.hpp"
+#include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -137,7 +139,27 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     request.force = args.force;
     request.safety_backup = config.backup.safety_backup && !args.no_safety_backup;
     request.quiet = options.quiet || options.format == Format::json;
-    backup::RestoreResult result = backup::restore_backup(request);
+    notify::Notifier notifier(config, core::new_run_id());
+    auto restore_event = [&](const std::string& type, const std::string& status) {
+        notify::Event e = notifier.event(type, status);
+        e.target = notify::event_target(id);
+        e.version_to = m.migration_head;
+        e.backup = notify::EventBackup{m.id, m.total_bytes, true};
+        return e;
+    };
+    notifier.send(restore_event("restore.started", "started"));
+    backup::RestoreResult result;
+    try {
+        result = backup::restore_backup(request);
+    } catch (const Error& e) {
+        notify::Event failed = restore_event("restore.failed", "failed");
+        failed.error = notify::event_error(e.code(), e.what());
+        notifier.send(failed);
+        throw;
+    }
+    notify::Event completed = restore_event("restore.completed", "completed");
+    completed.duration_ms = result.took.count();
+    notifier.send(completed);
 
     // 6. Report.
     if (options.format == Format::json) {

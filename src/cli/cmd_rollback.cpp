@@ -7,6 +7,7 @@
 #include "executor/apply.hpp"
 #include "executor/history.hpp"
 #include "executor/target_info.hpp"
+#include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -97,6 +98,20 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     }
     executor::record_event(*control, {ctx.run_id, "rollback.finished", std::nullopt,
                                       std::to_string(done) + " migration(s) reverted"});
+    if (done > 0) {
+        notify::Notifier notifier(project.config, ctx.run_id);
+        notify::Event e = notifier.event("deploy.rolled_back", "rolled_back");
+        e.target = notify::event_target(executor::read_identity(*control));
+        e.version_from = chosen.front().version;
+        auto remaining = executor::read_applied(*control);
+        if (!remaining.empty()) {
+            e.version_to = remaining.back().version;
+        }
+        for (const auto& a : chosen) {
+            e.migrations.push_back(std::to_string(a.version) + "_" + a.name);
+        }
+        notifier.send(e);
+    }
     say(options, chosen.empty() ? "nothing to roll back"
                                 : "reverted " + std::to_string(done) + " migration(s)");
     return 0;

@@ -13,6 +13,7 @@ int run_lint(const GlobalOptions& options, const LintArgs& args);
 int run_plan(const GlobalOptions& options, const PlanArgs& args);
 int run_backup(const GlobalOptions& options, const BackupArgs& args);
 int run_restore(const GlobalOptions& options, const RestoreArgs& args);
+int run_notify(const GlobalOptions& options, const NotifyArgs& args);
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
 
 }  // namespace sm::cli

@@ -80,6 +80,10 @@ struct RestoreArgs {
     std::optional<std::string> lock_wait;
 };
 
+struct NotifyArgs {
+    std::string action;  // test, flush
+};
+
 struct SandboxArgs {
     std::string action;  // start, stop, status, url
     std::optional<std::filesystem::path> state_file;

@@ -48,6 +48,72 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.read(table);
 }
 
+std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string& where,
+                                         const std::string& file, const std::string& prefix) {
+    if (node.kind != TomlNode::Kind::array) {
+        throw Error(ExitCode::invalid_input,
+                    where + " must be an array of tables ([[" + prefix + "]])");
+    }
+    std::vector<WebhookConfig> hooks;
+    for (const auto& item : node.array) {
+        WebhookConfig w;
+        std::string item_where = file + ":" + std::to_string(item.line) + ": '" + prefix + "'";
+        TomlReader r(file, prefix);
+        r.on("name", [&](auto& n, auto& wh) { w.name = toml_string(n, wh); });
+        r.on("kind", [&](auto& n, auto& wh) {
+            w.kind = toml_string(n, wh);
+            if (w.kind != "slack" && w.kind != "generic") {
+                throw Error(ExitCode::invalid_input, wh + " must be \"slack\" or \"generic\"");
+            }
+        });
+        r.on("url", [&](auto& n, auto& wh) {
+            w.url = toml_string(n, wh);
+            register_secret(w.url);
+        });
+        r.on("secret", [&](auto& n, auto& wh) {
+            w.secret = toml_string(n, wh);
+            register_secret(w.secret);
+        });
+        r.on("events", [&](auto& n, auto& wh) {
+            if (n.kind != TomlNode::Kind::array) {
+                throw Error(ExitCode::invalid_input, wh + " must be a list of event types");
+            }
+            for (const auto& e : n.array) {
+                w.events.push_back(toml_string(e, wh));
+            }
+        });
+        r.on("required", [&](auto& n, auto& wh) { w.required = toml_bool(n, wh); });
+        r.on("allow_http", [&](auto& n, auto& wh) { w.allow_http = toml_bool(n, wh); });
+        r.read(toml_table(item, item_where));
+        if (w.kind.empty() || w.url.empty()) {
+            throw Error(ExitCode::invalid_input, item_where + " needs kind and url",
+                        "Example: kind = \"slack\", url = \"${SLACK_WEBHOOK_URL}\"");
+        }
+        if (w.name.empty()) {
+            w.name = w.kind + "-" + std::to_string(hooks.size() + 1);
+        }
+        hooks.push_back(std::move(w));
+    }
+    return hooks;
+}
+
+void read_notify(const TomlNode& table, NotifySettings& n, const std::string& file,
+                 const std::string& prefix) {
+    TomlReader r(file, prefix);
+    r.on("webhooks", [&](auto& node, auto& w) {
+        n.webhooks = read_webhooks(node, w, file, prefix + ".webhooks");
+    });
+    r.on("deadline", [&](auto& node, auto& w) { n.deadline = toml_duration(node, w); });
+    r.on("attempt_timeout",
+         [&](auto& node, auto& w) { n.attempt_timeout = toml_duration(node, w); });
+    r.on("connect_timeout",
+         [&](auto& node, auto& w) { n.connect_timeout = toml_duration(node, w); });
+    r.on("retries", [&](auto& node, auto& w) { n.retries = toml_int(node, w, 0, 20); });
+    r.on("spool", [&](auto& node, auto& w) { n.spool = toml_string(node, w); });
+    r.on("link", [&](auto& node, auto& w) { n.link = toml_string(node, w); });
+    r.read(table);
+}
+
 // Relative paths in the config are relative to the project directory.
 std::filesystem::path project_path(const std::filesystem::path& project_dir,
                                    const std::filesystem::path& p) {
@@ -55,6 +121,20 @@ std::filesystem::path project_path(const std::filesystem::path& project_dir,
 }
 
 }  // namespace
+
+bool WebhookConfig::wants(const std::string& type) const {
+    if (events.empty()) {
+        return type != "migration.applied";  // opt-in: one message per migration is noisy
+    }
+    for (const auto& pattern : events) {
+        bool prefix = pattern.size() > 2 && pattern.compare(pattern.size() - 2, 2, ".*") == 0;
+        if (pattern == "*" || pattern == type ||
+            (prefix && type.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0)) {
+            return true;
+        }
+    }
+    return false;
+}
 
 bool Config::is_protected() const {
     if (!environment) {
@@ -107,6 +187,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     config.project_dir = file_name.has_parent_path() ? file_name.parent_path() : ".";
     std::filesystem::path migrations = "migrations";
     std::map<std::string, const TomlNode*> env_execute_tables;
+    std::map<std::string, const TomlNode*> env_notify_tables;
 
     TomlReader top(file, "");
     top.on("migrations_dir", [&](auto& n, auto& w) { migrations = toml_string(n, w); });
@@ -124,6 +205,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
     top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
+    top.on("notify",
+           [&](auto& n, auto& w) { read_notify(toml_table(n, w), config.notify, file, "notify"); });
     top.on("environments", [&](auto& n, auto& w) {
         for (const auto& [name, env_node] : toml_table(n, w).table) {
             std::string prefix = "environments." + name;
@@ -142,6 +225,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
             });
             r.on("execute",
                  [&](auto& n2, auto& w2) { env_execute_tables[name] = &toml_table(n2, w2); });
+            r.on("notify",
+                 [&](auto& n2, auto& w2) { env_notify_tables[name] = &toml_table(n2, w2); });
             r.read(toml_table(env_node,
                               file + ":" + std::to_string(env_node.line) + ": '" + prefix + "'"));
             config.environments[name] = env;
@@ -170,6 +255,11 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         if (it->second.database_url) {
             config.database_url = it->second.database_url;
         }
+        if (auto t = env_notify_tables.find(*environment); t != env_notify_tables.end()) {
+            // The environment's endpoints replace the top-level ones.
+            read_notify(*t->second, config.notify, file,
+                        "environments." + *environment + ".notify");
+        }
         if (auto t = env_execute_tables.find(*environment); t != env_execute_tables.end()) {
             read_execute(*t->second, config.execute, file,
                          "environments." + *environment + ".execute");
@@ -196,6 +286,7 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
         config.project_dir = ".";
         config.migrations_dir = std::filesystem::absolute("migrations");
         config.backup.dir = std::filesystem::absolute("backups");
+        config.notify.spool = std::filesystem::absolute(".safe-migrate/notify-spool.jsonl");
         if (environment) {
             // Without a file, environments carry no settings; the name is still recorded.
             config.environment = environment;

@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sm::core {
 
@@ -41,6 +42,31 @@ struct BackupSettings {
     bool safety_backup = true;  // back up the target before a restore
 };
 
+// One notification endpoint ([[notify.webhooks]]).
+struct WebhookConfig {
+    std::string name;    // for messages; default "<kind>-<n>"
+    std::string kind;    // "slack" or "generic"
+    std::string url;     // a secret: never printed
+    std::string secret;  // generic: the signing secret ("" = unsigned)
+    std::vector<std::string>
+        events;               // "deploy.*", "backup.failed"; empty: all but migration.applied
+    bool required = false;    // a failed deploy.started stops the deployment
+    bool allow_http = false;  // plain http to a non-loopback host
+    // True when this endpoint wants events of type.
+    bool wants(const std::string& type) const;
+};
+
+// Where deployment events go ([notify]).
+struct NotifySettings {
+    std::vector<WebhookConfig> webhooks;
+    std::chrono::milliseconds deadline{20000};  // total time notifying, per event
+    std::chrono::milliseconds attempt_timeout{10000};
+    std::chrono::milliseconds connect_timeout{3000};
+    int retries = 3;
+    std::filesystem::path spool;  // absolute; default <project>/.safe-migrate/notify-spool.jsonl
+    std::string link;             // the pipeline run; default from CI variables
+};
+
 struct EnvironmentConfig {
     std::string name;
     bool is_protected = false;
@@ -55,6 +81,7 @@ struct Config {
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;
     BackupSettings backup;
+    NotifySettings notify;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 

@@ -15,9 +15,9 @@ namespace sm::notify {
 
 // The event types, as sent ("deploy.started").
 inline constexpr const char* k_event_types[] = {
-    "deploy.started",   "deploy.succeeded",  "deploy.failed",  "deploy.rolled_back",
-    "migration.applied", "backup.completed", "backup.failed",  "restore.started",
-    "restore.completed", "restore.failed",   "plan.blocked",   "notify.test"};
+    "deploy.started",    "deploy.succeeded", "deploy.failed", "deploy.rolled_back",
+    "migration.applied", "backup.completed", "backup.failed", "restore.started",
+    "restore.completed", "restore.failed",   "plan.blocked",  "notify.test"};
 
 bool is_event_type(const std::string& type);
 
@@ -39,9 +39,9 @@ struct EventError {
 };
 
 struct Event {
-    std::string id;    // unique per event; the same on every retry ("evt_<hex>")
-    std::string type;  // one of k_event_types
-    std::string timestamp;  // UTC, "2026-11-21T23:15:00.123Z"
+    std::string id;           // unique per event; the same on every retry ("evt_<hex>")
+    std::string type;         // one of k_event_types
+    std::string timestamp;    // UTC, "2026-11-21T23:15:00.123Z"
     std::string environment;  // --env, or "" when none
     EventTarget target;
     std::optional<int64_t> version_from;
@@ -53,9 +53,9 @@ struct Event {
     std::optional<EventBackup> backup;
     std::optional<EventError> error;
     std::string run_id;
-    std::string actor;         // user@host
+    std::string actor;  // user@host
     std::string tool_version;
-    std::string link;          // the pipeline run, or ""
+    std::string link;  // the pipeline run, or ""
 };
 
 }  // namespace sm::notify

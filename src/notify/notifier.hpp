@@ -1,0 +1,57 @@
+#pragma once
+// What commands call: build an event with everything common filled in (id,
+// time, environment, run id, actor, tool version, pipeline link) and send it.
+// Sending never throws and never takes longer than [notify] deadline.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/error.hpp"
+#include "core/target.hpp"
+#include "notify/event.hpp"
+#include "notify/http.hpp"
+#include "notify/sender.hpp"
+
+namespace sm::notify {
+
+class Notifier {
+  public:
+    // run_id: the command's run id (the same in history and in events).
+    Notifier(const core::Config& config, std::string run_id,
+             std::unique_ptr<HttpClient> http = make_curl_client());
+
+    // A fresh event of type with the common fields set.
+    Event event(const std::string& type, const std::string& status) const;
+
+    // Sends to the endpoints that want it (none configured: nothing happens).
+    std::vector<Delivery> send(const Event& e);
+
+    // True when an endpoint marked required did not take the event.
+    static bool required_failed(const std::vector<Delivery>& deliveries);
+
+    Sender& sender() { return m_sender; }
+
+  private:
+    std::string m_environment;
+    std::string m_run_id;
+    std::string m_link;
+    std::unique_ptr<HttpClient> m_http;
+    Sender m_sender;
+};
+
+// The target as events show it: host, database, server version (no user, no
+// password).
+EventTarget event_target(const core::TargetIdentity& id);
+
+// The error as events show it: the exit code's name and the first line of the
+// message, redacted and cut to 200 characters (no SQL, no child stderr).
+EventError event_error(ExitCode code, const std::string& message);
+
+// The pipeline run's URL: [notify] link, else GitHub Actions
+// ($GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID), else
+// GitLab ($CI_JOB_URL), else "".
+std::string pipeline_link(const std::string& configured);
+
+}  // namespace sm::notify

@@ -1,0 +1,252 @@
+#include "notify/sender.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/backoff.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+#include "notify/payload.hpp"
+#include "util/files.hpp"
+#include "util/signals.hpp"
+
+namespace sm::notify {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+milliseconds remaining(Clock::time_point deadline) {
+    return std::max(milliseconds(0),
+                    std::chrono::duration_cast<milliseconds>(deadline - Clock::now()));
+}
+
+bool retryable(const HttpResponse& r) {
+    return r.status == 0 || r.status == 429 || r.status >= 500;
+}
+
+std::string unix_seconds() {
+    return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count());
+}
+
+// Appends one line to the spool, creating it (0600) and its directory.
+void append_line(const std::filesystem::path& file, const std::string& line) {
+    std::filesystem::create_directories(file.parent_path());
+    int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        core::log_warn("cannot write the notification spool " + file.string());
+        return;
+    }
+    std::string data = line + "\n";
+    bool ok = ::write(fd, data.data(), data.size()) == static_cast<ssize_t>(data.size());
+    ok = ::fsync(fd) == 0 && ok;
+    ::close(fd);
+    if (!ok) {
+        core::log_warn("cannot write the notification spool " + file.string());
+    }
+}
+
+}  // namespace
+
+std::string body_for(const std::string& kind, const Event& e) {
+    return kind == "slack" ? slack_body(e) : generic_body(e);
+}
+
+Sender::Sender(core::NotifySettings settings, HttpClient& http)
+    : m_settings(std::move(settings)), m_http(http) {
+    for (const auto& w : m_settings.webhooks) {
+        m_endpoints.push_back({w, false, {}});
+    }
+}
+
+Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const std::string& body,
+                         Clock::time_point deadline) {
+    const core::WebhookConfig& w = endpoint.config;
+    Delivery d{w.name, w.kind, false, false, w.required, 0, 0, ""};
+    if (endpoint.disabled) {
+        d.detail = "disabled for this run (the endpoint answered 410 Gone)";
+        return d;
+    }
+    if (std::string problem = url_problem(w.url, w.allow_http); !problem.empty()) {
+        d.detail = "not sent: " + problem;
+        return d;
+    }
+    core::Backoff backoff(milliseconds(500), milliseconds(8000));
+    for (int attempt = 0; attempt <= m_settings.retries; ++attempt) {
+        // Slack: about one message per second per webhook.
+        if (w.kind == "slack" && endpoint.last_sent != Clock::time_point{}) {
+            auto next = endpoint.last_sent + std::chrono::seconds(1);
+            if (next > Clock::now()) {
+                std::this_thread::sleep_for(
+                    std::min(next - Clock::now(), Clock::duration(remaining(deadline))));
+            }
+        }
+        milliseconds left = remaining(deadline);
+        if (left.count() < 50) {
+            d.detail = "deadline reached";
+            return d;
+        }
+        HttpRequest request;
+        request.url = w.url;
+        request.body = body;
+        request.headers = {{"Content-Type", "application/json"}};
+        if (w.kind == "generic") {
+            std::string ts = unix_seconds();
+            request.headers.push_back({"webhook-id", event_id});
+            request.headers.push_back({"webhook-timestamp", ts});
+            if (!w.secret.empty()) {
+                try {
+                    request.headers.push_back(
+                        {"webhook-signature", sign(w.secret, event_id, ts, body)});
+                } catch (const std::exception&) {
+                    d.detail = "not sent: the signing secret is not valid (whsec_ needs base64)";
+                    return d;
+                }
+            }
+        }
+        request.connect_timeout = std::min(m_settings.connect_timeout, left);
+        request.timeout = std::min(m_settings.attempt_timeout, left);
+        ++d.attempts;
+        HttpResponse r = m_http.post(request);
+        endpoint.last_sent = Clock::now();
+        d.status = r.status;
+        if (r.status >= 200 && r.status < 300) {
+            d.delivered = true;
+            d.detail = "delivered";
+            return d;
+        }
+        if (r.status == 410) {
+            endpoint.disabled = true;
+            d.detail = "HTTP 410 Gone: endpoint disabled for this run";
+            core::log_warn("notification endpoint " + w.name +
+                           " answered 410 Gone (archived channel?); not posting there again");
+            return d;
+        }
+        if (!retryable(r)) {
+            d.detail = "HTTP " + std::to_string(r.status) + " (not retried)";
+            return d;
+        }
+        d.detail = r.status == 0 ? core::redact_text(r.error) : "HTTP " + std::to_string(r.status);
+        if (attempt == m_settings.retries) {
+            break;
+        }
+        milliseconds wait = r.retry_after ? std::chrono::duration_cast<milliseconds>(*r.retry_after)
+                                          : backoff.delay(attempt);
+        if (wait >= remaining(deadline)) {
+            d.detail += "; the next attempt would pass the deadline";
+            return d;
+        }
+        if (!util::interruptible_sleep(wait)) {
+            return d;
+        }
+    }
+    return d;
+}
+
+void Sender::spool(const Endpoint& endpoint, const std::string& event_id, const std::string& type,
+                   const std::string& body) {
+    // The endpoint by name: its URL is a secret and is looked up again at flush.
+    nlohmann::json line = {{"endpoint", endpoint.config.name},
+                           {"kind", endpoint.config.kind},
+                           {"id", event_id},
+                           {"type", type},
+                           {"body", body}};
+    append_line(m_settings.spool, line.dump());
+}
+
+std::vector<Delivery> Sender::send(const Event& e) {
+    auto deadline = Clock::now() + m_settings.deadline;
+    std::vector<Delivery> results(m_endpoints.size());
+    std::vector<std::thread> workers;
+    std::vector<bool> wanted(m_endpoints.size(), false);
+    for (size_t i = 0; i < m_endpoints.size(); ++i) {
+        if (!m_endpoints[i].config.wants(e.type)) {
+            continue;
+        }
+        wanted[i] = true;
+        workers.emplace_back([&, i] {
+            std::string body = body_for(m_endpoints[i].config.kind, e);
+            results[i] = deliver(m_endpoints[i], e.id, body, deadline);
+            bool transient =
+                results[i].status == 0 || results[i].status == 429 || results[i].status >= 500;
+            if (m_spooling && !results[i].delivered && transient && !m_endpoints[i].disabled &&
+                url_problem(m_endpoints[i].config.url, m_endpoints[i].config.allow_http).empty()) {
+                spool(m_endpoints[i], e.id, e.type, body);
+                results[i].spooled = true;
+                results[i].detail += "; spooled for 'safe-migrate notify flush'";
+            }
+        });
+    }
+    for (auto& t : workers) {
+        t.join();
+    }
+    std::vector<Delivery> out;
+    for (size_t i = 0; i < results.size(); ++i) {
+        if (wanted[i]) {
+            if (!results[i].delivered) {
+                core::log_warn("notification " + e.type + " to " + results[i].endpoint + ": " +
+                               results[i].detail);
+            }
+            out.push_back(results[i]);
+        }
+    }
+    return out;
+}
+
+std::vector<Delivery> Sender::flush() {
+    auto text = util::read_file_if_exists(m_settings.spool);
+    std::vector<Delivery> out;
+    if (!text || text->empty()) {
+        return out;
+    }
+    std::vector<std::string> keep;
+    size_t start = 0;
+    while (start < text->size()) {
+        size_t end = text->find('\n', start);
+        std::string line =
+            text->substr(start, end == std::string::npos ? std::string::npos : end - start);
+        start = end == std::string::npos ? text->size() : end + 1;
+        if (line.empty()) {
+            continue;
+        }
+        nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+        if (j.is_discarded() || !j.contains("endpoint") || !j.contains("body")) {
+            core::log_warn("dropping an unreadable line of the notification spool");
+            continue;
+        }
+        std::string name = j["endpoint"].get<std::string>();
+        Endpoint* endpoint = nullptr;
+        for (auto& e : m_endpoints) {
+            endpoint = e.config.name == name ? &e : endpoint;
+        }
+        if (endpoint == nullptr) {
+            out.push_back(
+                {name, "", false, true, false, 0, 0, "no such endpoint in the config; kept"});
+            keep.push_back(line);
+            continue;
+        }
+        Delivery d = deliver(*endpoint, j.value("id", ""), j["body"].get<std::string>(),
+                             Clock::now() + m_settings.deadline);
+        if (!d.delivered && (d.status == 0 || d.status == 429 || d.status >= 500)) {
+            d.spooled = true;
+            d.detail += "; kept in the spool";
+            keep.push_back(line);
+        }
+        out.push_back(d);
+    }
+    std::string rest;
+    for (const auto& l : keep) {
+        rest += l + "\n";
+    }
+    util::write_file_atomic(
+        m_settings.spool, rest,
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return out;
+}
+
+}  // namespace sm::notify
