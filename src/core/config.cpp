@@ -268,6 +268,9 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     config.migrations_dir = project_path(config.project_dir, migrations);
     config.backup.dir =
         project_path(config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
+    config.notify.spool = project_path(config.project_dir, config.notify.spool.empty()
+                                                               ? ".safe-migrate/notify-spool.jsonl"
+                                                               : config.notify.spool);
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);
     }

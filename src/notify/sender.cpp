@@ -36,7 +36,8 @@ std::string unix_seconds() {
 
 // Appends one line to the spool, creating it (0600) and its directory.
 void append_line(const std::filesystem::path& file, const std::string& line) {
-    std::filesystem::create_directories(file.parent_path());
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
     int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) {
         core::log_warn("cannot write the notification spool " + file.string());
@@ -170,15 +171,13 @@ std::vector<Delivery> Sender::send(const Event& e) {
         }
         wanted[i] = true;
         workers.emplace_back([&, i] {
-            std::string body = body_for(m_endpoints[i].config.kind, e);
-            results[i] = deliver(m_endpoints[i], e.id, body, deadline);
-            bool transient =
-                results[i].status == 0 || results[i].status == 429 || results[i].status >= 500;
-            if (m_spooling && !results[i].delivered && transient && !m_endpoints[i].disabled &&
-                url_problem(m_endpoints[i].config.url, m_endpoints[i].config.allow_http).empty()) {
-                spool(m_endpoints[i], e.id, e.type, body);
-                results[i].spooled = true;
-                results[i].detail += "; spooled for 'safe-migrate notify flush'";
+            try {
+                send_one(i, e, deadline, results[i]);
+            } catch (const std::exception& ex) {
+                // Never let a notification take the deployment down.
+                results[i].endpoint = m_endpoints[i].config.name;
+                results[i].required = m_endpoints[i].config.required;
+                results[i].detail = std::string("not sent: ") + core::redact_text(ex.what());
             }
         });
     }
@@ -196,6 +195,19 @@ std::vector<Delivery> Sender::send(const Event& e) {
         }
     }
     return out;
+}
+
+void Sender::send_one(size_t i, const Event& e, Clock::time_point deadline, Delivery& result) {
+    Endpoint& endpoint = m_endpoints[i];
+    std::string body = body_for(endpoint.config.kind, e);
+    result = deliver(endpoint, e.id, body, deadline);
+    bool transient = result.status == 0 || result.status == 429 || result.status >= 500;
+    if (m_spooling && !result.delivered && transient && !endpoint.disabled &&
+        url_problem(endpoint.config.url, endpoint.config.allow_http).empty()) {
+        spool(endpoint, e.id, e.type, body);
+        result.spooled = true;
+        result.detail += "; spooled for 'safe-migrate notify flush'";
+    }
 }
 
 std::vector<Delivery> Sender::flush() {

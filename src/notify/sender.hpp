@@ -54,6 +54,8 @@ class Sender {
         std::chrono::steady_clock::time_point last_sent{};
     };
 
+    void send_one(size_t index, const Event& e, std::chrono::steady_clock::time_point deadline,
+                  Delivery& result);
     Delivery deliver(Endpoint& endpoint, const std::string& event_id, const std::string& body,
                      std::chrono::steady_clock::time_point deadline);
     void spool(const Endpoint& endpoint, const std::string& event_id, const std::string& type,

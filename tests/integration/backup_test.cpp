@@ -525,16 +525,39 @@ TEST_CASE("verify --restore-test restores into a scratch database and drops it")
     sm::util::TempDir catalog("sm-backups");
     load_sample(db);
     REQUIRE(run_tool(with_catalog(db, catalog.path(), {"backup", "create"})).exit_code == 0);
-    std::string before = db.scalar("SELECT count(*) FROM pg_database");
     auto r = run_tool(
         with_catalog(db, catalog.path(),
                      {"backup", "verify", "--latest", "--restore-test", "--format", "json"}));
     INFO(r.all());
     REQUIRE(r.exit_code == 0);
     CHECK(json::parse(r.out)["how"] == "restore");
-    CHECK(db.scalar("SELECT count(*) FROM pg_database") == before);
+    // The scratch database is gone (other tests create databases in parallel: count only ours).
+    CHECK(db.scalar("SELECT count(*) FROM pg_database WHERE datname LIKE 'sm\\_verify\\_%'") ==
+          "0");
     fs::path dir = list_json(catalog.path())["backups"][0]["path"].get<std::string>();
     json manifest = json::parse(sm::util::read_file(dir / "manifest.json"));
     CHECK(manifest["state"] == "verified");
     CHECK(manifest["verifications"][0]["how"] == "restore");
+}
+
+TEST_CASE("a migration waits for a running backup and gives up naming it") {
+    TestDatabase db;
+    sm::util::TempDir catalog("sm-backups");
+    load_sample(db);
+    MigrationDir dir;
+    dir.write("1_more.up.sql", "CREATE TABLE more (x int);\n");
+    auto blocker = db.connect("sm-test-blocker");
+    blocker->exec("BEGIN; LOCK TABLE orders IN ACCESS EXCLUSIVE MODE");
+    auto backup = start_tool(with_catalog(db, catalog.path(), {"backup", "create"}));
+    REQUIRE(!wait_for_pg_dump(catalog.path()).empty());
+    auto run = run_tool({"--migrations-dir", dir.path().string(), "--database-url", db.url(),
+                         "execute", "--lock-wait", "1s"});
+    INFO(run.all());
+    CHECK(run.exit_code == 6);
+    CHECK(run.err.find("safe-migrate/lock") != std::string::npos);
+    CHECK(db.scalar("SELECT to_regclass('more') IS NULL") == "t");
+    blocker->exec("ROLLBACK");
+    auto finished = to_run(backup->wait());
+    INFO(finished.all());
+    CHECK(finished.exit_code == 0);
 }

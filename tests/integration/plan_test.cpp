@@ -30,15 +30,17 @@ TEST_CASE("plan shows locks and table sizes, and execute --plan applies exactly 
     REQUIRE(p.run({"execute"}).exit_code == 0);
     p.db.query("INSERT INTO orders SELECT g, 'x' FROM generate_series(1, 20000) g; ANALYZE orders");
     p.dir.write("2_shipped.up.sql", "ALTER TABLE orders ADD COLUMN shipped_at timestamptz;\n");
-    p.dir.write("3_idx.up.sql", "-- safe-migrate: no-transaction\n"
-                                "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\n");
+    p.dir.write("3_idx.up.sql",
+                "-- safe-migrate: no-transaction\n"
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_note_idx ON orders (note);\n");
 
     auto plan = p.run({"plan", "--out", p.plan_file});
     INFO(plan.all());
     REQUIRE(plan.exit_code == 0);
     CHECK(plan.out.find("2_shipped  [one transaction") != std::string::npos);
     CHECK(plan.out.find("3_idx  [no transaction, statement by statement") != std::string::npos);
-    CHECK(plan.out.find("AE   ALTER TABLE orders ADD COLUMN shipped_at timestamptz") != std::string::npos);
+    CHECK(plan.out.find("AE   ALTER TABLE orders ADD COLUMN shipped_at timestamptz") !=
+          std::string::npos);
     CHECK(plan.out.find("SUE  CREATE INDEX CONCURRENTLY") != std::string::npos);
     CHECK(plan.out.find("on public.orders (~20000 rows,") != std::string::npos);
     CHECK(plan.out.find("verdict: allowed") != std::string::npos);
@@ -60,7 +62,9 @@ TEST_CASE("plan shows locks and table sizes, and execute --plan applies exactly 
     auto run = p.run({"execute", "--plan", p.plan_file});
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
-    CHECK(p.db.scalar("SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") == "1,2,3");
+    CHECK(p.db.scalar(
+              "SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") ==
+          "1,2,3");
     CHECK(p.db.scalar("SELECT to_regclass('later') IS NULL") == "t");
 }
 
@@ -85,11 +89,12 @@ TEST_CASE("execute --plan refuses when the files, the head, the target or the se
     }
     SECTION("another database") {
         TestDatabase other;
-        auto r = run_tool({"--migrations-dir", p.dir.path().string(), "execute", "--plan", p.plan_file},
-                          {{"DATABASE_URL", other.url()}});
+        auto r =
+            run_tool({"--migrations-dir", p.dir.path().string(), "execute", "--plan", p.plan_file},
+                     {{"DATABASE_URL", other.url()}});
         CHECK(r.exit_code == 11);
-        CHECK(r.err.find("target: planned for database " + p.db.name() + ", this is " + other.name()) !=
-              std::string::npos);
+        CHECK(r.err.find("target: planned for database " + p.db.name() + ", this is " +
+                         other.name()) != std::string::npos);
     }
     SECTION("the settings") {
         auto r = p.run({"execute", "--plan", p.plan_file, "--lock-timeout", "9s"});
@@ -117,7 +122,8 @@ TEST_CASE("a plan blocked by policy exits 4 and cannot be executed") {
     INFO(plan.all());
     CHECK(plan.exit_code == 4);
     CHECK(plan.out.find("error[changing-column-type]") != std::string::npos);
-    CHECK(plan.out.find("AE   ALTER TABLE t ALTER COLUMN amount TYPE bigint REWRITE") != std::string::npos);
+    CHECK(plan.out.find("AE   ALTER TABLE t ALTER COLUMN amount TYPE bigint REWRITE") !=
+          std::string::npos);
     CHECK(plan.out.find("verdict: BLOCKED") != std::string::npos);
     auto run = p.run({"execute", "--plan", p.plan_file});
     CHECK(run.exit_code == 4);
@@ -129,7 +135,8 @@ TEST_CASE("a plan never contains the password") {
     Project p;
     p.dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
     std::string password = sm::sandbox::read_password(cluster());
-    auto r = run_tool({"--migrations-dir", p.dir.path().string(), "plan", "--format", "json", "--out", p.plan_file},
+    auto r = run_tool({"--migrations-dir", p.dir.path().string(), "plan", "--format", "json",
+                       "--out", p.plan_file},
                       {{"DATABASE_URL", p.db.url_with_password()}});
     REQUIRE(r.exit_code == 0);
     CHECK(r.all().find(password) == std::string::npos);
