@@ -61,7 +61,7 @@ std::string body_for(const std::string& kind, const Event& e) {
 Sender::Sender(core::NotifySettings settings, HttpClient& http)
     : m_settings(std::move(settings)), m_http(http) {
     for (const auto& w : m_settings.webhooks) {
-        m_endpoints.push_back({w, false, {}});
+        m_endpoints.push_back({w, false, false, {}});
     }
 }
 
@@ -71,6 +71,10 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
     Delivery d{w.name, w.kind, false, false, w.required, 0, 0, ""};
     if (endpoint.disabled) {
         d.detail = "disabled for this run (the endpoint answered 410 Gone)";
+        return d;
+    }
+    if (endpoint.unreachable) {
+        d.detail = "not answering earlier in this run";
         return d;
     }
     if (std::string problem = url_problem(w.url, w.allow_http); !problem.empty()) {
@@ -90,6 +94,7 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
         milliseconds left = remaining(deadline);
         if (left.count() < 50) {
             d.detail = "deadline reached";
+            endpoint.unreachable = d.status == 0;
             return d;
         }
         HttpRequest request;
@@ -140,12 +145,14 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
                                           : backoff.delay(attempt);
         if (wait >= remaining(deadline)) {
             d.detail += "; the next attempt would pass the deadline";
+            endpoint.unreachable = r.status == 0 && remaining(deadline).count() < 50;
             return d;
         }
         if (!util::interruptible_sleep(wait)) {
             return d;
         }
     }
+    endpoint.unreachable = d.status == 0 && remaining(deadline).count() < 50;
     return d;
 }
 

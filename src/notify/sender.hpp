@@ -51,6 +51,9 @@ class Sender {
     struct Endpoint {
         core::WebhookConfig config;
         bool disabled = false;
+        // It used up a whole deadline without answering: later events of this run
+        // go straight to the spool, so one dead endpoint costs one deadline per run.
+        bool unreachable = false;
         std::chrono::steady_clock::time_point last_sent{};
     };
 
