@@ -1,8 +1,9 @@
 #!/bin/sh
 # The demo: the release pipeline on the example project in migrations/, against
 # a throwaway PostgreSQL that safe-migrate starts and removes itself:
-# lint -> plan (the reviewed artifact) -> execute --plan -> status, then a
-# rollback of the newest migration and a plain execute to return.
+# lint -> plan (the reviewed artifact) -> backup -> execute --plan -> status,
+# a rollback of the newest migration and a plain execute to return, then a
+# restore of the pre-deploy backup into a side database.
 set -eu
 BIN=${1:-build/safe-migrate}
 WORK=$(mktemp -d)
@@ -19,6 +20,10 @@ echo "== lint (no database needed)"
 echo "== plan: what execute will do, written as an artifact for review"
 "$BIN" plan --out "$WORK/plan.json"
 
+echo "== a verified backup before deploying (catalog in $WORK/backups)"
+"$BIN" backup create --label pre-deploy --backup-dir "$WORK/backups"
+"$BIN" backup verify --latest --full --backup-dir "$WORK/backups"
+
 echo "== execute exactly the reviewed plan"
 "$BIN" execute --plan "$WORK/plan.json"
 
@@ -28,5 +33,9 @@ echo "== status"
 echo "== rollback of the newest migration, and execute again"
 "$BIN" rollback --steps 1
 "$BIN" execute
+
+echo "== the backup catalog, and the pre-deploy backup restored beside the database"
+"$BIN" backup list --backup-dir "$WORK/backups"
+"$BIN" restore --latest --into demo_restored --backup-dir "$WORK/backups"
 
 echo "== demo finished; the sandbox is removed on exit"
