@@ -95,6 +95,12 @@ const std::vector<Command>& command_table() {
                  "Accept the changed file of this applied version (recorded as an event)");
              sub.add_flag("--allow-out-of-order", a.execute.allow_out_of_order,
                           "Apply pending migrations older than the newest applied one");
+             sub.add_flag("--backup", a.execute.backup,
+                          "Take and verify a pre-deploy backup first (always on protected "
+                          "environments)");
+             sub.add_flag("--skip-backup", a.execute.skip_backup,
+                          "Skip the pre-deploy backup of a protected environment (needs --reason)");
+             sub.add_option("--reason", a.execute.reason, "Why the backup is skipped (recorded)");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); },
          false},

@@ -1,6 +1,7 @@
 // safe-migrate execute: apply pending migrations, one safe step at a time.
 #include <nlohmann/json.hpp>
 
+#include "cli/backup_gate.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "core/error.hpp"
@@ -209,7 +210,14 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         ctx.settings = settings;
     }
 
-    // 7. Tell the team (a required endpoint that cannot be told stops the run here,
+    // 7. The backup gate: a verified pre-deploy backup before the first migration
+    //    (protected environments, --backup), or a recorded reason to skip it.
+    std::optional<backup::Manifest> pre_deploy;
+    if (!steps.empty()) {
+        pre_deploy = backup_gate(options, args, project.config, target, *control, ctx.run_id);
+    }
+
+    // 8. Tell the team (a required endpoint that cannot be told stops the run here,
     //    before anything changed).
     notify::Notifier notifier(project.config, ctx.run_id);
     auto deploy_event = [&](const std::string& type, const std::string& status) {
@@ -219,6 +227,10 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         for (const auto& step : steps) {
             e.migrations.push_back(step.migration->id());
             e.version_to = step.migration->version;
+        }
+        if (pre_deploy) {
+            e.backup = notify::EventBackup{pre_deploy->id, pre_deploy->total_bytes,
+                                           pre_deploy->state == backup::BackupState::verified};
         }
         return e;
     };
@@ -235,7 +247,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         }
     }
 
-    // 8. Apply each pending migration in order; record the run from start to end.
+    // 9. Apply each pending migration in order; record the run from start to end.
     executor::record_event(
         *control, {ctx.run_id, "run.started", std::nullopt,
                    std::to_string(steps.size()) + " pending migration(s); by " + ctx.actor});
@@ -285,7 +297,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
         throw;
     }
 
-    // 9. Record the end of the run and report; the lock is released on return.
+    // 10. Record the end of the run and report; the lock is released on return.
     auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     if (!steps.empty()) {

@@ -36,6 +36,9 @@ struct ExecuteArgs {
     std::optional<int> lock_retries;
     std::vector<int64_t> accept_changed;
     bool allow_out_of_order = false;
+    bool backup = false;                // take a verified pre-deploy backup first
+    bool skip_backup = false;           // skip the backup a protected environment requires
+    std::optional<std::string> reason;  // why, for --skip-backup (recorded)
 };
 
 struct RollbackArgs {
