@@ -564,3 +564,32 @@ TEST_CASE("notify: no password webhook secret or URL token appears in any reques
     }
     check_no_secrets(read_text(project.spool()), {password, secret, token});
 }
+
+TEST_CASE("notify: deploy events carry the pre-deploy backup of a protected environment") {
+    TestDatabase db;
+    HttpReceiver receiver;
+    Project project;
+    sm::util::TempDir catalog("sm-notify-backups");
+    project.write_config(
+        project.notify_section() + webhook("pipeline", "generic", receiver.url("/hooks/prod")) +
+        "[backup]\ndir = \"" + catalog.path().string() + "\"\n" +
+        "[environments.prod]\nprotected = true\ndatabase_url = \"" + db.url() + "\"\n");
+    project.migration("1_first.up.sql", "CREATE TABLE first (a int);\n");
+    auto run = run_tool(project.args({"--env", "prod", "execute"}));
+    INFO(run.all());
+    REQUIRE(run.exit_code == 0);
+    auto requests = receiver.requests();
+    REQUIRE(types_of(requests) == std::vector<std::string>{"deploy.started", "deploy.succeeded"});
+    auto list =
+        run_tool({"backup", "list", "--format", "json", "--backup-dir", catalog.path().string()});
+    REQUIRE(list.exit_code == 0);
+    json backups = json::parse(list.out)["backups"];
+    REQUIRE(backups.size() == 1);
+    for (const auto& r : requests) {
+        json b = body_of(r)["data"]["backup"];
+        INFO(r.body);
+        CHECK(b["id"] == backups[0]["id"]);
+        CHECK(b["verified"] == true);
+        CHECK(b["bytes"].get<int64_t>() > 0);
+    }
+}
