@@ -55,11 +55,11 @@ std::optional<int64_t> read_head(executor::Session& s) {
     return head;
 }
 
-// Bytes of table data (heap and TOAST, no indexes): an upper bound for an
-// uncompressed dump. From the catalog's page counts, which take no locks (a
-// size function would queue behind an ACCESS EXCLUSIVE lock); a database never
-// analyzed counts as its whole size.
-int64_t data_bytes(executor::Session& s) {
+}  // namespace
+
+// A database never analyzed counts as its whole size.
+
+int64_t estimate_data_bytes(executor::Session& s) {
     return std::stoll(
         s.exec("SELECT CASE WHEN sum(c.relpages) > 0 "
                "THEN sum(c.relpages)::bigint * current_setting('block_size')::bigint "
@@ -69,6 +69,8 @@ int64_t data_bytes(executor::Session& s) {
             .scalar()
             .value_or("0"));
 }
+
+namespace {
 
 void check_free_space(const fs::path& root, int64_t data, int compression) {
     // gzip shrinks table data several times over; without it the dump is about
@@ -264,7 +266,7 @@ Manifest create_backup(const CreateRequest& request) {
     require_tool_for_server("pg_restore", read_tool_version(pg_restore), server_major);
     m.pg_dump_version = dump_version.text;
     make_private_dir(settings.dir);
-    check_free_space(settings.dir, data_bytes(control), settings.compression);
+    check_free_space(settings.dir, estimate_data_bytes(control), settings.compression);
 
     // 4. A work directory, renamed into place when the manifest is written.
     m.id = unique_id(
@@ -385,7 +387,7 @@ Manifest create_backup(const CreateRequest& request) {
                               final_dir.string() + ".");
     }
     core::log_debug("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
-                   std::to_string(m.total_bytes) + " bytes");
+                    std::to_string(m.total_bytes) + " bytes");
     return m;
 }
 

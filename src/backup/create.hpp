@@ -39,4 +39,8 @@ struct CreateRequest {
 // SIGINT/SIGTERM, (lock_busy) when the migration lock is held elsewhere.
 Manifest create_backup(const CreateRequest& request);
 
+// Bytes of table data (heap and TOAST, no indexes) from the catalog's page
+// counts, taking no locks: an upper bound for an uncompressed dump.
+int64_t estimate_data_bytes(executor::Session& session);
+
 }  // namespace sm::backup

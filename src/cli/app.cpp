@@ -101,6 +101,27 @@ const std::vector<Command>& command_table() {
              sub.add_flag("--skip-backup", a.execute.skip_backup,
                           "Skip the pre-deploy backup of a protected environment (needs --reason)");
              sub.add_option("--reason", a.execute.reason, "Why the backup is skipped (recorded)");
+             sub.add_option("--on-failure", a.execute.on_failure,
+                            "After a failure: rollback (down files, then the backup), restore "
+                            "(the pre-deploy backup) or stop")
+                 ->check(CLI::IsMember({"rollback", "restore", "stop"}));
+             sub.add_option("--wait-for-blockers", a.execute.wait_for_blockers,
+                            "How long to wait for sessions blocking a migration's tables "
+                            "(e.g. 30s)");
+             sub.add_option("--blocker-age", a.execute.blocker_age,
+                            "A transaction or query older than this on a touched table is a "
+                            "blocker (e.g. 1s)");
+             sub.add_flag("--terminate-blockers", a.execute.terminate_blockers,
+                          "Terminate blockers still there after the wait (protected "
+                          "environments: only if their config allows it)");
+             sub.add_option("--max-replica-lag", a.execute.max_replica_lag,
+                            "Refuse while a physical replica replays further behind (e.g. 30s)");
+             sub.add_option("--max-duration", a.execute.max_duration,
+                            "Stop and roll back when the run takes longer (checked between "
+                            "migrations)");
+             sub.add_flag("--dry-run", a.execute.dry_run,
+                          "Plan, preflight and say what would be backed up; change nothing "
+                          "(exit 0: the run would proceed)");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_execute(g, a.execute); },
          false},

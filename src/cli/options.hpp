@@ -36,9 +36,16 @@ struct ExecuteArgs {
     std::optional<int> lock_retries;
     std::vector<int64_t> accept_changed;
     bool allow_out_of_order = false;
-    bool backup = false;                // take a verified pre-deploy backup first
-    bool skip_backup = false;           // skip the backup a protected environment requires
-    std::optional<std::string> reason;  // why, for --skip-backup (recorded)
+    bool backup = false;                    // take a verified pre-deploy backup first
+    bool skip_backup = false;               // skip the backup a protected environment requires
+    std::optional<std::string> reason;      // why, for --skip-backup (recorded)
+    std::optional<std::string> on_failure;  // rollback, restore, stop
+    std::optional<std::string> wait_for_blockers;  // durations as given
+    std::optional<std::string> blocker_age;
+    bool terminate_blockers = false;
+    std::optional<std::string> max_replica_lag;
+    std::optional<std::string> max_duration;
+    bool dry_run = false;  // change nothing; say whether the run would proceed
 };
 
 struct RollbackArgs {

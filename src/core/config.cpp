@@ -25,6 +25,21 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("retry_max_delay", [&](auto& n, auto& w) { s.retry_max_delay = toml_duration(n, w); });
     r.on("lock_wait", [&](auto& n, auto& w) { s.lock_wait = toml_duration(n, w); });
     r.on("allow_out_of_order", [&](auto& n, auto& w) { s.allow_out_of_order = toml_bool(n, w); });
+    r.on("blocker_age", [&](auto& n, auto& w) { s.blocker_age = toml_duration(n, w); });
+    r.on("wait_for_blockers", [&](auto& n, auto& w) { s.wait_for_blockers = toml_duration(n, w); });
+    r.on("terminate_blockers", [&](auto& n, auto& w) { s.terminate_blockers = toml_bool(n, w); });
+    r.on("max_replica_lag", [&](auto& n, auto& w) { s.max_replica_lag = toml_duration(n, w); });
+    r.on("max_duration", [&](auto& n, auto& w) { s.max_duration = toml_duration(n, w); });
+    r.on("on_failure", [&](auto& n, auto& w) {
+        s.on_failure = toml_string(n, w);
+        if (!is_failure_policy(s.on_failure)) {
+            throw Error(ExitCode::invalid_input,
+                        w + " must be \"rollback\", \"restore\" or \"stop\"");
+        }
+    });
+    r.on("restore_fallback", [&](auto& n, auto& w) { s.restore_fallback = toml_bool(n, w); });
+    r.on("restore_terminates_sessions",
+         [&](auto& n, auto& w) { s.restore_terminates_sessions = toml_bool(n, w); });
     r.read(table);
 }
 
@@ -134,6 +149,10 @@ bool WebhookConfig::wants(const std::string& type) const {
         }
     }
     return false;
+}
+
+bool is_failure_policy(const std::string& value) {
+    return value == "rollback" || value == "restore" || value == "stop";
 }
 
 bool Config::is_protected() const {

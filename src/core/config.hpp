@@ -26,7 +26,30 @@ struct ExecuteSettings {
     std::chrono::milliseconds retry_max_delay{15000};
     std::chrono::milliseconds lock_wait{60000};  // wait for another runner's lock
     bool allow_out_of_order = false;
+
+    // Preflight: a session holding or awaiting a lock on a table a migration
+    // touches blocks it when it is idle in transaction, or its transaction or
+    // query is older than blocker_age. execute waits up to wait_for_blockers
+    // for blockers to finish, then terminates them (terminate_blockers) or stops.
+    std::chrono::milliseconds blocker_age{1000};
+    std::chrono::milliseconds wait_for_blockers{30000};
+    bool terminate_blockers = false;
+    // Refuse to start (or go on) while a physical replica replays more than
+    // this far behind; off when unset.
+    std::optional<std::chrono::milliseconds> max_replica_lag;
+    // The whole run's time limit, checked between migrations; off when unset.
+    std::optional<std::chrono::milliseconds> max_duration;
+    // What a failed run does: "rollback" (down files of this run's migrations,
+    // newest first), "restore" (the pre-deploy backup), or "stop".
+    std::string on_failure = "rollback";
+    // rollback: restore the pre-deploy backup when a down file is missing or fails.
+    bool restore_fallback = true;
+    // An automatic restore may terminate the target's other sessions.
+    bool restore_terminates_sessions = false;
 };
+
+// The values on_failure takes.
+bool is_failure_policy(const std::string& value);
 
 // How backups are taken, kept and restored ([backup]).
 struct BackupSettings {

@@ -23,6 +23,9 @@ struct Statement {
     // statement did not name one (the search path decides).
     std::optional<std::string> concurrent_index;
     std::string concurrent_index_schema;
+    // The relations it locks ("public.orders"; the schema defaults to public),
+    // as the planner predicts them: what preflight checks for blockers.
+    std::vector<std::string> tables;
 };
 
 struct Script {
@@ -32,6 +35,9 @@ struct Script {
     std::optional<std::chrono::milliseconds> lock_timeout;       // from directives
     std::optional<std::chrono::milliseconds> statement_timeout;  // from directives
     std::vector<Statement> statements;
+
+    // Every relation its statements lock, each once, in order of appearance.
+    std::vector<std::string> tables() const;
 };
 
 }  // namespace sm::core

@@ -38,6 +38,15 @@ struct EventError {
     std::string message;  // one line, redacted, no SQL and no stderr
 };
 
+// What an automatic rollback did (deploy.rolled_back, deploy.failed).
+struct EventRollback {
+    std::string means;                // "down files", "backup restore", or "none"
+    std::vector<std::string> undone;  // migrations undone, newest first
+    std::string failed_migration;     // the migration whose failure started it
+    bool complete = false;            // the database is back at the run's starting version
+    std::string manual_action;        // what a person must still do, or ""
+};
+
 struct Event {
     std::string id;           // unique per event; the same on every retry ("evt_<hex>")
     std::string type;         // one of k_event_types
@@ -52,6 +61,8 @@ struct Event {
     int64_t duration_ms = 0;
     std::optional<EventBackup> backup;
     std::optional<EventError> error;
+    std::optional<EventRollback> rollback;
+    std::string runbook;  // the runbook to follow ("runbooks/failed-deployment.md"), or ""
     std::string run_id;
     std::string actor;  // user@host
     std::string tool_version;

@@ -285,6 +285,20 @@ Json section_fields(const Event& e) {
         }
         fields.push_back(field("Error", text));
     }
+    if (e.rollback) {
+        std::string text = esc(e.rollback->means);
+        if (!e.rollback->undone.empty()) {
+            text += ": " + migrations_text(e.rollback->undone);
+        }
+        text += e.rollback->complete ? " (back at the starting version)" : " (incomplete)";
+        if (!e.rollback->manual_action.empty()) {
+            text += "\n" + esc(e.rollback->manual_action);
+        }
+        fields.push_back(field("Rollback", text));
+    }
+    if (!e.runbook.empty()) {
+        fields.push_back(field("Runbook", esc(e.runbook)));
+    }
     if (fields.empty()) {
         // A section needs text or fields; say at least what happened.
         fields.push_back(field("Event", esc(e.type)));
@@ -420,6 +434,16 @@ std::string generic_body(const Event& e) {
         error["message"] = e.error->message;
     }
 
+    Json rollback = nullptr;
+    if (e.rollback) {
+        rollback = Json::object();
+        rollback["means"] = e.rollback->means;
+        rollback["undone"] = e.rollback->undone;
+        rollback["failed_migration"] = string_or_null(e.rollback->failed_migration);
+        rollback["complete"] = e.rollback->complete;
+        rollback["manual_action"] = string_or_null(e.rollback->manual_action);
+    }
+
     Json data;
     data["environment"] = string_or_null(e.environment);
     data["target"] = target;
@@ -431,6 +455,8 @@ std::string generic_body(const Event& e) {
     data["duration_ms"] = e.duration_ms;
     data["backup"] = backup;
     data["error"] = error;
+    data["rollback"] = rollback;
+    data["runbook"] = string_or_null(e.runbook);
     data["run_id"] = string_or_null(e.run_id);
     data["actor"] = string_or_null(e.actor);
     data["tool_version"] = string_or_null(e.tool_version);

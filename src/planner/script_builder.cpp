@@ -1,8 +1,10 @@
 #include "planner/script_builder.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
+#include "planner/lock_model.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
 #include "util/strings.hpp"
@@ -29,6 +31,11 @@ void classify(const ParseTree& stmt, core::Statement& out) {
     }
     const std::string kind = stmt.begin().key();
     const ParseTree& node = stmt.begin().value();
+    for (auto& table : predict_lock(kind, node).tables()) {
+        if (std::find(out.tables.begin(), out.tables.end(), table) == out.tables.end()) {
+            out.tables.push_back(std::move(table));
+        }
+    }
     if (kind == "IndexStmt" && node.value("concurrent", false)) {
         out.needs_no_transaction = "CREATE INDEX CONCURRENTLY";
         if (node.contains("idxname") && node.contains("relation")) {

@@ -72,9 +72,13 @@ TEST_CASE("a migration blocked by an open transaction is retried and readers are
 
     // Another session reads the table in an open transaction: it holds
     // ACCESS SHARE until it ends, which the ALTER's ACCESS EXCLUSIVE must wait for.
+    // It stays active (not idle in transaction) and young enough for
+    // --blocker-age, so preflight lets the run start and the retries are tested.
     auto blocker = db.connect("blocker");
     blocker->exec("BEGIN");
     blocker->exec("SELECT count(*) FROM busy");
+    std::thread sleeper([&] { blocker->exec("SELECT pg_sleep(3)"); });
+    std::this_thread::sleep_for(300ms);
 
     // A reader keeps querying the table throughout and measures each query.
     std::atomic<bool> stop{false};
@@ -95,9 +99,9 @@ TEST_CASE("a migration blocked by an open transaction is retried and readers are
     });
 
     auto run = start_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-timeout",
-                           "200ms", "--lock-retries", "30"},
+                           "200ms", "--lock-retries", "30", "--blocker-age", "1h"},
                           {{"DATABASE_URL", db.url()}});
-    std::this_thread::sleep_for(3s);
+    sleeper.join();
     CHECK(run->running());  // still retrying while the blocker is open
     blocker->exec("COMMIT");
     auto result = run->wait_for(30s);

@@ -1,0 +1,57 @@
+#pragma once
+// What execute does when a run fails after it changed something: the failure
+// policy (on_failure).
+//
+//   rollback  run the down files of this run's migrations, newest first (a
+//             no-transaction migration that stopped midway first, by its own
+//             down file). When a down file is missing or fails, restore the
+//             pre-deploy backup instead if there is one and restore_fallback
+//             allows it.
+//   restore   restore the pre-deploy backup (swap: the database becomes the
+//             backup; the failed one is kept as <db>_pre_restore_<stamp>).
+//   stop      leave everything as it is.
+//
+// Whatever happens, the result says exactly what was undone and how, and what
+// a person must still do; the database is left in a state `status` explains.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+#include "cli/options.hpp"
+#include "cli/project.hpp"
+#include "executor/apply.hpp"
+#include "notify/event.hpp"
+
+namespace sm::cli {
+
+struct FailedRun {
+    std::vector<const core::Migration*> applied;  // by this run, in order
+    const core::Migration* failed = nullptr;      // the one that failed, or null (between)
+    std::optional<int64_t> start_head;            // the version the run started from
+    std::optional<backup::Manifest> pre_deploy;   // the run's verified backup, if any
+    std::string error;                            // the failure, one line, redacted
+};
+
+struct Recovery {
+    notify::EventRollback rollback;  // means, undone, complete, manual_action
+    std::string summary;             // one paragraph for the error message
+    std::optional<int64_t> head;     // the version the database is at now
+    bool restored = false;           // the database was swapped for the backup
+};
+
+// Runs the failure policy. ctx's sessions are connected to the target and
+// control holds the migration lock. A restore terminates both sessions;
+// reconnect() then opens a new control session, which is returned in
+// control_after (otherwise it stays empty). Never throws for a failure of the
+// recovery itself: that is reported in the result.
+Recovery recover_failed_run(const GlobalOptions& options, const Project& project,
+                            const core::Target& target, executor::RunContext& ctx,
+                            const FailedRun& run,
+                            std::unique_ptr<executor::Session>& migration_session,
+                            std::unique_ptr<executor::Session>& control_after);
+
+}  // namespace sm::cli
