@@ -424,3 +424,40 @@ TEST_CASE("load_config: errors name the file that was read", "[config]") {
     CHECK_THAT(e.what(), Contains(file.string() + ":4"));
     CHECK_THAT(e.what(), Contains("execute.lock_retries"));
 }
+
+TEST_CASE("config: the run's safety keys in [execute]", "[config]") {
+    Config d = parse("");
+    CHECK(d.execute.on_failure == "rollback");
+    CHECK(d.execute.blocker_age == 1s);
+    CHECK(d.execute.wait_for_blockers == 30s);
+    CHECK_FALSE(d.execute.terminate_blockers);
+    CHECK_FALSE(d.execute.max_replica_lag);
+    CHECK_FALSE(d.execute.max_duration);
+    CHECK(d.execute.restore_fallback);
+    CHECK_FALSE(d.execute.restore_terminates_sessions);
+
+    Config c = parse(R"(
+[execute]
+on_failure = "stop"
+blocker_age = "250ms"
+wait_for_blockers = "2min"
+terminate_blockers = true
+max_replica_lag = "10s"
+max_duration = "1h"
+restore_fallback = false
+restore_terminates_sessions = true
+)");
+    CHECK(c.execute.on_failure == "stop");
+    CHECK(c.execute.blocker_age == 250ms);
+    CHECK(c.execute.wait_for_blockers == 2min);
+    CHECK(c.execute.terminate_blockers);
+    CHECK(c.execute.max_replica_lag == 10s);
+    CHECK(c.execute.max_duration == 1h);
+    CHECK_FALSE(c.execute.restore_fallback);
+    CHECK(c.execute.restore_terminates_sessions);
+
+    sm::Error e = parse_error("[execute]\non_failure = \"undo\"\n");
+    CHECK(e.code() == ExitCode::invalid_input);
+    CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("on_failure") &&
+                             Contains("\"rollback\", \"restore\" or \"stop\""));
+}

@@ -101,7 +101,7 @@ TEST_CASE("generic_body is the compact envelope with every data field", "[notify
     CHECK(j.at("type") == "deploy.succeeded");
     CHECK(j.at("timestamp") == "2026-11-21T23:15:00.123Z");
     const json& d = j.at("data");
-    CHECK(d.size() == 14);
+    CHECK(d.size() == 16);
     CHECK(d.at("environment") == "production");
     CHECK(d.at("target").at("host") == "db1");
     CHECK(d.at("target").at("database") == "app");
@@ -420,4 +420,24 @@ TEST_CASE("summary_line with no versions and no database", "[notify][payload]") 
     first.status = "succeeded";
     first.version_to = 1;
     CHECK(sm::notify::summary_line(first) == ":white_check_mark: deploy succeeded: none -> 1");
+}
+
+TEST_CASE("a rolled-back deployment says what was undone, how, and the runbook",
+          "[notify][payload]") {
+    Event e = with_status("deploy.rolled_back", "rolled_back");
+    e.error = EventError{"failure", "applying 3_c failed at 3_c.up.sql:1: division by zero"};
+    e.rollback = sm::notify::EventRollback{"down files", {"2_b", "1_a"}, "3_c", true, ""};
+    e.runbook = "runbooks/failed-deployment.md";
+    json d = json::parse(sm::notify::generic_body(e)).at("data");
+    CHECK(d.at("rollback").at("means") == "down files");
+    CHECK(d.at("rollback").at("undone") == json::array({"2_b", "1_a"}));
+    CHECK(d.at("rollback").at("failed_migration") == "3_c");
+    CHECK(d.at("rollback").at("complete") == true);
+    CHECK(d.at("rollback").at("manual_action").is_null());
+    CHECK(d.at("runbook") == "runbooks/failed-deployment.md");
+
+    std::string slack = sm::notify::slack_body(e);
+    CHECK(slack.find("Rollback") != std::string::npos);
+    CHECK(slack.find("down files") != std::string::npos);
+    CHECK(slack.find("runbooks/failed-deployment.md") != std::string::npos);
 }
