@@ -91,6 +91,18 @@ void check_duration(const core::ExecuteSettings& s, std::chrono::steady_clock::t
     }
 }
 
+// The tables of list that are also in watched.
+std::vector<std::string> only(const std::vector<std::string>& list,
+                              const std::vector<std::string>& watched) {
+    std::vector<std::string> out;
+    for (const auto& t : list) {
+        if (std::find(watched.begin(), watched.end(), t) != watched.end()) {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
 }  // namespace
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
@@ -145,9 +157,11 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
 
     // 6. Preflight: replicas in step, and no session that would block the run's
     //    tables (wait for them, terminate them if allowed, or stop: nothing applied).
+    std::vector<std::string> watched;
     if (!steps.empty()) {
         check_replica_lag(*control, settings);
-        clear_blockers(options, ctx, tables_of(project, steps), "the run");
+        watched = watched_tables(ctx, tables_of(project, steps));
+        clear_blockers(options, ctx, watched, "the run");
     }
 
     // 7. The backup gate: a verified pre-deploy backup before the first migration
@@ -187,7 +201,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
             }
             check_duration(settings, started, *current);
             check_replica_lag(*control, settings);
-            clear_blockers(options, ctx, up.tables(), current->id());
+            clear_blockers(options, ctx, only(up.tables(), watched), current->id());
             if (text) {
                 say(options,
                     "applying " + current->id() + (up.transactional ? "" : " (no transaction)"));
@@ -241,7 +255,9 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
             recover_failed_run(options, project, target, ctx, run, migration, control_after);
 
         // 12. Tell the team what was undone, and by which means.
-        if (recovery.rollback.means != "none") {
+        bool undid = recovery.rollback.means != "none";
+        bool stuck = !recovery.rollback.manual_action.empty() && settings.on_failure != "stop";
+        if (undid || stuck) {
             notify::Event rolled =
                 events.make("deploy.rolled_back",
                             recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
@@ -251,8 +267,10 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
             rolled.runbook = k_failure_runbook;
             events.send(rolled);
         }
-        throw Error(e.code(), std::string(e.what()) + "\n" + recovery.summary,
-                    e.hint().empty() ? "See " + std::string(k_failure_runbook) + "." : e.hint());
+        // The failing step's own hint assumes nothing was undone.
+        throw Error(
+            e.code(), std::string(e.what()) + "\n" + recovery.summary,
+            undid || e.hint().empty() ? "See " + std::string(k_failure_runbook) + "." : e.hint());
     }
 
     // 13. Record the end of the run, tell the team, report; the lock is released on return.

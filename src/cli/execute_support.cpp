@@ -17,10 +17,11 @@ using executor::MigrationState;
 std::optional<std::chrono::milliseconds> optional_duration(
     const std::optional<std::string>& text, const char* flag,
     std::optional<std::chrono::milliseconds> fallback) {
-    if (!text) {
-        return fallback;
+    auto value = text ? duration_flag(text, flag, std::chrono::milliseconds(0)) : fallback;
+    if (value && value->count() == 0) {
+        return std::nullopt;  // 0 means no limit, as everywhere
     }
-    return duration_flag(text, flag, std::chrono::milliseconds(0));
+    return value;
 }
 
 }  // namespace
@@ -54,7 +55,8 @@ void apply_flag_overrides(core::ExecuteSettings& s, const ExecuteArgs& args,
         }
         s.terminate_blockers = true;
     }
-    if (s.on_failure == "restore" && !args.backup && !config.is_protected()) {
+    if (s.on_failure == "restore" &&
+        (args.skip_backup || (!args.backup && !config.is_protected()))) {
         throw Error(ExitCode::usage, "on_failure = restore needs a pre-deploy backup: add --backup",
                     "Or choose --on-failure rollback (down files) or stop.");
     }

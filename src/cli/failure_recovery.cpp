@@ -138,7 +138,9 @@ class Recoverer {
             m_ctx.control,
             {m_ctx.run_id, "rollback.started", std::nullopt,
              "automatic rollback of " + std::to_string(undo.size()) + " migration(s) after " +
-                 m_result.rollback.failed_migration + " failed"});
+                 (m_result.rollback.failed_migration.empty()
+                      ? "the run stopped: " + m_run.error
+                      : m_result.rollback.failed_migration + " failed")});
         m_result.rollback.means = "down files";
         for (const auto& u : undo) {
             tell(m_options, "rolling back " + u.migration->id() + " with its down file");
@@ -168,11 +170,11 @@ class Recoverer {
         }
         m_result.head = head_of_or(m_run.start_head);
         m_result.rollback.complete = m_result.head == m_run.start_head;
-        executor::record_event(m_ctx.control,
-                               {m_ctx.run_id, "rollback.finished", std::nullopt,
-                                "rolled back " + util::join(m_result.rollback.undone, ", ") +
-                                    " by their down files; the database is at version " +
-                                    version_text(m_result.head)});
+        executor::record_event(
+            m_ctx.control,
+            {m_ctx.run_id, "rollback.finished", std::nullopt,
+             "rolled back " + util::join(m_result.rollback.undone, ", ") +
+                 " by down files; the database is at version " + version_text(m_result.head)});
         m_result.summary =
             "rolled back by down files: " + util::join(m_result.rollback.undone, ", ") +
             "; the database is at version " + version_text(m_result.head);

@@ -43,6 +43,11 @@ void check_replica_lag(executor::Session& control, const core::ExecuteSettings& 
     }
 }
 
+std::vector<std::string> watched_tables(executor::RunContext& ctx,
+                                        const std::vector<std::string>& tables) {
+    return executor::existing_relations(ctx.control, tables);
+}
+
 std::vector<std::string> describe_blockers(executor::RunContext& ctx,
                                            const std::vector<std::string>& tables) {
     std::vector<std::string> out;
@@ -53,8 +58,10 @@ std::vector<std::string> describe_blockers(executor::RunContext& ctx,
     return out;
 }
 
-void clear_blockers(const GlobalOptions& options, executor::RunContext& ctx,
-                    const std::vector<std::string>& tables, const std::string& what) {
+namespace {
+
+void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
+                       const std::vector<std::string>& tables, const std::string& what) {
     const auto& s = ctx.settings;
     auto deadline = Clock::now() + s.wait_for_blockers;
     std::set<int> shown;
@@ -122,6 +129,21 @@ void clear_blockers(const GlobalOptions& options, executor::RunContext& ctx,
                         "--terminate-blockers. See runbooks/lock-timeouts.md.");
         }
         std::this_thread::sleep_for(k_poll);
+    }
+}
+
+}  // namespace
+
+void clear_blockers(const GlobalOptions& options, executor::RunContext& ctx,
+                    const std::vector<std::string>& tables, const std::string& what) {
+    try {
+        wait_for_blockers(options, ctx, tables, what);
+    } catch (const executor::DbError& e) {
+        // E.g. a role that may not terminate another role's session.
+        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::lock_busy,
+                    "the preflight check before " + what + " failed: " + e.what(),
+                    "Terminating sessions needs superuser or pg_signal_backend; seeing them "
+                    "needs pg_read_all_stats. See runbooks/lock-timeouts.md.");
     }
 }
 

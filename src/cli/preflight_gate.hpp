@@ -18,6 +18,10 @@ namespace sm::cli {
 // Throws sm::Error(refused) when a replica lags more than settings allow.
 void check_replica_lag(executor::Session& control, const core::ExecuteSettings& settings);
 
+// The tables a run's per-migration checks watch: those that exist before it.
+std::vector<std::string> watched_tables(executor::RunContext& ctx,
+                                        const std::vector<std::string>& tables);
+
 // Waits for the blockers of tables to go, as above. what names the step for
 // messages ("the run", "20261121_add_orders"). Throws sm::Error: lock_busy when
 // blockers remain after the wait, interrupted on SIGINT/SIGTERM.

@@ -92,11 +92,11 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
         try {
             util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
             check_interrupt();
-            ctx.migration.exec("BEGIN");
-            ctx.migration.exec("SET LOCAL lock_timeout = " +
-                               quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))));
+            // One round trip opens the transaction and sets its limits.
             ctx.migration.exec(
-                "SET LOCAL statement_timeout = " +
+                "BEGIN; SET LOCAL lock_timeout = " +
+                quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
+                "; SET LOCAL statement_timeout = " +
                 quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
             for (const auto& statement : script.statements) {
                 current = &statement;

@@ -138,7 +138,7 @@ std::vector<PartialMigration> read_partial(Session& session) {
 
 void record_event(Session& session, const Event& event) {
     try {
-        session.exec_params(
+        session.exec_prepared(
             "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
             "VALUES ($1, $2, $3, $4, $5)",
             {event.run_id, event.kind,
@@ -151,7 +151,7 @@ void record_event(Session& session, const Event& event) {
 }
 
 void insert_history_row(Session& session, const AppliedMigration& row) {
-    session.exec_params(
+    session.exec_prepared(
         "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "
         "applied_by, "
         "duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -160,12 +160,12 @@ void insert_history_row(Session& session, const AppliedMigration& row) {
 }
 
 void delete_history_row(Session& session, int64_t version) {
-    session.exec_params("DELETE FROM safe_migrate.history WHERE version = $1",
-                        {std::to_string(version)});
+    session.exec_prepared("DELETE FROM safe_migrate.history WHERE version = $1",
+                          {std::to_string(version)});
 }
 
 void save_progress(Session& session, const PartialMigration& p) {
-    session.exec_params(
+    session.exec_prepared(
         "INSERT INTO safe_migrate.progress (version, name, checksum, statements_total, "
         "statements_done, "
         "done_hash, state, last_error, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -179,8 +179,8 @@ void save_progress(Session& session, const PartialMigration& p) {
 }
 
 void delete_progress(Session& session, int64_t version) {
-    session.exec_params("DELETE FROM safe_migrate.progress WHERE version = $1",
-                        {std::to_string(version)});
+    session.exec_prepared("DELETE FROM safe_migrate.progress WHERE version = $1",
+                          {std::to_string(version)});
 }
 
 }  // namespace sm::executor

@@ -1,7 +1,5 @@
 #include "executor/preflight.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -9,40 +7,62 @@ namespace sm::executor {
 namespace {
 
 std::string pid_list(const std::vector<int>& pids) {
-    std::string out;
+    std::string out = "{";
     for (int pid : pids) {
-        out += (out.empty() ? "" : ",") + std::to_string(pid);
+        out += (out.size() > 1 ? "," : "") + std::to_string(pid);
     }
-    return out;
+    return out + "}";
 }
 
-// Relations are matched by schema and name as the planner wrote them, so names
-// needing quotes (upper case) match too; relations that do not exist yet drop out.
-constexpr const char* k_blockers_sql = R"SQL(
-WITH touched AS (
-    SELECT c.oid, n.nspname || '.' || c.relname AS name
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname || '.' || c.relname IN (SELECT jsonb_array_elements_text($1::jsonb))
-)
-SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''),
-       coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''),
-       coalesce((extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::bigint, 0),
-       coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), ''),
-       string_agg(DISTINCT t.name, ','), bool_and(NOT l.granted)
-FROM pg_locks l
-JOIN touched t ON t.oid = l.relation
-JOIN pg_stat_activity a ON a.pid = l.pid
-WHERE l.locktype = 'relation'
-  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-  AND a.pid <> pg_backend_pid()
-  AND NOT (a.pid = ANY (string_to_array($2, ',')::int[]))
-  AND (a.state LIKE 'idle in transaction%'
-       OR clock_timestamp() - a.xact_start > $3::bigint * interval '1 millisecond'
-       OR (a.state = 'active'
-           AND clock_timestamp() - a.query_start > $3::bigint * interval '1 millisecond'))
-GROUP BY 1, 2, 3, 4, 5, 6, 7
-ORDER BY 6 DESC, 1
-)SQL";
+// A PostgreSQL array literal of strings ({"a","b"}), for a text[] parameter.
+std::string text_array(const std::vector<std::string>& values) {
+    std::string out = "{";
+    for (const auto& v : values) {
+        out += out.size() > 1 ? ",\"" : "\"";
+        for (char c : v) {
+            if (c == '"' || c == '\\') {
+                out += '\\';
+            }
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
+// The touched relations' oids: $1 schemas, $3 names, matched exactly (quoted),
+// so names needing quotes match too; relations not created yet drop out.
+const std::string k_touched_oids =
+    "ARRAY(SELECT to_regclass(quote_ident(s) || '.' || quote_ident(t))::oid "
+    "FROM unnest($1::text[], $3::text[]) AS x(s, t) "
+    "WHERE to_regclass(quote_ident(s) || '.' || quote_ident(t)) IS NOT NULL)";
+
+// Cheap first look (pg_locks only, a small plan): does anybody else lock them?
+const std::string k_probe_sql =
+    "SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND l.pid <> pg_backend_pid() AND NOT (l.pid = ANY ($2::int[])) "
+    "AND l.relation = ANY (" +
+    k_touched_oids + ") LIMIT 1";
+
+const std::string k_blockers_sql =
+    "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
+    "coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), "
+    "coalesce((extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::bigint, 0), "
+    "coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
+    "string_agg(DISTINCT l.relation::regclass::text, ','), bool_and(NOT l.granted) "
+    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'relation' "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND a.pid <> pg_backend_pid() AND NOT (a.pid = ANY ($2::int[])) "
+    "AND l.relation = ANY (" +
+    k_touched_oids +
+    ") "
+    "AND (a.state LIKE 'idle in transaction%' "
+    "OR clock_timestamp() - a.xact_start > $4::bigint * interval '1 millisecond' "
+    "OR (a.state = 'active' "
+    "AND clock_timestamp() - a.query_start > $4::bigint * interval '1 millisecond')) "
+    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 6 DESC, 1";
 
 }  // namespace
 
@@ -60,15 +80,52 @@ std::string Blocker::describe() const {
     return out;
 }
 
+namespace {
+
+// "schema.name" split in two arrays, for the queries' $1 and $3.
+std::pair<std::string, std::string> split_names(const std::vector<std::string>& tables) {
+    std::vector<std::string> schemas;
+    std::vector<std::string> names;
+    for (const auto& table : tables) {
+        auto dot = table.find('.');
+        schemas.push_back(dot == std::string::npos ? "public" : table.substr(0, dot));
+        names.push_back(dot == std::string::npos ? table : table.substr(dot + 1));
+    }
+    return {text_array(schemas), text_array(names)};
+}
+
+}  // namespace
+
+std::vector<std::string> existing_relations(Session& session,
+                                            const std::vector<std::string>& tables) {
+    if (tables.empty()) {
+        return {};
+    }
+    auto [schemas, names] = split_names(tables);
+    auto result = session.exec_params(
+        "SELECT s || '.' || t FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(s, t, n) "
+        "WHERE to_regclass(quote_ident(s) || '.' || quote_ident(t)) IS NOT NULL ORDER BY n",
+        {schemas, names});
+    std::vector<std::string> out;
+    for (const auto& row : result.rows) {
+        out.push_back(row[0].value_or(""));
+    }
+    return out;
+}
+
 std::vector<Blocker> find_blockers(Session& session, const std::vector<std::string>& tables,
                                    std::chrono::milliseconds min_age,
                                    const std::vector<int>& own_pids) {
     if (tables.empty()) {
         return {};
     }
-    auto result = session.exec_params(
-        k_blockers_sql,
-        {nlohmann::json(tables).dump(), pid_list(own_pids), std::to_string(min_age.count())});
+    auto [schemas, names] = split_names(tables);
+    std::vector<Value> params = {schemas, pid_list(own_pids), names};
+    if (session.exec_prepared(k_probe_sql, params).empty()) {
+        return {};
+    }
+    params.push_back(std::to_string(min_age.count()));
+    auto result = session.exec_params(k_blockers_sql, params);
     std::vector<Blocker> out;
     for (const auto& row : result.rows) {
         Blocker b;
@@ -92,7 +149,7 @@ std::vector<int> terminate_blockers(Session& session, const std::vector<Blocker>
         pids.push_back(b.pid);
     }
     auto result = session.exec_params(
-        "SELECT pid FROM unnest(string_to_array($1, ',')::int[]) AS pid "
+        "SELECT pid FROM unnest($1::int[]) AS pid "
         "WHERE pg_terminate_backend(pid)",
         {pid_list(pids)});
     std::vector<int> done;

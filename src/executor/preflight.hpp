@@ -41,6 +41,12 @@ std::vector<Blocker> find_blockers(Session& session, const std::vector<std::stri
                                    std::chrono::milliseconds min_age,
                                    const std::vector<int>& own_pids);
 
+// The relations among tables that exist now. A run checks only these before
+// each migration: a table the run itself created has no session that was
+// already holding it, and any later one meets lock_timeout and the retries.
+std::vector<std::string> existing_relations(Session& session,
+                                            const std::vector<std::string>& tables);
+
 // Terminates the blockers' backends (pg_terminate_backend). Returns the pids it
 // could terminate. Throws DbError when the role may not.
 std::vector<int> terminate_blockers(Session& session, const std::vector<Blocker>& blockers);

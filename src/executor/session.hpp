@@ -52,6 +52,12 @@ class Session {
     virtual QueryResult exec(const std::string& sql) = 0;
     // Runs one statement with $1..$n bound to params. Throws DbError on failure.
     virtual QueryResult exec_params(const std::string& sql, const std::vector<Value>& params) = 0;
+    // Like exec_params, but the statement is prepared on this connection on
+    // first use and reused after: for the few statements every migration runs
+    // (history and event rows, the preflight probe), so they are parsed once.
+    virtual QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) {
+        return exec_params(sql, params);
+    }
     // Asks the server to cancel what this session is running. Safe to call from
     // another thread; does nothing if the session is idle. Never throws.
     virtual void cancel() noexcept = 0;

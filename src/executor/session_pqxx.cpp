@@ -1,4 +1,5 @@
 // The libpqxx implementation of Session. Nothing else includes <pqxx/...>.
+#include <map>
 #include <pqxx/pqxx>
 
 #include "core/error.hpp"
@@ -71,12 +72,25 @@ class PqxxSession final : public Session {
 
     QueryResult exec_params(const std::string& sql, const std::vector<Value>& params) override {
         return run([&](pqxx::nontransaction& tx) {
-            std::vector<const char*> raw;
-            raw.reserve(params.size());
-            for (const auto& p : params) {
-                raw.push_back(p ? p->c_str() : nullptr);
-            }
+            auto raw = raw_params(params);
             return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(raw));
+        });
+    }
+
+    QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) override {
+        auto it = m_prepared.find(sql);
+        if (it == m_prepared.end()) {
+            std::string name = "sm_" + std::to_string(m_prepared.size() + 1);
+            run([&](pqxx::nontransaction&) {
+                m_conn.prepare(name, sql);
+                return pqxx::result();
+            });
+            it = m_prepared.emplace(sql, name).first;
+        }
+        const std::string& name = it->second;
+        return run([&](pqxx::nontransaction& tx) {
+            auto raw = raw_params(params);
+            return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(raw));
         });
     }
 
@@ -98,6 +112,16 @@ class PqxxSession final : public Session {
         return host.find('/') != std::string::npos ? "[" + host + "]" : host;
     }
 
+    // The parameters as libpq takes them (nullptr for NULL).
+    static std::vector<const char*> raw_params(const std::vector<Value>& params) {
+        std::vector<const char*> raw;
+        raw.reserve(params.size());
+        for (const auto& p : params) {
+            raw.push_back(p ? p->c_str() : nullptr);
+        }
+        return raw;
+    }
+
     template <class F>
     QueryResult run(F&& body) {
         try {
@@ -116,6 +140,7 @@ class PqxxSession final : public Session {
     }
 
     pqxx::connection m_conn;
+    std::map<std::string, std::string> m_prepared;  // SQL text -> statement name
     NoticeToLog m_notices;
     std::string m_display;
 };

@@ -93,7 +93,7 @@ std::string emoji_for(const Event& e) {
     if (status == "succeeded" || status == "completed" || status == "applied") {
         return ":white_check_mark:";
     }
-    if (status == "failed") {
+    if (status == "failed" || status == "rollback_incomplete") {
         return ":x:";
     }
     if (status == "rolled_back") {
@@ -107,8 +107,8 @@ std::string emoji_for(const Event& e) {
 
 std::string color_for(const Event& e) {
     std::string status = status_of(e);
-    if (status == "failed" || e.type == "deploy.failed" || e.type == "backup.failed" ||
-        e.type == "restore.failed") {
+    if (status == "failed" || status == "rollback_incomplete" || e.type == "deploy.failed" ||
+        e.type == "backup.failed" || e.type == "restore.failed") {
         return k_red;
     }
     if (status == "succeeded" || status == "completed" || status == "test" || status == "applied" ||

@@ -422,8 +422,15 @@ TEST_CASE("notify: a failing migration sends deploy.failed with the error code a
     for (const auto& r : receiver.requests()) {
         (r.path == "/hooks/failed" ? generic : slack).push_back(r);
     }
-    REQUIRE(types_of(generic) ==
-            std::vector<std::string>{"deploy.started", "migration.applied", "deploy.failed"});
+    REQUIRE(types_of(generic) == std::vector<std::string>{"deploy.started", "migration.applied",
+                                                          "deploy.failed", "deploy.rolled_back"});
+    // 1_first has no down file: the rollback could not run, and says what to do.
+    json stuck = body_of(generic[3])["data"];
+    CHECK(stuck["status"] == "rollback_incomplete");
+    CHECK(stuck["rollback"]["complete"] == false);
+    CHECK(stuck["rollback"]["manual_action"].get<std::string>().find("no down file for 1_first") !=
+          std::string::npos);
+    CHECK(stuck["runbook"] == "runbooks/failed-deployment.md");
     json failed = body_of(generic[2])["data"];
     INFO(generic[2].body);
     CHECK(failed["status"] == "failed");
@@ -437,8 +444,9 @@ TEST_CASE("notify: a failing migration sends deploy.failed with the error code a
     CHECK(failed["version_to"] == 1);  // where the target stands now
     CHECK(failed["migrations"] == json::array({"1_first", "2_broken"}));
 
-    REQUIRE(slack.size() == 2);
+    REQUIRE(slack.size() == 3);
     CHECK(body_of(slack[1])["attachments"][0]["color"] == "#e01e5a");
+    CHECK(body_of(slack[2])["attachments"][0]["color"] == "#e01e5a");  // rollback incomplete
     for (const auto& r : receiver.requests()) {
         // Neither the statement nor its literal travels.
         check_no_secrets(r.body, {"SQLMARK-literal-77", "INSERT INTO", "CREATE TABLE"});
@@ -553,8 +561,9 @@ TEST_CASE("notify: no password webhook secret or URL token appears in any reques
 
     auto requests = receiver.requests();
     auto more = flaky.requests();
-    CHECK(requests.size() == 8);  // started, applied, failed and a test, to two endpoints
-    CHECK(more.size() >= 3);      // deploy.started, a test and the flush
+    // started, applied, failed, rolled_back (incomplete) and a test, to two endpoints
+    CHECK(requests.size() == 10);
+    CHECK(more.size() >= 3);  // deploy.started, a test and the flush
     requests.insert(requests.end(), more.begin(), more.end());
     for (const auto& r : requests) {
         check_no_secrets(everything(r), {password, secret, token});
