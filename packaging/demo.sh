@@ -1,7 +1,8 @@
 #!/bin/sh
 # The demo: the release pipeline on the example project in migrations/, against
 # a throwaway PostgreSQL that safe-migrate starts and removes itself:
-# lint -> plan (the reviewed artifact) -> backup -> execute --plan -> status,
+# lint -> plan (the reviewed artifact) -> backup -> execute --plan -> seed
+# (with a summary of the data) -> status,
 # a rollback of the newest migration and a plain execute to return, then a
 # restore of the pre-deploy backup into a side database.
 set -eu
@@ -27,8 +28,23 @@ echo "== a verified backup before deploying (catalog in $WORK/backups)"
 echo "== execute exactly the reviewed plan"
 "$BIN" execute --plan "$WORK/plan.json"
 
+echo "== seed the development dataset (migrations/seeds), and what it holds"
+"$BIN" seed run --env development
+psql "$DATABASE_URL" -X -q -P footer=off -c "
+SELECT t.name AS \"table\", t.rows FROM (VALUES
+    ('users', (SELECT count(*) FROM users)), ('user_profiles', (SELECT count(*) FROM user_profiles)),
+    ('categories', (SELECT count(*) FROM categories)), ('products', (SELECT count(*) FROM products)),
+    ('product_categories', (SELECT count(*) FROM product_categories)),
+    ('orders', (SELECT count(*) FROM orders)), ('order_items', (SELECT count(*) FROM order_items))
+) AS t (name, rows);" -c "
+SELECT to_char(sum(total_cents) / 100.0, 'FM999,999,990.00') AS \"total revenue (paid, shipped, delivered)\"
+FROM orders WHERE status IN ('paid', 'shipped', 'delivered');"
+
 echo "== status"
 "$BIN" status
+
+echo "== validate: history against files, the live schema against what the migrations build"
+"$BIN" validate
 
 echo "== rollback of the newest migration, and execute again"
 "$BIN" rollback --steps 1

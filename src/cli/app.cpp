@@ -26,9 +26,13 @@ struct CommandArgs {
     ExecuteArgs execute;
     RollbackArgs rollback;
     SandboxArgs sandbox;
+    ValidateArgs validate;
+    SchemaArgs schema;
     BackupArgs backup;
     RestoreArgs restore;
     NotifyArgs notify;
+    SeedArgs seed;
+    ResetArgs reset;
 };
 
 struct Command {
@@ -195,6 +199,34 @@ const std::vector<Command>& command_table() {
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_notify(g, a.notify); },
          false},
+        {"seed", "Run, list, roll back or clear the seeds of an environment (--env)",
+         Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("action", a.seed.action, "run, status, rollback or clear")
+                 ->required()
+                 ->check(CLI::IsMember({"run", "status", "rollback", "clear"}));
+             sub.add_option("--id", a.seed.id,
+                            "rollback: the seed (its file stem, e.g. 010_users)");
+             sub.add_option("--scale", a.seed.scale,
+                            "run: multiply the seeds' row counts (default [seed] scale, else 1)")
+                 ->check(CLI::Range(1, 100000));
+             sub.add_flag("--confirm", a.seed.confirm,
+                          "clear: roll back every applied seed of the environment");
+             sub.add_option("--lock-wait", a.seed.lock_wait,
+                            "How long to wait for the migration lock");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_seed(g, a.seed); }, false},
+        {"reset", "Drop the project's schemas, re-apply every migration and re-seed (development)",
+         Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_flag("--confirm", a.reset.confirm,
+                          "Required: everything in the project's schemas is dropped");
+             sub.add_option("--scale", a.reset.scale, "Seed scale (default [seed] scale, else 1)")
+                 ->check(CLI::Range(1, 100000));
+             sub.add_option("--lock-wait", a.reset.lock_wait,
+                            "How long to wait for the migration lock");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_reset(g, a.reset); }, false},
         {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster", Needs::nothing,
          [](CLI::App& sub, CommandArgs& a) {
              sub.add_option("action", a.sandbox.action, "start, stop, status or url")
@@ -205,6 +237,30 @@ const std::vector<Command>& command_table() {
                  "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
          },
          [](const GlobalOptions& g, const CommandArgs& a) { return run_sandbox(g, a.sandbox); },
+         false},
+        {"validate",
+         "Check history against files and the live schema against the migrations (drift)",
+         Needs::database,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("--snapshot", a.validate.snapshot,
+                            "Expected schema from this snapshot (schema dump) instead of applying "
+                            "the migrations to a throwaway database")
+                 ->check(CLI::ExistingFile);
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_validate(g, a.validate); },
+         false},
+        {"schema", "Dump the normalised schema the migrations produce, as a snapshot file",
+         Needs::config,
+         [](CLI::App& sub, CommandArgs& a) {
+             sub.add_option("action", a.schema.action, "dump")
+                 ->required()
+                 ->check(CLI::IsMember({"dump"}));
+             sub.add_option("--out", a.schema.out, "Write the snapshot here (default stdout)");
+             sub.add_flag("--from-target", a.schema.from_target,
+                          "Read the live target's schema instead of applying every migration "
+                          "file to a throwaway database");
+         },
+         [](const GlobalOptions& g, const CommandArgs& a) { return run_schema(g, a.schema); },
          false},
     };
     return table;

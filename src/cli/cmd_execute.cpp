@@ -19,6 +19,7 @@
 #include "executor/status.hpp"
 #include "executor/target_info.hpp"
 #include "notify/notifier.hpp"
+#include "seed/protected_target.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -142,6 +143,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     //    it), create the history schema on first use, read where the target stands.
     executor::AdvisoryLock lock(*control, settings.lock_wait);
     executor::ensure_history_schema(*control);
+    seed::remember_if_protected(*control, project.config);  // reset and seed clear refuse it
     auto partial = executor::read_partial(*control);
     auto report =
         executor::compute_status(project.migrations, executor::read_applied(*control), partial);

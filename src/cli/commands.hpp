@@ -14,6 +14,10 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args);
 int run_backup(const GlobalOptions& options, const BackupArgs& args);
 int run_restore(const GlobalOptions& options, const RestoreArgs& args);
 int run_notify(const GlobalOptions& options, const NotifyArgs& args);
+int run_seed(const GlobalOptions& options, const SeedArgs& args);
+int run_reset(const GlobalOptions& options, const ResetArgs& args);
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
+int run_validate(const GlobalOptions& options, const ValidateArgs& args);
+int run_schema(const GlobalOptions& options, const SchemaArgs& args);
 
 }  // namespace sm::cli

@@ -94,9 +94,33 @@ struct NotifyArgs {
     std::string action;  // test, flush
 };
 
+struct SeedArgs {
+    std::string action;             // run, status, rollback, clear
+    std::optional<std::string> id;  // rollback: the seed
+    std::optional<int> scale;       // run: overrides [seed] scale
+    bool confirm = false;           // clear: required
+    std::optional<std::string> lock_wait;
+};
+
+struct ResetArgs {
+    bool confirm = false;  // required
+    std::optional<int> scale;
+    std::optional<std::string> lock_wait;
+};
+
 struct SandboxArgs {
     std::string action;  // start, stop, status, url
     std::optional<std::filesystem::path> state_file;
+};
+
+struct ValidateArgs {
+    std::optional<std::filesystem::path> snapshot;  // expected schema from this file
+};
+
+struct SchemaArgs {
+    std::string action;                        // dump
+    std::optional<std::filesystem::path> out;  // else stdout
+    bool from_target = false;                  // read the live target, not the files
 };
 
 }  // namespace sm::cli

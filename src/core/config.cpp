@@ -226,6 +226,12 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
     top.on("notify",
            [&](auto& n, auto& w) { read_notify(toml_table(n, w), config.notify, file, "notify"); });
+    top.on("seed", [&](auto& n, auto& w) {
+        TomlReader r(file, "seed");
+        r.on("dir", [&](auto& n2, auto& w2) { config.seed.dir = toml_string(n2, w2); });
+        r.on("scale", [&](auto& n2, auto& w2) { config.seed.scale = toml_int(n2, w2, 1, 100000); });
+        r.read(toml_table(n, w));
+    });
     top.on("environments", [&](auto& n, auto& w) {
         for (const auto& [name, env_node] : toml_table(n, w).table) {
             std::string prefix = "environments." + name;
@@ -290,6 +296,9 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     config.notify.spool = project_path(config.project_dir, config.notify.spool.empty()
                                                                ? ".safe-migrate/notify-spool.jsonl"
                                                                : config.notify.spool);
+    if (config.seed.dir) {
+        config.seed.dir = project_path(config.project_dir, *config.seed.dir);
+    }
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);
     }

@@ -90,6 +90,14 @@ struct NotifySettings {
     std::string link;             // the pipeline run; default from CI variables
 };
 
+// Seeds: SQL files that fill a database with data ([seed]).
+struct SeedSettings {
+    // The seeds directory when [seed] dir is set (absolute); by default seeds
+    // live in <migrations_dir>/seeds (seed/seed_source.hpp: seeds_dir).
+    std::optional<std::filesystem::path> dir;
+    int scale = 1;  // multiplies the example seeds' row counts (seed run --scale)
+};
+
 struct EnvironmentConfig {
     std::string name;
     bool is_protected = false;
@@ -105,6 +113,7 @@ struct Config {
     ExecuteSettings execute;
     BackupSettings backup;
     NotifySettings notify;
+    SeedSettings seed;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 

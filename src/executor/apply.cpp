@@ -9,6 +9,7 @@
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "executor/transaction.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -37,14 +38,6 @@ std::string where(const core::Script& script, const core::Statement* statement) 
 
 std::string db_message(const DbError& e) {
     return core::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
-}
-
-void rollback_quietly(Session& session) {
-    try {
-        session.exec("ROLLBACK");
-    } catch (...) {
-        // The server ends an aborted transaction with the session anyway.
-    }
 }
 
 void event(RunContext& ctx, const core::Migration& m, const std::string& kind,

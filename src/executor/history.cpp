@@ -4,6 +4,7 @@
 
 #include "core/identity.hpp"
 #include "core/redact.hpp"
+#include "executor/transaction.hpp"
 
 namespace sm::executor {
 namespace {
@@ -70,18 +71,10 @@ bool history_exists(Session& session) {
 }
 
 void ensure_history_schema(Session& session) {
-    session.exec("BEGIN");
-    try {
+    in_transaction(session, [&] {
         session.exec("SET LOCAL lock_timeout = '5s'");
         session.exec(k_schema_sql);
-        session.exec("COMMIT");
-    } catch (...) {
-        try {
-            session.exec("ROLLBACK");
-        } catch (...) {
-        }
-        throw;
-    }
+    });
 }
 
 std::vector<AppliedMigration> read_applied(Session& session) {

@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "executor/transaction.hpp"
+
 namespace sm::executor {
 namespace {
 
@@ -112,10 +114,7 @@ std::vector<core::TracedStatement> trace_scripts(Session& session,
                 }
             } catch (const DbError& e) {
                 traced.error = std::string(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
-                try {
-                    session.exec("ROLLBACK");
-                } catch (...) {
-                }
+                rollback_quietly(session);
                 out.push_back(std::move(traced));
                 return out;
             }

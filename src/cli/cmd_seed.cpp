@@ -1,0 +1,224 @@
+// safe-migrate seed run|status|rollback|clear: data for an environment.
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/project.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "executor/advisory_lock.hpp"
+#include "executor/apply.hpp"
+#include "executor/history.hpp"
+#include "executor/target_info.hpp"
+#include "seed/protected_target.hpp"
+#include "seed/seed_history.hpp"
+#include "seed/seed_order.hpp"
+#include "seed/seed_run.hpp"
+#include "seed/seed_status.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::cli {
+namespace {
+
+void check_args(const GlobalOptions& options, const SeedArgs& args) {
+    const std::string& action = args.action;
+    if ((action == "run" || action == "clear") && !options.env) {
+        throw Error(ExitCode::usage, "seed " + action + " needs --env",
+                    "Seeds belong to environments; name the one to " +
+                        std::string(action == "run" ? "seed" : "clear") + ".");
+    }
+    if (action == "rollback" && !args.id) {
+        throw Error(ExitCode::usage, "seed rollback needs --id", "Example: --id 010_users.");
+    }
+    if (action != "rollback" && args.id) {
+        throw Error(ExitCode::usage, "--id is only for seed rollback");
+    }
+    if (action != "run" && args.scale) {
+        throw Error(ExitCode::usage, "--scale is only for seed run");
+    }
+    if (action == "clear" && !args.confirm) {
+        throw Error(ExitCode::usage, "seed clear rolls back every applied seed of environment '" +
+                                         *options.env + "'; add --confirm");
+    }
+}
+
+std::string detail_of(const seed::SeedEntry& e) {
+    switch (e.state) {
+        case seed::SeedState::pending: {
+            std::vector<std::string> ids;
+            for (const auto& r : e.seed->requires_) {
+                ids.push_back(r.id);
+            }
+            return ids.empty() ? "" : "requires " + util::join(ids, ", ");
+        }
+        case seed::SeedState::rerun:
+            return "file changed; re-runs on the next seed run";
+        case seed::SeedState::changed:
+            return "file changed since it ran, and it is not re-runnable";
+        case seed::SeedState::missing:
+            return "recorded, but the file is gone";
+        case seed::SeedState::applied:
+            break;
+    }
+    return e.applied && e.applied->runs > 1 ? std::to_string(e.applied->runs) + " runs" : "";
+}
+
+int print_status(const GlobalOptions& options, const std::string& target,
+                 const seed::SeedReport& report) {
+    ExitCode code = report.has_drift()     ? ExitCode::drift
+                    : report.has_pending() ? ExitCode::pending
+                                           : ExitCode::ok;
+    if (options.format == Format::json) {
+        nlohmann::json seeds = nlohmann::json::array();
+        for (const auto& e : report.entries) {
+            nlohmann::json s = {
+                {"id", e.id},
+                {"state", seed::state_name(e.state)},
+                {"environments", e.seed ? e.seed->environments : std::vector<std::string>{}},
+                {"file", e.seed ? e.seed->path.string() : ""},
+                {"rerunnable", e.seed && e.seed->rerunnable},
+                {"protected_ok", e.seed && e.seed->protected_ok},
+                {"has_rollback", e.seed && e.seed->rollback.has_value()},
+                {"detail", detail_of(e)}};
+            s["applied"] = nullptr;
+            if (e.applied) {
+                s["applied"] = {{"environment", e.applied->environment},
+                                {"at", e.applied->applied_at},
+                                {"by", e.applied->applied_by},
+                                {"duration_ms", e.applied->duration_ms},
+                                {"scale", e.applied->scale},
+                                {"runs", e.applied->runs},
+                                {"checksum", e.applied->checksum}};
+            }
+            seeds.push_back(std::move(s));
+        }
+        nlohmann::json out = {
+            {"target", target},
+            {"environment", options.env ? nlohmann::json(*options.env) : nlohmann::json(nullptr)},
+            {"summary",
+             {{"applied", report.count(seed::SeedState::applied)},
+              {"pending", report.count(seed::SeedState::pending)},
+              {"rerun", report.count(seed::SeedState::rerun)},
+              {"changed", report.count(seed::SeedState::changed)},
+              {"missing", report.count(seed::SeedState::missing)}}},
+            {"result", exit_code_name(code)},
+            {"exit_code", static_cast<int>(code)},
+            {"seeds", seeds}};
+        std::printf("%s\n", out.dump(2).c_str());
+        return static_cast<int>(code);
+    }
+    say(options, "target: " + target);
+    say(options, "environment: " + options.env.value_or("(all)"));
+    say(options, "");
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& e : report.entries) {
+        rows.push_back(
+            {e.id, e.seed ? util::join(e.seed->environments, ",") : "", seed::state_name(e.state),
+             e.applied ? e.applied->applied_at : "",
+             e.applied ? std::to_string(e.applied->scale) : "",
+             e.applied ? util::format_duration(std::chrono::milliseconds(e.applied->duration_ms))
+                       : "",
+             detail_of(e)});
+    }
+    std::string table = util::render_table(
+        {"SEED", "ENVIRONMENTS", "STATE", "APPLIED AT", "SCALE", "TOOK", "DETAIL"}, rows);
+    table.pop_back();
+    say(options, table);
+    say(options, "");
+    say(options, std::to_string(report.count(seed::SeedState::applied)) + " applied, " +
+                     std::to_string(report.count(seed::SeedState::pending) +
+                                    report.count(seed::SeedState::rerun)) +
+                     " to run, " + std::to_string(report.count(seed::SeedState::changed)) +
+                     " changed, " + std::to_string(report.count(seed::SeedState::missing)) +
+                     " missing");
+    return static_cast<int>(code);
+}
+
+void print_result(const GlobalOptions& options, const std::string& action, int count,
+                  const std::string& text) {
+    if (options.format == Format::json) {
+        nlohmann::json out = {
+            {"result", "ok"},
+            {"action", action},
+            {"environment", options.env ? nlohmann::json(*options.env) : nlohmann::json(nullptr)},
+            {"count", count}};
+        std::printf("%s\n", out.dump(2).c_str());
+    } else {
+        say(options, text);
+    }
+}
+
+}  // namespace
+
+int run_seed(const GlobalOptions& options, const SeedArgs& args) {
+    util::InterruptGuard interrupts;
+    check_args(options, args);
+
+    // 1. Load the config and every seed; bad files stop here, before connecting.
+    core::Config config = load_config(options);
+    seed::SeedSet set = seed::load_seeds(seed::seeds_dir(config));
+    if (args.action == "clear" && config.is_protected()) {
+        throw Error(
+            ExitCode::refused,
+            "environment '" + *config.environment + "' is protected: seed clear never runs there",
+            "Nothing was rolled back.");
+    }
+
+    // 2. status only reads: no lock.
+    core::Target target = resolve_target(options, config);
+    if (args.action == "status") {
+        auto session = connect_target(target, config);
+        auto ordered = config.environment ? seed::order_for_environment(set, *config.environment)
+                                          : seed::order_all(set);
+        return print_status(
+            options, session->display_name(),
+            seed::compute_seed_status(set, ordered, seed::read_applied_seeds(*session)));
+    }
+
+    // 3. Connect, refuse a standby, take the migration lock, create the tables,
+    //    remember a protected target, refuse one recorded as protected.
+    auto control = connect_target(target, config, "lock");
+    auto session = connect_target(target, config);
+    executor::prepare_migration_session(*session);
+    executor::refuse_standby(*control);
+    executor::AdvisoryLock lock(
+        *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
+    executor::ensure_history_schema(*control);
+    seed::ensure_seed_schema(*control);
+    seed::remember_if_protected(*control, config);
+    seed::SeedContext ctx{*session,
+                          *control,
+                          core::new_run_id(),
+                          core::actor(),
+                          config.execute,
+                          config.environment.value_or(""),
+                          config.is_protected(),
+                          args.scale.value_or(config.seed.scale),
+                          nullptr};
+    if (options.format == Format::text) {
+        ctx.say = [&options](const std::string& line) { say(options, line); };
+    }
+    seed::refuse_recorded_protected(ctx, "seed " + args.action);
+
+    // 4. Do it: each seed in its own transaction, recorded in it.
+    if (args.action == "run") {
+        int done = seed::run_seeds(ctx, set);
+        print_result(options, "run", done,
+                     done == 0 ? "nothing to seed: every seed of environment '" + ctx.environment +
+                                     "' is applied"
+                               : "seeded " + std::to_string(done) + " seed(s) into environment '" +
+                                     ctx.environment + "'");
+    } else if (args.action == "rollback") {
+        seed::rollback_seed(ctx, set, *args.id);
+        print_result(options, "rollback", 1, "rolled back seed " + *args.id);
+    } else {
+        int done = seed::clear_seeds(ctx, set);
+        print_result(options, "clear", done,
+                     "rolled back " + std::to_string(done) + " seed(s) of environment '" +
+                         ctx.environment + "'");
+    }
+    return 0;
+}
+
+}  // namespace sm::cli

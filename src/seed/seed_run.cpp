@@ -1,0 +1,262 @@
+#include "seed/seed_run.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "core/checksum.hpp"
+#include "core/duration.hpp"
+#include "core/error.hpp"
+#include "core/identity.hpp"
+#include "core/redact.hpp"
+#include "executor/history.hpp"
+#include "executor/transaction.hpp"
+#include "seed/protected_target.hpp"
+#include "seed/seed_history.hpp"
+#include "seed/seed_order.hpp"
+#include "seed/seed_status.hpp"
+#include "util/signals.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::seed {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+void event(SeedContext& ctx, const std::string& kind, const std::string& message) {
+    executor::record_event(ctx.control, {ctx.run_id, kind, std::nullopt, message});
+}
+
+void say(SeedContext& ctx, const std::string& line) {
+    if (ctx.say) {
+        ctx.say(line);
+    }
+}
+
+// Runs script in one transaction, then finish() before COMMIT. verb: "seeding",
+// "rolling back seed". Throws sm::Error naming the file and line that failed.
+milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const core::Script& script,
+                                const std::string& verb,
+                                const std::function<void(milliseconds)>& finish) {
+    const core::Statement* current = nullptr;
+    auto start = Clock::now();
+    try {
+        util::ScopedCancelHook hook([&ctx] { ctx.session.cancel(); });
+        if (util::interrupted()) {
+            throw executor::DbError("57014", "canceling statement due to user request");
+        }
+        ctx.session.exec(
+            "BEGIN; SET LOCAL lock_timeout = " +
+            executor::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
+            "; SET LOCAL statement_timeout = " +
+            executor::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
+            "; SET LOCAL safe_migrate.seed_scale = " +
+            executor::quote_literal(std::to_string(ctx.scale)) +
+            "; SET LOCAL safe_migrate.seed_environment = " +
+            executor::quote_literal(ctx.environment));
+        for (const auto& statement : script.statements) {
+            current = &statement;
+            if (util::interrupted()) {
+                throw executor::DbError("57014", "canceling statement due to user request");
+            }
+            ctx.session.exec(statement.sql);
+        }
+        current = nullptr;
+        auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        finish(took);
+        ctx.session.exec("COMMIT");
+        return took;
+    } catch (const executor::DbError& e) {
+        std::string at = script.file.filename().string();
+        if (current != nullptr) {
+            at += ":" + std::to_string(current->line);
+        }
+        if (e.connection_lost()) {
+            throw Error(ExitCode::db_unreachable, "lost the connection while " + verb + " " + id +
+                                                      " at " + at + ": " +
+                                                      core::redact_text(e.what()));
+        }
+        executor::rollback_quietly(ctx.session);
+        std::string why = core::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+        if (util::interrupted()) {
+            event(ctx, "seed.interrupted", id + ": interrupted; its transaction was rolled back");
+            throw Error(ExitCode::interrupted, "interrupted while " + verb + " " + id +
+                                                   "; its transaction was rolled back at " + at);
+        }
+        event(ctx, "seed.failed", verb + " " + id + " failed at " + at + ": " + why);
+        throw Error(ExitCode::failure, verb + " " + id + " failed at " + at + ": " + why,
+                    "Its transaction was rolled back; nothing of it remains. Seeds before it "
+                    "stay applied. Fix the file and run again.");
+    }
+}
+
+std::string list(const std::vector<std::string>& ids) {
+    return util::join(ids, ", ");
+}
+
+}  // namespace
+
+void refuse_recorded_protected(SeedContext& ctx, const std::string& command) {
+    if (ctx.is_protected) {
+        return;
+    }
+    if (auto match = protected_match(ctx.control)) {
+        throw Error(ExitCode::refused,
+                    command + " refused: the target is recorded as protected (" + *match + ")",
+                    "safe-migrate ran against this database as a protected environment before. "
+                    "Check --database-url and --env.");
+    }
+}
+
+int run_seeds(SeedContext& ctx, const SeedSet& set) {
+    // 1. Order the environment's seeds and compare them with what is recorded.
+    auto ordered = order_for_environment(set, ctx.environment);
+    SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
+    std::vector<const Seed*> to_run;
+    std::vector<std::string> changed;
+    for (const auto& e : report.entries) {
+        if (e.state == SeedState::pending || e.state == SeedState::rerun) {
+            to_run.push_back(e.seed);
+        } else if (e.state == SeedState::changed) {
+            changed.push_back(e.seed->path.string());
+        }
+    }
+
+    // 2. Refuse before running anything: edited seeds that cannot run again, and
+    //    seeds not marked for a protected environment.
+    if (!changed.empty()) {
+        throw Error(ExitCode::drift,
+                    "applied seeds changed since they ran:\n  " + util::join(changed, "\n  "),
+                    "Nothing was seeded. Restore the files, mark them '-- safe-migrate: "
+                    "rerunnable', or roll them back with 'safe-migrate seed rollback --id ID' "
+                    "and run again.");
+    }
+    if (ctx.is_protected) {
+        std::vector<std::string> unmarked;
+        for (const Seed* s : to_run) {
+            if (!s->protected_ok) {
+                unmarked.push_back(s->id);
+            }
+        }
+        if (!unmarked.empty()) {
+            throw Error(ExitCode::refused,
+                        "environment '" + ctx.environment +
+                            "' is protected; seeds not marked for it: " + list(unmarked),
+                        "Nothing was seeded. A seed runs on a protected environment only when "
+                        "its header says '-- safe-migrate: protected-ok'.");
+        }
+    }
+
+    // 3. Run each in its own transaction, recorded in the same transaction.
+    int done = 0;
+    for (const Seed* s : to_run) {
+        say(ctx, "seeding " + s->id);
+        auto took = run_in_transaction(ctx, s->id, s->script, "seeding", [&](milliseconds t) {
+            record_seed(ctx.session,
+                        {s->id, ctx.environment, s->checksum, core::k_checksum_algorithm, ctx.scale,
+                         "", ctx.actor, t.count(), ctx.run_id, core::tool_version(), 1});
+        });
+        event(ctx, "seed.applied",
+              s->id + " (" + ctx.environment + ", scale " + std::to_string(ctx.scale) + ")");
+        say(ctx, "  done in " + util::format_duration(took));
+        ++done;
+    }
+    return done;
+}
+
+void rollback_seed(SeedContext& ctx, const SeedSet& set, const std::string& id) {
+    auto applied = read_applied_seeds(ctx.control);
+    auto recorded = std::find_if(applied.begin(), applied.end(),
+                                 [&](const AppliedSeed& a) { return a.id == id; });
+    const Seed* seed = set.find(id);
+    if (recorded == applied.end()) {
+        throw Error(
+            ExitCode::invalid_input,
+            "seed " + id + " is not applied" + (seed == nullptr ? " (and no such seed file)" : ""),
+            "Run 'safe-migrate seed status' to see the applied seeds.");
+    }
+    if (seed == nullptr) {
+        throw Error(ExitCode::invalid_input,
+                    "cannot roll back seed " + id + ": its file is gone from " + set.dir.string());
+    }
+    if (!seed->rollback) {
+        throw Error(ExitCode::invalid_input,
+                    "cannot roll back seed " + id + ": rollback file missing: " +
+                        (seed->path.parent_path() / (id + ".rollback.sql")).string(),
+                    "Nothing was rolled back. Write the rollback file.");
+    }
+    std::vector<std::string> dependents;
+    for (const auto& a : applied) {
+        const Seed* other = set.find(a.id);
+        if (other == nullptr) {
+            continue;
+        }
+        for (const auto& r : other->requires_) {
+            if (r.id == id) {
+                dependents.push_back(other->id);
+            }
+        }
+    }
+    if (!dependents.empty()) {
+        throw Error(
+            ExitCode::invalid_input,
+            "cannot roll back seed " + id + ": applied seeds require it: " + list(dependents),
+            "Nothing was rolled back. Roll those back first.");
+    }
+    if (ctx.is_protected && !seed->protected_ok) {
+        throw Error(ExitCode::refused,
+                    "environment '" + ctx.environment + "' is protected and seed " + id +
+                        " is not marked for it",
+                    "Nothing was rolled back.");
+    }
+    say(ctx, "rolling back seed " + id);
+    auto took = run_in_transaction(ctx, id, *seed->rollback, "rolling back seed",
+                                   [&](milliseconds) { forget_seed(ctx.session, id); });
+    event(ctx, "seed.rolled_back", id);
+    say(ctx, "  done in " + util::format_duration(took));
+}
+
+int clear_seeds(SeedContext& ctx, const SeedSet& set) {
+    if (ctx.is_protected) {
+        throw Error(ExitCode::refused, "environment '" + ctx.environment +
+                                           "' is protected: seed clear never runs there");
+    }
+    // Dependents first: the environment's run order, reversed, applied ones only.
+    auto ordered = order_for_environment(set, ctx.environment);
+    SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
+    std::vector<const Seed*> chosen;
+    std::vector<std::string> problems;
+    for (auto it = report.entries.rbegin(); it != report.entries.rend(); ++it) {
+        if (it->state == SeedState::pending) {
+            continue;
+        }
+        if (it->seed == nullptr) {
+            if (it->applied->environment == ctx.environment) {
+                problems.push_back(it->id + ": recorded, but its file is gone");
+            }
+        } else if (!it->seed->rollback) {
+            problems.push_back(
+                it->id + ": rollback file missing: " +
+                (it->seed->path.parent_path() / (it->id + ".rollback.sql")).string());
+        } else {
+            chosen.push_back(it->seed);
+        }
+    }
+    if (!problems.empty()) {
+        throw Error(ExitCode::invalid_input,
+                    "cannot clear seeds:\n  " + util::join(problems, "\n  "),
+                    "Nothing was rolled back. Write the rollback files, or use 'safe-migrate "
+                    "reset'.");
+    }
+    for (const Seed* s : chosen) {
+        say(ctx, "rolling back seed " + s->id);
+        auto took = run_in_transaction(ctx, s->id, *s->rollback, "rolling back seed",
+                                       [&](milliseconds) { forget_seed(ctx.session, s->id); });
+        event(ctx, "seed.rolled_back", s->id);
+        say(ctx, "  done in " + util::format_duration(took));
+    }
+    return static_cast<int>(chosen.size());
+}
+
+}  // namespace sm::seed
