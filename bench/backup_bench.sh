@@ -63,7 +63,10 @@ echo "   pgbench_accounts: $(psql_q bench "SELECT count(*) FROM pgbench_accounts
 # prints the command's output verbatim and stops the benchmark.
 measure() {
   name=$1; shift
+  # Start each measurement with no dirty pages left by the one before (the
+  # sandbox runs with fsync off, so CHECKPOINT alone leaves them to the kernel).
   psql_q postgres "CHECKPOINT"
+  sync
   if ! /usr/bin/time -f "%e" -o "$WORK/time" "$@" >"$WORK/out.$name" 2>&1; then
     echo "!! $name failed: $*" >&2
     sed 's/^/   /' "$WORK/out.$name" >&2

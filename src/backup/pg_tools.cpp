@@ -143,6 +143,31 @@ std::optional<std::string> table_of_progress_line(std::string_view line) {
     return std::nullopt;
 }
 
+// The versioned binary behind Debian's pg_wrapper (see find_pg_tool), or
+// found itself when it is not the wrapper or no version is new enough.
+std::filesystem::path unwrap_debian_wrapper(const std::filesystem::path& found,
+                                            const std::string& name, int server_major) {
+    std::error_code ec;
+    if (std::filesystem::canonical(found, ec).filename() != "pg_wrapper" || ec) {
+        return found;
+    }
+    std::filesystem::path best = found;
+    int best_major = server_major - 1;
+    for (const auto& entry : std::filesystem::directory_iterator("/usr/lib/postgresql", ec)) {
+        int major = 0;
+        std::string version = entry.path().filename().string();
+        if (read_int(version, major) != version.size() || major <= best_major) {
+            continue;
+        }
+        std::filesystem::path program = entry.path() / "bin" / name;
+        if (is_executable_file(program)) {
+            best = program;
+            best_major = major;
+        }
+    }
+    return best;
+}
+
 }  // namespace
 
 std::optional<ToolVersion> parse_tool_version(const std::string& output) {
@@ -171,7 +196,7 @@ std::filesystem::path find_pg_tool(const std::string& name,
         return program;
     }
     if (auto on_path = util::find_on_path(name)) {
-        return *on_path;
+        return unwrap_debian_wrapper(*on_path, name, server_major);
     }
     std::filesystem::path packaged =
         std::filesystem::path("/usr/lib/postgresql") / std::to_string(server_major) / "bin" / name;

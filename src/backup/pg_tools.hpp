@@ -21,7 +21,10 @@ struct ToolVersion {
 std::optional<ToolVersion> parse_tool_version(const std::string& output);
 
 // The program to run for name ("pg_dump", "pg_restore"): in bin_dir when given,
-// else on PATH, else in /usr/lib/postgresql/<server_major>/bin. Throws
+// else on PATH, else in /usr/lib/postgresql/<server_major>/bin. When PATH holds
+// Debian's pg_wrapper (a Perl script that picks a versioned binary on every
+// call), the newest /usr/lib/postgresql/<N>/bin/name with N >= server_major is
+// returned instead, as the wrapper would pick, without its start-up cost. Throws
 // sm::Error (backup_failed) saying what to install when it is nowhere.
 std::filesystem::path find_pg_tool(const std::string& name,
                                    const std::optional<std::filesystem::path>& bin_dir,

@@ -427,3 +427,22 @@ TEST_CASE("read_tool_version of a program that prints no version", "[backup][pg_
     CHECK(gone.code() == sm::ExitCode::backup_failed);
     CHECK_THAT(gone.what(), Contains("no-such-program"));
 }
+
+TEST_CASE("find_pg_tool runs the binary behind Debian's pg_wrapper, when one is new enough",
+          "[backup][pg_tools]") {
+    std::error_code ec;
+    auto wrapper = std::filesystem::canonical("/usr/bin/pg_dump", ec);
+    if (ec || wrapper.filename() != "pg_wrapper") {
+        SUCCEED("no Debian pg_wrapper on this machine");
+        return;
+    }
+    // PATH's pg_dump is the wrapper: the versioned binary is used instead.
+    auto program = sm::backup::find_pg_tool("pg_dump", std::nullopt, 15);
+    CHECK(program.string().rfind("/usr/lib/postgresql/", 0) == 0);
+    CHECK(program.filename() == "pg_dump");
+    CHECK(std::filesystem::canonical(program).filename() != "pg_wrapper");
+    // No installed version serves a far newer server: the wrapper stays, so the
+    // version check refuses it with its usual message.
+    auto too_old = sm::backup::find_pg_tool("pg_dump", std::nullopt, 99);
+    CHECK(std::filesystem::canonical(too_old).filename() == "pg_wrapper");
+}
