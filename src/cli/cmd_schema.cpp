@@ -8,6 +8,7 @@
 #include "core/log.hpp"
 #include "executor/history.hpp"
 #include "util/files.hpp"
+#include "util/signals.hpp"
 #include "validate/expected_schema.hpp"
 #include "validate/schema_read.hpp"
 
@@ -26,17 +27,28 @@ std::vector<validate::AppliedStep> every_migration(const core::MigrationSet& set
 // The live target's schema, with its history's versions as provenance.
 validate::SchemaModel read_target(const GlobalOptions& options, const Project& project) {
     auto session = connect_target(resolve_target(options, project.config), project.config);
-    validate::SchemaModel model = validate::read_schema(*session);
-    for (const auto& a : executor::read_applied(*session)) {
-        model.versions.push_back(a.version);
-        model.head = a.version;
+    util::ScopedCancelHook hook([&session] { session->cancel(); });
+    try {
+        validate::stop_if_interrupted("reading the target's schema");
+        validate::SchemaModel model = validate::read_schema(*session);
+        for (const auto& a : executor::read_applied(*session)) {
+            model.versions.push_back(a.version);
+            model.head = a.version;
+        }
+        return model;
+    } catch (const executor::DbError&) {
+        validate::stop_if_interrupted("reading the target's schema");
+        throw;
     }
-    return model;
 }
 
 }  // namespace
 
 int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
+    // SIGINT/SIGTERM stop it between steps (cancelling a running statement),
+    // and the throwaway cluster is stopped and removed whatever happens.
+    util::InterruptGuard interrupts;
+
     // 1. Load the config and the migration sources.
     Project project = load_project(options);
 
@@ -47,7 +59,8 @@ int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
             ? read_target(options, project)
             : validate::build_expected_schema(every_migration(project.migrations), project.up, {});
 
-    // 3. Write the snapshot (stdout unless --out).
+    // 3. Write the snapshot (stdout unless --out); not once interrupted.
+    validate::stop_if_interrupted("building the schema snapshot");
     std::string text = validate::model_to_json(model);
     if (args.out) {
         util::write_file_atomic(*args.out, text);

@@ -23,10 +23,15 @@ namespace {
 
 void check_args(const GlobalOptions& options, const SeedArgs& args) {
     const std::string& action = args.action;
-    if ((action == "run" || action == "clear") && !options.env) {
+    // rollback needs it too: the environment decides whether it is protected,
+    // and must be the one the seed was applied to.
+    if ((action == "run" || action == "clear" || action == "rollback") && !options.env) {
         throw Error(ExitCode::usage, "seed " + action + " needs --env",
                     "Seeds belong to environments; name the one to " +
-                        std::string(action == "run" ? "seed" : "clear") + ".");
+                        std::string(action == "run"     ? "seed"
+                                    : action == "clear" ? "clear"
+                                                        : "roll the seed back in") +
+                        ".");
     }
     if (action == "rollback" && !args.id) {
         throw Error(ExitCode::usage, "seed rollback needs --id", "Example: --id 010_users.");

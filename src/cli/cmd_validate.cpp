@@ -8,6 +8,7 @@
 #include "executor/history.hpp"
 #include "executor/status.hpp"
 #include "util/files.hpp"
+#include "util/signals.hpp"
 #include "validate/expected_schema.hpp"
 #include "validate/history_check.hpp"
 #include "validate/report.hpp"
@@ -21,9 +22,27 @@ std::string head_text(const std::optional<int64_t>& head) {
     return head ? std::to_string(*head) : std::string("nothing applied");
 }
 
+// Runs read against the target with SIGINT/SIGTERM cancelling it on the server;
+// a cancelled read is sm::Error (interrupted).
+template <typename Read>
+auto read_target(executor::Session& session, const std::string& during, Read read) {
+    util::ScopedCancelHook hook([&session] { session.cancel(); });
+    validate::stop_if_interrupted(during);
+    try {
+        return read();
+    } catch (const executor::DbError&) {
+        validate::stop_if_interrupted(during);
+        throw;
+    }
+}
+
 }  // namespace
 
 int run_validate(const GlobalOptions& options, const ValidateArgs& args) {
+    // SIGINT/SIGTERM stop it between steps (cancelling a running statement),
+    // and the throwaway cluster is stopped and removed whatever happens.
+    util::InterruptGuard interrupts;
+
     // 1. Load the config and the migration sources (and the snapshot, if given,
     //    so a bad file is reported before anything else happens).
     Project project = load_project(options);
@@ -37,9 +56,13 @@ int run_validate(const GlobalOptions& options, const ValidateArgs& args) {
     //    the history schema is never created here.
     core::Target target = resolve_target(options, project.config);
     auto session = connect_target(target, project.config);
-    auto partial = executor::read_partial(*session);
+    auto partial = read_target(*session, "reading the target's history",
+                               [&] { return executor::read_partial(*session); });
     auto status =
-        executor::compute_status(project.migrations, executor::read_applied(*session), partial);
+        executor::compute_status(project.migrations,
+                                 read_target(*session, "reading the target's history",
+                                             [&] { return executor::read_applied(*session); }),
+                                 partial);
     validate::ValidationReport report;
     report.target = session->display_name();
     report.history = validate::history_problems(status);
@@ -56,8 +79,10 @@ int run_validate(const GlobalOptions& options, const ValidateArgs& args) {
                                    ", the target's head is " + head_text(status.head));
         }
     } else {
+        auto roles = read_target(*session, "reading the target's roles",
+                                 [&] { return validate::read_roles(*session); });
         expected = validate::build_expected_schema(validate::applied_steps(status, partial),
-                                                   project.up, validate::read_roles(*session));
+                                                   project.up, roles);
         report.expected_source = "sandbox";
     }
     report.expected_head = expected.head;
@@ -65,7 +90,10 @@ int run_validate(const GlobalOptions& options, const ValidateArgs& args) {
     report.objects_compared = expected.objects.size();
 
     // 4. Read the live schema and compare.
-    report.schema = validate::diff_schemas(expected, validate::read_schema(*session));
+    report.schema = validate::diff_schemas(
+        expected, read_target(*session, "reading the target's schema",
+                              [&] { return validate::read_schema(*session); }));
+    validate::stop_if_interrupted("comparing the schemas");
 
     // 5. Report; any problem or difference is drift.
     ExitCode code = report.drift() ? ExitCode::drift : ExitCode::ok;

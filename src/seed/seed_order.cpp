@@ -34,8 +34,13 @@ std::string find_cycle(const std::map<std::string, const Seed*>& left) {
     return text + at;
 }
 
+// The hint of an ordering error: what was not done, then how to fix it.
+std::string hint(const std::string& nothing_done, const std::string& fix) {
+    return nothing_done.empty() ? fix : nothing_done + " " + fix;
+}
+
 std::vector<const Seed*> order_seeds(const SeedSet& set, const std::vector<const Seed*>& chosen,
-                                     const std::string& scope) {
+                                     const std::string& scope, const std::string& nothing_done) {
     std::map<std::string, const Seed*> by_id;
     for (const Seed* s : chosen) {
         by_id[s->id] = s;
@@ -55,7 +60,7 @@ std::vector<const Seed*> order_seeds(const SeedSet& set, const std::vector<const
     }
     if (!missing.empty()) {
         throw Error(ExitCode::invalid_input, "missing seed dependencies:" + missing,
-                    "Nothing was seeded. Fix the requires= directives, or add the seeds.");
+                    hint(nothing_done, "Fix the requires= directives, or add the seeds."));
     }
 
     // Kahn's algorithm; among the seeds ready to run, the lowest (order, id) goes first.
@@ -90,30 +95,32 @@ std::vector<const Seed*> order_seeds(const SeedSet& set, const std::vector<const
     }
     if (!by_id.empty()) {
         throw Error(ExitCode::invalid_input, "seed dependency cycle: " + find_cycle(by_id),
-                    "Nothing was seeded. A seed cannot require, directly or not, itself; fix "
-                    "the requires= directives.");
+                    hint(nothing_done,
+                         "A seed cannot require, directly or not, itself; fix the requires= "
+                         "directives."));
     }
     return out;
 }
 
 }  // namespace
 
-std::vector<const Seed*> order_for_environment(const SeedSet& set, const std::string& environment) {
+std::vector<const Seed*> order_for_environment(const SeedSet& set, const std::string& environment,
+                                               const std::string& nothing_done) {
     std::vector<const Seed*> chosen;
     for (const auto& s : set.seeds) {
         if (s.belongs_to(environment)) {
             chosen.push_back(&s);
         }
     }
-    return order_seeds(set, chosen, "environment '" + environment + "'");
+    return order_seeds(set, chosen, "environment '" + environment + "'", nothing_done);
 }
 
-std::vector<const Seed*> order_all(const SeedSet& set) {
+std::vector<const Seed*> order_all(const SeedSet& set, const std::string& nothing_done) {
     std::vector<const Seed*> chosen;
     for (const auto& s : set.seeds) {
         chosen.push_back(&s);
     }
-    return order_seeds(set, chosen, "the project");
+    return order_seeds(set, chosen, "the project", nothing_done);
 }
 
 }  // namespace sm::seed

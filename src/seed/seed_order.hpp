@@ -13,10 +13,15 @@ namespace sm::seed {
 // a requirement is not a seed of the environment (naming the seed's file:line
 // and the missing id) or when requirements form a cycle (naming it:
 // "a -> b -> a").
-std::vector<const Seed*> order_for_environment(const SeedSet& set, const std::string& environment);
+//
+// nothing_done opens the error's hint with what the calling command therefore
+// did not do ("Nothing was seeded.", "Nothing was rolled back."); leave it
+// empty for a command that only reads (status).
+std::vector<const Seed*> order_for_environment(const SeedSet& set, const std::string& environment,
+                                               const std::string& nothing_done = {});
 
-// The same over every seed of the set, whatever its environments (for status
-// and rollback, which are not tied to one environment).
-std::vector<const Seed*> order_all(const SeedSet& set);
+// The same over every seed of the set, whatever its environments (for status,
+// which is not tied to one environment).
+std::vector<const Seed*> order_all(const SeedSet& set, const std::string& nothing_done = {});
 
 }  // namespace sm::seed

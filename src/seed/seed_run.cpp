@@ -34,10 +34,24 @@ void say(SeedContext& ctx, const std::string& line) {
     }
 }
 
+// Hints for a seed whose transaction failed and was rolled back, by command.
+constexpr const char* k_run_failed_hint =
+    "Its transaction was rolled back; nothing of it remains. Seeds before it stay applied. Fix "
+    "the file and run again.";
+constexpr const char* k_rollback_failed_hint =
+    "Its transaction was rolled back: the seed stays applied, with its data. Fix the rollback "
+    "file and run again.";
+constexpr const char* k_clear_failed_hint =
+    "Its transaction was rolled back: that seed and the seeds not reached yet stay applied; the "
+    "seeds rolled back before it stay rolled back. Fix the rollback file and run seed clear "
+    "again.";
+
 // Runs script in one transaction, then finish() before COMMIT. verb: "seeding",
-// "rolling back seed". Throws sm::Error naming the file and line that failed.
+// "rolling back seed"; failed_hint: what a failure of the script leaves, for the
+// error's hint. Throws sm::Error naming the file and line that failed. Whatever
+// is thrown, the session is left outside any transaction.
 milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const core::Script& script,
-                                const std::string& verb,
+                                const std::string& verb, const std::string& failed_hint,
                                 const std::function<void(milliseconds)>& finish) {
     const core::Statement* current = nullptr;
     auto start = Clock::now();
@@ -86,8 +100,12 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
         }
         event(ctx, "seed.failed", verb + " " + id + " failed at " + at + ": " + why);
         throw Error(ExitCode::failure, verb + " " + id + " failed at " + at + ": " + why,
-                    "Its transaction was rolled back; nothing of it remains. Seeds before it "
-                    "stay applied. Fix the file and run again.");
+                    failed_hint);
+    } catch (...) {
+        // Anything else (finish() or the code around the statements): never
+        // leave the session inside the seed's transaction.
+        executor::rollback_quietly(ctx.session);
+        throw;
     }
 }
 
@@ -111,7 +129,7 @@ void refuse_recorded_protected(SeedContext& ctx, const std::string& command) {
 
 int run_seeds(SeedContext& ctx, const SeedSet& set) {
     // 1. Order the environment's seeds and compare them with what is recorded.
-    auto ordered = order_for_environment(set, ctx.environment);
+    auto ordered = order_for_environment(set, ctx.environment, "Nothing was seeded.");
     SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
     std::vector<const Seed*> to_run;
     std::vector<std::string> changed;
@@ -152,11 +170,12 @@ int run_seeds(SeedContext& ctx, const SeedSet& set) {
     int done = 0;
     for (const Seed* s : to_run) {
         say(ctx, "seeding " + s->id);
-        auto took = run_in_transaction(ctx, s->id, s->script, "seeding", [&](milliseconds t) {
-            record_seed(ctx.session,
-                        {s->id, ctx.environment, s->checksum, core::k_checksum_algorithm, ctx.scale,
-                         "", ctx.actor, t.count(), ctx.run_id, core::tool_version(), 1});
-        });
+        auto took = run_in_transaction(
+            ctx, s->id, s->script, "seeding", k_run_failed_hint, [&](milliseconds t) {
+                record_seed(ctx.session, {s->id, ctx.environment, s->checksum,
+                                          core::k_checksum_algorithm, ctx.scale, "", ctx.actor,
+                                          t.count(), ctx.run_id, core::tool_version(), 1});
+            });
         event(ctx, "seed.applied",
               s->id + " (" + ctx.environment + ", scale " + std::to_string(ctx.scale) + ")");
         say(ctx, "  done in " + util::format_duration(took));
@@ -175,6 +194,13 @@ void rollback_seed(SeedContext& ctx, const SeedSet& set, const std::string& id) 
             ExitCode::invalid_input,
             "seed " + id + " is not applied" + (seed == nullptr ? " (and no such seed file)" : ""),
             "Run 'safe-migrate seed status' to see the applied seeds.");
+    }
+    if (recorded->environment != ctx.environment) {
+        throw Error(ExitCode::refused,
+                    "seed " + id + " was applied to environment '" + recorded->environment +
+                        "', not '" + ctx.environment + "'",
+                    "Nothing was rolled back. Name the environment it was applied to: --env " +
+                        recorded->environment + ".");
     }
     if (seed == nullptr) {
         throw Error(ExitCode::invalid_input,
@@ -211,8 +237,9 @@ void rollback_seed(SeedContext& ctx, const SeedSet& set, const std::string& id) 
                     "Nothing was rolled back.");
     }
     say(ctx, "rolling back seed " + id);
-    auto took = run_in_transaction(ctx, id, *seed->rollback, "rolling back seed",
-                                   [&](milliseconds) { forget_seed(ctx.session, id); });
+    auto took =
+        run_in_transaction(ctx, id, *seed->rollback, "rolling back seed", k_rollback_failed_hint,
+                           [&](milliseconds) { forget_seed(ctx.session, id); });
     event(ctx, "seed.rolled_back", id);
     say(ctx, "  done in " + util::format_duration(took));
 }
@@ -223,7 +250,7 @@ int clear_seeds(SeedContext& ctx, const SeedSet& set) {
                                            "' is protected: seed clear never runs there");
     }
     // Dependents first: the environment's run order, reversed, applied ones only.
-    auto ordered = order_for_environment(set, ctx.environment);
+    auto ordered = order_for_environment(set, ctx.environment, "Nothing was rolled back.");
     SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
     std::vector<const Seed*> chosen;
     std::vector<std::string> problems;
@@ -251,8 +278,9 @@ int clear_seeds(SeedContext& ctx, const SeedSet& set) {
     }
     for (const Seed* s : chosen) {
         say(ctx, "rolling back seed " + s->id);
-        auto took = run_in_transaction(ctx, s->id, *s->rollback, "rolling back seed",
-                                       [&](milliseconds) { forget_seed(ctx.session, s->id); });
+        auto took =
+            run_in_transaction(ctx, s->id, *s->rollback, "rolling back seed", k_clear_failed_hint,
+                               [&](milliseconds) { forget_seed(ctx.session, s->id); });
         event(ctx, "seed.rolled_back", s->id);
         say(ctx, "  done in " + util::format_duration(took));
     }

@@ -48,7 +48,8 @@ int run_seeds(SeedContext& ctx, const SeedSet& set);
 
 // Runs seed's rollback file and forgets the seed, in one transaction. Refuses
 // (invalid_input) when it has no rollback file or another applied seed requires
-// it, and (refused) on a protected environment unless it is marked protected-ok.
+// it, and (refused) when it was applied to another environment than
+// ctx.environment, or on a protected environment unless it is marked protected-ok.
 void rollback_seed(SeedContext& ctx, const SeedSet& set, const std::string& id);
 
 // Rolls back every applied seed of ctx.environment, dependents first. Refuses

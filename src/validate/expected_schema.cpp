@@ -1,18 +1,82 @@
 #include "validate/expected_schema.hpp"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <mutex>
 
 #include "core/error.hpp"
 #include "core/log.hpp"
 #include "executor/session.hpp"
 #include "sandbox/cluster.hpp"
 #include "util/files.hpp"
+#include "util/signals.hpp"
 #include "validate/schema_read.hpp"
 
 namespace sm::validate {
 namespace {
 
 constexpr const char* k_database = "expected";
+
+// The throwaway cluster, stopped and its directory removed however the scope
+// is left (an error, an interrupt).
+class ThrowawayCluster {
+  public:
+    explicit ThrowawayCluster(std::filesystem::path state_file)
+        : m_state_file(std::move(state_file)), m_state(sandbox::start_cluster(m_state_file)) {}
+    ~ThrowawayCluster() {
+        try {
+            sandbox::stop_cluster(m_state_file);
+        } catch (const std::exception& e) {
+            core::log_warn("could not stop the throwaway cluster in " + m_state.root.string() +
+                           ": " + e.what());
+        }
+    }
+    ThrowawayCluster(const ThrowawayCluster&) = delete;
+    ThrowawayCluster& operator=(const ThrowawayCluster&) = delete;
+
+    std::string url(const std::string& dbname) const { return m_state.url(dbname); }
+
+  private:
+    std::filesystem::path m_state_file;
+    sandbox::ClusterState m_state;
+};
+
+// The session the watcher cancels on SIGINT/SIGTERM. cancel() runs on the
+// watcher thread; the mutex keeps a session from closing while it is cancelled.
+class CancelTarget {
+  public:
+    void cancel() {
+        std::lock_guard lock(m_mutex);
+        if (m_session != nullptr) {
+            m_session->cancel();
+        }
+    }
+
+    // Makes session the one cancelled, for the lifetime of the object (declare
+    // it after the session, so it ends first).
+    class Scope {
+      public:
+        Scope(CancelTarget& target, executor::Session& session) : m_target(target) {
+            m_target.set(&session);
+        }
+        ~Scope() { m_target.set(nullptr); }
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+      private:
+        CancelTarget& m_target;
+    };
+
+  private:
+    void set(executor::Session* session) {
+        std::lock_guard lock(m_mutex);
+        m_session = session;
+    }
+
+    std::mutex m_mutex;
+    executor::Session* m_session = nullptr;
+};
 
 void create_roles(executor::Session& admin, const std::vector<std::string>& roles) {
     for (const auto& role : roles) {
@@ -49,6 +113,7 @@ void apply_step(executor::Session& session, const AppliedStep& step, const core:
             session.exec("COMMIT");
         }
     } catch (const executor::DbError& e) {
+        stop_if_interrupted("applying " + step.id + " on the throwaway database");
         std::string where = i < count ? " line " + std::to_string(script.statements[i].line) : "";
         throw Error(
             ExitCode::failure,
@@ -60,6 +125,15 @@ void apply_step(executor::Session& session, const AppliedStep& step, const core:
 
 }  // namespace
 
+void stop_if_interrupted(const std::string& during) {
+    if (!util::interrupted()) {
+        return;
+    }
+    std::string sig = util::interrupt_signal() == SIGTERM ? "SIGTERM" : "SIGINT";
+    throw Error(ExitCode::interrupted, "interrupted by " + sig + " while " + during,
+                "Nothing was changed on the target; a throwaway cluster is stopped and removed.");
+}
+
 SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
                                   const std::map<int64_t, core::Script>& scripts,
                                   const std::vector<std::string>& roles) {
@@ -68,36 +142,50 @@ SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
         ordered.begin(), ordered.end(),
         [](const AppliedStep& a, const AppliedStep& b) { return a.version < b.version; });
 
+    // Declared in this order so the cluster stops before its state directory
+    // goes, and the hook is cleared before the sessions it cancels close.
     util::TempDir state_dir("sm-validate");
-    std::filesystem::path state_file = state_dir.path() / "sandbox.json";
+    stop_if_interrupted("starting the throwaway cluster");
     core::log_info("validate: building the expected schema on a throwaway PostgreSQL");
-    auto cluster = sandbox::start_cluster(state_file);
-    SchemaModel model;
-    try {
-        {
-            auto admin = executor::connect(cluster.url("postgres"), "safe-migrate/validate");
+    ThrowawayCluster cluster(state_dir.path() / "sandbox.json");
+    CancelTarget running;
+    util::ScopedCancelHook hook([&running] { running.cancel(); });
+    stop_if_interrupted("starting the throwaway cluster");
+    {
+        auto admin = executor::connect(cluster.url("postgres"), "safe-migrate/validate");
+        CancelTarget::Scope cancelling(running, *admin);
+        try {
             create_roles(*admin, roles);
+            stop_if_interrupted("preparing the throwaway database");
             admin->exec(std::string("CREATE DATABASE ") + k_database);
+        } catch (const executor::DbError&) {
+            stop_if_interrupted("preparing the throwaway database");
+            throw;
         }
-        auto session = executor::connect(cluster.url(k_database), "safe-migrate/validate");
-        for (const auto& step : ordered) {
-            auto it = scripts.find(step.version);
-            if (it == scripts.end()) {
-                continue;
-            }
-            apply_step(*session, step, it->second);
-            model.versions.push_back(step.version);
-            model.head = step.version;
+    }
+    auto session = executor::connect(cluster.url(k_database), "safe-migrate/validate");
+    CancelTarget::Scope cancelling(running, *session);
+    SchemaModel model;
+    for (const auto& step : ordered) {
+        auto it = scripts.find(step.version);
+        if (it == scripts.end()) {
+            continue;
         }
+        stop_if_interrupted("building the expected schema, before " + step.id);
+        apply_step(*session, step, it->second);
+        model.versions.push_back(step.version);
+        model.head = step.version;
+    }
+    stop_if_interrupted("building the expected schema");
+    try {
         SchemaModel read = read_schema(*session);
         read.head = model.head;
         read.versions = model.versions;
         model = std::move(read);
-    } catch (...) {
-        sandbox::stop_cluster(state_file);
+    } catch (const executor::DbError&) {
+        stop_if_interrupted("reading the expected schema");
         throw;
     }
-    sandbox::stop_cluster(state_file);
     return model;
 }
 

@@ -20,8 +20,16 @@ namespace sm::validate {
 // the cluster, also on failure. The model's head and versions name the steps.
 // Steps without a script are skipped. Throws sm::Error (failure) naming the
 // migration and line when a statement fails, or when the cluster cannot start.
+// Under a util::InterruptGuard, SIGINT/SIGTERM cancel the running statement and
+// stop it between steps with sm::Error (interrupted); the cluster is stopped
+// and its directory removed however it ends (a second signal excepted: it
+// exits at once).
 SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
                                   const std::map<int64_t, core::Script>& scripts,
                                   const std::vector<std::string>& roles);
+
+// Throws sm::Error (interrupted) "interrupted by SIGINT while <during>" once
+// SIGINT or SIGTERM arrived under a util::InterruptGuard; else does nothing.
+void stop_if_interrupted(const std::string& during);
 
 }  // namespace sm::validate

@@ -95,6 +95,15 @@ TEST_CASE("seed run needs --env, and refuses a cycle or a missing dependency nam
     CHECK(cycle.exit_code == 3);
     CHECK(cycle.err.find("safe-migrate: error: seed dependency cycle: 010_first -> 030_third -> "
                          "020_second -> 010_first") != std::string::npos);
+    CHECK(cycle.err.find("hint: Nothing was seeded.") != std::string::npos);
+    // The hint fits the command: clear rolled nothing back; status changes nothing.
+    auto clear_cycle = run_tool(with_dir(dir, {"seed", "clear", "--env", "dev", "--confirm"}), env);
+    CHECK(clear_cycle.exit_code == 3);
+    CHECK(clear_cycle.err.find("hint: Nothing was rolled back.") != std::string::npos);
+    auto status_cycle = run_tool(with_dir(dir, {"--env", "dev", "seed", "status"}), env);
+    CHECK(status_cycle.exit_code == 3);
+    CHECK(status_cycle.err.find("seed dependency cycle") != std::string::npos);
+    CHECK(status_cycle.err.find("Nothing was") == std::string::npos);
 
     put(dir, "seeds/dev/020_second.sql",
         "-- safe-migrate: requires=040_other, 099_nowhere\nSELECT 1;\n");
@@ -159,12 +168,26 @@ TEST_CASE("seed rollback runs one seed's rollback file, and clear rolls back dep
     REQUIRE(run_tool(with_dir(dir, {"execute"}), env).exit_code == 0);
     REQUIRE(run_tool(with_dir(dir, {"seed", "run", "--env", "dev"}), env).exit_code == 0);
 
-    auto needed = run_tool(with_dir(dir, {"seed", "rollback", "--id", "030_third"}), env);
+    // rollback needs --env, and the one the seed was applied to: the environment
+    // decides whether it is protected.
+    auto no_env = run_tool(with_dir(dir, {"seed", "rollback", "--id", "010_first"}), env);
+    CHECK(no_env.exit_code == 2);
+    CHECK(no_env.err.find("safe-migrate: error: seed rollback needs --env") != std::string::npos);
+    auto other_env =
+        run_tool(with_dir(dir, {"--env", "test", "seed", "rollback", "--id", "010_first"}), env);
+    CHECK(other_env.exit_code == 8);
+    CHECK(other_env.err.find("safe-migrate: error: seed 010_first was applied to environment "
+                             "'dev', not 'test'") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM seed_log") == "3");
+
+    auto needed =
+        run_tool(with_dir(dir, {"--env", "dev", "seed", "rollback", "--id", "030_third"}), env);
     CHECK(needed.exit_code == 3);
     CHECK(needed.err.find("cannot roll back seed 030_third: applied seeds require it: 010_first") !=
           std::string::npos);
 
-    auto one = run_tool(with_dir(dir, {"seed", "rollback", "--id", "010_first"}), env);
+    auto one =
+        run_tool(with_dir(dir, {"--env", "dev", "seed", "rollback", "--id", "010_first"}), env);
     INFO(one.all());
     CHECK(one.exit_code == 0);
     CHECK(db.scalar("SELECT string_agg(id, ' ' ORDER BY seq) FROM seed_log") ==
@@ -173,7 +196,8 @@ TEST_CASE("seed rollback runs one seed's rollback file, and clear rolls back dep
           "020_second 030_third");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'seed.rolled_back'") ==
           "1");
-    auto not_applied = run_tool(with_dir(dir, {"seed", "rollback", "--id", "010_first"}), env);
+    auto not_applied =
+        run_tool(with_dir(dir, {"--env", "dev", "seed", "rollback", "--id", "010_first"}), env);
     CHECK(not_applied.exit_code == 3);
     CHECK(not_applied.err.find("seed 010_first is not applied") != std::string::npos);
 
@@ -195,6 +219,33 @@ TEST_CASE("seed rollback runs one seed's rollback file, and clear rolls back dep
     CHECK(cleared.out.find("rolled back 2 seed(s) of environment 'dev'") != std::string::npos);
     CHECK(db.scalar("SELECT count(*) FROM seed_log") == "0");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.seeds") == "0");
+}
+
+TEST_CASE("a failing seed rollback keeps the seed applied, and says so") {
+    TestDatabase db;
+    MigrationDir dir;
+    std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
+    put(dir, "1_t.up.sql", "CREATE TABLE t (id text);\n");
+    put(dir, "seeds/dev/010_a.sql", "INSERT INTO t VALUES ('a');\n");
+    put(dir, "seeds/dev/010_a.rollback.sql", "DELETE FROM t;\nDELETE FROM nowhere;\n");
+    REQUIRE(run_tool(with_dir(dir, {"execute"}), env).exit_code == 0);
+    REQUIRE(run_tool(with_dir(dir, {"seed", "run", "--env", "dev"}), env).exit_code == 0);
+
+    auto failed =
+        run_tool(with_dir(dir, {"--env", "dev", "seed", "rollback", "--id", "010_a"}), env);
+    CHECK(failed.exit_code == 1);
+    CHECK(failed.err.find("rolling back seed 010_a failed at 010_a.rollback.sql:2: ") !=
+          std::string::npos);
+    CHECK(failed.err.find("hint: Its transaction was rolled back: the seed stays applied, with "
+                          "its data. Fix the rollback file and run again.") != std::string::npos);
+    CHECK(failed.err.find("Seeds before it") == std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM t") == "1");
+    CHECK(db.scalar("SELECT string_agg(id, ',') FROM safe_migrate.seeds") == "010_a");
+
+    auto clear = run_tool(with_dir(dir, {"seed", "clear", "--env", "dev", "--confirm"}), env);
+    CHECK(clear.exit_code == 1);
+    CHECK(clear.err.find("run seed clear again") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM t") == "1");
 }
 
 TEST_CASE(

@@ -1,11 +1,16 @@
 // validate and schema dump: drift between the migrations and a live database,
 // found by building the expected schema on a throwaway cluster (or reading a
 // snapshot) and comparing it with the target.
+#include <signal.h>
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
@@ -49,6 +54,71 @@ std::string read_text(const std::filesystem::path& path) {
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+// A private TMPDIR for a child: where its throwaway cluster goes. Traversable
+// by the postgres account the sandbox server runs as when we are root.
+class PrivateTmp {
+  public:
+    PrivateTmp() {
+        std::string pattern = "/tmp/sm-validate-signal-XXXXXX";
+        std::vector<char> name(pattern.begin(), pattern.end());
+        name.push_back('\0');
+        REQUIRE(::mkdtemp(name.data()) != nullptr);
+        m_path = name.data();
+        std::filesystem::permissions(m_path, std::filesystem::perms(0755));
+    }
+    ~PrivateTmp() {
+        std::error_code ignored;
+        std::filesystem::remove_all(m_path, ignored);
+    }
+    PrivateTmp(const PrivateTmp&) = delete;
+    PrivateTmp& operator=(const PrivateTmp&) = delete;
+    const std::filesystem::path& path() const { return m_path; }
+
+    // The entries of the directory whose names start with prefix.
+    std::vector<std::filesystem::path> entries(const std::string& prefix) const {
+        std::vector<std::filesystem::path> out;
+        for (const auto& e : std::filesystem::directory_iterator(m_path)) {
+            if (e.path().filename().string().rfind(prefix, 0) == 0) {
+                out.push_back(e.path());
+            }
+        }
+        return out;
+    }
+
+  private:
+    std::filesystem::path m_path;
+};
+
+// Processes whose command line names a path under dir (a postmaster started
+// with -D dir/...).
+int processes_under(const std::filesystem::path& dir) {
+    int count = 0;
+    for (const auto& e : std::filesystem::directory_iterator("/proc")) {
+        std::string pid = e.path().filename().string();
+        if (pid.find_first_not_of("0123456789") != std::string::npos) {
+            continue;
+        }
+        std::string cmdline = read_text(e.path() / "cmdline");
+        if (cmdline.find(dir.string() + "/") != std::string::npos) {
+            ++count;
+        }
+    }
+    return count;
+}
+
+// Waits for pred, polling; false when it never held within limit.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        if (pred()) {
+            return true;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
 }
 
 }  // namespace
@@ -215,4 +285,81 @@ TEST_CASE("a migration that fails on the throwaway database is a failure naming 
                      "throwaway database: ") != std::string::npos);
     CHECK(r.err.find("relation \"legacy\" does not exist") != std::string::npos);
     CHECK(r.err.find("hint: ") != std::string::npos);
+}
+
+TEST_CASE("SIGINT while validate starts its throwaway cluster stops it and removes it") {
+    Project p;
+    REQUIRE(p.run({"execute"}).exit_code == 0);
+    PrivateTmp tmp;
+    auto run = start_tool({"--migrations-dir", p.dir.path().string(), "validate"},
+                          {{"DATABASE_URL", p.db.url()}, {"TMPDIR", tmp.path().string()}});
+    // The cluster's directory appears just before initdb runs.
+    REQUIRE(eventually([&] { return !tmp.entries("safe-migrate-sandbox").empty(); },
+                       std::chrono::seconds(30)));
+    run->send_signal(SIGINT);
+    auto result = run->wait_for(std::chrono::seconds(60));
+    REQUIRE(result);
+    INFO(result->out + result->err);
+    CHECK(result->exit_code == 130);
+    CHECK(result->err.find("safe-migrate: error: interrupted by SIGINT while ") !=
+          std::string::npos);
+    CHECK(tmp.entries("safe-migrate-sandbox").empty());
+    CHECK(tmp.entries("sm-validate").empty());
+    CHECK(processes_under(tmp.path()) == 0);
+}
+
+TEST_CASE("SIGINT while validate runs a slow migration on the throwaway database cancels it") {
+    TestDatabase db;
+    MigrationDir dir;
+    // Sleeps only when the session asks for it, so execute runs it quickly.
+    dir.write("1_slow.up.sql",
+              "CREATE TABLE t (a int);\n"
+              "SELECT pg_sleep(CASE WHEN current_setting('sm.test_sleep', true) = 'on' THEN 60 "
+              "ELSE 0 END);\n");
+    REQUIRE(
+        run_tool({"--migrations-dir", dir.path().string(), "execute"}, {{"DATABASE_URL", db.url()}})
+            .exit_code == 0);
+    PrivateTmp tmp;
+    auto run = start_tool({"--migrations-dir", dir.path().string(), "validate"},
+                          {{"DATABASE_URL", db.url()},
+                           {"TMPDIR", tmp.path().string()},
+                           {"PGOPTIONS", "-c sm.test_sleep=on"}});
+    // Find the throwaway cluster and wait until the migration sleeps there.
+    std::optional<sm::sandbox::ClusterState> state;
+    REQUIRE(eventually(
+        [&] {
+            for (const auto& d : tmp.entries("sm-validate")) {
+                try {
+                    state = sm::sandbox::load_state(d / "sandbox.json");
+                } catch (const std::exception&) {
+                    state.reset();  // written as we read it
+                }
+            }
+            return state.has_value();
+        },
+        std::chrono::seconds(60)));
+    {
+        auto probe = sm::executor::connect(state->url("postgres"), "sm-test");
+        REQUIRE(eventually(
+            [&] {
+                return probe
+                           ->exec(
+                               "SELECT count(*) FROM pg_stat_activity WHERE query LIKE "
+                               "'SELECT pg_sleep(CASE%' AND state = 'active'")
+                           .scalar() == "1";
+            },
+            std::chrono::seconds(60)));
+    }
+    auto sent = std::chrono::steady_clock::now();
+    run->send_signal(SIGINT);
+    auto result = run->wait_for(std::chrono::seconds(30));
+    REQUIRE(result);
+    INFO(result->out + result->err);
+    CHECK(std::chrono::steady_clock::now() - sent < std::chrono::seconds(15));
+    CHECK(result->exit_code == 130);
+    CHECK(result->err.find("safe-migrate: error: interrupted by SIGINT while applying 1_slow on "
+                           "the throwaway database") != std::string::npos);
+    CHECK(tmp.entries("safe-migrate-sandbox").empty());
+    CHECK(tmp.entries("sm-validate").empty());
+    CHECK(processes_under(tmp.path()) == 0);
 }

@@ -76,3 +76,27 @@ TEST_CASE("a dependency cycle is an error naming it", "[seed_order]") {
     CHECK(std::string(capture_error([&] { order_all(self); }).what()) ==
           "seed dependency cycle: 1_a -> 2_b -> 1_a");
 }
+
+TEST_CASE("an ordering error's hint says what the calling command did not do", "[seed_order]") {
+    SeedSet cycle;
+    cycle.seeds = {make("1_a", {"2_b"}), make("2_b", {"1_a"})};
+    SeedSet missing;
+    missing.seeds = {make("1_a", {"9_nope"})};
+
+    // seed run, seed clear, reset: each names what it did not do.
+    CHECK(capture_error([&] { order_for_environment(cycle, "dev", "Nothing was seeded."); })
+              .hint()
+              .rfind("Nothing was seeded. A seed cannot require", 0) == 0);
+    CHECK(capture_error([&] { order_for_environment(cycle, "dev", "Nothing was rolled back."); })
+              .hint()
+              .rfind("Nothing was rolled back. A seed cannot require", 0) == 0);
+    CHECK(capture_error([&] {
+              order_for_environment(missing, "dev", "Nothing was dropped.");
+          }).hint() == "Nothing was dropped. Fix the requires= directives, or add the seeds.");
+
+    // status only reads: the hint says how to fix it, and nothing about seeding.
+    CHECK(capture_error([&] { order_all(cycle); }).hint() ==
+          "A seed cannot require, directly or not, itself; fix the requires= directives.");
+    CHECK(capture_error([&] { order_for_environment(missing, "dev"); }).hint() ==
+          "Fix the requires= directives, or add the seeds.");
+}
