@@ -14,6 +14,7 @@ PACKAGES="
   libpg-query-dev
   libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev
+  libsimdjson-dev
   libtomlplusplus-dev
   libcpp-httplib-dev
   postgresql-15 postgresql-client-15

@@ -169,13 +169,13 @@ class FileLinter : public Emitter {
             }
             return;
         }
-        ParseTree tree = ParseTree::parse(parsed.tree_json);
+        const ParseTree& tree = m_document.parse(parsed.tree_json);
         for (const auto& raw : member_list(tree, "stmts")) {
             const ParseTree& stmt = member(raw, "stmt");
             if (!stmt.is_object() || stmt.empty()) {
                 continue;
             }
-            const std::string kind = stmt.begin().key();
+            const std::string kind(stmt.begin().key());
             const ParseTree& body = stmt.begin().value();
             const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
             StatementRef ref{body, kind, s.sql, s.line, s.column, lock};
@@ -240,6 +240,7 @@ class FileLinter : public Emitter {
     FileReport m_report;
     FileState m_state;
     const StreamedStatement* m_current = nullptr;
+    ParseDocument m_document;  // the current statement's tree
     std::vector<size_t> m_file_allows;
     std::vector<size_t> m_statement_allows;
 };

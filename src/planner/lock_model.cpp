@@ -46,13 +46,18 @@ bool reloption_is_light(const ParseTree& item) {
 }
 
 // Foreign keys in a constraint list lock their referenced table in SHARE ROW EXCLUSIVE.
+// One {"Constraint": ...} node.
+void add_fk_target(LockPrediction& p, const ParseTree& constraint) {
+    const ParseTree& con = member(constraint, "Constraint");
+    if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
+        add(p, qualified_name(con["pktable"]), L::share_row_exclusive,
+            "referenced by a new foreign key");
+    }
+}
+
 void add_fk_targets(LockPrediction& p, const ParseTree& constraints) {
     for (const auto& c : constraints) {
-        const ParseTree& con = member(c, "Constraint");
-        if (con.value("contype", "") == "CONSTR_FOREIGN" && con.contains("pktable")) {
-            add(p, qualified_name(con["pktable"]), L::share_row_exclusive,
-                "referenced by a new foreign key");
-        }
+        add_fk_target(p, c);
     }
 }
 
@@ -101,7 +106,7 @@ L alter_command(LockPrediction& p, const ParseTree& cmd) {
         const std::string type = con.value("contype", "");
         const bool validated = !con.value("skip_validation", false);
         if (type == "CONSTR_FOREIGN") {
-            add_fk_targets(p, ParseTree::array({def}));
+            add_fk_target(p, def);
             p.scans = p.scans || validated;
             return L::share_row_exclusive;
         }
@@ -195,7 +200,7 @@ void create_table(LockPrediction& p, const ParseTree& b) {
     p.summary = "CREATE TABLE " + created;
     for (const auto& elt : member_list(b, "tableElts")) {
         if (elt.contains("Constraint")) {
-            add_fk_targets(p, ParseTree::array({elt}));
+            add_fk_target(p, elt);
         } else if (elt.contains("ColumnDef")) {
             add_fk_targets(p, member_list(elt["ColumnDef"], "constraints"));
         }

@@ -3,21 +3,13 @@
 namespace sm::planner {
 
 const ParseTree& member(const ParseTree& j, const char* key) {
-    static const ParseTree k_empty = ParseTree::object();
-    if (!j.is_object()) {
-        return k_empty;
-    }
     auto it = j.find(key);
-    return it == j.end() ? k_empty : *it;
+    return it == j.end() ? ParseTree::empty_object() : *it;
 }
 
 const ParseTree& member_list(const ParseTree& j, const char* key) {
-    static const ParseTree k_empty = ParseTree::array();
-    if (!j.is_object()) {
-        return k_empty;
-    }
     auto it = j.find(key);
-    return it == j.end() ? k_empty : *it;
+    return it == j.end() ? ParseTree::empty_array() : *it;
 }
 
 std::string qualified_name(const ParseTree& range_var) {

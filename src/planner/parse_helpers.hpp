@@ -1,18 +1,15 @@
 #pragma once
 // Reading libpg_query's JSON parse tree (PostgreSQL 15 node names).
 
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "planner/parse_tree.hpp"
+
 namespace sm::planner {
 
-// A parse tree as libpg_query prints it (JSON).
-using ParseTree = nlohmann::json;
-
 // j[key] by reference, or a shared empty object when j has no such member (or
-// is not an object). Unlike ParseTree::value(key, ParseTree::object()) it never copies,
-// which matters: parse trees are read for every statement of every file.
+// is not an object).
 const ParseTree& member(const ParseTree& j, const char* key);
 
 // Like member(), with a shared empty array as the default.

@@ -29,7 +29,7 @@ void classify(const ParseTree& stmt, core::Statement& out) {
     if (!stmt.is_object() || stmt.empty()) {
         return;
     }
-    const std::string kind = stmt.begin().key();
+    const std::string kind(stmt.begin().key());
     const ParseTree& node = stmt.begin().value();
     for (auto& table : predict_lock(kind, node).tables()) {
         if (std::find(out.tables.begin(), out.tables.end(), table) == out.tables.end()) {
@@ -123,6 +123,7 @@ core::Script build_script(const core::MigrationFile& file,
         return script;
     }
     bool any_needs_no_transaction = false;
+    ParseDocument document;
     for (const auto& piece : split.statements) {
         core::Statement statement;
         statement.sql = text.substr(piece.offset, piece.length);
@@ -133,7 +134,7 @@ core::Script build_script(const core::MigrationFile& file,
                        "syntax error: " + parsed.error->message);
             continue;
         }
-        ParseTree tree = ParseTree::parse(parsed.tree_json);
+        const ParseTree& tree = document.parse(parsed.tree_json);
         for (const auto& raw : member_list(tree, "stmts")) {
             classify(member(raw, "stmt"), statement);
         }

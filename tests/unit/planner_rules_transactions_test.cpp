@@ -193,7 +193,8 @@ namespace {
 std::optional<long long> set_ms(const std::string& sql) {
     auto parsed = sm::planner::parse_sql(sql);
     REQUIRE_FALSE(parsed.error);
-    sm::planner::ParseTree tree = sm::planner::ParseTree::parse(parsed.tree_json);
+    sm::planner::ParseDocument document;
+    const sm::planner::ParseTree& tree = document.parse(parsed.tree_json);
     return sm::planner::setting_ms(tree["stmts"][0]["stmt"]["VariableSetStmt"], sql);
 }
 

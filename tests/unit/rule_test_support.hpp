@@ -56,10 +56,11 @@ inline Recorder run_family(RuleFamily family, const std::string& sql,
                            const sm::planner::FileState& f = sm::planner::FileState{}) {
     auto parsed = sm::planner::parse_sql(sql);
     REQUIRE_FALSE(parsed.error);
-    sm::planner::ParseTree tree = sm::planner::ParseTree::parse(parsed.tree_json);
+    static thread_local sm::planner::ParseDocument document;
+    const sm::planner::ParseTree& tree = document.parse(parsed.tree_json);
     const sm::planner::ParseTree& stmt = tree["stmts"][0]["stmt"];
     REQUIRE(stmt.size() == 1);
-    const std::string kind = stmt.begin().key();
+    const std::string kind(stmt.begin().key());
     const sm::planner::LockPrediction lock =
         sm::planner::predict_lock(kind, stmt.begin().value(), f.pg_version);
     sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1, lock};

@@ -25,12 +25,7 @@ namespace {
 // A member of a JSON object by reference (never a copy), or null when absent,
 // so that pointers into the parse tree stay valid.
 const ParseTree& field(const ParseTree& obj, const char* key) {
-    static const ParseTree null_json;
-    if (!obj.is_object()) {
-        return null_json;
-    }
-    auto it = obj.find(key);
-    return it == obj.end() ? null_json : *it;
+    return obj[key];
 }
 
 // The last component of a qualified name list, lower-cased ("pg_catalog.int4" -> "int4").
@@ -400,8 +395,7 @@ ColumnParts column_parts(const ParseTree& column_def) {
         } else if (type == "CONSTR_GENERATED") {
             c.generated_expr = con.contains("raw_expr") ? &con["raw_expr"] : nullptr;
             if (c.generated_expr == nullptr) {
-                static const ParseTree empty = ParseTree::object();
-                c.generated_expr = &empty;
+                c.generated_expr = &ParseTree::empty_object();
             }
         } else if (type == "CONSTR_IDENTITY") {
             c.identity = true;
