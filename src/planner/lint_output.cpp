@@ -53,10 +53,10 @@ std::string render_text(const LintReport& report, const Policy& policy) {
                                    f.lock_detail, lock_blocks(f.lock));
             }
             if (!f.table_work.empty() && f.table_work != "-") {
-                out += "    table work: " + f.table_work + "\n";
+                out += "    table work: " + std::string(f.table_work) + "\n";
             }
             if (!f.alternative.empty()) {
-                out += "    safe alternative: " + f.alternative + "\n";
+                out += "    safe alternative: " + std::string(f.alternative) + "\n";
             }
             if (!f.rewrite.empty()) {
                 out += "    instead:\n" + util::indent(f.rewrite, "      ") + "\n";
@@ -114,7 +114,7 @@ std::string file_findings_json(const FileReport& file) {
 // The document is assembled from pieces that nlohmann dumps, so each file's
 // findings can be rendered on its own thread: a large run has hundreds of
 // thousands of findings, and one giant document would be slow and big.
-std::string render_json(const LintReport& report, const Policy& policy) {
+void render_json(const LintReport& report, const Policy& policy, const LintSink& sink) {
     std::vector<std::string> pieces(report.files.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
@@ -148,22 +148,23 @@ std::string render_json(const LintReport& report, const Policy& policy) {
                     {"warnings", report.warnings},
                     {"suppressed", report.suppressed},
                     {"syntax_errors", report.syntax_errors}};
-    std::string out = "{\n\"policy\": " + json(policy.name).dump() +
-                      ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
-                      ",\n\"files\": " + std::to_string(report.files.size()) +
-                      ",\n\"statements\": " + std::to_string(report.statements) +
-                      ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n";
+    sink("{\n\"policy\": " + json(policy.name).dump() +
+         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
+         ",\n\"files\": " + std::to_string(report.files.size()) +
+         ",\n\"statements\": " + std::to_string(report.statements) +
+         ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
     bool first = true;
     for (const auto& piece : pieces) {
         if (piece.empty()) {
             continue;
         }
-        out += first ? "" : ",\n";
-        out += piece;
+        if (!first) {
+            sink(",\n");
+        }
+        sink(piece);
         first = false;
     }
-    out += "\n],\n\"suppressions\": " + suppressions.dump() + "\n}\n";
-    return out;
+    sink("\n],\n\"suppressions\": " + suppressions.dump() + "\n}\n");
 }
 
 std::string render_sarif(const LintReport& report) {
@@ -188,7 +189,7 @@ std::string render_sarif(const LintReport& report) {
         for (const auto& f : file.findings) {
             std::string text = f.message;
             if (!f.alternative.empty()) {
-                text += ". Safe alternative: " + f.alternative;
+                text += ". Safe alternative: " + std::string(f.alternative);
             }
             json result = {{"ruleId", f.rule},
                            {"level", f.severity == Severity::error ? "error" : "warning"},
@@ -248,12 +249,12 @@ std::string render_github(const LintReport& report) {
             }
             std::string message = f.message;
             if (!f.alternative.empty()) {
-                message += "\nSafe alternative: " + f.alternative;
+                message += "\nSafe alternative: " + std::string(f.alternative);
             }
             out += fmt::format("::{} file={},line={},col={},title={}::{}\n",
                                f.severity == Severity::error ? "error" : "warning",
                                gh_escape(shown_path(f.file), true), std::max(1, f.line),
-                               std::max(1, f.column), gh_escape(f.rule, true),
+                               std::max(1, f.column), gh_escape(std::string(f.rule), true),
                                gh_escape(message, false));
         }
     }
@@ -262,12 +263,24 @@ std::string render_github(const LintReport& report) {
 
 }  // namespace
 
+void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
+                 const LintSink& sink) {
+    if (format == LintFormat::json) {
+        render_json(report, policy, sink);  // in pieces: it can be very large
+    } else {
+        sink(render_lint(report, format, policy));
+    }
+}
+
 std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
     switch (format) {
         case LintFormat::text:
             return render_text(report, policy);
-        case LintFormat::json:
-            return render_json(report, policy);
+        case LintFormat::json: {
+            std::string out;
+            render_json(report, policy, [&out](std::string_view piece) { out += piece; });
+            return out;
+        }
         case LintFormat::sarif:
             return render_sarif(report);
         case LintFormat::github:

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sm::planner {
@@ -52,7 +53,7 @@ struct Suppression {
 };
 
 struct Finding {
-    std::string rule;  // catalog id, or "syntax-error"
+    std::string_view rule;  // catalog id, or "syntax-error" (static strings only)
     Severity severity = Severity::error;
     std::filesystem::path file;
     int line = 0;
@@ -61,9 +62,11 @@ struct Finding {
     int caret = 0;          // character offset in the statement's first line to point at
     std::string message;    // one line, specific to this statement
     LockLevel lock = LockLevel::none;
-    std::string lock_detail;
-    std::string table_work;
-    std::string alternative;
+    // The rule's catalog text (static strings, never copied: a big run holds
+    // hundreds of thousands of findings).
+    std::string_view lock_detail;
+    std::string_view table_work;
+    std::string_view alternative;
     std::string rewrite;              // a concrete safer statement, when one exists
     std::vector<std::string> tables;  // tables the statement touches ("public.orders")
     std::optional<Suppression> suppressed_by;

@@ -91,7 +91,7 @@ class FileLinter : public Emitter {
             return;  // created earlier in this file: new and empty
         }
         Finding f;
-        f.rule = rule;
+        f.rule = info->id;
         f.severity = severity;
         f.file = m_report.file;
         f.line = m_current->line;
