@@ -74,6 +74,12 @@ std::string render_text(const LintReport& report, const Policy& policy) {
     return out;
 }
 
+// Compact JSON. Statements and comments come from files: a byte that is not
+// UTF-8 (reported as a finding of its own) is written as U+FFFD, not an abort.
+std::string dump_text(const json& j) {
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json finding_json(const Finding& f) {
     json j = {{"rule", f.rule},
               {"severity", severity_name(f.severity)},
@@ -106,7 +112,7 @@ std::string file_findings_json(const FileReport& file) {
         if (!out.empty()) {
             out += ",\n";
         }
-        out += finding_json(f).dump();
+        out += dump_text(finding_json(f));
     }
     return out;
 }
@@ -164,7 +170,7 @@ void render_json(const LintReport& report, const Policy& policy, const LintSink&
         sink(piece);
         first = false;
     }
-    sink("\n],\n\"suppressions\": " + suppressions.dump() + "\n}\n");
+    sink("\n],\n\"suppressions\": " + dump_text(suppressions) + "\n}\n");
 }
 
 std::string render_sarif(const LintReport& report) {
@@ -217,7 +223,7 @@ std::string render_sarif(const LintReport& report) {
                          {"informationUri", "https://github.com/safe-migrate/safe-migrate"},
                          {"rules", rules}}}}},
                      {"results", results}}}}};
-    return sarif.dump(2) + "\n";
+    return sarif.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 // GitHub workflow commands need %, CR and LF escaped in messages, and also , and : in properties.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "util/strings.hpp"
+
 namespace sm::planner {
 
 size_t skip_space_and_comments(std::string_view text, size_t pos) {
@@ -115,6 +117,11 @@ size_t byte_offset_of_char(std::string_view text, size_t chars) {
 
 ParseResult parse_sql(const std::string& sql) {
     ParseResult result;
+    // The server would reject such bytes, and the parse tree (JSON) cannot hold them.
+    if (size_t bad = util::first_invalid_utf8(sql); bad != std::string::npos) {
+        result.error = SqlError{"invalid UTF-8 byte sequence (files must be UTF-8)", bad};
+        return result;
+    }
     PgQueryParseResult parsed = pg_query_parse(sql.c_str());
     if (parsed.error != nullptr) {
         // PostgreSQL reports error positions in characters, not bytes.

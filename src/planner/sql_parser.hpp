@@ -33,7 +33,8 @@ struct ParseResult {
     std::optional<SqlError> error;
 };
 
-// Parses one or more statements into libpg_query's JSON parse tree.
+// Parses one or more statements into libpg_query's JSON parse tree. Text that
+// is not valid UTF-8 is an error at the first bad byte.
 ParseResult parse_sql(const std::string& sql);
 
 // Byte offset of character number chars (0-based) in UTF-8 text.

@@ -287,3 +287,27 @@ TEST_CASE("lint: a foreign key is satisfied by an index the plan creates, in any
     REQUIRE(left.size() == 1);
     CHECK_THAT(left[0]->message, Contains("(other_id)"));
 }
+
+TEST_CASE(
+    "lint: bytes that are not UTF-8 are a syntax error at their place, and output stays valid",
+    "[linter]") {
+    Dir d;
+    // A Latin-1 file: 0xE9 is "é" there, and no UTF-8 sequence.
+    auto f = d.write("2_latin1.up.sql",
+                     "CREATE TABLE notes (id bigint, note text);\n"
+                     "-- a comment: caf\xe9 -- safe-migrate: allow ban-truncate reason=\"x\xe9\"\n"
+                     "UPDATE notes SET note = 'caf\xe9' WHERE id = 1;\n");
+    auto r = lint_files({f}, default_policy(), 1);
+    auto bad = of_rule(r, "syntax-error");
+    REQUIRE(bad.size() == 1);
+    CHECK(bad[0]->line == 3);
+    CHECK(bad[0]->column == 29);  // the byte after "caf"
+    CHECK_THAT(bad[0]->message, Contains("invalid UTF-8"));
+    CHECK(r.syntax_errors == 1);
+    // Every format renders; JSON and SARIF stay valid JSON (the byte becomes U+FFFD).
+    auto json = nlohmann::json::parse(render_lint(r, LintFormat::json, default_policy()));
+    CHECK_THAT(json["findings"][0]["statement"].get<std::string>(), Contains("caf\xef\xbf\xbd"));
+    CHECK_NOTHROW(nlohmann::json::parse(render_lint(r, LintFormat::sarif, default_policy())));
+    CHECK_THAT(render_lint(r, LintFormat::github, default_policy()), Contains("line=3"));
+    CHECK_THAT(render_lint(r, LintFormat::text, default_policy()), Contains("invalid UTF-8"));
+}
