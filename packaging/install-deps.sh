@@ -14,7 +14,7 @@ PACKAGES="
   libpg-query-dev
   libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev
-  libsimdjson-dev
+  libsimdjson-dev rapidjson-dev
   libtomlplusplus-dev
   libcpp-httplib-dev
   postgresql-15 postgresql-client-15

@@ -1,9 +1,10 @@
 #include "planner/lint_output.hpp"
 
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <atomic>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -81,60 +82,90 @@ std::string dump_text(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// The members every finding of one rule shares (its lock and what that blocks,
-// the table work, the safe alternative) as the start of an object: '{' and the
-// members with a trailing ','. Rendered once per rule and thread: a big run has
-// hundreds of thousands of findings and only a few dozen rules.
-const std::string& rule_members(const Finding& f) {
-    thread_local std::map<std::string, std::string, std::less<>> rendered;
-    auto it = rendered.find(f.rule);
-    if (it == rendered.end()) {
-        json j = {{"lock", f.lock == LockLevel::none ? json(nullptr) : json(lock_name(f.lock))},
-                  {"lock_detail", f.lock_detail},
-                  {"blocks", f.lock == LockLevel::none ? json(nullptr) : json(lock_blocks(f.lock))},
-                  {"table_work", f.table_work},
-                  {"alternative", f.alternative}};
-        std::string members = dump_text(j);
-        members.back() = ',';  // the object goes on with the finding's own members
-        it = rendered.emplace(std::string(f.rule), std::move(members)).first;
-    }
-    return it->second;
-}
-
-// The members of a finding's object that are its own.
-json finding_json(const Finding& f) {
-    json j = {{"rule", f.rule},
-              {"severity", severity_name(f.severity)},
-              {"file", shown_path(f.file)},
-              {"line", f.line},
-              {"column", f.column},
-              {"message", f.message},
-              {"statement", f.statement},
-              {"rewrite", f.rewrite.empty() ? json(nullptr) : json(f.rewrite)},
-              {"tables", f.tables}};
-    if (f.suppressed_by) {
-        j["suppressed"] = {{"line", f.suppressed_by->line},
-                           {"reason", f.suppressed_by->reason},
-                           {"whole_file", f.suppressed_by->whole_file}};
-    } else {
-        j["suppressed"] = nullptr;
-    }
-    return j;
-}
-
-// Findings of one file as compact JSON objects joined by ",\n".
-std::string file_findings_json(const FileReport& file) {
-    std::string out;
-    for (const auto& f : file.findings) {
-        if (!out.empty()) {
-            out += ",\n";
+class FindingWriter {
+  public:
+    // Findings of one file, joined by ",\n".
+    std::string file_findings(const FileReport& file) {
+        m_buffer.Clear();
+        bool first = true;
+        for (const auto& f : file.findings) {
+            if (!first) {
+                m_buffer.Put(',');
+                m_buffer.Put('\n');
+            }
+            first = false;
+            m_writer.Reset(m_buffer);
+            finding(f);
         }
-        out += rule_members(f);
-        std::string own = dump_text(finding_json(f));
-        out.append(own, 1);  // without its '{'
+        return std::string(m_buffer.GetString(), m_buffer.GetSize());
     }
-    return out;
-}
+
+  private:
+    void finding(const Finding& f) {
+        m_writer.StartObject();
+        member("alternative", f.alternative);
+        member_or_null("blocks", f.lock == LockLevel::none ? nullptr : lock_blocks(f.lock));
+        member("column", f.column);
+        member("file", shown_path(f.file));
+        member("line", f.line);
+        member_or_null("lock", f.lock == LockLevel::none ? nullptr : lock_name(f.lock));
+        member("lock_detail", f.lock_detail);
+        member("message", f.message);
+        member_or_null("rewrite", f.rewrite.empty() ? nullptr : f.rewrite.c_str());
+        member("rule", f.rule);
+        member("severity", severity_name(f.severity));
+        member("statement", f.statement);
+        m_writer.Key("suppressed");
+        if (f.suppressed_by) {
+            m_writer.StartObject();
+            member("line", f.suppressed_by->line);
+            member("reason", f.suppressed_by->reason);
+            m_writer.Key("whole_file");
+            m_writer.Bool(f.suppressed_by->whole_file);
+            m_writer.EndObject();
+        } else {
+            m_writer.Null();
+        }
+        member("table_work", f.table_work);
+        m_writer.Key("tables");
+        m_writer.StartArray();
+        for (const auto& t : f.tables) {
+            string(t);
+        }
+        m_writer.EndArray();
+        m_writer.EndObject();
+    }
+
+    // Text from files may hold bytes that are not UTF-8 (reported as a finding
+    // of their own): they are written as U+FFFD, so the output stays JSON.
+    void string(std::string_view text) {
+        if (util::first_invalid_utf8(text) != std::string::npos) {
+            m_scratch = util::replace_invalid_utf8(text);
+            text = m_scratch;
+        }
+        m_writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+    }
+    void member(const char* key, std::string_view value) {
+        m_writer.Key(key);
+        string(value);
+    }
+    void member(const char* key, int value) {
+        m_writer.Key(key);
+        m_writer.Int(value);
+    }
+    void member_or_null(const char* key, const char* value) {
+        m_writer.Key(key);
+        if (value == nullptr) {
+            m_writer.Null();
+        } else {
+            string(value);
+        }
+    }
+
+    rapidjson::StringBuffer m_buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> m_writer{m_buffer};
+    std::string m_scratch;
+};
 
 // The document is assembled from pieces that nlohmann dumps, so each file's
 // findings can be rendered on its own thread: a large run has hundreds of
@@ -143,8 +174,9 @@ void render_json(const LintReport& report, const Policy& policy, const LintSink&
     std::vector<std::string> pieces(report.files.size());
     std::atomic<size_t> next{0};
     auto work = [&] {
+        FindingWriter writer;
         for (size_t i = next++; i < report.files.size(); i = next++) {
-            pieces[i] = file_findings_json(report.files[i]);
+            pieces[i] = writer.file_findings(report.files[i]);
         }
     };
     unsigned threads =

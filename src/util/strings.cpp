@@ -149,6 +149,22 @@ std::string render_table(const std::vector<std::string>& header,
 
 namespace sm::util {
 
+std::string replace_invalid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 8);
+    while (!text.empty()) {
+        size_t bad = first_invalid_utf8(text);
+        if (bad == std::string::npos) {
+            out += text;
+            break;
+        }
+        out += text.substr(0, bad);
+        out += "\xEF\xBF\xBD";  // U+FFFD
+        text.remove_prefix(bad + 1);
+    }
+    return out;
+}
+
 size_t first_invalid_utf8(std::string_view text) {
     const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     size_t n = text.size();

@@ -34,6 +34,10 @@ namespace sm::util {
 // Byte offset of the first byte that is not part of valid UTF-8, or npos when
 // text is valid UTF-8 (overlong forms and surrogates count as invalid).
 size_t first_invalid_utf8(std::string_view text);
+
+// text with each byte that starts no valid UTF-8 sequence replaced by U+FFFD.
+std::string replace_invalid_utf8(std::string_view text);
+
 // 1-based line number of byte offset in text.
 int line_of_offset(std::string_view text, size_t offset);
 // Moves a 1-based line and column (columns count UTF-8 characters) from byte

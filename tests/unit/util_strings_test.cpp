@@ -141,3 +141,14 @@ TEST_CASE("render_table with short rows and no rows", "[strings]") {
           "A           B  C\n"
           "long-value\n");
 }
+
+TEST_CASE("replace_invalid_utf8 writes U+FFFD for each byte that starts no valid sequence") {
+    using sm::util::replace_invalid_utf8;
+    CHECK(replace_invalid_utf8("plain ascii") == "plain ascii");
+    CHECK(replace_invalid_utf8("caf\xc3\xa9") == "caf\xc3\xa9");                // valid é kept
+    CHECK(replace_invalid_utf8("caf\xe9!") == "caf\xef\xbf\xbd!");              // Latin-1 é
+    CHECK(replace_invalid_utf8("\xff\xfe") == "\xef\xbf\xbd\xef\xbf\xbd");      // two bad bytes
+    CHECK(replace_invalid_utf8("ok\xe2\x82") == "ok\xef\xbf\xbd\xef\xbf\xbd");  // truncated
+    CHECK(sm::util::first_invalid_utf8(replace_invalid_utf8("a\x80z\xc0\xafz")) ==
+          std::string::npos);
+}
