@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 #include "core/error.hpp"
 #include "planner/sql_parser.hpp"
@@ -30,9 +31,14 @@ bool StatementStream::fill() {
         return false;
     }
     size_t old = m_buffer.size();
-    m_buffer.resize(old + m_chunk);
-    size_t n = std::fread(m_buffer.data() + old, 1, m_chunk, m_file);
-    m_buffer.resize(old + n);
+    // Read through a buffer kept per thread: growing m_buffer by a whole chunk
+    // first would zero a megabyte for every small migration file.
+    thread_local std::vector<char> chunk;
+    if (chunk.size() < m_chunk) {
+        chunk.resize(m_chunk);
+    }
+    size_t n = std::fread(chunk.data(), 1, m_chunk, m_file);
+    m_buffer.append(chunk.data(), n);
     if (m_first_read) {
         m_first_read = false;
         if (m_buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) {
