@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <limits>
 #include <regex>
 #include <set>
@@ -80,9 +81,8 @@ class FileLinter : public Emitter {
         return std::move(m_report);
     }
 
-    void emit(const char* rule, const std::string& message, const EmitExtras& extras) override {
-        const RuleInfo* info = find_rule(rule);
-        Severity severity = m_policy.severity_of(rule);
+    void emit(const char* rule, std::string message, const EmitExtras& extras) override {
+        auto [info, severity] = rule_and_severity(rule);
         if (severity == Severity::off || info == nullptr) {
             return;
         }
@@ -97,7 +97,7 @@ class FileLinter : public Emitter {
         f.line = m_current->line;
         f.column = m_current->column;
         f.statement = m_current->sql;
-        f.message = message;
+        f.message = std::move(message);
         f.lock = info->lock;
         f.lock_detail = info->lock_detail;
         f.table_work = info->table_work;
@@ -119,6 +119,19 @@ class FileLinter : public Emitter {
     }
 
   private:
+    // The catalog entry and the policy's severity of a rule, looked up once per
+    // rule and file (rules are named by string literals).
+    std::pair<const RuleInfo*, Severity> rule_and_severity(const char* rule) {
+        for (const auto& [name, answer] : m_rules_seen) {
+            if (name == rule || std::strcmp(name, rule) == 0) {
+                return answer;
+            }
+        }
+        std::pair<const RuleInfo*, Severity> answer{find_rule(rule), m_policy.severity_of(rule)};
+        m_rules_seen.emplace_back(rule, answer);
+        return answer;
+    }
+
     void read_directives(const std::string& text, int first_line, bool header) {
         m_statement_allows.clear();
         if (text.find("safe-migrate:") == std::string::npos) {
@@ -241,6 +254,7 @@ class FileLinter : public Emitter {
     FileState m_state;
     const StreamedStatement* m_current = nullptr;
     ParseDocument m_document;  // the current statement's tree
+    std::vector<std::pair<const char*, std::pair<const RuleInfo*, Severity>>> m_rules_seen;
     std::vector<size_t> m_file_allows;
     std::vector<size_t> m_statement_allows;
 };

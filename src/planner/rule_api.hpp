@@ -82,8 +82,7 @@ class Emitter {
   public:
     virtual ~Emitter() = default;
     // rule must be a catalog id; message is one specific line.
-    virtual void emit(const char* rule, const std::string& message,
-                      const EmitExtras& extras = {}) = 0;
+    virtual void emit(const char* rule, std::string message, const EmitExtras& extras = {}) = 0;
 };
 
 // The rule families, one file each under planner/rules/.

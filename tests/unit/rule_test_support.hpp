@@ -36,7 +36,7 @@ inline std::vector<Emitted> only(const std::vector<Emitted>& all, const std::str
 // An Emitter that keeps every finding, in the order emitted.
 class Recorder : public sm::planner::Emitter {
   public:
-    void emit(const char* rule, const std::string& message,
+    void emit(const char* rule, std::string message,
               const sm::planner::EmitExtras& extras) override {
         all.push_back({rule, message, extras});
     }
