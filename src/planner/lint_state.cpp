@@ -42,9 +42,9 @@ void apply_statement(const StatementRef& s, FileState& f) {
         bool reset = s.body.value("kind", "") == "VAR_RESET" ||
                      s.body.value("kind", "") == "VAR_SET_DEFAULT";
         if (name == "lock_timeout") {
-            f.lock_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.sql);
+            f.lock_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.tree_text);
         } else if (name == "statement_timeout") {
-            f.statement_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.sql);
+            f.statement_timeout_ms = reset ? std::nullopt : setting_ms(s.body, s.tree_text);
         }
     }
     if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {

@@ -173,6 +173,10 @@ class FileLinter : public Emitter {
             problem("syntax-error", line, column, "syntax error: " + *s.scan_error);
             return;
         }
+        if (s.tree != nullptr) {  // parsed with its whole file
+            check_statement(*s.tree, s, *s.tree_text, observer);
+            return;
+        }
         ParseResult parsed = parse_sql(s.sql);
         if (parsed.error) {
             auto [line, column] = position_in(s.sql, parsed.error->offset, s.line, s.column);
@@ -184,28 +188,35 @@ class FileLinter : public Emitter {
         }
         const ParseTree& tree = m_document.parse(parsed.tree_json);
         for (const auto& raw : member_list(tree, "stmts")) {
-            const ParseTree& stmt = member(raw, "stmt");
-            if (!stmt.is_object() || stmt.empty()) {
-                continue;
-            }
-            const std::string kind(stmt.begin().key());
-            const ParseTree& body = stmt.begin().value();
-            const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
-            StatementRef ref{body, kind, s.sql, s.line, s.column, lock};
-            check_destructive(ref, m_state, *this);
-            check_columns(ref, m_state, *this);
-            check_constraints(ref, m_state, *this);
-            check_indexes(ref, m_state, *this);
-            check_maintenance(ref, m_state, *this);
-            check_transactions(ref, m_state, *this);
-            if (kind == "IndexStmt") {
-                record_index(body);
-            }
-            if (observer) {
-                observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
-            }
-            apply_statement(ref, m_state);
+            check_statement(member(raw, "stmt"), s, s.sql, observer);
         }
+    }
+
+    // Runs every rule family on one statement's tree ({"AlterTableStmt": ...}),
+    // whose "location" values are offsets in tree_text.
+    void check_statement(const ParseTree& stmt, const StreamedStatement& s,
+                         const std::string& tree_text,
+                         const std::function<void(const StatementInfo&)>& observer) {
+        if (!stmt.is_object() || stmt.empty()) {
+            return;
+        }
+        const std::string kind(stmt.begin().key());
+        const ParseTree& body = stmt.begin().value();
+        const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
+        StatementRef ref{body, kind, s.sql, s.line, s.column, lock, tree_text};
+        check_destructive(ref, m_state, *this);
+        check_columns(ref, m_state, *this);
+        check_constraints(ref, m_state, *this);
+        check_indexes(ref, m_state, *this);
+        check_maintenance(ref, m_state, *this);
+        check_transactions(ref, m_state, *this);
+        if (kind == "IndexStmt") {
+            record_index(body);
+        }
+        if (observer) {
+            observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
+        }
+        apply_statement(ref, m_state);
     }
 
     // Keys for every leading-column prefix of a new index (see index_key).

@@ -31,6 +31,9 @@ struct StatementRef {
     int line = 0;
     int column = 0;
     const LockPrediction& lock;
+    // The text body's "location" values are byte offsets in: sql itself, or the
+    // whole file when the file was parsed at once (statement_stream.hpp).
+    const std::string& tree_text;
 };
 
 // What is true inside the current transaction.

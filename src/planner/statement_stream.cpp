@@ -62,12 +62,76 @@ void StatementStream::advance_to(size_t offset) {
     m_cursor = std::max(m_cursor, offset);
 }
 
+bool StatementStream::parse_whole_buffer() {
+    ParseResult parsed = parse_sql(m_buffer);
+    if (parsed.error) {
+        return false;  // the split below finds and reports the statement at fault
+    }
+    m_parsed_text = m_buffer;
+    const ParseTree& tree = m_document.parse(parsed.tree_json);
+    const std::string& text = m_parsed_text;
+    // Each statement's [first, end): its span starts after the previous
+    // semicolon and runs to the next one (stmt_len 0: to the end of the text),
+    // trimmed as the split trims its pieces.
+    struct Span {
+        size_t first, end;
+        const ParseTree* stmt;
+    };
+    std::vector<Span> spans;
+    for (const auto& raw : tree["stmts"]) {
+        auto begin = static_cast<size_t>(raw.value("stmt_location", 0LL));
+        long long len = raw.value("stmt_len", 0LL);
+        size_t end = len == 0 ? text.size() : begin + static_cast<size_t>(len);
+        if (begin > text.size() || end > text.size()) {
+            return false;
+        }
+        size_t first = skip_space_and_comments(std::string_view(text).substr(0, end), begin);
+        while (end > first &&
+               (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
+                text[end - 1] == '\r' || text[end - 1] == ';')) {
+            --end;
+        }
+        if (first >= end || (!spans.empty() && first < spans.back().end)) {
+            return false;  // not what the split would give: let it decide
+        }
+        spans.push_back({first, end, &raw["stmt"]});
+    }
+    if (spans.empty()) {
+        return false;
+    }
+    size_t previous_end = 0;
+    for (const auto& [first, end, stmt] : spans) {
+        StreamedStatement s;
+        advance_to(previous_end);
+        s.leading_line = m_line;
+        s.leading = text.substr(previous_end, first - previous_end);
+        advance_to(first);
+        s.line = m_line;
+        s.column = m_column;
+        s.sql = text.substr(first, end - first);
+        s.tree = stmt;
+        s.tree_text = &m_parsed_text;
+        previous_end = end;
+        m_pending.push_back(std::move(s));
+    }
+    advance_to(previous_end);
+    m_buffer.erase(0, previous_end);
+    m_cursor = 0;
+    return true;
+}
+
 std::optional<StreamedStatement> StatementStream::next() {
     size_t want = 0;  // grow the window when a single statement spans it
     while (m_pending.empty()) {
         if (m_buffer.size() <= want || m_buffer.empty()) {
             if (!fill() && m_buffer.empty()) {
                 return std::nullopt;
+            }
+        }
+        if (m_eof && !m_tried_whole) {
+            m_tried_whole = true;
+            if (parse_whole_buffer()) {
+                break;
             }
         }
         SplitResult split = split_statements(m_buffer);

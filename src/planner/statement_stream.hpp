@@ -2,12 +2,16 @@
 // Statements of a SQL file, read in chunks so that memory stays flat however
 // large the file is. Splitting uses the PostgreSQL scanner (sql_parser.hpp);
 // only a statement's text and the comments before it are held at a time.
+// A file that fits in one chunk and parses as a whole (the usual migration)
+// is parsed once, and its statements come with their trees.
 
 #include <cstdio>
 #include <deque>
 #include <filesystem>
 #include <optional>
 #include <string>
+
+#include "planner/parse_tree.hpp"
 
 namespace sm::planner {
 
@@ -21,6 +25,11 @@ struct StreamedStatement {
     // string at the end of the file): the message and its byte offset in sql.
     std::optional<std::string> scan_error;
     size_t scan_error_offset = 0;
+    // Set when the whole file was parsed at once: this statement's tree
+    // ({"AlterTableStmt": ...}) and the text its locations index (the file).
+    // Both belong to the stream and live as long as it does.
+    const ParseTree* tree = nullptr;
+    const std::string* tree_text = nullptr;
 };
 
 class StatementStream {
@@ -43,6 +52,7 @@ class StatementStream {
 
   private:
     bool fill();                     // appends a chunk; false at end of file
+    bool parse_whole_buffer();       // queues the buffer's statements with trees
     void advance_to(size_t offset);  // moves the line/column cursor within m_buffer
 
     std::FILE* m_file = nullptr;
@@ -57,6 +67,9 @@ class StatementStream {
     std::string m_trailing;
     int m_trailing_line = 1;
     std::deque<StreamedStatement> m_pending;  // split, not yet handed out
+    bool m_tried_whole = false;
+    std::string m_parsed_text;  // the file parsed at once, which trees index
+    ParseDocument m_document;
 };
 
 }  // namespace sm::planner

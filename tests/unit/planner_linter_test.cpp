@@ -311,3 +311,39 @@ TEST_CASE(
     CHECK_THAT(render_lint(r, LintFormat::github, default_policy()), Contains("line=3"));
     CHECK_THAT(render_lint(r, LintFormat::text, default_policy()), Contains("invalid UTF-8"));
 }
+
+TEST_CASE("lint: a file parsed at once reads literals at file offsets, as one parsed by statement",
+          "[linter]") {
+    Dir d;
+    // The second statement's constant -2 is read from the text (libpg_query
+    // leaves negative integers out of its JSON) at an offset in the file.
+    const std::string sql =
+        "COMMENT ON TABLE t IS 'x';\n"
+        "ALTER TABLE t ADD COLUMN c int GENERATED ALWAYS AS (a * -2) STORED;\n";
+    auto whole = lint_files({d.write("1_gen.up.sql", sql)}, default_policy(), 1);
+    auto found = of_rule(whole, "adding-stored-generated-column");
+    REQUIRE(found.size() == 1);
+    CHECK(found[0]->line == 2);
+    CHECK_THAT(found[0]->rewrite, Contains("(a * -2)"));
+    // The same file with a statement that does not parse goes statement by
+    // statement: the same finding, the same rewrite.
+    auto split =
+        lint_files({d.write("2_gen.up.sql", sql + "CREATE INDEX ON t (a;\n")}, default_policy(), 1);
+    auto again = of_rule(split, "adding-stored-generated-column");
+    REQUIRE(again.size() == 1);
+    CHECK(again[0]->rewrite == found[0]->rewrite);
+    CHECK(of_rule(split, "syntax-error").size() == 1);
+}
+
+TEST_CASE("lint: a SQL-standard function body (BEGIN ATOMIC ... END) is one statement",
+          "[linter]") {
+    Dir d;
+    auto f = d.write("1_fn.up.sql",
+                     "CREATE FUNCTION add_one(a int) RETURNS int LANGUAGE sql\n"
+                     "BEGIN ATOMIC SELECT a; SELECT a + 1; END;\n"
+                     "COMMENT ON FUNCTION add_one(int) IS 'x';\n");
+    auto r = lint_files({f}, default_policy(), 1);
+    CHECK(r.statements == 2);
+    CHECK(r.syntax_errors == 0);
+    CHECK(of_rule(r, "transaction-hygiene").empty());
+}

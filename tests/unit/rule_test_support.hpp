@@ -63,7 +63,7 @@ inline Recorder run_family(RuleFamily family, const std::string& sql,
     const std::string kind(stmt.begin().key());
     const sm::planner::LockPrediction lock =
         sm::planner::predict_lock(kind, stmt.begin().value(), f.pg_version);
-    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1, lock};
+    sm::planner::StatementRef s{stmt.begin().value(), kind, sql, 1, 1, lock, sql};
     Recorder rec;
     family(s, f, rec);
     return rec;

@@ -680,7 +680,7 @@ void check_columns(const StatementRef& s, const FileState& f, Emitter& out) {
     for (const ParseTree* cmd : alter_commands(s.body)) {
         const std::string subtype = cmd->value("subtype", "");
         if (subtype == "AT_AddColumn") {
-            check_add_column(relation, *cmd, s.sql, f, out);
+            check_add_column(relation, *cmd, s.tree_text, f, out);
         } else if (subtype == "AT_AlterColumnType") {
             check_alter_type(relation, *cmd, f, out);
         } else if (subtype == "AT_SetNotNull") {
