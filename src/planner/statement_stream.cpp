@@ -10,6 +10,14 @@
 #include "util/strings.hpp"
 
 namespace sm::planner {
+namespace {
+
+// The largest file parsed at once. Its tree takes about 80 times the text's
+// size, so this keeps a thread's memory near 10 MB while covering migration
+// files, which are a few kilobytes; larger files go statement by statement.
+constexpr size_t k_whole_file_max = 128 * 1024;
+
+}  // namespace
 
 StatementStream::StatementStream(const std::filesystem::path& path, size_t chunk_size)
     : m_chunk(chunk_size) {
@@ -128,7 +136,7 @@ std::optional<StreamedStatement> StatementStream::next() {
                 return std::nullopt;
             }
         }
-        if (m_eof && !m_tried_whole) {
+        if (m_eof && !m_tried_whole && m_buffer.size() <= k_whole_file_max) {
             m_tried_whole = true;
             if (parse_whole_buffer()) {
                 break;

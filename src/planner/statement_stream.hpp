@@ -2,7 +2,7 @@
 // Statements of a SQL file, read in chunks so that memory stays flat however
 // large the file is. Splitting uses the PostgreSQL scanner (sql_parser.hpp);
 // only a statement's text and the comments before it are held at a time.
-// A file that fits in one chunk and parses as a whole (the usual migration)
+// A small file (up to 128 KiB) that parses as a whole, the usual migration,
 // is parsed once, and its statements come with their trees.
 
 #include <cstdio>
