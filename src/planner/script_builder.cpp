@@ -117,7 +117,7 @@ core::Script build_script(const core::MigrationFile& file,
     };
 
     const size_t problems_before = problems.size();
-    SplitResult split = split_statements(text);
+    SplitResult split = split_statements_parsed(text);
     if (split.error) {
         problem_at(split.error->offset, "syntax error: " + split.error->message);
         return script;

@@ -70,9 +70,11 @@ void add_piece(SplitResult& result, const std::string& text, size_t begin, size_
 
 }  // namespace
 
-SplitResult split_statements(const std::string& text) {
+namespace {
+
+// The pieces of text that split found (see split_statements).
+SplitResult pieces_of(const std::string& text, PgQuerySplitResult split) {
     SplitResult result;
-    PgQuerySplitResult split = pg_query_split_with_scanner(text.c_str());
     if (split.error != nullptr) {
         int pos = split.error->cursorpos > 0 ? split.error->cursorpos - 1 : 0;
         result.error =
@@ -101,6 +103,21 @@ SplitResult split_statements(const std::string& text) {
     }
     pg_query_free_split_result(split);
     return result;
+}
+
+}  // namespace
+
+SplitResult split_statements(const std::string& text) {
+    return pieces_of(text, pg_query_split_with_scanner(text.c_str()));
+}
+
+SplitResult split_statements_parsed(const std::string& text) {
+    PgQuerySplitResult parsed = pg_query_split_with_parser(text.c_str());
+    if (parsed.error == nullptr) {
+        return pieces_of(text, parsed);
+    }
+    pg_query_free_split_result(parsed);
+    return split_statements(text);
 }
 
 size_t byte_offset_of_char(std::string_view text, size_t chars) {

@@ -28,6 +28,12 @@ struct SplitResult {
 // and dollar quotes are respected. Comment-only pieces are dropped.
 SplitResult split_statements(const std::string& text);
 
+// Like split_statements, but with PostgreSQL's parser when the whole text
+// parses: a SQL-standard function body (BEGIN ATOMIC ... END) holds semicolons
+// the scanner splits at. Otherwise the scanner's split, so each statement's
+// syntax error can be found on its own.
+SplitResult split_statements_parsed(const std::string& text);
+
 struct ParseResult {
     std::string tree_json;  // libpg_query's JSON parse tree, when ok
     std::optional<SqlError> error;

@@ -542,3 +542,26 @@ TEST_CASE("script: the fixture project's migrations build cleanly", "[script_bui
     REQUIRE(down.statements.size() == 1);
     CHECK(down.statements[0].sql == "DROP TABLE users");
 }
+
+TEST_CASE("script: a SQL-standard function body (BEGIN ATOMIC ... END) is one statement",
+          "[script_builder]") {
+    Script s = build_ok(
+        "CREATE FUNCTION add_one(a int) RETURNS int LANGUAGE sql\n"
+        "BEGIN ATOMIC\n"
+        "  SELECT a + 1;\n"
+        "END;\n"
+        "COMMENT ON FUNCTION add_one(int) IS 'x;y';\n");
+    REQUIRE(s.statements.size() == 2);
+    CHECK(s.statements[0].sql ==
+          "CREATE FUNCTION add_one(a int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  SELECT a + "
+          "1;\nEND");
+    CHECK(s.statements[1].line == 5);
+    CHECK(s.transactional);
+}
+
+TEST_CASE("script: with a syntax error, statements are still split and the error placed",
+          "[script_builder]") {
+    Built b = build("CREATE TABLE a (id int);\nCREATE INDEX ON a (id;\nDROP TABLE a;\n");
+    REQUIRE(b.problems.size() == 1);
+    CHECK(b.problems[0].line == 2);
+}
