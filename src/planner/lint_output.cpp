@@ -104,14 +104,14 @@ class FindingWriter {
     void finding(const Finding& f) {
         m_writer.StartObject();
         member("alternative", f.alternative);
-        member_or_null("blocks", f.lock == LockLevel::none ? nullptr : lock_blocks(f.lock));
+        member_or_null("blocks", f.lock == LockLevel::none, lock_blocks(f.lock));
         member("column", f.column);
         member("file", shown_path(f.file));
         member("line", f.line);
-        member_or_null("lock", f.lock == LockLevel::none ? nullptr : lock_name(f.lock));
+        member_or_null("lock", f.lock == LockLevel::none, lock_name(f.lock));
         member("lock_detail", f.lock_detail);
         member("message", f.message);
-        member_or_null("rewrite", f.rewrite.empty() ? nullptr : f.rewrite.c_str());
+        member_or_null("rewrite", f.rewrite.empty(), f.rewrite);
         member("rule", f.rule);
         member("severity", severity_name(f.severity));
         member("statement", f.statement);
@@ -153,9 +153,10 @@ class FindingWriter {
         m_writer.Key(key);
         m_writer.Int(value);
     }
-    void member_or_null(const char* key, const char* value) {
+    // null when is_null, else value.
+    void member_or_null(const char* key, bool is_null, std::string_view value) {
         m_writer.Key(key);
-        if (value == nullptr) {
+        if (is_null) {
             m_writer.Null();
         } else {
             string(value);

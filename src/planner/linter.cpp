@@ -52,6 +52,7 @@ class FileLinter : public Emitter {
             read_directives(s->leading, s->leading_line, first);
             first = false;
             statement(*s, observer);
+            m_current = nullptr;  // s ends with this iteration
         }
         if (first) {
             read_directives(stream.trailing(), stream.trailing_line(), true);
@@ -186,8 +187,16 @@ class FileLinter : public Emitter {
             }
             return;
         }
-        const ParseTree& tree = m_document.parse(parsed.tree_json);
-        for (const auto& raw : member_list(tree, "stmts")) {
+        const ParseTree* tree = nullptr;
+        try {
+            tree = &m_document.parse(parsed.tree_json);
+        } catch (const std::runtime_error& e) {
+            // e.g. an expression nested deeper than the tree reader allows
+            problem("syntax-error", s.line, s.column,
+                    std::string("statement cannot be checked: ") + e.what());
+            return;
+        }
+        for (const auto& raw : member_list(*tree, "stmts")) {
             check_statement(member(raw, "stmt"), s, s.sql, observer);
         }
     }

@@ -221,10 +221,32 @@ std::size_t count_nodes(simdjson::dom::element e) {
     return n;
 }
 
+// libpg_query nests two JSON levels per operator ("1+1+...+1"): allow far more
+// than simdjson's default of 1024, as deep as the parser itself goes before
+// PostgreSQL's stack limit stops it. The tree is built recursively: at this
+// depth that takes a few megabytes of stack at most.
+constexpr std::size_t k_max_depth = 16384;
+
+// simdjson's size() stops counting at 0xFFFFFF; count such a container by hand.
+template <typename Container>
+std::size_t element_count(const Container& c) {
+    std::size_t n = c.size();
+    if (n == 0xFFFFFF) {
+        n = 0;
+        for ([[maybe_unused]] auto element : c) {
+            ++n;
+        }
+    }
+    return n;
+}
+
 }  // namespace
 
 ParseDocument::ParseDocument() : m_impl(std::make_unique<Impl>()) {
     m_impl->nodes.emplace_back();
+    if (m_impl->parser.allocate(64 * 1024, k_max_depth) != simdjson::SUCCESS) {
+        throw std::bad_alloc();
+    }
 }
 
 ParseDocument::~ParseDocument() = default;
@@ -251,10 +273,11 @@ const ParseTree& ParseDocument::parse(std::string_view json) {
         switch (e.type()) {
             case simdjson::dom::element_type::ARRAY: {
                 simdjson::dom::array array = e.get_array().value_unsafe();
+                std::size_t count = element_count(array);
                 std::size_t first = nodes.size();
-                nodes.resize(first + array.size());
+                nodes.resize(first + count);
                 nodes[index].m_type = T::array;
-                nodes[index].m_count = static_cast<std::uint32_t>(array.size());
+                nodes[index].m_count = static_cast<std::uint32_t>(count);
                 nodes[index].m_children = nodes.data() + first;
                 std::size_t i = first;
                 for (simdjson::dom::element child : array) {
@@ -264,10 +287,11 @@ const ParseTree& ParseDocument::parse(std::string_view json) {
             }
             case simdjson::dom::element_type::OBJECT: {
                 simdjson::dom::object object = e.get_object().value_unsafe();
+                std::size_t count = element_count(object);
                 std::size_t first = nodes.size();
-                nodes.resize(first + object.size());
+                nodes.resize(first + count);
                 nodes[index].m_type = T::object;
-                nodes[index].m_count = static_cast<std::uint32_t>(object.size());
+                nodes[index].m_count = static_cast<std::uint32_t>(count);
                 nodes[index].m_children = nodes.data() + first;
                 std::size_t i = first;
                 for (simdjson::dom::key_value_pair member : object) {

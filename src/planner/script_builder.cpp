@@ -134,8 +134,14 @@ core::Script build_script(const core::MigrationFile& file,
                        "syntax error: " + parsed.error->message);
             continue;
         }
-        const ParseTree& tree = document.parse(parsed.tree_json);
-        for (const auto& raw : member_list(tree, "stmts")) {
+        const ParseTree* tree = nullptr;
+        try {
+            tree = &document.parse(parsed.tree_json);
+        } catch (const std::runtime_error& e) {
+            problem_at(piece.offset, std::string("statement cannot be checked: ") + e.what());
+            continue;
+        }
+        for (const auto& raw : member_list(*tree, "stmts")) {
             classify(member(raw, "stmt"), statement);
         }
         any_needs_no_transaction =

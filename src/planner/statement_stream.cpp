@@ -76,7 +76,13 @@ bool StatementStream::parse_whole_buffer() {
         return false;  // the split below finds and reports the statement at fault
     }
     m_parsed_text = m_buffer;
-    const ParseTree& tree = m_document.parse(parsed.tree_json);
+    const ParseTree* parsed_tree = nullptr;
+    try {
+        parsed_tree = &m_document.parse(parsed.tree_json);
+    } catch (const std::runtime_error&) {
+        return false;  // statement by statement: the one at fault is reported
+    }
+    const ParseTree& tree = *parsed_tree;
     const std::string& text = m_parsed_text;
     // Each statement's [first, end): its span starts after the previous
     // semicolon and runs to the next one (stmt_len 0: to the end of the text),

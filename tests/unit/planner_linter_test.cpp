@@ -347,3 +347,41 @@ TEST_CASE("lint: a SQL-standard function body (BEGIN ATOMIC ... END) is one stat
     CHECK(r.syntax_errors == 0);
     CHECK(of_rule(r, "transaction-hygiene").empty());
 }
+
+TEST_CASE(
+    "lint: deeply nested expressions are checked, and one too deep is a finding, not an abort",
+    "[linter]") {
+    Dir d;
+    std::string deep = "SELECT 1";
+    for (int i = 0; i < 600; ++i) {
+        deep += "+1";  // two JSON levels each in libpg_query's tree
+    }
+    std::string too_deep = "SELECT 1";
+    for (int i = 0; i < 20000; ++i) {
+        too_deep += "+1";
+    }
+    auto ok = d.write("1_deep.up.sql", "CREATE TABLE a (id int);\n" + deep + ";\nDROP TABLE b;\n");
+    auto bad = d.write("2_deeper.up.sql", too_deep + ";\nDROP TABLE c;\n");
+    auto r = lint_files({ok, bad}, default_policy(), 2);
+    CHECK(of_rule(r, "ban-drop-table").size() == 2);  // both files were checked to the end
+    auto errors = of_rule(r, "syntax-error");
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0]->file == bad);
+    CHECK(errors[0]->line == 1);
+    CHECK_THAT(errors[0]->message, Contains("cannot be checked"));
+}
+
+TEST_CASE("lint: a bad directive after the last statement is reported at its line", "[linter]") {
+    // The problem is recorded after the last statement is gone (it once read
+    // that statement's freed memory).
+    Dir d;
+    auto f = d.write("1_tail.up.sql",
+                     "SELECT 1 AS a_rather_long_alias_for_the_heap;\n"
+                     "-- safe-migrate: allow no-such-rule reason=\"x\"\n");
+    auto r = lint_files({f}, default_policy(), 1);
+    auto bad = of_rule(r, "invalid-directive");
+    REQUIRE(bad.size() == 1);
+    CHECK_THAT(bad[0]->message, Contains("no-such-rule"));
+    CHECK(bad[0]->line == 2);
+    CHECK(bad[0]->statement.empty());
+}
