@@ -302,7 +302,6 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     // 3. Drop the project's schemas, recreate public and clear the history, in
     //    one transaction; safe_migrate's events and protected targets stay.
     executor::ensure_history_schema(*control);
-    seed::ensure_seed_schema(*control);
     executor::RunContext ctx{*session, *control, core::new_run_id(), core::actor(),
                              project.config.execute};
     std::vector<std::string> owned(scope.schemas.begin(), scope.schemas.end());

@@ -190,7 +190,6 @@ int run_seed(const GlobalOptions& options, const SeedArgs& args) {
     executor::AdvisoryLock lock(
         *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
     executor::ensure_history_schema(*control);
-    seed::ensure_seed_schema(*control);
     seed::remember_if_protected(*control, config);
     seed::SeedContext ctx{*session,
                           *control,

@@ -58,6 +58,33 @@ $fn$;
 CREATE OR REPLACE TRIGGER events_append_only
     BEFORE UPDATE OR DELETE ON safe_migrate.events
     FOR EACH STATEMENT EXECUTE FUNCTION safe_migrate.events_are_append_only();
+
+CREATE TABLE IF NOT EXISTS safe_migrate.seeds (
+    id                 text        PRIMARY KEY,
+    environment        text        NOT NULL,
+    checksum           text        NOT NULL,
+    checksum_algorithm text        NOT NULL,
+    scale              integer     NOT NULL CHECK (scale >= 1),
+    applied_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
+    applied_by         text        NOT NULL,
+    duration_ms        bigint      NOT NULL,
+    run_id             uuid        NOT NULL,
+    tool_version       text        NOT NULL,
+    runs               integer     NOT NULL DEFAULT 1
+);
+COMMENT ON TABLE safe_migrate.seeds IS 'seeds applied by safe-migrate seed run; do not edit by hand';
+
+CREATE TABLE IF NOT EXISTS safe_migrate.protected_targets (
+    system_identifier text        NOT NULL,
+    database          text        NOT NULL,
+    environment       text        NOT NULL,
+    first_recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    last_recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
+    recorded_by       text        NOT NULL,
+    PRIMARY KEY (system_identifier, database)
+);
+COMMENT ON TABLE safe_migrate.protected_targets IS
+    'databases safe-migrate ran against as a protected environment; reset and seed clear refuse them';
 )SQL";
 
 std::string text_or_empty(const Value& v) {

@@ -53,8 +53,8 @@ struct Event {
 // True when the safe_migrate schema exists in the target.
 bool history_exists(Session& session);
 
-// Creates or upgrades the safe_migrate schema. Call only while holding the
-// migration lock. Throws DbError.
+// Creates or upgrades the safe_migrate schema (history, progress, events, seeds,
+// protected_targets). Call only while holding the migration lock. Throws DbError.
 void ensure_history_schema(Session& session);
 
 // Applied migrations ordered by version; empty when the schema does not exist.

@@ -7,23 +7,6 @@
 #include "executor/transaction.hpp"
 
 namespace sm::seed {
-namespace {
-
-constexpr const char* k_table_sql = R"SQL(
-CREATE TABLE IF NOT EXISTS safe_migrate.protected_targets (
-    system_identifier text        NOT NULL,
-    database          text        NOT NULL,
-    environment       text        NOT NULL,
-    first_recorded_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    last_recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
-    recorded_by       text        NOT NULL,
-    PRIMARY KEY (system_identifier, database)
-);
-COMMENT ON TABLE safe_migrate.protected_targets IS
-    'databases safe-migrate ran against as a protected environment; reset and seed clear refuse them';
-)SQL";
-
-}  // namespace
 
 void remember_if_protected(executor::Session& session, const core::Config& config) {
     if (!config.is_protected()) {
@@ -32,7 +15,6 @@ void remember_if_protected(executor::Session& session, const core::Config& confi
     try {
         executor::in_transaction(session, [&] {
             session.exec("SET LOCAL lock_timeout = '5s'");
-            session.exec(k_table_sql);
             session.exec_params(
                 "INSERT INTO safe_migrate.protected_targets (system_identifier, database, "
                 "environment, recorded_by) "

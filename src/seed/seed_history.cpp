@@ -1,35 +1,6 @@
 #include "seed/seed_history.hpp"
 
-#include "executor/transaction.hpp"
-
 namespace sm::seed {
-namespace {
-
-constexpr const char* k_seed_schema_sql = R"SQL(
-CREATE TABLE IF NOT EXISTS safe_migrate.seeds (
-    id                 text        PRIMARY KEY,
-    environment        text        NOT NULL,
-    checksum           text        NOT NULL,
-    checksum_algorithm text        NOT NULL,
-    scale              integer     NOT NULL CHECK (scale >= 1),
-    applied_at         timestamptz NOT NULL DEFAULT clock_timestamp(),
-    applied_by         text        NOT NULL,
-    duration_ms        bigint      NOT NULL,
-    run_id             uuid        NOT NULL,
-    tool_version       text        NOT NULL,
-    runs               integer     NOT NULL DEFAULT 1
-);
-COMMENT ON TABLE safe_migrate.seeds IS 'seeds applied by safe-migrate seed run; do not edit by hand';
-)SQL";
-
-}  // namespace
-
-void ensure_seed_schema(executor::Session& session) {
-    executor::in_transaction(session, [&] {
-        session.exec("SET LOCAL lock_timeout = '5s'");
-        session.exec(k_seed_schema_sql);
-    });
-}
 
 std::vector<AppliedSeed> read_applied_seeds(executor::Session& session) {
     std::vector<AppliedSeed> out;

@@ -27,11 +27,6 @@ struct AppliedSeed {
     int runs = 1;  // a re-runnable seed counts its runs
 };
 
-// Creates or upgrades the seeds table (the safe_migrate schema must exist:
-// executor::ensure_history_schema). Call only while holding the migration lock.
-// Throws DbError.
-void ensure_seed_schema(executor::Session& session);
-
 // Applied seeds ordered by when they were applied; empty when the table does
 // not exist.
 std::vector<AppliedSeed> read_applied_seeds(executor::Session& session);

@@ -8,7 +8,7 @@
 // transaction. SIGINT/SIGTERM cancel the running statement and roll back.
 //
 // Callers hold the migration lock (executor::AdvisoryLock) on control and have
-// created the schema (executor::ensure_history_schema, ensure_seed_schema).
+// created the schema (executor::ensure_history_schema).
 
 #include <chrono>
 #include <functional>
