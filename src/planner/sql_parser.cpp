@@ -58,17 +58,21 @@ bool only_trivia(std::string_view text, size_t from, size_t to) {
 }
 
 void add_piece(SplitResult& result, const std::string& text, size_t begin, size_t end) {
-    size_t first = skip_space_and_comments(std::string_view(text).substr(0, end), begin);
-    while (end > first && (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
-                           text[end - 1] == '\r' || text[end - 1] == ';')) {
-        --end;
-    }
-    if (first < end) {
-        result.statements.push_back({first, end - first});
+    if (SplitStatement piece = trim_statement(text, begin, end); piece.length > 0) {
+        result.statements.push_back(piece);
     }
 }
 
 }  // namespace
+
+SplitStatement trim_statement(std::string_view text, size_t begin, size_t end) {
+    size_t first = skip_space_and_comments(text.substr(0, end), begin);
+    while (end > first && (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
+                           text[end - 1] == '\r' || text[end - 1] == ';')) {
+        --end;
+    }
+    return {first, end > first ? end - first : 0};
+}
 
 namespace {
 

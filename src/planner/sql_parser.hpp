@@ -24,6 +24,11 @@ struct SplitResult {
     std::optional<SqlError> error;  // a scanner error (e.g. an unterminated string)
 };
 
+// The statement in text[begin, end): from its first token (past whitespace and
+// comments) to before trailing whitespace and semicolons; length 0 when only
+// those are there.
+SplitStatement trim_statement(std::string_view text, size_t begin, size_t end);
+
 // Splits text into statements with the PostgreSQL scanner, so strings, comments
 // and dollar quotes are respected. Comment-only pieces are dropped.
 SplitResult split_statements(const std::string& text);

@@ -86,7 +86,7 @@ bool StatementStream::parse_whole_buffer() {
     const std::string& text = m_parsed_text;
     // Each statement's [first, end): its span starts after the previous
     // semicolon and runs to the next one (stmt_len 0: to the end of the text),
-    // trimmed as the split trims its pieces.
+    // trimmed as the split trims its pieces (trim_statement).
     struct Span {
         size_t first, end;
         const ParseTree* stmt;
@@ -99,16 +99,11 @@ bool StatementStream::parse_whole_buffer() {
         if (begin > text.size() || end > text.size()) {
             return false;
         }
-        size_t first = skip_space_and_comments(std::string_view(text).substr(0, end), begin);
-        while (end > first &&
-               (text[end - 1] == ' ' || text[end - 1] == '\n' || text[end - 1] == '\t' ||
-                text[end - 1] == '\r' || text[end - 1] == ';')) {
-            --end;
-        }
-        if (first >= end || (!spans.empty() && first < spans.back().end)) {
+        SplitStatement piece = trim_statement(text, begin, end);
+        if (piece.length == 0 || (!spans.empty() && piece.offset < spans.back().end)) {
             return false;  // not what the split would give: let it decide
         }
-        spans.push_back({first, end, &raw["stmt"]});
+        spans.push_back({piece.offset, piece.offset + piece.length, &raw["stmt"]});
     }
     if (spans.empty()) {
         return false;

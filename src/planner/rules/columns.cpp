@@ -22,12 +22,6 @@
 namespace sm::planner {
 namespace {
 
-// A member of a JSON object by reference (never a copy), or null when absent,
-// so that pointers into the parse tree stay valid.
-const ParseTree& field(const ParseTree& obj, const char* key) {
-    return obj[key];
-}
-
 // The last component of a qualified name list, lower-cased ("pg_catalog.int4" -> "int4").
 std::string last_name(const ParseTree& names) {
     if (!names.is_array() || names.empty()) {
@@ -145,7 +139,7 @@ std::optional<std::string> expr_sql(const ParseTree& node, const std::string& sq
     }
     if (node.contains("TypeCast")) {
         const ParseTree& t = node["TypeCast"];
-        auto arg = operand_sql(field(t, "arg"), sql);
+        auto arg = operand_sql(t["arg"], sql);
         if (!arg) {
             return std::nullopt;
         }
@@ -216,7 +210,7 @@ std::optional<std::string> expr_sql(const ParseTree& node, const std::string& sq
             return std::nullopt;
         }
         std::string op = string_value(name[0]);
-        auto right = operand_sql(field(e, "rexpr"), sql);
+        auto right = operand_sql(e["rexpr"], sql);
         if (!right) {
             return std::nullopt;
         }
@@ -378,7 +372,7 @@ ColumnParts column_parts(const ParseTree& column_def) {
     const ParseTree& tn = member(column_def, "typeName");
     c.type = type_sql(tn);
     c.type_base = last_name(member_list(tn, "names"));
-    const ParseTree& constraints = field(column_def, "constraints");
+    const ParseTree& constraints = column_def["constraints"];
     for (const auto& item : constraints) {  // iterating null visits nothing
         if (!item.is_object() || !item.contains("Constraint")) {
             continue;
@@ -424,7 +418,7 @@ std::string serial_base_type(const std::string& t) {
 
 void check_add_column(const ParseTree& relation, const ParseTree& cmd, const std::string& sql,
                       const FileState& f, Emitter& out) {
-    const ParseTree& def = field(cmd, "def");
+    const ParseTree& def = cmd["def"];
     if (!def.contains("ColumnDef")) {
         return;
     }
@@ -574,7 +568,7 @@ bool trivial_using(const ParseTree& expr, const std::string& column) {
 
 void check_alter_type(const ParseTree& relation, const ParseTree& cmd, const FileState& f,
                       Emitter& out) {
-    const ParseTree& def = field(cmd, "def");
+    const ParseTree& def = cmd["def"];
     if (!def.contains("ColumnDef")) {
         return;
     }
