@@ -23,6 +23,7 @@
 #include "executor/history.hpp"
 #include "executor/target_info.hpp"
 #include "executor/transaction.hpp"
+#include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
@@ -47,34 +48,27 @@ bool never_dropped(const std::string& schema) {
            util::starts_with(schema, "pg_");
 }
 
-// libpg_query's JSON parse tree of a statement, read with nlohmann::json (only
-// a few node kinds matter here).
-using Json = nlohmann::json;
-
-const Json& member(const Json& j, const char* key) {
-    static const Json k_empty = Json::object();
-    return j.is_object() && j.contains(key) ? j[key] : k_empty;
-}
+using planner::ParseTree;
 
 // The role name of a RoleSpec (printed bare or wrapped in {"RoleSpec": ...}),
 // or "" when it is not a plain name (CURRENT_USER, ...).
-std::string role_name(const Json& spec) {
-    const Json& role = spec.contains("RoleSpec") ? spec["RoleSpec"] : spec;
+std::string role_name(const ParseTree& spec) {
+    const ParseTree& role = spec.contains("RoleSpec") ? spec["RoleSpec"] : spec;
     return role.value("roletype", "") == "ROLESPEC_CSTRING" ? role.value("rolename", "") : "";
 }
 
 // Reads one statement's parse tree for the schemas and extensions it creates.
-void collect(const Json& stmt, ResetScope& scope) {
+void collect(const ParseTree& stmt, ResetScope& scope) {
     if (!stmt.is_object() || stmt.empty()) {
         return;
     }
-    const std::string& kind = stmt.begin().key();
-    const Json& node = stmt.begin().value();
+    const std::string_view kind = stmt.begin().key();
+    const ParseTree& node = stmt.begin().value();
     if (kind == "CreateSchemaStmt") {
         // CREATE SCHEMA AUTHORIZATION bob names the schema after the role.
         std::string name = node.value("schemaname", "");
         if (name.empty()) {
-            name = role_name(member(node, "authrole"));
+            name = role_name(planner::member(node, "authrole"));
         }
         scope.schemas.insert(name);
     } else if (kind == "RenameStmt" && node.value("renameType", "") == "OBJECT_SCHEMA") {
@@ -87,19 +81,16 @@ void collect(const Json& stmt, ResetScope& scope) {
 ResetScope reset_scope(const Project& project) {
     ResetScope scope;
     scope.schemas.insert("public");
+    planner::ParseDocument document;
     for (const auto& [version, script] : project.up) {
         for (const auto& s : script.statements) {
             planner::ParseResult parsed = planner::parse_sql(s.sql);
             if (parsed.error) {
                 continue;  // load_project reported it already
             }
-            Json tree = Json::parse(parsed.tree_json);
-            const Json& stmts = member(tree, "stmts");
-            if (!stmts.is_array()) {
-                continue;
-            }
-            for (const auto& raw : stmts) {
-                collect(member(raw, "stmt"), scope);
+            const ParseTree& tree = document.parse(parsed.tree_json);
+            for (const auto& raw : planner::member_list(tree, "stmts")) {
+                collect(planner::member(raw, "stmt"), scope);
             }
         }
     }
