@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 
 namespace sm::util {
@@ -21,17 +22,23 @@ std::string format_utc(std::chrono::system_clock::time_point t, bool with_millis
 }
 
 std::string format_duration(std::chrono::milliseconds d) {
-    auto ms = d.count();
+    // A clock that stepped back can make an elapsed time negative.
+    const auto ms = std::max<std::chrono::milliseconds::rep>(d.count(), 0);
     if (ms < 1000) {
         return fmt::format("{}ms", ms);
     }
     if (ms < 60'000) {
-        return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+        std::string seconds = fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+        // Rounding to tenths carries the last 50 ms of a minute into the next unit.
+        return seconds == "60.0s" ? std::string("1min 0s") : seconds;
     }
-    if (ms % 60'000 < 1000) {
-        return fmt::format("{}min", ms / 60'000);
+    if (ms < 3'600'000) {
+        if (ms % 60'000 < 1000) {
+            return fmt::format("{}min", ms / 60'000);
+        }
+        return fmt::format("{}min {}s", ms / 60'000, (ms % 60'000) / 1000);
     }
-    return fmt::format("{}min {}s", ms / 60'000, (ms % 60'000) / 1000);
+    return fmt::format("{}h {}min", ms / 3'600'000, (ms % 3'600'000) / 60'000);
 }
 
 }  // namespace sm::util
