@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "util/time.hpp"
 
 namespace sm::notify {
 
@@ -199,24 +201,9 @@ std::string versions(const Event& e, std::string_view arrow) {
            version_text(e.version_to);
 }
 
-// "340ms", "12.3s", "2min 5s", "1h 2min".
-std::string human_duration(int64_t ms) {
-    if (ms < 0) {
-        ms = 0;
-    }
-    if (ms < 1000) {
-        return std::to_string(ms) + "ms";
-    }
-    int64_t tenths = (ms + 50) / 100;
-    if (tenths < 600) {
-        return std::to_string(tenths / 10) + "." + std::to_string(tenths % 10) + "s";
-    }
-    int64_t seconds = (ms + 500) / 1000;
-    if (seconds < 3600) {
-        return std::to_string(seconds / 60) + "min " + std::to_string(seconds % 60) + "s";
-    }
-    int64_t minutes = seconds / 60;
-    return std::to_string(minutes / 60) + "h " + std::to_string(minutes % 60) + "min";
+// e.duration_ms for people, as every other duration the tool shows.
+std::string duration_text(const Event& e) {
+    return util::format_duration(std::chrono::milliseconds(e.duration_ms));
 }
 
 bool shows_duration(const Event& e) {
@@ -268,7 +255,7 @@ Json section_fields(const Event& e) {
         fields.push_back(field("Version", v));
     }
     if (shows_duration(e)) {
-        fields.push_back(field("Duration", human_duration(e.duration_ms)));
+        fields.push_back(field("Duration", duration_text(e)));
     }
     if (!e.migrations.empty()) {
         fields.push_back(field("Migrations", migrations_text(e.migrations)));
@@ -535,7 +522,7 @@ std::string summary_line(const Event& e) {
             line += " " + v;
         }
         if (duration) {
-            line += " in " + human_duration(e.duration_ms);
+            line += " in " + duration_text(e);
         }
     }
     if (e.error && !e.error->code.empty()) {
