@@ -88,6 +88,124 @@ std::string serial_base_type(const std::string& t) {
     return "";
 }
 
+// What the message and rewrite for one ADD COLUMN are made of.
+struct AddedColumn {
+    const ParseTree& relation;
+    const ColumnParts& c;
+    std::string table;  // public.orders, for messages
+    std::string tsql;   // the table as SQL
+    std::string col;    // the column as SQL
+    std::string head;   // "ALTER TABLE public.orders ADD COLUMN total numeric"
+};
+
+void check_serial_or_identity(const AddedColumn& a, const std::string& serial_type, Emitter& out) {
+    const ColumnParts& c = a.c;
+    const std::string& tsql = a.tsql;
+    const std::string& col = a.col;
+    EmitExtras extras = about_table(a.table);
+    std::string type = serial_type.empty() ? c.type : serial_type;
+    std::string what = !serial_type.empty()
+                           ? a.head
+                           : a.head + " GENERATED " +
+                                 (c.identity_when == "a" ? "ALWAYS" : "BY DEFAULT") +
+                                 " AS IDENTITY";
+    std::string seq_name =
+        truncate_identifier(a.relation.value("relname", "") + "_" + c.name + "_seq");
+    std::string seq = qualified_sql(a.relation.value("schemaname", ""), seq_name, Keywords::quoted);
+    extras.rewrite = "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
+                     " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql +
+                     " ALTER COLUMN " + col + " SET DEFAULT nextval(" + quote_literal(seq) +
+                     ");\n" + "ALTER SEQUENCE " + seq + " OWNED BY " + tsql + "." + col + ";\n" +
+                     "-- then backfill existing rows in batches, each in its own transaction:\n" +
+                     "-- UPDATE " + tsql + " SET " + col + " = nextval(" + quote_literal(seq) +
+                     ") WHERE " + col + " IS NULL AND <key range>;\n" +
+                     "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
+                     " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
+    out.emit("adding-serial-or-identity-column",
+             what + " fills every existing row from a sequence: rewrites " + a.table +
+                 " and its indexes under ACCESS EXCLUSIVE",
+             extras);
+}
+
+void check_generated(const AddedColumn& a, const std::string& sql, Emitter& out) {
+    const ColumnParts& c = a.c;
+    const std::string& tsql = a.tsql;
+    const std::string& col = a.col;
+    EmitExtras extras = about_table(a.table);
+    std::string expr = expr_sql(*c.generated_expr, sql).value_or("<generation expression>");
+    extras.rewrite =
+        "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "-- keep " + col +
+        " = (" + expr +
+        ") with a BEFORE INSERT OR UPDATE trigger, then backfill existing rows in batches:\n" +
+        "-- UPDATE " + tsql + " SET " + col + " = (" + expr + ") WHERE " + col +
+        " IS NULL AND <key range>;";
+    out.emit("adding-stored-generated-column",
+             a.head + " GENERATED ALWAYS AS (" + expr + ") STORED computes " + c.name +
+                 " for every existing row: rewrites " + a.table +
+                 " and its indexes under ACCESS EXCLUSIVE",
+             extras);
+}
+
+void check_default(const AddedColumn& a, const std::string& sql, const FileState& f, Emitter& out) {
+    const ColumnParts& c = a.c;
+    const std::string& tsql = a.tsql;
+    const std::string& col = a.col;
+    EmitExtras extras = about_table(a.table);
+    const std::string expr = expr_sql(*c.default_expr, sql).value_or("<default expression>");
+    const std::string backfill =
+        "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "ALTER TABLE " +
+        tsql + " ALTER COLUMN " + col + " SET DEFAULT " + expr + ";\n" +
+        "-- then backfill existing rows in batches, each in its own transaction:\n" + "-- UPDATE " +
+        tsql + " SET " + col + " = " + expr + " WHERE " + col + " IS NULL AND <key range>;" +
+        (c.not_null || c.primary_key
+             ? "\n-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
+                   " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK"
+             : "");
+    if (f.pg_version < 110000) {
+        extras.rewrite = backfill;
+        out.emit("adding-field-with-volatile-default",
+                 a.head + " DEFAULT " + expr + ": before PostgreSQL 11 (target " +
+                     pg_version_text(f.pg_version) + ") any non-NULL DEFAULT rewrites " + a.table +
+                     " and its indexes under ACCESS EXCLUSIVE",
+                 extras);
+        return;
+    }
+    Volatility v = volatility(*c.default_expr);
+    if (v.is_volatile) {
+        extras.rewrite = backfill;
+        std::string why = v.known ? v.function + "() is volatile"
+                                  : v.function +
+                                        "() is not a function the linter knows to be stable (if "
+                                        "it is VOLATILE, PostgreSQL evaluates it per row)";
+        out.emit("adding-field-with-volatile-default",
+                 a.head + " DEFAULT " + expr + ": " + why + ", so PostgreSQL rewrites " + a.table +
+                     " and its indexes under ACCESS EXCLUSIVE to store a value in every row",
+                 extras);
+    }
+}
+
+void check_required(const AddedColumn& a, const FileState& f, Emitter& out) {
+    const ColumnParts& c = a.c;
+    EmitExtras extras = about_table(a.table);
+    std::string nn = c.not_null ? "NOT NULL" : "PRIMARY KEY (which implies NOT NULL)";
+    std::string rewrite;
+    if (f.pg_version >= 110000) {
+        rewrite += "-- either a constant default (catalog-only from PostgreSQL 11, no rewrite):\n";
+        rewrite += "ALTER TABLE " + a.tsql + " ADD COLUMN " + a.col + " " + c.type +
+                   " NOT NULL DEFAULT <constant>;\n";
+        rewrite +=
+            "-- or nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
+    } else {
+        rewrite += "-- nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
+    }
+    rewrite += "ALTER TABLE " + a.tsql + " ADD COLUMN " + a.col + " " + c.type + ";";
+    extras.rewrite = rewrite;
+    out.emit("adding-required-field",
+             a.head + " " + nn + " has no DEFAULT: it fails on a non-empty " + a.table +
+                 " because existing rows would get NULL",
+             extras);
+}
+
 void check_add_column(const ParseTree& relation, const ParseTree& cmd, const std::string& sql,
                       const FileState& f, Emitter& out) {
     const ParseTree& def = cmd["def"];
@@ -96,113 +214,27 @@ void check_add_column(const ParseTree& relation, const ParseTree& cmd, const std
     }
     const ColumnParts c = column_parts(def["ColumnDef"]);
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
-    const std::string col = quote_ident(c.name, Keywords::quoted);
-    const std::string head = "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type;
-    EmitExtras extras = about_table(table);
-
+    const AddedColumn a{relation,
+                        c,
+                        table,
+                        qualified_relation_sql(relation, Keywords::quoted),
+                        quote_ident(c.name, Keywords::quoted),
+                        "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type};
     const std::string serial_type = serial_base_type(c.type_base);
     if (!serial_type.empty() || c.identity) {
-        std::string type = serial_type.empty() ? c.type : serial_type;
-        std::string what = !serial_type.empty()
-                               ? head
-                               : head + " GENERATED " +
-                                     (c.identity_when == "a" ? "ALWAYS" : "BY DEFAULT") +
-                                     " AS IDENTITY";
-        std::string seq_name =
-            truncate_identifier(relation.value("relname", "") + "_" + c.name + "_seq");
-        std::string seq =
-            qualified_sql(relation.value("schemaname", ""), seq_name, Keywords::quoted);
-        extras.rewrite =
-            "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
-            " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql + " ALTER COLUMN " +
-            col + " SET DEFAULT nextval(" + quote_literal(seq) + ");\n" + "ALTER SEQUENCE " + seq +
-            " OWNED BY " + tsql + "." + col + ";\n" +
-            "-- then backfill existing rows in batches, each in its own transaction:\n" +
-            "-- UPDATE " + tsql + " SET " + col + " = nextval(" + quote_literal(seq) + ") WHERE " +
-            col + " IS NULL AND <key range>;\n" +
-            "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
-            " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
-        out.emit("adding-serial-or-identity-column",
-                 what + " fills every existing row from a sequence: rewrites " + table +
-                     " and its indexes under ACCESS EXCLUSIVE",
-                 extras);
+        check_serial_or_identity(a, serial_type, out);
         return;  // serial and identity columns are NOT NULL by construction
     }
-
     if (c.generated_expr != nullptr) {
-        std::string expr = expr_sql(*c.generated_expr, sql).value_or("<generation expression>");
-        extras.rewrite =
-            "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "-- keep " + col +
-            " = (" + expr +
-            ") with a BEFORE INSERT OR UPDATE trigger, then backfill existing rows in batches:\n" +
-            "-- UPDATE " + tsql + " SET " + col + " = (" + expr + ") WHERE " + col +
-            " IS NULL AND <key range>;";
-        out.emit("adding-stored-generated-column",
-                 head + " GENERATED ALWAYS AS (" + expr + ") STORED computes " + c.name +
-                     " for every existing row: rewrites " + table +
-                     " and its indexes under ACCESS EXCLUSIVE",
-                 extras);
+        check_generated(a, sql, out);
         return;
     }
-
     if (c.default_expr != nullptr) {
-        const std::string expr = expr_sql(*c.default_expr, sql).value_or("<default expression>");
-        const std::string backfill =
-            "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";\n" + "ALTER TABLE " +
-            tsql + " ALTER COLUMN " + col + " SET DEFAULT " + expr + ";\n" +
-            "-- then backfill existing rows in batches, each in its own transaction:\n" +
-            "-- UPDATE " + tsql + " SET " + col + " = " + expr + " WHERE " + col +
-            " IS NULL AND <key range>;" +
-            (c.not_null || c.primary_key
-                 ? "\n-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
-                       " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK"
-                 : "");
-        if (f.pg_version < 110000) {
-            extras.rewrite = backfill;
-            out.emit("adding-field-with-volatile-default",
-                     head + " DEFAULT " + expr + ": before PostgreSQL 11 (target " +
-                         pg_version_text(f.pg_version) + ") any non-NULL DEFAULT rewrites " +
-                         table + " and its indexes under ACCESS EXCLUSIVE",
-                     extras);
-            return;
-        }
-        Volatility v = volatility(*c.default_expr);
-        if (v.is_volatile) {
-            extras.rewrite = backfill;
-            std::string why =
-                v.known ? v.function + "() is volatile"
-                        : v.function +
-                              "() is not a function the linter knows to be stable (if it is "
-                              "VOLATILE, PostgreSQL evaluates it per row)";
-            out.emit("adding-field-with-volatile-default",
-                     head + " DEFAULT " + expr + ": " + why + ", so PostgreSQL rewrites " + table +
-                         " and its indexes under ACCESS EXCLUSIVE to store a value in every row",
-                     extras);
-        }
+        check_default(a, sql, f, out);
         return;  // a DEFAULT fills existing rows, so NOT NULL does not fail
     }
-
     if (c.not_null || c.primary_key) {
-        std::string nn = c.not_null ? "NOT NULL" : "PRIMARY KEY (which implies NOT NULL)";
-        std::string rewrite;
-        if (f.pg_version >= 110000) {
-            rewrite +=
-                "-- either a constant default (catalog-only from PostgreSQL 11, no rewrite):\n";
-            rewrite += "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type +
-                       " NOT NULL DEFAULT <constant>;\n";
-            rewrite +=
-                "-- or nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
-        } else {
-            rewrite +=
-                "-- nullable, backfilled in batches, then NOT NULL through a validated CHECK:\n";
-        }
-        rewrite += "ALTER TABLE " + tsql + " ADD COLUMN " + col + " " + c.type + ";";
-        extras.rewrite = rewrite;
-        out.emit("adding-required-field",
-                 head + " " + nn + " has no DEFAULT: it fails on a non-empty " + table +
-                     " because existing rows would get NULL",
-                 extras);
+        check_required(a, f, out);
     }
 }
 
