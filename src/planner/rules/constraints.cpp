@@ -3,9 +3,7 @@
 // transaction, and foreign keys whose referencing columns have no index.
 //
 // The parse tree decides what a statement is; the rewrites are then made by
-// text surgery on the statement, guided by the token scanner of rule_support.hpp,
-// which respects quotes, comments and parentheses (so a comma inside CHECK (...) or a quoted
-// name does not split a subcommand).
+// text surgery on the statement (constraint_rewrite.hpp).
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -17,18 +15,11 @@
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
 #include "planner/rule_support.hpp"
+#include "planner/rules/constraint_rewrite.hpp"
 #include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
-
-std::string column_list_sql(const std::vector<std::string>& cols) {
-    std::vector<std::string> quoted;
-    for (const auto& c : cols) {
-        quoted.push_back(quote_ident(c));
-    }
-    return "(" + util::join(quoted, ", ") + ")";
-}
 
 std::vector<std::string> string_list(const ParseTree& list) {
     std::vector<std::string> out;
@@ -67,118 +58,6 @@ std::string first_column_ref(const ParseTree& node) {
     return "";
 }
 
-// ---------------------------------------------------------------------------
-// ALTER TABLE layout: "ALTER TABLE [IF EXISTS] [ONLY] name [*]" and the
-// subcommands, split at top-level commas.
-
-struct AlterLayout {
-    std::string header;
-    std::vector<std::string> pieces;  // one per AlterTableCmd, when ok
-    bool ok = false;
-
-    // The statement with piece i replaced (or removed when replacement is
-    // empty); "" when no subcommand is left.
-    std::string with_piece(size_t i, const std::string& replacement) const {
-        std::vector<std::string> kept;
-        for (size_t k = 0; k < pieces.size(); ++k) {
-            if (k != i) {
-                kept.push_back(pieces[k]);
-            } else if (!replacement.empty()) {
-                kept.push_back(replacement);
-            }
-        }
-        return kept.empty() ? "" : header + " " + util::join(kept, ", ") + ";";
-    }
-};
-
-AlterLayout alter_layout(const std::string& sql, size_t expected_commands) {
-    AlterLayout layout;
-    const auto t = tokenize(sql);
-    const std::optional<size_t> commands = alter_table_commands_start(t);
-    if (!commands || *commands >= t.size()) {
-        return layout;
-    }
-    const size_t i = *commands;
-    layout.header = sql.substr(0, t[i - 1].end);
-    size_t start = i;
-    for (size_t k = i; k <= t.size(); ++k) {
-        bool boundary = k == t.size() || is_punct(t, k, ',') || is_punct(t, k, ';');
-        if (!boundary) {
-            continue;
-        }
-        if (k > start) {
-            layout.pieces.push_back(sql.substr(t[start].begin, t[k - 1].end - t[start].begin));
-        }
-        start = k + 1;
-        if (k < t.size() && t[k].punct == ';') {
-            break;
-        }
-    }
-    layout.ok = layout.pieces.size() == expected_commands;
-    return layout;
-}
-
-// "ADD CHECK (...)" -> "ADD CONSTRAINT name CHECK (...)" when unnamed.
-std::string name_constraint_piece(const std::string& piece, const std::string& name) {
-    const auto t = tokenize(piece);
-    if (!is_word(t, 0, "ADD") || is_word(t, 1, "CONSTRAINT") || t.size() < 2) {
-        return piece;
-    }
-    return piece.substr(0, t[1].begin) + "CONSTRAINT " + quote_ident(name) + " " +
-           piece.substr(t[1].begin);
-}
-
-// Where one inline column constraint sits in an ADD COLUMN piece.
-struct Span {
-    size_t begin = 0;          // including a leading "CONSTRAINT name"
-    size_t keyword_begin = 0;  // at REFERENCES / UNIQUE / PRIMARY / CHECK
-    size_t end = 0;
-    bool found = false;
-};
-
-Span column_constraint_span(const std::string& piece, const char* keyword) {
-    static const std::set<std::string> starts = {"CONSTRAINT", "NOT",    "NULL",    "DEFAULT",
-                                                 "CHECK",      "UNIQUE", "PRIMARY", "REFERENCES",
-                                                 "GENERATED",  "COLLATE"};
-    Span span;
-    const auto t = tokenize(piece);
-    const size_t k = find_word(t, {keyword});
-    if (k == t.size()) {
-        return span;
-    }
-    span.found = true;
-    span.keyword_begin = t[k].begin;
-    span.begin = (k >= 2 && is_word(t, k - 2, "CONSTRAINT")) ? t[k - 2].begin : t[k].begin;
-    size_t j = k + 1;
-    while (j < t.size()) {
-        if (t[j].depth > 0 || t[j].punct == '(' || t[j].punct == ')') {
-            ++j;
-            continue;
-        }
-        if (t[j].word == "ON" && (is_word(t, j + 1, "DELETE") || is_word(t, j + 1, "UPDATE"))) {
-            j += 2;
-            j += (is_word(t, j, "SET") || is_word(t, j, "NO")) ? 2 : 1;
-            continue;
-        }
-        if (t[j].word == "NOT" &&
-            (is_word(t, j + 1, "DEFERRABLE") || is_word(t, j + 1, "DISTINCT"))) {
-            j += 2;
-            continue;
-        }
-        if (starts.count(t[j].word) != 0) {
-            break;
-        }
-        ++j;
-    }
-    j = std::min(j, t.size());
-    span.end = t[j - 1].end;
-    return span;
-}
-
-std::string without_span(const std::string& piece, const Span& span) {
-    return trim(trim(piece.substr(0, span.begin)) + " " + trim(piece.substr(span.end)));
-}
-
 const char* k_later = "-- then, in a later migration:\n";
 
 // ---------------------------------------------------------------------------
@@ -202,7 +81,7 @@ std::string validate_sql(const AlterContext& c, const std::string& name) {
 // it, then "ADD CONSTRAINT name <prefix><the constraint> NOT VALID", validated in
 // a later migration.
 std::string inline_constraint_not_valid(const AlterContext& c, size_t i, const std::string& piece,
-                                        const Span& span, const std::string& name,
+                                        const ConstraintSpan& span, const std::string& name,
                                         const std::string& prefix) {
     return c.layout.with_piece(i, without_span(piece, span)) + "\n" + c.layout.header +
            " ADD CONSTRAINT " + quote_ident(name) + " " + prefix +
@@ -376,7 +255,7 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
             std::string name =
                 conname.empty() ? make_object_name(c.relname, colname, "fkey") : conname;
             std::string rewrite;
-            Span span = column_constraint_span(piece, "REFERENCES");
+            ConstraintSpan span = column_constraint_span(piece, "REFERENCES");
             if (span.found) {
                 rewrite = inline_constraint_not_valid(
                     c, i, piece, span, name, "FOREIGN KEY (" + quote_ident(colname) + ") ");
@@ -394,7 +273,7 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
         } else if (type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") {
             const bool unique = type == "CONSTR_UNIQUE";
             std::string rewrite;
-            Span span = column_constraint_span(piece, unique ? "UNIQUE" : "PRIMARY");
+            ConstraintSpan span = column_constraint_span(piece, unique ? "UNIQUE" : "PRIMARY");
             if (unique && span.found) {
                 std::string name =
                     conname.empty() ? make_object_name(c.relname, colname, "key") : conname;
@@ -418,7 +297,7 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
             std::string name =
                 conname.empty() ? make_object_name(c.relname, col, "check") : conname;
             std::string rewrite;
-            Span span = column_constraint_span(piece, "CHECK");
+            ConstraintSpan span = column_constraint_span(piece, "CHECK");
             if (span.found) {
                 rewrite = inline_constraint_not_valid(c, i, piece, span, name, "");
             }
