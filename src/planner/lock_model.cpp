@@ -1,6 +1,11 @@
+// The lock model (lock_model.hpp): a table from statement kind to the function
+// that predicts its locks, and ALTER TABLE subcommands by PostgreSQL's
+// AlterTableGetLockLevel.
+
 #include "planner/lock_model.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 namespace sm::planner {
 namespace {
@@ -147,7 +152,19 @@ bool vacuum_full(const ParseTree& vacuum_body) {
     return full;
 }
 
-void drop(LockPrediction& p, const ParseTree& b) {
+void relations_of(LockPrediction& p, const ParseTree& list, L level) {
+    for (const auto& item : list) {
+        if (item.contains("RangeVar")) {
+            add(p, qualified_name(item["RangeVar"]), level);
+        } else if (item.contains("VacuumRelation")) {
+            add(p, qualified_name(member(item["VacuumRelation"], "relation")), level);
+        }
+    }
+}
+
+// One function per statement kind: what the statement with this body locks.
+
+void drop_stmt(LockPrediction& p, const ParseTree& b, int) {
     p.is_ddl = true;
     const std::string type = b.value("removeType", "");
     const bool concurrent = b.value("concurrent", false);
@@ -182,17 +199,7 @@ void drop(LockPrediction& p, const ParseTree& b) {
     }
 }
 
-void relations_of(LockPrediction& p, const ParseTree& list, L level) {
-    for (const auto& item : list) {
-        if (item.contains("RangeVar")) {
-            add(p, qualified_name(item["RangeVar"]), level);
-        } else if (item.contains("VacuumRelation")) {
-            add(p, qualified_name(member(item["VacuumRelation"], "relation")), level);
-        }
-    }
-}
-
-void create_table(LockPrediction& p, const ParseTree& b) {
+void create_stmt(LockPrediction& p, const ParseTree& b, int) {
     // A new table locks nothing others use, except the tables its foreign keys
     // reference and the parent it is a partition of.
     p.is_ddl = true;
@@ -216,6 +223,157 @@ void create_table(LockPrediction& p, const ParseTree& b) {
                                      [&](const RelationLock& r) { return r.relation == created; }),
                       p.relations.end());
 }
+
+void alter_table_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    const std::string table = qualified_name(member(b, "relation"));
+    p.summary = "ALTER TABLE " + table;
+    L level = L::none;
+    LockPrediction others;
+    for (const ParseTree* cmd : alter_commands(b)) {
+        level = std::max(level, alter_command(others, *cmd));
+    }
+    add(p, table, level);
+    for (const auto& r : others.relations) {
+        add(p, r.relation, r.level, r.note, r.exemptable);
+    }
+    p.rewrites = others.rewrites;
+    p.scans = others.scans;
+}
+
+void index_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    const std::string table = qualified_name(member(b, "relation"));
+    p.summary = "CREATE INDEX on " + table;
+    add(p, table, b.value("concurrent", false) ? L::share_update_exclusive : L::share);
+}
+
+void truncate_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    p.summary = "TRUNCATE";
+    relations_of(p, member_list(b, "relations"), L::access_exclusive);
+}
+
+void rename_stmt(LockPrediction& p, const ParseTree& b, int pg_version) {
+    p.is_ddl = true;
+    L level = L::access_exclusive;
+    if (b.value("renameType", "") == "OBJECT_INDEX" && pg_version >= 120000) {
+        level = L::share_update_exclusive;  // ALTER INDEX ... RENAME from PostgreSQL 12
+    }
+    if (b.contains("relation")) {
+        const std::string relation = qualified_name(b["relation"]);
+        p.summary = "RENAME on " + relation;
+        add(p, relation, level);
+    } else {
+        p.level = level;
+    }
+}
+
+void dml_stmt(LockPrediction& p, const ParseTree& b, int) {
+    add(p, qualified_name(member(b, "relation")), L::row_exclusive);
+}
+
+void vacuum_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = b.value("is_vacuumcmd", false);
+    const bool full = p.is_ddl && vacuum_full(b);
+    p.rewrites = full;
+    if (full) {
+        p.summary = "VACUUM FULL";
+    }
+    const L level = full ? L::access_exclusive : L::share_update_exclusive;
+    p.level = level;  // also without named tables: VACUUM covers every table
+    relations_of(p, member_list(b, "rels"), level);
+}
+
+void cluster_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    p.rewrites = true;
+    p.summary = "CLUSTER";
+    p.level = L::access_exclusive;
+    if (b.contains("relation")) {
+        const std::string table = qualified_name(b["relation"]);
+        p.summary += " " + table;
+        add(p, table, L::access_exclusive);
+    }
+}
+
+void refresh_matview_stmt(LockPrediction& p, const ParseTree& b, int) {
+    const bool concurrent = b.value("concurrent", false);
+    const std::string view = qualified_name(member(b, "relation"));
+    p.rewrites = !concurrent;
+    p.summary = "REFRESH MATERIALIZED VIEW " + view;
+    add(p, view, concurrent ? L::exclusive : L::access_exclusive);
+}
+
+void lock_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.summary = "LOCK TABLE";
+    relations_of(p, member_list(b, "relations"), lock_mode_number(b.value("mode", 8)));
+}
+
+void create_trigger_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    const std::string table = qualified_name(member(b, "relation"));
+    p.summary = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
+    add(p, table, L::share_row_exclusive);
+}
+
+void reindex_stmt(LockPrediction& p, const ParseTree& b, int) {
+    p.is_ddl = true;
+    const bool concurrent = has_option(member_list(b, "params"), "concurrently");
+    const L level = concurrent ? L::share_update_exclusive : L::share;
+    const std::string what = b.value("kind", "");
+    if (b.contains("relation") &&
+        (what == "REINDEX_OBJECT_TABLE" || what == "REINDEX_OBJECT_INDEX")) {
+        const std::string relation = qualified_name(b["relation"]);
+        p.summary = "REINDEX " + relation;
+        if (what == "REINDEX_OBJECT_INDEX") {
+            add(p, relation, level, "and ACCESS EXCLUSIVE on the index itself", false);
+        } else {
+            add(p, relation, level);
+        }
+    } else {
+        p.level = level;
+    }
+}
+
+void select_stmt(LockPrediction& p, const ParseTree&, int) {
+    p.level = L::access_share;
+}
+
+// SET, SHOW and transaction control lock nothing and change no schema.
+void no_lock(LockPrediction&, const ParseTree&, int) {}
+
+using Predictor = void (*)(LockPrediction& p, const ParseTree& body, int pg_version);
+
+struct KindPredictor {
+    std::string_view kind;  // libpg_query's statement key
+    Predictor predict;
+};
+
+// Statement kinds with a prediction of their own; any other kind is a catalog
+// change (predict_lock).
+constexpr KindPredictor k_predictors[] = {
+    {"AlterTableStmt", alter_table_stmt},
+    {"IndexStmt", index_stmt},
+    {"DropStmt", drop_stmt},
+    {"TruncateStmt", truncate_stmt},
+    {"RenameStmt", rename_stmt},
+    {"InsertStmt", dml_stmt},
+    {"UpdateStmt", dml_stmt},
+    {"DeleteStmt", dml_stmt},
+    {"MergeStmt", dml_stmt},
+    {"VacuumStmt", vacuum_stmt},
+    {"ClusterStmt", cluster_stmt},
+    {"RefreshMatViewStmt", refresh_matview_stmt},
+    {"LockStmt", lock_stmt},
+    {"CreateTrigStmt", create_trigger_stmt},
+    {"ReindexStmt", reindex_stmt},
+    {"CreateStmt", create_stmt},
+    {"SelectStmt", select_stmt},
+    {"VariableSetStmt", no_lock},
+    {"TransactionStmt", no_lock},
+    {"VariableShowStmt", no_lock},
+};
 
 }  // namespace
 
@@ -243,108 +401,14 @@ LockLevel lock_mode_number(int mode) {
 
 LockPrediction predict_lock(const std::string& kind, const ParseTree& b, int pg_version) {
     LockPrediction p;
-    if (kind == "AlterTableStmt") {
-        p.is_ddl = true;
-        const std::string table = qualified_name(member(b, "relation"));
-        p.summary = "ALTER TABLE " + table;
-        L level = L::none;
-        LockPrediction others;
-        for (const ParseTree* cmd : alter_commands(b)) {
-            level = std::max(level, alter_command(others, *cmd));
+    for (const auto& [name, predict] : k_predictors) {
+        if (kind == name) {
+            predict(p, b, pg_version);
+            return p;
         }
-        add(p, table, level);
-        for (const auto& r : others.relations) {
-            add(p, r.relation, r.level, r.note, r.exemptable);
-        }
-        p.rewrites = others.rewrites;
-        p.scans = others.scans;
-    } else if (kind == "IndexStmt") {
-        p.is_ddl = true;
-        const std::string table = qualified_name(member(b, "relation"));
-        p.summary = "CREATE INDEX on " + table;
-        add(p, table, b.value("concurrent", false) ? L::share_update_exclusive : L::share);
-    } else if (kind == "DropStmt") {
-        drop(p, b);
-    } else if (kind == "TruncateStmt") {
-        p.is_ddl = true;
-        p.summary = "TRUNCATE";
-        relations_of(p, member_list(b, "relations"), L::access_exclusive);
-    } else if (kind == "RenameStmt") {
-        p.is_ddl = true;
-        L level = L::access_exclusive;
-        if (b.value("renameType", "") == "OBJECT_INDEX" && pg_version >= 120000) {
-            level = L::share_update_exclusive;  // ALTER INDEX ... RENAME from PostgreSQL 12
-        }
-        if (b.contains("relation")) {
-            const std::string relation = qualified_name(b["relation"]);
-            p.summary = "RENAME on " + relation;
-            add(p, relation, level);
-        } else {
-            p.level = level;
-        }
-    } else if (kind == "InsertStmt" || kind == "UpdateStmt" || kind == "DeleteStmt" ||
-               kind == "MergeStmt") {
-        add(p, qualified_name(member(b, "relation")), L::row_exclusive);
-    } else if (kind == "VacuumStmt") {
-        p.is_ddl = b.value("is_vacuumcmd", false);
-        const bool full = p.is_ddl && vacuum_full(b);
-        p.rewrites = full;
-        if (full) {
-            p.summary = "VACUUM FULL";
-        }
-        const L level = full ? L::access_exclusive : L::share_update_exclusive;
-        p.level = level;  // also without named tables: VACUUM covers every table
-        relations_of(p, member_list(b, "rels"), level);
-    } else if (kind == "ClusterStmt") {
-        p.is_ddl = true;
-        p.rewrites = true;
-        p.summary = "CLUSTER";
-        p.level = L::access_exclusive;
-        if (b.contains("relation")) {
-            const std::string table = qualified_name(b["relation"]);
-            p.summary += " " + table;
-            add(p, table, L::access_exclusive);
-        }
-    } else if (kind == "RefreshMatViewStmt") {
-        const bool concurrent = b.value("concurrent", false);
-        const std::string view = qualified_name(member(b, "relation"));
-        p.rewrites = !concurrent;
-        p.summary = "REFRESH MATERIALIZED VIEW " + view;
-        add(p, view, concurrent ? L::exclusive : L::access_exclusive);
-    } else if (kind == "LockStmt") {
-        p.summary = "LOCK TABLE";
-        relations_of(p, member_list(b, "relations"), lock_mode_number(b.value("mode", 8)));
-    } else if (kind == "CreateTrigStmt") {
-        p.is_ddl = true;
-        const std::string table = qualified_name(member(b, "relation"));
-        p.summary = "CREATE TRIGGER " + b.value("trigname", "") + " ON " + table;
-        add(p, table, L::share_row_exclusive);
-    } else if (kind == "ReindexStmt") {
-        p.is_ddl = true;
-        const bool concurrent = has_option(member_list(b, "params"), "concurrently");
-        const L level = concurrent ? L::share_update_exclusive : L::share;
-        const std::string what = b.value("kind", "");
-        if (b.contains("relation") &&
-            (what == "REINDEX_OBJECT_TABLE" || what == "REINDEX_OBJECT_INDEX")) {
-            const std::string relation = qualified_name(b["relation"]);
-            p.summary = "REINDEX " + relation;
-            if (what == "REINDEX_OBJECT_INDEX") {
-                add(p, relation, level, "and ACCESS EXCLUSIVE on the index itself", false);
-            } else {
-                add(p, relation, level);
-            }
-        } else {
-            p.level = level;
-        }
-    } else if (kind == "CreateStmt") {
-        create_table(p, b);
-    } else if (kind == "SelectStmt") {
-        p.level = L::access_share;
-    } else if (kind != "VariableSetStmt" && kind != "TransactionStmt" &&
-               kind != "VariableShowStmt") {
-        // CREATE FUNCTION/VIEW/TYPE/SEQUENCE, COMMENT, GRANT ...: catalog changes.
-        p.is_ddl = true;
     }
+    // CREATE FUNCTION/VIEW/TYPE/SEQUENCE, COMMENT, GRANT ...: catalog changes.
+    p.is_ddl = true;
     return p;
 }
 
