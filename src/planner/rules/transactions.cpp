@@ -113,6 +113,48 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
              x);
 }
 
+// The long-running work of an ALTER TABLE on table: its first subcommand that
+// scans or rewrites the table, described; "" when none does.
+std::string alter_table_long_work(const ParseTree& b, const std::string& table) {
+    for (const ParseTree* cmd : alter_commands(b)) {
+        const std::string sub = cmd->value("subtype", "");
+        const ParseTree& def = member(*cmd, "def");
+        if (sub == "AT_ValidateConstraint") {
+            return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
+                   " scans " + table;
+        }
+        if (sub == "AT_AlterColumnType") {
+            return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
+                   " TYPE may rewrite " + table + " and rebuild its indexes";
+        }
+        if (sub == "AT_SetNotNull") {
+            return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
+                   " SET NOT NULL scans " + table;
+        }
+        if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace" ||
+            sub == "AT_SetAccessMethod") {
+            return "ALTER TABLE " + table + " rewrites " + table;
+        }
+        if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
+            const ParseTree& con = def["Constraint"];
+            const std::string type = con.value("contype", "");
+            const std::string name = con.value("conname", "");
+            if ((type == "CONSTR_CHECK" || type == "CONSTR_FOREIGN") &&
+                !con.value("skip_validation", false)) {
+                return "ALTER TABLE " + table + " ADD CONSTRAINT " +
+                       (name.empty() ? "" : name + " ") + "without NOT VALID scans " + table;
+            }
+            if ((type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" ||
+                 type == "CONSTR_EXCLUSION") &&
+                !con.contains("indexname")) {
+                return "ALTER TABLE " + table + " ADD CONSTRAINT " +
+                       (name.empty() ? "" : name + " ") + "builds an index over " + table;
+            }
+        }
+    }
+    return "";
+}
+
 // Long-running work: a description of it and the table it runs on, or "".
 std::string long_work(const StatementRef& s, std::string& table) {
     const ParseTree& b = s.body;
@@ -124,43 +166,7 @@ std::string long_work(const StatementRef& s, std::string& table) {
     }
     if (s.kind == "AlterTableStmt") {
         table = qualified_name(member(b, "relation"));
-        for (const ParseTree* cmd : alter_commands(b)) {
-            const std::string sub = cmd->value("subtype", "");
-            const ParseTree& def = member(*cmd, "def");
-            if (sub == "AT_ValidateConstraint") {
-                return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
-                       " scans " + table;
-            }
-            if (sub == "AT_AlterColumnType") {
-                return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
-                       " TYPE may rewrite " + table + " and rebuild its indexes";
-            }
-            if (sub == "AT_SetNotNull") {
-                return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
-                       " SET NOT NULL scans " + table;
-            }
-            if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace" ||
-                sub == "AT_SetAccessMethod") {
-                return "ALTER TABLE " + table + " rewrites " + table;
-            }
-            if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
-                const ParseTree& con = def["Constraint"];
-                const std::string type = con.value("contype", "");
-                const std::string name = con.value("conname", "");
-                if ((type == "CONSTR_CHECK" || type == "CONSTR_FOREIGN") &&
-                    !con.value("skip_validation", false)) {
-                    return "ALTER TABLE " + table + " ADD CONSTRAINT " +
-                           (name.empty() ? "" : name + " ") + "without NOT VALID scans " + table;
-                }
-                if ((type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" ||
-                     type == "CONSTR_EXCLUSION") &&
-                    !con.contains("indexname")) {
-                    return "ALTER TABLE " + table + " ADD CONSTRAINT " +
-                           (name.empty() ? "" : name + " ") + "builds an index over " + table;
-                }
-            }
-        }
-        return "";
+        return alter_table_long_work(b, table);
     }
     if ((s.kind == "UpdateStmt" || s.kind == "DeleteStmt") && !b.contains("whereClause")) {
         table = qualified_name(member(b, "relation"));
