@@ -291,8 +291,10 @@ std::string render_plan_text(const Plan& plan) {
     return out;
 }
 
-PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
-                                 const PlanCheck& now) {
+namespace {
+
+// The artifact's body (all but its hash) once text is a plan whose hash matches.
+json verified_body(const std::string& text, const std::string& file) {
     json j;
     try {
         j = json::parse(text);
@@ -311,21 +313,11 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
                     file + " was modified after it was written (its hash does not match)",
                     "Make a new plan with safe-migrate plan --out and have it reviewed again.");
     }
-    PlanArtifact artifact;
-    artifact.allowed = body.value("verdict", "") == "allowed";
-    artifact.settings = settings_from(body.at("settings"));
-    for (const auto& m : body.at("migrations")) {
-        artifact.migrations.push_back({m.at("version").get<int64_t>(),
-                                       m.at("name").get<std::string>(),
-                                       m.at("checksum").get<std::string>()});
-    }
-    if (!artifact.allowed) {
-        throw Error(ExitCode::policy,
-                    "the plan in " + file + " was blocked by policy; it cannot be executed",
-                    "Fix the findings, or suppress them with a reason, and plan again.");
-    }
+    return body;
+}
 
-    std::vector<std::string> changes;
+// Differences in the target server and database, and in the head version.
+void target_changes(const json& body, const PlanCheck& now, std::vector<std::string>& changes) {
     const json& t = body.at("target");
     if (t.value("system_identifier", "") != now.target.system_identifier) {
         changes.push_back("target: planned for system " + t.value("system_identifier", "") +
@@ -342,7 +334,7 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
     }
     std::optional<int64_t> planned_head;
     if (!body.at("head").is_null()) {
-        planned_head = body["head"].get<int64_t>();
+        planned_head = body.at("head").get<int64_t>();
     }
     if (planned_head != now.head) {
         auto show = [](std::optional<int64_t> h) {
@@ -351,6 +343,12 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
         changes.push_back("head: planned at " + show(planned_head) + ", the database is now at " +
                           show(now.head));
     }
+}
+
+// Planned migrations that are no longer pending or whose file changed, and
+// pending migrations the plan skipped.
+void migration_changes(const PlanArtifact& artifact, const PlanCheck& now,
+                       std::vector<std::string>& changes) {
     std::map<int64_t, const core::Migration*> pending;
     for (const auto* m : now.pending) {
         pending[m->version] = m;
@@ -377,17 +375,45 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
                 fmt::format("migration {}: pending now, but not in the plan", m->id()));
         }
     }
-    auto setting = [&](const char* name, auto planned, auto current) {
-        if (planned != current) {
+}
+
+void settings_changes(const core::ExecuteSettings& planned, const core::ExecuteSettings& current,
+                      std::vector<std::string>& changes) {
+    auto setting = [&](const char* name, auto planned_value, auto current_value) {
+        if (planned_value != current_value) {
             changes.push_back(
-                fmt::format("setting {}: planned {}, now {}", name, planned, current));
+                fmt::format("setting {}: planned {}, now {}", name, planned_value, current_value));
         }
     };
-    setting("lock_timeout_ms", artifact.settings.lock_timeout.count(),
-            now.settings.lock_timeout.count());
-    setting("statement_timeout_ms", artifact.settings.statement_timeout.count(),
-            now.settings.statement_timeout.count());
-    setting("lock_retries", artifact.settings.lock_retries, now.settings.lock_retries);
+    setting("lock_timeout_ms", planned.lock_timeout.count(), current.lock_timeout.count());
+    setting("statement_timeout_ms", planned.statement_timeout.count(),
+            current.statement_timeout.count());
+    setting("lock_retries", planned.lock_retries, current.lock_retries);
+}
+
+}  // namespace
+
+PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
+                                 const PlanCheck& now) {
+    const json body = verified_body(text, file);
+    PlanArtifact artifact;
+    artifact.allowed = body.value("verdict", "") == "allowed";
+    artifact.settings = settings_from(body.at("settings"));
+    for (const auto& m : body.at("migrations")) {
+        artifact.migrations.push_back({m.at("version").get<int64_t>(),
+                                       m.at("name").get<std::string>(),
+                                       m.at("checksum").get<std::string>()});
+    }
+    if (!artifact.allowed) {
+        throw Error(ExitCode::policy,
+                    "the plan in " + file + " was blocked by policy; it cannot be executed",
+                    "Fix the findings, or suppress them with a reason, and plan again.");
+    }
+
+    std::vector<std::string> changes;
+    target_changes(body, now, changes);
+    migration_changes(artifact, now, changes);
+    settings_changes(artifact.settings, now.settings, changes);
     if (!changes.empty()) {
         std::string message = "the database or the files changed since the plan in " + file + ":";
         for (const auto& c : changes) {
