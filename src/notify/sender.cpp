@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <thread>
 
 #include "core/backoff.hpp"
@@ -32,6 +33,43 @@ std::string unix_seconds() {
     return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                               std::chrono::system_clock::now().time_since_epoch())
                               .count());
+}
+
+// Slack takes about one message per second per webhook: waits until a second
+// after last_sent, but not past deadline. Other kinds are not paced.
+void pace(const core::WebhookConfig& w, Clock::time_point last_sent, Clock::time_point deadline) {
+    if (w.kind == "slack" && last_sent != Clock::time_point{}) {
+        auto next = last_sent + std::chrono::seconds(1);
+        if (next > Clock::now()) {
+            std::this_thread::sleep_for(
+                std::min(next - Clock::now(), Clock::duration(remaining(deadline))));
+        }
+    }
+}
+
+// The POST of body to w, with the Standard Webhooks headers (id, timestamp and,
+// with a secret, signature) for a generic endpoint; std::nullopt when the secret
+// cannot sign. The timeouts are left for the caller, who knows the deadline.
+std::optional<HttpRequest> make_request(const core::WebhookConfig& w, const std::string& event_id,
+                                        const std::string& body) {
+    HttpRequest request;
+    request.url = w.url;
+    request.body = body;
+    request.headers = {{"Content-Type", "application/json"}};
+    if (w.kind == "generic") {
+        std::string ts = unix_seconds();
+        request.headers.push_back({"webhook-id", event_id});
+        request.headers.push_back({"webhook-timestamp", ts});
+        if (!w.secret.empty()) {
+            try {
+                request.headers.push_back(
+                    {"webhook-signature", sign(w.secret, event_id, ts, body)});
+            } catch (const std::exception&) {
+                return std::nullopt;
+            }
+        }
+    }
+    return request;
 }
 
 // Appends one line to the spool, creating it (0600) and its directory.
@@ -83,38 +121,19 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
     }
     core::Backoff backoff(milliseconds(500), milliseconds(8000));
     for (int attempt = 0; attempt <= m_settings.retries; ++attempt) {
-        // Slack: about one message per second per webhook.
-        if (w.kind == "slack" && endpoint.last_sent != Clock::time_point{}) {
-            auto next = endpoint.last_sent + std::chrono::seconds(1);
-            if (next > Clock::now()) {
-                std::this_thread::sleep_for(
-                    std::min(next - Clock::now(), Clock::duration(remaining(deadline))));
-            }
-        }
+        pace(w, endpoint.last_sent, deadline);
         milliseconds left = remaining(deadline);
         if (left.count() < 50) {
             d.detail = "deadline reached";
             endpoint.unreachable = d.status == 0;
             return d;
         }
-        HttpRequest request;
-        request.url = w.url;
-        request.body = body;
-        request.headers = {{"Content-Type", "application/json"}};
-        if (w.kind == "generic") {
-            std::string ts = unix_seconds();
-            request.headers.push_back({"webhook-id", event_id});
-            request.headers.push_back({"webhook-timestamp", ts});
-            if (!w.secret.empty()) {
-                try {
-                    request.headers.push_back(
-                        {"webhook-signature", sign(w.secret, event_id, ts, body)});
-                } catch (const std::exception&) {
-                    d.detail = "not sent: the signing secret is not valid (whsec_ needs base64)";
-                    return d;
-                }
-            }
+        std::optional<HttpRequest> built = make_request(w, event_id, body);
+        if (!built) {
+            d.detail = "not sent: the signing secret is not valid (whsec_ needs base64)";
+            return d;
         }
+        HttpRequest& request = *built;
         request.connect_timeout = std::min(m_settings.connect_timeout, left);
         request.timeout = std::min(m_settings.attempt_timeout, left);
         ++d.attempts;
