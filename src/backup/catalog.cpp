@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm::backup {
 namespace fs = std::filesystem;

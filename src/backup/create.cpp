@@ -13,13 +13,13 @@
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
 #include "core/conninfo.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
-#include "executor/advisory_lock.hpp"
-#include "executor/history.hpp"
-#include "executor/target_info.hpp"
+#include "util/redact.hpp"
+#include "db/advisory_lock.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/progress.hpp"
@@ -33,8 +33,8 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-SourceIdentity read_source(executor::Session& s) {
-    core::TargetIdentity id = executor::read_identity(s);
+SourceIdentity read_source(db::Session& s) {
+    core::TargetIdentity id = db::read_identity(s);
     SourceIdentity src{id.host, id.port, id.database, id.system_identifier, id.server_version, ""};
     src.encoding = s.exec(
                         "SELECT pg_encoding_to_char(encoding) FROM pg_database "
@@ -44,12 +44,12 @@ SourceIdentity read_source(executor::Session& s) {
     return src;
 }
 
-std::optional<int64_t> read_head(executor::Session& s) {
-    if (!executor::history_exists(s)) {
+std::optional<int64_t> read_head(db::Session& s) {
+    if (!db::history_exists(s)) {
         return std::nullopt;
     }
     std::optional<int64_t> head;
-    for (const auto& a : executor::read_applied(s)) {
+    for (const auto& a : db::read_applied(s)) {
         head = std::max(head.value_or(a.version), a.version);
     }
     return head;
@@ -59,7 +59,7 @@ std::optional<int64_t> read_head(executor::Session& s) {
 
 // A database never analyzed counts as its whole size.
 
-int64_t estimate_data_bytes(executor::Session& s) {
+int64_t estimate_data_bytes(db::Session& s) {
     return std::stoll(
         s.exec("SELECT CASE WHEN sum(c.relpages) > 0 "
                "THEN sum(c.relpages)::bigint * current_setting('block_size')::bigint "
@@ -179,7 +179,7 @@ util::ProcessSpec pg_dump_spec(const fs::path& program, const core::BackupSettin
 // Counts rows of each table in the exported snapshot, on the snapshot session.
 class RowCounter {
   public:
-    RowCounter(executor::Session& session, std::vector<TableRef> tables)
+    RowCounter(db::Session& session, std::vector<TableRef> tables)
         : m_session(session), m_tables(std::move(tables)) {}
 
     void start() {
@@ -223,7 +223,7 @@ class RowCounter {
             m_thread.join();
         }
     }
-    executor::Session& m_session;
+    db::Session& m_session;
     std::vector<TableRef> m_tables;
     std::vector<TableRows> m_rows;
     std::atomic<bool> m_stop{false};
@@ -235,11 +235,11 @@ class RowCounter {
 
 Manifest create_backup(const CreateRequest& request) {
     const core::BackupSettings& settings = request.settings;
-    executor::Session& control = *request.control;
+    db::Session& control = *request.control;
     auto started = Clock::now();
 
     // 1. Hold the migration lock: a backup and a migration never overlap.
-    std::optional<executor::AdvisoryLock> lock;
+    std::optional<db::AdvisoryLock> lock;
     if (!request.lock_already_held) {
         lock.emplace(control, request.lock_wait);
     }
@@ -281,7 +281,7 @@ Manifest create_backup(const CreateRequest& request) {
     try {
         // 5. A snapshot that pg_dump and the row counts share.
         auto snapshot_session =
-            executor::connect(request.conninfo, request.application_name + "/backup");
+            db::connect(request.conninfo, request.application_name + "/backup");
         snapshot_session->exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         snapshot_session->exec("SET LOCAL lock_timeout = '" +
                                std::to_string(settings.lock_wait_timeout.count()) + "ms'");
@@ -294,7 +294,7 @@ Manifest create_backup(const CreateRequest& request) {
         util::ProcessSpec spec = pg_dump_spec(pg_dump, settings, work / m.archive, snapshot, conn);
         m.pg_dump_argv = {pg_dump.string()};
         for (const auto& a : spec.args) {
-            m.pg_dump_argv.push_back(core::redact_text(a));
+            m.pg_dump_argv.push_back(util::redact_text(a));
         }
         RowCounter counter(*snapshot_session, tables);
         if (settings.count_rows) {
@@ -355,7 +355,7 @@ Manifest create_backup(const CreateRequest& request) {
     } catch (const std::exception& e) {
         // Recorded as failed, archive removed, visible with the reason.
         const auto* err = dynamic_cast<const Error*>(&e);
-        std::string why = core::redact_text(e.what());
+        std::string why = util::redact_text(e.what());
         std::error_code ignored;
         for (const auto& entry : fs::directory_iterator(work, ignored)) {
             if (entry.path().filename() != k_manifest_name) {

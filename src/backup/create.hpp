@@ -16,7 +16,7 @@
 
 #include "backup/manifest.hpp"
 #include "core/config.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::backup {
 
@@ -28,7 +28,7 @@ struct CreateRequest {
     std::string conninfo;          // the source; may hold a password (never recorded)
     std::string application_name;  // for our own sessions
     // The session that holds (or will take) the migration lock.
-    executor::Session* control = nullptr;
+    db::Session* control = nullptr;
     bool lock_already_held = false;  // the caller took the lock on control
     std::chrono::milliseconds lock_wait{60000};
     bool quiet = false;  // no progress output
@@ -41,6 +41,6 @@ Manifest create_backup(const CreateRequest& request);
 
 // Bytes of table data (heap and TOAST, no indexes) from the catalog's page
 // counts, taking no locks: an upper bound for an uncompressed dump.
-int64_t estimate_data_bytes(executor::Session& session);
+int64_t estimate_data_bytes(db::Session& session);
 
 }  // namespace sm::backup

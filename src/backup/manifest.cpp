@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 
 namespace sm::backup {

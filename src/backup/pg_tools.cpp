@@ -7,8 +7,8 @@
 #include <system_error>
 #include <vector>
 
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
@@ -219,7 +219,7 @@ ToolVersion read_tool_version(const std::filesystem::path& program) {
     }
     if (!result.ok()) {
         std::string message = program.string() + " --version " + result.how_it_ended();
-        std::string tail = core::redact_text(util::last_lines(result.err, 5));
+        std::string tail = util::redact_text(util::last_lines(result.err, 5));
         if (!tail.empty()) {
             message += ":\n" + util::indent(tail, "  ");
         }

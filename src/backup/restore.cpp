@@ -8,12 +8,12 @@
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
-#include "executor/history.hpp"
-#include "executor/target_info.hpp"
+#include "util/redact.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -23,29 +23,29 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-std::string ident(executor::Session& s, const std::string& name) {
+std::string ident(db::Session& s, const std::string& name) {
     return s.exec_params("SELECT quote_ident($1)", {name}).scalar().value_or("");
 }
 
-bool database_exists(executor::Session& s, const std::string& name) {
+bool database_exists(db::Session& s, const std::string& name) {
     return !s.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {name}).empty();
 }
 
 // A session on the server's maintenance database, for CREATE/ALTER/DROP DATABASE
 // on databases we must not be connected to.
-std::unique_ptr<executor::Session> maintenance_session(const RestoreRequest& r) {
+std::unique_ptr<db::Session> maintenance_session(const RestoreRequest& r) {
     try {
-        return executor::connect(core::with_dbname(r.conninfo, "postgres"),
+        return db::connect(core::with_dbname(r.conninfo, "postgres"),
                                  r.application_name + "/restore");
     } catch (const Error&) {
-        return executor::connect(core::with_dbname(r.conninfo, "template1"),
+        return db::connect(core::with_dbname(r.conninfo, "template1"),
                                  r.application_name + "/restore");
     }
 }
 
 // The restored database must hold the manifest's tables with the recorded row
 // counts. Returns the differences.
-std::vector<std::string> check_restored(executor::Session& db, const Manifest& m) {
+std::vector<std::string> check_restored(db::Session& db, const Manifest& m) {
     std::map<std::string, TableRef> present;
     for (auto& t : list_tables(db)) {
         present[t.name] = t;
@@ -105,7 +105,7 @@ void run_pg_restore(const util::ProcessSpec& spec, const RestoreRequest& r) {
 }
 
 // Terminates the sessions (force) or refuses, naming them.
-std::vector<std::string> clear_sessions(executor::Session& s, const std::string& database,
+std::vector<std::string> clear_sessions(db::Session& s, const std::string& database,
                                         const std::vector<int>& own, bool force) {
     std::vector<std::string> others = other_sessions(s, database, own);
     if (others.empty()) {
@@ -133,7 +133,7 @@ std::vector<std::string> clear_sessions(executor::Session& s, const std::string&
 
 // Restores into a fresh database named name, then checks it. Drops it when
 // the restore or the check fails.
-void restore_into_new(const RestoreRequest& r, executor::Session& maintenance,
+void restore_into_new(const RestoreRequest& r, db::Session& maintenance,
                       const std::string& name, const std::filesystem::path& pg_restore) {
     auto settings = r.control->exec(
         "SELECT pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
@@ -141,14 +141,14 @@ void restore_into_new(const RestoreRequest& r, executor::Session& maintenance,
     const auto& row = settings.rows.at(0);
     maintenance.exec(
         "CREATE DATABASE " + ident(maintenance, name) + " TEMPLATE template0 ENCODING " +
-        executor::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
+        db::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
                                                                    : r.manifest.source.encoding) +
-        " LC_COLLATE " + executor::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
-        executor::quote_literal(row[2].value_or("C")) + " OWNER " +
+        " LC_COLLATE " + db::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
+        db::quote_literal(row[2].value_or("C")) + " OWNER " +
         ident(maintenance, row[3].value_or("postgres")));
     try {
         run_pg_restore(pg_restore_spec(pg_restore, r, name, false), r);
-        auto restored = executor::connect(core::with_dbname(r.conninfo, name),
+        auto restored = db::connect(core::with_dbname(r.conninfo, name),
                                           r.application_name + "/restore-check");
         std::vector<std::string> problems = check_restored(*restored, r.manifest);
         if (!problems.empty()) {
@@ -161,14 +161,14 @@ void restore_into_new(const RestoreRequest& r, executor::Session& maintenance,
             maintenance.exec("DROP DATABASE IF EXISTS " + ident(maintenance, name) +
                              " WITH (FORCE)");
         } catch (const std::exception& e) {
-            core::log_warn("could not drop " + name + ": " + core::redact_text(e.what()));
+            core::log_warn("could not drop " + name + ": " + util::redact_text(e.what()));
         }
         throw;
     }
 }
 
 // Gives the restored database the target's name; the old one is kept.
-std::string swap_names(const RestoreRequest& r, executor::Session& maintenance,
+std::string swap_names(const RestoreRequest& r, db::Session& maintenance,
                        const std::string& target, const std::string& restored, std::vector<int> own,
                        std::vector<std::string>& terminated) {
     std::string stamp = new_backup_id(Clock::now(), "");
@@ -201,7 +201,7 @@ std::string swap_names(const RestoreRequest& r, executor::Session& maintenance,
 
 }  // namespace
 
-std::vector<std::string> other_sessions(executor::Session& session, const std::string& database,
+std::vector<std::string> other_sessions(db::Session& session, const std::string& database,
                                         const std::vector<int>& own) {
     std::string pids;
     for (int pid : own) {
@@ -222,15 +222,15 @@ std::vector<std::string> other_sessions(executor::Session& session, const std::s
     return out;
 }
 
-int user_table_count(executor::Session& session) {
+int user_table_count(db::Session& session) {
     return static_cast<int>(list_tables(session).size());
 }
 
 RestoreResult restore_backup(const RestoreRequest& r) {
     auto started = std::chrono::steady_clock::now();
-    executor::Session& control = *r.control;
+    db::Session& control = *r.control;
     RestoreResult result;
-    std::string target = executor::read_identity(control).database;
+    std::string target = db::read_identity(control).database;
     int target_major = control.server_version() / 10000;
 
     // 1. pg_restore able to read the archive, and a server no older than the source.

@@ -23,7 +23,7 @@
 
 #include "backup/manifest.hpp"
 #include "core/config.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::backup {
 
@@ -37,7 +37,7 @@ struct RestoreRequest {
     std::string conninfo;  // the target (may hold a password; never recorded)
     std::string application_name;
     core::BackupSettings settings;         // pg_bin_dir, jobs, the catalog for the safety backup
-    executor::Session* control = nullptr;  // connected to the target; holds the lock
+    db::Session* control = nullptr;  // connected to the target; holds the lock
     std::chrono::milliseconds lock_wait{60000};
     bool force = false;
     bool safety_backup = true;
@@ -55,11 +55,11 @@ struct RestoreResult {
 
 // Other client sessions on database, described ("pid 123 app 'web' user
 // 'app' from 10.0.0.5"), excluding the caller's own sessions.
-std::vector<std::string> other_sessions(executor::Session& session, const std::string& database,
+std::vector<std::string> other_sessions(db::Session& session, const std::string& database,
                                         const std::vector<int>& own_pids);
 
 // Tables (outside the system schemas) in the session's database.
-int user_table_count(executor::Session& session);
+int user_table_count(db::Session& session);
 
 // Runs the restore. Throws sm::Error: backup_failed when pg_restore or the
 // check fails (the target untouched in swap and into modes, rolled back in place),

@@ -2,7 +2,7 @@
 
 namespace sm::backup {
 
-std::vector<TableRef> list_tables(executor::Session& session) {
+std::vector<TableRef> list_tables(db::Session& session) {
     auto r = session.exec(
         "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -17,7 +17,7 @@ std::vector<TableRef> list_tables(executor::Session& session) {
     return tables;
 }
 
-int64_t count_rows(executor::Session& session, const TableRef& table) {
+int64_t count_rows(db::Session& session, const TableRef& table) {
     return std::stoll(session.exec("SELECT count(*) FROM " + table.quoted).scalar().value_or("0"));
 }
 

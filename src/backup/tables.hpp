@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::backup {
 
@@ -17,9 +17,9 @@ struct TableRef {
 
 // Ordinary tables outside the system schemas, minus extension members (pg_dump
 // does not dump their data), sorted by name.
-std::vector<TableRef> list_tables(executor::Session& session);
+std::vector<TableRef> list_tables(db::Session& session);
 
 // SELECT count(*) of the table. Throws DbError.
-int64_t count_rows(executor::Session& session, const TableRef& table);
+int64_t count_rows(db::Session& session, const TableRef& table);
 
 }  // namespace sm::backup

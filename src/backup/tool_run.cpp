@@ -3,7 +3,7 @@
 #include <csignal>
 
 #include "backup/pg_tools.hpp"
-#include "core/redact.hpp"
+#include "util/redact.hpp"
 #include "util/progress.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -42,7 +42,7 @@ util::ProcessResult run_with_progress(const util::ProcessSpec& spec, const std::
 }
 
 std::string failure_message(const std::string& program, const util::ProcessResult& result) {
-    std::string lines = core::redact_text(error_lines(result.err));
+    std::string lines = util::redact_text(error_lines(result.err));
     return program + " " + result.how_it_ended() +
            (lines.empty() ? "" : ":\n" + util::indent(lines, "  "));
 }

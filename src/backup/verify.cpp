@@ -5,8 +5,8 @@
 #include "backup/pg_tools.hpp"
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -85,7 +85,7 @@ VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
             util::run_process(tool_spec(pg_restore, {"--list", archive.string()}));
         if (!listed.ok()) {
             r.problems.push_back("pg_restore --list failed: " +
-                                 core::redact_text(error_lines(listed.err)));
+                                 util::redact_text(error_lines(listed.err)));
         } else {
             compare_header(m.header, parse_archive_listing(listed.out), r.problems);
         }
@@ -97,7 +97,7 @@ VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
             util::run_process(tool_spec(pg_restore, {"--file=/dev/null", archive.string()}));
         if (!read.ok()) {
             r.problems.push_back("reading the whole archive failed: " +
-                                 core::redact_text(error_lines(read.err)));
+                                 util::redact_text(error_lines(read.err)));
         }
     }
     r.ok = r.problems.empty();

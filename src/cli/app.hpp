@@ -5,7 +5,7 @@
 namespace sm::cli {
 
 // Runs safe-migrate with the process arguments; returns the exit code
-// (core/error.hpp). Never throws.
+// (util/error.hpp). Never throws.
 int run(int argc, char** argv);
 
 }  // namespace sm::cli

@@ -8,16 +8,31 @@
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "executor/target_info.hpp"
+#include "db/target_info.hpp"
 #include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::cli {
+
+struct BackupArgs {
+    std::string action;             // create, list, verify, prune, pin, unpin
+    std::optional<std::string> id;  // verify, pin, unpin
+    std::optional<std::string> label;
+    std::optional<std::string> archive_format;  // directory, custom
+    std::optional<int> jobs;
+    std::optional<std::filesystem::path> dir;
+    std::optional<std::string> lock_wait;
+    bool latest = false;
+    bool full = false;
+    bool restore_test = false;
+    bool dry_run = false;
+};
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -95,7 +110,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 3. Dump, checksum, list, write the manifest; tell the team either way.
     notify::Notifier notifier(config, core::new_run_id());
     notify::Event event = notifier.event("backup.completed", "completed");
-    event.target = notify::event_target(executor::read_identity(*control));
+    event.target = notify::event_target(db::read_identity(*control));
     backup::Manifest m;
     try {
         m = backup::create_backup(request);
@@ -316,6 +331,35 @@ int run_backup(const GlobalOptions& options, const BackupArgs& args) {
         return prune(options, args);
     }
     return pin(options, args, args.action == "pin");
+}
+
+Command backup_command() {
+    auto args = std::make_shared<BackupArgs>();
+    return {"backup", "Take, list, verify, pin and prune backups (pg_dump with a verified catalog)",
+            [args](CLI::App& sub) {
+             sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
+                 ->required()
+                 ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
+             sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
+             sub.add_option("--label", args->label, "create: a label, part of the id");
+             sub.add_option("--archive-format", args->archive_format,
+                            "create: directory (parallel, default) or custom")
+                 ->check(CLI::IsMember({"directory", "custom"}));
+             sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
+                 ->check(CLI::Range(1, 64));
+             sub.add_option("--backup-dir", args->dir,
+                            "The catalog (default [backup] dir, else ./backups)");
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "create: how long to wait for the migration lock");
+             sub.add_flag("--latest", args->latest, "verify: the newest backup");
+             sub.add_flag("--full", args->full, "verify: also read the whole archive");
+             sub.add_flag("--restore-test", args->restore_test,
+                          "verify: also restore into a scratch database on the target's server "
+                          "and compare tables and row counts");
+             sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
+         },
+            [args](const GlobalOptions& g) { return run_backup(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -1,299 +1,268 @@
 // safe-migrate execute: apply pending migrations as one production-safe run.
 //
-// Load -> plan check -> connect and lock -> preflight -> backup gate ->
-// notify started -> apply each migration -> record -> notify the result; on
-// failure: notify, the failure policy (automatic rollback), notify again.
-#include "cli/backup_gate.hpp"
+// The command line only resolves the request (config, environment and flags,
+// in one place), hands it to the deployment pipeline (deploy/run.hpp), and
+// prints what the pipeline reports, as text or JSON.
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
-#include "cli/execute_dry_run.hpp"
-#include "cli/execute_support.hpp"
-#include "cli/failure_recovery.hpp"
-#include "cli/preflight_gate.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
-#include "core/identity.hpp"
-#include "core/log.hpp"
-#include "executor/advisory_lock.hpp"
-#include "executor/apply.hpp"
-#include "executor/history.hpp"
-#include "executor/status.hpp"
-#include "executor/target_info.hpp"
-#include "notify/notifier.hpp"
-#include "seed/protected_target.hpp"
-#include "util/signals.hpp"
+#include "util/error.hpp"
+#include "deploy/run.hpp"
+#include "deploy/settings.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::cli {
 namespace {
 
-constexpr const char* k_failure_runbook = "runbooks/failed-deployment.md";
-
-using Applied = std::vector<std::pair<const core::Migration*, std::chrono::milliseconds>>;
-
-// The deployment's notifications, each with what the run knows so far.
-class DeployEvents {
-  public:
-    DeployEvents(notify::Notifier& notifier, executor::Session& control,
-                 const executor::StatusReport& report, const std::vector<ExecuteStep>& steps)
-        : m_notifier(notifier),
-          m_target(notify::event_target(executor::read_identity(control))),
-          m_from(report.head),
-          m_steps(steps) {}
-
-    void set_backup(const std::optional<backup::Manifest>& m) { m_backup = m; }
-
-    notify::Event make(const std::string& type, const std::string& status) const {
-        notify::Event e = m_notifier.event(type, status);
-        e.target = m_target;
-        e.version_from = m_from;
-        for (const auto& step : m_steps) {
-            e.migrations.push_back(step.migration->id());
-            e.version_to = step.migration->version;
-        }
-        if (m_backup) {
-            e.backup = notify::EventBackup{m_backup->id, m_backup->total_bytes,
-                                           m_backup->state == backup::BackupState::verified};
-        }
-        e.started_at = m_started_at;
-        e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::steady_clock::now() - m_started)
-                            .count();
-        return e;
-    }
-
-    // False when a required endpoint did not take it.
-    bool send(const notify::Event& e) {
-        return !notify::Notifier::required_failed(m_notifier.send(e));
-    }
-
-  private:
-    notify::Notifier& m_notifier;
-    notify::EventTarget m_target;
-    std::optional<int64_t> m_from;
-    const std::vector<ExecuteStep>& m_steps;
-    std::optional<backup::Manifest> m_backup;
-    std::string m_started_at = util::format_utc(std::chrono::system_clock::now(), true);
-    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+struct ExecuteArgs {
+    std::optional<std::filesystem::path> plan;  // the reviewed plan artifact to hold the run to
+    std::optional<int64_t> target;
+    std::optional<std::string> lock_wait;
+    std::optional<std::string> lock_timeout;
+    std::optional<int> lock_retries;
+    std::vector<int64_t> accept_changed;
+    bool allow_out_of_order = false;
+    bool backup = false;                    // take a verified pre-deploy backup first
+    bool skip_backup = false;               // skip the backup a protected environment requires
+    std::optional<std::string> reason;      // why, for --skip-backup (recorded)
+    std::optional<std::string> on_failure;  // rollback, restore, stop
+    std::optional<std::string> wait_for_blockers;  // durations as given
+    std::optional<std::string> blocker_age;
+    bool terminate_blockers = false;
+    std::optional<std::string> max_replica_lag;
+    std::optional<std::string> max_duration;
+    bool dry_run = false;  // change nothing; say whether the run would proceed
 };
 
-// Stops the run between migrations once --max-duration is used up.
-void check_duration(const core::ExecuteSettings& s, std::chrono::steady_clock::time_point started,
-                    const core::Migration& next) {
-    if (!s.max_duration) {
-        return;
+// --backup, --skip-backup and its reason as the pipeline's backup policy.
+deploy::BackupPolicy backup_policy(const ExecuteArgs& args) {
+    if (args.backup && args.skip_backup) {
+        throw Error(ExitCode::usage, "give --backup or --skip-backup, not both");
     }
-    auto used = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (used > *s.max_duration) {
-        throw Error(ExitCode::failure, "the run exceeded its time limit (max_duration " +
-                                           util::format_duration(*s.max_duration) + ") after " +
-                                           util::format_duration(used) + ", before applying " +
-                                           next.id());
+    deploy::BackupPolicy policy;
+    if (args.backup) {
+        policy.choice = deploy::BackupChoice::always;
     }
-}
-
-// The tables of list that are also in watched.
-std::vector<std::string> only(const std::vector<std::string>& list,
-                              const std::vector<std::string>& watched) {
-    std::vector<std::string> out;
-    for (const auto& t : list) {
-        if (std::find(watched.begin(), watched.end(), t) != watched.end()) {
-            out.push_back(t);
+    if (args.skip_backup) {
+        policy.choice = deploy::BackupChoice::skip;
+        policy.skip_reason = args.reason ? std::string(util::trim(*args.reason)) : "";
+        if (policy.skip_reason.empty()) {
+            throw Error(ExitCode::usage, "--skip-backup needs --reason \"...\" (it is recorded)");
         }
     }
-    return out;
+    return policy;
 }
 
-}  // namespace
+std::optional<std::chrono::milliseconds> duration_given(const std::optional<std::string>& text,
+                                                        const char* flag) {
+    if (!text) {
+        return std::nullopt;
+    }
+    return duration_flag(text, flag, std::chrono::milliseconds(0));
+}
+
+deploy::Overrides overrides_of(const ExecuteArgs& args) {
+    deploy::Overrides o;
+    o.lock_wait = duration_given(args.lock_wait, "--lock-wait");
+    o.lock_timeout = duration_given(args.lock_timeout, "--lock-timeout");
+    o.lock_retries = args.lock_retries;
+    o.allow_out_of_order = args.allow_out_of_order;
+    if (args.on_failure) {
+        o.on_failure = core::parse_failure_policy(*args.on_failure);
+    }
+    o.wait_for_blockers = duration_given(args.wait_for_blockers, "--wait-for-blockers");
+    o.blocker_age = duration_given(args.blocker_age, "--blocker-age");
+    o.terminate_blockers = args.terminate_blockers;
+    o.max_replica_lag = duration_given(args.max_replica_lag, "--max-replica-lag");
+    o.max_duration = duration_given(args.max_duration, "--max-duration");
+    return o;
+}
+
+// Prints what the pipeline reports: progress lines and the result as text,
+// or only the result document with --format json.
+class ExecuteReporter : public deploy::Reporter {
+  public:
+    ExecuteReporter(const GlobalOptions& options, bool dry_run)
+        : m_options(options), m_text(options.format == Format::text), m_dry_run(dry_run) {}
+
+    void target(const std::string& display, core::TargetSource source) override {
+        if (m_text && !m_dry_run) {
+            say(m_options, "target: " + display + " (from " + core::target_source_name(source) +
+                               ")");
+        }
+    }
+    void backup_verified(const backup::Manifest& m) override {
+        if (m_text) {
+            say(m_options, "pre-deploy backup " + m.id + " verified (" +
+                               util::human_bytes(m.total_bytes) + ")");
+        }
+    }
+    void applying(const std::string& id, bool transactional) override {
+        if (m_text) {
+            say(m_options, "applying " + id + (transactional ? "" : " (no transaction)"));
+        }
+    }
+    void applied(const std::string&, std::chrono::milliseconds took) override {
+        if (m_text) {
+            say(m_options, "  done in " + util::format_duration(took));
+        }
+    }
+    void finished(const deploy::Result& r) override;
+    void dry_run(const deploy::DryRunReport& r) override;
+
+  private:
+    const GlobalOptions& m_options;
+    bool m_text;
+    bool m_dry_run;
+};
+
+void ExecuteReporter::finished(const deploy::Result& r) {
+    if (m_text) {
+        say(m_options, r.nothing_pending
+                           ? "nothing to apply; head is " +
+                                 (r.head ? std::to_string(*r.head) : "empty")
+                           : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                                 util::format_duration(r.took) + "; head is now " +
+                                 std::to_string(*r.head));
+        return;
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& a : r.applied) {
+        list.push_back({{"version", a.version}, {"name", a.name}, {"duration_ms", a.took.count()}});
+    }
+    nlohmann::json out = {{"run_id", r.run_id},
+                          {"target", r.target},
+                          {"result", "ok"},
+                          {"applied", list},
+                          {"head", r.head ? nlohmann::json(*r.head) : nlohmann::json(nullptr)}};
+    std::printf("%s\n", out.dump(2).c_str());
+}
+
+void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
+    auto code = static_cast<ExitCode>(r.exit_code);
+    const char* on_failure = core::failure_policy_name(r.on_failure);
+    if (!m_text) {
+        nlohmann::json out = {
+            {"dry_run", true},
+            {"would_proceed", r.exit_code == 0},
+            {"exit_code", r.exit_code},
+            {"reasons", r.reasons},
+            {"plan", nlohmann::json::parse(planner::plan_to_json(r.plan))},
+            {"preflight",
+             {{"lock_holder", r.lock_holder ? nlohmann::json(*r.lock_holder) : nullptr},
+              {"blockers", r.blockers}}},
+            {"backup",
+             {{"required", r.backup_required},
+              {"estimated_data_bytes", r.backup_estimated_bytes},
+              {"directory", r.backup_directory}}},
+            {"on_failure", on_failure}};
+        std::printf("%s\n", out.dump(2).c_str());
+        return;
+    }
+    std::string text = planner::render_plan_text(r.plan);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    say(m_options, "");
+    say(m_options, "dry run: nothing was changed");
+    say(m_options, r.backup_required ? "  a pre-deploy backup would be taken first (about " +
+                                           util::human_bytes(r.backup_estimated_bytes) +
+                                           " of table data) into " + r.backup_directory
+                                     : "  no pre-deploy backup would be taken");
+    say(m_options, std::string("  on failure: ") + on_failure);
+    for (const auto& reason : r.reasons) {
+        say(m_options, "  would stop: " + reason);
+    }
+    say(m_options, r.exit_code == 0
+                       ? (r.pending == 0 ? "  nothing to apply"
+                                         : "  the run would proceed: " +
+                                               std::to_string(r.pending) + " migration(s)")
+                       : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
+                             ", " + exit_code_name(code) + ")");
+}
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
-    util::InterruptGuard interrupts;
+    // 1. Flags that cannot go together, before anything is read.
     if (args.plan && args.target) {
         throw Error(ExitCode::usage,
                     "--plan and --target cannot be combined: the plan says what to apply");
     }
-    auto started = std::chrono::steady_clock::now();
+    deploy::BackupPolicy backup = backup_policy(args);
 
-    // 1. Load the config and every migration script; invalid sources and bad
-    //    flags stop here, before anything connects.
-    Project project = load_project(options);
-    core::ExecuteSettings settings = project.config.execute;
-    apply_flag_overrides(settings, args, project.config);
+    // 2. Load the config and every migration script; invalid sources and bad
+    //    flags stop here, before anything connects. The settings are resolved
+    //    once: the config's [execute], the environment's, then the flags.
+    planner::Project project = load_project(options);
+    deploy::Request request;
+    request.project = &project;
+    request.target = resolve_target(options, project.config);
+    request.settings = deploy::resolve_settings(project.config, overrides_of(args), backup);
+    request.plan_file = args.plan;
+    request.up_to = args.target;
+    request.accept_changed = args.accept_changed;
+    request.backup = backup;
+    request.dry_run = args.dry_run;
+    request.quiet = options.quiet;
+    request.quiet_tools = options.quiet || options.format == Format::json;
+    request.io = deploy::real_boundaries(request.target, project.config);
 
-    // 2. Connect twice: a control session that holds the lock and writes events,
-    //    and a session that runs the migrations. Refuse a standby.
-    core::Target target = resolve_target(options, project.config);
-    auto control = connect_target(target, project.config, "lock");
-    auto migration = connect_target(target, project.config);
-    executor::prepare_migration_session(*migration);
-    executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
-    bool text = options.format == Format::text;
-    if (text && !args.dry_run) {
-        say(options, "target: " + control->display_name() + " (from " +
-                         core::target_source_name(target.source) + ")");
-    }
-    executor::refuse_standby(*control);
+    // 3. Run the pipeline; it reports as it goes.
+    ExecuteReporter reporter(options, args.dry_run);
+    return deploy::run(std::move(request), reporter);
+}
 
-    // 3. A dry run stops here: it plans, preflights and reports; it changes nothing.
-    if (args.dry_run) {
-        return dry_run_execute(options, args, project, ctx);
-    }
+}  // namespace
 
-    // 4. Take the migration lock (another runner makes us wait, then fail naming
-    //    it), create the history schema on first use, read where the target stands.
-    executor::AdvisoryLock lock(*control, settings.lock_wait);
-    executor::ensure_history_schema(*control);
-    seed::remember_if_protected(*control, project.config);  // reset and seed clear refuse it
-    auto partial = executor::read_partial(*control);
-    auto report =
-        executor::compute_status(project.migrations, executor::read_applied(*control), partial);
-
-    // 5. Refuse drift unless accepted; with --plan, refuse anything that differs
-    //    from the reviewed plan and apply only what it lists.
-    check_drift(ctx, report, args);
-    std::vector<ExecuteStep> steps = plan_steps(project, report, partial, settings, args);
-    if (args.plan) {
-        hold_to_plan(*args.plan, *control, report, steps, settings);
-        ctx.settings = settings;
-    }
-
-    // 6. Preflight: replicas in step, and no session that would block the run's
-    //    tables (wait for them, terminate them if allowed, or stop: nothing applied).
-    std::vector<std::string> watched;
-    if (!steps.empty()) {
-        check_replica_lag(*control, settings);
-        watched = watched_tables(ctx, tables_of(project, steps));
-        clear_blockers(options, ctx, watched, "the run");
-    }
-
-    // 7. The backup gate: a verified pre-deploy backup before the first migration
-    //    (protected environments, --backup), or a recorded reason to skip it.
-    std::optional<backup::Manifest> pre_deploy;
-    if (!steps.empty()) {
-        pre_deploy = backup_gate(options, args, project.config, target, *control, ctx.run_id);
-    }
-
-    // 8. Tell the team (a required endpoint that cannot be told stops the run here,
-    //    before anything changed).
-    notify::Notifier notifier(project.config, ctx.run_id);
-    DeployEvents events(notifier, *control, report, steps);
-    events.set_backup(pre_deploy);
-    if (!steps.empty() && !events.send(events.make("deploy.started", "started"))) {
-        throw Error(ExitCode::refused,
-                    "a required notification endpoint did not take deploy.started; nothing "
-                    "was applied",
-                    "Check the endpoint (safe-migrate notify test), or mark it required = false.");
-    }
-
-    // 9. Apply each pending migration in order, each after its own preflight and
-    //    within the run's time limit; record the run from start to end.
-    executor::record_event(
-        *control, {ctx.run_id, "run.started", std::nullopt,
-                   std::to_string(steps.size()) + " pending migration(s); by " + ctx.actor});
-    Applied applied;
-    std::optional<int64_t> head = report.head;
-    const core::Migration* current = nullptr;
-    bool in_apply = false;  // the failure happened inside current's own apply
-    try {
-        for (const auto& step : steps) {
-            current = step.migration;
-            const core::Script& up = project.up.at(current->version);
-            if (util::interrupted()) {
-                throw Error(ExitCode::interrupted, "interrupted before applying " + current->id());
-            }
-            check_duration(settings, started, *current);
-            check_replica_lag(*control, settings);
-            clear_blockers(options, ctx, only(up.tables(), watched), current->id());
-            if (text) {
-                say(options,
-                    "applying " + current->id() + (up.transactional ? "" : " (no transaction)"));
-            }
-            in_apply = true;
-            auto took = executor::apply_migration(ctx, *current, up, step.resume);
-            in_apply = false;
-            applied.emplace_back(current, took);
-            head = std::max(head.value_or(current->version), current->version);
-            notify::Event e = events.make("migration.applied", "applied");
-            e.migrations = {current->id()};
-            e.version_to = current->version;
-            e.duration_ms = took.count();
-            events.send(e);
-            if (text) {
-                say(options, "  done in " + util::format_duration(took));
-            }
-        }
-    } catch (const Error& e) {
-        // 10. On failure: record it and tell the team at once.
-        bool interrupted = e.code() == ExitCode::interrupted;
-        executor::record_event(
-            *control, {ctx.run_id, interrupted ? "run.interrupted" : "run.failed", std::nullopt,
-                       std::to_string(applied.size()) + " of " + std::to_string(steps.size()) +
-                           " migration(s) applied before it stopped"});
-        notify::Event failed = events.make("deploy.failed", "failed");
-        failed.version_to = head;
-        failed.error = notify::event_error(e.code(), e.what());
-        failed.runbook = k_failure_runbook;
-        events.send(failed);
-
-        // 11. Undo under the failure policy; an interrupt stops without undoing.
-        if (interrupted) {
-            throw Error(e.code(),
-                        std::string(e.what()) + "; " + std::to_string(applied.size()) +
-                            " migration(s) of this run stay applied",
-                        "Re-run execute to continue, or undo them with safe-migrate rollback "
-                        "--steps " +
-                            std::to_string(applied.size()) + ".");
-        }
-        FailedRun run;
-        for (const auto& a : applied) {
-            run.applied.push_back(a.first);
-        }
-        run.failed = in_apply ? current : nullptr;
-        run.start_head = report.head;
-        run.pre_deploy = pre_deploy;
-        run.error = notify::event_error(e.code(), e.what()).message;
-        std::unique_ptr<executor::Session> control_after;
-        Recovery recovery =
-            recover_failed_run(options, project, target, ctx, run, migration, control_after);
-
-        // 12. Tell the team what was undone, and by which means.
-        bool undid = recovery.rollback.means != "none";
-        bool stuck = !recovery.rollback.manual_action.empty() && settings.on_failure != "stop";
-        if (undid || stuck) {
-            notify::Event rolled =
-                events.make("deploy.rolled_back",
-                            recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
-            rolled.version_to = recovery.head;
-            rolled.error = failed.error;
-            rolled.rollback = recovery.rollback;
-            rolled.runbook = k_failure_runbook;
-            events.send(rolled);
-        }
-        // The failing step's own hint assumes nothing was undone.
-        throw Error(
-            e.code(), std::string(e.what()) + "\n" + recovery.summary,
-            undid || e.hint().empty() ? "See " + std::string(k_failure_runbook) + "." : e.hint());
-    }
-
-    // 13. Record the end of the run, tell the team, report; the lock is released on return.
-    auto total = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (!steps.empty()) {
-        events.send(events.make("deploy.succeeded", "succeeded"));
-    }
-    executor::record_event(*control, {ctx.run_id, "run.finished", std::nullopt,
-                                      std::to_string(applied.size()) + " migration(s) applied in " +
-                                          util::format_duration(total)});
-    if (text) {
-        say(options, steps.empty()
-                         ? "nothing to apply; head is " + (head ? std::to_string(*head) : "empty")
-                         : "applied " + std::to_string(applied.size()) + " migration(s) in " +
-                               util::format_duration(total) + "; head is now " +
-                               std::to_string(*head));
-    } else {
-        print_json_result(ctx.run_id, control->display_name(), applied, head);
-    }
-    return 0;
+Command execute_command() {
+    auto args = std::make_shared<ExecuteArgs>();
+    return {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
+            [args](CLI::App& sub) {
+             sub.add_option("--plan", args->plan,
+                            "Apply exactly this reviewed plan artifact, or refuse");
+             sub.add_option("--target", args->target, "Apply up to and including this version");
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "How long to wait for another runner's migration lock (e.g. 2min)");
+             sub.add_option("--lock-timeout", args->lock_timeout,
+                            "lock_timeout per migration (e.g. 3s)");
+             sub.add_option("--lock-retries", args->lock_retries,
+                            "Retries after a lock timeout");
+             sub.add_option(
+                 "--accept-changed", args->accept_changed,
+                 "Accept the changed file of this applied version (recorded as an event)");
+             sub.add_flag("--allow-out-of-order", args->allow_out_of_order,
+                          "Apply pending migrations older than the newest applied one");
+             sub.add_flag("--backup", args->backup,
+                          "Take and verify a pre-deploy backup first (always on protected "
+                          "environments)");
+             sub.add_flag("--skip-backup", args->skip_backup,
+                          "Skip the pre-deploy backup of a protected environment (needs --reason)");
+             sub.add_option("--reason", args->reason, "Why the backup is skipped (recorded)");
+             sub.add_option("--on-failure", args->on_failure,
+                            "After a failure: rollback (down files, then the backup), restore "
+                            "(the pre-deploy backup) or stop")
+                 ->check(CLI::IsMember({"rollback", "restore", "stop"}));
+             sub.add_option("--wait-for-blockers", args->wait_for_blockers,
+                            "How long to wait for sessions blocking a migration's tables "
+                            "(e.g. 30s)");
+             sub.add_option("--blocker-age", args->blocker_age,
+                            "A transaction or query older than this on a touched table is a "
+                            "blocker (e.g. 1s)");
+             sub.add_flag("--terminate-blockers", args->terminate_blockers,
+                          "Terminate blockers still there after the wait (protected "
+                          "environments: only if their config allows it)");
+             sub.add_option("--max-replica-lag", args->max_replica_lag,
+                            "Refuse while a physical replica replays further behind (e.g. 30s)");
+             sub.add_option("--max-duration", args->max_duration,
+                            "Stop and roll back when the run takes longer (checked between "
+                            "migrations)");
+             sub.add_flag("--dry-run", args->dry_run,
+                          "Plan, preflight and say what would be backed up; change nothing "
+                          "(exit 0: the run would proceed)");
+         },
+            [args](const GlobalOptions& g) { return run_execute(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -4,12 +4,22 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
 
 namespace sm::cli {
+
+struct LintArgs {
+    std::vector<std::filesystem::path> paths;
+    std::optional<std::string> policy;
+    std::string format = "text";  // text, json, sarif, github
+    int jobs = 0;                 // 0: one thread per core
+    bool list_rules = false;
+    bool include_down = false;
+};
+
 
 int run_lint(const GlobalOptions& options, const LintArgs& args) {
     if (args.list_rules) {
@@ -48,6 +58,24 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
         return static_cast<int>(ExitCode::invalid_input);
     }
     return report.errors > 0 ? static_cast<int>(ExitCode::policy) : 0;
+}
+
+Command lint_command() {
+    auto args = std::make_shared<LintArgs>();
+    return {"lint", "Check migrations for destructive and lock-heavy statements (no database)",
+            [args](CLI::App& sub) {
+             sub.add_option("paths", args->paths,
+                            "Files or directories (default: the migrations directory)");
+             sub.add_option("--policy", args->policy, "Policy: default, strict, or a .toml file");
+             sub.add_option("--format", args->format, "text, json, sarif or github")
+                 ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+             sub.add_option("--jobs", args->jobs, "Threads (default: one per core)");
+             sub.add_flag("--list-rules", args->list_rules, "Print the rule catalog and exit");
+             sub.add_flag("--include-down", args->include_down,
+                          "Also lint down migrations found in directories");
+         },
+            [args](const GlobalOptions& g) { return run_lint(g, *args); },
+            true};
 }
 
 }  // namespace sm::cli

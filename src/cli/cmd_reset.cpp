@@ -15,14 +15,14 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "core/redact.hpp"
-#include "executor/advisory_lock.hpp"
+#include "util/redact.hpp"
+#include "db/advisory_lock.hpp"
 #include "executor/apply.hpp"
-#include "executor/history.hpp"
-#include "executor/target_info.hpp"
-#include "executor/transaction.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
+#include "db/transaction.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
 #include "seed/protected_target.hpp"
@@ -35,6 +35,13 @@
 #include "util/time.hpp"
 
 namespace sm::cli {
+
+struct ResetArgs {
+    bool confirm = false;  // required
+    std::optional<int> scale;
+    std::optional<std::string> lock_wait;
+};
+
 namespace {
 
 // What the project's migrations own in the target.
@@ -78,7 +85,7 @@ void collect(const ParseTree& stmt, ResetScope& scope) {
     }
 }
 
-ResetScope reset_scope(const Project& project) {
+ResetScope reset_scope(const planner::Project& project) {
     ResetScope scope;
     scope.schemas.insert("public");
     planner::ParseDocument document;
@@ -105,7 +112,7 @@ ResetScope reset_scope(const Project& project) {
 // extension, or objects of an extension, that no migration creates: dropping
 // the schema would drop the extension (installed by hand or by the platform)
 // and everything that uses it, and the migrations would not bring it back.
-void refuse_foreign_extensions(executor::Session& session, const ResetScope& scope) {
+void refuse_foreign_extensions(db::Session& session, const ResetScope& scope) {
     std::map<std::string, std::vector<std::string>> found;  // extension -> schemas
     for (const auto& schema : scope.schemas) {
         auto r = session.exec_params(
@@ -147,7 +154,7 @@ void refuse_foreign_extensions(executor::Session& session, const ResetScope& sco
 // with its owner, comment and privileges as they were, and deletes the rows of
 // safe_migrate's history, progress and seeds (the tables must exist). Returns
 // the schemas dropped. Throws sm::Error; on any error nothing was changed.
-std::vector<std::string> drop_schemas(executor::Session& session,
+std::vector<std::string> drop_schemas(db::Session& session,
                                       const std::set<std::string>& schemas) {
     std::vector<std::string> existing;
     for (const auto& name : schemas) {
@@ -177,7 +184,7 @@ std::vector<std::string> drop_schemas(executor::Session& session,
     if (!owner.empty()) {
         sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
         sql += " COMMENT ON SCHEMA public IS " +
-               executor::quote_literal(owner.rows[0][1].value_or("")) + ";";
+               db::quote_literal(owner.rows[0][1].value_or("")) + ";";
     } else {
         sql += ";";
     }
@@ -196,17 +203,17 @@ std::vector<std::string> drop_schemas(executor::Session& session,
                         "Nothing was dropped.");
         }
         session.exec(sql);
-    } catch (const executor::DbError& e) {
-        executor::rollback_quietly(session);
+    } catch (const db::DbError& e) {
+        db::rollback_quietly(session);
         if (util::interrupted()) {
             throw Error(ExitCode::interrupted, "reset interrupted while dropping the schemas",
                         "Its transaction was rolled back; nothing was dropped.");
         }
         throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
-                    "reset could not drop the schemas: " + core::redact_text(e.what()),
+                    "reset could not drop the schemas: " + util::redact_text(e.what()),
                     "Its transaction was rolled back; nothing was dropped.");
     } catch (...) {
-        executor::rollback_quietly(session);
+        db::rollback_quietly(session);
         throw;
     }
     return existing;
@@ -250,7 +257,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
         throw Error(ExitCode::usage, "reset needs --env",
                     "Name the development environment to reset.");
     }
-    Project project = load_project(options);
+    planner::Project project = load_project(options);
     if (project.config.is_protected()) {
         throw Error(ExitCode::refused,
                     "environment '" + *options.env + "' is protected: reset never runs there",
@@ -272,8 +279,8 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     auto control = connect_target(target, project.config, "lock");
     auto session = connect_target(target, project.config);
     executor::prepare_migration_session(*session);
-    executor::refuse_standby(*control);
-    executor::AdvisoryLock lock(
+    db::refuse_standby(*control);
+    db::AdvisoryLock lock(
         *control, duration_flag(args.lock_wait, "--lock-wait", project.config.execute.lock_wait));
     if (auto match = seed::protected_match(*control)) {
         throw Error(ExitCode::refused,
@@ -292,11 +299,11 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
 
     // 3. Drop the project's schemas, recreate public and clear the history, in
     //    one transaction; safe_migrate's events and protected targets stay.
-    executor::ensure_history_schema(*control);
+    db::ensure_history_schema(*control);
     executor::RunContext ctx{*session, *control, core::new_run_id(), core::actor(),
                              project.config.execute};
     std::vector<std::string> owned(scope.schemas.begin(), scope.schemas.end());
-    executor::record_event(
+    db::record_event(
         *control, {ctx.run_id, "reset.started", std::nullopt,
                    "environment " + *options.env + "; dropping schemas " + util::join(owned, ", ") +
                        "; clearing history and seeds"});
@@ -305,7 +312,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     try {
         state.dropped = drop_schemas(*control, scope.schemas);
     } catch (const Error& e) {
-        executor::record_event(
+        db::record_event(
             *control,
             {ctx.run_id, e.code() == ExitCode::interrupted ? "reset.interrupted" : "reset.failed",
              std::nullopt, std::string(e.what()) + "; nothing was dropped"});
@@ -313,7 +320,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     }
     std::string dropped_text = state.dropped.empty() ? "(none)" : util::join(state.dropped, ", ");
     progress("dropped schemas: " + dropped_text);
-    executor::record_event(
+    db::record_event(
         *control, {ctx.run_id, "reset.dropped", std::nullopt,
                    "schemas dropped: " + dropped_text + "; history, progress and seeds cleared"});
 
@@ -346,7 +353,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     } catch (const std::exception& e) {
         const auto* error = dynamic_cast<const Error*>(&e);
         ExitCode code = error ? error->code() : ExitCode::failure;
-        executor::record_event(
+        db::record_event(
             *control,
             {ctx.run_id, code == ExitCode::interrupted ? "reset.interrupted" : "reset.failed",
              state.current ? std::optional<int64_t>(state.current->version) : std::nullopt,
@@ -356,12 +363,12 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
                  " after dropping schemas " + dropped_text + " and re-applying " +
                  std::to_string(state.migrations_applied) + " of " +
                  std::to_string(state.migrations_total) + " migration(s)"});
-        throw reset_stopped(state, code, core::redact_text(e.what()));
+        throw reset_stopped(state, code, util::redact_text(e.what()));
     }
 
     std::string summary = std::to_string(state.migrations_applied) + " migration(s) applied, " +
                           std::to_string(seeded) + " seed(s) run";
-    executor::record_event(*control, {ctx.run_id, "reset.finished", std::nullopt, summary});
+    db::record_event(*control, {ctx.run_id, "reset.finished", std::nullopt, summary});
     if (options.format == Format::json) {
         nlohmann::json out = {{"result", "ok"},
                               {"environment", *options.env},
@@ -373,6 +380,21 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
         say(options, "reset finished: " + summary);
     }
     return 0;
+}
+
+Command reset_command() {
+    auto args = std::make_shared<ResetArgs>();
+    return {"reset", "Drop the project's schemas, re-apply every migration and re-seed (development)",
+            [args](CLI::App& sub) {
+             sub.add_flag("--confirm", args->confirm,
+                          "Required: everything in the project's schemas is dropped");
+             sub.add_option("--scale", args->scale, "Seed scale (default [seed] scale, else 1)")
+                 ->check(CLI::Range(1, 100000));
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "How long to wait for the migration lock");
+         },
+            [args](const GlobalOptions& g) { return run_reset(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -6,17 +6,31 @@
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "executor/advisory_lock.hpp"
-#include "executor/target_info.hpp"
+#include "db/advisory_lock.hpp"
+#include "db/target_info.hpp"
 #include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::cli {
+
+struct RestoreArgs {
+    bool latest = false;
+    std::optional<std::string> id;
+    std::optional<std::string> into;     // restore into this new database, keep the target
+    std::optional<std::string> confirm;  // the target's database name
+    bool in_place = false;
+    bool force = false;
+    bool no_safety_backup = false;
+    std::optional<int> jobs;
+    std::optional<std::filesystem::path> dir;
+    std::optional<std::string> lock_wait;
+};
+
 namespace {
 
 using nlohmann::json;
@@ -58,8 +72,8 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
         backup::read_catalog(args.dir ? std::filesystem::absolute(*args.dir) : config.backup.dir);
     core::Target target = resolve_target(options, config);
     auto control = connect_target(target, config, "lock");
-    executor::refuse_standby(*control);
-    core::TargetIdentity id = executor::read_identity(*control);
+    db::refuse_standby(*control);
+    core::TargetIdentity id = db::read_identity(*control);
 
     // 2. Which backup: --latest is the newest usable one of this very database.
     backup::CatalogEntry entry = choose_backup(catalog, args, id);
@@ -121,7 +135,7 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     }
 
     // 5. Hold the migration lock throughout, then restore.
-    executor::AdvisoryLock lock(
+    db::AdvisoryLock lock(
         *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
     backup::RestoreRequest request;
     request.backup_dir = entry.dir;
@@ -193,6 +207,34 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
         core::log_warn("table " + t + " is not in the backup and was left as it is (in place)");
     }
     return 0;
+}
+
+Command restore_command() {
+    auto args = std::make_shared<RestoreArgs>();
+    return {"restore", "Restore a verified backup (into a new database, then swap names)",
+            [args](CLI::App& sub) {
+             sub.add_flag("--latest", args->latest,
+                          "The newest complete backup of this database");
+             sub.add_option("--id", args->id, "The backup to restore");
+             sub.add_option("--into", args->into,
+                            "Restore into this new database and leave the target alone");
+             sub.add_option("--confirm", args->confirm,
+                            "The target database's name (needed when protected or not empty)");
+             sub.add_flag("--in-place", args->in_place,
+                          "Restore over the target in one transaction (--clean --if-exists)");
+             sub.add_flag("--force", args->force,
+                          "Terminate other sessions connected to the target");
+             sub.add_flag("--no-safety-backup", args->no_safety_backup,
+                          "Skip the backup of the target taken before restoring");
+             sub.add_option("--jobs", args->jobs, "pg_restore -j (default: cores)")
+                 ->check(CLI::Range(1, 64));
+             sub.add_option("--backup-dir", args->dir,
+                            "The catalog (default [backup] dir, else ./backups)");
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "How long to wait for the migration lock");
+         },
+            [args](const GlobalOptions& g) { return run_restore(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -1,23 +1,30 @@
 // safe-migrate rollback: run down files, newest first.
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "executor/advisory_lock.hpp"
+#include "db/advisory_lock.hpp"
 #include "executor/apply.hpp"
-#include "executor/history.hpp"
-#include "executor/target_info.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
 #include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
 namespace sm::cli {
+
+struct RollbackArgs {
+    std::optional<int> steps;
+    std::optional<int64_t> to;
+    std::optional<std::string> lock_wait;
+};
+
 namespace {
 
 // The applied migrations to revert, newest first.
-std::vector<executor::AppliedMigration> choose(
-    const std::vector<executor::AppliedMigration>& applied, const RollbackArgs& args) {
-    std::vector<executor::AppliedMigration> chosen;
+std::vector<db::AppliedMigration> choose(
+    const std::vector<db::AppliedMigration>& applied, const RollbackArgs& args) {
+    std::vector<db::AppliedMigration> chosen;
     if (args.to) {
         for (auto it = applied.rbegin(); it != applied.rend() && it->version > *args.to; ++it) {
             chosen.push_back(*it);
@@ -44,7 +51,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     }
 
     // 1. Load the config and every script.
-    Project project = load_project(options);
+    planner::Project project = load_project(options);
     core::ExecuteSettings settings = project.config.execute;
     settings.lock_wait = duration_flag(args.lock_wait, "--lock-wait", settings.lock_wait);
 
@@ -53,12 +60,12 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     auto control = connect_target(target, project.config, "lock");
     auto migration = connect_target(target, project.config);
     executor::prepare_migration_session(*migration);
-    executor::refuse_standby(*control);
-    executor::AdvisoryLock lock(*control, settings.lock_wait);
+    db::refuse_standby(*control);
+    db::AdvisoryLock lock(*control, settings.lock_wait);
     executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(), settings};
 
     // 3. Choose what to revert, and refuse up front when a down file is missing.
-    auto chosen = choose(executor::read_applied(*control), args);
+    auto chosen = choose(db::read_applied(*control), args);
     std::vector<std::string> missing;
     for (const auto& a : chosen) {
         const core::Migration* m = project.migrations.find(a.version);
@@ -78,7 +85,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     }
 
     // 4. Revert newest first, each in its own transaction; record the run.
-    executor::record_event(*control, {ctx.run_id, "rollback.started", std::nullopt,
+    db::record_event(*control, {ctx.run_id, "rollback.started", std::nullopt,
                                       std::to_string(chosen.size()) + " migration(s) to revert"});
     size_t done = 0;
     try {
@@ -90,20 +97,20 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
             say(options, "  done in " + util::format_duration(took));
         }
     } catch (const Error&) {
-        executor::record_event(*control,
+        db::record_event(*control,
                                {ctx.run_id, "rollback.failed", std::nullopt,
                                 std::to_string(done) + " of " + std::to_string(chosen.size()) +
                                     " migration(s) reverted before it stopped"});
         throw;
     }
-    executor::record_event(*control, {ctx.run_id, "rollback.finished", std::nullopt,
+    db::record_event(*control, {ctx.run_id, "rollback.finished", std::nullopt,
                                       std::to_string(done) + " migration(s) reverted"});
     if (done > 0) {
         notify::Notifier notifier(project.config, ctx.run_id);
         notify::Event e = notifier.event("deploy.rolled_back", "rolled_back");
-        e.target = notify::event_target(executor::read_identity(*control));
+        e.target = notify::event_target(db::read_identity(*control));
         e.version_from = chosen.front().version;
-        auto remaining = executor::read_applied(*control);
+        auto remaining = db::read_applied(*control);
         if (!remaining.empty()) {
             e.version_to = remaining.back().version;
         }
@@ -115,6 +122,20 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     say(options, chosen.empty() ? "nothing to roll back"
                                 : "reverted " + std::to_string(done) + " migration(s)");
     return 0;
+}
+
+Command rollback_command() {
+    auto args = std::make_shared<RollbackArgs>();
+    return {"rollback", "Revert applied migrations with their down files, newest first",
+            [args](CLI::App& sub) {
+             sub.add_option("--steps", args->steps,
+                            "How many migrations to revert (default 1)");
+             sub.add_option("--to", args->to, "Revert everything newer than this version");
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "How long to wait for the migration lock");
+         },
+            [args](const GlobalOptions& g) { return run_rollback(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -1,19 +1,25 @@
 // safe-migrate schema dump: the normalised schema as a JSON snapshot that can
 // be committed and given to validate --snapshot.
 #include <cstdio>
+#include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
 #include "core/log.hpp"
-#include "executor/history.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
 #include "validate/expected_schema.hpp"
-#include "validate/schema_read.hpp"
+#include "validate/validate_target.hpp"
 
 namespace sm::cli {
 namespace {
+
+struct SchemaArgs {
+    std::string action;                        // dump
+    std::optional<std::filesystem::path> out;  // else stdout
+    bool from_target = false;                  // read the live target, not the files
+};
 
 // Every migration file, whole: the schema the project's files produce.
 std::vector<validate::AppliedStep> every_migration(const core::MigrationSet& set) {
@@ -24,39 +30,20 @@ std::vector<validate::AppliedStep> every_migration(const core::MigrationSet& set
     return steps;
 }
 
-// The live target's schema, with its history's versions as provenance.
-validate::SchemaModel read_target(const GlobalOptions& options, const Project& project) {
-    auto session = connect_target(resolve_target(options, project.config), project.config);
-    util::ScopedCancelHook hook([&session] { session->cancel(); });
-    try {
-        validate::stop_if_interrupted("reading the target's schema");
-        validate::SchemaModel model = validate::read_schema(*session);
-        for (const auto& a : executor::read_applied(*session)) {
-            model.versions.push_back(a.version);
-            model.head = a.version;
-        }
-        return model;
-    } catch (const executor::DbError&) {
-        validate::stop_if_interrupted("reading the target's schema");
-        throw;
-    }
-}
-
-}  // namespace
-
 int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
     // SIGINT/SIGTERM stop it between steps (cancelling a running statement),
     // and the throwaway cluster is stopped and removed whatever happens.
     util::InterruptGuard interrupts;
 
     // 1. Load the config and the migration sources.
-    Project project = load_project(options);
+    planner::Project project = load_project(options);
 
     // 2. The schema: every migration file run on a throwaway database, or the
     //    live target with --from-target.
     validate::SchemaModel model =
         args.from_target
-            ? read_target(options, project)
+            ? validate::read_target_model(resolve_target(options, project.config),
+                                          project.config.application_name)
             : validate::build_expected_schema(every_migration(project.migrations), project.up, {});
 
     // 3. Write the snapshot (stdout unless --out); not once interrupted.
@@ -70,6 +57,24 @@ int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
         std::fwrite(text.data(), 1, text.size(), stdout);
     }
     return 0;
+}
+
+}  // namespace
+
+Command schema_command() {
+    auto args = std::make_shared<SchemaArgs>();
+    return {"schema", "Dump the normalised schema the migrations produce, as a snapshot file",
+            [args](CLI::App& sub) {
+             sub.add_option("action", args->action, "dump")
+                 ->required()
+                 ->check(CLI::IsMember({"dump"}));
+             sub.add_option("--out", args->out, "Write the snapshot here (default stdout)");
+             sub.add_flag("--from-target", args->from_target,
+                          "Read the live target's schema instead of applying every migration "
+                          "file to a throwaway database");
+         },
+            [args](const GlobalOptions& g) { return run_schema(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -3,12 +3,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "executor/advisory_lock.hpp"
+#include "db/advisory_lock.hpp"
 #include "executor/apply.hpp"
-#include "executor/history.hpp"
-#include "executor/target_info.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
 #include "seed/seed_order.hpp"
@@ -19,6 +19,15 @@
 #include "util/time.hpp"
 
 namespace sm::cli {
+
+struct SeedArgs {
+    std::string action;             // run, status, rollback, clear
+    std::optional<std::string> id;  // rollback: the seed
+    std::optional<int> scale;       // run: overrides [seed] scale
+    bool confirm = false;           // clear: required
+    std::optional<std::string> lock_wait;
+};
+
 namespace {
 
 void check_args(const GlobalOptions& options, const SeedArgs& args) {
@@ -186,10 +195,10 @@ int run_seed(const GlobalOptions& options, const SeedArgs& args) {
     auto control = connect_target(target, config, "lock");
     auto session = connect_target(target, config);
     executor::prepare_migration_session(*session);
-    executor::refuse_standby(*control);
-    executor::AdvisoryLock lock(
+    db::refuse_standby(*control);
+    db::AdvisoryLock lock(
         *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
-    executor::ensure_history_schema(*control);
+    db::ensure_history_schema(*control);
     seed::remember_if_protected(*control, config);
     seed::SeedContext ctx{*session,
                           *control,
@@ -223,6 +232,27 @@ int run_seed(const GlobalOptions& options, const SeedArgs& args) {
                          ctx.environment + "'");
     }
     return 0;
+}
+
+Command seed_command() {
+    auto args = std::make_shared<SeedArgs>();
+    return {"seed", "Run, list, roll back or clear the seeds of an environment (--env)",
+            [args](CLI::App& sub) {
+             sub.add_option("action", args->action, "run, status, rollback or clear")
+                 ->required()
+                 ->check(CLI::IsMember({"run", "status", "rollback", "clear"}));
+             sub.add_option("--id", args->id,
+                            "rollback: the seed (its file stem, e.g. 010_users)");
+             sub.add_option("--scale", args->scale,
+                            "run: multiply the seeds' row counts (default [seed] scale, else 1)")
+                 ->check(CLI::Range(1, 100000));
+             sub.add_flag("--confirm", args->confirm,
+                          "clear: roll back every applied seed of the environment");
+             sub.add_option("--lock-wait", args->lock_wait,
+                            "How long to wait for the migration lock");
+         },
+            [args](const GlobalOptions& g) { return run_seed(g, *args); },
+            false};
 }
 
 }  // namespace sm::cli

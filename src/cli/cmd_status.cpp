@@ -3,8 +3,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/error.hpp"
-#include "executor/history.hpp"
+#include "util/error.hpp"
+#include "deploy/inspect.hpp"
 #include "executor/status.hpp"
 #include "util/strings.hpp"
 
@@ -82,27 +82,29 @@ void print_json(const std::string& target, const executor::StatusReport& report,
     std::printf("%s\n", out.dump(2).c_str());
 }
 
-}  // namespace
-
 int run_status(const GlobalOptions& options) {
     // 1. Load the config and the migration sources.
-    Project project = load_project(options);
+    planner::Project project = load_project(options);
 
-    // 2. Read the target's history (no lock: status only reads).
-    core::Target target = resolve_target(options, project.config);
-    auto session = connect_target(target, project.config);
-    auto applied = executor::read_applied(*session);
-    auto partial = executor::read_partial(*session);
-
-    // 3. Compare files with history and report; the exit code tells the result.
-    auto report = executor::compute_status(project.migrations, applied, partial);
-    ExitCode code = status_exit_code(report);
+    // 2. Read the target's history (no lock: status only reads) and compare
+    //    it with the files; the exit code tells the result.
+    auto status = deploy::read_status(project, resolve_target(options, project.config));
+    ExitCode code = status_exit_code(status.report);
     if (options.format == Format::json) {
-        print_json(session->display_name(), report, code);
+        print_json(status.target, status.report, code);
     } else {
-        print_text(options, session->display_name(), report);
+        print_text(options, status.target, status.report);
     }
     return static_cast<int>(code);
+}
+
+}  // namespace
+
+Command status_command() {
+    return {"status", "Show applied, pending, changed, missing and partial migrations",
+            [](CLI::App&) {},
+            [](const GlobalOptions& g) { return run_status(g); },
+            false};
 }
 
 }  // namespace sm::cli

@@ -1,23 +1,39 @@
 #pragma once
-// One function per command. Each returns the process exit code, or throws
-// sm::Error (which app.cpp prints and maps to its exit code).
+// The command table's rows. Each command file declares its own flags next to
+// its code and returns its row; app.cpp lists the rows and dispatches. A run
+// function returns the process exit code, or throws sm::Error (which app.cpp
+// prints and maps to its exit code).
+
+#include <CLI/CLI.hpp>
+#include <functional>
 
 #include "cli/options.hpp"
 
 namespace sm::cli {
 
-int run_status(const GlobalOptions& options);
-int run_execute(const GlobalOptions& options, const ExecuteArgs& args);
-int run_rollback(const GlobalOptions& options, const RollbackArgs& args);
-int run_lint(const GlobalOptions& options, const LintArgs& args);
-int run_plan(const GlobalOptions& options, const PlanArgs& args);
-int run_backup(const GlobalOptions& options, const BackupArgs& args);
-int run_restore(const GlobalOptions& options, const RestoreArgs& args);
-int run_notify(const GlobalOptions& options, const NotifyArgs& args);
-int run_seed(const GlobalOptions& options, const SeedArgs& args);
-int run_reset(const GlobalOptions& options, const ResetArgs& args);
-int run_sandbox(const GlobalOptions& options, const SandboxArgs& args);
-int run_validate(const GlobalOptions& options, const ValidateArgs& args);
-int run_schema(const GlobalOptions& options, const SchemaArgs& args);
+struct Command {
+    const char* name;
+    const char* summary;
+    // Declares the command's own options on its subcommand, bound to state the
+    // row's run function shares.
+    std::function<void(CLI::App&)> declare;
+    std::function<int(const GlobalOptions&)> run;
+    // The command declares its own --format (more than text and json).
+    bool own_format = false;
+};
+
+Command status_command();
+Command lint_command();
+Command plan_command();
+Command execute_command();
+Command rollback_command();
+Command backup_command();
+Command restore_command();
+Command notify_command();
+Command seed_command();
+Command reset_command();
+Command sandbox_command();
+Command validate_command();
+Command schema_command();
 
 }  // namespace sm::cli

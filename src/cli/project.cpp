@@ -1,43 +1,23 @@
 #include "cli/project.hpp"
 
-#include <algorithm>
 #include <cstdio>
 
 #include "core/duration.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
-#include "planner/script_builder.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 
 namespace sm::cli {
 
-core::Config load_config(const GlobalOptions& options) {
-    core::Config config = core::load_config(options.config, options.env);
-    if (options.migrations_dir) {
-        config.migrations_dir = std::filesystem::absolute(*options.migrations_dir);
-    }
-    return config;
+planner::ProjectOptions project_options(const GlobalOptions& options) {
+    return {options.config, options.env, options.migrations_dir};
 }
 
-Project load_project(const GlobalOptions& options) {
-    Project project;
-    project.config = load_config(options);
-    std::vector<core::SourceProblem> problems;
-    project.migrations = core::load_migrations(project.config.migrations_dir, problems);
-    // Files that already failed a check (bad UTF-8, empty) are not parsed.
-    auto has_problem = [&](const std::filesystem::path& file) {
-        return std::any_of(problems.begin(), problems.end(),
-                           [&](const auto& p) { return p.file == file; });
-    };
-    for (const auto& m : project.migrations.migrations) {
-        if (!has_problem(m.up.path)) {
-            project.up[m.version] = planner::build_script(m.up, problems);
-        }
-        if (m.down && !has_problem(m.down->path)) {
-            project.down[m.version] = planner::build_script(*m.down, problems);
-        }
-    }
-    core::throw_if_problems(problems, project.config.migrations_dir.string());
-    return project;
+planner::Project load_project(const GlobalOptions& options) {
+    return planner::load_project(project_options(options));
+}
+
+core::Config load_config(const GlobalOptions& options) {
+    return planner::load_project_config(project_options(options));
 }
 
 core::Target resolve_target(const GlobalOptions& options, const core::Config& config) {
@@ -46,14 +26,10 @@ core::Target resolve_target(const GlobalOptions& options, const core::Config& co
     return target;
 }
 
-std::unique_ptr<executor::Session> connect_target(const core::Target& target,
-                                                  const core::Config& config,
-                                                  const std::string& role) {
-    std::string name = config.application_name;
-    if (!role.empty()) {
-        name += "/" + role;
-    }
-    return executor::connect(target.conninfo, name);
+std::unique_ptr<db::Session> connect_target(const core::Target& target,
+                                            const core::Config& config,
+                                            const std::string& role) {
+    return db::connect_as(target.conninfo, config.application_name, role);
 }
 
 std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, const char* flag,
@@ -74,7 +50,7 @@ void say(const GlobalOptions& options, const std::string& line) {
     if (options.quiet) {
         return;
     }
-    std::string text = core::redact_text(line);
+    std::string text = util::redact_text(line);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);

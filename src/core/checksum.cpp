@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::core {

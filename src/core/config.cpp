@@ -6,8 +6,8 @@
 
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "core/toml_tree.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -31,11 +31,12 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("max_replica_lag", [&](auto& n, auto& w) { s.max_replica_lag = toml_duration(n, w); });
     r.on("max_duration", [&](auto& n, auto& w) { s.max_duration = toml_duration(n, w); });
     r.on("on_failure", [&](auto& n, auto& w) {
-        s.on_failure = toml_string(n, w);
-        if (!is_failure_policy(s.on_failure)) {
+        auto policy = parse_failure_policy(toml_string(n, w));
+        if (!policy) {
             throw Error(ExitCode::invalid_input,
                         w + " must be \"rollback\", \"restore\" or \"stop\"");
         }
+        s.on_failure = *policy;
     });
     r.on("restore_fallback", [&](auto& n, auto& w) { s.restore_fallback = toml_bool(n, w); });
     r.on("restore_terminates_sessions",
@@ -83,11 +84,11 @@ std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string
         });
         r.on("url", [&](auto& n, auto& wh) {
             w.url = toml_string(n, wh);
-            register_secret(w.url);
+            util::register_secret(w.url);
         });
         r.on("secret", [&](auto& n, auto& wh) {
             w.secret = toml_string(n, wh);
-            register_secret(w.secret);
+            util::register_secret(w.secret);
         });
         r.on("events", [&](auto& n, auto& wh) {
             if (n.kind != TomlNode::Kind::array) {
@@ -151,8 +152,25 @@ bool WebhookConfig::wants(const std::string& type) const {
     return false;
 }
 
-bool is_failure_policy(const std::string& value) {
-    return value == "rollback" || value == "restore" || value == "stop";
+const char* failure_policy_name(FailurePolicy policy) {
+    switch (policy) {
+        case FailurePolicy::restore:
+            return "restore";
+        case FailurePolicy::stop:
+            return "stop";
+        case FailurePolicy::rollback:
+            break;
+    }
+    return "rollback";
+}
+
+std::optional<FailurePolicy> parse_failure_policy(std::string_view name) {
+    for (auto p : {FailurePolicy::rollback, FailurePolicy::restore, FailurePolicy::stop}) {
+        if (name == failure_policy_name(p)) {
+            return p;
+        }
+    }
+    return std::nullopt;
 }
 
 bool Config::is_protected() const {

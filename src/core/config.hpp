@@ -11,11 +11,22 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sm::core {
 
 inline constexpr const char* k_config_file_name = "safe-migrate.toml";
+
+// What a failed run does: run the down files of its migrations newest first
+// (rollback), restore the pre-deploy backup (restore), or leave it (stop).
+enum class FailurePolicy { rollback, restore, stop };
+
+// "rollback", "restore", "stop".
+const char* failure_policy_name(FailurePolicy policy);
+
+// The policy a name gives, or std::nullopt for any other text.
+std::optional<FailurePolicy> parse_failure_policy(std::string_view name);
 
 // How execute and rollback behave. Environments may override any of these.
 struct ExecuteSettings {
@@ -39,17 +50,12 @@ struct ExecuteSettings {
     std::optional<std::chrono::milliseconds> max_replica_lag;
     // The whole run's time limit, checked between migrations; off when unset.
     std::optional<std::chrono::milliseconds> max_duration;
-    // What a failed run does: "rollback" (down files of this run's migrations,
-    // newest first), "restore" (the pre-deploy backup), or "stop".
-    std::string on_failure = "rollback";
+    FailurePolicy on_failure = FailurePolicy::rollback;
     // rollback: restore the pre-deploy backup when a down file is missing or fails.
     bool restore_fallback = true;
     // An automatic restore may terminate the target's other sessions.
     bool restore_terminates_sessions = false;
 };
-
-// The values on_failure takes.
-bool is_failure_policy(const std::string& value);
 
 // How backups are taken, kept and restored ([backup]).
 struct BackupSettings {

@@ -6,8 +6,8 @@
 #include <map>
 #include <memory>
 
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 
 namespace sm::core {
 namespace {
@@ -58,7 +58,7 @@ const char* target_source_name(TargetSource source) {
 void register_conninfo_secrets(const std::string& conninfo) {
     Parsed parsed = parse(conninfo);
     if (auto it = parsed.values.find("password"); it != parsed.values.end()) {
-        register_secret(it->second);
+        util::register_secret(it->second);
     }
 }
 
@@ -76,7 +76,7 @@ Target resolve_target(const std::optional<std::string>& flag_url,
     }
     register_conninfo_secrets(target.conninfo);
     if (const char* pw = std::getenv("PGPASSWORD"); pw != nullptr) {
-        register_secret(pw);
+        util::register_secret(pw);
     }
     return target;
 }
@@ -123,7 +123,7 @@ SplitConninfo split_password(const std::string& conninfo) {
     Parsed parsed = parse(conninfo);
     if (!parsed.ok) {
         throw Error(ExitCode::invalid_input,
-                    "invalid connection string: " + redact_text(parsed.error));
+                    "invalid connection string: " + util::redact_text(parsed.error));
     }
     SplitConninfo out;
     for (const auto& [key, value] : parsed.values) {
@@ -151,7 +151,7 @@ void validate_conninfo(const std::string& conninfo) {
     Parsed parsed = parse(conninfo);
     if (!parsed.ok) {
         throw Error(ExitCode::invalid_input,
-                    "invalid connection string: " + redact_text(parsed.error));
+                    "invalid connection string: " + util::redact_text(parsed.error));
     }
 }
 

@@ -7,7 +7,7 @@
 
 #include <cstdlib>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 #ifndef SM_VERSION

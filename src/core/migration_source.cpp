@@ -7,7 +7,7 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
 

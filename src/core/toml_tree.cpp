@@ -5,7 +5,7 @@
 
 #include "core/config.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::core {

@@ -5,11 +5,11 @@
 #include "core/backoff.hpp"
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
-#include "executor/transaction.hpp"
+#include "util/redact.hpp"
+#include "db/transaction.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -36,13 +36,13 @@ std::string where(const core::Script& script, const core::Statement* statement) 
     return statement != nullptr ? file + ":" + std::to_string(statement->line) : file;
 }
 
-std::string db_message(const DbError& e) {
-    return core::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+std::string db_message(const db::DbError& e) {
+    return util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
 }
 
 void event(RunContext& ctx, const core::Migration& m, const std::string& kind,
            const std::string& message) {
-    record_event(ctx.control, {ctx.run_id, kind, m.version, message});
+    db::record_event(ctx.control, {ctx.run_id, kind, m.version, message});
 }
 
 [[noreturn]] void throw_interrupted(RunContext& ctx, const core::Migration& m,
@@ -53,11 +53,11 @@ void event(RunContext& ctx, const core::Migration& m, const std::string& kind,
                 "interrupted by " + sig + " while applying " + m.id() + "; " + what_happened);
 }
 
-// Throws a canceled DbError when an interrupt arrived, so every path that stops
+// Throws a canceled db::DbError when an interrupt arrived, so every path that stops
 // for a signal goes through the same handling as a cancelled statement.
 void check_interrupt() {
     if (util::interrupted()) {
-        throw DbError("57014", "canceling statement due to user request");
+        throw db::DbError("57014", "canceling statement due to user request");
     }
 }
 
@@ -88,9 +88,9 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
             // One round trip opens the transaction and sets its limits.
             ctx.migration.exec(
                 "BEGIN; SET LOCAL lock_timeout = " +
-                quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
+                db::quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
                 "; SET LOCAL statement_timeout = " +
-                quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
+                db::quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
             for (const auto& statement : script.statements) {
                 current = &statement;
                 check_interrupt();
@@ -101,17 +101,17 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
             finish(took);
             ctx.migration.exec("COMMIT");
             return took;
-        } catch (const DbError& e) {
+        } catch (const db::DbError& e) {
             std::string at = where(script, current);
             if (e.connection_lost()) {
                 throw Error(
                     ExitCode::db_unreachable,
                     "lost the connection while " + std::string(verb) + " " + m.id() + " at " + at +
-                        ": " + core::redact_text(e.what()),
+                        ": " + util::redact_text(e.what()),
                     "The server rolls back an uncommitted transaction. Run 'safe-migrate status' "
                     "to see what is recorded.");
             }
-            rollback_quietly(ctx.migration);
+            db::rollback_quietly(ctx.migration);
             if (util::interrupted()) {
                 throw_interrupted(ctx, m, "its transaction was rolled back at " + at);
             }
@@ -143,7 +143,7 @@ struct IndexState {
     bool valid = false;
 };
 
-std::optional<IndexState> find_index(Session& session, const core::Statement& s) {
+std::optional<IndexState> find_index(db::Session& session, const core::Statement& s) {
     auto r = session.exec_params(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), i.indisvalid "
         "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
@@ -174,7 +174,7 @@ void drop_invalid_index(RunContext& ctx, const core::Migration& m, const core::S
 
 // Runs one statement in autocommit, retrying it alone on lock timeout.
 void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const core::Script& script,
-                              const core::Statement& statement, PartialMigration& progress) {
+                              const core::Statement& statement, db::PartialMigration& progress) {
     core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
     std::string at = where(script, &statement);
     for (int attempt = 0;; ++attempt) {
@@ -188,34 +188,34 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             if (statement.concurrent_index) {
                 auto index = find_index(ctx.migration, statement);
                 if (index && !index->valid) {
-                    throw DbError("XX000",
+                    throw db::DbError("XX000",
                                   "index " + index->qualified +
                                       " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
                                       "skips a broken index)");
                 }
             }
             return;
-        } catch (const DbError& e) {
+        } catch (const db::DbError& e) {
             std::string done = std::to_string(progress.statements_done) + " of " +
                                std::to_string(progress.statements_total) + " statements completed";
             if (e.connection_lost()) {
                 throw Error(
                     ExitCode::db_unreachable,
                     "lost the connection while applying " + m.id() + " at " + at + " (" + done +
-                        "): " + core::redact_text(e.what()),
+                        "): " + util::redact_text(e.what()),
                     "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
             progress.state = "failed";
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
-                save_progress(ctx.control, progress);
+                db::save_progress(ctx.control, progress);
                 throw_interrupted(ctx, m,
                                   "no-transaction migration stopped at " + at + " (" + done + ")");
             }
             if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
                 if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
                     progress.last_error = "interrupted at " + at;
-                    save_progress(ctx.control, progress);
+                    db::save_progress(ctx.control, progress);
                     throw_interrupted(
                         ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
                 }
@@ -230,7 +230,7 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
                 }
             }
             progress.last_error = at + ": " + why + invalid;
-            save_progress(ctx.control, progress);
+            db::save_progress(ctx.control, progress);
             event(ctx, m, "migration.failed",
                   "failed at " + at + " (" + done + "): " + why + invalid);
             throw Error(ExitCode::failure,
@@ -244,10 +244,10 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
 
 class SessionTimeouts {
   public:
-    SessionTimeouts(Session& session, milliseconds lock, milliseconds statement)
+    SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
         : m_session(session) {
-        m_session.exec("SET lock_timeout = " + quote_literal(core::to_pg_setting(lock)));
-        m_session.exec("SET statement_timeout = " + quote_literal(core::to_pg_setting(statement)));
+        m_session.exec("SET lock_timeout = " + db::quote_literal(core::to_pg_setting(lock)));
+        m_session.exec("SET statement_timeout = " + db::quote_literal(core::to_pg_setting(statement)));
     }
     ~SessionTimeouts() {
         try {
@@ -259,11 +259,11 @@ class SessionTimeouts {
     SessionTimeouts& operator=(const SessionTimeouts&) = delete;
 
   private:
-    Session& m_session;
+    db::Session& m_session;
 };
 
-AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, milliseconds took) {
-    AppliedMigration row;
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, milliseconds took) {
+    db::AppliedMigration row;
     row.version = m.version;
     row.name = m.name;
     row.checksum = m.up.checksum;
@@ -277,9 +277,9 @@ AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, mi
 
 milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m,
                                        const core::Script& up,
-                                       const std::optional<PartialMigration>& resume) {
+                                       const std::optional<db::PartialMigration>& resume) {
     auto start = Clock::now();
-    PartialMigration progress;
+    db::PartialMigration progress;
     progress.version = m.version;
     progress.name = m.name;
     progress.checksum = up.checksum;
@@ -305,7 +305,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
             "resuming after " + std::to_string(progress.statements_done) + " completed statements");
     }
     progress.done_hash = hash_statements(up, progress.statements_done);
-    save_progress(ctx.control, progress);
+    db::save_progress(ctx.control, progress);
 
     {
         SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
@@ -315,18 +315,18 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
             run_autocommit_statement(ctx, m, up, up.statements[i], progress);
             progress.statements_done = static_cast<int>(i) + 1;
             progress.done_hash = hash_statements(up, progress.statements_done);
-            save_progress(ctx.control, progress);
+            db::save_progress(ctx.control, progress);
         }
     }
     milliseconds took = since(start);
     // The history row and the end of the progress record land together.
     ctx.migration.exec("BEGIN");
     try {
-        insert_history_row(ctx.migration, history_row(ctx, m, took));
-        delete_progress(ctx.migration, m.version);
+        db::insert_history_row(ctx.migration, history_row(ctx, m, took));
+        db::delete_progress(ctx.migration, m.version);
         ctx.migration.exec("COMMIT");
-    } catch (const DbError& e) {
-        rollback_quietly(ctx.migration);
+    } catch (const db::DbError& e) {
+        db::rollback_quietly(ctx.migration);
         throw Error(ExitCode::failure, "cannot record " + m.id() + " as applied: " + db_message(e),
                     "Its statements all completed; re-running execute records it.");
     }
@@ -335,7 +335,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
 
 }  // namespace
 
-void prepare_migration_session(Session& session) {
+void prepare_migration_session(db::Session& session) {
     if (session.server_version() >= 140000) {
         session.exec("SET client_connection_check_interval = '1s'");
     }
@@ -351,11 +351,11 @@ std::string hash_statements(const core::Script& script, int count) {
 }
 
 milliseconds apply_migration(RunContext& ctx, const core::Migration& m, const core::Script& up,
-                             const std::optional<PartialMigration>& resume) {
+                             const std::optional<db::PartialMigration>& resume) {
     milliseconds took;
     if (up.transactional) {
         took = run_transactional(ctx, m, up, "applying", [&](milliseconds elapsed) {
-            insert_history_row(ctx.migration, history_row(ctx, m, elapsed));
+            db::insert_history_row(ctx.migration, history_row(ctx, m, elapsed));
         });
     } else {
         took = apply_without_transaction(ctx, m, up, resume);
@@ -368,7 +368,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
     milliseconds took;
     if (down.transactional) {
         took = run_transactional(ctx, m, down, "reverting", [&](milliseconds) {
-            delete_history_row(ctx.migration, m.version);
+            db::delete_history_row(ctx.migration, m.version);
         });
     } else {
         auto start = Clock::now();
@@ -382,7 +382,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
                     check_interrupt();
                     ctx.migration.exec(statement.sql);
                     ++done;
-                } catch (const DbError& e) {
+                } catch (const db::DbError& e) {
                     std::string at = where(down, &statement);
                     if (util::interrupted()) {
                         throw_interrupted(ctx, m, "its no-transaction down stopped at " + at);
@@ -397,7 +397,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
                 }
             }
         }
-        delete_history_row(ctx.migration, m.version);
+        db::delete_history_row(ctx.migration, m.version);
         took = since(start);
     }
     event(ctx, m, "migration.rolled_back",

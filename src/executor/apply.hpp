@@ -23,24 +23,24 @@
 #include "core/config.hpp"
 #include "core/migration_source.hpp"
 #include "core/script.hpp"
-#include "executor/history.hpp"
-#include "executor/session.hpp"
+#include "db/history.hpp"
+#include "db/session.hpp"
 
 namespace sm::executor {
 
 struct RunContext {
-    Session& migration;  // runs the migrations' SQL
-    Session& control;    // holds the advisory lock; writes events and progress
+    db::Session& migration;  // runs the migrations' SQL
+    db::Session& control;    // holds the advisory lock; writes events and progress
     std::string run_id;
     std::string actor;
-    core::ExecuteSettings settings;
+    const core::ExecuteSettings& settings;  // the run's one copy, owned by the caller
 };
 
 // Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
 // server checks every second that we are still there, so if the runner is
 // killed (kill -9, a lost host) a long statement is cancelled and its locks
 // released within about a second instead of when the statement ends.
-void prepare_migration_session(Session& session);
+void prepare_migration_session(db::Session& session);
 
 // Applies migration's up script and records it. Returns the time it took.
 // resume: the progress row of an earlier, unfinished run of this (no-transaction)
@@ -49,7 +49,7 @@ void prepare_migration_session(Session& session);
 // completed statements changed), interrupted, or db_unreachable.
 std::chrono::milliseconds apply_migration(RunContext& ctx, const core::Migration& migration,
                                           const core::Script& up,
-                                          const std::optional<PartialMigration>& resume);
+                                          const std::optional<db::PartialMigration>& resume);
 
 // Runs migration's down script and deletes its history row (in the same
 // transaction for a transactional script). Throws sm::Error like apply_migration.

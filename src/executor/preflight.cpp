@@ -96,7 +96,7 @@ std::pair<std::string, std::string> split_names(const std::vector<std::string>& 
 
 }  // namespace
 
-std::vector<std::string> existing_relations(Session& session,
+std::vector<std::string> existing_relations(db::Session& session,
                                             const std::vector<std::string>& tables) {
     if (tables.empty()) {
         return {};
@@ -113,14 +113,14 @@ std::vector<std::string> existing_relations(Session& session,
     return out;
 }
 
-std::vector<Blocker> find_blockers(Session& session, const std::vector<std::string>& tables,
+std::vector<Blocker> find_blockers(db::Session& session, const std::vector<std::string>& tables,
                                    std::chrono::milliseconds min_age,
                                    const std::vector<int>& own_pids) {
     if (tables.empty()) {
         return {};
     }
     auto [schemas, names] = split_names(tables);
-    std::vector<Value> params = {schemas, pid_list(own_pids), names};
+    std::vector<db::Value> params = {schemas, pid_list(own_pids), names};
     if (session.exec_prepared(k_probe_sql, params).empty()) {
         return {};
     }
@@ -143,7 +143,7 @@ std::vector<Blocker> find_blockers(Session& session, const std::vector<std::stri
     return out;
 }
 
-std::vector<int> terminate_blockers(Session& session, const std::vector<Blocker>& blockers) {
+std::vector<int> terminate_blockers(db::Session& session, const std::vector<Blocker>& blockers) {
     std::vector<int> pids;
     for (const auto& b : blockers) {
         pids.push_back(b.pid);
@@ -159,7 +159,7 @@ std::vector<int> terminate_blockers(Session& session, const std::vector<Blocker>
     return done;
 }
 
-std::vector<ReplicaLag> replica_lag(Session& session) {
+std::vector<ReplicaLag> replica_lag(db::Session& session) {
     auto result = session.exec(
         "SELECT coalesce(nullif(application_name, ''), host(client_addr), 'unnamed standby'), "
         "coalesce((extract(epoch FROM replay_lag) * 1000)::bigint, 0) "

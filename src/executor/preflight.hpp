@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::executor {
 
@@ -37,19 +37,19 @@ struct Blocker {
 
 // The blockers of a migration touching tables ("public.orders"); tables not
 // yet created are ignored. own_pids are the runner's own sessions.
-std::vector<Blocker> find_blockers(Session& session, const std::vector<std::string>& tables,
+std::vector<Blocker> find_blockers(db::Session& session, const std::vector<std::string>& tables,
                                    std::chrono::milliseconds min_age,
                                    const std::vector<int>& own_pids);
 
 // The relations among tables that exist now. A run checks only these before
 // each migration: a table the run itself created has no session that was
 // already holding it, and any later one meets lock_timeout and the retries.
-std::vector<std::string> existing_relations(Session& session,
+std::vector<std::string> existing_relations(db::Session& session,
                                             const std::vector<std::string>& tables);
 
 // Terminates the blockers' backends (pg_terminate_backend). Returns the pids it
-// could terminate. Throws DbError when the role may not.
-std::vector<int> terminate_blockers(Session& session, const std::vector<Blocker>& blockers);
+// could terminate. Throws db::DbError when the role may not.
+std::vector<int> terminate_blockers(db::Session& session, const std::vector<Blocker>& blockers);
 
 struct ReplicaLag {
     std::string name;  // application_name of the standby, or its address
@@ -58,6 +58,6 @@ struct ReplicaLag {
 
 // The physical replicas' replay lag (pg_stat_replication.replay_lag), worst
 // first. A replica that has not reported a lag yet counts as 0.
-std::vector<ReplicaLag> replica_lag(Session& session);
+std::vector<ReplicaLag> replica_lag(db::Session& session);
 
 }  // namespace sm::executor

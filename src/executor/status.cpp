@@ -31,15 +31,15 @@ bool to_apply(MigrationState state) {
 }
 
 StatusReport compute_status(const core::MigrationSet& files,
-                            const std::vector<AppliedMigration>& applied,
-                            const std::vector<PartialMigration>& partial) {
+                            const std::vector<db::AppliedMigration>& applied,
+                            const std::vector<db::PartialMigration>& partial) {
     StatusReport report;
-    std::map<int64_t, const AppliedMigration*> by_version;
+    std::map<int64_t, const db::AppliedMigration*> by_version;
     for (const auto& a : applied) {
         by_version[a.version] = &a;
         report.head = std::max(report.head.value_or(a.version), a.version);
     }
-    std::map<int64_t, const PartialMigration*> partial_by_version;
+    std::map<int64_t, const db::PartialMigration*> partial_by_version;
     for (const auto& p : partial) {
         partial_by_version[p.version] = &p;
     }
@@ -50,7 +50,7 @@ StatusReport compute_status(const core::MigrationSet& files,
         e.name = m.name;
         e.file_checksum = m.up.checksum;
         if (auto it = by_version.find(m.version); it != by_version.end()) {
-            const AppliedMigration& a = *it->second;
+            const db::AppliedMigration& a = *it->second;
             e.applied_at = a.applied_at;
             e.recorded_checksum = a.checksum;
             if (a.checksum_algorithm != core::k_checksum_algorithm) {
@@ -64,7 +64,7 @@ StatusReport compute_status(const core::MigrationSet& files,
                 e.state = MigrationState::applied;
             }
         } else if (auto p = partial_by_version.find(m.version); p != partial_by_version.end()) {
-            const PartialMigration& pm = *p->second;
+            const db::PartialMigration& pm = *p->second;
             e.state = MigrationState::partial;
             e.recorded_checksum = pm.checksum;
             e.detail = std::to_string(pm.statements_done) + " of " +

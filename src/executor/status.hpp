@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/migration_source.hpp"
-#include "executor/history.hpp"
+#include "db/history.hpp"
 
 namespace sm::executor {
 
@@ -46,7 +46,7 @@ struct StatusReport {
 };
 
 StatusReport compute_status(const core::MigrationSet& files,
-                            const std::vector<AppliedMigration>& applied,
-                            const std::vector<PartialMigration>& partial);
+                            const std::vector<db::AppliedMigration>& applied,
+                            const std::vector<db::PartialMigration>& partial);
 
 }  // namespace sm::executor

@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "executor/transaction.hpp"
+#include "db/transaction.hpp"
 
 namespace sm::executor {
 namespace {
@@ -23,7 +23,7 @@ struct Relation {
 
 using Relations = std::map<std::string, Relation>;  // oid -> relation
 
-Relations snapshot(Session& session) {
+Relations snapshot(db::Session& session) {
     Relations out;
     for (const auto& row : session.exec(k_user_relations).rows) {
         out[*row[0]] = {*row[1], *row[2]};
@@ -32,7 +32,7 @@ Relations snapshot(Session& session) {
 }
 
 // Strongest lock this backend holds on each pre-existing relation.
-std::map<std::string, std::string> held_locks(Session& session, const Relations& before) {
+std::map<std::string, std::string> held_locks(db::Session& session, const Relations& before) {
     std::map<std::string, std::string> out;
     auto r = session.exec(
         "SELECT relation::text, mode FROM pg_locks WHERE pid = pg_backend_pid() AND locktype = "
@@ -53,7 +53,7 @@ std::map<std::string, std::string> held_locks(Session& session, const Relations&
 
 }  // namespace
 
-std::vector<core::TracedStatement> trace_scripts(Session& session,
+std::vector<core::TracedStatement> trace_scripts(db::Session& session,
                                                  const std::vector<TraceInput>& scripts) {
     std::vector<core::TracedStatement> out;
     const Relations before = snapshot(session);
@@ -112,9 +112,9 @@ std::vector<core::TracedStatement> trace_scripts(Session& session,
                         commit();  // each statement of a no-transaction script stands alone
                     }
                 }
-            } catch (const DbError& e) {
+            } catch (const db::DbError& e) {
                 traced.error = std::string(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
-                rollback_quietly(session);
+                db::rollback_quietly(session);
                 out.push_back(std::move(traced));
                 return out;
             }

@@ -10,7 +10,7 @@
 
 #include "core/script.hpp"
 #include "core/trace.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::executor {
 
@@ -22,7 +22,7 @@ struct TraceInput {
 // Runs every script in order on session (a sandbox database). A statement
 // that fails is recorded with its error and ends the trace: what follows
 // would run against the wrong schema.
-std::vector<core::TracedStatement> trace_scripts(Session& session,
+std::vector<core::TracedStatement> trace_scripts(db::Session& session,
                                                  const std::vector<TraceInput>& scripts);
 
 }  // namespace sm::executor

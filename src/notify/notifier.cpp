@@ -3,7 +3,7 @@
 #include <cstdlib>
 
 #include "core/identity.hpp"
-#include "core/redact.hpp"
+#include "util/redact.hpp"
 #include "util/time.hpp"
 
 namespace sm::notify {
@@ -13,7 +13,7 @@ EventTarget event_target(const core::TargetIdentity& id) {
 }
 
 EventError event_error(ExitCode code, const std::string& message) {
-    std::string line = core::redact_text(message.substr(0, message.find('\n')));
+    std::string line = util::redact_text(message.substr(0, message.find('\n')));
     if (line.size() > 200) {
         line = line.substr(0, 197) + "...";
     }

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/target.hpp"
 #include "notify/event.hpp"
 #include "notify/http.hpp"

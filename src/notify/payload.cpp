@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "notify/payload_text.hpp"
 
 namespace sm::notify {

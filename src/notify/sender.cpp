@@ -9,7 +9,7 @@
 
 #include "core/backoff.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
+#include "util/redact.hpp"
 #include "notify/payload.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
@@ -156,7 +156,7 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
             d.detail = "HTTP " + std::to_string(r.status) + " (not retried)";
             return d;
         }
-        d.detail = r.status == 0 ? core::redact_text(r.error) : "HTTP " + std::to_string(r.status);
+        d.detail = r.status == 0 ? util::redact_text(r.error) : "HTTP " + std::to_string(r.status);
         if (attempt == m_settings.retries) {
             break;
         }
@@ -203,7 +203,7 @@ std::vector<Delivery> Sender::send(const Event& e) {
                 // Never let a notification take the deployment down.
                 results[i].endpoint = m_endpoints[i].config.name;
                 results[i].required = m_endpoints[i].config.required;
-                results[i].detail = std::string("not sent: ") + core::redact_text(ex.what());
+                results[i].detail = std::string("not sent: ") + util::redact_text(ex.what());
             }
         });
     }

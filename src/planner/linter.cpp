@@ -8,7 +8,7 @@
 #include <set>
 #include <thread>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/migration_source.hpp"
 #include "planner/lint_state.hpp"
 #include "planner/parse_helpers.hpp"

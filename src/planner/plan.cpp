@@ -8,7 +8,7 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/parse_helpers.hpp"

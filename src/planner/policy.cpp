@@ -3,7 +3,7 @@
 #include <cstdlib>
 #include <set>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/toml_tree.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/files.hpp"

@@ -5,7 +5,7 @@
 #include <cstring>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "planner/sql_parser.hpp"
 #include "util/strings.hpp"
 

@@ -1,7 +1,7 @@
 #include "sandbox/schema_copy.hpp"
 
 #include "core/conninfo.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 

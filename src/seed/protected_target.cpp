@@ -3,17 +3,17 @@
 #include <cstdio>
 
 #include "core/identity.hpp"
-#include "core/redact.hpp"
-#include "executor/transaction.hpp"
+#include "util/redact.hpp"
+#include "db/transaction.hpp"
 
 namespace sm::seed {
 
-void remember_if_protected(executor::Session& session, const core::Config& config) {
+void remember_if_protected(db::Session& session, const core::Config& config) {
     if (!config.is_protected()) {
         return;
     }
     try {
-        executor::in_transaction(session, [&] {
+        db::in_transaction(session, [&] {
             session.exec("SET LOCAL lock_timeout = '5s'");
             session.exec_params(
                 "INSERT INTO safe_migrate.protected_targets (system_identifier, database, "
@@ -28,11 +28,11 @@ void remember_if_protected(executor::Session& session, const core::Config& confi
     } catch (const std::exception& e) {
         std::fprintf(stderr,
                      "safe-migrate: warning: could not record the target as protected: %s\n",
-                     core::redact_text(e.what()).c_str());
+                     util::redact_text(e.what()).c_str());
     }
 }
 
-std::optional<std::string> protected_match(executor::Session& session) {
+std::optional<std::string> protected_match(db::Session& session) {
     if (session.exec("SELECT to_regclass('safe_migrate.protected_targets') IS NULL").scalar() ==
         "t") {
         return std::nullopt;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "core/config.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::seed {
 
@@ -17,12 +17,12 @@ namespace sm::seed {
 // identifier and database name (creating the table on first use; the
 // safe_migrate schema must exist). Never throws: a failure is reported on
 // stderr, and must not stop the command that is running.
-void remember_if_protected(executor::Session& session, const core::Config& config);
+void remember_if_protected(db::Session& session, const core::Config& config);
 
 // The recorded protected target this database matches (same system identifier
 // or same database name), described for a message ("database 'shop' on system
 // 7312..., recorded for environment 'production' on ..."); nullopt when none.
 // Throws DbError.
-std::optional<std::string> protected_match(executor::Session& session);
+std::optional<std::string> protected_match(db::Session& session);
 
 }  // namespace sm::seed

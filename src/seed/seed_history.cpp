@@ -2,7 +2,7 @@
 
 namespace sm::seed {
 
-std::vector<AppliedSeed> read_applied_seeds(executor::Session& session) {
+std::vector<AppliedSeed> read_applied_seeds(db::Session& session) {
     std::vector<AppliedSeed> out;
     if (session.exec("SELECT to_regclass('safe_migrate.seeds') IS NULL").scalar() == "t") {
         return out;
@@ -29,7 +29,7 @@ std::vector<AppliedSeed> read_applied_seeds(executor::Session& session) {
     return out;
 }
 
-void record_seed(executor::Session& session, const AppliedSeed& row) {
+void record_seed(db::Session& session, const AppliedSeed& row) {
     session.exec_params(
         "INSERT INTO safe_migrate.seeds (id, environment, checksum, checksum_algorithm, scale, "
         "applied_by, duration_ms, run_id, tool_version) "
@@ -44,7 +44,7 @@ void record_seed(executor::Session& session, const AppliedSeed& row) {
          row.applied_by, std::to_string(row.duration_ms), row.run_id, row.tool_version});
 }
 
-void forget_seed(executor::Session& session, const std::string& id) {
+void forget_seed(db::Session& session, const std::string& id) {
     session.exec_params("DELETE FROM safe_migrate.seeds WHERE id = $1", {id});
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
 namespace sm::seed {
 
@@ -29,13 +29,13 @@ struct AppliedSeed {
 
 // Applied seeds ordered by when they were applied; empty when the table does
 // not exist.
-std::vector<AppliedSeed> read_applied_seeds(executor::Session& session);
+std::vector<AppliedSeed> read_applied_seeds(db::Session& session);
 
 // Records a run of a seed (insert, or update when it ran before); run by the
 // caller inside the seed's transaction.
-void record_seed(executor::Session& session, const AppliedSeed& row);
+void record_seed(db::Session& session, const AppliedSeed& row);
 
 // Forgets a seed; run inside its rollback's transaction.
-void forget_seed(executor::Session& session, const std::string& id);
+void forget_seed(db::Session& session, const std::string& id);
 
 }  // namespace sm::seed

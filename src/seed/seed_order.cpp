@@ -3,7 +3,7 @@
 #include <map>
 #include <set>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm::seed {
 namespace {

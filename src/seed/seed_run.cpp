@@ -5,11 +5,11 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "core/redact.hpp"
-#include "executor/history.hpp"
-#include "executor/transaction.hpp"
+#include "util/redact.hpp"
+#include "db/history.hpp"
+#include "db/transaction.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
 #include "seed/seed_order.hpp"
@@ -25,7 +25,7 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 void event(SeedContext& ctx, const std::string& kind, const std::string& message) {
-    executor::record_event(ctx.control, {ctx.run_id, kind, std::nullopt, message});
+    db::record_event(ctx.control, {ctx.run_id, kind, std::nullopt, message});
 }
 
 void say(SeedContext& ctx, const std::string& line) {
@@ -58,21 +58,21 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
     try {
         util::ScopedCancelHook hook([&ctx] { ctx.session.cancel(); });
         if (util::interrupted()) {
-            throw executor::DbError("57014", "canceling statement due to user request");
+            throw db::DbError("57014", "canceling statement due to user request");
         }
         ctx.session.exec(
             "BEGIN; SET LOCAL lock_timeout = " +
-            executor::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
+            db::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
             "; SET LOCAL statement_timeout = " +
-            executor::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
+            db::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
             "; SET LOCAL safe_migrate.seed_scale = " +
-            executor::quote_literal(std::to_string(ctx.scale)) +
+            db::quote_literal(std::to_string(ctx.scale)) +
             "; SET LOCAL safe_migrate.seed_environment = " +
-            executor::quote_literal(ctx.environment));
+            db::quote_literal(ctx.environment));
         for (const auto& statement : script.statements) {
             current = &statement;
             if (util::interrupted()) {
-                throw executor::DbError("57014", "canceling statement due to user request");
+                throw db::DbError("57014", "canceling statement due to user request");
             }
             ctx.session.exec(statement.sql);
         }
@@ -81,7 +81,7 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
         finish(took);
         ctx.session.exec("COMMIT");
         return took;
-    } catch (const executor::DbError& e) {
+    } catch (const db::DbError& e) {
         std::string at = script.file.filename().string();
         if (current != nullptr) {
             at += ":" + std::to_string(current->line);
@@ -89,10 +89,10 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
         if (e.connection_lost()) {
             throw Error(ExitCode::db_unreachable, "lost the connection while " + verb + " " + id +
                                                       " at " + at + ": " +
-                                                      core::redact_text(e.what()));
+                                                      util::redact_text(e.what()));
         }
-        executor::rollback_quietly(ctx.session);
-        std::string why = core::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+        db::rollback_quietly(ctx.session);
+        std::string why = util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
         if (util::interrupted()) {
             event(ctx, "seed.interrupted", id + ": interrupted; its transaction was rolled back");
             throw Error(ExitCode::interrupted, "interrupted while " + verb + " " + id +
@@ -104,7 +104,7 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
     } catch (...) {
         // Anything else (finish() or the code around the statements): never
         // leave the session inside the seed's transaction.
-        executor::rollback_quietly(ctx.session);
+        db::rollback_quietly(ctx.session);
         throw;
     }
 }

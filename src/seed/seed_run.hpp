@@ -7,8 +7,8 @@
 // with current_setting(); its row in safe_migrate.seeds is written in that same
 // transaction. SIGINT/SIGTERM cancel the running statement and roll back.
 //
-// Callers hold the migration lock (executor::AdvisoryLock) on control and have
-// created the schema (executor::ensure_history_schema).
+// Callers hold the migration lock (db::AdvisoryLock) on control and have
+// created the schema (db::ensure_history_schema).
 
 #include <chrono>
 #include <functional>
@@ -16,14 +16,14 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "seed/seed_source.hpp"
 
 namespace sm::seed {
 
 struct SeedContext {
-    executor::Session& session;  // runs the seeds' SQL
-    executor::Session& control;  // holds the lock; writes events
+    db::Session& session;  // runs the seeds' SQL
+    db::Session& control;  // holds the lock; writes events
     std::string run_id;
     std::string actor;
     core::ExecuteSettings settings;  // lock_timeout, statement_timeout

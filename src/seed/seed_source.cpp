@@ -4,7 +4,7 @@
 #include <regex>
 
 #include "core/checksum.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "planner/script_builder.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"

@@ -10,7 +10,7 @@
 #include <sstream>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm::util {
 namespace {

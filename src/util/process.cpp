@@ -11,8 +11,8 @@
 #include <cstring>
 #include <thread>
 
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
 
@@ -93,7 +93,7 @@ void require_success(const ProcessSpec& spec, const ProcessResult& result) {
         return;
     }
     std::string program = std::filesystem::path(spec.program).filename().string();
-    std::string tail = core::redact_text(last_lines(result.err, 5));
+    std::string tail = util::redact_text(last_lines(result.err, 5));
     std::string message = program + " " + result.how_it_ended();
     if (!tail.empty()) {
         message += ":\n" + indent(tail, "  ");

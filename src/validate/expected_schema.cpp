@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <mutex>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/log.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "sandbox/cluster.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
@@ -57,7 +57,7 @@ class CancelTarget {
     // it after the session, so it ends first).
     class Scope {
       public:
-        Scope(CancelTarget& target, executor::Session& session) : m_target(target) {
+        Scope(CancelTarget& target, db::Session& session) : m_target(target) {
             m_target.set(&session);
         }
         ~Scope() { m_target.set(nullptr); }
@@ -69,16 +69,16 @@ class CancelTarget {
     };
 
   private:
-    void set(executor::Session* session) {
+    void set(db::Session* session) {
         std::lock_guard lock(m_mutex);
         m_session = session;
     }
 
     std::mutex m_mutex;
-    executor::Session* m_session = nullptr;
+    db::Session* m_session = nullptr;
 };
 
-void create_roles(executor::Session& admin, const std::vector<std::string>& roles) {
+void create_roles(db::Session& admin, const std::vector<std::string>& roles) {
     for (const auto& role : roles) {
         auto exists = admin.exec_params("SELECT count(*) FROM pg_roles WHERE rolname = $1", {role});
         if (exists.scalar() == "0") {
@@ -95,7 +95,7 @@ bool runs_in_one_transaction(const core::Script& script) {
                         [](const core::Statement& s) { return s.transaction_control; });
 }
 
-void apply_step(executor::Session& session, const AppliedStep& step, const core::Script& script) {
+void apply_step(db::Session& session, const AppliedStep& step, const core::Script& script) {
     size_t count = script.statements.size();
     if (step.statements) {
         count = std::min(count, static_cast<size_t>(std::max(0, *step.statements)));
@@ -112,7 +112,7 @@ void apply_step(executor::Session& session, const AppliedStep& step, const core:
         if (one_transaction) {
             session.exec("COMMIT");
         }
-    } catch (const executor::DbError& e) {
+    } catch (const db::DbError& e) {
         stop_if_interrupted("applying " + step.id + " on the throwaway database");
         std::string where = i < count ? " line " + std::to_string(script.statements[i].line) : "";
         throw Error(
@@ -152,18 +152,18 @@ SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
     util::ScopedCancelHook hook([&running] { running.cancel(); });
     stop_if_interrupted("starting the throwaway cluster");
     {
-        auto admin = executor::connect(cluster.url("postgres"), "safe-migrate/validate");
+        auto admin = db::connect(cluster.url("postgres"), "safe-migrate/validate");
         CancelTarget::Scope cancelling(running, *admin);
         try {
             create_roles(*admin, roles);
             stop_if_interrupted("preparing the throwaway database");
             admin->exec(std::string("CREATE DATABASE ") + k_database);
-        } catch (const executor::DbError&) {
+        } catch (const db::DbError&) {
             stop_if_interrupted("preparing the throwaway database");
             throw;
         }
     }
-    auto session = executor::connect(cluster.url(k_database), "safe-migrate/validate");
+    auto session = db::connect(cluster.url(k_database), "safe-migrate/validate");
     CancelTarget::Scope cancelling(running, *session);
     SchemaModel model;
     for (const auto& step : ordered) {
@@ -182,7 +182,7 @@ SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
         read.head = model.head;
         read.versions = model.versions;
         model = std::move(read);
-    } catch (const executor::DbError&) {
+    } catch (const db::DbError&) {
         stop_if_interrupted("reading the expected schema");
         throw;
     }

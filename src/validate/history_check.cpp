@@ -33,7 +33,7 @@ std::vector<HistoryProblem> history_problems(const executor::StatusReport& repor
 }
 
 std::vector<AppliedStep> applied_steps(const executor::StatusReport& report,
-                                       const std::vector<executor::PartialMigration>& partial) {
+                                       const std::vector<db::PartialMigration>& partial) {
     using executor::MigrationState;
     std::vector<AppliedStep> out;
     for (const auto& e : report.entries) {

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/history.hpp"
+#include "db/history.hpp"
 #include "executor/status.hpp"
 
 namespace sm::validate {
@@ -37,6 +37,6 @@ struct AppliedStep {
 // and changed ones whole, partial ones up to their last completed statement.
 // Missing ones have no file and are left out (history_problems reports them).
 std::vector<AppliedStep> applied_steps(const executor::StatusReport& report,
-                                       const std::vector<executor::PartialMigration>& partial);
+                                       const std::vector<db::PartialMigration>& partial);
 
 }  // namespace sm::validate

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm::validate {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "executor/transaction.hpp"
+#include "db/transaction.hpp"
 
 namespace sm::validate {
 namespace {
@@ -21,11 +21,11 @@ std::string not_in_extension(const std::string& catalog, const std::string& oid)
            "'::regclass AND d.objid = " + oid + " AND d.deptype = 'e')";
 }
 
-std::string text(const executor::Value& v) {
+std::string text(const db::Value& v) {
     return v.value_or("");
 }
 
-std::string yes_no(const executor::Value& v) {
+std::string yes_no(const db::Value& v) {
     return v && *v == "t" ? "yes" : "no";
 }
 
@@ -37,8 +37,8 @@ void set(SchemaObject& o, const std::string& name, const std::string& value) {
     }
 }
 
-void each_row(executor::Session& session, const std::string& sql,
-              const std::function<void(const executor::Row&)>& fn) {
+void each_row(db::Session& session, const std::string& sql,
+              const std::function<void(const db::Row&)>& fn) {
     for (const auto& row : session.exec(sql).rows) {
         fn(row);
     }
@@ -49,17 +49,17 @@ std::string table_key(const std::string& schema, const std::string& table, char 
     return kind + schema + "." + table;
 }
 
-void read_schemas(executor::Session& s, SchemaModel& m) {
+void read_schemas(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname FROM pg_namespace n WHERE " + user_schema("n") + " AND " +
                  not_in_extension("pg_namespace", "n.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  m.add({"schema", text(r[0]), "", {}});
              });
     each_row(s,
              "SELECT e.extname, e.extversion, n.nspname FROM pg_extension e "
              "JOIN pg_namespace n ON n.oid = e.extnamespace",
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  SchemaObject o{"extension", text(r[0]), "", {}};
                  set(o, "version", text(r[1]));
                  set(o, "schema", text(r[2]));
@@ -67,7 +67,7 @@ void read_schemas(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_tables(executor::Session& s, SchemaModel& m) {
+void read_tables(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, c.relname, c.relkind, c.relpersistence, c.relrowsecurity, "
              "pg_get_partkeydef(c.oid), "
@@ -78,7 +78,7 @@ void read_tables(executor::Session& s, SchemaModel& m) {
              "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('r', 'p', 'f') AND " +
                  user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  SchemaObject o{"table", text(r[0]) + "." + text(r[1]), "", {}};
                  std::string relkind = text(r[2]);
                  o.attributes["kind"] = relkind == "p"   ? "partitioned"
@@ -93,7 +93,7 @@ void read_tables(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_columns(executor::Session& s, SchemaModel& m) {
+void read_columns(db::Session& s, SchemaModel& m) {
     each_row(
         s,
         "SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod), "
@@ -105,7 +105,7 @@ void read_columns(executor::Session& s, SchemaModel& m) {
         "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
         "WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'f') AND " +
             user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-        [&](const executor::Row& r) {
+        [&](const db::Row& r) {
             std::string table = text(r[0]) + "." + text(r[1]);
             SchemaObject o{"column", table + "." + text(r[2]), "table " + table, {}};
             o.attributes["type"] = text(r[3]);
@@ -119,14 +119,14 @@ void read_columns(executor::Session& s, SchemaModel& m) {
         });
 }
 
-void read_constraints(executor::Session& s, SchemaModel& m) {
+void read_constraints(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, c.relname, con.conname, pg_get_constraintdef(con.oid), "
              "con.convalidated, c.relkind "
              "FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " +
                  user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  std::string table = text(r[0]) + "." + text(r[1]);
                  SchemaObject o{"constraint",
                                 table + "." + text(r[2]),
@@ -145,7 +145,7 @@ void read_constraints(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_indexes(executor::Session& s, SchemaModel& m) {
+void read_indexes(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, ic.relname, tn.nspname, t.relname, t.relkind, "
              "pg_get_indexdef(i.indexrelid), i.indisvalid "
@@ -158,7 +158,7 @@ void read_indexes(executor::Session& s, SchemaModel& m) {
                  " AND NOT EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = "
                  "i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('p', 'u', "
                  "'x'))",
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  SchemaObject o{"index",
                                 text(r[0]) + "." + text(r[1]),
                                 table_key(text(r[2]), text(r[3]), text(r[4])[0]),
@@ -169,14 +169,14 @@ void read_indexes(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_triggers(executor::Session& s, SchemaModel& m) {
+void read_triggers(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, c.relname, tg.tgname, pg_get_triggerdef(tg.oid), tg.tgenabled, "
              "c.relkind "
              "FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT tg.tgisinternal AND " +
                  user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  std::string table = text(r[0]) + "." + text(r[1]);
                  std::string kind = text(r[5]) == "v" ? "view " : "table ";
                  SchemaObject o{"trigger", table + "." + text(r[2]), kind + table, {}};
@@ -190,14 +190,14 @@ void read_triggers(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_functions(executor::Session& s, SchemaModel& m) {
+void read_functions(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, "
              "pg_get_function_result(p.oid), "
              "CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END "
              "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE " +
                  user_schema("n") + " AND " + not_in_extension("pg_proc", "p.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  std::string kind = text(r[3]);
                  SchemaObject o{kind == "p"   ? "procedure"
                                 : kind == "a" ? "aggregate"
@@ -211,13 +211,13 @@ void read_functions(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_views_and_sequences(executor::Session& s, SchemaModel& m) {
+void read_views_and_sequences(db::Session& s, SchemaModel& m) {
     each_row(s,
              "SELECT n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid, true) "
              "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE c.relkind IN ('v', 'm') AND " +
                  user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  SchemaObject o{text(r[2]) == "m" ? "materialized view" : "view",
                                 text(r[0]) + "." + text(r[1]),
                                 "",
@@ -231,7 +231,7 @@ void read_views_and_sequences(executor::Session& s, SchemaModel& m) {
              "FROM pg_sequence q JOIN pg_class c ON c.oid = q.seqrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE " +
                  user_schema("n") + " AND " + not_in_extension("pg_class", "c.oid"),
-             [&](const executor::Row& r) {
+             [&](const db::Row& r) {
                  SchemaObject o{"sequence", text(r[0]) + "." + text(r[1]), "", {}};
                  o.attributes["type"] = text(r[2]);
                  o.attributes["start"] = text(r[3]);
@@ -244,7 +244,7 @@ void read_views_and_sequences(executor::Session& s, SchemaModel& m) {
              });
 }
 
-void read_types(executor::Session& s, SchemaModel& m) {
+void read_types(db::Session& s, SchemaModel& m) {
     each_row(
         s,
         "SELECT n.nspname, t.typname, t.typtype, "
@@ -261,7 +261,7 @@ void read_types(executor::Session& s, SchemaModel& m) {
         "LEFT JOIN pg_class tc ON tc.oid = t.typrelid "
         "WHERE (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND tc.relkind = 'c')) AND " +
             user_schema("n") + " AND " + not_in_extension("pg_type", "t.oid"),
-        [&](const executor::Row& r) {
+        [&](const db::Row& r) {
             SchemaObject o{"type", text(r[0]) + "." + text(r[1]), "", {}};
             std::string typtype = text(r[2]);
             o.attributes["kind"] = typtype == "e"   ? "enum"
@@ -281,9 +281,9 @@ void read_types(executor::Session& s, SchemaModel& m) {
 
 }  // namespace
 
-SchemaModel read_schema(executor::Session& session) {
+SchemaModel read_schema(db::Session& session) {
     SchemaModel model;
-    executor::in_transaction(
+    db::in_transaction(
         session,
         [&] {
             session.exec("SET LOCAL search_path = pg_catalog");
@@ -301,10 +301,10 @@ SchemaModel read_schema(executor::Session& session) {
     return model;
 }
 
-std::vector<std::string> read_roles(executor::Session& session) {
+std::vector<std::string> read_roles(db::Session& session) {
     std::vector<std::string> out;
     each_row(session, "SELECT rolname FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY rolname",
-             [&](const executor::Row& r) { out.push_back(text(r[0])); });
+             [&](const db::Row& r) { out.push_back(text(r[0])); });
     return out;
 }
 

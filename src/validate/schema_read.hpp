@@ -13,20 +13,20 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "validate/schema_model.hpp"
 
 namespace sm::validate {
 
 // Reads session's database in one read-only, repeatable-read transaction with
 // search_path set to pg_catalog (so names print schema-qualified the same way
-// whatever the server's settings). Changes nothing. Throws executor::DbError
+// whatever the server's settings). Changes nothing. Throws db::DbError
 // when a query fails.
-SchemaModel read_schema(executor::Session& session);
+SchemaModel read_schema(db::Session& session);
 
 // The names of the roles in session's cluster, except PostgreSQL's own
 // (pg_*), so a throwaway database can have the same ones. Throws
-// executor::DbError.
-std::vector<std::string> read_roles(executor::Session& session);
+// db::DbError.
+std::vector<std::string> read_roles(db::Session& session);
 
 }  // namespace sm::validate

@@ -153,7 +153,7 @@ TEST_CASE("restore --into makes a new database and leaves the target alone") {
     REQUIRE(r.exit_code == 0);
     CHECK(json::parse(r.out)["database"] == copy);
     CHECK(db.scalar("SELECT count(*) FROM orders") == "0");
-    auto copy_session = sm::executor::connect(cluster().url(copy), "sm-test");
+    auto copy_session = sm::db::connect(cluster().url(copy), "sm-test");
     CHECK(copy_session->exec("SELECT count(*) FROM orders").scalar().value_or("") == "3000");
     // An existing database is never restored over by --into.
     copy_session.reset();

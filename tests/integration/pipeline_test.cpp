@@ -204,7 +204,7 @@ TEST_CASE("pipeline: a failing down file falls back to restoring the pre-deploy 
     CHECK(db.scalar("SELECT count(*) > 0 FROM safe_migrate.events WHERE kind LIKE 'restore%'") ==
           "t");
     // The failed database is kept beside it.
-    auto admin = sm::executor::connect(cluster().url("postgres"), "sm-test-admin");
+    auto admin = sm::db::connect(cluster().url("postgres"), "sm-test-admin");
     CHECK(*admin
                ->exec_params("SELECT count(*) FROM pg_database WHERE datname LIKE $1 || "
                              "'\\_pre\\_restore\\_%'",
@@ -248,7 +248,7 @@ std::string has_note(const TestDatabase& db) {
 }
 
 // A session idle in transaction with ACCESS SHARE on accounts.
-std::unique_ptr<sm::executor::Session> hold_accounts(const TestDatabase& db) {
+std::unique_ptr<sm::db::Session> hold_accounts(const TestDatabase& db) {
     auto blocker = db.connect("pipeline-blocker");
     blocker->exec("BEGIN");
     blocker->exec("SELECT * FROM accounts LIMIT 1");

@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -24,7 +24,7 @@ TEST_CASE("sandbox start, status, url and stop manage a private cluster") {
     CHECK(url.rfind("postgresql://postgres@127.0.0.1:", 0) == 0);
     CHECK(url.find("passfile=") != std::string::npos);
 
-    auto session = sm::executor::connect(url, "sandbox-test");
+    auto session = sm::db::connect(url, "sandbox-test");
     CHECK(session->server_version() >= 150000);
     CHECK(session->exec("SELECT current_setting('fsync')").scalar() == "off");
     session.reset();

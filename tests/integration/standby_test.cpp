@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "sandbox/cluster.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
@@ -76,7 +76,7 @@ class Standby {
 
 TEST_CASE("execute refuses a standby and applies nothing") {
     Standby standby(free_port());
-    auto session = sm::executor::connect(standby.url(), "sm-test");
+    auto session = sm::db::connect(standby.url(), "sm-test");
     REQUIRE(session->exec("SELECT pg_is_in_recovery()").scalar() == "t");
 
     MigrationDir dir;

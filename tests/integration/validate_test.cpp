@@ -339,7 +339,7 @@ TEST_CASE("SIGINT while validate runs a slow migration on the throwaway database
         },
         std::chrono::seconds(60)));
     {
-        auto probe = sm::executor::connect(state->url("postgres"), "sm-test");
+        auto probe = sm::db::connect(state->url("postgres"), "sm-test");
         REQUIRE(eventually(
             [&] {
                 return probe

@@ -20,7 +20,7 @@ const sandbox::ClusterState& cluster() {
 }
 
 TestDatabase::TestDatabase() : m_name("sm_test_" + core::random_hex(6)) {
-    m_session = executor::connect(cluster().url("postgres"), "sm-test-admin");
+    m_session = db::connect(cluster().url("postgres"), "sm-test-admin");
     m_session->exec("CREATE DATABASE " + m_name);
 }
 
@@ -52,12 +52,12 @@ std::string TestDatabase::url_with_password() const {
            "@127.0.0.1:" + std::to_string(c.port) + "/" + m_name;
 }
 
-std::unique_ptr<executor::Session> TestDatabase::connect(
+std::unique_ptr<db::Session> TestDatabase::connect(
     const std::string& application_name) const {
-    return executor::connect(url(), application_name);
+    return db::connect(url(), application_name);
 }
 
-executor::QueryResult TestDatabase::query(const std::string& sql) const {
+db::QueryResult TestDatabase::query(const std::string& sql) const {
     if (!m_own) {
         m_own = connect();
     }

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 #include "sandbox/cluster.hpp"
 
 namespace sm::test {
@@ -30,12 +30,12 @@ class TestDatabase {
     const std::string& name() const { return m_name; }
     std::string url() const;                // passfile URL, no password in it
     std::string url_with_password() const;  // password inline, for secret tests
-    std::unique_ptr<executor::Session> connect(
+    std::unique_ptr<db::Session> connect(
         const std::string& application_name = "sm-test") const;
 
     // First column of the first row, or "" for NULL / no rows.
     std::string scalar(const std::string& sql) const;
-    executor::QueryResult query(const std::string& sql) const;
+    db::QueryResult query(const std::string& sql) const;
     // Closes the session query() and scalar() use (reopened on the next call),
     // e.g. before a restore that needs the database to itself.
     void disconnect() const;
@@ -44,8 +44,8 @@ class TestDatabase {
 
   private:
     std::string m_name;
-    std::unique_ptr<executor::Session> m_session;  // on "postgres": creates and drops the database
-    mutable std::unique_ptr<executor::Session> m_own;  // on this database, for query() and scalar()
+    std::unique_ptr<db::Session> m_session;  // on "postgres": creates and drops the database
+    mutable std::unique_ptr<db::Session> m_own;  // on this database, for query() and scalar()
 };
 
 // A temporary migrations directory.

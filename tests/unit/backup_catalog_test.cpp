@@ -10,7 +10,7 @@
 
 #include "backup/catalog.hpp"
 #include "backup/manifest.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "unit_helpers.hpp"
 #include "util/files.hpp"
 

@@ -11,7 +11,7 @@
 
 #include "backup/manifest.hpp"
 #include "core/checksum.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "unit_helpers.hpp"
 #include "util/files.hpp"
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "backup/pg_tools.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "unit_helpers.hpp"
 
 using Catch::Matchers::Contains;

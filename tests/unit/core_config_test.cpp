@@ -7,8 +7,8 @@
 #include <string>
 
 #include "core/config.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "unit_helpers.hpp"
 
 using namespace std::chrono_literals;
@@ -352,18 +352,18 @@ TEST_CASE("config: selecting an undeclared environment lists the declared ones",
 TEST_CASE("config: a password in the database url is registered as a secret", "[config][redact]") {
     Config c = parse("[database]\nurl = \"postgresql://app:Cfg-Url-Pw-7731@db.example/app\"\n");
     REQUIRE(c.database_url.has_value());
-    const std::string redacted = sm::core::redact_text("connecting with Cfg-Url-Pw-7731 now");
+    const std::string redacted = sm::util::redact_text("connecting with Cfg-Url-Pw-7731 now");
     CHECK(redacted == "connecting with *** now");
 
     // Key/value form, and a password that came from the environment.
     ScopedEnv pw("SM_UT_CFG_DB_PW", "Env-Kv-Pw-4419");
     parse("[database]\nurl = \"host=db user=app password=${SM_UT_CFG_DB_PW} dbname=app\"\n");
-    CHECK(sm::core::redact_text("pw Env-Kv-Pw-4419.") == "pw ***.");
+    CHECK(sm::util::redact_text("pw Env-Kv-Pw-4419.") == "pw ***.");
 
     // An environment's database_url, when that environment is selected.
     parse("[environments.prod]\ndatabase_url = \"postgresql://app:Env-Url-Pw-5120@prod/app\"\n",
           "prod");
-    CHECK(sm::core::redact_text("Env-Url-Pw-5120") == "***");
+    CHECK(sm::util::redact_text("Env-Url-Pw-5120") == "***");
 }
 
 TEST_CASE("config: secrets inside expanded ${VARS} are registered, ordinary values are not",
@@ -376,8 +376,8 @@ TEST_CASE("config: secrets inside expanded ${VARS} are registered, ordinary valu
         "[database]\nurl = \"${SM_UT_CFG_DB_URL}\"\napplication_name = "
         "\"${SM_UT_CFG_EXPANDED}\"\n");
     CHECK(c.application_name == "expanded-value-90210");
-    CHECK(sm::core::redact_text("pw expanded-pw-90210") == "pw ***");
-    CHECK(sm::core::redact_text("value expanded-value-90210") == "value expanded-value-90210");
+    CHECK(sm::util::redact_text("pw expanded-pw-90210") == "pw ***");
+    CHECK(sm::util::redact_text("value expanded-value-90210") == "value expanded-value-90210");
 }
 
 TEST_CASE("config: a TOML syntax error names file:line", "[config]") {
@@ -427,7 +427,7 @@ TEST_CASE("load_config: errors name the file that was read", "[config]") {
 
 TEST_CASE("config: the run's safety keys in [execute]", "[config]") {
     Config d = parse("");
-    CHECK(d.execute.on_failure == "rollback");
+    CHECK(d.execute.on_failure == sm::core::FailurePolicy::rollback);
     CHECK(d.execute.blocker_age == 1s);
     CHECK(d.execute.wait_for_blockers == 30s);
     CHECK_FALSE(d.execute.terminate_blockers);
@@ -447,7 +447,7 @@ max_duration = "1h"
 restore_fallback = false
 restore_terminates_sessions = true
 )");
-    CHECK(c.execute.on_failure == "stop");
+    CHECK(c.execute.on_failure == sm::core::FailurePolicy::stop);
     CHECK(c.execute.blocker_age == 250ms);
     CHECK(c.execute.wait_for_blockers == 2min);
     CHECK(c.execute.terminate_blockers);

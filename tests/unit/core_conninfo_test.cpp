@@ -8,8 +8,8 @@
 #include <string>
 
 #include "core/conninfo.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "unit_helpers.hpp"
 
 using Catch::Matchers::Contains;
@@ -46,7 +46,7 @@ TEST_CASE("validate_conninfo", "[conninfo]") {
 TEST_CASE("register_conninfo_secrets registers the password", "[conninfo][redact]") {
     sm::core::register_conninfo_secrets("postgresql://app:Cx-Url-Pw-4242@db/app");
     sm::core::register_conninfo_secrets("host=db password=Cx-Kv-Pw-4343");
-    CHECK(sm::core::redact_text("a Cx-Url-Pw-4242 b Cx-Kv-Pw-4343") == "a *** b ***");
+    CHECK(sm::util::redact_text("a Cx-Url-Pw-4242 b Cx-Kv-Pw-4343") == "a *** b ***");
 }
 
 namespace {
@@ -101,7 +101,7 @@ TEST_CASE("resolve_target precedence", "[conninfo]") {
     SECTION("the chosen target's password is registered") {
         auto t = resolve_target(std::string("postgresql://u:Cx-Flag-Pw-5151@h/d"), std::nullopt);
         CHECK(t.source == TargetSource::flag);
-        CHECK(sm::core::redact_text("Cx-Flag-Pw-5151") == "***");
+        CHECK(sm::util::redact_text("Cx-Flag-Pw-5151") == "***");
     }
 }
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/checksum.hpp"
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/migration_source.hpp"
 #include "unit_helpers.hpp"
 

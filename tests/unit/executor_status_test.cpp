@@ -11,10 +11,10 @@
 using Catch::Matchers::Contains;
 using sm::core::Migration;
 using sm::core::MigrationSet;
-using sm::executor::AppliedMigration;
+using sm::db::AppliedMigration;
 using sm::executor::compute_status;
 using sm::executor::MigrationState;
-using sm::executor::PartialMigration;
+using sm::db::PartialMigration;
 using sm::executor::StatusEntry;
 using sm::executor::StatusReport;
 

@@ -8,8 +8,8 @@
 #include <string>
 
 #include "core/config.hpp"
-#include "core/error.hpp"
-#include "core/redact.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "notify/http.hpp"
 #include "unit_helpers.hpp"
 
@@ -56,9 +56,9 @@ TEST_CASE("notify endpoints are read with their defaults and secrets registered"
     CHECK(c.notify.retries == 2);
     CHECK(c.notify.spool == "/srv/app/var/spool.jsonl");
     // Webhook URLs and secrets are secrets: redacted wherever they would be printed.
-    CHECK_THAT(sm::core::redact_text("posting to https://hooks.slack.example/services/T0KEN123456"),
+    CHECK_THAT(sm::util::redact_text("posting to https://hooks.slack.example/services/T0KEN123456"),
                !Contains("T0KEN123456"));
-    CHECK_THAT(sm::core::redact_text("secret whsec_ZHVtbXktdGVzdC1rZXk="),
+    CHECK_THAT(sm::util::redact_text("secret whsec_ZHVtbXktdGVzdC1rZXk="),
                !Contains("ZHVtbXkt"));
     ::unsetenv("SM_TEST_SLACK_URL");
     ::unsetenv("SM_TEST_HOOK_SECRET");

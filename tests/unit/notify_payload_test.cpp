@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "notify/event.hpp"
 #include "notify/payload.hpp"
 

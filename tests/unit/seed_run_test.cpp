@@ -11,9 +11,9 @@
 #include "unit_helpers.hpp"
 
 using sm::ExitCode;
-using sm::executor::DbError;
-using sm::executor::QueryResult;
-using sm::executor::Value;
+using sm::db::DbError;
+using sm::db::QueryResult;
+using sm::db::Value;
 using sm::seed::Seed;
 using sm::seed::SeedContext;
 using sm::seed::SeedSet;
@@ -23,7 +23,7 @@ using sm_test::contains;
 namespace {
 
 // Records every statement; answer() decides what each returns or throws.
-class ScriptedSession : public sm::executor::Session {
+class ScriptedSession : public sm::db::Session {
   public:
     std::vector<std::string> sent;
     std::function<QueryResult(const std::string&)> answer = [](const std::string&) {
@@ -43,7 +43,7 @@ class ScriptedSession : public sm::executor::Session {
     std::string display_name() const override { return "postgresql://test@scripted/db"; }
 };
 
-QueryResult rows(std::vector<sm::executor::Row> r) {
+QueryResult rows(std::vector<sm::db::Row> r) {
     QueryResult q;
     q.rows = std::move(r);
     return q;
@@ -57,7 +57,7 @@ void record_applied(ScriptedSession& control,
             return rows({{Value{"f"}}});
         }
         if (contains(sql, "FROM safe_migrate.seeds ORDER BY")) {
-            std::vector<sm::executor::Row> out;
+            std::vector<sm::db::Row> out;
             for (const auto& [id, environment] : applied) {
                 out.push_back({id, environment, "c", "sha256", "1", "2026-01-01T00:00:00Z",
                                "dev@host", "5", "00000000-0000-0000-0000-000000000000", "0.1",

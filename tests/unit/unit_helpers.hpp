@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm_test {
 

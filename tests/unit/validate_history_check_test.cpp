@@ -6,7 +6,7 @@
 #include "validate/history_check.hpp"
 
 using sm::executor::MigrationState;
-using sm::executor::PartialMigration;
+using sm::db::PartialMigration;
 using sm::executor::StatusEntry;
 using sm::executor::StatusReport;
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "validate/schema_model.hpp"
 
 using sm::validate::model_from_json;

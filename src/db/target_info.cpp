@@ -1,8 +1,8 @@
-#include "executor/target_info.hpp"
+#include "db/target_info.hpp"
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 void refuse_standby(Session& session) {
     if (session.exec("SELECT pg_is_in_recovery()").scalar() == "t") {
@@ -54,4 +54,4 @@ std::map<std::string, TableSize> read_table_sizes(Session& session,
     return sizes;
 }
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -1,6 +1,6 @@
-#include "executor/transaction.hpp"
+#include "db/transaction.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 void rollback_quietly(Session& session) noexcept {
     try {
@@ -21,4 +21,4 @@ void in_transaction(Session& session, const std::function<void()>& body, const c
     }
 }
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace sm::core {
+namespace sm::util {
 
 // Remembers a secret so that redact_text() replaces it. Values shorter than
 // four characters are ignored (they would mangle ordinary text). Thread-safe.
@@ -23,4 +23,4 @@ void register_secret(std::string_view secret);
 // conninfo ("password=pw" -> "password=***") found in text.
 std::string redact_text(std::string_view text);
 
-}  // namespace sm::core
+}  // namespace sm::util

@@ -1,10 +1,10 @@
-#include "executor/advisory_lock.hpp"
+#include "db/advisory_lock.hpp"
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/log.hpp"
 #include "util/signals.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 namespace {
 
 const std::string k_key = std::to_string(k_migration_lock_key);
@@ -73,4 +73,4 @@ AdvisoryLock::~AdvisoryLock() {
     }
 }
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -21,12 +21,11 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
-#include "cli/options.hpp"
-#include "cli/project.hpp"
+#include "deploy/request.hpp"
 #include "executor/apply.hpp"
 #include "notify/event.hpp"
 
-namespace sm::cli {
+namespace sm::deploy {
 
 struct FailedRun {
     std::vector<const core::Migration*> applied;  // by this run, in order
@@ -45,13 +44,11 @@ struct Recovery {
 
 // Runs the failure policy. ctx's sessions are connected to the target and
 // control holds the migration lock. A restore terminates both sessions;
-// reconnect() then opens a new control session, which is returned in
+// request.io.connect then opens a new control session, which is returned in
 // control_after (otherwise it stays empty). Never throws for a failure of the
 // recovery itself: that is reported in the result.
-Recovery recover_failed_run(const GlobalOptions& options, const Project& project,
-                            const core::Target& target, executor::RunContext& ctx,
-                            const FailedRun& run,
-                            std::unique_ptr<executor::Session>& migration_session,
-                            std::unique_ptr<executor::Session>& control_after);
+Recovery recover_failed_run(const Request& request, executor::RunContext& ctx,
+                            const FailedRun& run, std::unique_ptr<db::Session>& migration_session,
+                            std::unique_ptr<db::Session>& control_after);
 
-}  // namespace sm::cli
+}  // namespace sm::deploy

@@ -1,4 +1,4 @@
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 namespace sm {
 

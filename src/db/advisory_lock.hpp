@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 // The lock's key, the same for every safe-migrate command in a database
 // (execute, rollback, and later backup and restore).
@@ -46,4 +46,4 @@ class AdvisoryLock {
     Session& m_session;
 };
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -1,12 +1,12 @@
-#include "executor/history.hpp"
+#include "db/history.hpp"
 
 #include <cstdio>
 
 #include "core/identity.hpp"
-#include "core/redact.hpp"
-#include "executor/transaction.hpp"
+#include "util/redact.hpp"
+#include "db/transaction.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 namespace {
 
 constexpr const char* k_schema_sql = R"SQL(
@@ -163,10 +163,10 @@ void record_event(Session& session, const Event& event) {
             "VALUES ($1, $2, $3, $4, $5)",
             {event.run_id, event.kind,
              event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
-             core::redact_text(event.message)});
+             util::redact_text(event.message)});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "safe-migrate: warning: could not record event %s: %s\n",
-                     event.kind.c_str(), core::redact_text(e.what()).c_str());
+                     event.kind.c_str(), util::redact_text(e.what()).c_str());
     }
 }
 
@@ -194,7 +194,7 @@ void save_progress(Session& session, const PartialMigration& p) {
         "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
         "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
         {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
-         std::to_string(p.statements_done), p.done_hash, p.state, core::redact_text(p.last_error),
+         std::to_string(p.statements_done), p.done_hash, p.state, util::redact_text(p.last_error),
          p.run_id});
 }
 
@@ -203,4 +203,9 @@ void delete_progress(Session& session, int64_t version) {
                           {std::to_string(version)});
 }
 
-}  // namespace sm::executor
+void accept_checksum(Session& session, int64_t version, const std::string& checksum) {
+    session.exec_params("UPDATE safe_migrate.history SET checksum = $2 WHERE version = $1",
+                        {std::to_string(version), checksum});
+}
+
+}  // namespace sm::db

@@ -1,13 +1,14 @@
-#include "cli/failure_recovery.hpp"
+#include "deploy/recovery.hpp"
 
 #include "backup/restore.hpp"
-#include "core/error.hpp"
+#include "db/history.hpp"
+#include "util/error.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
-#include "executor/history.hpp"
+#include "util/redact.hpp"
+#include "db/history.hpp"
 #include "util/strings.hpp"
 
-namespace sm::cli {
+namespace sm::deploy {
 namespace {
 
 constexpr const char* k_runbook = "runbooks/failed-deployment.md";
@@ -18,14 +19,14 @@ struct Undo {
 };
 
 // Tells the person at the terminal (stderr, so --format json stays clean).
-void tell(const GlobalOptions& options, const std::string& line) {
-    if (!options.quiet) {
+void tell(const Request& request, const std::string& line) {
+    if (!request.quiet) {
         core::log_warn(line);
     }
 }
 
-std::optional<int64_t> head_of(executor::Session& control) {
-    auto applied = executor::read_applied(control);
+std::optional<int64_t> head_of(db::Session& control) {
+    auto applied = db::read_applied(control);
     if (applied.empty()) {
         return std::nullopt;
     }
@@ -38,11 +39,10 @@ std::string version_text(std::optional<int64_t> v) {
 
 // What to undo, newest first: the failed no-transaction migration's completed
 // statements, then the migrations this run applied.
-std::vector<Undo> undo_list(const Project& project, executor::Session& control,
-                            const FailedRun& run) {
+std::vector<Undo> undo_list(db::Session& control, const FailedRun& run) {
     std::vector<Undo> undo;
     if (run.failed != nullptr) {
-        for (const auto& p : executor::read_partial(control)) {
+        for (const auto& p : db::read_partial(control)) {
             if (p.version == run.failed->version && p.statements_done > 0) {
                 undo.push_back({run.failed, true});
             }
@@ -51,19 +51,16 @@ std::vector<Undo> undo_list(const Project& project, executor::Session& control,
     for (auto it = run.applied.rbegin(); it != run.applied.rend(); ++it) {
         undo.push_back({*it, false});
     }
-    (void)project;
     return undo;
 }
 
 class Recoverer {
   public:
-    Recoverer(const GlobalOptions& options, const Project& project, const core::Target& target,
-              executor::RunContext& ctx, const FailedRun& run,
-              std::unique_ptr<executor::Session>& migration_session,
-              std::unique_ptr<executor::Session>& control_after)
-        : m_options(options),
-          m_project(project),
-          m_target(target),
+    Recoverer(const Request& request, executor::RunContext& ctx, const FailedRun& run,
+              std::unique_ptr<db::Session>& migration_session,
+              std::unique_ptr<db::Session>& control_after)
+        : m_request(request),
+          m_project(*request.project),
           m_ctx(ctx),
           m_run(run),
           m_migration_session(migration_session),
@@ -74,20 +71,20 @@ class Recoverer {
     }
 
     Recovery run() {
-        const std::string& policy = m_ctx.settings.on_failure;
-        std::vector<Undo> undo = undo_list(m_project, m_ctx.control, m_run);
+        core::FailurePolicy policy = m_ctx.settings.on_failure;
+        std::vector<Undo> undo = undo_list(m_ctx.control, m_run);
         if (undo.empty()) {
             m_result.rollback.complete = true;
             m_result.summary = "nothing of this run is applied; the database is at version " +
                                version_text(m_run.start_head);
             return m_result;
         }
-        if (policy == "stop") {
+        if (policy == core::FailurePolicy::stop) {
             return manual("on_failure = stop: " + applied_text(undo) +
                           " stay applied; the database is at version " +
                           version_text(m_result.head));
         }
-        if (policy == "restore") {
+        if (policy == core::FailurePolicy::restore) {
             return restore("on_failure = restore");
         }
         return roll_back(undo);
@@ -109,7 +106,7 @@ class Recoverer {
         m_result.rollback.manual_action =
             what + ". Bring the database back by hand: see " + std::string(k_runbook) + ".";
         m_result.summary = m_result.rollback.manual_action;
-        executor::record_event(m_ctx.control, {m_ctx.run_id, "rollback.incomplete", std::nullopt,
+        db::record_event(m_ctx.control, {m_ctx.run_id, "rollback.incomplete", std::nullopt,
                                                m_result.rollback.manual_action});
         return m_result;
     }
@@ -134,7 +131,7 @@ class Recoverer {
         }
 
         // 2. Run them newest first, each recorded like `rollback` does.
-        executor::record_event(
+        db::record_event(
             m_ctx.control,
             {m_ctx.run_id, "rollback.started", std::nullopt,
              "automatic rollback of " + std::to_string(undo.size()) + " migration(s) after " +
@@ -143,17 +140,17 @@ class Recoverer {
                       : m_result.rollback.failed_migration + " failed")});
         m_result.rollback.means = "down files";
         for (const auto& u : undo) {
-            tell(m_options, "rolling back " + u.migration->id() + " with its down file");
+            tell(m_request, "rolling back " + u.migration->id() + " with its down file");
             try {
                 executor::revert_migration(m_ctx, *u.migration,
                                            m_project.down.at(u.migration->version));
                 if (u.partial) {
-                    executor::delete_progress(m_ctx.control, u.migration->version);
+                    db::delete_progress(m_ctx.control, u.migration->version);
                 }
             } catch (const Error& e) {
                 std::string why = "the down file of " + u.migration->id() +
-                                  " failed: " + core::redact_text(e.what());
-                executor::record_event(
+                                  " failed: " + util::redact_text(e.what());
+                db::record_event(
                     m_ctx.control, {m_ctx.run_id, "rollback.failed", u.migration->version, why});
                 m_result.head = head_of_or(m_result.head);
                 if (can_restore() && m_ctx.settings.restore_fallback &&
@@ -170,7 +167,7 @@ class Recoverer {
         }
         m_result.head = head_of_or(m_run.start_head);
         m_result.rollback.complete = m_result.head == m_run.start_head;
-        executor::record_event(
+        db::record_event(
             m_ctx.control,
             {m_ctx.run_id, "rollback.finished", std::nullopt,
              "rolled back " + util::join(m_result.rollback.undone, ", ") +
@@ -195,32 +192,32 @@ class Recoverer {
             return manual(why + ": no pre-deploy backup was taken in this run (use --backup)");
         }
         const backup::Manifest& m = *m_run.pre_deploy;
-        tell(m_options, why + "; restoring the pre-deploy backup " + m.id);
-        executor::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
+        tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
+        db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
                                                why + "; restoring pre-deploy backup " + m.id});
         backup::RestoreRequest request;
         request.backup_dir = m_project.config.backup.dir / m.id;
         request.manifest = m;
         request.mode = backup::RestoreMode::swap;
-        request.conninfo = m_target.conninfo;
+        request.conninfo = m_request.target.conninfo;
         request.application_name = m_project.config.application_name;
         request.settings = m_project.config.backup;
         request.control = &m_ctx.control;
         request.lock_wait = m_ctx.settings.lock_wait;
         request.force = m_ctx.settings.restore_terminates_sessions;
         request.safety_backup = false;  // the failed database is kept beside it
-        request.quiet = m_options.quiet || m_options.format == Format::json;
+        request.quiet = m_request.quiet_tools;
         backup::RestoreResult restored;
         try {
             // Our own migration session would count as another client.
             m_migration_session.reset();
-            restored = backup::restore_backup(request);
+            restored = m_request.io.restore_backup(request);
         } catch (const Error& e) {
-            executor::record_event(m_ctx.control,
+            db::record_event(m_ctx.control,
                                    {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
             m_result.head = head_of_or(m_result.head);
             return manual(why + "; restoring the pre-deploy backup " + m.id +
-                          " failed: " + core::redact_text(e.what()) +
+                          " failed: " + util::redact_text(e.what()) +
                           "; the database is at version " + version_text(m_result.head) +
                           " (see runbooks/restore.md: safe-migrate restore --id " + m.id + ")");
         }
@@ -241,8 +238,8 @@ class Recoverer {
         // The swap ended our sessions; the restored history lacks this run's
         // events, so the outcome is recorded anew on a new session.
         try {
-            m_control_after = connect_target(m_target, m_project.config, "lock");
-            executor::record_event(
+            m_control_after = m_request.io.connect("lock");
+            db::record_event(
                 *m_control_after,
                 {m_ctx.run_id, "restore.completed", std::nullopt,
                  "run " + m_ctx.run_id + " failed (" + m_run.error + "); " + m_result.summary});
@@ -250,41 +247,37 @@ class Recoverer {
             m_result.rollback.complete = m_result.head == m_run.start_head;
         } catch (const std::exception& e) {
             core::log_warn("could not record the restore in the history: " +
-                           core::redact_text(e.what()));
+                           util::redact_text(e.what()));
         }
         return m_result;
     }
 
-    const GlobalOptions& m_options;
-    const Project& m_project;
-    const core::Target& m_target;
+    const Request& m_request;
+    const planner::Project& m_project;
     executor::RunContext& m_ctx;
     const FailedRun& m_run;
-    std::unique_ptr<executor::Session>& m_migration_session;
-    std::unique_ptr<executor::Session>& m_control_after;
+    std::unique_ptr<db::Session>& m_migration_session;
+    std::unique_ptr<db::Session>& m_control_after;
     Recovery m_result;
 };
 
 }  // namespace
 
-Recovery recover_failed_run(const GlobalOptions& options, const Project& project,
-                            const core::Target& target, executor::RunContext& ctx,
-                            const FailedRun& run,
-                            std::unique_ptr<executor::Session>& migration_session,
-                            std::unique_ptr<executor::Session>& control_after) {
+Recovery recover_failed_run(const Request& request, executor::RunContext& ctx,
+                            const FailedRun& run, std::unique_ptr<db::Session>& migration_session,
+                            std::unique_ptr<db::Session>& control_after) {
     try {
-        return Recoverer(options, project, target, ctx, run, migration_session, control_after)
-            .run();
+        return Recoverer(request, ctx, run, migration_session, control_after).run();
     } catch (const std::exception& e) {
         Recovery r;
         r.rollback.failed_migration = run.failed != nullptr ? run.failed->id() : "";
         r.rollback.means = "none";
         r.rollback.manual_action =
-            "the automatic rollback could not run: " + core::redact_text(e.what()) + ". See " +
+            "the automatic rollback could not run: " + util::redact_text(e.what()) + ". See " +
             k_runbook + ".";
         r.summary = r.rollback.manual_action;
         return r;
     }
 }
 
-}  // namespace sm::cli
+}  // namespace sm::deploy

@@ -1,5 +1,6 @@
 #pragma once
-// A connection to the target database: the I/O boundary of the executor.
+// A connection to the target database: the I/O boundary of every module that
+// talks to the target.
 //
 // Session is a small interface so the logic above it can be driven by tests;
 // connect() returns the real one, the only code that includes libpqxx.
@@ -11,7 +12,7 @@
 #include <string>
 #include <vector>
 
-namespace sm::executor {
+namespace sm::db {
 
 // A failed statement, with PostgreSQL's SQLSTATE ("55P03"). connection_lost is
 // set when the server went away (the statement's fate may be unknown).
@@ -73,7 +74,12 @@ class Session {
 // redacted, when the connection fails.
 std::unique_ptr<Session> connect(const std::string& conninfo, const std::string& application_name);
 
+// connect() as application_name "<name>/<role>" ("safe-migrate/lock"), or
+// just name when role is empty: each of a command's sessions says what it is.
+std::unique_ptr<Session> connect_as(const std::string& conninfo, const std::string& name,
+                                    const std::string& role);
+
 // SQL text for a string literal (doubles quotes; uses E'' for backslashes).
 std::string quote_literal(const std::string& value);
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 struct AppliedMigration {
     int64_t version = 0;
@@ -73,8 +73,12 @@ void record_event(Session& session, const Event& event);
 void insert_history_row(Session& session, const AppliedMigration& row);
 void delete_history_row(Session& session, int64_t version);
 
+// Records checksum as the applied migration version's checksum (autocommit):
+// an operator accepted its changed file. The caller records the event.
+void accept_checksum(Session& session, int64_t version, const std::string& checksum);
+
 // Progress rows of no-transaction migrations (autocommit).
 void save_progress(Session& session, const PartialMigration& progress);
 void delete_progress(Session& session, int64_t version);
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "core/target.hpp"
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 using core::TableSize;
 using core::TargetIdentity;
@@ -26,4 +26,4 @@ TargetIdentity read_identity(Session& session);
 std::map<std::string, TableSize> read_table_sizes(Session& session,
                                                   const std::vector<std::string>& tables);
 
-}  // namespace sm::executor
+}  // namespace sm::db

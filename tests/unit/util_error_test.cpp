@@ -1,9 +1,9 @@
-// Unit tests for src/core/error.{hpp,cpp}: exit codes are part of the interface.
+// Unit tests for src/util/error.{hpp,cpp}: exit codes are part of the interface.
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 
 using sm::Error;
 using sm::ExitCode;

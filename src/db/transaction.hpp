@@ -3,9 +3,9 @@
 
 #include <functional>
 
-#include "executor/session.hpp"
+#include "db/session.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 
 // Sends ROLLBACK and ignores any error: for cleanup after a failure, when the
 // transaction may already be aborted or the connection gone (the server ends
@@ -18,4 +18,4 @@ void rollback_quietly(Session& session) noexcept;
 void in_transaction(Session& session, const std::function<void()>& body,
                     const char* begin = "BEGIN");
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -1,17 +1,17 @@
-#include "cli/preflight_gate.hpp"
+#include "deploy/preflight_gate.hpp"
 
 #include <set>
 #include <thread>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/log.hpp"
-#include "executor/history.hpp"
+#include "db/history.hpp"
 #include "executor/preflight.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
-namespace sm::cli {
+namespace sm::deploy {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -23,7 +23,7 @@ std::vector<int> own_pids(executor::RunContext& ctx) {
 
 }  // namespace
 
-void check_replica_lag(executor::Session& control, const core::ExecuteSettings& settings) {
+void check_replica_lag(db::Session& control, const core::ExecuteSettings& settings) {
     if (!settings.max_replica_lag) {
         return;
     }
@@ -60,8 +60,8 @@ std::vector<std::string> describe_blockers(executor::RunContext& ctx,
 
 namespace {
 
-void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
-                       const std::vector<std::string>& tables, const std::string& what) {
+void wait_for_blockers(executor::RunContext& ctx, const std::vector<std::string>& tables,
+                       const std::string& what, bool quiet) {
     const auto& s = ctx.settings;
     auto deadline = Clock::now() + s.wait_for_blockers;
     std::set<int> shown;
@@ -71,7 +71,7 @@ void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
         if (blockers.empty()) {
             if (waited) {
                 core::log_info("blocking sessions are gone; going on with " + what);
-                executor::record_event(ctx.control, {ctx.run_id, "preflight.clear", std::nullopt,
+                db::record_event(ctx.control, {ctx.run_id, "preflight.clear", std::nullopt,
                                                      "blocking sessions gone before " + what});
             }
             return;
@@ -79,11 +79,11 @@ void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
         for (const auto& b : blockers) {
             if (shown.insert(b.pid).second) {
                 core::log_warn("blocking " + what + ": " + b.describe());
-                executor::record_event(ctx.control, {ctx.run_id, "preflight.blocked", std::nullopt,
+                db::record_event(ctx.control, {ctx.run_id, "preflight.blocked", std::nullopt,
                                                      what + ": " + b.describe()});
             }
         }
-        if (!waited && !options.quiet) {
+        if (!waited && !quiet) {
             core::log_warn("waiting up to " + util::format_duration(s.wait_for_blockers) +
                            " for them to finish (--wait-for-blockers)");
         }
@@ -104,7 +104,7 @@ void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
                     std::string line = (ended ? "terminated " : "could not terminate ") +
                                        b.describe() + " (--terminate-blockers)";
                     core::log_warn(line);
-                    executor::record_event(
+                    db::record_event(
                         ctx.control, {ctx.run_id, "preflight.terminated", std::nullopt, line});
                 }
                 // A terminated session is gone within moments.
@@ -134,11 +134,11 @@ void wait_for_blockers(const GlobalOptions& options, executor::RunContext& ctx,
 
 }  // namespace
 
-void clear_blockers(const GlobalOptions& options, executor::RunContext& ctx,
-                    const std::vector<std::string>& tables, const std::string& what) {
+void clear_blockers(executor::RunContext& ctx, const std::vector<std::string>& tables,
+                    const std::string& what, bool quiet) {
     try {
-        wait_for_blockers(options, ctx, tables, what);
-    } catch (const executor::DbError& e) {
+        wait_for_blockers(ctx, tables, what, quiet);
+    } catch (const db::DbError& e) {
         // E.g. a role that may not terminate another role's session.
         throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::lock_busy,
                     "the preflight check before " + what + " failed: " + e.what(),
@@ -147,4 +147,4 @@ void clear_blockers(const GlobalOptions& options, executor::RunContext& ctx,
     }
 }
 
-}  // namespace sm::cli
+}  // namespace sm::deploy

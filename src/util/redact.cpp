@@ -1,11 +1,11 @@
-#include "core/redact.hpp"
+#include "util/redact.hpp"
 
 #include <algorithm>
 #include <mutex>
 #include <regex>
 #include <vector>
 
-namespace sm::core {
+namespace sm::util {
 namespace {
 
 std::mutex g_mutex;
@@ -54,4 +54,4 @@ std::string redact_text(std::string_view text) {
     return out;
 }
 
-}  // namespace sm::core
+}  // namespace sm::util

@@ -1,14 +1,14 @@
-// Unit tests for src/core/redact.{hpp,cpp}.
+// Unit tests for src/util/redact.{hpp,cpp}.
 // The secret registry is process-global: every secret used here is a unique
 // string that cannot occur in another test's text.
 
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "core/redact.hpp"
+#include "util/redact.hpp"
 
-using sm::core::redact_text;
-using sm::core::register_secret;
+using sm::util::redact_text;
+using sm::util::register_secret;
 
 TEST_CASE("redact: the password in a postgres URL is masked", "[redact]") {
     CHECK(redact_text("postgresql://app:hunter2@db.example:5432/app") ==

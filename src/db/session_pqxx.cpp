@@ -2,13 +2,13 @@
 #include <map>
 #include <pqxx/pqxx>
 
-#include "core/error.hpp"
+#include "util/error.hpp"
 #include "core/log.hpp"
-#include "core/redact.hpp"
-#include "executor/session.hpp"
+#include "util/redact.hpp"
+#include "db/session.hpp"
 #include "util/strings.hpp"
 
-namespace sm::executor {
+namespace sm::db {
 namespace {
 
 // "ERROR:  canceling statement due to lock timeout\n" -> "canceling statement due to lock timeout"
@@ -23,7 +23,7 @@ std::string primary_message(const char* what) {
     if (nl != std::string::npos) {
         text = text.substr(0, nl);
     }
-    return core::redact_text(text);
+    return util::redact_text(text);
 }
 
 // Routes server notices (e.g. "relation exists, skipping") to the debug log
@@ -169,6 +169,11 @@ std::unique_ptr<Session> connect(const std::string& conninfo, const std::string&
     }
 }
 
+std::unique_ptr<Session> connect_as(const std::string& conninfo, const std::string& name,
+                                    const std::string& role) {
+    return connect(conninfo, role.empty() ? name : name + "/" + role);
+}
+
 std::string quote_literal(const std::string& value) {
     std::string out = "'";
     bool backslash = false;
@@ -186,4 +191,4 @@ std::string quote_literal(const std::string& value) {
     return backslash ? "E" + out : out;
 }
 
-}  // namespace sm::executor
+}  // namespace sm::db

@@ -1,0 +1,39 @@
+#include "deploy/events.hpp"
+
+#include "db/target_info.hpp"
+#include "util/time.hpp"
+
+namespace sm::deploy {
+
+DeployEvents::DeployEvents(notify::Notifier& notifier, db::Session& control,
+                           std::optional<int64_t> from, const std::vector<Step>& steps)
+    : m_notifier(notifier),
+      m_target(notify::event_target(db::read_identity(control))),
+      m_from(from),
+      m_steps(steps),
+      m_started_at(util::format_utc(std::chrono::system_clock::now(), true)) {}
+
+notify::Event DeployEvents::make(const std::string& type, const std::string& status) const {
+    notify::Event e = m_notifier.event(type, status);
+    e.target = m_target;
+    e.version_from = m_from;
+    for (const auto& step : m_steps) {
+        e.migrations.push_back(step.migration->id());
+        e.version_to = step.migration->version;
+    }
+    if (m_backup) {
+        e.backup = notify::EventBackup{m_backup->id, m_backup->total_bytes,
+                                       m_backup->state == backup::BackupState::verified};
+    }
+    e.started_at = m_started_at;
+    e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - m_started)
+                        .count();
+    return e;
+}
+
+bool DeployEvents::send(const notify::Event& e) {
+    return !notify::Notifier::required_failed(m_notifier.send(e));
+}
+
+}  // namespace sm::deploy

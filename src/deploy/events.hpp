@@ -1,0 +1,42 @@
+#pragma once
+// A deployment's notifications, each filled with what the run knows so far:
+// the target, the version it started from, the migrations it means to apply,
+// the pre-deploy backup, when it started and how long it has taken.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/manifest.hpp"
+#include "db/session.hpp"
+#include "deploy/steps.hpp"
+#include "notify/notifier.hpp"
+
+namespace sm::deploy {
+
+class DeployEvents {
+  public:
+    // Reads the target's identity on control. steps must outlive this object.
+    DeployEvents(notify::Notifier& notifier, db::Session& control, std::optional<int64_t> from,
+                 const std::vector<Step>& steps);
+
+    void set_backup(const std::optional<backup::Manifest>& m) { m_backup = m; }
+
+    // A fresh event of type with status, and everything known so far.
+    notify::Event make(const std::string& type, const std::string& status) const;
+
+    // Sends e; false when a required endpoint did not take it. Never throws.
+    bool send(const notify::Event& e);
+
+  private:
+    notify::Notifier& m_notifier;
+    notify::EventTarget m_target;
+    std::optional<int64_t> m_from;
+    const std::vector<Step>& m_steps;
+    std::optional<backup::Manifest> m_backup;
+    std::string m_started_at;
+    std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
+};
+
+}  // namespace sm::deploy

@@ -1,0 +1,120 @@
+#include "deploy/inspect.hpp"
+
+#include "core/identity.hpp"
+#include "core/log.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
+#include "executor/trace.hpp"
+#include "notify/notifier.hpp"
+#include "sandbox/cluster.hpp"
+#include "sandbox/schema_copy.hpp"
+#include "util/error.hpp"
+#include "util/files.hpp"
+
+namespace sm::deploy {
+namespace {
+
+std::unique_ptr<db::Session> open(const planner::Project& project, const core::Target& target) {
+    return db::connect_as(target.conninfo, project.config.application_name, "");
+}
+
+// Starts a sandbox, loads the target's schema into it, applies the pending
+// migrations statement by statement and records what was locked and rewritten.
+void trace_on_copy(const core::Target& target, const planner::Project& project,
+                   planner::Plan& plan) {
+    util::TempDir state_dir("sm-trace");
+    std::filesystem::path state_file = state_dir.path() / "sandbox.json";
+    core::log_info("trace: starting a throwaway PostgreSQL and copying the target's schema");
+    auto cluster = sandbox::start_cluster(state_file);
+    try {
+        sandbox::copy_schema(target.conninfo, cluster, "trace");
+        auto session = db::connect(cluster.url("trace"), "safe-migrate/trace");
+        std::vector<executor::TraceInput> inputs;
+        for (const auto& m : plan.migrations) {
+            inputs.push_back({m.version, &project.up.at(m.version)});
+        }
+        planner::attach_trace(plan, executor::trace_scripts(*session, inputs));
+    } catch (...) {
+        sandbox::stop_cluster(state_file);
+        throw;
+    }
+    sandbox::stop_cluster(state_file);
+}
+
+// The pending migrations, in order; drift and out-of-order files are listed
+// so that they block the plan.
+void add_pending(const planner::Project& project, const executor::StatusReport& report,
+                 planner::PlanInput& input) {
+    using executor::MigrationState;
+    for (const auto& e : report.entries) {
+        std::string id = std::to_string(e.version) + "_" + e.name;
+        if (executor::to_apply(e.state)) {
+            input.pending.push_back(project.migrations.find(e.version));
+        }
+        if (e.state == MigrationState::changed || e.state == MigrationState::missing) {
+            input.drift.push_back(id + " is " + executor::state_name(e.state));
+        }
+        if (e.state == MigrationState::out_of_order &&
+            !project.config.execute.allow_out_of_order) {
+            input.drift.push_back(id + " is older than the newest applied version");
+        }
+    }
+}
+
+void notify_blocked(const planner::Project& project, const planner::PlanInput& input) {
+    notify::Notifier notifier(project.config, core::new_run_id());
+    notify::Event e = notifier.event("plan.blocked", "blocked");
+    e.target = notify::event_target(input.target);
+    e.version_from = input.head;
+    for (const auto* m : input.pending) {
+        e.migrations.push_back(m->id());
+        e.version_to = m->version;
+    }
+    e.error =
+        notify::event_error(ExitCode::policy, "the plan is blocked by policy " + input.policy.name);
+    notifier.send(e);
+}
+
+}  // namespace
+
+TargetStatus read_status(const planner::Project& project, const core::Target& target) {
+    auto session = open(project, target);
+    auto applied = db::read_applied(*session);
+    auto partial = db::read_partial(*session);
+    return {session->display_name(),
+            executor::compute_status(project.migrations, applied, partial)};
+}
+
+planner::Plan plan_for_target(const PlanRequest& request,
+                              const std::function<void(const planner::Plan&)>& report) {
+    const planner::Project& project = *request.project;
+    // 1. Read the target: who it is, its history, where it stands.
+    auto session = open(project, request.target);
+    planner::PlanInput input;
+    input.target = db::read_identity(*session);
+    auto status = executor::compute_status(project.migrations, db::read_applied(*session),
+                                           db::read_partial(*session));
+
+    // 2. Lint the pending migrations under the policy with the target's
+    //    version, and cost each table.
+    input.head = status.head;
+    input.scripts = &project.up;
+    input.settings = project.config.execute;
+    input.policy = request.policy;
+    add_pending(project, status, input);
+    planner::Plan plan = planner::build_plan(input);
+    plan.tables = db::read_table_sizes(*session, planner::touched_tables(plan));
+
+    // 3. With trace, prove the prediction on a throwaway copy of the schema.
+    if (request.trace) {
+        trace_on_copy(request.target, project, plan);
+    }
+    // 4. Report, then tell the team when the policy blocks it.
+    report(plan);
+    if (!plan.allowed()) {
+        notify_blocked(project, input);
+    }
+    return plan;
+}
+
+}  // namespace sm::deploy

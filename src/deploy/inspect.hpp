@@ -1,0 +1,39 @@
+#pragma once
+// Reading a target without changing it: where it stands against the files
+// (status), and what execute would do to it (plan). Neither takes the
+// migration lock or creates the history schema.
+
+#include <functional>
+#include <string>
+
+#include "core/conninfo.hpp"
+#include "executor/status.hpp"
+#include "planner/plan.hpp"
+#include "planner/project.hpp"
+
+namespace sm::deploy {
+
+struct TargetStatus {
+    std::string target;  // display form, no password
+    executor::StatusReport report;
+};
+
+// Reads the target's history and compares it with the project's files. Throws
+// sm::Error (db_unreachable) when the target cannot be reached.
+TargetStatus read_status(const planner::Project& project, const core::Target& target);
+
+struct PlanRequest {
+    const planner::Project* project = nullptr;
+    core::Target target;
+    planner::Policy policy;
+    bool trace = false;  // apply the pending migrations to a throwaway copy of the schema
+};
+
+// The plan of the pending migrations under the policy, with the target's
+// table sizes (and with trace, what the copy observed). Drift and out-of-order
+// files block it. The plan is handed to report (which prints it and writes the
+// artifact) and returned; a blocked plan is then notified (plan.blocked).
+planner::Plan plan_for_target(const PlanRequest& request,
+                              const std::function<void(const planner::Plan&)>& report);
+
+}  // namespace sm::deploy

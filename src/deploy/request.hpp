@@ -1,0 +1,70 @@
+#pragma once
+// What a deployment is asked to do, resolved once by its caller (the command
+// line, or later a fleet rollout calling it once per target): the project,
+// the target, the one copy of the run's settings, and the boundaries it talks
+// through. Nothing here is a command-line type.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/create.hpp"
+#include "backup/restore.hpp"
+#include "core/config.hpp"
+#include "core/conninfo.hpp"
+#include "db/session.hpp"
+#include "notify/http.hpp"
+#include "planner/project.hpp"
+
+namespace sm::deploy {
+
+// Whether the run takes a verified pre-deploy backup before its first migration.
+enum class BackupChoice {
+    when_protected,  // on a protected environment only (the default)
+    always,          // --backup
+    skip,            // --skip-backup: never, and the reason is recorded
+};
+
+struct BackupPolicy {
+    BackupChoice choice = BackupChoice::when_protected;
+    std::string skip_reason;  // with skip: why (trimmed, never empty)
+};
+
+// The run's I/O boundaries. The defaults talk to the real target, libcurl and
+// pg_dump/pg_restore; tests replace them.
+struct Boundaries {
+    // Opens a session to the target; role names it in application_name
+    // ("lock" -> "safe-migrate/lock"). Throws sm::Error (db_unreachable).
+    std::function<std::unique_ptr<db::Session>(const std::string& role)> connect;
+    // A new HTTP client for the notifier.
+    std::function<std::unique_ptr<notify::HttpClient>()> http;
+    // Takes a backup, and restores one.
+    std::function<backup::Manifest(const backup::CreateRequest&)> take_backup;
+    std::function<backup::RestoreResult(const backup::RestoreRequest&)> restore_backup;
+    // Verifies a backup just taken: the problems found (empty: verified).
+    std::function<std::vector<std::string>(const std::filesystem::path& dir, backup::Manifest& m)>
+        verify_backup;
+};
+
+// The real boundaries for target, connecting with the project's application_name.
+Boundaries real_boundaries(const core::Target& target, const core::Config& config);
+
+struct Request {
+    const planner::Project* project = nullptr;  // config, migrations, parsed scripts
+    core::Target target;
+    core::ExecuteSettings settings;  // [execute] of the config and environment, flags applied
+    std::optional<std::filesystem::path> plan_file;  // hold the run to this reviewed plan
+    std::optional<int64_t> up_to;                    // apply up to and including this version
+    std::vector<int64_t> accept_changed;             // applied versions whose changed file is accepted
+    BackupPolicy backup;
+    bool dry_run = false;      // walk the same steps, change nothing, report the verdict
+    bool quiet = false;        // -q: announce no waits and no rollback steps
+    bool quiet_tools = false;  // pg_dump/pg_restore print no progress
+    Boundaries io;
+};
+
+}  // namespace sm::deploy

@@ -1,0 +1,347 @@
+#include "deploy/run.hpp"
+
+#include <algorithm>
+
+#include "backup/create.hpp"
+#include "util/error.hpp"
+#include "core/identity.hpp"
+#include "db/advisory_lock.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
+#include "deploy/backup_gate.hpp"
+#include "deploy/events.hpp"
+#include "deploy/preflight_gate.hpp"
+#include "deploy/recovery.hpp"
+#include "deploy/steps.hpp"
+#include "executor/apply.hpp"
+#include "planner/policy.hpp"
+#include "seed/protected_target.hpp"
+#include "util/signals.hpp"
+#include "util/time.hpp"
+
+namespace sm::deploy {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* k_failure_runbook = "runbooks/failed-deployment.md";
+
+std::chrono::milliseconds since(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
+}
+
+// The tables of list that are also in watched.
+std::vector<std::string> only(const std::vector<std::string>& list,
+                              const std::vector<std::string>& watched) {
+    std::vector<std::string> out;
+    for (const auto& t : list) {
+        if (std::find(watched.begin(), watched.end(), t) != watched.end()) {
+            out.push_back(t);
+        }
+    }
+    return out;
+}
+
+// One run of the pipeline (run.hpp). A real run throws where it stops; a dry
+// run records the reason in its report and walks on.
+class Deployment {
+  public:
+    Deployment(Request request, Reporter& reporter)
+        : m_r(std::move(request)), m_project(*m_r.project), m_reporter(reporter) {}
+
+    int run() {
+        // 1. Connect: a control session that holds the lock and writes events,
+        //    and a session that runs the migrations. Refuse a standby.
+        connect();
+        // 2. Take the migration lock (another runner makes us wait, then fail
+        //    naming it), create the history schema on first use. A dry run only
+        //    looks for the holder and creates nothing.
+        lock();
+        // 3. Read where the target stands; refuse drift unless accepted; choose
+        //    the steps; with a plan, apply only what it lists, under its settings.
+        choose_steps();
+        // 4. Preflight: replicas in step, and no session that would block the
+        //    run's tables (wait, terminate if allowed, or stop: nothing applied).
+        preflight();
+        if (m_r.dry_run) {
+            return finish_dry_run();
+        }
+        // 5. The backup gate: a verified pre-deploy backup before the first
+        //    migration (protected environments, --backup), or a recorded skip.
+        if (!m_steps.empty()) {
+            m_pre_deploy = backup_gate(m_r, *m_control, m_ctx->run_id, m_reporter);
+        }
+        // 6. Tell the team, apply each step, record, tell the result; on
+        //    failure, recover under the failure policy.
+        return apply_all();
+    }
+
+  private:
+    void connect() {
+        m_control = m_r.io.connect("lock");
+        m_migration = m_r.io.connect("");
+        executor::prepare_migration_session(*m_migration);
+        m_ctx.reset(new executor::RunContext{*m_migration, *m_control, core::new_run_id(),
+                                             core::actor(), m_r.settings});
+        if (!m_r.dry_run) {
+            m_reporter.target(m_control->display_name(), m_r.target.source);
+        }
+        db::refuse_standby(*m_control);
+    }
+
+    void lock() {
+        if (m_r.dry_run) {
+            if (auto holder = db::find_lock_holder(*m_control)) {
+                m_dry.lock_holder = holder->describe();
+                stop_dry(ExitCode::lock_busy,
+                         "another runner holds the migration lock: " + holder->describe());
+            }
+            return;
+        }
+        m_lock.emplace(*m_control, m_r.settings.lock_wait);
+        db::ensure_history_schema(*m_control);
+        seed::remember_if_protected(*m_control, m_project.config);  // reset and seed clear refuse it
+    }
+
+    void choose_steps() {
+        m_partial = db::read_partial(*m_control);
+        m_report = executor::compute_status(m_project.migrations, db::read_applied(*m_control),
+                                            m_partial);
+        check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
+        m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
+        if (m_r.plan_file) {
+            hold_to_plan(*m_r.plan_file, *m_control, m_report, m_steps, m_r.settings);
+        }
+        if (m_r.dry_run) {
+            plan_under_policy();
+        }
+    }
+
+    // Dry run: lint under the default policy, predicted locks, table sizes.
+    void plan_under_policy() {
+        planner::PlanInput input;
+        input.target = db::read_identity(*m_control);
+        input.head = m_report.head;
+        input.scripts = &m_project.up;
+        input.settings = m_r.settings;
+        input.policy = planner::load_policy(std::nullopt);
+        for (const auto& step : m_steps) {
+            input.pending.push_back(step.migration);
+        }
+        m_dry.plan = planner::build_plan(input);
+        m_dry.plan.tables = db::read_table_sizes(*m_control, planner::touched_tables(m_dry.plan));
+        if (!m_dry.plan.allowed()) {
+            stop_dry(ExitCode::policy, "the plan is blocked by policy " + input.policy.name);
+        }
+    }
+
+    void preflight() {
+        if (m_steps.empty()) {
+            return;
+        }
+        try {
+            check_replica_lag(*m_control, m_r.settings);
+        } catch (const Error& e) {
+            if (!m_r.dry_run) {
+                throw;
+            }
+            stop_dry(e.code(), e.what());
+        }
+        if (m_r.dry_run) {
+            // Once and without waiting.
+            m_dry.blockers = describe_blockers(*m_ctx, tables_of(m_project, m_steps));
+            for (const auto& b : m_dry.blockers) {
+                stop_dry(ExitCode::lock_busy, "blocking session: " + b);
+            }
+            return;
+        }
+        m_watched = watched_tables(*m_ctx, tables_of(m_project, m_steps));
+        clear_blockers(*m_ctx, m_watched, "the run", m_r.quiet);
+    }
+
+    void stop_dry(ExitCode code, const std::string& reason) {
+        if (m_dry.exit_code == 0) {
+            m_dry.exit_code = static_cast<int>(code);
+        }
+        m_dry.reasons.push_back(reason);
+    }
+
+    int finish_dry_run() {
+        // What would be backed up first.
+        m_dry.backup_required = !m_steps.empty() && backup_required(m_r.backup, m_project.config);
+        m_dry.backup_estimated_bytes =
+            m_dry.backup_required ? backup::estimate_data_bytes(*m_control) : 0;
+        m_dry.backup_directory = m_project.config.backup.dir.string();
+        m_dry.on_failure = m_r.settings.on_failure;
+        m_dry.pending = m_steps.size();
+        m_reporter.dry_run(m_dry);
+        return m_dry.exit_code;
+    }
+
+    // Stops the run between migrations once max_duration is used up.
+    void check_duration(const core::Migration& next) const {
+        const auto& limit = m_r.settings.max_duration;
+        if (!limit) {
+            return;
+        }
+        auto used = since(m_started);
+        if (used > *limit) {
+            throw Error(ExitCode::failure, "the run exceeded its time limit (max_duration " +
+                                               util::format_duration(*limit) + ") after " +
+                                               util::format_duration(used) +
+                                               ", before applying " + next.id());
+        }
+    }
+
+    int apply_all();
+    void apply_step(const Step& step, DeployEvents& events);
+    [[noreturn]] void fail(const Error& e, DeployEvents& events);
+
+    Request m_r;
+    const planner::Project& m_project;
+    Reporter& m_reporter;
+    Clock::time_point m_started = Clock::now();
+    std::unique_ptr<db::Session> m_control;
+    std::unique_ptr<db::Session> m_migration;
+    std::unique_ptr<executor::RunContext> m_ctx;
+    std::optional<db::AdvisoryLock> m_lock;
+    std::vector<db::PartialMigration> m_partial;
+    executor::StatusReport m_report;
+    std::vector<Step> m_steps;
+    std::vector<std::string> m_watched;
+    std::optional<backup::Manifest> m_pre_deploy;
+    DryRunReport m_dry;
+    // Progress of the apply phase.
+    std::vector<AppliedStep> m_applied;
+    std::vector<const core::Migration*> m_applied_migrations;
+    std::optional<int64_t> m_head;
+    const core::Migration* m_current = nullptr;
+    bool m_in_apply = false;  // the failure happened inside m_current's own apply
+};
+
+int Deployment::apply_all() {
+    // Tell the team first: a required endpoint that cannot be told stops the
+    // run here, before anything changed.
+    notify::Notifier notifier(m_project.config, m_ctx->run_id, m_r.io.http());
+    DeployEvents events(notifier, *m_control, m_report.head, m_steps);
+    events.set_backup(m_pre_deploy);
+    if (!m_steps.empty() && !events.send(events.make("deploy.started", "started"))) {
+        throw Error(ExitCode::refused,
+                    "a required notification endpoint did not take deploy.started; nothing "
+                    "was applied",
+                    "Check the endpoint (safe-migrate notify test), or mark it required = false.");
+    }
+
+    // Apply each step in order, each after its own preflight and within the
+    // run's time limit; record the run from start to end.
+    db::record_event(*m_control, {m_ctx->run_id, "run.started", std::nullopt,
+                                  std::to_string(m_steps.size()) + " pending migration(s); by " +
+                                      m_ctx->actor});
+    m_head = m_report.head;
+    try {
+        for (const auto& step : m_steps) {
+            apply_step(step, events);
+        }
+    } catch (const Error& e) {
+        fail(e, events);
+    }
+
+    // Record the end of the run, tell the team, report; the lock is released on return.
+    Result result;
+    result.run_id = m_ctx->run_id;
+    result.target = m_control->display_name();
+    result.applied = m_applied;
+    result.head = m_head;
+    result.took = since(m_started);
+    result.nothing_pending = m_steps.empty();
+    if (!m_steps.empty()) {
+        events.send(events.make("deploy.succeeded", "succeeded"));
+    }
+    db::record_event(*m_control, {m_ctx->run_id, "run.finished", std::nullopt,
+                                  std::to_string(m_applied.size()) + " migration(s) applied in " +
+                                      util::format_duration(result.took)});
+    m_reporter.finished(result);
+    return 0;
+}
+
+void Deployment::apply_step(const Step& step, DeployEvents& events) {
+    m_current = step.migration;
+    const core::Script& up = m_project.up.at(m_current->version);
+    if (util::interrupted()) {
+        throw Error(ExitCode::interrupted, "interrupted before applying " + m_current->id());
+    }
+    check_duration(*m_current);
+    check_replica_lag(*m_control, m_r.settings);
+    clear_blockers(*m_ctx, only(up.tables(), m_watched), m_current->id(), m_r.quiet);
+    m_reporter.applying(m_current->id(), up.transactional);
+    m_in_apply = true;
+    auto took = executor::apply_migration(*m_ctx, *m_current, up, step.resume);
+    m_in_apply = false;
+    m_applied.push_back({m_current->version, m_current->name, took});
+    m_applied_migrations.push_back(m_current);
+    m_head = std::max(m_head.value_or(m_current->version), m_current->version);
+    notify::Event e = events.make("migration.applied", "applied");
+    e.migrations = {m_current->id()};
+    e.version_to = m_current->version;
+    e.duration_ms = took.count();
+    events.send(e);
+    m_reporter.applied(m_current->id(), took);
+}
+
+void Deployment::fail(const Error& e, DeployEvents& events) {
+    // Record the failure and tell the team at once.
+    bool interrupted = e.code() == ExitCode::interrupted;
+    std::string count = std::to_string(m_applied.size());
+    db::record_event(*m_control,
+                     {m_ctx->run_id, interrupted ? "run.interrupted" : "run.failed", std::nullopt,
+                      count + " of " + std::to_string(m_steps.size()) +
+                          " migration(s) applied before it stopped"});
+    notify::Event failed = events.make("deploy.failed", "failed");
+    failed.version_to = m_head;
+    failed.error = notify::event_error(e.code(), e.what());
+    failed.runbook = k_failure_runbook;
+    events.send(failed);
+
+    // An interrupt stops without undoing anything.
+    if (interrupted) {
+        throw Error(e.code(),
+                    std::string(e.what()) + "; " + count + " migration(s) of this run stay applied",
+                    "Re-run execute to continue, or undo them with safe-migrate rollback --steps " +
+                        count + ".");
+    }
+    // Undo under the failure policy.
+    FailedRun run;
+    run.applied = m_applied_migrations;
+    run.failed = m_in_apply ? m_current : nullptr;
+    run.start_head = m_report.head;
+    run.pre_deploy = m_pre_deploy;
+    run.error = notify::event_error(e.code(), e.what()).message;
+    std::unique_ptr<db::Session> control_after;
+    Recovery recovery = recover_failed_run(m_r, *m_ctx, run, m_migration, control_after);
+
+    // Tell the team what was undone, and by which means.
+    bool undid = recovery.rollback.means != "none";
+    bool stuck = !recovery.rollback.manual_action.empty() &&
+                 m_r.settings.on_failure != core::FailurePolicy::stop;
+    if (undid || stuck) {
+        notify::Event rolled = events.make(
+            "deploy.rolled_back", recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
+        rolled.version_to = recovery.head;
+        rolled.error = failed.error;
+        rolled.rollback = recovery.rollback;
+        rolled.runbook = k_failure_runbook;
+        events.send(rolled);
+    }
+    // The failing step's own hint assumes nothing was undone.
+    throw Error(
+        e.code(), std::string(e.what()) + "\n" + recovery.summary,
+        undid || e.hint().empty() ? "See " + std::string(k_failure_runbook) + "." : e.hint());
+}
+
+}  // namespace
+
+int run(Request request, Reporter& reporter) {
+    util::InterruptGuard interrupts;
+    return Deployment(std::move(request), reporter).run();
+}
+
+}  // namespace sm::deploy

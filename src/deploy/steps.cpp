@@ -1,0 +1,148 @@
+#include "deploy/steps.hpp"
+
+#include <algorithm>
+
+#include "util/error.hpp"
+#include "core/log.hpp"
+#include "db/target_info.hpp"
+#include "planner/plan.hpp"
+#include "util/files.hpp"
+
+namespace sm::deploy {
+namespace {
+
+using executor::MigrationState;
+
+std::string id_of(const executor::StatusEntry& e) {
+    return std::to_string(e.version) + "_" + e.name;
+}
+
+}  // namespace
+
+void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
+                 const std::vector<int64_t>& accepted, bool record) {
+    std::vector<std::string> problems;
+    for (const auto& e : report.entries) {
+        if (e.state == MigrationState::changed) {
+            bool accept =
+                std::find(accepted.begin(), accepted.end(), e.version) != accepted.end();
+            if (accept && !record) {
+                core::log_warn("would accept the changed file of " + id_of(e));
+                continue;
+            }
+            if (accept) {
+                db::accept_checksum(ctx.control, e.version, e.file_checksum);
+                db::record_event(ctx.control,
+                                 {ctx.run_id, "checksum.accepted", e.version,
+                                  "accepted changed file: recorded " + e.recorded_checksum +
+                                      ", file " + e.file_checksum});
+                core::log_warn("accepted the changed file of " + id_of(e));
+                continue;
+            }
+            problems.push_back(id_of(e) + ": file changed after it was applied" +
+                               "\n      recorded " + e.recorded_checksum + "\n      file     " +
+                               e.file_checksum);
+        } else if (e.state == MigrationState::missing) {
+            problems.push_back(id_of(e) + ": applied, but its file is gone");
+        }
+    }
+    if (!problems.empty()) {
+        std::string message = "applied migrations differ from their files:";
+        for (const auto& p : problems) {
+            message += "\n  " + p;
+        }
+        throw Error(ExitCode::drift, message,
+                    "Restore the original files, or accept a deliberate change with "
+                    "--accept-changed VERSION "
+                    "(recorded as an event). See runbooks/checksum-drift.md.");
+    }
+}
+
+std::vector<Step> choose_steps(const planner::Project& project,
+                               const executor::StatusReport& report,
+                               const std::vector<db::PartialMigration>& partial,
+                               const core::ExecuteSettings& settings,
+                               std::optional<int64_t> up_to) {
+    std::vector<Step> steps;
+    std::vector<std::string> out_of_order;
+    for (const auto& e : report.entries) {
+        if (up_to && e.version > *up_to) {
+            continue;
+        }
+        if (e.state == MigrationState::out_of_order) {
+            out_of_order.push_back(id_of(e));
+        }
+        if (executor::to_apply(e.state)) {
+            Step step{project.migrations.find(e.version), std::nullopt};
+            for (const auto& p : partial) {
+                if (p.version == e.version) {
+                    step.resume = p;
+                }
+            }
+            steps.push_back(step);
+        }
+    }
+    if (!out_of_order.empty() && !settings.allow_out_of_order) {
+        std::string list;
+        for (const auto& id : out_of_order) {
+            list += "\n  " + id;
+        }
+        throw Error(
+            ExitCode::drift,
+            "pending migrations are older than the newest applied version " +
+                std::to_string(report.head.value_or(0)) + ":" + list,
+            "A branch merged older migrations. Renumber them, or apply them deliberately with "
+            "--allow-out-of-order.");
+    }
+    return steps;
+}
+
+void hold_to_plan(const std::filesystem::path& file, db::Session& session,
+                  const executor::StatusReport& report, std::vector<Step>& steps,
+                  core::ExecuteSettings& settings) {
+    planner::PlanCheck now;
+    now.target = db::read_identity(session);
+    now.head = report.head;
+    now.settings = settings;
+    for (const auto& step : steps) {
+        now.pending.push_back(step.migration);
+    }
+    auto artifact = planner::check_plan_artifact(util::read_file(file), file.string(), now);
+    std::vector<Step> planned;
+    for (const auto& step : steps) {
+        for (const auto& m : artifact.migrations) {
+            if (m.version == step.migration->version) {
+                planned.push_back(step);
+            }
+        }
+    }
+    steps = planned;
+    // The plan fixes the timeouts and retries; the run's safety policy stays.
+    core::ExecuteSettings policy = settings;
+    settings = artifact.settings;
+    settings.blocker_age = policy.blocker_age;
+    settings.wait_for_blockers = policy.wait_for_blockers;
+    settings.terminate_blockers = policy.terminate_blockers;
+    settings.max_replica_lag = policy.max_replica_lag;
+    settings.max_duration = policy.max_duration;
+    settings.on_failure = policy.on_failure;
+    settings.restore_fallback = policy.restore_fallback;
+    settings.restore_terminates_sessions = policy.restore_terminates_sessions;
+    core::log_info("holding the run to the plan in " + file.string() + " (" +
+                   std::to_string(steps.size()) + " migration(s))");
+}
+
+std::vector<std::string> tables_of(const planner::Project& project,
+                                   const std::vector<Step>& steps) {
+    std::vector<std::string> out;
+    for (const auto& step : steps) {
+        for (const auto& t : project.up.at(step.migration->version).tables()) {
+            if (std::find(out.begin(), out.end(), t) == out.end()) {
+                out.push_back(t);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace sm::deploy

@@ -1,0 +1,50 @@
+#pragma once
+// Which migrations a run applies, and the checks on the way there: drift
+// between files and history, out-of-order files, and a reviewed plan the run
+// is held to.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "db/history.hpp"
+#include "executor/apply.hpp"
+#include "executor/status.hpp"
+#include "planner/project.hpp"
+
+namespace sm::deploy {
+
+struct Step {
+    const core::Migration* migration = nullptr;
+    std::optional<db::PartialMigration> resume;  // an unfinished no-transaction run
+};
+
+// Changed and missing applied migrations stop the run (sm::Error drift),
+// unless a change is in accepted: then, when record is set, the recorded
+// checksum is updated and the acceptance recorded as an event; a dry run
+// (record false) only says it would accept it.
+void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
+                 const std::vector<int64_t>& accepted, bool record);
+
+// The migrations to apply, in version order, up to up_to. Throws
+// sm::Error(drift) for pending migrations older than the head unless
+// settings allow out-of-order application.
+std::vector<Step> choose_steps(const planner::Project& project,
+                               const executor::StatusReport& report,
+                               const std::vector<db::PartialMigration>& partial,
+                               const core::ExecuteSettings& settings,
+                               std::optional<int64_t> up_to);
+
+// Checks the reviewed plan in file against the target and the files (throws
+// sm::Error on any difference), keeps only the planned steps and takes the
+// plan's timeouts and retries into settings; the run's safety settings stay.
+void hold_to_plan(const std::filesystem::path& file, db::Session& session,
+                  const executor::StatusReport& report, std::vector<Step>& steps,
+                  core::ExecuteSettings& settings);
+
+// Every relation the steps' up scripts lock, each once.
+std::vector<std::string> tables_of(const planner::Project& project, const std::vector<Step>& steps);
+
+}  // namespace sm::deploy

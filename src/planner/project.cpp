@@ -1,0 +1,40 @@
+#include "planner/project.hpp"
+
+#include <algorithm>
+
+#include "util/error.hpp"
+#include "planner/script_builder.hpp"
+
+namespace sm::planner {
+
+core::Config load_project_config(const ProjectOptions& options) {
+    core::Config config = core::load_config(options.config, options.env);
+    if (options.migrations_dir) {
+        config.migrations_dir = std::filesystem::absolute(*options.migrations_dir);
+    }
+    return config;
+}
+
+Project load_project(const ProjectOptions& options) {
+    Project project;
+    project.config = load_project_config(options);
+    std::vector<core::SourceProblem> problems;
+    project.migrations = core::load_migrations(project.config.migrations_dir, problems);
+    // Files that already failed a check (bad UTF-8, empty) are not parsed.
+    auto has_problem = [&](const std::filesystem::path& file) {
+        return std::any_of(problems.begin(), problems.end(),
+                           [&](const auto& p) { return p.file == file; });
+    };
+    for (const auto& m : project.migrations.migrations) {
+        if (!has_problem(m.up.path)) {
+            project.up[m.version] = build_script(m.up, problems);
+        }
+        if (m.down && !has_problem(m.down->path)) {
+            project.down[m.version] = build_script(*m.down, problems);
+        }
+    }
+    core::throw_if_problems(problems, project.config.migrations_dir.string());
+    return project;
+}
+
+}  // namespace sm::planner

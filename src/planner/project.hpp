@@ -1,0 +1,42 @@
+#pragma once
+// A project as every command sees it: the config, the migration sources, and
+// every up and down script parsed (statements, transaction mode, tables).
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/migration_source.hpp"
+#include "core/script.hpp"
+
+namespace sm::planner {
+
+// Where the project comes from: the global --config, --env and
+// --migrations-dir, each optional.
+struct ProjectOptions {
+    std::optional<std::filesystem::path> config;
+    std::optional<std::string> env;
+    std::optional<std::filesystem::path> migrations_dir;
+};
+
+struct Project {
+    core::Config config;
+    core::MigrationSet migrations;
+    std::map<int64_t, core::Script> up;
+    std::map<int64_t, core::Script> down;
+};
+
+// Loads only the config: options.config (or ./safe-migrate.toml), the
+// environment options.env, and options.migrations_dir over the config's.
+// Throws sm::Error (invalid_input) naming the file, line and key.
+core::Config load_project_config(const ProjectOptions& options);
+
+// Loads the config and the migrations, and parses every up and down file.
+// Throws sm::Error (invalid_input) listing every problem; nothing is returned
+// half-checked.
+Project load_project(const ProjectOptions& options);
+
+}  // namespace sm::planner
