@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test format tidy clean
+.PHONY: all deps build demo test format tidy check-code clean
 
 all: build
 
@@ -29,6 +29,10 @@ format: $(BUILD)/build.ninja
 
 tidy: $(BUILD)/build.ninja
 	cmake --build $(BUILD) --target tidy
+
+# What CI checks after the tests: formatting of the whole tree, clang-tidy on what changed.
+check-code: $(BUILD)/build.ninja
+	BUILD=$(BUILD) ./.ci/code-check
 
 clean:
 	rm -rf $(BUILD)

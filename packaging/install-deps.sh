@@ -17,6 +17,7 @@ PACKAGES="
   libsimdjson-dev rapidjson-dev
   libtomlplusplus-dev
   libcpp-httplib-dev
+  clang-format-14 clang-tidy-14
   postgresql-15 postgresql-client-15
 "
 

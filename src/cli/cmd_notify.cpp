@@ -20,7 +20,8 @@ int run_notify(const GlobalOptions& options, const NotifyArgs& args) {
     util::InterruptGuard interrupts;
     // 1. The endpoints of the selected environment.
     core::Config config = load_config(options);
-    if (config.notify.webhooks.empty()) {
+    core::NotifySettings settings = config.notify();
+    if (settings.webhooks.empty()) {
         throw Error(ExitCode::invalid_input, "no notification endpoints are configured",
                     "Add [[notify.webhooks]] with kind and url to safe-migrate.toml.");
     }
@@ -31,9 +32,9 @@ int run_notify(const GlobalOptions& options, const NotifyArgs& args) {
     if (args.action == "test") {
         notify::Event e = notifier.event("notify.test", "test");
         e.error = std::nullopt;
-        for (const auto& w : config.notify.webhooks) {
+        for (const auto& w : settings.webhooks) {
             // A test goes to every endpoint, whatever its event filter says.
-            core::NotifySettings one = config.notify;
+            core::NotifySettings one = settings;
             one.webhooks = {w};
             one.webhooks[0].events = {"*"};
             auto http = notify::make_curl_client();

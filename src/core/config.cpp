@@ -73,14 +73,17 @@ std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string
     std::vector<WebhookConfig> hooks;
     for (const auto& item : node.array) {
         WebhookConfig w;
+        bool has_kind = false;
         std::string item_where = file + ":" + std::to_string(item.line) + ": '" + prefix + "'";
         TomlReader r(file, prefix);
         r.on("name", [&](auto& n, auto& wh) { w.name = toml_string(n, wh); });
         r.on("kind", [&](auto& n, auto& wh) {
-            w.kind = toml_string(n, wh);
-            if (w.kind != "slack" && w.kind != "generic") {
+            std::string kind = toml_string(n, wh);
+            if (kind != "slack" && kind != "generic") {
                 throw Error(ExitCode::invalid_input, wh + " must be \"slack\" or \"generic\"");
             }
+            w.kind = kind == "slack" ? WebhookKind::slack : WebhookKind::generic;
+            has_kind = true;
         });
         r.on("url", [&](auto& n, auto& wh) {
             w.url = toml_string(n, wh);
@@ -101,12 +104,12 @@ std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string
         r.on("required", [&](auto& n, auto& wh) { w.required = toml_bool(n, wh); });
         r.on("allow_http", [&](auto& n, auto& wh) { w.allow_http = toml_bool(n, wh); });
         r.read(toml_table(item, item_where));
-        if (w.kind.empty() || w.url.empty()) {
+        if (!has_kind || w.url.empty()) {
             throw Error(ExitCode::invalid_input, item_where + " needs kind and url",
                         "Example: kind = \"slack\", url = \"${SLACK_WEBHOOK_URL}\"");
         }
         if (w.name.empty()) {
-            w.name = w.kind + "-" + std::to_string(hooks.size() + 1);
+            w.name = webhook_kind_name(w.kind) + ("-" + std::to_string(hooks.size() + 1));
         }
         hooks.push_back(std::move(w));
     }
@@ -137,6 +140,32 @@ std::filesystem::path project_path(const std::filesystem::path& project_dir,
 }
 
 }  // namespace
+
+struct NotifySource {
+    std::string file;
+    std::optional<TomlNode> table;      // [notify]
+    std::string prefix;
+    std::optional<TomlNode> env_table;  // [environments.NAME.notify] of the selected one
+    std::string env_prefix;
+};
+
+const char* webhook_kind_name(WebhookKind kind) {
+    return kind == WebhookKind::slack ? "slack" : "generic";
+}
+
+NotifySettings Config::notify() const {
+    NotifySettings n;
+    if (notify_source && notify_source->table) {
+        read_notify(*notify_source->table, n, notify_source->file, notify_source->prefix);
+    }
+    if (notify_source && notify_source->env_table) {
+        read_notify(*notify_source->env_table, n, notify_source->file, notify_source->env_prefix);
+    }
+    const char* default_spool = ".safe-migrate/notify-spool.jsonl";
+    n.spool = !notify_source ? std::filesystem::absolute(default_spool)  // no config file
+                             : project_path(project_dir, n.spool.empty() ? default_spool : n.spool);
+    return n;
+}
 
 bool WebhookConfig::wants(const std::string& type) const {
     if (events.empty()) {
@@ -220,6 +249,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     TomlNode root = parse_toml(text, file);
 
     Config config;
+    auto notify = std::make_shared<NotifySource>();
+    notify->file = file;
     config.file = file_name;
     config.project_dir = file_name.has_parent_path() ? file_name.parent_path() : ".";
     std::filesystem::path migrations = "migrations";
@@ -242,8 +273,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
     top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
-    top.on("notify",
-           [&](auto& n, auto& w) { read_notify(toml_table(n, w), config.notify, file, "notify"); });
+    top.on("notify", [&](auto& n, auto& w) {
+        notify->table = toml_table(n, w);
+        notify->prefix = "notify";
+    });
     top.on("seed", [&](auto& n, auto& w) {
         TomlReader r(file, "seed");
         r.on("dir", [&](auto& n2, auto& w2) { config.seed.dir = toml_string(n2, w2); });
@@ -300,20 +333,18 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         }
         if (auto t = env_notify_tables.find(*environment); t != env_notify_tables.end()) {
             // The environment's endpoints replace the top-level ones.
-            read_notify(*t->second, config.notify, file,
-                        "environments." + *environment + ".notify");
+            notify->env_table = *t->second;
+            notify->env_prefix = "environments." + *environment + ".notify";
         }
         if (auto t = env_execute_tables.find(*environment); t != env_execute_tables.end()) {
             read_execute(*t->second, config.execute, file,
                          "environments." + *environment + ".execute");
         }
     }
+    config.notify_source = notify;
     config.migrations_dir = project_path(config.project_dir, migrations);
     config.backup.dir =
         project_path(config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
-    config.notify.spool = project_path(config.project_dir, config.notify.spool.empty()
-                                                               ? ".safe-migrate/notify-spool.jsonl"
-                                                               : config.notify.spool);
     if (config.seed.dir) {
         config.seed.dir = project_path(config.project_dir, *config.seed.dir);
     }
@@ -335,7 +366,6 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
         config.project_dir = ".";
         config.migrations_dir = std::filesystem::absolute("migrations");
         config.backup.dir = std::filesystem::absolute("backups");
-        config.notify.spool = std::filesystem::absolute(".safe-migrate/notify-spool.jsonl");
         if (environment) {
             // Without a file, environments carry no settings; the name is still recorded.
             config.environment = environment;

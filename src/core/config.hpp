@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,10 +72,17 @@ struct BackupSettings {
     bool safety_backup = true;  // back up the target before a restore
 };
 
+// What an endpoint receives: a Slack incoming-webhook message, or the generic
+// JSON event (signed with Standard Webhooks when it has a secret).
+enum class WebhookKind { slack, generic };
+
+// "slack", "generic".
+const char* webhook_kind_name(WebhookKind kind);
+
 // One notification endpoint ([[notify.webhooks]]).
 struct WebhookConfig {
     std::string name;    // for messages; default "<kind>-<n>"
-    std::string kind;    // "slack" or "generic"
+    WebhookKind kind = WebhookKind::generic;
     std::string url;     // a secret: never printed
     std::string secret;  // generic: the signing secret ("" = unsigned)
     std::vector<std::string>
@@ -110,6 +118,9 @@ struct EnvironmentConfig {
     std::optional<std::string> database_url;
 };
 
+// The [notify] tables as written, read on first use (Config::notify).
+struct NotifySource;
+
 struct Config {
     std::optional<std::filesystem::path> file;  // the file read, if any
     std::filesystem::path project_dir;          // relative paths are resolved against this
@@ -118,13 +129,20 @@ struct Config {
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;
     BackupSettings backup;
-    NotifySettings notify;
+    std::shared_ptr<const NotifySource> notify_source;  // null: no [notify]
     SeedSettings seed;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 
     // True when the selected environment is marked protected.
     bool is_protected() const;
+
+    // [notify], or the selected environment's [environments.NAME.notify] which
+    // replaces it: read, with ${VAR} references expanded, when a command first
+    // uses it, so an unset variable that only notifications use does not stop
+    // commands that send none. Throws sm::Error (invalid_input) naming the
+    // file, line, key or variable.
+    NotifySettings notify() const;
 };
 
 // Loads the config: explicit_path when given (it must exist), else

@@ -49,6 +49,9 @@ class Deployment {
         : m_r(std::move(request)), m_project(*m_r.project), m_reporter(reporter) {}
 
     int run() {
+        // 0. Read the notify section: a bad endpoint or signing secret stops the
+        //    run here, before anything connects (a dry run says the same).
+        m_notifier = std::make_unique<notify::Notifier>(m_project.config, m_run_id, m_r.io.http());
         // 1. Connect: a control session that holds the lock and writes events,
         //    and a session that runs the migrations. Refuse a standby.
         connect();
@@ -80,8 +83,8 @@ class Deployment {
         m_control = m_r.io.connect("lock");
         m_migration = m_r.io.connect("");
         executor::prepare_migration_session(*m_migration);
-        m_ctx.reset(new executor::RunContext{*m_migration, *m_control, core::new_run_id(),
-                                             core::actor(), m_r.settings});
+        m_ctx.reset(new executor::RunContext{*m_migration, *m_control, m_run_id, core::actor(),
+                                             m_r.settings});
         if (!m_r.dry_run) {
             m_reporter.target(m_control->display_name(), m_r.target.source);
         }
@@ -200,6 +203,8 @@ class Deployment {
     const planner::Project& m_project;
     Reporter& m_reporter;
     Clock::time_point m_started = Clock::now();
+    std::string m_run_id = core::new_run_id();
+    std::unique_ptr<notify::Notifier> m_notifier;
     std::unique_ptr<db::Session> m_control;
     std::unique_ptr<db::Session> m_migration;
     std::unique_ptr<executor::RunContext> m_ctx;
@@ -221,8 +226,7 @@ class Deployment {
 int Deployment::apply_all() {
     // Tell the team first: a required endpoint that cannot be told stops the
     // run here, before anything changed.
-    notify::Notifier notifier(m_project.config, m_ctx->run_id, m_r.io.http());
-    DeployEvents events(notifier, *m_control, m_report.head, m_steps);
+    DeployEvents events(*m_notifier, *m_control, m_report.head, m_steps);
     events.set_backup(m_pre_deploy);
     if (!m_steps.empty() && !events.send(events.make("deploy.started", "started"))) {
         throw Error(ExitCode::refused,

@@ -1,5 +1,7 @@
 #include "notify/notifier.hpp"
 
+#include "notify/payload.hpp"
+
 #include <cstdlib>
 
 #include "core/identity.hpp"
@@ -37,11 +39,18 @@ std::string pipeline_link(const std::string& configured) {
 }
 
 Notifier::Notifier(const core::Config& config, std::string run_id, std::unique_ptr<HttpClient> http)
-    : m_environment(config.environment.value_or("")),
+    : m_settings(config.notify()),
+      m_environment(config.environment.value_or("")),
       m_run_id(std::move(run_id)),
-      m_link(pipeline_link(config.notify.link)),
+      m_link(pipeline_link(m_settings.link)),
       m_http(std::move(http)),
-      m_sender(config.notify, *m_http) {}
+      m_sender(m_settings, *m_http) {
+    for (const auto& w : m_settings.webhooks) {
+        if (w.kind == core::WebhookKind::generic && !w.secret.empty()) {
+            check_signing_secret(w.name, w.secret);
+        }
+    }
+}
 
 Event Notifier::event(const std::string& type, const std::string& status) const {
     Event e;

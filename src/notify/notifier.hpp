@@ -18,7 +18,10 @@ namespace sm::notify {
 
 class Notifier {
   public:
-    // run_id: the command's run id (the same in history and in events).
+    // run_id: the command's run id (the same in history and in events). Reads
+    // the config's notify section (core::Config::notify) and checks every
+    // endpoint's signing secret, so a bad one stops the command here, before
+    // it changes anything. Throws sm::Error (invalid_input) naming the problem.
     Notifier(const core::Config& config, std::string run_id,
              std::unique_ptr<HttpClient> http = make_curl_client());
 
@@ -34,6 +37,7 @@ class Notifier {
     Sender& sender() { return m_sender; }
 
   private:
+    core::NotifySettings m_settings;
     std::string m_environment;
     std::string m_run_id;
     std::string m_link;

@@ -87,6 +87,14 @@ std::string signing_key(const std::string& secret) {
 
 }  // namespace
 
+void check_signing_secret(const std::string& endpoint, const std::string& secret) {
+    try {
+        signing_key(secret);
+    } catch (const Error& e) {
+        throw Error(e.code(), "notification endpoint '" + endpoint + "': " + e.what(), e.hint());
+    }
+}
+
 bool is_event_type(const std::string& type) {
     for (const char* known : k_event_types) {
         if (type == known) {

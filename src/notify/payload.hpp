@@ -17,6 +17,10 @@ std::string generic_body(const Event& e);
 // id + "." + timestamp + "." + body)). timestamp is Unix seconds as text. A
 // secret starting with "whsec_" is base64-decoded first (the convention);
 // other secrets are used as raw bytes.
+// Throws sm::Error (invalid_input) naming the endpoint when secret cannot sign
+// (empty, or "whsec_" followed by something that is not base64).
+void check_signing_secret(const std::string& endpoint, const std::string& secret);
+
 std::string sign(const std::string& secret, const std::string& id, const std::string& timestamp,
                  const std::string& body);
 

@@ -13,6 +13,7 @@
 #include "notify/payload.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::notify {
 namespace {
@@ -38,7 +39,7 @@ std::string unix_seconds() {
 // Slack takes about one message per second per webhook: waits until a second
 // after last_sent, but not past deadline. Other kinds are not paced.
 void pace(const core::WebhookConfig& w, Clock::time_point last_sent, Clock::time_point deadline) {
-    if (w.kind == "slack" && last_sent != Clock::time_point{}) {
+    if (w.kind == core::WebhookKind::slack && last_sent != Clock::time_point{}) {
         auto next = last_sent + std::chrono::seconds(1);
         if (next > Clock::now()) {
             std::this_thread::sleep_for(
@@ -56,7 +57,7 @@ std::optional<HttpRequest> make_request(const core::WebhookConfig& w, const std:
     request.url = w.url;
     request.body = body;
     request.headers = {{"Content-Type", "application/json"}};
-    if (w.kind == "generic") {
+    if (w.kind == core::WebhookKind::generic) {
         std::string ts = unix_seconds();
         request.headers.push_back({"webhook-id", event_id});
         request.headers.push_back({"webhook-timestamp", ts});
@@ -92,8 +93,8 @@ void append_line(const std::filesystem::path& file, const std::string& line) {
 
 }  // namespace
 
-std::string body_for(const std::string& kind, const Event& e) {
-    return kind == "slack" ? slack_body(e) : generic_body(e);
+std::string body_for(core::WebhookKind kind, const Event& e) {
+    return kind == core::WebhookKind::slack ? slack_body(e) : generic_body(e);
 }
 
 Sender::Sender(core::NotifySettings settings, HttpClient& http)
@@ -106,7 +107,7 @@ Sender::Sender(core::NotifySettings settings, HttpClient& http)
 Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const std::string& body,
                          Clock::time_point deadline) {
     const core::WebhookConfig& w = endpoint.config;
-    Delivery d{w.name, w.kind, false, false, w.required, 0, 0, ""};
+    Delivery d{w.name, core::webhook_kind_name(w.kind), false, false, w.required, 0, 0, ""};
     if (endpoint.disabled) {
         d.detail = "disabled for this run (the endpoint answered 410 Gone)";
         return d;
@@ -179,7 +180,7 @@ void Sender::spool(const Endpoint& endpoint, const std::string& event_id, const 
                    const std::string& body) {
     // The endpoint by name: its URL is a secret and is looked up again at flush.
     nlohmann::json line = {{"endpoint", endpoint.config.name},
-                           {"kind", endpoint.config.kind},
+                           {"kind", core::webhook_kind_name(endpoint.config.kind)},
                            {"id", event_id},
                            {"type", type},
                            {"body", body}};
@@ -189,36 +190,31 @@ void Sender::spool(const Endpoint& endpoint, const std::string& event_id, const 
 std::vector<Delivery> Sender::send(const Event& e) {
     auto deadline = Clock::now() + m_settings.deadline;
     std::vector<Delivery> results(m_endpoints.size());
-    std::vector<std::thread> workers;
-    std::vector<bool> wanted(m_endpoints.size(), false);
+    std::vector<size_t> wanted;
     for (size_t i = 0; i < m_endpoints.size(); ++i) {
-        if (!m_endpoints[i].config.wants(e.type)) {
-            continue;
+        if (m_endpoints[i].config.wants(e.type)) {
+            wanted.push_back(i);
         }
-        wanted[i] = true;
-        workers.emplace_back([&, i] {
-            try {
-                send_one(i, e, deadline, results[i]);
-            } catch (const std::exception& ex) {
-                // Never let a notification take the deployment down.
-                results[i].endpoint = m_endpoints[i].config.name;
-                results[i].required = m_endpoints[i].config.required;
-                results[i].detail = std::string("not sent: ") + util::redact_text(ex.what());
-            }
-        });
     }
-    for (auto& t : workers) {
-        t.join();
-    }
+    // Every endpoint at once: each is bounded by the same deadline.
+    util::parallel_for(wanted.size(), static_cast<int>(wanted.size()), [&](size_t k) {
+        size_t i = wanted[k];
+        try {
+            send_one(i, e, deadline, results[i]);
+        } catch (const std::exception& ex) {
+            // Never let a notification take the deployment down.
+            results[i].endpoint = m_endpoints[i].config.name;
+            results[i].required = m_endpoints[i].config.required;
+            results[i].detail = std::string("not sent: ") + util::redact_text(ex.what());
+        }
+    });
     std::vector<Delivery> out;
-    for (size_t i = 0; i < results.size(); ++i) {
-        if (wanted[i]) {
-            if (!results[i].delivered) {
-                core::log_warn("notification " + e.type + " to " + results[i].endpoint + ": " +
-                               results[i].detail);
-            }
-            out.push_back(results[i]);
+    for (size_t i : wanted) {
+        if (!results[i].delivered) {
+            core::log_warn("notification " + e.type + " to " + results[i].endpoint + ": " +
+                           results[i].detail);
         }
+        out.push_back(results[i]);
     }
     return out;
 }

@@ -71,6 +71,6 @@ class Sender {
 };
 
 // The body an endpoint of this kind gets for e.
-std::string body_for(const std::string& kind, const Event& e);
+std::string body_for(core::WebhookKind kind, const Event& e);
 
 }  // namespace sm::notify

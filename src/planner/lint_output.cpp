@@ -4,13 +4,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <atomic>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "core/identity.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/strings.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::planner {
 namespace {
@@ -173,24 +172,10 @@ class FindingWriter {
 // thousands of findings, and one giant document would be slow and big.
 void render_json(const LintReport& report, const Policy& policy, const LintSink& sink) {
     std::vector<std::string> pieces(report.files.size());
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        FindingWriter writer;
-        for (size_t i = next++; i < report.files.size(); i = next++) {
-            pieces[i] = writer.file_findings(report.files[i]);
-        }
-    };
-    unsigned threads =
-        std::min<unsigned>(std::max(1U, std::thread::hardware_concurrency()),
-                           static_cast<unsigned>(std::max<size_t>(1, report.files.size())));
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (auto& t : pool) {
-        t.join();
-    }
+    util::parallel_for(report.files.size(), 0, [&](size_t i) {
+        thread_local FindingWriter writer;  // its buffers are reused file after file
+        pieces[i] = writer.file_findings(report.files[i]);
+    });
     json suppressions = json::array();
     for (const auto& file : report.files) {
         for (const auto& s : file.suppressions) {

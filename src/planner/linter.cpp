@@ -1,12 +1,10 @@
 #include "planner/linter.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <limits>
 #include <regex>
 #include <set>
-#include <thread>
 
 #include "util/error.hpp"
 #include "core/migration_source.hpp"
@@ -17,6 +15,7 @@
 #include "planner/sql_parser.hpp"
 #include "planner/statement_stream.hpp"
 #include "util/strings.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::planner {
 namespace fs = std::filesystem;
@@ -376,33 +375,8 @@ LintReport summarize(std::vector<FileReport> files) {
 
 LintReport lint_files(const std::vector<fs::path>& files, const Policy& policy, int jobs) {
     std::vector<FileReport> reports(files.size());
-    std::vector<std::exception_ptr> errors(files.size());
-    int threads =
-        jobs > 0 ? jobs : static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
-    threads = std::min<int>(threads, static_cast<int>(std::max<size_t>(1, files.size())));
-    std::atomic<size_t> next{0};
-    auto work = [&] {
-        for (size_t i = next++; i < files.size(); i = next++) {
-            try {
-                reports[i] = lint_file(files[i], policy);
-            } catch (...) {
-                errors[i] = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    for (int t = 1; t < threads; ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (auto& t : pool) {
-        t.join();
-    }
-    for (const auto& e : errors) {
-        if (e) {
-            std::rethrow_exception(e);
-        }
-    }
+    util::parallel_for(files.size(), jobs,
+                       [&](size_t i) { reports[i] = lint_file(files[i], policy); });
     return summarize(std::move(reports));
 }
 

@@ -47,14 +47,14 @@ TEST_CASE("notify endpoints are read with their defaults and secrets registered"
         "[[notify.webhooks]]\nname = \"pipeline\"\nkind = \"generic\"\n"
         "url = \"https://hooks.example/x\"\nsecret = \"${SM_TEST_HOOK_SECRET}\"\n"
         "events = [\"deploy.*\"]\nrequired = true\n");
-    REQUIRE(c.notify.webhooks.size() == 2);
-    CHECK(c.notify.webhooks[0].name == "slack-1");
-    CHECK(c.notify.webhooks[0].kind == "slack");
-    CHECK(c.notify.webhooks[1].name == "pipeline");
-    CHECK(c.notify.webhooks[1].required);
-    CHECK(c.notify.deadline == 5s);
-    CHECK(c.notify.retries == 2);
-    CHECK(c.notify.spool == "/srv/app/var/spool.jsonl");
+    REQUIRE(c.notify().webhooks.size() == 2);
+    CHECK(c.notify().webhooks[0].name == "slack-1");
+    CHECK(c.notify().webhooks[0].kind == sm::core::WebhookKind::slack);
+    CHECK(c.notify().webhooks[1].name == "pipeline");
+    CHECK(c.notify().webhooks[1].required);
+    CHECK(c.notify().deadline == 5s);
+    CHECK(c.notify().retries == 2);
+    CHECK(c.notify().spool == "/srv/app/var/spool.jsonl");
     // Webhook URLs and secrets are secrets: redacted wherever they would be printed.
     CHECK_THAT(sm::util::redact_text("posting to https://hooks.slack.example/services/T0KEN123456"),
                !Contains("T0KEN123456"));
@@ -72,25 +72,25 @@ TEST_CASE("an environment's notify endpoints replace the top-level ones", "[noti
         "webhooks = [{ kind = \"generic\", url = \"https://hooks.example/staging\" }]\n"
         "[environments.prod]\nprotected = true\n";
     Config staging = parse(text, "staging");
-    REQUIRE(staging.notify.webhooks.size() == 1);
-    CHECK(staging.notify.webhooks[0].url == "https://hooks.example/staging");
+    REQUIRE(staging.notify().webhooks.size() == 1);
+    CHECK(staging.notify().webhooks[0].url == "https://hooks.example/staging");
     Config prod = parse(text, "prod");
-    REQUIRE(prod.notify.webhooks.size() == 1);
-    CHECK(prod.notify.webhooks[0].url == "https://hooks.example/prod");
+    REQUIRE(prod.notify().webhooks.size() == 1);
+    CHECK(prod.notify().webhooks[0].url == "https://hooks.example/prod");
 }
 
 TEST_CASE("bad notify entries name the file line and key", "[notify][config]") {
     auto e1 = capture_error(
-        [] { parse("[[notify.webhooks]]\nkind = \"teams\"\nurl = \"https://x.example/\"\n"); });
+        [] { parse("[[notify.webhooks]]\nkind = \"teams\"\nurl = \"https://x.example/\"\n").notify(); });
     CHECK(e1.code() == sm::ExitCode::invalid_input);
     CHECK_THAT(e1.what(), Contains("safe-migrate.toml:2") && Contains("notify.webhooks.kind"));
-    auto e2 = capture_error([] { parse("[[notify.webhooks]]\nkind = \"slack\"\n"); });
+    auto e2 = capture_error([] { parse("[[notify.webhooks]]\nkind = \"slack\"\n").notify(); });
     CHECK_THAT(e2.what(), Contains("needs kind and url"));
     auto e3 = capture_error([] {
-        parse("[[notify.webhooks]]\nkind = \"slack\"\nurl = \"https://x.example/\"\nurll = 1\n");
+        parse("[[notify.webhooks]]\nkind = \"slack\"\nurl = \"https://x.example/\"\nurll = 1\n").notify();
     });
     CHECK_THAT(e3.what(), Contains("urll"));
-    auto e4 = capture_error([] { parse("[notify]\nwebhooks = \"https://x.example/\"\n"); });
+    auto e4 = capture_error([] { parse("[notify]\nwebhooks = \"https://x.example/\"\n").notify(); });
     CHECK_THAT(e4.what(), Contains("array of tables"));
 }
 
