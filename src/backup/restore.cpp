@@ -8,6 +8,7 @@
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
+#include "core/sql_quote.hpp"
 #include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
@@ -141,10 +142,10 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance,
     const auto& row = settings.rows.at(0);
     maintenance.exec(
         "CREATE DATABASE " + ident(maintenance, name) + " TEMPLATE template0 ENCODING " +
-        db::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
+        core::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
                                                                    : r.manifest.source.encoding) +
-        " LC_COLLATE " + db::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
-        db::quote_literal(row[2].value_or("C")) + " OWNER " +
+        " LC_COLLATE " + core::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
+        core::quote_literal(row[2].value_or("C")) + " OWNER " +
         ident(maintenance, row[3].value_or("postgres")));
     try {
         run_pg_restore(pg_restore_spec(pg_restore, r, name, false), r);

@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "core/sql_quote.hpp"
 #include "util/error.hpp"
 #include "core/identity.hpp"
 #include "util/redact.hpp"
@@ -184,7 +185,7 @@ std::vector<std::string> drop_schemas(db::Session& session,
     if (!owner.empty()) {
         sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
         sql += " COMMENT ON SCHEMA public IS " +
-               db::quote_literal(owner.rows[0][1].value_or("")) + ";";
+               core::quote_literal(owner.rows[0][1].value_or("")) + ";";
     } else {
         sql += ";";
     }

@@ -147,7 +147,7 @@ std::vector<PartialMigration> read_partial(Session& session) {
         p.statements_total = std::stoi(row[3].value_or("0"));
         p.statements_done = std::stoi(row[4].value_or("0"));
         p.done_hash = text_or_empty(row[5]);
-        p.state = text_or_empty(row[6]);
+        p.state = text_or_empty(row[6]) == "failed" ? ProgressState::failed : ProgressState::running;
         p.last_error = text_or_empty(row[7]);
         p.updated_at = text_or_empty(row[8]);
         p.run_id = text_or_empty(row[9]);
@@ -194,13 +194,17 @@ void save_progress(Session& session, const PartialMigration& p) {
         "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
         "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
         {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
-         std::to_string(p.statements_done), p.done_hash, p.state, util::redact_text(p.last_error),
+         std::to_string(p.statements_done), p.done_hash, progress_state_name(p.state), util::redact_text(p.last_error),
          p.run_id});
 }
 
 void delete_progress(Session& session, int64_t version) {
     session.exec_prepared("DELETE FROM safe_migrate.progress WHERE version = $1",
                           {std::to_string(version)});
+}
+
+const char* progress_state_name(ProgressState state) {
+    return state == ProgressState::failed ? "failed" : "running";
 }
 
 void accept_checksum(Session& session, int64_t version, const std::string& checksum) {

@@ -30,6 +30,13 @@ struct AppliedMigration {
     std::string tool_version;
 };
 
+// Where a started no-transaction migration stands: still running (or its
+// runner was killed), or stopped by a failed statement.
+enum class ProgressState { running, failed };
+
+// "running", "failed": as stored in safe_migrate.progress.
+const char* progress_state_name(ProgressState state);
+
 struct PartialMigration {
     int64_t version = 0;
     std::string name;
@@ -37,7 +44,7 @@ struct PartialMigration {
     int statements_total = 0;
     int statements_done = 0;
     std::string done_hash;  // SHA-256 over the completed statements' text
-    std::string state;      // "running" (or killed) or "failed"
+    ProgressState state = ProgressState::running;
     std::string last_error;
     std::string updated_at;
     std::string run_id;

@@ -79,7 +79,4 @@ std::unique_ptr<Session> connect(const std::string& conninfo, const std::string&
 std::unique_ptr<Session> connect_as(const std::string& conninfo, const std::string& name,
                                     const std::string& role);
 
-// SQL text for a string literal (doubles quotes; uses E'' for backslashes).
-std::string quote_literal(const std::string& value);
-
 }  // namespace sm::db

@@ -174,21 +174,4 @@ std::unique_ptr<Session> connect_as(const std::string& conninfo, const std::stri
     return connect(conninfo, role.empty() ? name : name + "/" + role);
 }
 
-std::string quote_literal(const std::string& value) {
-    std::string out = "'";
-    bool backslash = false;
-    for (char c : value) {
-        if (c == '\'') {
-            out += "''";
-        } else if (c == '\\') {
-            out += "\\\\";
-            backslash = true;
-        } else {
-            out += c;
-        }
-    }
-    out += "'";
-    return backslash ? "E" + out : out;
-}
-
 }  // namespace sm::db

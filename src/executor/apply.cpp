@@ -5,6 +5,7 @@
 #include "core/backoff.hpp"
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
+#include "core/sql_quote.hpp"
 #include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
@@ -88,9 +89,9 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
             // One round trip opens the transaction and sets its limits.
             ctx.migration.exec(
                 "BEGIN; SET LOCAL lock_timeout = " +
-                db::quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
+                core::quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
                 "; SET LOCAL statement_timeout = " +
-                db::quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
+                core::quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
             for (const auto& statement : script.statements) {
                 current = &statement;
                 check_interrupt();
@@ -205,7 +206,7 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
                         "): " + util::redact_text(e.what()),
                     "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
-            progress.state = "failed";
+            progress.state = db::ProgressState::failed;
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
                 db::save_progress(ctx.control, progress);
@@ -246,8 +247,8 @@ class SessionTimeouts {
   public:
     SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
         : m_session(session) {
-        m_session.exec("SET lock_timeout = " + db::quote_literal(core::to_pg_setting(lock)));
-        m_session.exec("SET statement_timeout = " + db::quote_literal(core::to_pg_setting(statement)));
+        m_session.exec("SET lock_timeout = " + core::quote_literal(core::to_pg_setting(lock)));
+        m_session.exec("SET statement_timeout = " + core::quote_literal(core::to_pg_setting(statement)));
     }
     ~SessionTimeouts() {
         try {
@@ -285,7 +286,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
     progress.checksum = up.checksum;
     progress.statements_total = static_cast<int>(up.statements.size());
     progress.run_id = ctx.run_id;
-    progress.state = "running";
+    progress.state = db::ProgressState::running;
     if (resume) {
         if (resume->statements_done > progress.statements_total ||
             hash_statements(up, resume->statements_done) != resume->done_hash) {

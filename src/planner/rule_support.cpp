@@ -37,49 +37,6 @@ bool ident_char(unsigned char c) {
     return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
 }
 
-// PostgreSQL's reserved and type/function-name keywords: not usable as bare names.
-bool reserved_keyword(const std::string& name) {
-    // clang-format off
-    static const std::set<std::string> k_reserved = {
-        "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric",
-        "authorization", "binary", "both", "case", "cast", "check", "collate", "collation",
-        "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-        "current_date", "current_role", "current_schema", "current_time", "current_timestamp",
-        "current_user", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except",
-        "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group", "having",
-        "ilike", "in", "initially", "inner", "intersect", "into", "is", "isnull", "join",
-        "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural",
-        "not", "notnull", "null", "offset", "on", "only", "or", "order", "outer", "overlaps",
-        "placing", "primary", "references", "returning", "right", "select", "session_user",
-        "similar", "some", "symmetric", "system_user", "table", "tablesample", "then", "to",
-        "trailing", "true", "union", "unique", "user", "using", "variadic", "verbose", "when",
-        "where", "window", "with"};
-    // clang-format on
-    return k_reserved.count(name) != 0;
-}
-
-// A lower-case name that needs no quotes, keywords aside.
-bool plain_name(const std::string& name) {
-    auto lower = [](char c) { return c >= 'a' && c <= 'z'; };
-    if (name.empty() || !(lower(name[0]) || name[0] == '_')) {
-        return false;
-    }
-    return std::all_of(name.begin(), name.end(), [&](char c) {
-        return lower(c) || (c >= '0' && c <= '9') || c == '_' || c == '$';
-    });
-}
-
-// s between two quote characters, each quote inside it doubled.
-std::string enclose(const std::string& s, char quote) {
-    std::string out(1, quote);
-    for (char c : s) {
-        out += c;
-        if (c == quote) {
-            out += quote;
-        }
-    }
-    return out + quote;
-}
 
 }  // namespace
 
@@ -217,38 +174,27 @@ std::string statement_text(const std::string& sql) {
 // ---------------------------------------------------------------------------
 // Quoting
 
-std::string quote_ident(const std::string& name, Keywords keywords) {
-    if (plain_name(name) && (keywords == Keywords::bare || !reserved_keyword(name))) {
-        return name;
-    }
-    return enclose(name, '"');
-}
-
-std::string quote_literal(const std::string& s) {
-    return enclose(s, '\'');
-}
-
-std::string relation_sql(const ParseTree& range_var, Keywords keywords) {
+std::string relation_sql(const ParseTree& range_var, core::Keywords keywords) {
     std::string schema = range_var.value("schemaname", "");
-    std::string rel = quote_ident(range_var.value("relname", ""), keywords);
-    return schema.empty() ? rel : quote_ident(schema, keywords) + "." + rel;
+    std::string rel = core::quote_ident(range_var.value("relname", ""), keywords);
+    return schema.empty() ? rel : core::quote_ident(schema, keywords) + "." + rel;
 }
 
-std::string qualified_sql(const std::string& schema, const std::string& name, Keywords keywords) {
-    return quote_ident(schema.empty() ? "public" : schema, keywords) + "." +
-           quote_ident(name, keywords);
+std::string qualified_sql(const std::string& schema, const std::string& name, core::Keywords keywords) {
+    return core::quote_ident(schema.empty() ? "public" : schema, keywords) + "." +
+           core::quote_ident(name, keywords);
 }
 
-std::string qualified_relation_sql(const ParseTree& range_var, Keywords keywords) {
+std::string qualified_relation_sql(const ParseTree& range_var, core::Keywords keywords) {
     return qualified_sql(range_var.value("schemaname", ""), range_var.value("relname", ""),
                          keywords);
 }
 
-std::string names_sql(const ParseTree& list, Keywords keywords) {
+std::string names_sql(const ParseTree& list, core::Keywords keywords) {
     std::string out;
     if (list.is_array()) {
         for (const auto& item : list) {
-            out += (out.empty() ? "" : ".") + quote_ident(string_value(item), keywords);
+            out += (out.empty() ? "" : ".") + core::quote_ident(string_value(item), keywords);
         }
     }
     return out;

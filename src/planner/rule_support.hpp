@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sql_quote.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
 
@@ -64,34 +65,21 @@ inline constexpr const char* k_no_tx_directive = "-- safe-migrate: no-transactio
 // ---------------------------------------------------------------------------
 // Quoting
 
-// Whether quote_ident double-quotes PostgreSQL's reserved keywords ("order", "user").
-// Keywords::quoted gives valid SQL for any name; Keywords::bare leaves keywords
-// unquoted, as the columns, destructive and maintenance families have always done.
-enum class Keywords { quoted, bare };
-
-// name as an identifier in SQL: bare when it is a plain lower-case name (a-z, _
-// first; then a-z, 0-9, _, $) and, with Keywords::quoted, not a reserved keyword;
-// otherwise in double quotes with embedded double quotes doubled.
-std::string quote_ident(const std::string& name, Keywords keywords = Keywords::quoted);
-
-// s as a SQL string literal: in single quotes with embedded single quotes doubled.
-std::string quote_literal(const std::string& s);
-
 // A RangeVar as the statement wrote it, quoted where needed: "orders" or
 // app."Orders" (the schema only when the statement gave one).
-std::string relation_sql(const ParseTree& range_var, Keywords keywords = Keywords::quoted);
+std::string relation_sql(const ParseTree& range_var, core::Keywords keywords = core::Keywords::quoted);
 
 // schema.name quoted where needed, the schema "public" when empty.
 std::string qualified_sql(const std::string& schema, const std::string& name,
-                          Keywords keywords = Keywords::quoted);
+                          core::Keywords keywords = core::Keywords::quoted);
 
 // A RangeVar schema-qualified and quoted where needed: public.orders, app."Orders".
 std::string qualified_relation_sql(const ParseTree& range_var,
-                                   Keywords keywords = Keywords::quoted);
+                                   core::Keywords keywords = core::Keywords::quoted);
 
 // A list of String nodes (a qualified name) as SQL: each part quoted where needed,
 // joined with '.'; "" when list is not an array.
-std::string names_sql(const ParseTree& list, Keywords keywords = Keywords::quoted);
+std::string names_sql(const ParseTree& list, core::Keywords keywords = core::Keywords::quoted);
 
 // ---------------------------------------------------------------------------
 // Generated names

@@ -1,6 +1,7 @@
 #include "sandbox/schema_copy.hpp"
 
 #include "core/conninfo.hpp"
+#include "core/sql_quote.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
@@ -38,7 +39,7 @@ void copy_schema(const std::string& target_conninfo, const ClusterState& cluster
     createdb.args = {"-X",       "-q",
                      "-v",       "ON_ERROR_STOP=1",
                      "--dbname", cluster.url("postgres"),
-                     "-c",       "CREATE DATABASE \"" + dbname + "\""};
+                     "-c",       "CREATE DATABASE " + core::quote_ident(dbname)};
     util::require_success(createdb, util::run_process(createdb));
 
     util::ProcessSpec load;

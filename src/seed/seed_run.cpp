@@ -5,6 +5,7 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
+#include "core/sql_quote.hpp"
 #include "util/error.hpp"
 #include "core/identity.hpp"
 #include "util/redact.hpp"
@@ -62,13 +63,13 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
         }
         ctx.session.exec(
             "BEGIN; SET LOCAL lock_timeout = " +
-            db::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
+            core::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
             "; SET LOCAL statement_timeout = " +
-            db::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
+            core::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
             "; SET LOCAL safe_migrate.seed_scale = " +
-            db::quote_literal(std::to_string(ctx.scale)) +
+            core::quote_literal(std::to_string(ctx.scale)) +
             "; SET LOCAL safe_migrate.seed_environment = " +
-            db::quote_literal(ctx.environment));
+            core::quote_literal(ctx.environment));
         for (const auto& statement : script.statements) {
             current = &statement;
             if (util::interrupted()) {

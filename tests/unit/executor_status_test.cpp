@@ -212,7 +212,7 @@ TEST_CASE("status: a started no-transaction migration is partial", "[status]") {
     failed.checksum = m2.up.checksum;
     failed.statements_total = 5;
     failed.statements_done = 3;
-    failed.state = "failed";
+    failed.state = sm::db::ProgressState::failed;
     failed.last_error = "deadlock detected";
 
     StatusReport r = compute_status(files({m1, m2}), {applied(m1)}, {failed});
@@ -226,7 +226,7 @@ TEST_CASE("status: a started no-transaction migration is partial", "[status]") {
     CHECK(r.has_drift());
 
     PartialMigration killed = failed;
-    killed.state = "running";
+    killed.state = sm::db::ProgressState::running;
     StatusReport k = compute_status(files({m1, m2}), {applied(m1)}, {killed});
     CHECK(entry(k, 2).state == MigrationState::partial);
     CHECK_THAT(entry(k, 2).detail, Contains("interrupted"));
@@ -239,7 +239,7 @@ TEST_CASE("status: a partial migration whose file is gone is still reported", "[
     p.version = 5;
     p.name = "vanished";
     p.checksum = "abc";
-    p.state = "failed";
+    p.state = sm::db::ProgressState::failed;
     StatusReport r = compute_status(files({m1}), {applied(m1)}, {p});
     REQUIRE(r.entries.size() == 2);
     CHECK(r.entries[1].version == 5);
@@ -298,7 +298,7 @@ TEST_CASE("status: a mix of every state", "[status]") {
     p.name = "partial";
     p.statements_total = 2;
     p.statements_done = 1;
-    p.state = "running";
+    p.state = sm::db::ProgressState::running;
     StatusReport r = compute_status(files({m1, m2, m3, m4, m5, m6}),
                                     {applied(m1), changed, applied(m4), applied(gone)}, {p});
     CHECK(entry(r, 1).state == MigrationState::applied);

@@ -67,7 +67,7 @@ std::string type_sql(const ParseTree& type_name) {
             }
         }
     } else {
-        base = names_sql(names, Keywords::quoted);
+        base = names_sql(names, core::Keywords::quoted);
     }
     std::vector<long long> mods = typmods(type_name);
     if (!mods.empty() && base != "interval") {
@@ -114,12 +114,12 @@ std::optional<std::string> const_sql(const ParseTree& c, const std::string& sql)
         return c["boolval"].value("boolval", false) ? "true" : "false";
     }
     if (c.contains("sval")) {
-        return quote_literal(c["sval"].value("sval", ""));
+        return core::quote_literal(c["sval"].value("sval", ""));
     }
     if (c.contains("bsval")) {
         std::string b = c["bsval"].value("bsval", "");
         return b.empty() ? std::nullopt
-                         : std::optional<std::string>(b.substr(0, 1) + quote_literal(b.substr(1)));
+                         : std::optional<std::string>(b.substr(0, 1) + core::quote_literal(b.substr(1)));
     }
     return std::nullopt;
 }
@@ -137,7 +137,7 @@ std::optional<std::string> func_call_sql(const ParseTree& fc, const std::string&
         fc.value("func_variadic", false) || fc.value("agg_distinct", false)) {
         return std::nullopt;
     }
-    const std::string name = names_sql(member_list(fc, "funcname"), Keywords::quoted);
+    const std::string name = names_sql(member_list(fc, "funcname"), core::Keywords::quoted);
     std::string args;
     if (fc.value("agg_star", false)) {
         args = "*";
@@ -186,7 +186,7 @@ std::optional<std::string> column_ref_sql(const ParseTree& ref) {
         if (!f.contains("String")) {
             return std::nullopt;
         }
-        out += (out.empty() ? "" : ".") + quote_ident(string_value(f), Keywords::quoted);
+        out += (out.empty() ? "" : ".") + core::quote_ident(string_value(f), core::Keywords::quoted);
     }
     return out.empty() ? std::nullopt : std::optional<std::string>(out);
 }

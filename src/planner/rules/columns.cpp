@@ -111,13 +111,13 @@ void check_serial_or_identity(const AddedColumn& a, const std::string& serial_ty
                                  " AS IDENTITY";
     std::string seq_name =
         truncate_identifier(a.relation.value("relname", "") + "_" + c.name + "_seq");
-    std::string seq = qualified_sql(a.relation.value("schemaname", ""), seq_name, Keywords::quoted);
+    std::string seq = qualified_sql(a.relation.value("schemaname", ""), seq_name, core::Keywords::quoted);
     extras.rewrite = "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
                      " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql +
-                     " ALTER COLUMN " + col + " SET DEFAULT nextval(" + quote_literal(seq) +
+                     " ALTER COLUMN " + col + " SET DEFAULT nextval(" + core::quote_literal(seq) +
                      ");\n" + "ALTER SEQUENCE " + seq + " OWNED BY " + tsql + "." + col + ";\n" +
                      "-- then backfill existing rows in batches, each in its own transaction:\n" +
-                     "-- UPDATE " + tsql + " SET " + col + " = nextval(" + quote_literal(seq) +
+                     "-- UPDATE " + tsql + " SET " + col + " = nextval(" + core::quote_literal(seq) +
                      ") WHERE " + col + " IS NULL AND <key range>;\n" +
                      "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
                      " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
@@ -217,8 +217,8 @@ void check_add_column(const ParseTree& relation, const ParseTree& cmd, const std
     const AddedColumn a{relation,
                         c,
                         table,
-                        qualified_relation_sql(relation, Keywords::quoted),
-                        quote_ident(c.name, Keywords::quoted),
+                        qualified_relation_sql(relation, core::Keywords::quoted),
+                        core::quote_ident(c.name, core::Keywords::quoted),
                         "ALTER TABLE " + table + " ADD COLUMN " + c.name + " " + c.type};
     const std::string serial_type = serial_base_type(c.type_base);
     if (!serial_type.empty() || c.identity) {
@@ -285,7 +285,7 @@ void check_alter_type(const ParseTree& relation, const ParseTree& cmd, const Fil
         return;  // from varchar (the usual case) this is binary coercible: no rewrite
     }
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
+    const std::string tsql = qualified_relation_sql(relation, core::Keywords::quoted);
     const std::string type = type_sql(tn);
     const std::string base = last_name(member_list(tn, "names"));
     const std::vector<long long> mods = typmods(tn);
@@ -312,8 +312,8 @@ void check_alter_type(const ParseTree& relation, const ParseTree& cmd, const Fil
                          ") timestamp -> timestamptz always rewrites";
     }
 
-    const std::string col = quote_ident(column, Keywords::quoted);
-    const std::string fresh = quote_ident(truncate_identifier(column + "_new"), Keywords::quoted);
+    const std::string col = core::quote_ident(column, core::Keywords::quoted);
+    const std::string fresh = core::quote_ident(truncate_identifier(column + "_new"), core::Keywords::quoted);
     EmitExtras extras = about_table(table);
     extras.rewrite =
         "ALTER TABLE " + tsql + " ADD COLUMN " + fresh + " " + type + ";\n" + "-- keep " + fresh +
@@ -334,11 +334,11 @@ void check_set_not_null(const ParseTree& relation, const ParseTree& cmd, const F
                         Emitter& out) {
     const std::string column = cmd.value("name", "");
     const std::string table = qualified_name(relation);
-    const std::string tsql = qualified_relation_sql(relation, Keywords::quoted);
-    const std::string col = quote_ident(column, Keywords::quoted);
+    const std::string tsql = qualified_relation_sql(relation, core::Keywords::quoted);
+    const std::string col = core::quote_ident(column, core::Keywords::quoted);
     const std::string check =
-        quote_ident(truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
-                    Keywords::quoted);
+        core::quote_ident(truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
+                    core::Keywords::quoted);
     EmitExtras extras = about_table(table);
     std::string message = "ALTER TABLE " + table + " ALTER COLUMN " + column +
                           " SET NOT NULL scans all of " + table + " under ACCESS EXCLUSIVE";

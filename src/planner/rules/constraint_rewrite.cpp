@@ -15,7 +15,7 @@ namespace sm::planner {
 std::string column_list_sql(const std::vector<std::string>& cols) {
     std::vector<std::string> quoted;
     for (const auto& c : cols) {
-        quoted.push_back(quote_ident(c));
+        quoted.push_back(core::quote_ident(c));
     }
     return "(" + util::join(quoted, ", ") + ")";
 }
@@ -64,7 +64,7 @@ std::string name_constraint_piece(const std::string& piece, const std::string& n
     if (!is_word(t, 0, "ADD") || is_word(t, 1, "CONSTRAINT") || t.size() < 2) {
         return piece;
     }
-    return piece.substr(0, t[1].begin) + "CONSTRAINT " + quote_ident(name) + " " +
+    return piece.substr(0, t[1].begin) + "CONSTRAINT " + core::quote_ident(name) + " " +
            piece.substr(t[1].begin);
 }
 

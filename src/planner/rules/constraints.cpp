@@ -74,7 +74,7 @@ struct AlterContext {
 };
 
 std::string validate_sql(const AlterContext& c, const std::string& name) {
-    return c.layout.header + " VALIDATE CONSTRAINT " + quote_ident(name) + ";";
+    return c.layout.header + " VALIDATE CONSTRAINT " + core::quote_ident(name) + ";";
 }
 
 // An inline constraint of ADD COLUMN piece i moved out: the column added without
@@ -84,7 +84,7 @@ std::string inline_constraint_not_valid(const AlterContext& c, size_t i, const s
                                         const ConstraintSpan& span, const std::string& name,
                                         const std::string& prefix) {
     return c.layout.with_piece(i, without_span(piece, span)) + "\n" + c.layout.header +
-           " ADD CONSTRAINT " + quote_ident(name) + " " + prefix +
+           " ADD CONSTRAINT " + core::quote_ident(name) + " " + prefix +
            trim(piece.substr(span.keyword_begin, span.end - span.keyword_begin)) + " NOT VALID;\n" +
            k_later + validate_sql(c, name);
 }
@@ -116,7 +116,7 @@ void check_missing_index_alter(const AlterContext& c, const std::vector<std::str
     std::string cols_text = "(" + util::join(cols, ", ") + ")";
     std::string index_name = make_object_name(c.relname, util::join(cols, "_"), "idx");
     std::string rewrite = std::string(k_no_tx_directive) +
-                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(index_name) +
+                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(index_name) +
                           " ON " + c.rel_sql + " " + column_list_sql(cols) + ";";
     std::string message =
         new_column
@@ -165,7 +165,7 @@ void check_unique(const AlterContext& c, size_t i, const ParseTree& con) {
     std::string name =
         conname.empty() ? make_object_name(c.relname, util::join(keys, "_"), "key") : conname;
     std::string index = std::string(k_no_tx_directive) +
-                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) +
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(name) +
                         " ON " + c.rel_sql + " " + column_list_sql(keys);
     std::vector<std::string> including = string_list(member_list(con, "including"));
     if (!including.empty()) {
@@ -175,7 +175,7 @@ void check_unique(const AlterContext& c, size_t i, const ParseTree& con) {
         index += " NULLS NOT DISTINCT";
     }
     std::string attach =
-        "ADD CONSTRAINT " + quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name);
+        "ADD CONSTRAINT " + core::quote_ident(name) + " UNIQUE USING INDEX " + core::quote_ident(name);
     if (con.value("deferrable", false)) {
         attach += " DEFERRABLE";
     }
@@ -207,12 +207,12 @@ void check_primary_key(const AlterContext& c, size_t i, const ParseTree& con) {
     if (c.layout.ok) {
         std::string rest = c.layout.with_piece(i, "");
         rewrite = (rest.empty() ? "" : rest + "\n" + k_later) + k_no_tx_directive +
-                  "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + quote_ident(name) + " ON " +
+                  "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(name) + " ON " +
                   c.rel_sql + " " + column_list_sql(keys) + ";\n" +
                   "-- then, in a later migration, once (" + util::join(keys, ", ") +
                   ") is NOT NULL (CHECK ... IS NOT NULL NOT VALID, VALIDATE, SET NOT NULL):\n" +
-                  c.layout.header + " ADD CONSTRAINT " + quote_ident(name) +
-                  " PRIMARY KEY USING INDEX " + quote_ident(name) + ";";
+                  c.layout.header + " ADD CONSTRAINT " + core::quote_ident(name) +
+                  " PRIMARY KEY USING INDEX " + core::quote_ident(name) + ";";
     }
     c.out.emit("adding-primary-key",
                "ALTER TABLE " + c.table + " ADD PRIMARY KEY (" + util::join(keys, ", ") +
@@ -258,7 +258,7 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
             ConstraintSpan span = column_constraint_span(piece, "REFERENCES");
             if (span.found) {
                 rewrite = inline_constraint_not_valid(
-                    c, i, piece, span, name, "FOREIGN KEY (" + quote_ident(colname) + ") ");
+                    c, i, piece, span, name, "FOREIGN KEY (" + core::quote_ident(colname) + ") ");
             }
             c.out.emit(
                 "adding-foreign-key-constraint",
@@ -279,9 +279,9 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
                     conname.empty() ? make_object_name(c.relname, colname, "key") : conname;
                 rewrite = c.layout.with_piece(i, without_span(piece, span)) + "\n" + k_later +
                           k_no_tx_directive + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
-                          quote_ident(name) + " ON " + c.rel_sql + " (" + quote_ident(colname) +
+                          core::quote_ident(name) + " ON " + c.rel_sql + " (" + core::quote_ident(colname) +
                           ");\n" + k_later + c.layout.header + " ADD CONSTRAINT " +
-                          quote_ident(name) + " UNIQUE USING INDEX " + quote_ident(name) + ";";
+                          core::quote_ident(name) + " UNIQUE USING INDEX " + core::quote_ident(name) + ";";
             }
             c.out.emit(
                 unique ? "adding-unique-constraint" : "adding-primary-key",
@@ -438,7 +438,7 @@ void check_create_table(const StatementRef& s, Emitter& out) {
                 " in this statement; unless a later CREATE INDEX adds one, every DELETE or key "
                 "UPDATE on " +
                 fk.referenced + " scans " + table,
-            EmitExtras{"CREATE INDEX " + quote_ident(index_name) + " ON " + relation_sql(relation) +
+            EmitExtras{"CREATE INDEX " + core::quote_ident(index_name) + " ON " + relation_sql(relation) +
                            " " + column_list_sql(fk.cols) + ";",
                        {table, fk.referenced},
                        "",

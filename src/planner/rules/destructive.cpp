@@ -83,7 +83,7 @@ void check_drop(const StatementRef& s, Emitter& out) {
                 message +=
                     " CASCADE drops every table, view, function and type in " + schema +
                     " (ACCESS EXCLUSIVE on each) and everything elsewhere that depends on them";
-                extras.rewrite = "DROP SCHEMA " + quote_ident(schema, Keywords::quoted) +
+                extras.rewrite = "DROP SCHEMA " + core::quote_ident(schema, core::Keywords::quoted) +
                                  " RESTRICT;  -- fails instead of dropping whatever is still in " +
                                  schema;
             } else {
@@ -123,7 +123,7 @@ void check_truncate(const StatementRef& s, Emitter& out) {
         std::string table = qualified_name(rv);
         extras.tables.push_back(table);
         names += (names.empty() ? "" : ", ") + table;
-        std::string t = qualified_relation_sql(rv, Keywords::quoted);
+        std::string t = qualified_relation_sql(rv, core::Keywords::quoted);
         rewrite += cat({rewrite.empty() ? "" : "\n", "DELETE FROM ", t,
                         " WHERE ctid IN (SELECT ctid FROM ", t, " LIMIT 10000);"});
     }
@@ -151,7 +151,7 @@ void check_dml(const std::string& kind, const ParseTree& body, const std::string
     }
     const ParseTree& rv = body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
+    const std::string tsql = qualified_relation_sql(rv, core::Keywords::quoted);
     bool no_where = false;
     bool backfill = false;
     std::string what;
@@ -281,7 +281,7 @@ void check_rename(const StatementRef& s, Emitter& out) {
     }
     const ParseTree& rv = s.body["relation"];
     const std::string table = qualified_name(rv);
-    const std::string tsql = qualified_relation_sql(rv, Keywords::quoted);
+    const std::string tsql = qualified_relation_sql(rv, core::Keywords::quoted);
     const std::string newname = s.body.value("newname", "");
     EmitExtras extras;
     extras.tables = {table};
@@ -292,19 +292,19 @@ void check_rename(const StatementRef& s, Emitter& out) {
         }
         const std::string old = s.body.value("subname", "");
         extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " +
-                         quote_ident(newname, Keywords::quoted) + " <type of " + old + ">;\n" +
+                         core::quote_ident(newname, core::Keywords::quoted) + " <type of " + old + ">;\n" +
                          "-- dual-write " + old + " and " + newname + " (trigger), backfill " +
                          newname + " in batches, switch readers to " + newname +
                          ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
-                         " DROP COLUMN " + quote_ident(old, Keywords::quoted) + ";";
+                         " DROP COLUMN " + core::quote_ident(old, core::Keywords::quoted) + ";";
         out.emit("renaming-column",
                  "ALTER TABLE " + table + " RENAME COLUMN " + old + " TO " + newname +
                      " breaks every running query that still uses " + old,
                  extras);
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_FOREIGN_TABLE") {
-        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, Keywords::quoted);
+        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, core::Keywords::quoted);
         extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " +
-                         quote_ident(newname, Keywords::quoted) + ";\n" + "CREATE VIEW " + tsql +
+                         core::quote_ident(newname, core::Keywords::quoted) + ";\n" + "CREATE VIEW " + tsql +
                          " AS SELECT * FROM " + new_sql +
                          ";  -- in the same transaction; drop the view once no code uses " + table;
         out.emit("renaming-table",

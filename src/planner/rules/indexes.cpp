@@ -83,7 +83,7 @@ std::string robust_create_index(const std::string& text, const ParseTree& body,
     if (!body.value("if_not_exists", false)) {
         inserted += " IF NOT EXISTS";
         if (body.value("idxname", "").empty()) {
-            inserted += " " + quote_ident(default_index_name(body));
+            inserted += " " + core::quote_ident(default_index_name(body));
         }
     }
     return insert_after(text, t[k], inserted) + ";";

@@ -85,8 +85,8 @@ void check_partition_cmd(const ParseTree& body, const ParseTree& cmd, const File
                           " takes ACCESS EXCLUSIVE on " + parent + " and " + part +
                           ", blocking all reads and writes on the parent";
         if (f.pg_version >= 140000) {
-            x.rewrite = "ALTER TABLE " + relation_sql(relation, Keywords::quoted) +
-                        " DETACH PARTITION " + relation_sql(part_rv, Keywords::quoted) +
+            x.rewrite = "ALTER TABLE " + relation_sql(relation, core::Keywords::quoted) +
+                        " DETACH PARTITION " + relation_sql(part_rv, core::Keywords::quoted) +
                         " CONCURRENTLY;  -- in a no-transaction migration; fails if there is a "
                         "default partition";
             msg += "; use DETACH PARTITION ... CONCURRENTLY (takes SHARE UPDATE EXCLUSIVE)";
@@ -129,10 +129,10 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         } else if (subtype == "AT_SetUnLogged") {
             rewrite_what = "SET UNLOGGED";
         } else if (subtype == "AT_SetTableSpace") {
-            rewrite_what = "SET TABLESPACE " + quote_ident(cmd.value("name", ""), Keywords::quoted);
+            rewrite_what = "SET TABLESPACE " + core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
         } else if (subtype == "AT_SetAccessMethod") {
             rewrite_what =
-                "SET ACCESS METHOD " + quote_ident(cmd.value("name", ""), Keywords::quoted);
+                "SET ACCESS METHOD " + core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
         }
         if (!rewrite_what.empty()) {
             EmitExtras x = about_table(table);
@@ -238,7 +238,7 @@ void check_refresh(const StatementRef& s, Emitter& out) {
                  x);
         return;
     }
-    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, Keywords::quoted) +
+    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, core::Keywords::quoted) +
                 ";  -- needs a unique index on the view covering all rows";
     out.emit("refresh-matview-concurrently",
              "REFRESH MATERIALIZED VIEW " + view + " takes ACCESS EXCLUSIVE on " + view +
