@@ -198,4 +198,25 @@ std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& bac
     return out;
 }
 
+RetentionPolicy retention_policy(const core::BackupSettings& settings) {
+    RetentionPolicy policy;
+    policy.keep_last = settings.keep_last;
+    if (settings.keep_days) {
+        policy.keep_for = std::chrono::hours(24 * *settings.keep_days);
+    }
+    return policy;
+}
+
+std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
+                                               const RetentionPolicy& policy,
+                                               std::chrono::system_clock::time_point now) {
+    std::vector<Manifest> manifests;
+    for (const auto& e : catalog.backups) {
+        if (e.manifest) {
+            manifests.push_back(*e.manifest);
+        }
+    }
+    return decide_retention(manifests, policy, now);
+}
+
 }  // namespace sm::backup

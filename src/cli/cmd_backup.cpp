@@ -8,11 +8,11 @@
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "db/target_info.hpp"
 #include "notify/notifier.hpp"
+#include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -65,22 +65,6 @@ json summary_json(const backup::CatalogEntry& e) {
 
 fs::path catalog_root(const core::Config& config, const std::optional<fs::path>& flag) {
     return flag ? fs::absolute(*flag) : config.backup.dir;
-}
-
-// The newest usable backup by finish time, whatever its source.
-const backup::CatalogEntry& newest_usable(const backup::Catalog& catalog) {
-    const backup::CatalogEntry* best = nullptr;
-    for (const auto& e : catalog.backups) {
-        if (e.manifest && e.manifest->usable() &&
-            (best == nullptr || e.manifest->finished() > best->manifest->finished())) {
-            best = &e;
-        }
-    }
-    if (best == nullptr) {
-        throw Error(ExitCode::invalid_input, "no complete backup in " + catalog.root.string(),
-                    "Take one with 'safe-migrate backup create'.");
-    }
-    return *best;
 }
 
 int create(const GlobalOptions& options, const BackupArgs& args) {
@@ -223,7 +207,7 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
         throw Error(ExitCode::usage, "give a backup id or --latest");
     }
     const backup::CatalogEntry& entry =
-        args.latest ? newest_usable(catalog) : backup::find_backup(catalog, *args.id);
+        args.latest ? backup::newest_usable(catalog) : backup::find_backup(catalog, *args.id);
     if (!entry.manifest) {
         throw Error(ExitCode::backup_failed, "backup " + entry.dir.filename().string() +
                                                  " failed verification: " + entry.problem);
@@ -261,23 +245,13 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
 int prune(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
-    backup::RetentionPolicy policy;
-    policy.keep_last = config.backup.keep_last;
-    if (config.backup.keep_days) {
-        policy.keep_for = std::chrono::hours(24 * *config.backup.keep_days);
-    }
-    std::vector<backup::Manifest> manifests;
-    for (const auto& e : catalog.backups) {
-        if (e.manifest) {
-            manifests.push_back(*e.manifest);
-        }
-    }
-    auto decisions = backup::decide_retention(manifests, policy, std::chrono::system_clock::now());
+    backup::RetentionPolicy policy = backup::retention_policy(config.backup);
+    auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
     json out = json::array();
     int deleted = 0;
     for (const auto& d : decisions) {
         if (!d.keep && !args.dry_run) {
-            fs::remove_all(catalog.root / d.id);
+            backup::delete_backup(catalog, d.id);
             ++deleted;
         }
         out.push_back({{"id", d.id}, {"keep", d.keep}, {"reason", d.reason}});
@@ -337,29 +311,28 @@ Command backup_command() {
     auto args = std::make_shared<BackupArgs>();
     return {"backup", "Take, list, verify, pin and prune backups (pg_dump with a verified catalog)",
             [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
-                 ->required()
-                 ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
-             sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
-             sub.add_option("--label", args->label, "create: a label, part of the id");
-             sub.add_option("--archive-format", args->archive_format,
-                            "create: directory (parallel, default) or custom")
-                 ->check(CLI::IsMember({"directory", "custom"}));
-             sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
-                 ->check(CLI::Range(1, 64));
-             sub.add_option("--backup-dir", args->dir,
-                            "The catalog (default [backup] dir, else ./backups)");
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "create: how long to wait for the migration lock");
-             sub.add_flag("--latest", args->latest, "verify: the newest backup");
-             sub.add_flag("--full", args->full, "verify: also read the whole archive");
-             sub.add_flag("--restore-test", args->restore_test,
-                          "verify: also restore into a scratch database on the target's server "
-                          "and compare tables and row counts");
-             sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
-         },
-            [args](const GlobalOptions& g) { return run_backup(g, *args); },
-            false};
+                sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
+                    ->required()
+                    ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
+                sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
+                sub.add_option("--label", args->label, "create: a label, part of the id");
+                sub.add_option("--archive-format", args->archive_format,
+                               "create: directory (parallel, default) or custom")
+                    ->check(CLI::IsMember({"directory", "custom"}));
+                sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
+                    ->check(CLI::Range(1, 64));
+                sub.add_option("--backup-dir", args->dir,
+                               "The catalog (default [backup] dir, else ./backups)");
+                sub.add_option("--lock-wait", args->lock_wait,
+                               "create: how long to wait for the migration lock");
+                sub.add_flag("--latest", args->latest, "verify: the newest backup");
+                sub.add_flag("--full", args->full, "verify: also read the whole archive");
+                sub.add_flag("--restore-test", args->restore_test,
+                             "verify: also restore into a scratch database on the target's server "
+                             "and compare tables and row counts");
+                sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
+            },
+            [args](const GlobalOptions& g) { return run_backup(g, *args); }, false};
 }
 
 }  // namespace sm::cli
