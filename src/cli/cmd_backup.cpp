@@ -3,7 +3,7 @@
 
 #include "backup/catalog.hpp"
 #include "backup/create.hpp"
-#include "backup/restore.hpp"
+#include "backup/restore_test.hpp"
 #include "backup/retention.hpp"
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
@@ -173,31 +173,18 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
 }
 
 // Restores into a scratch database on the target's server, compares the table
-// list and row counts with the manifest (restore_backup does), drops it.
+// list and row counts with the manifest, drops it (backup/restore_test.hpp).
 void restore_test(const GlobalOptions& options, const core::Config& config,
                   const backup::CatalogEntry& entry, backup::VerifyResult& r) {
     util::InterruptGuard interrupts;
-    core::Target target = resolve_target(options, config);
-    auto control = connect_target(target, config, "verify");
-    backup::RestoreRequest request;
+    backup::RestoreTestRequest request;
     request.backup_dir = entry.dir;
     request.manifest = *entry.manifest;
-    request.mode = backup::RestoreMode::into;
-    request.into = "sm_verify_" + core::random_hex(6);
-    request.conninfo = target.conninfo;
+    request.conninfo = resolve_target(options, config).conninfo;
     request.application_name = config.application_name;
     request.settings = config.backup;
-    request.control = control.get();
-    request.safety_backup = false;
     request.quiet = options.quiet || options.format == Format::json;
-    r.how = "restore";
-    try {
-        backup::restore_backup(request);
-    } catch (const Error& e) {
-        r.problems.push_back(std::string("restore test: ") + e.what());
-        r.ok = false;
-    }
-    control->exec("DROP DATABASE IF EXISTS " + request.into + " WITH (FORCE)");
+    backup::restore_test(request, r);
 }
 
 int verify(const GlobalOptions& options, const BackupArgs& args) {
