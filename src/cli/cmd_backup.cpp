@@ -2,16 +2,12 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/catalog.hpp"
-#include "backup/create.hpp"
 #include "backup/restore_test.hpp"
 #include "backup/retention.hpp"
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/identity.hpp"
-#include "core/log.hpp"
-#include "db/target_info.hpp"
-#include "notify/notifier.hpp"
+#include "deploy/backup.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -71,7 +67,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     util::InterruptGuard interrupts;
     // 1. Settings: the config, then flags.
     core::Config config = load_config(options);
-    backup::CreateRequest request;
+    deploy::BackupRequest request;
     request.settings = config.backup;
     request.settings.dir = catalog_root(config, args.dir);
     if (args.archive_format) {
@@ -83,35 +79,12 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     request.label = args.label.value_or("");
     request.lock_wait = duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait);
     request.quiet = options.quiet || options.format == Format::json;
+    request.target = resolve_target(options, config);
+    request.io = deploy::real_boundaries(request.target, config);
+    request.config = std::move(config);
 
-    // 2. Connect; the control session holds the migration lock during the dump.
-    core::Target target = resolve_target(options, config);
-    auto control = connect_target(target, config, "lock");
-    request.conninfo = target.conninfo;
-    request.application_name = config.application_name;
-    request.control = control.get();
-
-    // 3. Dump, checksum, list, write the manifest; tell the team either way.
-    notify::Notifier notifier(config, core::new_run_id());
-    notify::Event event = notifier.event("backup.completed", "completed");
-    event.target = notify::event_target(db::read_identity(*control));
-    backup::Manifest m;
-    try {
-        m = backup::create_backup(request);
-    } catch (const Error& e) {
-        event.type = "backup.failed";
-        event.status = "failed";
-        event.error = notify::event_error(e.code(), e.what());
-        notifier.send(event);
-        throw;
-    }
-    event.migrations = {};
-    event.version_from = m.migration_head;
-    event.started_at = m.started_at;
-    event.duration_ms = m.duration_ms;
-    event.backup =
-        notify::EventBackup{m.id, m.total_bytes, m.state == backup::BackupState::verified};
-    notifier.send(event);
+    // 2. Take it (under the migration lock) and tell the team; then report.
+    backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
         backup::CatalogEntry e{request.settings.dir / m.id, m, ""};
         std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());
