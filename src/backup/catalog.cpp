@@ -74,4 +74,23 @@ std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::str
     return best ? std::optional<CatalogEntry>(*best) : std::nullopt;
 }
 
+const CatalogEntry& newest_usable(const Catalog& catalog) {
+    const CatalogEntry* best = nullptr;
+    for (const auto& e : catalog.backups) {
+        if (e.manifest && e.manifest->usable() &&
+            (best == nullptr || e.manifest->finished() > best->manifest->finished())) {
+            best = &e;
+        }
+    }
+    if (best == nullptr) {
+        throw Error(ExitCode::invalid_input, "no complete backup in " + catalog.root.string(),
+                    "Take one with 'safe-migrate backup create'.");
+    }
+    return *best;
+}
+
+void delete_backup(const Catalog& catalog, const std::string& id) {
+    fs::remove_all(catalog.root / id);
+}
+
 }  // namespace sm::backup

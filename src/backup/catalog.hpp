@@ -44,4 +44,13 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id);
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
                                           const std::string& system_identifier);
 
+// The newest usable backup of any source, by the finish time in its manifest
+// (what `backup verify --latest` checks). Throws sm::Error (invalid_input)
+// naming the catalog when it holds none.
+const CatalogEntry& newest_usable(const Catalog& catalog);
+
+// Deletes the backup id's directory with everything in it (nothing when it
+// is not there). Throws std::filesystem::filesystem_error when it cannot.
+void delete_backup(const Catalog& catalog, const std::string& id);
+
 }  // namespace sm::backup

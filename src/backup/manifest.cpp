@@ -179,8 +179,10 @@ std::string manifest_to_text(const Manifest& m) {
     return canonical(body, 2) + "\n";
 }
 
-Manifest parse_manifest(const std::string& text, const std::filesystem::path& path) {
-    Reader r(path);
+namespace {
+
+// The document, once its own checksum matches its body.
+json checked_document(const std::string& text, const std::filesystem::path& path, const Reader& r) {
     json j;
     try {
         j = json::parse(text);
@@ -198,7 +200,11 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
         throw Error(ExitCode::backup_failed, path.string() + ": manifest checksum mismatch",
                     "The manifest was changed after it was written; do not trust this backup.");
     }
-    Manifest m;
+    return j;
+}
+
+// format through created_by: what the backup is and when it ran.
+void read_what_and_when(const Reader& r, const json& j, Manifest& m) {
     m.format = static_cast<int>(r.num(j, "format"));
     if (m.format != k_manifest_format) {
         r.fail("format", "is " + std::to_string(m.format) + "; this version reads " +
@@ -221,13 +227,22 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
     m.finished_at = r.str(j, "finished_at");
     m.duration_ms = r.num(j, "duration_ms");
     m.created_by = r.str(j, "created_by");
+}
+
+SourceIdentity read_source(const Reader& r, const json& j) {
     const json& src = r.at(j, "source");
-    m.source.host = r.str(src, "host", "source.");
-    m.source.port = r.str(src, "port", "source.");
-    m.source.database = r.str(src, "database", "source.");
-    m.source.system_identifier = r.str(src, "system_identifier", "source.");
-    m.source.server_version = static_cast<int>(r.num(src, "server_version", "source."));
-    m.source.encoding = r.str(src, "encoding", "source.");
+    SourceIdentity s;
+    s.host = r.str(src, "host", "source.");
+    s.port = r.str(src, "port", "source.");
+    s.database = r.str(src, "database", "source.");
+    s.system_identifier = r.str(src, "system_identifier", "source.");
+    s.server_version = static_cast<int>(r.num(src, "server_version", "source."));
+    s.encoding = r.str(src, "encoding", "source.");
+    return s;
+}
+
+// migration_head through total_bytes: the archive and its files.
+void read_archive(const Reader& r, const json& j, Manifest& m) {
     const json& head = r.at(j, "migration_head");
     if (head.is_number_integer()) {
         m.migration_head = head.get<int64_t>();
@@ -246,16 +261,25 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
                            r.str(f, "sha256", "files[].")});
     }
     m.total_bytes = r.num(j, "total_bytes");
+}
+
+ArchiveHeader read_listing(const Reader& r, const json& j) {
     const json& l = r.at(j, "listing");
-    m.header.created_at = r.str(l, "created_at", "listing.");
-    m.header.database = r.str(l, "database", "listing.");
-    m.header.toc_entries = static_cast<int>(r.num(l, "toc_entries", "listing."));
-    m.header.compression = r.str(l, "compression", "listing.");
-    m.header.dump_version = r.str(l, "dump_version", "listing.");
-    m.header.format = r.str(l, "format", "listing.");
-    m.header.dumped_from = r.str(l, "dumped_from", "listing.");
-    m.header.dumped_by = r.str(l, "dumped_by", "listing.");
-    m.header.table_data_entries = static_cast<int>(r.num(l, "table_data_entries", "listing."));
+    ArchiveHeader h;
+    h.created_at = r.str(l, "created_at", "listing.");
+    h.database = r.str(l, "database", "listing.");
+    h.toc_entries = static_cast<int>(r.num(l, "toc_entries", "listing."));
+    h.compression = r.str(l, "compression", "listing.");
+    h.dump_version = r.str(l, "dump_version", "listing.");
+    h.format = r.str(l, "format", "listing.");
+    h.dumped_from = r.str(l, "dumped_from", "listing.");
+    h.dumped_by = r.str(l, "dumped_by", "listing.");
+    h.table_data_entries = static_cast<int>(r.num(l, "table_data_entries", "listing."));
+    return h;
+}
+
+// tables through error: row counts, verifications, pin and failure.
+void read_checks(const Reader& r, const json& j, Manifest& m) {
     for (const auto& t : r.list(j, "tables")) {
         m.tables.push_back({r.str(t, "table", "tables[]."), r.num(t, "rows", "tables[].")});
     }
@@ -266,6 +290,21 @@ Manifest parse_manifest(const std::string& text, const std::filesystem::path& pa
     }
     m.pinned = r.flag(j, "pinned");
     m.error = r.str(j, "error");
+}
+
+}  // namespace
+
+Manifest parse_manifest(const std::string& text, const std::filesystem::path& path) {
+    // Keys are read in the document's order, so a damaged manifest names the
+    // first key that is wrong.
+    Reader r(path);
+    json j = checked_document(text, path, r);
+    Manifest m;
+    read_what_and_when(r, j, m);
+    m.source = read_source(r, j);
+    read_archive(r, j, m);
+    m.header = read_listing(r, j);
+    read_checks(r, j, m);
     return m;
 }
 

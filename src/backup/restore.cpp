@@ -8,13 +8,13 @@
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
-#include "core/sql_quote.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
+#include "core/sql_quote.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -23,10 +23,6 @@ namespace sm::backup {
 namespace {
 
 using Clock = std::chrono::system_clock;
-
-std::string ident(db::Session& s, const std::string& name) {
-    return s.exec_params("SELECT quote_ident($1)", {name}).scalar().value_or("");
-}
 
 bool database_exists(db::Session& s, const std::string& name) {
     return !s.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {name}).empty();
@@ -37,10 +33,10 @@ bool database_exists(db::Session& s, const std::string& name) {
 std::unique_ptr<db::Session> maintenance_session(const RestoreRequest& r) {
     try {
         return db::connect(core::with_dbname(r.conninfo, "postgres"),
-                                 r.application_name + "/restore");
+                           r.application_name + "/restore");
     } catch (const Error&) {
         return db::connect(core::with_dbname(r.conninfo, "template1"),
-                                 r.application_name + "/restore");
+                           r.application_name + "/restore");
     }
 }
 
@@ -134,23 +130,23 @@ std::vector<std::string> clear_sessions(db::Session& s, const std::string& datab
 
 // Restores into a fresh database named name, then checks it. Drops it when
 // the restore or the check fails.
-void restore_into_new(const RestoreRequest& r, db::Session& maintenance,
-                      const std::string& name, const std::filesystem::path& pg_restore) {
+void restore_into_new(const RestoreRequest& r, db::Session& maintenance, const std::string& name,
+                      const std::filesystem::path& pg_restore) {
     auto settings = r.control->exec(
         "SELECT pg_encoding_to_char(d.encoding), d.datcollate, d.datctype, "
         "pg_get_userbyid(d.datdba) FROM pg_database d WHERE d.datname = current_database()");
     const auto& row = settings.rows.at(0);
     maintenance.exec(
-        "CREATE DATABASE " + ident(maintenance, name) + " TEMPLATE template0 ENCODING " +
+        "CREATE DATABASE " + core::quote_ident(name) + " TEMPLATE template0 ENCODING " +
         core::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
                                                                    : r.manifest.source.encoding) +
         " LC_COLLATE " + core::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
         core::quote_literal(row[2].value_or("C")) + " OWNER " +
-        ident(maintenance, row[3].value_or("postgres")));
+        core::quote_ident(row[3].value_or("postgres")));
     try {
         run_pg_restore(pg_restore_spec(pg_restore, r, name, false), r);
-        auto restored = db::connect(core::with_dbname(r.conninfo, name),
-                                          r.application_name + "/restore-check");
+        auto restored =
+            db::connect(core::with_dbname(r.conninfo, name), r.application_name + "/restore-check");
         std::vector<std::string> problems = check_restored(*restored, r.manifest);
         if (!problems.empty()) {
             throw Error(ExitCode::backup_failed,
@@ -159,7 +155,7 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance,
         }
     } catch (...) {
         try {
-            maintenance.exec("DROP DATABASE IF EXISTS " + ident(maintenance, name) +
+            maintenance.exec("DROP DATABASE IF EXISTS " + core::quote_ident(name) +
                              " WITH (FORCE)");
         } catch (const std::exception& e) {
             core::log_warn("could not drop " + name + ": " + util::redact_text(e.what()));
@@ -169,13 +165,13 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance,
 }
 
 // Gives the restored database the target's name; the old one is kept.
-std::string swap_names(const RestoreRequest& r, db::Session& maintenance,
-                       const std::string& target, const std::string& restored, std::vector<int> own,
+std::string swap_names(const RestoreRequest& r, db::Session& maintenance, const std::string& target,
+                       const std::string& restored, std::vector<int> own,
                        std::vector<std::string>& terminated) {
     std::string stamp = new_backup_id(Clock::now(), "");
     std::string old_name = (target.size() > 40 ? target.substr(0, 40) : target) + "_pre_restore_" +
                            util::to_lower(stamp);
-    std::string t = ident(maintenance, target);
+    std::string t = core::quote_ident(target);
     // No new connections to the old database from here on; then clear it.
     maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS false");
     try {
@@ -190,14 +186,102 @@ std::string swap_names(const RestoreRequest& r, db::Session& maintenance,
         for (int i = 0; i < 50 && !other_sessions(maintenance, target, {}).empty(); ++i) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
         }
-        maintenance.exec("ALTER DATABASE " + t + " RENAME TO " + ident(maintenance, old_name));
+        maintenance.exec("ALTER DATABASE " + t + " RENAME TO " + core::quote_ident(old_name));
     } catch (...) {
         maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS true");
         throw;
     }
-    maintenance.exec("ALTER DATABASE " + ident(maintenance, restored) + " RENAME TO " + t);
-    maintenance.exec("ALTER DATABASE " + ident(maintenance, old_name) + " ALLOW_CONNECTIONS true");
+    maintenance.exec("ALTER DATABASE " + core::quote_ident(restored) + " RENAME TO " + t);
+    maintenance.exec("ALTER DATABASE " + core::quote_ident(old_name) + " ALLOW_CONNECTIONS true");
     return old_name;
+}
+
+// Step 1: pg_restore able to read the archive, on a server no older than
+// the source. Returns pg_restore's path.
+std::filesystem::path check_versions(const RestoreRequest& r, int target_major) {
+    std::filesystem::path pg_restore =
+        find_pg_tool("pg_restore", r.settings.pg_bin_dir, target_major);
+    ToolVersion restore_version = read_tool_version(pg_restore);
+    auto dumped_by = parse_tool_version("pg_dump (PostgreSQL) " + r.manifest.pg_dump_version);
+    if (dumped_by && restore_version.major < dumped_by->major) {
+        throw Error(ExitCode::refused,
+                    "pg_restore " + restore_version.text +
+                        " cannot read an archive written by "
+                        "pg_dump " +
+                        r.manifest.pg_dump_version,
+                    "Install postgresql-client-" + std::to_string(dumped_by->major) +
+                        " or set [backup] pg_bin_dir.");
+    }
+    if (target_major < r.manifest.source.server_version / 10000) {
+        throw Error(ExitCode::refused,
+                    "the target runs PostgreSQL " + std::to_string(target_major) +
+                        ", older than the backup's source (" +
+                        std::to_string(r.manifest.source.server_version / 10000) + ")");
+    }
+    return pg_restore;
+}
+
+// Step 3: a backup of the target as it is now (kind pre-restore), under the
+// lock the caller holds. Returns its id.
+std::string take_safety_backup(const RestoreRequest& r) {
+    CreateRequest safety;
+    safety.kind = BackupKind::pre_restore;
+    safety.label = "pre-restore";
+    safety.settings = r.settings;
+    safety.conninfo = r.conninfo;
+    safety.application_name = r.application_name;
+    safety.control = r.control;
+    safety.lock_already_held = true;
+    safety.quiet = r.quiet;
+    return create_backup(safety).id;
+}
+
+// In place: pg_restore --clean over target in one transaction, then the
+// check. Tables the backup does not have are left and listed in result.
+void restore_in_place(const RestoreRequest& r, const std::filesystem::path& pg_restore,
+                      const std::string& target, RestoreResult& result) {
+    run_pg_restore(pg_restore_spec(pg_restore, r, target, true), r);
+    std::vector<std::string> problems = check_restored(*r.control, r.manifest);
+    const std::string extra = ": not in the backup";
+    std::vector<std::string> real;
+    for (const auto& p : problems) {
+        if (p.size() > extra.size() &&
+            p.compare(p.size() - extra.size(), extra.size(), extra) == 0) {
+            result.extra_tables.push_back(p.substr(0, p.size() - extra.size()));
+        } else {
+            real.push_back(p);
+        }
+    }
+    if (!real.empty()) {
+        throw Error(ExitCode::backup_failed,
+                    "the database restored in place does not match the backup:\n  " +
+                        util::join(real, "\n  "),
+                    "The restore itself committed; the safety backup holds the state before it.");
+    }
+    result.database = target;
+}
+
+// Into: a new database named r.into, which must not exist yet.
+void restore_into(const RestoreRequest& r, db::Session& maintenance,
+                  const std::filesystem::path& pg_restore, RestoreResult& result) {
+    if (database_exists(maintenance, r.into)) {
+        throw Error(ExitCode::refused, "database " + r.into + " already exists",
+                    "--into creates a new database; choose another name.");
+    }
+    restore_into_new(r, maintenance, r.into, pg_restore);
+    result.database = r.into;
+}
+
+// Swap: a new database beside target, then the names swapped; the old one is
+// kept under another name.
+void restore_and_swap(const RestoreRequest& r, db::Session& maintenance,
+                      const std::filesystem::path& pg_restore, const std::string& target,
+                      const std::vector<int>& own, RestoreResult& result) {
+    std::string restored =
+        (target.size() > 40 ? target.substr(0, 40) : target) + "_restore_" + core::random_hex(4);
+    restore_into_new(r, maintenance, restored, pg_restore);
+    result.previous_database = swap_names(r, maintenance, target, restored, own, result.terminated);
+    result.database = target;
 }
 
 }  // namespace
@@ -232,28 +316,9 @@ RestoreResult restore_backup(const RestoreRequest& r) {
     db::Session& control = *r.control;
     RestoreResult result;
     std::string target = db::read_identity(control).database;
-    int target_major = control.server_version() / 10000;
 
     // 1. pg_restore able to read the archive, and a server no older than the source.
-    std::filesystem::path pg_restore =
-        find_pg_tool("pg_restore", r.settings.pg_bin_dir, target_major);
-    ToolVersion restore_version = read_tool_version(pg_restore);
-    auto dumped_by = parse_tool_version("pg_dump (PostgreSQL) " + r.manifest.pg_dump_version);
-    if (dumped_by && restore_version.major < dumped_by->major) {
-        throw Error(ExitCode::refused,
-                    "pg_restore " + restore_version.text +
-                        " cannot read an archive written by "
-                        "pg_dump " +
-                        r.manifest.pg_dump_version,
-                    "Install postgresql-client-" + std::to_string(dumped_by->major) +
-                        " or set [backup] pg_bin_dir.");
-    }
-    if (target_major < r.manifest.source.server_version / 10000) {
-        throw Error(ExitCode::refused,
-                    "the target runs PostgreSQL " + std::to_string(target_major) +
-                        ", older than the backup's source (" +
-                        std::to_string(r.manifest.source.server_version / 10000) + ")");
-    }
+    std::filesystem::path pg_restore = check_versions(r, control.server_version() / 10000);
 
     // 2. Nobody else on the target (the into mode leaves the target alone).
     std::vector<int> own = {control.backend_pid()};
@@ -263,55 +328,17 @@ RestoreResult restore_backup(const RestoreRequest& r) {
 
     // 3. A safety backup of what is there now.
     if (r.safety_backup && r.mode != RestoreMode::into && user_table_count(control) > 0) {
-        CreateRequest safety;
-        safety.kind = BackupKind::pre_restore;
-        safety.label = "pre-restore";
-        safety.settings = r.settings;
-        safety.conninfo = r.conninfo;
-        safety.application_name = r.application_name;
-        safety.control = &control;
-        safety.lock_already_held = true;
-        safety.quiet = r.quiet;
-        result.safety_id = create_backup(safety).id;
+        result.safety_id = take_safety_backup(r);
     }
 
     // 4. Restore.
     auto maintenance = maintenance_session(r);
     if (r.mode == RestoreMode::in_place) {
-        run_pg_restore(pg_restore_spec(pg_restore, r, target, true), r);
-        std::vector<std::string> problems = check_restored(control, r.manifest);
-        const std::string extra = ": not in the backup";
-        std::vector<std::string> real;
-        for (const auto& p : problems) {
-            if (p.size() > extra.size() &&
-                p.compare(p.size() - extra.size(), extra.size(), extra) == 0) {
-                result.extra_tables.push_back(p.substr(0, p.size() - extra.size()));
-            } else {
-                real.push_back(p);
-            }
-        }
-        if (!real.empty()) {
-            throw Error(
-                ExitCode::backup_failed,
-                "the database restored in place does not match the backup:\n  " +
-                    util::join(real, "\n  "),
-                "The restore itself committed; the safety backup holds the state before it.");
-        }
-        result.database = target;
+        restore_in_place(r, pg_restore, target, result);
     } else if (r.mode == RestoreMode::into) {
-        if (database_exists(*maintenance, r.into)) {
-            throw Error(ExitCode::refused, "database " + r.into + " already exists",
-                        "--into creates a new database; choose another name.");
-        }
-        restore_into_new(r, *maintenance, r.into, pg_restore);
-        result.database = r.into;
+        restore_into(r, *maintenance, pg_restore, result);
     } else {
-        std::string restored = (target.size() > 40 ? target.substr(0, 40) : target) + "_restore_" +
-                               core::random_hex(4);
-        restore_into_new(r, *maintenance, restored, pg_restore);
-        result.previous_database =
-            swap_names(r, *maintenance, target, restored, own, result.terminated);
-        result.database = target;
+        restore_and_swap(r, *maintenance, pg_restore, target, own, result);
     }
     result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);

@@ -94,16 +94,14 @@ bool newer(const Entry& a, const Entry& b, const std::vector<Manifest>& backups)
     return backups[a.index].id > backups[b.index].id;
 }
 
-}  // namespace
+// Where each backup stands among its source's usable backups.
+struct Ranking {
+    std::vector<std::size_t> rank;      // position, newest first
+    std::vector<bool> newest_verified;  // the newest verified one of its source
+    std::vector<Clock::time_point> finished;
+};
 
-std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& backups,
-                                                const RetentionPolicy& policy,
-                                                Clock::time_point now) {
-    std::vector<RetentionDecision> out(backups.size());
-    for (std::size_t i = 0; i < backups.size(); ++i) {
-        out[i].id = backups[i].id;
-    }
-
+Ranking rank_by_source(const std::vector<Manifest>& backups) {
     // Usable backups per source.
     std::map<std::pair<std::string, std::string>, std::vector<Entry>> groups;
     for (std::size_t i = 0; i < backups.size(); ++i) {
@@ -114,77 +112,111 @@ std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& bac
         }
     }
 
-    const bool has_policy = policy.keep_last.has_value() || policy.keep_for.has_value();
-    const int keep_last = policy.keep_last ? std::max(0, *policy.keep_last) : 0;
-
-    // rank[i]: position among its source's usable backups, newest first.
-    std::vector<std::size_t> rank(backups.size(), 0);
-    std::vector<bool> newest_verified(backups.size(), false);
-    std::vector<Clock::time_point> finished(backups.size());
+    Ranking out;
+    out.rank.assign(backups.size(), 0);
+    out.newest_verified.assign(backups.size(), false);
+    out.finished.resize(backups.size());
     for (auto& [source, entries] : groups) {
         std::sort(entries.begin(), entries.end(),
                   [&](const Entry& a, const Entry& b) { return newer(a, b, backups); });
         bool seen_verified = false;
         for (std::size_t r = 0; r < entries.size(); ++r) {
             const std::size_t i = entries[r].index;
-            rank[i] = r;
-            finished[i] = entries[r].finished;
+            out.rank[i] = r;
+            out.finished[i] = entries[r].finished;
             if (!seen_verified && backups[i].state == BackupState::verified) {
-                newest_verified[i] = true;
+                out.newest_verified[i] = true;
                 seen_verified = true;
             }
         }
     }
+    return out;
+}
 
-    for (std::size_t i = 0; i < backups.size(); ++i) {
-        const Manifest& m = backups[i];
-        RetentionDecision& d = out[i];
-        if (m.state == BackupState::running) {
-            d.keep = true;
-            d.reason = "in progress";
-            continue;
-        }
-        if (m.pinned) {
-            d.keep = true;
-            d.reason = "pinned";
-            continue;
-        }
-        if (!m.usable()) {
-            d.keep = false;
-            d.reason = "failed";
-            continue;
-        }
-        if (newest_verified[i]) {
-            d.keep = true;
-            d.reason = "newest verified";
-            continue;
-        }
-        if (!has_policy) {
-            d.keep = true;
-            d.reason = "no retention policy";
-            continue;
-        }
-        if (policy.keep_last && rank[i] < static_cast<std::size_t>(keep_last)) {
-            d.keep = true;
-            d.reason = newest_text(keep_last);
-            continue;
-        }
-        if (policy.keep_for && now - finished[i] < *policy.keep_for) {
-            d.keep = true;
-            d.reason = "younger than " + age_text(*policy.keep_for);
-            continue;
-        }
+// The decision for backup i, by the rules in retention.hpp, in order.
+void decide(const Manifest& m, const Ranking& ranking, std::size_t i, const RetentionPolicy& policy,
+            Clock::time_point now, RetentionDecision& d) {
+    const bool has_policy = policy.keep_last.has_value() || policy.keep_for.has_value();
+    const int keep_last = policy.keep_last ? std::max(0, *policy.keep_last) : 0;
+    if (m.state == BackupState::running) {
+        d.keep = true;
+        d.reason = "in progress";
+        return;
+    }
+    if (m.pinned) {
+        d.keep = true;
+        d.reason = "pinned";
+        return;
+    }
+    if (!m.usable()) {
         d.keep = false;
-        if (policy.keep_last && policy.keep_for) {
-            d.reason =
-                "older than " + age_text(*policy.keep_for) + " and not " + newest_text(keep_last);
-        } else if (policy.keep_for) {
-            d.reason = "older than " + age_text(*policy.keep_for);
-        } else {
-            d.reason = "not " + newest_text(keep_last);
-        }
+        d.reason = "failed";
+        return;
+    }
+    if (ranking.newest_verified[i]) {
+        d.keep = true;
+        d.reason = "newest verified";
+        return;
+    }
+    if (!has_policy) {
+        d.keep = true;
+        d.reason = "no retention policy";
+        return;
+    }
+    if (policy.keep_last && ranking.rank[i] < static_cast<std::size_t>(keep_last)) {
+        d.keep = true;
+        d.reason = newest_text(keep_last);
+        return;
+    }
+    if (policy.keep_for && now - ranking.finished[i] < *policy.keep_for) {
+        d.keep = true;
+        d.reason = "younger than " + age_text(*policy.keep_for);
+        return;
+    }
+    d.keep = false;
+    if (policy.keep_last && policy.keep_for) {
+        d.reason =
+            "older than " + age_text(*policy.keep_for) + " and not " + newest_text(keep_last);
+    } else if (policy.keep_for) {
+        d.reason = "older than " + age_text(*policy.keep_for);
+    } else {
+        d.reason = "not " + newest_text(keep_last);
+    }
+}
+
+}  // namespace
+
+std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& backups,
+                                                const RetentionPolicy& policy,
+                                                Clock::time_point now) {
+    Ranking ranking = rank_by_source(backups);
+    std::vector<RetentionDecision> out(backups.size());
+    for (std::size_t i = 0; i < backups.size(); ++i) {
+        out[i].id = backups[i].id;
+        decide(backups[i], ranking, i, policy, now, out[i]);
     }
     return out;
+}
+
+RetentionPolicy retention_policy(const core::BackupSettings& settings) {
+    RetentionPolicy policy;
+    policy.keep_last = settings.keep_last;
+    if (settings.keep_days) {
+        policy.keep_for = std::chrono::hours(24 * *settings.keep_days);
+    }
+    return policy;
+}
+
+std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
+                                               const RetentionPolicy& policy,
+                                               std::chrono::system_clock::time_point now) {
+    std::vector<Manifest> manifests;
+    for (const auto& e : catalog.backups) {
+        if (e.manifest) {
+            manifests.push_back(*e.manifest);
+        }
+    }
+    return decide_retention(manifests, policy, now);
 }
 
 }  // namespace sm::backup

@@ -17,7 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "backup/catalog.hpp"
 #include "backup/manifest.hpp"
+#include "core/config.hpp"
 
 namespace sm::backup {
 
@@ -37,5 +39,15 @@ struct RetentionDecision {
 std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& backups,
                                                 const RetentionPolicy& policy,
                                                 std::chrono::system_clock::time_point now);
+
+// The policy [backup] sets: keep_last, and keep_days as hours.
+RetentionPolicy retention_policy(const core::BackupSettings& settings);
+
+// decide_retention over the catalog's backups whose manifest could be read,
+// in catalog order; unreadable directories get no decision (nothing deletes
+// them).
+std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
+                                               const RetentionPolicy& policy,
+                                               std::chrono::system_clock::time_point now);
 
 }  // namespace sm::backup

@@ -2,17 +2,13 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/catalog.hpp"
-#include "backup/create.hpp"
-#include "backup/restore.hpp"
+#include "backup/restore_test.hpp"
 #include "backup/retention.hpp"
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "deploy/backup.hpp"
 #include "util/error.hpp"
-#include "core/identity.hpp"
-#include "core/log.hpp"
-#include "db/target_info.hpp"
-#include "notify/notifier.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -67,27 +63,11 @@ fs::path catalog_root(const core::Config& config, const std::optional<fs::path>&
     return flag ? fs::absolute(*flag) : config.backup.dir;
 }
 
-// The newest usable backup by finish time, whatever its source.
-const backup::CatalogEntry& newest_usable(const backup::Catalog& catalog) {
-    const backup::CatalogEntry* best = nullptr;
-    for (const auto& e : catalog.backups) {
-        if (e.manifest && e.manifest->usable() &&
-            (best == nullptr || e.manifest->finished() > best->manifest->finished())) {
-            best = &e;
-        }
-    }
-    if (best == nullptr) {
-        throw Error(ExitCode::invalid_input, "no complete backup in " + catalog.root.string(),
-                    "Take one with 'safe-migrate backup create'.");
-    }
-    return *best;
-}
-
 int create(const GlobalOptions& options, const BackupArgs& args) {
     util::InterruptGuard interrupts;
     // 1. Settings: the config, then flags.
     core::Config config = load_config(options);
-    backup::CreateRequest request;
+    deploy::BackupRequest request;
     request.settings = config.backup;
     request.settings.dir = catalog_root(config, args.dir);
     if (args.archive_format) {
@@ -99,35 +79,12 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     request.label = args.label.value_or("");
     request.lock_wait = duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait);
     request.quiet = options.quiet || options.format == Format::json;
+    request.target = resolve_target(options, config);
+    request.io = deploy::real_boundaries(request.target, config);
+    request.config = std::move(config);
 
-    // 2. Connect; the control session holds the migration lock during the dump.
-    core::Target target = resolve_target(options, config);
-    auto control = connect_target(target, config, "lock");
-    request.conninfo = target.conninfo;
-    request.application_name = config.application_name;
-    request.control = control.get();
-
-    // 3. Dump, checksum, list, write the manifest; tell the team either way.
-    notify::Notifier notifier(config, core::new_run_id());
-    notify::Event event = notifier.event("backup.completed", "completed");
-    event.target = notify::event_target(db::read_identity(*control));
-    backup::Manifest m;
-    try {
-        m = backup::create_backup(request);
-    } catch (const Error& e) {
-        event.type = "backup.failed";
-        event.status = "failed";
-        event.error = notify::event_error(e.code(), e.what());
-        notifier.send(event);
-        throw;
-    }
-    event.migrations = {};
-    event.version_from = m.migration_head;
-    event.started_at = m.started_at;
-    event.duration_ms = m.duration_ms;
-    event.backup =
-        notify::EventBackup{m.id, m.total_bytes, m.state == backup::BackupState::verified};
-    notifier.send(event);
+    // 2. Take it (under the migration lock) and tell the team; then report.
+    backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
         backup::CatalogEntry e{request.settings.dir / m.id, m, ""};
         std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());
@@ -189,31 +146,18 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
 }
 
 // Restores into a scratch database on the target's server, compares the table
-// list and row counts with the manifest (restore_backup does), drops it.
+// list and row counts with the manifest, drops it (backup/restore_test.hpp).
 void restore_test(const GlobalOptions& options, const core::Config& config,
                   const backup::CatalogEntry& entry, backup::VerifyResult& r) {
     util::InterruptGuard interrupts;
-    core::Target target = resolve_target(options, config);
-    auto control = connect_target(target, config, "verify");
-    backup::RestoreRequest request;
+    backup::RestoreTestRequest request;
     request.backup_dir = entry.dir;
     request.manifest = *entry.manifest;
-    request.mode = backup::RestoreMode::into;
-    request.into = "sm_verify_" + core::random_hex(6);
-    request.conninfo = target.conninfo;
+    request.conninfo = resolve_target(options, config).conninfo;
     request.application_name = config.application_name;
     request.settings = config.backup;
-    request.control = control.get();
-    request.safety_backup = false;
     request.quiet = options.quiet || options.format == Format::json;
-    r.how = "restore";
-    try {
-        backup::restore_backup(request);
-    } catch (const Error& e) {
-        r.problems.push_back(std::string("restore test: ") + e.what());
-        r.ok = false;
-    }
-    control->exec("DROP DATABASE IF EXISTS " + request.into + " WITH (FORCE)");
+    backup::restore_test(request, r);
 }
 
 int verify(const GlobalOptions& options, const BackupArgs& args) {
@@ -223,7 +167,7 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
         throw Error(ExitCode::usage, "give a backup id or --latest");
     }
     const backup::CatalogEntry& entry =
-        args.latest ? newest_usable(catalog) : backup::find_backup(catalog, *args.id);
+        args.latest ? backup::newest_usable(catalog) : backup::find_backup(catalog, *args.id);
     if (!entry.manifest) {
         throw Error(ExitCode::backup_failed, "backup " + entry.dir.filename().string() +
                                                  " failed verification: " + entry.problem);
@@ -261,23 +205,13 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
 int prune(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
-    backup::RetentionPolicy policy;
-    policy.keep_last = config.backup.keep_last;
-    if (config.backup.keep_days) {
-        policy.keep_for = std::chrono::hours(24 * *config.backup.keep_days);
-    }
-    std::vector<backup::Manifest> manifests;
-    for (const auto& e : catalog.backups) {
-        if (e.manifest) {
-            manifests.push_back(*e.manifest);
-        }
-    }
-    auto decisions = backup::decide_retention(manifests, policy, std::chrono::system_clock::now());
+    backup::RetentionPolicy policy = backup::retention_policy(config.backup);
+    auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
     json out = json::array();
     int deleted = 0;
     for (const auto& d : decisions) {
         if (!d.keep && !args.dry_run) {
-            fs::remove_all(catalog.root / d.id);
+            backup::delete_backup(catalog, d.id);
             ++deleted;
         }
         out.push_back({{"id", d.id}, {"keep", d.keep}, {"reason", d.reason}});
@@ -337,29 +271,28 @@ Command backup_command() {
     auto args = std::make_shared<BackupArgs>();
     return {"backup", "Take, list, verify, pin and prune backups (pg_dump with a verified catalog)",
             [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
-                 ->required()
-                 ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
-             sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
-             sub.add_option("--label", args->label, "create: a label, part of the id");
-             sub.add_option("--archive-format", args->archive_format,
-                            "create: directory (parallel, default) or custom")
-                 ->check(CLI::IsMember({"directory", "custom"}));
-             sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
-                 ->check(CLI::Range(1, 64));
-             sub.add_option("--backup-dir", args->dir,
-                            "The catalog (default [backup] dir, else ./backups)");
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "create: how long to wait for the migration lock");
-             sub.add_flag("--latest", args->latest, "verify: the newest backup");
-             sub.add_flag("--full", args->full, "verify: also read the whole archive");
-             sub.add_flag("--restore-test", args->restore_test,
-                          "verify: also restore into a scratch database on the target's server "
-                          "and compare tables and row counts");
-             sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
-         },
-            [args](const GlobalOptions& g) { return run_backup(g, *args); },
-            false};
+                sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
+                    ->required()
+                    ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
+                sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
+                sub.add_option("--label", args->label, "create: a label, part of the id");
+                sub.add_option("--archive-format", args->archive_format,
+                               "create: directory (parallel, default) or custom")
+                    ->check(CLI::IsMember({"directory", "custom"}));
+                sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
+                    ->check(CLI::Range(1, 64));
+                sub.add_option("--backup-dir", args->dir,
+                               "The catalog (default [backup] dir, else ./backups)");
+                sub.add_option("--lock-wait", args->lock_wait,
+                               "create: how long to wait for the migration lock");
+                sub.add_flag("--latest", args->latest, "verify: the newest backup");
+                sub.add_flag("--full", args->full, "verify: also read the whole archive");
+                sub.add_flag("--restore-test", args->restore_test,
+                             "verify: also restore into a scratch database on the target's server "
+                             "and compare tables and row counts");
+                sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
+            },
+            [args](const GlobalOptions& g) { return run_backup(g, *args); }, false};
 }
 
 }  // namespace sm::cli

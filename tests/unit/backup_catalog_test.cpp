@@ -10,8 +10,8 @@
 
 #include "backup/catalog.hpp"
 #include "backup/manifest.hpp"
-#include "util/error.hpp"
 #include "unit_helpers.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 
 namespace fs = std::filesystem;
@@ -294,4 +294,24 @@ TEST_CASE("catalog: a missing catalog root is an empty catalog", "[backup][catal
     Catalog f = sm::backup::read_catalog(file);
     CHECK(f.backups.empty());
     CHECK(f.leftovers.empty());
+}
+
+TEST_CASE("catalog: newest_usable takes the latest finish of any source, or says there is none",
+          "[backup][catalog]") {
+    sm::util::TempDir tmp("sm-unit-catalog");
+    fs::path root = tmp.path() / "backups";
+    put(root, manifest("20261101T000000Z-a", "2026-11-01T00:10:00Z"));
+    put(root, manifest("20261102T000000Z-other-db", "2026-11-02T00:10:00Z", BackupState::verified,
+                       BackupKind::manual, "orders_staging"));
+    put(root, manifest("20261103T000000Z-failed", "2026-11-03T00:10:00Z", BackupState::failed));
+    CHECK(sm::backup::newest_usable(sm::backup::read_catalog(root)).dir.filename() ==
+          "20261102T000000Z-other-db");
+
+    fs::remove_all(root / "20261101T000000Z-a");
+    fs::remove_all(root / "20261102T000000Z-other-db");
+    Catalog failed_only = sm::backup::read_catalog(root);
+    sm::Error e = capture_error([&] { sm::backup::newest_usable(failed_only); });
+    CHECK(e.code() == ExitCode::invalid_input);
+    CHECK(std::string(e.what()) == "no complete backup in " + root.string());
+    CHECK(e.hint() == "Take one with 'safe-migrate backup create'.");
 }

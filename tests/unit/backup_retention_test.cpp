@@ -346,3 +346,31 @@ TEST_CASE("retention: an unparsable finish time counts as the oldest", "[backup]
     CHECK(d["a-real"].keep);
     CHECK_FALSE(d["zzz-garbage"].keep);
 }
+
+TEST_CASE("retention: the policy comes from [backup] keep_last and keep_days",
+          "[backup][retention]") {
+    sm::core::BackupSettings settings;
+    RetentionPolicy none = sm::backup::retention_policy(settings);
+    CHECK_FALSE(none.keep_last.has_value());
+    CHECK_FALSE(none.keep_for.has_value());
+    settings.keep_last = 3;
+    settings.keep_days = 7;
+    RetentionPolicy both = sm::backup::retention_policy(settings);
+    CHECK(both.keep_last == 3);
+    CHECK(both.keep_for == std::chrono::hours(168));
+}
+
+TEST_CASE("retention: prune decides on the catalog's readable backups only",
+          "[backup][retention]") {
+    sm::backup::Catalog catalog;
+    catalog.root = "/backups";
+    catalog.backups.push_back({"/backups/a", backup("a", "2026-11-01T00:00:00Z"), ""});
+    catalog.backups.push_back({"/backups/broken", std::nullopt, "manifest checksum mismatch"});
+    catalog.backups.push_back({"/backups/b", backup("b", "2026-11-02T00:00:00Z"), ""});
+    auto ds = sm::backup::prune_decisions(catalog, policy(1, std::nullopt), k_now);
+    REQUIRE(ds.size() == 2);
+    CHECK(ds[0].id == "a");
+    CHECK_FALSE(ds[0].keep);
+    CHECK(ds[1].id == "b");
+    CHECK(ds[1].keep);
+}

@@ -1,0 +1,63 @@
+#pragma once
+// `restore` as a library call: put a verified backup from the catalog back
+// onto one target, with every check first:
+//
+//   connect (refuse a standby), read who the target is
+//   choose the backup: the one named, or the newest usable one of this very
+//     database (same name and system identifier)
+//   verify it (checksums; the result is recorded in its manifest)
+//   describe the backup and the target (through tell), then require the
+//     target's name (confirm) where it matters: a protected environment, a
+//     target that holds tables, a backup of another database
+//   hold the migration lock; notify restore.started; restore (backup/restore.hpp);
+//     notify restore.completed or restore.failed
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "backup/restore.hpp"
+#include "core/config.hpp"
+#include "core/conninfo.hpp"
+#include "deploy/request.hpp"
+
+namespace sm::deploy {
+
+struct CatalogRestoreRequest {
+    core::Config config;  // protection, [backup], notifications, application_name
+    core::Target target;
+    std::filesystem::path catalog;  // the catalog root
+    std::optional<std::string> id;  // the backup; std::nullopt: the newest usable of the target
+    backup::RestoreMode mode = backup::RestoreMode::swap;
+    std::string into;                    // the new database for RestoreMode::into
+    std::optional<std::string> confirm;  // the target's database name, as the caller gave it
+    bool force = false;                  // terminate other sessions on the target
+    bool no_safety_backup = false;       // skip the backup of the target taken first
+    std::optional<int> jobs;             // pg_restore -j; default [backup] jobs
+    std::chrono::milliseconds lock_wait{60000};  // for the migration lock
+    bool quiet = false;                          // pg_restore prints no progress
+    Boundaries io;
+};
+
+struct CatalogRestoreResult {
+    std::string backup_id;  // the backup restored
+    backup::RestoreResult restored;
+};
+
+// Runs the restore. tell receives the two lines that describe the backup
+// ("backup   <id> (...)") and the target ("target   host:port database ...")
+// after the backup is verified and before the confirmation is checked; nothing
+// on the target has changed by then. Throws sm::Error: db_unreachable;
+// invalid_input (no backup with that id); backup_failed (its manifest is
+// unreadable, no usable backup of the target, failed verification, a failed
+// restore); refused (a standby, confirmation missing or wrong, sessions
+// connected without force, an existing --into database, pg_restore or the
+// server older than the backup); lock_busy; interrupted (SIGINT/SIGTERM under
+// the caller's util::InterruptGuard). A failure of the restore itself is
+// notified as restore.failed first.
+CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
+                                          const std::function<void(const std::string&)>& tell);
+
+}  // namespace sm::deploy

@@ -1,0 +1,134 @@
+#include "deploy/rollback.hpp"
+
+#include <vector>
+
+#include "core/identity.hpp"
+#include "db/advisory_lock.hpp"
+#include "db/history.hpp"
+#include "db/target_info.hpp"
+#include "executor/apply.hpp"
+#include "notify/notifier.hpp"
+#include "util/error.hpp"
+
+namespace sm::deploy {
+namespace {
+
+// The applied migrations to revert, newest first.
+std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>& applied,
+                                         const RollbackRequest& request) {
+    std::vector<db::AppliedMigration> chosen;
+    if (request.to) {
+        for (auto it = applied.rbegin(); it != applied.rend() && it->version > *request.to; ++it) {
+            chosen.push_back(*it);
+        }
+        return chosen;
+    }
+    for (auto it = applied.rbegin();
+         it != applied.rend() && static_cast<int>(chosen.size()) < request.steps; ++it) {
+        chosen.push_back(*it);
+    }
+    return chosen;
+}
+
+// Refuses before anything runs when a chosen migration has no down file.
+void require_down_files(const planner::Project& project,
+                        const std::vector<db::AppliedMigration>& chosen) {
+    std::vector<std::string> missing;
+    for (const auto& a : chosen) {
+        const core::Migration* m = project.migrations.find(a.version);
+        if (m == nullptr || !m->down) {
+            missing.push_back((project.config.migrations_dir /
+                               (std::to_string(a.version) + "_" + a.name + ".down.sql"))
+                                  .string());
+        }
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& f : missing) {
+            list += "\n  " + f;
+        }
+        throw Error(ExitCode::invalid_input, "cannot roll back: down file missing:" + list,
+                    "Nothing was rolled back. Write the down file, or restore a backup.");
+    }
+}
+
+// Reverts chosen newest first, each in its own transaction, and records the
+// run. Returns how many were reverted.
+size_t revert_all(executor::RunContext& ctx, const planner::Project& project,
+                  const std::vector<db::AppliedMigration>& chosen,
+                  const RollbackProgress& progress) {
+    db::record_event(ctx.control, {ctx.run_id, "rollback.started", std::nullopt,
+                                   std::to_string(chosen.size()) + " migration(s) to revert"});
+    size_t done = 0;
+    try {
+        for (const auto& a : chosen) {
+            const core::Migration& m = *project.migrations.find(a.version);
+            if (progress.reverting) {
+                progress.reverting(m.id());
+            }
+            auto took = executor::revert_migration(ctx, m, project.down.at(m.version));
+            ++done;
+            if (progress.reverted) {
+                progress.reverted(m.id(), took);
+            }
+        }
+    } catch (const Error&) {
+        db::record_event(ctx.control,
+                         {ctx.run_id, "rollback.failed", std::nullopt,
+                          std::to_string(done) + " of " + std::to_string(chosen.size()) +
+                              " migration(s) reverted before it stopped"});
+        throw;
+    }
+    db::record_event(ctx.control, {ctx.run_id, "rollback.finished", std::nullopt,
+                                   std::to_string(done) + " migration(s) reverted"});
+    return done;
+}
+
+// deploy.rolled_back: from the newest reverted version to the head now.
+void notify_rolled_back(const RollbackRequest& request, executor::RunContext& ctx,
+                        const std::vector<db::AppliedMigration>& chosen) {
+    notify::Notifier notifier(request.project->config, ctx.run_id, request.io.http());
+    notify::Event e = notifier.event("deploy.rolled_back", "rolled_back");
+    e.target = notify::event_target(db::read_identity(ctx.control));
+    e.version_from = chosen.front().version;
+    auto remaining = db::read_applied(ctx.control);
+    if (!remaining.empty()) {
+        e.version_to = remaining.back().version;
+    }
+    for (const auto& a : chosen) {
+        e.migrations.push_back(std::to_string(a.version) + "_" + a.name);
+    }
+    notifier.send(e);
+}
+
+}  // namespace
+
+RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& progress) {
+    const planner::Project& project = *request.project;
+
+    // 1. Connect, refuse a standby, take the migration lock.
+    auto control = request.io.connect("lock");
+    auto migration = request.io.connect("");
+    executor::prepare_migration_session(*migration);
+    db::refuse_standby(*control);
+    db::AdvisoryLock lock(*control, request.settings.lock_wait);
+    executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(),
+                             request.settings};
+
+    // 2. Choose what to revert, and refuse up front when a down file is missing.
+    auto chosen = choose(db::read_applied(*control), request);
+    require_down_files(project, chosen);
+
+    // 3. Revert newest first, each in its own transaction; record the run.
+    RollbackResult result;
+    result.chosen = chosen.size();
+    result.reverted = revert_all(ctx, project, chosen, progress);
+
+    // 4. Tell the team what was reverted.
+    if (result.reverted > 0) {
+        notify_rolled_back(request, ctx, chosen);
+    }
+    return result;
+}
+
+}  // namespace sm::deploy

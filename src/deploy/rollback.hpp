@@ -1,0 +1,53 @@
+#pragma once
+// `rollback` as a library call: revert applied migrations of one target with
+// their down files, newest first:
+//
+//   connect (a control session and a migration session; refuse a standby)
+//   take the migration lock
+//   choose what to revert; refuse up front when a down file is missing
+//   revert each in its own transaction, recording the run in the history's
+//     events (rollback.started, rollback.failed or rollback.finished)
+//   notify deploy.rolled_back when anything was reverted
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+#include "core/conninfo.hpp"
+#include "deploy/request.hpp"
+#include "planner/project.hpp"
+
+namespace sm::deploy {
+
+struct RollbackRequest {
+    const planner::Project* project = nullptr;  // config, migrations, down scripts
+    core::Target target;
+    core::ExecuteSettings settings;  // [execute] with the caller's lock wait
+    std::optional<int64_t> to;       // revert every applied version newer than this; else:
+    int steps = 1;                   // revert this many of the newest applied migrations
+    Boundaries io;
+};
+
+// What a rollback tells its caller as it goes (either may be empty).
+struct RollbackProgress {
+    std::function<void(const std::string& id)> reverting;
+    std::function<void(const std::string& id, std::chrono::milliseconds took)> reverted;
+};
+
+struct RollbackResult {
+    size_t chosen = 0;    // migrations that were to be reverted (0: nothing to roll back)
+    size_t reverted = 0;  // of them, reverted
+};
+
+// Runs the rollback. Throws sm::Error: db_unreachable; refused (a standby);
+// lock_busy; invalid_input when a chosen migration has no down file ("cannot
+// roll back: down file missing:" and each path; nothing was reverted); and
+// revert_migration's errors for a down file that fails (the ones before it
+// stay reverted), interrupted under the caller's util::InterruptGuard.
+RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& progress);
+
+}  // namespace sm::deploy
