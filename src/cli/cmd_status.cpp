@@ -5,7 +5,6 @@
 #include "cli/project.hpp"
 #include "util/error.hpp"
 #include "deploy/inspect.hpp"
-#include "executor/status.hpp"
 #include "util/strings.hpp"
 
 namespace sm::cli {

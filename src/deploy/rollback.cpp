@@ -85,9 +85,8 @@ size_t revert_all(executor::RunContext& ctx, const planner::Project& project,
 }
 
 // deploy.rolled_back: from the newest reverted version to the head now.
-void notify_rolled_back(const RollbackRequest& request, executor::RunContext& ctx,
+void notify_rolled_back(notify::Notifier& notifier, executor::RunContext& ctx,
                         const std::vector<db::AppliedMigration>& chosen) {
-    notify::Notifier notifier(request.project->config, ctx.run_id, request.io.http());
     notify::Event e = notifier.event("deploy.rolled_back", "rolled_back");
     e.target = notify::event_target(db::read_identity(ctx.control));
     e.version_from = chosen.front().version;
@@ -106,14 +105,18 @@ void notify_rolled_back(const RollbackRequest& request, executor::RunContext& ct
 RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& progress) {
     const planner::Project& project = *request.project;
 
+    // 0. Read the notify section: a bad endpoint stops the rollback here,
+    //    before anything is reverted.
+    std::string run_id = core::new_run_id();
+    notify::Notifier notifier(project.config, run_id, request.io.http());
+
     // 1. Connect, refuse a standby, take the migration lock.
     auto control = request.io.connect("lock");
     auto migration = request.io.connect("");
     executor::prepare_migration_session(*migration);
     db::refuse_standby(*control);
     db::AdvisoryLock lock(*control, request.settings.lock_wait);
-    executor::RunContext ctx{*migration, *control, core::new_run_id(), core::actor(),
-                             request.settings};
+    executor::RunContext ctx{*migration, *control, run_id, core::actor(), request.settings};
 
     // 2. Choose what to revert, and refuse up front when a down file is missing.
     auto chosen = choose(db::read_applied(*control), request);
@@ -126,7 +129,7 @@ RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& 
 
     // 4. Tell the team what was reverted.
     if (result.reverted > 0) {
-        notify_rolled_back(request, ctx, chosen);
+        notify_rolled_back(notifier, ctx, chosen);
     }
     return result;
 }
