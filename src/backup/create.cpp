@@ -20,6 +20,7 @@
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "db/transaction.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/progress.hpp"
@@ -283,8 +284,8 @@ Manifest create_backup(const CreateRequest& request) {
         auto snapshot_session =
             db::connect(request.conninfo, request.application_name + "/backup");
         snapshot_session->exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-        snapshot_session->exec("SET LOCAL lock_timeout = '" +
-                               std::to_string(settings.lock_wait_timeout.count()) + "ms'");
+        snapshot_session->exec(db::set_timeouts_sql(settings.lock_wait_timeout, std::nullopt,
+                                                    db::SettingScope::transaction));
         std::string snapshot =
             snapshot_session->exec("SELECT pg_export_snapshot()").scalar().value_or("");
         std::vector<TableRef> tables = list_tables(*snapshot_session);

@@ -15,14 +15,12 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "util/redact.hpp"
 #include "db/advisory_lock.hpp"
-#include "executor/apply.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
 #include "db/transaction.hpp"
+#include "executor/apply.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
 #include "seed/protected_target.hpp"
@@ -30,6 +28,8 @@
 #include "seed/seed_order.hpp"
 #include "seed/seed_run.hpp"
 #include "seed/seed_source.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -150,12 +150,15 @@ void refuse_foreign_extensions(db::Session& session, const ResetScope& scope) {
                 "its own (ALTER EXTENSION ... SET SCHEMA ...), then run reset again.");
 }
 
+// How long dropping the schemas waits for a lock (a development database: a
+// session of the developer's may still be reading).
+constexpr std::chrono::milliseconds k_drop_lock_timeout{10000};
+
 // In one transaction: drops the schemas (those that exist), recreates public
 // with its owner, comment and privileges as they were, and deletes the rows of
 // safe_migrate's history, progress and seeds (the tables must exist). Returns
 // the schemas dropped. Throws sm::Error; on any error nothing was changed.
-std::vector<std::string> drop_schemas(db::Session& session,
-                                      const std::set<std::string>& schemas) {
+std::vector<std::string> drop_schemas(db::Session& session, const std::set<std::string>& schemas) {
     std::vector<std::string> existing;
     for (const auto& name : schemas) {
         if (session.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", {name}).empty()) {
@@ -172,7 +175,10 @@ std::vector<std::string> drop_schemas(db::Session& session,
         "END, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a "
         "WHERE n.nspname = 'public'");
 
-    std::string sql = "BEGIN; SET LOCAL lock_timeout = '10s';";
+    std::string sql =
+        "BEGIN; " +
+        db::set_timeouts_sql(k_drop_lock_timeout, std::nullopt, db::SettingScope::transaction) +
+        ";";
     if (!existing.empty()) {
         std::vector<std::string> quoted;
         for (const auto& name : existing) {
@@ -183,8 +189,8 @@ std::vector<std::string> drop_schemas(db::Session& session,
     sql += " CREATE SCHEMA public";
     if (!owner.empty()) {
         sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
-        sql += " COMMENT ON SCHEMA public IS " +
-               db::quote_literal(owner.rows[0][1].value_or("")) + ";";
+        sql += " COMMENT ON SCHEMA public IS " + db::quote_literal(owner.rows[0][1].value_or("")) +
+               ";";
     } else {
         sql += ";";
     }
@@ -303,10 +309,9 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     executor::RunContext ctx{*session, *control, core::new_run_id(), core::actor(),
                              project.config.execute};
     std::vector<std::string> owned(scope.schemas.begin(), scope.schemas.end());
-    db::record_event(
-        *control, {ctx.run_id, "reset.started", std::nullopt,
-                   "environment " + *options.env + "; dropping schemas " + util::join(owned, ", ") +
-                       "; clearing history and seeds"});
+    db::record_event(*control, {ctx.run_id, "reset.started", std::nullopt,
+                                "environment " + *options.env + "; dropping schemas " +
+                                    util::join(owned, ", ") + "; clearing history and seeds"});
     ResetProgress state;
     state.migrations_total = project.migrations.migrations.size();
     try {
@@ -384,17 +389,17 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
 
 Command reset_command() {
     auto args = std::make_shared<ResetArgs>();
-    return {"reset", "Drop the project's schemas, re-apply every migration and re-seed (development)",
+    return {"reset",
+            "Drop the project's schemas, re-apply every migration and re-seed (development)",
             [args](CLI::App& sub) {
-             sub.add_flag("--confirm", args->confirm,
-                          "Required: everything in the project's schemas is dropped");
-             sub.add_option("--scale", args->scale, "Seed scale (default [seed] scale, else 1)")
-                 ->check(CLI::Range(1, 100000));
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "How long to wait for the migration lock");
-         },
-            [args](const GlobalOptions& g) { return run_reset(g, *args); },
-            false};
+                sub.add_flag("--confirm", args->confirm,
+                             "Required: everything in the project's schemas is dropped");
+                sub.add_option("--scale", args->scale, "Seed scale (default [seed] scale, else 1)")
+                    ->check(CLI::Range(1, 100000));
+                sub.add_option("--lock-wait", args->lock_wait,
+                               "How long to wait for the migration lock");
+            },
+            [args](const GlobalOptions& g) { return run_reset(g, *args); }, false};
 }
 
 }  // namespace sm::cli

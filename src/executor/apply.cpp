@@ -4,12 +4,11 @@
 
 #include "core/backoff.hpp"
 #include "core/checksum.hpp"
-#include "core/duration.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
 #include "db/transaction.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -86,11 +85,9 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
             util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
             check_interrupt();
             // One round trip opens the transaction and sets its limits.
-            ctx.migration.exec(
-                "BEGIN; SET LOCAL lock_timeout = " +
-                db::quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
-                "; SET LOCAL statement_timeout = " +
-                db::quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
+            ctx.migration.exec("BEGIN; " + db::set_timeouts_sql(lock_timeout_of(ctx, script),
+                                                                statement_timeout_of(ctx, script),
+                                                                db::SettingScope::transaction));
             for (const auto& statement : script.statements) {
                 current = &statement;
                 check_interrupt();
@@ -188,10 +185,10 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             if (statement.concurrent_index) {
                 auto index = find_index(ctx.migration, statement);
                 if (index && !index->valid) {
-                    throw db::DbError("XX000",
-                                  "index " + index->qualified +
-                                      " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
-                                      "skips a broken index)");
+                    throw db::DbError(
+                        "XX000", "index " + index->qualified +
+                                     " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
+                                     "skips a broken index)");
                 }
             }
             return;
@@ -246,8 +243,7 @@ class SessionTimeouts {
   public:
     SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
         : m_session(session) {
-        m_session.exec("SET lock_timeout = " + db::quote_literal(core::to_pg_setting(lock)));
-        m_session.exec("SET statement_timeout = " + db::quote_literal(core::to_pg_setting(statement)));
+        m_session.exec(db::set_timeouts_sql(lock, statement, db::SettingScope::session));
     }
     ~SessionTimeouts() {
         try {
@@ -262,7 +258,8 @@ class SessionTimeouts {
     db::Session& m_session;
 };
 
-db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, milliseconds took) {
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
+                                 milliseconds took) {
     db::AppliedMigration row;
     row.version = m.version;
     row.name = m.name;

@@ -4,16 +4,15 @@
 #include <map>
 
 #include "core/checksum.hpp"
-#include "core/duration.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "util/redact.hpp"
 #include "db/history.hpp"
 #include "db/transaction.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
 #include "seed/seed_order.hpp"
 #include "seed/seed_status.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -61,14 +60,12 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
             throw db::DbError("57014", "canceling statement due to user request");
         }
         ctx.session.exec(
-            "BEGIN; SET LOCAL lock_timeout = " +
-            db::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
-            "; SET LOCAL statement_timeout = " +
-            db::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
+            "BEGIN; " +
+            db::set_timeouts_sql(ctx.settings.lock_timeout, ctx.settings.statement_timeout,
+                                 db::SettingScope::transaction) +
             "; SET LOCAL safe_migrate.seed_scale = " +
             db::quote_literal(std::to_string(ctx.scale)) +
-            "; SET LOCAL safe_migrate.seed_environment = " +
-            db::quote_literal(ctx.environment));
+            "; SET LOCAL safe_migrate.seed_environment = " + db::quote_literal(ctx.environment));
         for (const auto& statement : script.statements) {
             current = &statement;
             if (util::interrupted()) {
