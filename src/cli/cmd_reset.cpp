@@ -21,8 +21,7 @@
 #include "db/target_info.hpp"
 #include "db/transaction.hpp"
 #include "executor/apply.hpp"
-#include "planner/parse_helpers.hpp"
-#include "planner/sql_parser.hpp"
+#include "planner/reset_scope.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
 #include "seed/seed_order.hpp"
@@ -44,75 +43,11 @@ struct ResetArgs {
 
 namespace {
 
-// What the project's migrations own in the target.
-struct ResetScope {
-    std::set<std::string> schemas;     // public and every schema a migration creates
-    std::set<std::string> extensions;  // every extension a migration creates
-};
-
-bool never_dropped(const std::string& schema) {
-    return schema == "safe_migrate" || schema == "information_schema" ||
-           util::starts_with(schema, "pg_");
-}
-
-using planner::ParseTree;
-
-// The role name of a RoleSpec (printed bare or wrapped in {"RoleSpec": ...}),
-// or "" when it is not a plain name (CURRENT_USER, ...).
-std::string role_name(const ParseTree& spec) {
-    const ParseTree& role = spec.contains("RoleSpec") ? spec["RoleSpec"] : spec;
-    return role.value("roletype", "") == "ROLESPEC_CSTRING" ? role.value("rolename", "") : "";
-}
-
-// Reads one statement's parse tree for the schemas and extensions it creates.
-void collect(const ParseTree& stmt, ResetScope& scope) {
-    if (!stmt.is_object() || stmt.empty()) {
-        return;
-    }
-    const std::string_view kind = stmt.begin().key();
-    const ParseTree& node = stmt.begin().value();
-    if (kind == "CreateSchemaStmt") {
-        // CREATE SCHEMA AUTHORIZATION bob names the schema after the role.
-        std::string name = node.value("schemaname", "");
-        if (name.empty()) {
-            name = role_name(planner::member(node, "authrole"));
-        }
-        scope.schemas.insert(name);
-    } else if (kind == "RenameStmt" && node.value("renameType", "") == "OBJECT_SCHEMA") {
-        scope.schemas.insert(node.value("newname", ""));
-    } else if (kind == "CreateExtensionStmt") {
-        scope.extensions.insert(node.value("extname", ""));
-    }
-}
-
-ResetScope reset_scope(const planner::Project& project) {
-    ResetScope scope;
-    scope.schemas.insert("public");
-    planner::ParseDocument document;
-    for (const auto& [version, script] : project.up) {
-        for (const auto& s : script.statements) {
-            planner::ParseResult parsed = planner::parse_sql(s.sql);
-            if (parsed.error) {
-                continue;  // load_project reported it already
-            }
-            const ParseTree& tree = document.parse(parsed.tree_json);
-            for (const auto& raw : planner::member_list(tree, "stmts")) {
-                collect(planner::member(raw, "stmt"), scope);
-            }
-        }
-    }
-    for (auto it = scope.schemas.begin(); it != scope.schemas.end();) {
-        it = it->empty() || never_dropped(*it) ? scope.schemas.erase(it) : std::next(it);
-    }
-    scope.extensions.erase("");
-    return scope;
-}
-
 // Refuses (before anything is dropped) when a schema reset would drop holds an
 // extension, or objects of an extension, that no migration creates: dropping
 // the schema would drop the extension (installed by hand or by the platform)
 // and everything that uses it, and the migrations would not bring it back.
-void refuse_foreign_extensions(db::Session& session, const ResetScope& scope) {
+void refuse_foreign_extensions(db::Session& session, const planner::ResetScope& scope) {
     std::map<std::string, std::vector<std::string>> found;  // extension -> schemas
     for (const auto& schema : scope.schemas) {
         auto r = session.exec_params(
@@ -276,7 +211,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     }
     seed::SeedSet seeds = seed::load_seeds(seed::seeds_dir(project.config));
     seed::order_for_environment(seeds, *options.env, "Nothing was dropped.");
-    ResetScope scope = reset_scope(project);
+    planner::ResetScope scope = planner::reset_scope(project.up);
 
     // 2. Connect, refuse a standby, take the migration lock, and refuse a
     //    database recorded as protected, or holding extensions in the schemas
