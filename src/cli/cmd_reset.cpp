@@ -9,7 +9,6 @@
 // auth.users) and the safe_migrate schema are never dropped: the history,
 // progress and seeds rows are deleted in the dropping transaction, while the
 // append-only events and protected_targets survive.
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -19,8 +18,8 @@
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
-#include "db/transaction.hpp"
 #include "executor/apply.hpp"
+#include "executor/reset_schemas.hpp"
 #include "planner/reset_scope.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
@@ -42,123 +41,6 @@ struct ResetArgs {
 };
 
 namespace {
-
-// Refuses (before anything is dropped) when a schema reset would drop holds an
-// extension, or objects of an extension, that no migration creates: dropping
-// the schema would drop the extension (installed by hand or by the platform)
-// and everything that uses it, and the migrations would not bring it back.
-void refuse_foreign_extensions(db::Session& session, const planner::ResetScope& scope) {
-    std::map<std::string, std::vector<std::string>> found;  // extension -> schemas
-    for (const auto& schema : scope.schemas) {
-        auto r = session.exec_params(
-            "SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-            "WHERE n.nspname = $1 "
-            "UNION "
-            "SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid "
-            "CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o "
-            "WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' "
-            "AND o.schema = $1 "
-            "ORDER BY 1",
-            {schema});
-        for (const auto& row : r.rows) {
-            std::string name = row[0].value_or("");
-            if (scope.extensions.count(name) == 0) {
-                found[name].push_back(schema);
-            }
-        }
-    }
-    if (found.empty()) {
-        return;
-    }
-    std::vector<std::string> listed;
-    for (const auto& [extension, schemas] : found) {
-        listed.push_back(extension + " (schema" + (schemas.size() > 1 ? "s " : " ") +
-                         util::join(schemas, ", ") + ")");
-    }
-    throw Error(ExitCode::refused,
-                "reset refused: schemas it would drop hold extensions that no migration "
-                "creates: " +
-                    util::join(listed, ", "),
-                "Nothing was dropped. Dropping the schema would drop the extension and "
-                "everything that uses it, and the migrations would not bring it back. Create it "
-                "in a migration (CREATE EXTENSION IF NOT EXISTS ...), or move it to a schema of "
-                "its own (ALTER EXTENSION ... SET SCHEMA ...), then run reset again.");
-}
-
-// How long dropping the schemas waits for a lock (a development database: a
-// session of the developer's may still be reading).
-constexpr std::chrono::milliseconds k_drop_lock_timeout{10000};
-
-// In one transaction: drops the schemas (those that exist), recreates public
-// with its owner, comment and privileges as they were, and deletes the rows of
-// safe_migrate's history, progress and seeds (the tables must exist). Returns
-// the schemas dropped. Throws sm::Error; on any error nothing was changed.
-std::vector<std::string> drop_schemas(db::Session& session, const std::set<std::string>& schemas) {
-    std::vector<std::string> existing;
-    for (const auto& name : schemas) {
-        if (session.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", {name}).empty()) {
-            continue;
-        }
-        existing.push_back(name);
-    }
-    auto owner = session.exec(
-        "SELECT quote_ident(pg_get_userbyid(nspowner)), "
-        "coalesce(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace "
-        "WHERE nspname = 'public'");
-    auto grants = session.exec(
-        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) "
-        "END, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a "
-        "WHERE n.nspname = 'public'");
-
-    std::string sql =
-        "BEGIN; " +
-        db::set_timeouts_sql(k_drop_lock_timeout, std::nullopt, db::SettingScope::transaction) +
-        ";";
-    if (!existing.empty()) {
-        std::vector<std::string> quoted;
-        for (const auto& name : existing) {
-            quoted.push_back(*session.exec_params("SELECT quote_ident($1)", {name}).scalar());
-        }
-        sql += " DROP SCHEMA " + util::join(quoted, ", ") + " CASCADE;";
-    }
-    sql += " CREATE SCHEMA public";
-    if (!owner.empty()) {
-        sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
-        sql += " COMMENT ON SCHEMA public IS " + db::quote_literal(owner.rows[0][1].value_or("")) +
-               ";";
-    } else {
-        sql += ";";
-    }
-    for (const auto& row : grants.rows) {
-        sql += " GRANT " + row[1].value_or("USAGE") + " ON SCHEMA public TO " +
-               row[0].value_or("PUBLIC") + ";";
-    }
-    sql +=
-        " DELETE FROM safe_migrate.history; DELETE FROM safe_migrate.progress;"
-        " DELETE FROM safe_migrate.seeds;";
-    sql += " COMMIT";
-    try {
-        util::ScopedCancelHook hook([&session] { session.cancel(); });
-        if (util::interrupted()) {
-            throw Error(ExitCode::interrupted, "reset interrupted before dropping the schemas",
-                        "Nothing was dropped.");
-        }
-        session.exec(sql);
-    } catch (const db::DbError& e) {
-        db::rollback_quietly(session);
-        if (util::interrupted()) {
-            throw Error(ExitCode::interrupted, "reset interrupted while dropping the schemas",
-                        "Its transaction was rolled back; nothing was dropped.");
-        }
-        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
-                    "reset could not drop the schemas: " + util::redact_text(e.what()),
-                    "Its transaction was rolled back; nothing was dropped.");
-    } catch (...) {
-        db::rollback_quietly(session);
-        throw;
-    }
-    return existing;
-}
 
 // What a reset that stopped after dropping the schemas says: what it dropped,
 // how far it got, what to do.
@@ -229,7 +111,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
                     "Nothing was changed. safe-migrate ran against this database as a protected "
                     "environment before. Check --database-url and --env.");
     }
-    refuse_foreign_extensions(*control, scope);
+    executor::refuse_foreign_extensions(*control, scope.schemas, scope.extensions);
     // Progress is text; with --format json only the result is printed.
     auto progress = [&options](const std::string& line) {
         if (options.format == Format::text) {
@@ -250,7 +132,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     ResetProgress state;
     state.migrations_total = project.migrations.migrations.size();
     try {
-        state.dropped = drop_schemas(*control, scope.schemas);
+        state.dropped = executor::drop_schemas(*control, scope.schemas);
     } catch (const Error& e) {
         db::record_event(
             *control,
