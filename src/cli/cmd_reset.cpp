@@ -1,41 +1,19 @@
-// safe-migrate reset: a development database from scratch. Drops the schemas
-// the project owns, clears what the history says was applied, re-applies every
-// migration and re-seeds, all under one hold of the migration lock. Never on a
-// protected environment, nor on a database recorded as protected.
+// safe-migrate reset: a development database from scratch (deploy/reset.hpp
+// says what it drops, what it keeps and in which steps).
 //
-// The schemas the project owns are public and those its migrations create
-// (found with PostgreSQL's parser, so text in strings and comments does not
-// count). Schemas the migrations merely reference (a FOREIGN KEY to
-// auth.users) and the safe_migrate schema are never dropped: the history,
-// progress and seeds rows are deleted in the dropping transaction, while the
-// append-only events and protected_targets survive.
-#include <map>
+// The command line only checks its flags, builds the request, and prints the
+// progress and the result, as text or JSON.
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/sql_quote.hpp"
+#include "deploy/reset.hpp"
 #include "util/error.hpp"
-#include "core/identity.hpp"
-#include "util/redact.hpp"
-#include "db/advisory_lock.hpp"
-#include "executor/apply.hpp"
-#include "db/history.hpp"
-#include "db/target_info.hpp"
-#include "db/transaction.hpp"
-#include "planner/parse_helpers.hpp"
-#include "planner/sql_parser.hpp"
-#include "seed/protected_target.hpp"
-#include "seed/seed_history.hpp"
-#include "seed/seed_order.hpp"
-#include "seed/seed_run.hpp"
-#include "seed/seed_source.hpp"
-#include "util/signals.hpp"
-#include "util/strings.hpp"
-#include "util/time.hpp"
 
 namespace sm::cli {
+namespace {
 
 struct ResetArgs {
     bool confirm = false;  // required
@@ -43,359 +21,64 @@ struct ResetArgs {
     std::optional<std::string> lock_wait;
 };
 
-namespace {
-
-// What the project's migrations own in the target.
-struct ResetScope {
-    std::set<std::string> schemas;     // public and every schema a migration creates
-    std::set<std::string> extensions;  // every extension a migration creates
-};
-
-bool never_dropped(const std::string& schema) {
-    return schema == "safe_migrate" || schema == "information_schema" ||
-           util::starts_with(schema, "pg_");
-}
-
-using planner::ParseTree;
-
-// The role name of a RoleSpec (printed bare or wrapped in {"RoleSpec": ...}),
-// or "" when it is not a plain name (CURRENT_USER, ...).
-std::string role_name(const ParseTree& spec) {
-    const ParseTree& role = spec.contains("RoleSpec") ? spec["RoleSpec"] : spec;
-    return role.value("roletype", "") == "ROLESPEC_CSTRING" ? role.value("rolename", "") : "";
-}
-
-// Reads one statement's parse tree for the schemas and extensions it creates.
-void collect(const ParseTree& stmt, ResetScope& scope) {
-    if (!stmt.is_object() || stmt.empty()) {
-        return;
-    }
-    const std::string_view kind = stmt.begin().key();
-    const ParseTree& node = stmt.begin().value();
-    if (kind == "CreateSchemaStmt") {
-        // CREATE SCHEMA AUTHORIZATION bob names the schema after the role.
-        std::string name = node.value("schemaname", "");
-        if (name.empty()) {
-            name = role_name(planner::member(node, "authrole"));
-        }
-        scope.schemas.insert(name);
-    } else if (kind == "RenameStmt" && node.value("renameType", "") == "OBJECT_SCHEMA") {
-        scope.schemas.insert(node.value("newname", ""));
-    } else if (kind == "CreateExtensionStmt") {
-        scope.extensions.insert(node.value("extname", ""));
-    }
-}
-
-ResetScope reset_scope(const planner::Project& project) {
-    ResetScope scope;
-    scope.schemas.insert("public");
-    planner::ParseDocument document;
-    for (const auto& [version, script] : project.up) {
-        for (const auto& s : script.statements) {
-            planner::ParseResult parsed = planner::parse_sql(s.sql);
-            if (parsed.error) {
-                continue;  // load_project reported it already
-            }
-            const ParseTree& tree = document.parse(parsed.tree_json);
-            for (const auto& raw : planner::member_list(tree, "stmts")) {
-                collect(planner::member(raw, "stmt"), scope);
-            }
-        }
-    }
-    for (auto it = scope.schemas.begin(); it != scope.schemas.end();) {
-        it = it->empty() || never_dropped(*it) ? scope.schemas.erase(it) : std::next(it);
-    }
-    scope.extensions.erase("");
-    return scope;
-}
-
-// Refuses (before anything is dropped) when a schema reset would drop holds an
-// extension, or objects of an extension, that no migration creates: dropping
-// the schema would drop the extension (installed by hand or by the platform)
-// and everything that uses it, and the migrations would not bring it back.
-void refuse_foreign_extensions(db::Session& session, const ResetScope& scope) {
-    std::map<std::string, std::vector<std::string>> found;  // extension -> schemas
-    for (const auto& schema : scope.schemas) {
-        auto r = session.exec_params(
-            "SELECT e.extname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
-            "WHERE n.nspname = $1 "
-            "UNION "
-            "SELECT e.extname FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid "
-            "CROSS JOIN LATERAL pg_identify_object(d.classid, d.objid, d.objsubid) o "
-            "WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e' "
-            "AND o.schema = $1 "
-            "ORDER BY 1",
-            {schema});
-        for (const auto& row : r.rows) {
-            std::string name = row[0].value_or("");
-            if (scope.extensions.count(name) == 0) {
-                found[name].push_back(schema);
-            }
-        }
-    }
-    if (found.empty()) {
-        return;
-    }
-    std::vector<std::string> listed;
-    for (const auto& [extension, schemas] : found) {
-        listed.push_back(extension + " (schema" + (schemas.size() > 1 ? "s " : " ") +
-                         util::join(schemas, ", ") + ")");
-    }
-    throw Error(ExitCode::refused,
-                "reset refused: schemas it would drop hold extensions that no migration "
-                "creates: " +
-                    util::join(listed, ", "),
-                "Nothing was dropped. Dropping the schema would drop the extension and "
-                "everything that uses it, and the migrations would not bring it back. Create it "
-                "in a migration (CREATE EXTENSION IF NOT EXISTS ...), or move it to a schema of "
-                "its own (ALTER EXTENSION ... SET SCHEMA ...), then run reset again.");
-}
-
-// In one transaction: drops the schemas (those that exist), recreates public
-// with its owner, comment and privileges as they were, and deletes the rows of
-// safe_migrate's history, progress and seeds (the tables must exist). Returns
-// the schemas dropped. Throws sm::Error; on any error nothing was changed.
-std::vector<std::string> drop_schemas(db::Session& session,
-                                      const std::set<std::string>& schemas) {
-    std::vector<std::string> existing;
-    for (const auto& name : schemas) {
-        if (session.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", {name}).empty()) {
-            continue;
-        }
-        existing.push_back(name);
-    }
-    auto owner = session.exec(
-        "SELECT quote_ident(pg_get_userbyid(nspowner)), "
-        "coalesce(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace "
-        "WHERE nspname = 'public'");
-    auto grants = session.exec(
-        "SELECT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee)) "
-        "END, a.privilege_type FROM pg_namespace n, aclexplode(n.nspacl) a "
-        "WHERE n.nspname = 'public'");
-
-    std::string sql = "BEGIN; SET LOCAL lock_timeout = '10s';";
-    if (!existing.empty()) {
-        std::vector<std::string> quoted;
-        for (const auto& name : existing) {
-            quoted.push_back(*session.exec_params("SELECT quote_ident($1)", {name}).scalar());
-        }
-        sql += " DROP SCHEMA " + util::join(quoted, ", ") + " CASCADE;";
-    }
-    sql += " CREATE SCHEMA public";
-    if (!owner.empty()) {
-        sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
-        sql += " COMMENT ON SCHEMA public IS " +
-               core::quote_literal(owner.rows[0][1].value_or("")) + ";";
-    } else {
-        sql += ";";
-    }
-    for (const auto& row : grants.rows) {
-        sql += " GRANT " + row[1].value_or("USAGE") + " ON SCHEMA public TO " +
-               row[0].value_or("PUBLIC") + ";";
-    }
-    sql +=
-        " DELETE FROM safe_migrate.history; DELETE FROM safe_migrate.progress;"
-        " DELETE FROM safe_migrate.seeds;";
-    sql += " COMMIT";
-    try {
-        util::ScopedCancelHook hook([&session] { session.cancel(); });
-        if (util::interrupted()) {
-            throw Error(ExitCode::interrupted, "reset interrupted before dropping the schemas",
-                        "Nothing was dropped.");
-        }
-        session.exec(sql);
-    } catch (const db::DbError& e) {
-        db::rollback_quietly(session);
-        if (util::interrupted()) {
-            throw Error(ExitCode::interrupted, "reset interrupted while dropping the schemas",
-                        "Its transaction was rolled back; nothing was dropped.");
-        }
-        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
-                    "reset could not drop the schemas: " + util::redact_text(e.what()),
-                    "Its transaction was rolled back; nothing was dropped.");
-    } catch (...) {
-        db::rollback_quietly(session);
-        throw;
-    }
-    return existing;
-}
-
-// What a reset that stopped after dropping the schemas says: what it dropped,
-// how far it got, what to do.
-struct ResetProgress {
-    std::vector<std::string> dropped;
-    size_t migrations_total = 0;
-    size_t migrations_applied = 0;
-    const core::Migration* current = nullptr;  // the migration it stopped at; null when seeding
-};
-
-Error reset_stopped(const ResetProgress& p, ExitCode code, const std::string& what) {
-    std::string dropped = p.dropped.empty() ? "(none)" : util::join(p.dropped, ", ");
-    std::string applied = std::to_string(p.migrations_applied) + " of " +
-                          std::to_string(p.migrations_total) + " migration(s)";
-    std::string where = p.current ? "at migration " + p.current->id() : "while seeding";
-    bool interrupted = code == ExitCode::interrupted;
-    return Error(code,
-                 "reset " + std::string(interrupted ? "interrupted " : "failed ") + where +
-                     ", after dropping the schemas (" + dropped + ") and re-applying " + applied +
-                     ": " + what,
-                 "The database is only partly rebuilt: its schemas were dropped, " + applied +
-                     " were re-applied, and it stopped " + where + ". " +
-                     (interrupted ? std::string("Run reset again.")
-                      : p.current ? "Fix the migration and run reset again."
-                                  : "Fix the seed and run reset again."));
-}
-
-}  // namespace
-
 int run_reset(const GlobalOptions& options, const ResetArgs& args) {
-    util::InterruptGuard interrupts;
-
-    // 1. Refuse a protected environment whatever the flags; insist on --env and
-    //    --confirm. Load the seeds and order them, so a cycle or a missing
-    //    dependency stops here, before anything is dropped.
+    // 1. Insist on --env; a protected environment is refused whatever the
+    //    flags, before --confirm is asked for.
     if (!options.env) {
         throw Error(ExitCode::usage, "reset needs --env",
                     "Name the development environment to reset.");
     }
     planner::Project project = load_project(options);
-    if (project.config.is_protected()) {
-        throw Error(ExitCode::refused,
-                    "environment '" + *options.env + "' is protected: reset never runs there",
-                    "Nothing was changed.");
-    }
+    deploy::refuse_protected_environment(project, *options.env);
     if (!args.confirm) {
         throw Error(ExitCode::usage,
                     "reset drops every schema the project manages in environment '" + *options.env +
                         "'; add --confirm");
     }
-    seed::SeedSet seeds = seed::load_seeds(seed::seeds_dir(project.config));
-    seed::order_for_environment(seeds, *options.env, "Nothing was dropped.");
-    ResetScope scope = reset_scope(project);
 
-    // 2. Connect, refuse a standby, take the migration lock, and refuse a
-    //    database recorded as protected, or holding extensions in the schemas
-    //    to drop that the migrations would not recreate.
-    core::Target target = resolve_target(options, project.config);
-    auto control = connect_target(target, project.config, "lock");
-    auto session = connect_target(target, project.config);
-    executor::prepare_migration_session(*session);
-    db::refuse_standby(*control);
-    db::AdvisoryLock lock(
-        *control, duration_flag(args.lock_wait, "--lock-wait", project.config.execute.lock_wait));
-    if (auto match = seed::protected_match(*control)) {
-        throw Error(ExitCode::refused,
-                    "reset refused: the target is recorded as protected (" + *match + ")",
-                    "Nothing was changed. safe-migrate ran against this database as a protected "
-                    "environment before. Check --database-url and --env.");
-    }
-    refuse_foreign_extensions(*control, scope);
+    // 2. The request: the target, the environment and the flags.
+    deploy::ResetRequest request;
+    request.project = &project;
+    request.target = resolve_target(options, project.config);
+    request.environment = *options.env;
+    request.scale = args.scale;
+    request.lock_wait =
+        duration_flag(args.lock_wait, "--lock-wait", project.config.execute.lock_wait);
     // Progress is text; with --format json only the result is printed.
-    auto progress = [&options](const std::string& line) {
-        if (options.format == Format::text) {
-            say(options, line);
-        }
-    };
-    progress("target: " + control->display_name() + " (environment '" + *options.env + "')");
-
-    // 3. Drop the project's schemas, recreate public and clear the history, in
-    //    one transaction; safe_migrate's events and protected targets stay.
-    db::ensure_history_schema(*control);
-    executor::RunContext ctx{*session, *control, core::new_run_id(), core::actor(),
-                             project.config.execute};
-    std::vector<std::string> owned(scope.schemas.begin(), scope.schemas.end());
-    db::record_event(
-        *control, {ctx.run_id, "reset.started", std::nullopt,
-                   "environment " + *options.env + "; dropping schemas " + util::join(owned, ", ") +
-                       "; clearing history and seeds"});
-    ResetProgress state;
-    state.migrations_total = project.migrations.migrations.size();
-    try {
-        state.dropped = drop_schemas(*control, scope.schemas);
-    } catch (const Error& e) {
-        db::record_event(
-            *control,
-            {ctx.run_id, e.code() == ExitCode::interrupted ? "reset.interrupted" : "reset.failed",
-             std::nullopt, std::string(e.what()) + "; nothing was dropped"});
-        throw;
-    }
-    std::string dropped_text = state.dropped.empty() ? "(none)" : util::join(state.dropped, ", ");
-    progress("dropped schemas: " + dropped_text);
-    db::record_event(
-        *control, {ctx.run_id, "reset.dropped", std::nullopt,
-                   "schemas dropped: " + dropped_text + "; history, progress and seeds cleared"});
-
-    // 4. Re-apply every migration, each as execute applies it, then re-seed the
-    //    environment. A failure from here on leaves a partly rebuilt database:
-    //    record it and say how far it got.
-    int seeded = 0;
-    try {
-        for (const auto& m : project.migrations.migrations) {
-            state.current = &m;
-            if (util::interrupted()) {
-                throw Error(ExitCode::interrupted, "interrupted before applying " + m.id());
-            }
-            progress("applying " + m.id());
-            auto took = executor::apply_migration(ctx, m, project.up.at(m.version), std::nullopt);
-            ++state.migrations_applied;
-            progress("  done in " + util::format_duration(took));
-        }
-        state.current = nullptr;
-        seed::SeedContext seeding{*session,
-                                  *control,
-                                  ctx.run_id,
-                                  ctx.actor,
-                                  project.config.execute,
-                                  *options.env,
-                                  false,
-                                  args.scale.value_or(project.config.seed.scale),
-                                  progress};
-        seeded = seed::run_seeds(seeding, seeds);
-    } catch (const std::exception& e) {
-        const auto* error = dynamic_cast<const Error*>(&e);
-        ExitCode code = error ? error->code() : ExitCode::failure;
-        db::record_event(
-            *control,
-            {ctx.run_id, code == ExitCode::interrupted ? "reset.interrupted" : "reset.failed",
-             state.current ? std::optional<int64_t>(state.current->version) : std::nullopt,
-             "stopped " +
-                 (state.current ? "at migration " + state.current->id()
-                                : std::string("while seeding")) +
-                 " after dropping schemas " + dropped_text + " and re-applying " +
-                 std::to_string(state.migrations_applied) + " of " +
-                 std::to_string(state.migrations_total) + " migration(s)"});
-        throw reset_stopped(state, code, util::redact_text(e.what()));
+    if (options.format == Format::text) {
+        request.progress = [&options](const std::string& line) { say(options, line); };
     }
 
-    std::string summary = std::to_string(state.migrations_applied) + " migration(s) applied, " +
-                          std::to_string(seeded) + " seed(s) run";
-    db::record_event(*control, {ctx.run_id, "reset.finished", std::nullopt, summary});
+    // 3. Reset, then print the result.
+    deploy::ResetResult result = deploy::reset(request);
     if (options.format == Format::json) {
         nlohmann::json out = {{"result", "ok"},
                               {"environment", *options.env},
-                              {"dropped_schemas", state.dropped},
-                              {"migrations_applied", state.migrations_applied},
-                              {"seeds_run", seeded}};
+                              {"dropped_schemas", result.dropped_schemas},
+                              {"migrations_applied", result.migrations_applied},
+                              {"seeds_run", result.seeds_run}};
         std::printf("%s\n", out.dump(2).c_str());
     } else {
-        say(options, "reset finished: " + summary);
+        say(options, "reset finished: " + deploy::reset_summary(result));
     }
     return 0;
 }
 
+}  // namespace
+
 Command reset_command() {
     auto args = std::make_shared<ResetArgs>();
-    return {"reset", "Drop the project's schemas, re-apply every migration and re-seed (development)",
+    return {"reset",
+            "Drop the project's schemas, re-apply every migration and re-seed (development)",
             [args](CLI::App& sub) {
-             sub.add_flag("--confirm", args->confirm,
-                          "Required: everything in the project's schemas is dropped");
-             sub.add_option("--scale", args->scale, "Seed scale (default [seed] scale, else 1)")
-                 ->check(CLI::Range(1, 100000));
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "How long to wait for the migration lock");
-         },
-            [args](const GlobalOptions& g) { return run_reset(g, *args); },
-            false};
+                sub.add_flag("--confirm", args->confirm,
+                             "Required: everything in the project's schemas is dropped");
+                sub.add_option("--scale", args->scale, "Seed scale (default [seed] scale, else 1)")
+                    ->check(CLI::Range(1, 100000));
+                sub.add_option("--lock-wait", args->lock_wait,
+                               "How long to wait for the migration lock");
+            },
+            [args](const GlobalOptions& g) { return run_reset(g, *args); }, false};
 }
 
 }  // namespace sm::cli

@@ -1,24 +1,21 @@
 // safe-migrate seed run|status|rollback|clear: data for an environment.
+//
+// The command line only checks its flags, builds the request for the seed
+// library (deploy/seed.hpp), and prints the progress and the result, as text
+// or JSON.
+#include <cstdio>
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "deploy/seed.hpp"
 #include "util/error.hpp"
-#include "core/identity.hpp"
-#include "db/advisory_lock.hpp"
-#include "executor/apply.hpp"
-#include "db/history.hpp"
-#include "db/target_info.hpp"
-#include "seed/protected_target.hpp"
-#include "seed/seed_history.hpp"
-#include "seed/seed_order.hpp"
-#include "seed/seed_run.hpp"
-#include "seed/seed_status.hpp"
-#include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::cli {
+namespace {
 
 struct SeedArgs {
     std::string action;             // run, status, rollback, clear
@@ -27,8 +24,6 @@ struct SeedArgs {
     bool confirm = false;           // clear: required
     std::optional<std::string> lock_wait;
 };
-
-namespace {
 
 void check_args(const GlobalOptions& options, const SeedArgs& args) {
     const std::string& action = args.action;
@@ -163,96 +158,75 @@ void print_result(const GlobalOptions& options, const std::string& action, int c
     }
 }
 
-}  // namespace
+deploy::SeedAction action_of(const std::string& action) {
+    return action == "run"        ? deploy::SeedAction::run
+           : action == "rollback" ? deploy::SeedAction::rollback
+                                  : deploy::SeedAction::clear;
+}
 
 int run_seed(const GlobalOptions& options, const SeedArgs& args) {
-    util::InterruptGuard interrupts;
+    // 1. Flags that cannot go together, then the config.
     check_args(options, args);
-
-    // 1. Load the config and every seed; bad files stop here, before connecting.
     core::Config config = load_config(options);
-    seed::SeedSet set = seed::load_seeds(seed::seeds_dir(config));
-    if (args.action == "clear" && config.is_protected()) {
-        throw Error(
-            ExitCode::refused,
-            "environment '" + *config.environment + "' is protected: seed clear never runs there",
-            "Nothing was rolled back.");
-    }
+    core::Target target = resolve_target(options, config);
 
     // 2. status only reads: no lock.
-    core::Target target = resolve_target(options, config);
     if (args.action == "status") {
-        auto session = connect_target(target, config);
-        auto ordered = config.environment ? seed::order_for_environment(set, *config.environment)
-                                          : seed::order_all(set);
-        return print_status(
-            options, session->display_name(),
-            seed::compute_seed_status(set, ordered, seed::read_applied_seeds(*session)));
+        deploy::SeedStatus status = deploy::read_seed_status(config, target);
+        return print_status(options, status.target, status.report);
     }
 
-    // 3. Connect, refuse a standby, take the migration lock, create the tables,
-    //    remember a protected target, refuse one recorded as protected.
-    auto control = connect_target(target, config, "lock");
-    auto session = connect_target(target, config);
-    executor::prepare_migration_session(*session);
-    db::refuse_standby(*control);
-    db::AdvisoryLock lock(
-        *control, duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait));
-    db::ensure_history_schema(*control);
-    seed::remember_if_protected(*control, config);
-    seed::SeedContext ctx{*session,
-                          *control,
-                          core::new_run_id(),
-                          core::actor(),
-                          config.execute,
-                          config.environment.value_or(""),
-                          config.is_protected(),
-                          args.scale.value_or(config.seed.scale),
-                          nullptr};
+    // 3. The request: the action and the flags; progress is text only.
+    deploy::SeedRequest request;
+    request.config = &config;
+    request.target = target;
+    request.action = action_of(args.action);
+    request.id = args.id.value_or("");
+    request.scale = args.scale;
+    request.lock_wait = duration_flag(args.lock_wait, "--lock-wait", config.execute.lock_wait);
     if (options.format == Format::text) {
-        ctx.say = [&options](const std::string& line) { say(options, line); };
+        request.progress = [&options](const std::string& line) { say(options, line); };
     }
-    seed::refuse_recorded_protected(ctx, "seed " + args.action);
 
-    // 4. Do it: each seed in its own transaction, recorded in it.
+    // 4. Do it, then print the result.
+    int done = deploy::change_seeds(request);
+    std::string environment = config.environment.value_or("");
     if (args.action == "run") {
-        int done = seed::run_seeds(ctx, set);
         print_result(options, "run", done,
-                     done == 0 ? "nothing to seed: every seed of environment '" + ctx.environment +
+                     done == 0 ? "nothing to seed: every seed of environment '" + environment +
                                      "' is applied"
                                : "seeded " + std::to_string(done) + " seed(s) into environment '" +
-                                     ctx.environment + "'");
+                                     environment + "'");
     } else if (args.action == "rollback") {
-        seed::rollback_seed(ctx, set, *args.id);
         print_result(options, "rollback", 1, "rolled back seed " + *args.id);
     } else {
-        int done = seed::clear_seeds(ctx, set);
         print_result(options, "clear", done,
                      "rolled back " + std::to_string(done) + " seed(s) of environment '" +
-                         ctx.environment + "'");
+                         environment + "'");
     }
     return 0;
 }
+
+}  // namespace
 
 Command seed_command() {
     auto args = std::make_shared<SeedArgs>();
     return {"seed", "Run, list, roll back or clear the seeds of an environment (--env)",
             [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "run, status, rollback or clear")
-                 ->required()
-                 ->check(CLI::IsMember({"run", "status", "rollback", "clear"}));
-             sub.add_option("--id", args->id,
-                            "rollback: the seed (its file stem, e.g. 010_users)");
-             sub.add_option("--scale", args->scale,
-                            "run: multiply the seeds' row counts (default [seed] scale, else 1)")
-                 ->check(CLI::Range(1, 100000));
-             sub.add_flag("--confirm", args->confirm,
-                          "clear: roll back every applied seed of the environment");
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "How long to wait for the migration lock");
-         },
-            [args](const GlobalOptions& g) { return run_seed(g, *args); },
-            false};
+                sub.add_option("action", args->action, "run, status, rollback or clear")
+                    ->required()
+                    ->check(CLI::IsMember({"run", "status", "rollback", "clear"}));
+                sub.add_option("--id", args->id,
+                               "rollback: the seed (its file stem, e.g. 010_users)");
+                sub.add_option("--scale", args->scale,
+                               "run: multiply the seeds' row counts (default [seed] scale, else 1)")
+                    ->check(CLI::Range(1, 100000));
+                sub.add_flag("--confirm", args->confirm,
+                             "clear: roll back every applied seed of the environment");
+                sub.add_option("--lock-wait", args->lock_wait,
+                               "How long to wait for the migration lock");
+            },
+            [args](const GlobalOptions& g) { return run_seed(g, *args); }, false};
 }
 
 }  // namespace sm::cli

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "core/identity.hpp"
-#include "util/redact.hpp"
 #include "db/transaction.hpp"
+#include "util/redact.hpp"
 
 namespace sm::db {
 namespace {
@@ -99,7 +99,8 @@ bool history_exists(Session& session) {
 
 void ensure_history_schema(Session& session) {
     in_transaction(session, [&] {
-        session.exec("SET LOCAL lock_timeout = '5s'");
+        session.exec(
+            set_timeouts_sql(k_bookkeeping_lock_timeout, std::nullopt, SettingScope::transaction));
         session.exec(k_schema_sql);
     });
 }

@@ -1,11 +1,38 @@
 #pragma once
-// Explicit transactions on a Session (which runs in autocommit otherwise).
+// Explicit transactions on a Session (which runs in autocommit otherwise): the
+// timeouts every transaction safe-migrate opens runs under, and the one runner
+// that applies a migration's or a seed's transaction with its lock-timeout
+// retries.
 
+#include <chrono>
 #include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "core/config.hpp"
 #include "db/session.hpp"
 
 namespace sm::db {
+
+// The lock_timeout of safe-migrate's own short bookkeeping statements (creating
+// the history schema, recording a protected target): long enough to queue
+// behind a short transaction, short enough never to hold up the target's
+// traffic behind a lock it waits for.
+inline constexpr std::chrono::milliseconds k_bookkeeping_lock_timeout{5000};
+
+// Where a SET applies: until the end of the current transaction (SET LOCAL),
+// or for the rest of the session (SET; the caller RESETs it).
+enum class SettingScope { transaction, session };
+
+// The SQL that sets lock_timeout, and statement_timeout when given, for scope:
+// "SET LOCAL lock_timeout = '5000ms'; SET LOCAL statement_timeout = '0'"
+// (core::to_pg_setting values; 0 means no limit). Every SET of these two
+// settings safe-migrate sends is rendered here. Pure.
+std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
+                             std::optional<std::chrono::milliseconds> statement_timeout,
+                             SettingScope scope);
 
 // Sends ROLLBACK and ignores any error: for cleanup after a failure, when the
 // transaction may already be aborted or the connection gone (the server ends
@@ -17,5 +44,57 @@ void rollback_quietly(Session& session) noexcept;
 // the session is never left inside a transaction.
 void in_transaction(Session& session, const std::function<void()>& body,
                     const char* begin = "BEGIN");
+
+// A transaction's limits, and how it is retried after a lock timeout.
+struct TransactionLimits {
+    std::chrono::milliseconds lock_timeout{0};       // SET LOCAL lock_timeout (0: none)
+    std::chrono::milliseconds statement_timeout{0};  // SET LOCAL statement_timeout (0: none)
+    int lock_retries = 0;                            // further attempts after a lock timeout
+    std::chrono::milliseconds retry_base_delay{0};
+    std::chrono::milliseconds retry_max_delay{0};
+    // Further settings for the transaction, SET LOCAL with BEGIN: name (one of
+    // safe-migrate's own, not quoted) and value (quoted here).
+    std::vector<std::pair<std::string, std::string>> settings;
+};
+
+// The limits of [execute]: its timeouts, lock retries and backoff.
+TransactionLimits transaction_limits(const core::ExecuteSettings& settings);
+
+// Thrown by run_transaction when SIGINT/SIGTERM arrives while it waits to
+// retry after a lock timeout: that attempt was rolled back, nothing of the
+// body is committed. It is a DbError like a cancelled statement (57014), so a
+// caller that handles interrupts one way needs no other case.
+class RetryWaitInterrupted : public DbError {
+  public:
+    RetryWaitInterrupted() : DbError("57014", "canceling statement due to user request") {}
+};
+
+// Told that an attempt (counted from 0) ended in a lock timeout and that the
+// transaction runs again after delay.
+using LockRetryNotice = std::function<void(int attempt, std::chrono::milliseconds delay)>;
+
+// Runs body in one transaction on session and commits it: BEGIN and the SET
+// LOCALs of limits in one round trip, body (which sends the statements), then
+// COMMIT. Meanwhile SIGINT/SIGTERM cancel the session's running statement
+// (util::ScopedCancelHook); an interrupt that already arrived stops it before
+// BEGIN with a cancelled DbError.
+//
+// On a lock timeout (SQLSTATE 55P03) the transaction is rolled back and, up to
+// limits.lock_retries times and unless an interrupt arrived, on_retry is told,
+// the runner waits (core::Backoff: exponential with full jitter) and runs the
+// whole transaction again, body included.
+//
+// Throws what ended the last attempt: a DbError, or anything body threw. The
+// session is then outside any transaction (rolled back), except after a lost
+// connection (connection_lost), where the server ends it. Throws
+// RetryWaitInterrupted when an interrupt arrives during a wait.
+void run_transaction(Session& session, const TransactionLimits& limits,
+                     const std::function<void()>& body, const LockRetryNotice& on_retry);
+
+// What a retry after a lock timeout says, in the log and in the events, for
+// migrations and seeds alike: "lock timeout at 1_add.up.sql:3 (attempt 1 of 6);
+// retrying in 420ms".
+std::string lock_retry_message(const std::string& where, int attempt, int lock_retries,
+                               std::chrono::milliseconds delay);
 
 }  // namespace sm::db

@@ -4,13 +4,11 @@
 
 #include "core/backoff.hpp"
 #include "core/checksum.hpp"
-#include "core/duration.hpp"
-#include "core/sql_quote.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
 #include "db/transaction.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -62,80 +60,86 @@ void check_interrupt() {
     }
 }
 
+// Says that an attempt stopped on a lock timeout at `at` and runs again after
+// delay: in the log and as an event.
+void announce_retry(RunContext& ctx, const core::Migration& m, int attempt, milliseconds delay,
+                    const std::string& at) {
+    std::string message = db::lock_retry_message(at, attempt, ctx.settings.lock_retries, delay);
+    core::log_warn(m.id() + ": " + message);
+    event(ctx, m, "migration.retry", message);
+}
+
 // Waits before the next attempt after a lock timeout; false if interrupted.
 bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff& backoff,
                        int attempt, const std::string& at) {
     milliseconds delay = backoff.delay(attempt);
-    std::string message = "lock timeout at " + at + " (attempt " + std::to_string(attempt + 1) +
-                          " of " + std::to_string(ctx.settings.lock_retries + 1) +
-                          "); retrying in " + util::format_duration(delay);
-    core::log_warn(m.id() + ": " + message);
-    event(ctx, m, "migration.retry", message);
+    announce_retry(ctx, m, attempt, delay, at);
     return util::interruptible_sleep(delay);
 }
 
-// Runs script in one transaction; finish() runs in the same transaction before
-// COMMIT. Retries the whole transaction on lock timeout.
-milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
-                               const core::Script& script, const char* verb,
-                               const std::function<void(milliseconds)>& finish) {
-    core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
-    for (int attempt = 0;; ++attempt) {
-        const core::Statement* current = nullptr;
-        auto start = Clock::now();
-        try {
-            util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
-            check_interrupt();
-            // One round trip opens the transaction and sets its limits.
-            ctx.migration.exec(
-                "BEGIN; SET LOCAL lock_timeout = " +
-                core::quote_literal(core::to_pg_setting(lock_timeout_of(ctx, script))) +
-                "; SET LOCAL statement_timeout = " +
-                core::quote_literal(core::to_pg_setting(statement_timeout_of(ctx, script))));
-            for (const auto& statement : script.statements) {
-                current = &statement;
-                check_interrupt();
-                ctx.migration.exec(statement.sql);
-            }
-            current = nullptr;
-            milliseconds took = since(start);
-            finish(took);
-            ctx.migration.exec("COMMIT");
-            return took;
-        } catch (const db::DbError& e) {
-            std::string at = where(script, current);
-            if (e.connection_lost()) {
-                throw Error(
-                    ExitCode::db_unreachable,
+// Turns the error that ended a migration's transaction (rolled back, unless
+// the connection was lost) into the run's error, recording it. attempts: how
+// many times the transaction ran.
+[[noreturn]] void transaction_failed(RunContext& ctx, const core::Migration& m, const char* verb,
+                                     const db::DbError& e, const std::string& at, int attempts) {
+    if (e.connection_lost()) {
+        throw Error(ExitCode::db_unreachable,
                     "lost the connection while " + std::string(verb) + " " + m.id() + " at " + at +
                         ": " + util::redact_text(e.what()),
                     "The server rolls back an uncommitted transaction. Run 'safe-migrate status' "
                     "to see what is recorded.");
-            }
-            db::rollback_quietly(ctx.migration);
-            if (util::interrupted()) {
-                throw_interrupted(ctx, m, "its transaction was rolled back at " + at);
-            }
-            if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
-                if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
-                    throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
-                }
-                continue;
-            }
-            std::string why = db_message(e);
-            if (e.is_lock_timeout()) {
-                why += " after " + std::to_string(attempt + 1) + " attempts";
-            }
-            event(ctx, m, std::string("migration.failed"),
-                  std::string(verb) + " failed at " + at + ": " + why);
-            throw Error(
-                ExitCode::failure,
+    }
+    if (util::interrupted()) {
+        throw_interrupted(ctx, m, "its transaction was rolled back at " + at);
+    }
+    std::string why = db_message(e);
+    if (e.is_lock_timeout()) {
+        why += " after " + std::to_string(attempts) + " attempts";
+    }
+    event(ctx, m, std::string("migration.failed"),
+          std::string(verb) + " failed at " + at + ": " + why);
+    throw Error(ExitCode::failure,
                 std::string(verb) + " " + m.id() + " failed at " + at + ": " + why,
                 "Its transaction was rolled back; nothing of it remains. " +
                     std::string(e.is_lock_timeout()
                                     ? "Find the blocking sessions (runbooks/lock-timeouts.md)."
                                     : "Fix the migration and run again."));
+}
+
+// Runs script in one transaction; finish() runs in the same transaction before
+// COMMIT. Retries the whole transaction on lock timeout (db::run_transaction).
+milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
+                               const core::Script& script, const char* verb,
+                               const std::function<void(milliseconds)>& finish) {
+    db::TransactionLimits limits = db::transaction_limits(ctx.settings);
+    limits.lock_timeout = lock_timeout_of(ctx, script);
+    limits.statement_timeout = statement_timeout_of(ctx, script);
+    const core::Statement* current = nullptr;  // where the attempt is
+    int attempts = 1;
+    milliseconds took{0};
+    auto body = [&] {
+        auto start = Clock::now();
+        for (const auto& statement : script.statements) {
+            current = &statement;
+            check_interrupt();
+            ctx.migration.exec(statement.sql);
         }
+        current = nullptr;
+        took = since(start);
+        finish(took);
+    };
+    auto on_retry = [&](int attempt, milliseconds delay) {
+        announce_retry(ctx, m, attempt, delay, where(script, current));
+        current = nullptr;
+        ++attempts;
+    };
+    try {
+        db::run_transaction(ctx.migration, limits, body, on_retry);
+        return took;
+    } catch (const db::RetryWaitInterrupted&) {
+        throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
+    } catch (const db::DbError& e) {
+        transaction_failed(ctx, m, verb, e, where(script, current), attempts);
     }
 }
 
@@ -189,10 +193,10 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
             if (statement.concurrent_index) {
                 auto index = find_index(ctx.migration, statement);
                 if (index && !index->valid) {
-                    throw db::DbError("XX000",
-                                  "index " + index->qualified +
-                                      " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
-                                      "skips a broken index)");
+                    throw db::DbError(
+                        "XX000", "index " + index->qualified +
+                                     " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
+                                     "skips a broken index)");
                 }
             }
             return;
@@ -206,7 +210,7 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
                         "): " + util::redact_text(e.what()),
                     "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
-            progress.state = db::ProgressState::failed;
+            progress.state = "failed";
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
                 db::save_progress(ctx.control, progress);
@@ -247,8 +251,7 @@ class SessionTimeouts {
   public:
     SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
         : m_session(session) {
-        m_session.exec("SET lock_timeout = " + core::quote_literal(core::to_pg_setting(lock)));
-        m_session.exec("SET statement_timeout = " + core::quote_literal(core::to_pg_setting(statement)));
+        m_session.exec(db::set_timeouts_sql(lock, statement, db::SettingScope::session));
     }
     ~SessionTimeouts() {
         try {
@@ -263,7 +266,8 @@ class SessionTimeouts {
     db::Session& m_session;
 };
 
-db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m, milliseconds took) {
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
+                                 milliseconds took) {
     db::AppliedMigration row;
     row.version = m.version;
     row.name = m.name;
@@ -286,7 +290,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
     progress.checksum = up.checksum;
     progress.statements_total = static_cast<int>(up.statements.size());
     progress.run_id = ctx.run_id;
-    progress.state = db::ProgressState::running;
+    progress.state = "running";
     if (resume) {
         if (resume->statements_done > progress.statements_total ||
             hash_statements(up, resume->statements_done) != resume->done_hash) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 
 #include "core/identity.hpp"
-#include "util/redact.hpp"
 #include "db/transaction.hpp"
+#include "util/redact.hpp"
 
 namespace sm::seed {
 
@@ -14,7 +14,8 @@ void remember_if_protected(db::Session& session, const core::Config& config) {
     }
     try {
         db::in_transaction(session, [&] {
-            session.exec("SET LOCAL lock_timeout = '5s'");
+            session.exec(db::set_timeouts_sql(db::k_bookkeeping_lock_timeout, std::nullopt,
+                                              db::SettingScope::transaction));
             session.exec_params(
                 "INSERT INTO safe_migrate.protected_targets (system_identifier, database, "
                 "environment, recorded_by) "

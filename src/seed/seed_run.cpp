@@ -4,17 +4,16 @@
 #include <map>
 
 #include "core/checksum.hpp"
-#include "core/duration.hpp"
-#include "core/sql_quote.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
-#include "util/redact.hpp"
+#include "core/log.hpp"
 #include "db/history.hpp"
 #include "db/transaction.hpp"
 #include "seed/protected_target.hpp"
 #include "seed/seed_history.hpp"
 #include "seed/seed_order.hpp"
 #include "seed/seed_status.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -47,29 +46,50 @@ constexpr const char* k_clear_failed_hint =
     "seeds rolled back before it stay rolled back. Fix the rollback file and run seed clear "
     "again.";
 
-// Runs script in one transaction, then finish() before COMMIT. verb: "seeding",
-// "rolling back seed"; failed_hint: what a failure of the script leaves, for the
-// error's hint. Throws sm::Error naming the file and line that failed. Whatever
-// is thrown, the session is left outside any transaction.
+// Turns the error that ended a seed's transaction (rolled back, unless the
+// connection was lost) into the command's error, recording it. at: the file and
+// line; attempts: how many times the transaction ran.
+[[noreturn]] void transaction_failed(SeedContext& ctx, const std::string& id,
+                                     const std::string& verb, const std::string& failed_hint,
+                                     const db::DbError& e, const std::string& at, int attempts) {
+    if (e.connection_lost()) {
+        throw Error(ExitCode::db_unreachable, "lost the connection while " + verb + " " + id +
+                                                  " at " + at + ": " + util::redact_text(e.what()));
+    }
+    std::string why = util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+    if (util::interrupted()) {
+        event(ctx, "seed.interrupted", id + ": interrupted; its transaction was rolled back");
+        throw Error(ExitCode::interrupted, "interrupted while " + verb + " " + id +
+                                               "; its transaction was rolled back at " + at);
+    }
+    if (e.is_lock_timeout()) {
+        why += " after " + std::to_string(attempts) + " attempts";
+    }
+    event(ctx, "seed.failed", verb + " " + id + " failed at " + at + ": " + why);
+    throw Error(ExitCode::failure, verb + " " + id + " failed at " + at + ": " + why, failed_hint);
+}
+
+// Runs script in one transaction, then finish() before COMMIT, retrying the
+// whole transaction after a lock timeout as migrations are (db::run_transaction).
+// verb: "seeding", "rolling back seed"; failed_hint: what a failure of the
+// script leaves, for the error's hint. Throws sm::Error naming the file and
+// line that failed. Whatever is thrown, the session is left outside any
+// transaction.
 milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const core::Script& script,
                                 const std::string& verb, const std::string& failed_hint,
                                 const std::function<void(milliseconds)>& finish) {
-    const core::Statement* current = nullptr;
-    auto start = Clock::now();
-    try {
-        util::ScopedCancelHook hook([&ctx] { ctx.session.cancel(); });
-        if (util::interrupted()) {
-            throw db::DbError("57014", "canceling statement due to user request");
-        }
-        ctx.session.exec(
-            "BEGIN; SET LOCAL lock_timeout = " +
-            core::quote_literal(core::to_pg_setting(ctx.settings.lock_timeout)) +
-            "; SET LOCAL statement_timeout = " +
-            core::quote_literal(core::to_pg_setting(ctx.settings.statement_timeout)) +
-            "; SET LOCAL safe_migrate.seed_scale = " +
-            core::quote_literal(std::to_string(ctx.scale)) +
-            "; SET LOCAL safe_migrate.seed_environment = " +
-            core::quote_literal(ctx.environment));
+    db::TransactionLimits limits = db::transaction_limits(ctx.settings);
+    limits.settings = {{"safe_migrate.seed_scale", std::to_string(ctx.scale)},
+                       {"safe_migrate.seed_environment", ctx.environment}};
+    const core::Statement* current = nullptr;  // where the attempt is
+    auto at = [&] {
+        std::string file = script.file.filename().string();
+        return current != nullptr ? file + ":" + std::to_string(current->line) : file;
+    };
+    int attempts = 1;
+    milliseconds took{0};
+    auto body = [&] {
+        auto start = Clock::now();
         for (const auto& statement : script.statements) {
             current = &statement;
             if (util::interrupted()) {
@@ -78,35 +98,22 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
             ctx.session.exec(statement.sql);
         }
         current = nullptr;
-        auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
         finish(took);
-        ctx.session.exec("COMMIT");
+    };
+    auto on_retry = [&](int attempt, milliseconds delay) {
+        std::string message =
+            db::lock_retry_message(at(), attempt, ctx.settings.lock_retries, delay);
+        core::log_warn(id + ": " + message);
+        event(ctx, "seed.retry", id + ": " + message);
+        current = nullptr;
+        ++attempts;
+    };
+    try {
+        db::run_transaction(ctx.session, limits, body, on_retry);
         return took;
     } catch (const db::DbError& e) {
-        std::string at = script.file.filename().string();
-        if (current != nullptr) {
-            at += ":" + std::to_string(current->line);
-        }
-        if (e.connection_lost()) {
-            throw Error(ExitCode::db_unreachable, "lost the connection while " + verb + " " + id +
-                                                      " at " + at + ": " +
-                                                      util::redact_text(e.what()));
-        }
-        db::rollback_quietly(ctx.session);
-        std::string why = util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
-        if (util::interrupted()) {
-            event(ctx, "seed.interrupted", id + ": interrupted; its transaction was rolled back");
-            throw Error(ExitCode::interrupted, "interrupted while " + verb + " " + id +
-                                                   "; its transaction was rolled back at " + at);
-        }
-        event(ctx, "seed.failed", verb + " " + id + " failed at " + at + ": " + why);
-        throw Error(ExitCode::failure, verb + " " + id + " failed at " + at + ": " + why,
-                    failed_hint);
-    } catch (...) {
-        // Anything else (finish() or the code around the statements): never
-        // leave the session inside the seed's transaction.
-        db::rollback_quietly(ctx.session);
-        throw;
+        transaction_failed(ctx, id, verb, failed_hint, e, at(), attempts);
     }
 }
 

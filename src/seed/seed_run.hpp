@@ -5,7 +5,10 @@
 // statement_timeout (from [execute]) and the custom settings
 // safe_migrate.seed_scale and safe_migrate.seed_environment, which seed SQL reads
 // with current_setting(); its row in safe_migrate.seeds is written in that same
-// transaction. SIGINT/SIGTERM cancel the running statement and roll back.
+// transaction. On a lock timeout the transaction is rolled back and run again
+// after a backoff, up to lock_retries times, as a migration's is
+// (db::run_transaction; each retry is logged and recorded as seed.retry).
+// SIGINT/SIGTERM cancel the running statement and roll back.
 //
 // Callers hold the migration lock (db::AdvisoryLock) on control and have
 // created the schema (db::ensure_history_schema).
@@ -26,7 +29,7 @@ struct SeedContext {
     db::Session& control;  // holds the lock; writes events
     std::string run_id;
     std::string actor;
-    core::ExecuteSettings settings;  // lock_timeout, statement_timeout
+    core::ExecuteSettings settings;  // timeouts, lock retries and their backoff
     std::string environment;
     bool is_protected = false;  // the environment is protected
     int scale = 1;

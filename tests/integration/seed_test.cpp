@@ -1,8 +1,11 @@
 // seed run/status/rollback/clear: dependency order, idempotence, re-runnable
-// seeds, failures, protected environments, and the example project's dataset.
+// seeds, failures, lock-timeout retries, protected environments, and the example
+// project's dataset.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
@@ -376,4 +379,48 @@ TEST_CASE("the example seeds build a consistent, deterministic e-commerce datase
     CHECK(twin.scalar("SELECT count(*) FROM categories") == "10");
     CHECK(twin.scalar("SELECT count(*) FROM orders WHERE total_cents <> subtotal_cents + "
                       "tax_cents + shipping_cents") == "0");
+}
+
+TEST_CASE("a seed blocked by a lock is rolled back and retried, and succeeds once it is free") {
+    TestDatabase db;
+    MigrationDir dir;
+    MigrationDir project;
+    project.write("safe-migrate.toml",
+                  "[execute]\nlock_timeout = \"200ms\"\nlock_retries = 30\n"
+                  "retry_base_delay = \"100ms\"\nretry_max_delay = \"300ms\"\n"
+                  "[environments.dev]\n");
+    std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
+    auto args = [&](std::vector<std::string> more) {
+        more.insert(more.begin(), {"--config", (project.path() / "safe-migrate.toml").string(),
+                                   "--migrations-dir", dir.path().string()});
+        return more;
+    };
+    put(dir, "1_t.up.sql", "CREATE TABLE t (id int);\n");
+    put(dir, "seeds/dev/010_rows.sql", "INSERT INTO t VALUES (1);\n");
+    REQUIRE(run_tool(args({"execute"}), env).exit_code == 0);
+
+    // Another session holds the table for a second, much longer than one
+    // lock_timeout and much shorter than the retries' window.
+    auto blocker = db.connect("blocker");
+    blocker->exec("BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE");
+    auto run = start_tool(args({"--env", "dev", "seed", "run"}), env);
+    for (int i = 0; i < 200 && db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = "
+                                         "'seed.retry'") == "0";
+         ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    CHECK(run->running());  // still retrying while the lock is held
+    blocker->exec("COMMIT");
+    auto result = run->wait_for(std::chrono::seconds(30));
+
+    REQUIRE(result);
+    INFO(result->out + result->err);
+    CHECK(result->exit_code == 0);
+    CHECK(result->err.find("010_rows: lock timeout at 010_rows.sql:1 (attempt 1 of 31)") !=
+          std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM t") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.seeds WHERE id = '010_rows'") == "1");
+    CHECK(db.scalar("SELECT count(*) > 0 FROM safe_migrate.events WHERE kind = 'seed.retry' AND "
+                    "message LIKE '010_rows: lock timeout at 010_rows.sql:1 %'") == "t");
 }
