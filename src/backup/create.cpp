@@ -13,17 +13,17 @@
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
 #include "core/conninfo.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
 #include "db/transaction.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/progress.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -232,20 +232,9 @@ class RowCounter {
     std::thread m_thread;
 };
 
-}  // namespace
-
-Manifest create_backup(const CreateRequest& request) {
-    const core::BackupSettings& settings = request.settings;
-    db::Session& control = *request.control;
-    auto started = Clock::now();
-
-    // 1. Hold the migration lock: a backup and a migration never overlap.
-    std::optional<db::AdvisoryLock> lock;
-    if (!request.lock_already_held) {
-        lock.emplace(control, request.lock_wait);
-    }
-
-    // 2. Who the source is, and where it stands.
+// Step 2: the manifest of a backup just started (state running): who the
+// source is and where it stands.
+Manifest start_manifest(const CreateRequest& request, Clock::time_point started) {
     Manifest m;
     m.kind = request.kind;
     m.label = request.label;
@@ -253,21 +242,168 @@ Manifest create_backup(const CreateRequest& request) {
     m.created_by = core::actor();
     m.tool_version = core::tool_version();
     m.started_at = util::format_utc(started, true);
-    m.source = read_source(control);
-    m.migration_head = read_head(control);
-    m.archive_format = settings.format;
-    m.archive = settings.format == "directory" ? "archive" : "archive.dump";
+    m.source = read_source(*request.control);
+    m.migration_head = read_head(*request.control);
+    m.archive_format = request.settings.format;
+    m.archive = request.settings.format == "directory" ? "archive" : "archive.dump";
+    return m;
+}
 
-    // 3. The right pg_dump, and room for its output.
+struct DumpTools {
+    fs::path pg_dump;
+    fs::path pg_restore;
+};
+
+// Step 3: pg_dump and pg_restore for the source's server (pg_dump's version
+// goes into m), and room for the dump in the catalog.
+DumpTools check_tools_and_space(const CreateRequest& request, Manifest& m) {
+    const core::BackupSettings& settings = request.settings;
     int server_major = m.source.server_version / 10000;
-    fs::path pg_dump = find_pg_tool("pg_dump", settings.pg_bin_dir, server_major);
-    ToolVersion dump_version = read_tool_version(pg_dump);
+    DumpTools tools;
+    tools.pg_dump = find_pg_tool("pg_dump", settings.pg_bin_dir, server_major);
+    ToolVersion dump_version = read_tool_version(tools.pg_dump);
     require_tool_for_server("pg_dump", dump_version, server_major);
-    fs::path pg_restore = find_pg_tool("pg_restore", settings.pg_bin_dir, server_major);
-    require_tool_for_server("pg_restore", read_tool_version(pg_restore), server_major);
+    tools.pg_restore = find_pg_tool("pg_restore", settings.pg_bin_dir, server_major);
+    require_tool_for_server("pg_restore", read_tool_version(tools.pg_restore), server_major);
     m.pg_dump_version = dump_version.text;
     make_private_dir(settings.dir);
-    check_free_space(settings.dir, estimate_data_bytes(control), settings.compression);
+    check_free_space(settings.dir, estimate_data_bytes(*request.control), settings.compression);
+    return tools;
+}
+
+// pg_dump's outcome: interrupted, failed (with a hint for the usual causes),
+// or done.
+void check_dumped(const util::ProcessResult& dumped) {
+    if (util::interrupted()) {
+        throw Error(ExitCode::interrupted, "backup interrupted; pg_dump stopped");
+    }
+    if (!dumped.ok()) {
+        std::string hint;
+        if (dumped.err.find("could not obtain lock") != std::string::npos) {
+            hint =
+                "Another session holds a conflicting lock (DDL?). Retry later, or raise "
+                "[backup] lock_wait_timeout.";
+        } else if (dumped.err.find("No space left") != std::string::npos) {
+            hint = "The disk filled up. Free space or set [backup] dir elsewhere.";
+        }
+        throw Error(ExitCode::backup_failed, failure_message("pg_dump", dumped), hint);
+    }
+}
+
+// Step 6: pg_dump of snapshot into work, with the rows of tables counted
+// alongside on the snapshot's session; its argv and the counts go into m.
+void dump_snapshot(const CreateRequest& request, const fs::path& pg_dump, const fs::path& work,
+                   db::Session& snapshot_session, const std::string& snapshot,
+                   const std::vector<TableRef>& tables, Manifest& m) {
+    const core::BackupSettings& settings = request.settings;
+    core::SplitConninfo conn = core::split_password(request.conninfo);
+    util::ProcessSpec spec = pg_dump_spec(pg_dump, settings, work / m.archive, snapshot, conn);
+    m.pg_dump_argv = {pg_dump.string()};
+    for (const auto& a : spec.args) {
+        m.pg_dump_argv.push_back(util::redact_text(a));
+    }
+    RowCounter counter(snapshot_session, tables);
+    if (settings.count_rows) {
+        counter.start();
+    }
+    check_dumped(
+        run_with_progress(spec, "dumping", static_cast<int>(tables.size()), request.quiet));
+    if (settings.count_rows) {
+        m.tables = counter.result();
+    } else {
+        for (const auto& t : tables) {
+            m.tables.push_back({t.name, -1});
+        }
+    }
+}
+
+// Step 7: checksums of every file in work, and the archive's own listing.
+void describe_archive(const fs::path& pg_restore, const fs::path& work, Manifest& m) {
+    std::vector<std::string> names = list_files(work);
+    names.erase(std::remove(names.begin(), names.end(), k_manifest_name), names.end());
+    m.files = checksum_files(work, names);
+    for (const auto& f : m.files) {
+        m.total_bytes += f.bytes;
+    }
+    util::ProcessResult listed =
+        util::run_process(tool_spec(pg_restore, {"--list", (work / m.archive).string()}));
+    if (!listed.ok()) {
+        throw Error(ExitCode::backup_failed, failure_message("pg_restore --list", listed));
+    }
+    m.header = parse_archive_listing(listed.out);
+    if (m.header.database != m.source.database) {
+        throw Error(ExitCode::backup_failed, "the archive lists database '" + m.header.database +
+                                                 "', expected '" + m.source.database + "'");
+    }
+}
+
+// Step 8: the manifest, written last; then the directory becomes visible.
+void publish(const fs::path& work, const fs::path& final_dir, Manifest& m,
+             Clock::time_point started) {
+    auto finished = Clock::now();
+    m.finished_at = util::format_utc(finished, true);
+    m.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
+    m.state = BackupState::complete;
+    write_manifest(work, m);
+    util::rename_durably(work, final_dir);
+}
+
+// A backup that failed with e: recorded as failed with its archive removed,
+// and renamed into place, so it is visible with the reason. Returns the error
+// to throw: backup_failed, or interrupted or lock_busy as e said.
+Error record_failure(const std::exception& e, const fs::path& work, const fs::path& final_dir,
+                     Manifest& m, Clock::time_point started) {
+    const auto* err = dynamic_cast<const Error*>(&e);
+    std::string why = util::redact_text(e.what());
+    std::error_code ignored;
+    for (const auto& entry : fs::directory_iterator(work, ignored)) {
+        if (entry.path().filename() != k_manifest_name) {
+            fs::remove_all(entry.path(), ignored);
+        }
+    }
+    m.state = BackupState::failed;
+    m.error = why;
+    m.files.clear();
+    m.total_bytes = 0;
+    m.finished_at = util::format_utc(Clock::now(), true);
+    m.duration_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+    try {
+        write_manifest(work, m);
+        util::rename_durably(work, final_dir);
+    } catch (const std::exception&) {
+        fs::remove_all(work, ignored);  // cannot even record it: leave nothing half-visible
+    }
+    core::log_warn("backup " + m.id + " failed");
+    ExitCode code = err ? err->code() : ExitCode::backup_failed;
+    if (code != ExitCode::interrupted && code != ExitCode::lock_busy) {
+        code = ExitCode::backup_failed;
+    }
+    return Error(code, "backup " + m.id + " failed: " + why,
+                 err && !err->hint().empty()
+                     ? err->hint()
+                     : "Nothing was changed in the database; the failed backup is recorded in " +
+                           final_dir.string() + ".");
+}
+
+}  // namespace
+
+Manifest create_backup(const CreateRequest& request) {
+    const core::BackupSettings& settings = request.settings;
+    auto started = Clock::now();
+
+    // 1. Hold the migration lock: a backup and a migration never overlap.
+    std::optional<db::AdvisoryLock> lock;
+    if (!request.lock_already_held) {
+        lock.emplace(*request.control, request.lock_wait);
+    }
+
+    // 2. Who the source is, and where it stands.
+    Manifest m = start_manifest(request, started);
+
+    // 3. The right pg_dump, and room for its output.
+    DumpTools tools = check_tools_and_space(request, m);
 
     // 4. A work directory, renamed into place when the manifest is written.
     m.id = unique_id(
@@ -281,8 +417,7 @@ Manifest create_backup(const CreateRequest& request) {
 
     try {
         // 5. A snapshot that pg_dump and the row counts share.
-        auto snapshot_session =
-            db::connect(request.conninfo, request.application_name + "/backup");
+        auto snapshot_session = db::connect(request.conninfo, request.application_name + "/backup");
         snapshot_session->exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
         snapshot_session->exec(db::set_timeouts_sql(settings.lock_wait_timeout, std::nullopt,
                                                     db::SettingScope::transaction));
@@ -291,101 +426,17 @@ Manifest create_backup(const CreateRequest& request) {
         std::vector<TableRef> tables = list_tables(*snapshot_session);
 
         // 6. pg_dump on that snapshot, with the rows counted alongside.
-        core::SplitConninfo conn = core::split_password(request.conninfo);
-        util::ProcessSpec spec = pg_dump_spec(pg_dump, settings, work / m.archive, snapshot, conn);
-        m.pg_dump_argv = {pg_dump.string()};
-        for (const auto& a : spec.args) {
-            m.pg_dump_argv.push_back(util::redact_text(a));
-        }
-        RowCounter counter(*snapshot_session, tables);
-        if (settings.count_rows) {
-            counter.start();
-        }
-        util::ProcessResult dumped =
-            run_with_progress(spec, "dumping", static_cast<int>(tables.size()), request.quiet);
-        if (util::interrupted()) {
-            throw Error(ExitCode::interrupted, "backup interrupted; pg_dump stopped");
-        }
-        if (!dumped.ok()) {
-            std::string hint;
-            if (dumped.err.find("could not obtain lock") != std::string::npos) {
-                hint =
-                    "Another session holds a conflicting lock (DDL?). Retry later, or raise "
-                    "[backup] lock_wait_timeout.";
-            } else if (dumped.err.find("No space left") != std::string::npos) {
-                hint = "The disk filled up. Free space or set [backup] dir elsewhere.";
-            }
-            throw Error(ExitCode::backup_failed, failure_message("pg_dump", dumped), hint);
-        }
-        if (settings.count_rows) {
-            m.tables = counter.result();
-        } else {
-            for (const auto& t : tables) {
-                m.tables.push_back({t.name, -1});
-            }
-        }
+        dump_snapshot(request, tools.pg_dump, work, *snapshot_session, snapshot, tables, m);
         snapshot_session->exec("COMMIT");
 
         // 7. Checksums of every file, and the archive's own listing.
-        std::vector<std::string> names = list_files(work);
-        names.erase(std::remove(names.begin(), names.end(), k_manifest_name), names.end());
-        m.files = checksum_files(work, names);
-        for (const auto& f : m.files) {
-            m.total_bytes += f.bytes;
-        }
-        util::ProcessResult listed =
-            util::run_process(tool_spec(pg_restore, {"--list", (work / m.archive).string()}));
-        if (!listed.ok()) {
-            throw Error(ExitCode::backup_failed, failure_message("pg_restore --list", listed));
-        }
-        m.header = parse_archive_listing(listed.out);
-        if (m.header.database != m.source.database) {
-            throw Error(ExitCode::backup_failed, "the archive lists database '" +
-                                                     m.header.database + "', expected '" +
-                                                     m.source.database + "'");
-        }
+        describe_archive(tools.pg_restore, work, m);
 
         // 8. The manifest, written last; then the directory becomes visible.
-        auto finished = Clock::now();
-        m.finished_at = util::format_utc(finished, true);
-        m.duration_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(finished - started).count();
-        m.state = BackupState::complete;
-        write_manifest(work, m);
-        util::rename_durably(work, final_dir);
+        publish(work, final_dir, m, started);
     } catch (const std::exception& e) {
         // Recorded as failed, archive removed, visible with the reason.
-        const auto* err = dynamic_cast<const Error*>(&e);
-        std::string why = util::redact_text(e.what());
-        std::error_code ignored;
-        for (const auto& entry : fs::directory_iterator(work, ignored)) {
-            if (entry.path().filename() != k_manifest_name) {
-                fs::remove_all(entry.path(), ignored);
-            }
-        }
-        m.state = BackupState::failed;
-        m.error = why;
-        m.files.clear();
-        m.total_bytes = 0;
-        m.finished_at = util::format_utc(Clock::now(), true);
-        m.duration_ms =
-            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
-        try {
-            write_manifest(work, m);
-            util::rename_durably(work, final_dir);
-        } catch (const std::exception&) {
-            fs::remove_all(work, ignored);  // cannot even record it: leave nothing half-visible
-        }
-        core::log_warn("backup " + m.id + " failed");
-        ExitCode code = err ? err->code() : ExitCode::backup_failed;
-        if (code != ExitCode::interrupted && code != ExitCode::lock_busy) {
-            code = ExitCode::backup_failed;
-        }
-        throw Error(code, "backup " + m.id + " failed: " + why,
-                    err && !err->hint().empty()
-                        ? err->hint()
-                        : "Nothing was changed in the database; the failed backup is recorded in " +
-                              final_dir.string() + ".");
+        throw record_failure(e, work, final_dir, m, started);
     }
     core::log_debug("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
                     std::to_string(m.total_bytes) + " bytes");

@@ -26,12 +26,6 @@ core::Target resolve_target(const GlobalOptions& options, const core::Config& co
     return target;
 }
 
-std::unique_ptr<db::Session> connect_target(const core::Target& target,
-                                            const core::Config& config,
-                                            const std::string& role) {
-    return db::connect_as(target.conninfo, config.application_name, role);
-}
-
 std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, const char* flag,
                                         std::chrono::milliseconds fallback) {
     if (!text) {

@@ -4,14 +4,12 @@
 // commands print a line.
 
 #include <chrono>
-#include <memory>
 #include <optional>
 #include <string>
 
 #include "cli/options.hpp"
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
-#include "db/session.hpp"
 #include "planner/project.hpp"
 
 namespace sm::cli {
@@ -26,12 +24,6 @@ core::Config load_config(const GlobalOptions& options);
 // The target: --database-url, DATABASE_URL, the config's url, libpq defaults.
 // Throws sm::Error (invalid_input) for a malformed connection string.
 core::Target resolve_target(const GlobalOptions& options, const core::Config& config);
-
-// Opens a session to the target with application_name "<config's name>" plus
-// the role ("safe-migrate", "safe-migrate/lock"). Throws sm::Error(db_unreachable).
-std::unique_ptr<db::Session> connect_target(const core::Target& target,
-                                            const core::Config& config,
-                                            const std::string& role = "");
 
 // The duration a flag gives ("30s", "5min"), or fallback when it was not given.
 // Throws sm::Error (usage) naming the flag when the text is not a duration.

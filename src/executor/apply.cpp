@@ -210,7 +210,7 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
                         "): " + util::redact_text(e.what()),
                     "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
-            progress.state = "failed";
+            progress.state = db::ProgressState::failed;
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
                 db::save_progress(ctx.control, progress);
@@ -290,7 +290,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
     progress.checksum = up.checksum;
     progress.statements_total = static_cast<int>(up.statements.size());
     progress.run_id = ctx.run_id;
-    progress.state = "running";
+    progress.state = db::ProgressState::running;
     if (resume) {
         if (resume->statements_done > progress.statements_total ||
             hash_statements(up, resume->statements_done) != resume->done_hash) {
