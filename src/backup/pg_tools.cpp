@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "util/error.hpp"
-#include "util/redact.hpp"
 #include "util/process.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::backup {

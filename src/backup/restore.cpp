@@ -139,7 +139,7 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance, const s
     maintenance.exec(
         "CREATE DATABASE " + core::quote_ident(name) + " TEMPLATE template0 ENCODING " +
         core::quote_literal(r.manifest.source.encoding.empty() ? row[0].value_or("UTF8")
-                                                                   : r.manifest.source.encoding) +
+                                                               : r.manifest.source.encoding) +
         " LC_COLLATE " + core::quote_literal(row[1].value_or("C")) + " LC_CTYPE " +
         core::quote_literal(row[2].value_or("C")) + " OWNER " +
         core::quote_ident(row[3].value_or("postgres")));

@@ -36,7 +36,7 @@ struct RestoreRequest {
     std::string into;      // the new database for RestoreMode::into
     std::string conninfo;  // the target (may hold a password; never recorded)
     std::string application_name;
-    core::BackupSettings settings;         // pg_bin_dir, jobs, the catalog for the safety backup
+    core::BackupSettings settings;   // pg_bin_dir, jobs, the catalog for the safety backup
     db::Session* control = nullptr;  // connected to the target; holds the lock
     std::chrono::milliseconds lock_wait{60000};
     bool force = false;

@@ -3,8 +3,8 @@
 #include <csignal>
 
 #include "backup/pg_tools.hpp"
-#include "util/redact.hpp"
 #include "util/progress.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 

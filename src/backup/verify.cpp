@@ -6,8 +6,8 @@
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
 #include "util/error.hpp"
-#include "util/redact.hpp"
 #include "util/process.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 

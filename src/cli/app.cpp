@@ -7,9 +7,9 @@
 #include <set>
 
 #include "cli/commands.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
 
@@ -25,9 +25,9 @@ void add_format(CLI::App& sub, GlobalOptions& g) {
 // The commands, in the order --help lists them.
 const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
-        status_command(),  lint_command(),   plan_command(),    execute_command(),
+        status_command(),   lint_command(),   plan_command(),    execute_command(),
         rollback_command(), backup_command(), restore_command(), notify_command(),
-        seed_command(),    reset_command(),  sandbox_command(), validate_command(),
+        seed_command(),     reset_command(),  sandbox_command(), validate_command(),
         schema_command(),
     };
     return table;

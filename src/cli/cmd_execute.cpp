@@ -9,9 +9,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "deploy/run.hpp"
 #include "deploy/settings.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -91,8 +91,8 @@ class ExecuteReporter : public deploy::Reporter {
 
     void target(const std::string& display, core::TargetSource source) override {
         if (m_text && !m_dry_run) {
-            say(m_options, "target: " + display + " (from " + core::target_source_name(source) +
-                               ")");
+            say(m_options,
+                "target: " + display + " (from " + core::target_source_name(source) + ")");
         }
     }
     void backup_verified(const backup::Manifest& m) override {
@@ -122,12 +122,11 @@ class ExecuteReporter : public deploy::Reporter {
 
 void ExecuteReporter::finished(const deploy::Result& r) {
     if (m_text) {
-        say(m_options, r.nothing_pending
-                           ? "nothing to apply; head is " +
-                                 (r.head ? std::to_string(*r.head) : "empty")
-                           : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
-                                 util::format_duration(r.took) + "; head is now " +
-                                 std::to_string(*r.head));
+        say(m_options,
+            r.nothing_pending
+                ? "nothing to apply; head is " + (r.head ? std::to_string(*r.head) : "empty")
+                : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                      util::format_duration(r.took) + "; head is now " + std::to_string(*r.head));
         return;
     }
     nlohmann::json list = nlohmann::json::array();
@@ -177,10 +176,10 @@ void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
     }
     say(m_options, r.exit_code == 0
                        ? (r.pending == 0 ? "  nothing to apply"
-                                         : "  the run would proceed: " +
-                                               std::to_string(r.pending) + " migration(s)")
-                       : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
-                             ", " + exit_code_name(code) + ")");
+                                         : "  the run would proceed: " + std::to_string(r.pending) +
+                                               " migration(s)")
+                       : "  the run would not proceed (exit " + std::to_string(r.exit_code) + ", " +
+                             exit_code_name(code) + ")");
 }
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
@@ -217,52 +216,51 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
 
 Command execute_command() {
     auto args = std::make_shared<ExecuteArgs>();
-    return {"execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
-            [args](CLI::App& sub) {
-             sub.add_option("--plan", args->plan,
-                            "Apply exactly this reviewed plan artifact, or refuse");
-             sub.add_option("--target", args->target, "Apply up to and including this version");
-             sub.add_option("--lock-wait", args->lock_wait,
-                            "How long to wait for another runner's migration lock (e.g. 2min)");
-             sub.add_option("--lock-timeout", args->lock_timeout,
-                            "lock_timeout per migration (e.g. 3s)");
-             sub.add_option("--lock-retries", args->lock_retries,
-                            "Retries after a lock timeout");
-             sub.add_option(
-                 "--accept-changed", args->accept_changed,
-                 "Accept the changed file of this applied version (recorded as an event)");
-             sub.add_flag("--allow-out-of-order", args->allow_out_of_order,
-                          "Apply pending migrations older than the newest applied one");
-             sub.add_flag("--backup", args->backup,
-                          "Take and verify a pre-deploy backup first (always on protected "
-                          "environments)");
-             sub.add_flag("--skip-backup", args->skip_backup,
-                          "Skip the pre-deploy backup of a protected environment (needs --reason)");
-             sub.add_option("--reason", args->reason, "Why the backup is skipped (recorded)");
-             sub.add_option("--on-failure", args->on_failure,
-                            "After a failure: rollback (down files, then the backup), restore "
-                            "(the pre-deploy backup) or stop")
-                 ->check(CLI::IsMember({"rollback", "restore", "stop"}));
-             sub.add_option("--wait-for-blockers", args->wait_for_blockers,
-                            "How long to wait for sessions blocking a migration's tables "
-                            "(e.g. 30s)");
-             sub.add_option("--blocker-age", args->blocker_age,
-                            "A transaction or query older than this on a touched table is a "
-                            "blocker (e.g. 1s)");
-             sub.add_flag("--terminate-blockers", args->terminate_blockers,
-                          "Terminate blockers still there after the wait (protected "
-                          "environments: only if their config allows it)");
-             sub.add_option("--max-replica-lag", args->max_replica_lag,
-                            "Refuse while a physical replica replays further behind (e.g. 30s)");
-             sub.add_option("--max-duration", args->max_duration,
-                            "Stop and roll back when the run takes longer (checked between "
-                            "migrations)");
-             sub.add_flag("--dry-run", args->dry_run,
-                          "Plan, preflight and say what would be backed up; change nothing "
-                          "(exit 0: the run would proceed)");
-         },
-            [args](const GlobalOptions& g) { return run_execute(g, *args); },
-            false};
+    return {
+        "execute", "Apply pending migrations safely (lock, timeouts, retries, history)",
+        [args](CLI::App& sub) {
+            sub.add_option("--plan", args->plan,
+                           "Apply exactly this reviewed plan artifact, or refuse");
+            sub.add_option("--target", args->target, "Apply up to and including this version");
+            sub.add_option("--lock-wait", args->lock_wait,
+                           "How long to wait for another runner's migration lock (e.g. 2min)");
+            sub.add_option("--lock-timeout", args->lock_timeout,
+                           "lock_timeout per migration (e.g. 3s)");
+            sub.add_option("--lock-retries", args->lock_retries, "Retries after a lock timeout");
+            sub.add_option(
+                "--accept-changed", args->accept_changed,
+                "Accept the changed file of this applied version (recorded as an event)");
+            sub.add_flag("--allow-out-of-order", args->allow_out_of_order,
+                         "Apply pending migrations older than the newest applied one");
+            sub.add_flag("--backup", args->backup,
+                         "Take and verify a pre-deploy backup first (always on protected "
+                         "environments)");
+            sub.add_flag("--skip-backup", args->skip_backup,
+                         "Skip the pre-deploy backup of a protected environment (needs --reason)");
+            sub.add_option("--reason", args->reason, "Why the backup is skipped (recorded)");
+            sub.add_option("--on-failure", args->on_failure,
+                           "After a failure: rollback (down files, then the backup), restore "
+                           "(the pre-deploy backup) or stop")
+                ->check(CLI::IsMember({"rollback", "restore", "stop"}));
+            sub.add_option("--wait-for-blockers", args->wait_for_blockers,
+                           "How long to wait for sessions blocking a migration's tables "
+                           "(e.g. 30s)");
+            sub.add_option("--blocker-age", args->blocker_age,
+                           "A transaction or query older than this on a touched table is a "
+                           "blocker (e.g. 1s)");
+            sub.add_flag("--terminate-blockers", args->terminate_blockers,
+                         "Terminate blockers still there after the wait (protected "
+                         "environments: only if their config allows it)");
+            sub.add_option("--max-replica-lag", args->max_replica_lag,
+                           "Refuse while a physical replica replays further behind (e.g. 30s)");
+            sub.add_option("--max-duration", args->max_duration,
+                           "Stop and roll back when the run takes longer (checked between "
+                           "migrations)");
+            sub.add_flag("--dry-run", args->dry_run,
+                         "Plan, preflight and say what would be backed up; change nothing "
+                         "(exit 0: the run would proceed)");
+        },
+        [args](const GlobalOptions& g) { return run_execute(g, *args); }, false};
 }
 
 }  // namespace sm::cli

@@ -4,10 +4,10 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
+#include "util/error.hpp"
 
 namespace sm::cli {
 
@@ -19,7 +19,6 @@ struct LintArgs {
     bool list_rules = false;
     bool include_down = false;
 };
-
 
 int run_lint(const GlobalOptions& options, const LintArgs& args) {
     if (args.list_rules) {
@@ -64,18 +63,18 @@ Command lint_command() {
     auto args = std::make_shared<LintArgs>();
     return {"lint", "Check migrations for destructive and lock-heavy statements (no database)",
             [args](CLI::App& sub) {
-             sub.add_option("paths", args->paths,
-                            "Files or directories (default: the migrations directory)");
-             sub.add_option("--policy", args->policy, "Policy: default, strict, or a .toml file");
-             sub.add_option("--format", args->format, "text, json, sarif or github")
-                 ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
-             sub.add_option("--jobs", args->jobs, "Threads (default: one per core)");
-             sub.add_flag("--list-rules", args->list_rules, "Print the rule catalog and exit");
-             sub.add_flag("--include-down", args->include_down,
-                          "Also lint down migrations found in directories");
-         },
-            [args](const GlobalOptions& g) { return run_lint(g, *args); },
-            true};
+                sub.add_option("paths", args->paths,
+                               "Files or directories (default: the migrations directory)");
+                sub.add_option("--policy", args->policy,
+                               "Policy: default, strict, or a .toml file");
+                sub.add_option("--format", args->format, "text, json, sarif or github")
+                    ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+                sub.add_option("--jobs", args->jobs, "Threads (default: one per core)");
+                sub.add_flag("--list-rules", args->list_rules, "Print the rule catalog and exit");
+                sub.add_flag("--include-down", args->include_down,
+                             "Also lint down migrations found in directories");
+            },
+            [args](const GlobalOptions& g) { return run_lint(g, *args); }, true};
 }
 
 }  // namespace sm::cli

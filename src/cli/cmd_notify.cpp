@@ -3,9 +3,9 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "notify/notifier.hpp"
+#include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 
@@ -14,7 +14,6 @@ namespace sm::cli {
 struct NotifyArgs {
     std::string action;  // test, flush
 };
-
 
 int run_notify(const GlobalOptions& options, const NotifyArgs& args) {
     util::InterruptGuard interrupts;
@@ -78,12 +77,11 @@ Command notify_command() {
     auto args = std::make_shared<NotifyArgs>();
     return {"notify", "Send a test event to every endpoint, or resend the spooled ones",
             [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "test or flush")
-                 ->required()
-                 ->check(CLI::IsMember({"test", "flush"}));
-         },
-            [args](const GlobalOptions& g) { return run_notify(g, *args); },
-            false};
+                sub.add_option("action", args->action, "test or flush")
+                    ->required()
+                    ->check(CLI::IsMember({"test", "flush"}));
+            },
+            [args](const GlobalOptions& g) { return run_notify(g, *args); }, false};
 }
 
 }  // namespace sm::cli

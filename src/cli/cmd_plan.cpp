@@ -34,8 +34,7 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args) {
             util::write_file_atomic(*args.out, artifact);
             core::log_info("plan written to " + args.out->string());
         }
-        std::string text =
-            options.format == Format::json ? artifact : planner::render_plan_text(p);
+        std::string text = options.format == Format::json ? artifact : planner::render_plan_text(p);
         std::fwrite(text.data(), 1, text.size(), stdout);
     });
 
@@ -47,17 +46,17 @@ int run_plan(const GlobalOptions& options, const PlanArgs& args) {
 
 Command plan_command() {
     auto args = std::make_shared<PlanArgs>();
-    return {"plan", "Show what execute would do (locks, table sizes, findings) and write the artifact",
-            [args](CLI::App& sub) {
-             sub.add_option("--policy", args->policy, "Policy: default, strict, or a .toml file");
-             sub.add_option("--out", args->out,
-                            "Write the plan artifact (JSON) that execute --plan checks");
-             sub.add_flag("--trace", args->trace,
-                          "Apply the migrations to a throwaway copy of the schema and observe "
-                          "locks and rewrites");
-         },
-            [args](const GlobalOptions& g) { return run_plan(g, *args); },
-            false};
+    return {
+        "plan", "Show what execute would do (locks, table sizes, findings) and write the artifact",
+        [args](CLI::App& sub) {
+            sub.add_option("--policy", args->policy, "Policy: default, strict, or a .toml file");
+            sub.add_option("--out", args->out,
+                           "Write the plan artifact (JSON) that execute --plan checks");
+            sub.add_flag("--trace", args->trace,
+                         "Apply the migrations to a throwaway copy of the schema and observe "
+                         "locks and rewrites");
+        },
+        [args](const GlobalOptions& g) { return run_plan(g, *args); }, false};
 }
 
 }  // namespace sm::cli

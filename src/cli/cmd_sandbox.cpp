@@ -3,8 +3,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "sandbox/cluster.hpp"
+#include "util/error.hpp"
 
 namespace sm::cli {
 
@@ -12,7 +12,6 @@ struct SandboxArgs {
     std::string action;  // start, stop, status, url
     std::optional<std::filesystem::path> state_file;
 };
-
 
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
     std::filesystem::path state_file = args.state_file.value_or(sandbox::default_state_file());
@@ -59,17 +58,17 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
 
 Command sandbox_command() {
     auto args = std::make_shared<SandboxArgs>();
-    return {"sandbox", "Start, stop or locate a throwaway PostgreSQL cluster",
-            [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "start, stop, status or url")
-                 ->required()
-                 ->check(CLI::IsMember({"start", "stop", "status", "url"}));
-             sub.add_option(
-                 "--state", args->state_file,
-                 "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
-         },
-            [args](const GlobalOptions& g) { return run_sandbox(g, *args); },
-            false};
+    return {
+        "sandbox", "Start, stop or locate a throwaway PostgreSQL cluster",
+        [args](CLI::App& sub) {
+            sub.add_option("action", args->action, "start, stop, status or url")
+                ->required()
+                ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+            sub.add_option(
+                "--state", args->state_file,
+                "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");
+        },
+        [args](const GlobalOptions& g) { return run_sandbox(g, *args); }, false};
 }
 
 }  // namespace sm::cli

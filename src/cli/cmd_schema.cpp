@@ -65,16 +65,15 @@ Command schema_command() {
     auto args = std::make_shared<SchemaArgs>();
     return {"schema", "Dump the normalised schema the migrations produce, as a snapshot file",
             [args](CLI::App& sub) {
-             sub.add_option("action", args->action, "dump")
-                 ->required()
-                 ->check(CLI::IsMember({"dump"}));
-             sub.add_option("--out", args->out, "Write the snapshot here (default stdout)");
-             sub.add_flag("--from-target", args->from_target,
-                          "Read the live target's schema instead of applying every migration "
-                          "file to a throwaway database");
-         },
-            [args](const GlobalOptions& g) { return run_schema(g, *args); },
-            false};
+                sub.add_option("action", args->action, "dump")
+                    ->required()
+                    ->check(CLI::IsMember({"dump"}));
+                sub.add_option("--out", args->out, "Write the snapshot here (default stdout)");
+                sub.add_flag("--from-target", args->from_target,
+                             "Read the live target's schema instead of applying every migration "
+                             "file to a throwaway database");
+            },
+            [args](const GlobalOptions& g) { return run_schema(g, *args); }, false};
 }
 
 }  // namespace sm::cli

@@ -3,8 +3,8 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "util/error.hpp"
 #include "deploy/inspect.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::cli {
@@ -101,9 +101,7 @@ int run_status(const GlobalOptions& options) {
 
 Command status_command() {
     return {"status", "Show applied, pending, changed, missing and partial migrations",
-            [](CLI::App&) {},
-            [](const GlobalOptions& g) { return run_status(g); },
-            false};
+            [](CLI::App&) {}, [](const GlobalOptions& g) { return run_status(g); }, false};
 }
 
 }  // namespace sm::cli

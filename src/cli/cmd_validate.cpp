@@ -54,15 +54,16 @@ int run_validate(const GlobalOptions& options, const ValidateArgs& args) {
 
 Command validate_command() {
     auto args = std::make_shared<ValidateArgs>();
-    return {"validate", "Check history against files and the live schema against the migrations (drift)",
+    return {"validate",
+            "Check history against files and the live schema against the migrations (drift)",
             [args](CLI::App& sub) {
-             sub.add_option("--snapshot", args->snapshot,
-                            "Expected schema from this snapshot (schema dump) instead of applying "
-                            "the migrations to a throwaway database")
-                 ->check(CLI::ExistingFile);
-         },
-            [args](const GlobalOptions& g) { return run_validate(g, *args); },
-            false};
+                sub.add_option(
+                       "--snapshot", args->snapshot,
+                       "Expected schema from this snapshot (schema dump) instead of applying "
+                       "the migrations to a throwaway database")
+                    ->check(CLI::ExistingFile);
+            },
+            [args](const GlobalOptions& g) { return run_validate(g, *args); }, false};
 }
 
 }  // namespace sm::cli

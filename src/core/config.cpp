@@ -6,10 +6,10 @@
 
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
-#include "util/error.hpp"
-#include "util/redact.hpp"
 #include "core/toml_tree.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::core {
@@ -143,7 +143,7 @@ std::filesystem::path project_path(const std::filesystem::path& project_dir,
 
 struct NotifySource {
     std::string file;
-    std::optional<TomlNode> table;      // [notify]
+    std::optional<TomlNode> table;  // [notify]
     std::string prefix;
     std::optional<TomlNode> env_table;  // [environments.NAME.notify] of the selected one
     std::string env_prefix;

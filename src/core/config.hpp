@@ -81,7 +81,7 @@ const char* webhook_kind_name(WebhookKind kind);
 
 // One notification endpoint ([[notify.webhooks]]).
 struct WebhookConfig {
-    std::string name;    // for messages; default "<kind>-<n>"
+    std::string name;  // for messages; default "<kind>-<n>"
     WebhookKind kind = WebhookKind::generic;
     std::string url;     // a secret: never printed
     std::string secret;  // generic: the signing secret ("" = unsigned)

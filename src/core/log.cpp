@@ -15,7 +15,8 @@ namespace {
 class RedactingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
-        std::string text = util::redact_text(std::string_view(msg.payload.data(), msg.payload.size()));
+        std::string text =
+            util::redact_text(std::string_view(msg.payload.data(), msg.payload.size()));
         const char* level = "info";
         switch (msg.level) {
             case spdlog::level::debug:

@@ -38,7 +38,6 @@ bool plain_name(const std::string& name) {
     });
 }
 
-
 }  // namespace
 
 std::string quote_ident(const std::string& name, Keywords keywords) {

@@ -1,7 +1,7 @@
 #include "db/advisory_lock.hpp"
 
-#include "util/error.hpp"
 #include "core/log.hpp"
+#include "util/error.hpp"
 #include "util/signals.hpp"
 
 namespace sm::db {

@@ -148,7 +148,8 @@ std::vector<PartialMigration> read_partial(Session& session) {
         p.statements_total = std::stoi(row[3].value_or("0"));
         p.statements_done = std::stoi(row[4].value_or("0"));
         p.done_hash = text_or_empty(row[5]);
-        p.state = text_or_empty(row[6]) == "failed" ? ProgressState::failed : ProgressState::running;
+        p.state =
+            text_or_empty(row[6]) == "failed" ? ProgressState::failed : ProgressState::running;
         p.last_error = text_or_empty(row[7]);
         p.updated_at = text_or_empty(row[8]);
         p.run_id = text_or_empty(row[9]);
@@ -195,8 +196,8 @@ void save_progress(Session& session, const PartialMigration& p) {
         "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
         "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
         {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
-         std::to_string(p.statements_done), p.done_hash, progress_state_name(p.state), util::redact_text(p.last_error),
-         p.run_id});
+         std::to_string(p.statements_done), p.done_hash, progress_state_name(p.state),
+         util::redact_text(p.last_error), p.run_id});
 }
 
 void delete_progress(Session& session, int64_t version) {

@@ -2,10 +2,10 @@
 #include <map>
 #include <pqxx/pqxx>
 
-#include "util/error.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
 #include "db/session.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::db {

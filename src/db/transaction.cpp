@@ -25,10 +25,11 @@ std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
                              std::optional<std::chrono::milliseconds> statement_timeout,
                              SettingScope scope) {
     const std::string set = scope == SettingScope::transaction ? "SET LOCAL " : "SET ";
-    std::string sql = set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout));
+    std::string sql =
+        set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout));
     if (statement_timeout) {
-        sql += "; " + set +
-               "statement_timeout = " + core::quote_literal(core::to_pg_setting(*statement_timeout));
+        sql += "; " + set + "statement_timeout = " +
+               core::quote_literal(core::to_pg_setting(*statement_timeout));
     }
     return sql;
 }

@@ -1,8 +1,8 @@
 #include "deploy/backup_gate.hpp"
 
-#include "util/error.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::deploy {

@@ -54,8 +54,7 @@ void add_pending(const planner::Project& project, const executor::StatusReport& 
         if (e.state == MigrationState::changed || e.state == MigrationState::missing) {
             input.drift.push_back(id + " is " + executor::state_name(e.state));
         }
-        if (e.state == MigrationState::out_of_order &&
-            !project.config.execute.allow_out_of_order) {
+        if (e.state == MigrationState::out_of_order && !project.config.execute.allow_out_of_order) {
             input.drift.push_back(id + " is older than the newest applied version");
         }
     }

@@ -3,10 +3,10 @@
 #include <set>
 #include <thread>
 
-#include "util/error.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
 #include "executor/preflight.hpp"
+#include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -72,7 +72,7 @@ void wait_for_blockers(executor::RunContext& ctx, const std::vector<std::string>
             if (waited) {
                 core::log_info("blocking sessions are gone; going on with " + what);
                 db::record_event(ctx.control, {ctx.run_id, "preflight.clear", std::nullopt,
-                                                     "blocking sessions gone before " + what});
+                                               "blocking sessions gone before " + what});
             }
             return;
         }
@@ -80,7 +80,7 @@ void wait_for_blockers(executor::RunContext& ctx, const std::vector<std::string>
             if (shown.insert(b.pid).second) {
                 core::log_warn("blocking " + what + ": " + b.describe());
                 db::record_event(ctx.control, {ctx.run_id, "preflight.blocked", std::nullopt,
-                                                     what + ": " + b.describe()});
+                                               what + ": " + b.describe()});
             }
         }
         if (!waited && !quiet) {
@@ -104,8 +104,8 @@ void wait_for_blockers(executor::RunContext& ctx, const std::vector<std::string>
                     std::string line = (ended ? "terminated " : "could not terminate ") +
                                        b.describe() + " (--terminate-blockers)";
                     core::log_warn(line);
-                    db::record_event(
-                        ctx.control, {ctx.run_id, "preflight.terminated", std::nullopt, line});
+                    db::record_event(ctx.control,
+                                     {ctx.run_id, "preflight.terminated", std::nullopt, line});
                 }
                 // A terminated session is gone within moments.
                 for (auto until = Clock::now() + std::chrono::seconds(5); Clock::now() < until;) {

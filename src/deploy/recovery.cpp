@@ -1,11 +1,10 @@
 #include "deploy/recovery.hpp"
 
 #include "backup/restore.hpp"
+#include "core/log.hpp"
 #include "db/history.hpp"
 #include "util/error.hpp"
-#include "core/log.hpp"
 #include "util/redact.hpp"
-#include "db/history.hpp"
 #include "util/strings.hpp"
 
 namespace sm::deploy {
@@ -107,7 +106,7 @@ class Recoverer {
             what + ". Bring the database back by hand: see " + std::string(k_runbook) + ".";
         m_result.summary = m_result.rollback.manual_action;
         db::record_event(m_ctx.control, {m_ctx.run_id, "rollback.incomplete", std::nullopt,
-                                               m_result.rollback.manual_action});
+                                         m_result.rollback.manual_action});
         return m_result;
     }
 
@@ -150,8 +149,8 @@ class Recoverer {
             } catch (const Error& e) {
                 std::string why = "the down file of " + u.migration->id() +
                                   " failed: " + util::redact_text(e.what());
-                db::record_event(
-                    m_ctx.control, {m_ctx.run_id, "rollback.failed", u.migration->version, why});
+                db::record_event(m_ctx.control,
+                                 {m_ctx.run_id, "rollback.failed", u.migration->version, why});
                 m_result.head = head_of_or(m_result.head);
                 if (can_restore() && m_ctx.settings.restore_fallback &&
                     e.code() != ExitCode::db_unreachable && e.code() != ExitCode::interrupted) {
@@ -194,7 +193,7 @@ class Recoverer {
         const backup::Manifest& m = *m_run.pre_deploy;
         tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
         db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
-                                               why + "; restoring pre-deploy backup " + m.id});
+                                         why + "; restoring pre-deploy backup " + m.id});
         backup::RestoreRequest request;
         request.backup_dir = m_project.config.backup.dir / m.id;
         request.manifest = m;
@@ -214,7 +213,7 @@ class Recoverer {
             restored = m_request.io.restore_backup(request);
         } catch (const Error& e) {
             db::record_event(m_ctx.control,
-                                   {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
+                             {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
             m_result.head = head_of_or(m_result.head);
             return manual(why + "; restoring the pre-deploy backup " + m.id +
                           " failed: " + util::redact_text(e.what()) +
@@ -239,10 +238,9 @@ class Recoverer {
         // events, so the outcome is recorded anew on a new session.
         try {
             m_control_after = m_request.io.connect("lock");
-            db::record_event(
-                *m_control_after,
-                {m_ctx.run_id, "restore.completed", std::nullopt,
-                 "run " + m_ctx.run_id + " failed (" + m_run.error + "); " + m_result.summary});
+            db::record_event(*m_control_after, {m_ctx.run_id, "restore.completed", std::nullopt,
+                                                "run " + m_ctx.run_id + " failed (" + m_run.error +
+                                                    "); " + m_result.summary});
             m_result.head = head_of(*m_control_after);
             m_result.rollback.complete = m_result.head == m_run.start_head;
         } catch (const std::exception& e) {
@@ -263,8 +261,8 @@ class Recoverer {
 
 }  // namespace
 
-Recovery recover_failed_run(const Request& request, executor::RunContext& ctx,
-                            const FailedRun& run, std::unique_ptr<db::Session>& migration_session,
+Recovery recover_failed_run(const Request& request, executor::RunContext& ctx, const FailedRun& run,
+                            std::unique_ptr<db::Session>& migration_session,
                             std::unique_ptr<db::Session>& control_after) {
     try {
         return Recoverer(request, ctx, run, migration_session, control_after).run();

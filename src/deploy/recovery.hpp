@@ -47,8 +47,8 @@ struct Recovery {
 // request.io.connect then opens a new control session, which is returned in
 // control_after (otherwise it stays empty). Never throws for a failure of the
 // recovery itself: that is reported in the result.
-Recovery recover_failed_run(const Request& request, executor::RunContext& ctx,
-                            const FailedRun& run, std::unique_ptr<db::Session>& migration_session,
+Recovery recover_failed_run(const Request& request, executor::RunContext& ctx, const FailedRun& run,
+                            std::unique_ptr<db::Session>& migration_session,
                             std::unique_ptr<db::Session>& control_after);
 
 }  // namespace sm::deploy

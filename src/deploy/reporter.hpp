@@ -36,15 +36,15 @@ struct Result {
 // What a dry run found: the plan it would apply and every reason it would stop.
 struct DryRunReport {
     planner::Plan plan;
-    std::vector<std::string> reasons;          // each reason the run would not proceed
-    int exit_code = 0;                         // of the first reason; 0: it would proceed
-    std::optional<std::string> lock_holder;    // another runner holding the migration lock
-    std::vector<std::string> blockers;         // sessions that would block the run's tables
-    bool backup_required = false;              // a pre-deploy backup would be taken
-    int64_t backup_estimated_bytes = 0;        // table data it would copy (upper bound)
-    std::string backup_directory;              // the catalog it would go to
+    std::vector<std::string> reasons;        // each reason the run would not proceed
+    int exit_code = 0;                       // of the first reason; 0: it would proceed
+    std::optional<std::string> lock_holder;  // another runner holding the migration lock
+    std::vector<std::string> blockers;       // sessions that would block the run's tables
+    bool backup_required = false;            // a pre-deploy backup would be taken
+    int64_t backup_estimated_bytes = 0;      // table data it would copy (upper bound)
+    std::string backup_directory;            // the catalog it would go to
     core::FailurePolicy on_failure = core::FailurePolicy::rollback;
-    size_t pending = 0;                        // migrations the run would apply
+    size_t pending = 0;  // migrations the run would apply
 };
 
 class Reporter {

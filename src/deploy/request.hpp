@@ -59,7 +59,7 @@ struct Request {
     core::ExecuteSettings settings;  // [execute] of the config and environment, flags applied
     std::optional<std::filesystem::path> plan_file;  // hold the run to this reviewed plan
     std::optional<int64_t> up_to;                    // apply up to and including this version
-    std::vector<int64_t> accept_changed;             // applied versions whose changed file is accepted
+    std::vector<int64_t> accept_changed;  // applied versions whose changed file is accepted
     BackupPolicy backup;
     bool dry_run = false;      // walk the same steps, change nothing, report the verdict
     bool quiet = false;        // -q: announce no waits and no rollback steps

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "backup/create.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
@@ -16,6 +15,7 @@
 #include "executor/apply.hpp"
 #include "planner/policy.hpp"
 #include "seed/protected_target.hpp"
+#include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
 
@@ -102,13 +102,14 @@ class Deployment {
         }
         m_lock.emplace(*m_control, m_r.settings.lock_wait);
         db::ensure_history_schema(*m_control);
-        seed::remember_if_protected(*m_control, m_project.config);  // reset and seed clear refuse it
+        seed::remember_if_protected(*m_control,
+                                    m_project.config);  // reset and seed clear refuse it
     }
 
     void choose_steps() {
         m_partial = db::read_partial(*m_control);
-        m_report = executor::compute_status(m_project.migrations, db::read_applied(*m_control),
-                                            m_partial);
+        m_report =
+            executor::compute_status(m_project.migrations, db::read_applied(*m_control), m_partial);
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
         if (m_r.plan_file) {
@@ -190,8 +191,8 @@ class Deployment {
         if (used > *limit) {
             throw Error(ExitCode::failure, "the run exceeded its time limit (max_duration " +
                                                util::format_duration(*limit) + ") after " +
-                                               util::format_duration(used) +
-                                               ", before applying " + next.id());
+                                               util::format_duration(used) + ", before applying " +
+                                               next.id());
         }
     }
 
@@ -237,9 +238,9 @@ int Deployment::apply_all() {
 
     // Apply each step in order, each after its own preflight and within the
     // run's time limit; record the run from start to end.
-    db::record_event(*m_control, {m_ctx->run_id, "run.started", std::nullopt,
-                                  std::to_string(m_steps.size()) + " pending migration(s); by " +
-                                      m_ctx->actor});
+    db::record_event(
+        *m_control, {m_ctx->run_id, "run.started", std::nullopt,
+                     std::to_string(m_steps.size()) + " pending migration(s); by " + m_ctx->actor});
     m_head = m_report.head;
     try {
         for (const auto& step : m_steps) {
@@ -327,8 +328,9 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
     bool stuck = !recovery.rollback.manual_action.empty() &&
                  m_r.settings.on_failure != core::FailurePolicy::stop;
     if (undid || stuck) {
-        notify::Event rolled = events.make(
-            "deploy.rolled_back", recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
+        notify::Event rolled =
+            events.make("deploy.rolled_back",
+                        recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
         rolled.version_to = recovery.head;
         rolled.error = failed.error;
         rolled.rollback = recovery.rollback;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "util/error.hpp"
 #include "core/log.hpp"
 #include "db/target_info.hpp"
 #include "planner/plan.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 
 namespace sm::deploy {
@@ -24,8 +24,7 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
     std::vector<std::string> problems;
     for (const auto& e : report.entries) {
         if (e.state == MigrationState::changed) {
-            bool accept =
-                std::find(accepted.begin(), accepted.end(), e.version) != accepted.end();
+            bool accept = std::find(accepted.begin(), accepted.end(), e.version) != accepted.end();
             if (accept && !record) {
                 core::log_warn("would accept the changed file of " + id_of(e));
                 continue;

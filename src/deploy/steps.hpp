@@ -34,8 +34,7 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
 std::vector<Step> choose_steps(const planner::Project& project,
                                const executor::StatusReport& report,
                                const std::vector<db::PartialMigration>& partial,
-                               const core::ExecuteSettings& settings,
-                               std::optional<int64_t> up_to);
+                               const core::ExecuteSettings& settings, std::optional<int64_t> up_to);
 
 // Checks the reviewed plan in file against the target and the files (throws
 // sm::Error on any difference), keeps only the planned steps and takes the

@@ -49,8 +49,8 @@ std::string recreate_public_sql(db::Session& session) {
     std::string sql = " CREATE SCHEMA public";
     if (!owner.empty()) {
         sql += " AUTHORIZATION " + owner.rows[0][0].value_or("CURRENT_USER") + ";";
-        sql += " COMMENT ON SCHEMA public IS " + core::quote_literal(owner.rows[0][1].value_or("")) +
-               ";";
+        sql += " COMMENT ON SCHEMA public IS " +
+               core::quote_literal(owner.rows[0][1].value_or("")) + ";";
     } else {
         sql += ";";
     }

@@ -69,7 +69,8 @@ StatusReport compute_status(const core::MigrationSet& files,
             e.recorded_checksum = pm.checksum;
             e.detail = std::to_string(pm.statements_done) + " of " +
                        std::to_string(pm.statements_total) + " statements done";
-            e.detail += pm.state == db::ProgressState::failed ? "; failed: " + pm.last_error : "; interrupted";
+            e.detail += pm.state == db::ProgressState::failed ? "; failed: " + pm.last_error
+                                                              : "; interrupted";
         } else if (report.head && m.version < *report.head) {
             e.state = MigrationState::out_of_order;
             e.detail = "older than the newest applied version " + std::to_string(*report.head);

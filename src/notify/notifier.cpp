@@ -1,10 +1,9 @@
 #include "notify/notifier.hpp"
 
-#include "notify/payload.hpp"
-
 #include <cstdlib>
 
 #include "core/identity.hpp"
+#include "notify/payload.hpp"
 #include "util/redact.hpp"
 #include "util/time.hpp"
 

@@ -8,11 +8,11 @@
 #include <vector>
 
 #include "core/config.hpp"
-#include "util/error.hpp"
 #include "core/target.hpp"
 #include "notify/event.hpp"
 #include "notify/http.hpp"
 #include "notify/sender.hpp"
+#include "util/error.hpp"
 
 namespace sm::notify {
 

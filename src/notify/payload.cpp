@@ -13,8 +13,8 @@
 #include <string>
 #include <string_view>
 
-#include "util/error.hpp"
 #include "notify/payload_text.hpp"
+#include "util/error.hpp"
 
 namespace sm::notify {
 

@@ -9,9 +9,9 @@
 
 #include "core/backoff.hpp"
 #include "core/log.hpp"
-#include "util/redact.hpp"
 #include "notify/payload.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 #include "util/signals.hpp"
 #include "util/worker_pool.hpp"
 

@@ -6,7 +6,6 @@
 #include <regex>
 #include <set>
 
-#include "util/error.hpp"
 #include "core/migration_source.hpp"
 #include "planner/lint_state.hpp"
 #include "planner/parse_helpers.hpp"
@@ -14,6 +13,7 @@
 #include "planner/rule_catalog.hpp"
 #include "planner/sql_parser.hpp"
 #include "planner/statement_stream.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/worker_pool.hpp"
 

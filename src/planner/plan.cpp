@@ -8,10 +8,10 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/parse_helpers.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 

@@ -3,9 +3,9 @@
 #include <cstdlib>
 #include <set>
 
-#include "util/error.hpp"
 #include "core/toml_tree.hpp"
 #include "planner/rule_catalog.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
 

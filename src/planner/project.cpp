@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "util/error.hpp"
 #include "planner/script_builder.hpp"
+#include "util/error.hpp"
 
 namespace sm::planner {
 

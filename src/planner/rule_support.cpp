@@ -37,7 +37,6 @@ bool ident_char(unsigned char c) {
     return std::isalnum(c) != 0 || c == '_' || c == '$' || c >= 0x80;
 }
 
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -180,7 +179,8 @@ std::string relation_sql(const ParseTree& range_var, core::Keywords keywords) {
     return schema.empty() ? rel : core::quote_ident(schema, keywords) + "." + rel;
 }
 
-std::string qualified_sql(const std::string& schema, const std::string& name, core::Keywords keywords) {
+std::string qualified_sql(const std::string& schema, const std::string& name,
+                          core::Keywords keywords) {
     return core::quote_ident(schema.empty() ? "public" : schema, keywords) + "." +
            core::quote_ident(name, keywords);
 }

@@ -67,7 +67,8 @@ inline constexpr const char* k_no_tx_directive = "-- safe-migrate: no-transactio
 
 // A RangeVar as the statement wrote it, quoted where needed: "orders" or
 // app."Orders" (the schema only when the statement gave one).
-std::string relation_sql(const ParseTree& range_var, core::Keywords keywords = core::Keywords::quoted);
+std::string relation_sql(const ParseTree& range_var,
+                         core::Keywords keywords = core::Keywords::quoted);
 
 // schema.name quoted where needed, the schema "public" when empty.
 std::string qualified_sql(const std::string& schema, const std::string& name,

@@ -5,8 +5,8 @@
 #include <cstring>
 #include <vector>
 
-#include "util/error.hpp"
 #include "planner/sql_parser.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::planner {

@@ -9,9 +9,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "util/error.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"

@@ -4,8 +4,8 @@
 #include <regex>
 
 #include "core/checksum.hpp"
-#include "util/error.hpp"
 #include "planner/script_builder.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
 

@@ -12,8 +12,8 @@
 #include <thread>
 
 #include "util/error.hpp"
-#include "util/redact.hpp"
 #include "util/files.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace bp = boost::process;

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <mutex>
 
-#include "util/error.hpp"
 #include "core/log.hpp"
 #include "db/session.hpp"
 #include "sandbox/cluster.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
 #include "validate/schema_read.hpp"

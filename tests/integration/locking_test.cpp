@@ -54,8 +54,7 @@ TEST_CASE("the lock holder is named even when it is not safe-migrate") {
     MigrationDir dir;
     dir.write("1_a.up.sql", "CREATE TABLE t (a int);\n");
     auto holder = db.connect("dba-console");
-    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sm::db::k_migration_lock_key) +
-                 ")");
+    holder->exec("SELECT pg_advisory_lock(" + std::to_string(sm::db::k_migration_lock_key) + ")");
     auto run = run_tool({"--migrations-dir", dir.path().string(), "execute", "--lock-wait", "0"},
                         {{"DATABASE_URL", db.url()}});
     CHECK(run.exit_code == 6);

@@ -52,8 +52,7 @@ std::string TestDatabase::url_with_password() const {
            "@127.0.0.1:" + std::to_string(c.port) + "/" + m_name;
 }
 
-std::unique_ptr<db::Session> TestDatabase::connect(
-    const std::string& application_name) const {
+std::unique_ptr<db::Session> TestDatabase::connect(const std::string& application_name) const {
     return db::connect(url(), application_name);
 }
 

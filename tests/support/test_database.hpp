@@ -30,8 +30,7 @@ class TestDatabase {
     const std::string& name() const { return m_name; }
     std::string url() const;                // passfile URL, no password in it
     std::string url_with_password() const;  // password inline, for secret tests
-    std::unique_ptr<db::Session> connect(
-        const std::string& application_name = "sm-test") const;
+    std::unique_ptr<db::Session> connect(const std::string& application_name = "sm-test") const;
 
     // First column of the first row, or "" for NULL / no rows.
     std::string scalar(const std::string& sql) const;
@@ -44,7 +43,7 @@ class TestDatabase {
 
   private:
     std::string m_name;
-    std::unique_ptr<db::Session> m_session;  // on "postgres": creates and drops the database
+    std::unique_ptr<db::Session> m_session;      // on "postgres": creates and drops the database
     mutable std::unique_ptr<db::Session> m_own;  // on this database, for query() and scalar()
 };
 

@@ -11,8 +11,8 @@
 
 #include "backup/manifest.hpp"
 #include "core/checksum.hpp"
-#include "util/error.hpp"
 #include "unit_helpers.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 
 namespace fs = std::filesystem;

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "backup/pg_tools.hpp"
-#include "util/error.hpp"
 #include "unit_helpers.hpp"
+#include "util/error.hpp"
 
 using Catch::Matchers::Contains;
 using sm::backup::ArchiveHeader;

@@ -7,9 +7,9 @@
 #include <string>
 
 #include "core/config.hpp"
+#include "unit_helpers.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
-#include "unit_helpers.hpp"
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;

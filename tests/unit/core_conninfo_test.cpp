@@ -8,9 +8,9 @@
 #include <string>
 
 #include "core/conninfo.hpp"
+#include "unit_helpers.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
-#include "unit_helpers.hpp"
 
 using Catch::Matchers::Contains;
 using sm::core::redacted_conninfo;

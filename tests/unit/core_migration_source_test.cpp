@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "core/checksum.hpp"
-#include "util/error.hpp"
 #include "core/migration_source.hpp"
 #include "unit_helpers.hpp"
+#include "util/error.hpp"
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;

@@ -12,9 +12,9 @@ using Catch::Matchers::Contains;
 using sm::core::Migration;
 using sm::core::MigrationSet;
 using sm::db::AppliedMigration;
+using sm::db::PartialMigration;
 using sm::executor::compute_status;
 using sm::executor::MigrationState;
-using sm::db::PartialMigration;
 using sm::executor::StatusEntry;
 using sm::executor::StatusReport;
 

@@ -8,10 +8,10 @@
 #include <string>
 
 #include "core/config.hpp"
-#include "util/error.hpp"
-#include "util/redact.hpp"
 #include "notify/http.hpp"
 #include "unit_helpers.hpp"
+#include "util/error.hpp"
+#include "util/redact.hpp"
 
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
@@ -58,8 +58,7 @@ TEST_CASE("notify endpoints are read with their defaults and secrets registered"
     // Webhook URLs and secrets are secrets: redacted wherever they would be printed.
     CHECK_THAT(sm::util::redact_text("posting to https://hooks.slack.example/services/T0KEN123456"),
                !Contains("T0KEN123456"));
-    CHECK_THAT(sm::util::redact_text("secret whsec_ZHVtbXktdGVzdC1rZXk="),
-               !Contains("ZHVtbXkt"));
+    CHECK_THAT(sm::util::redact_text("secret whsec_ZHVtbXktdGVzdC1rZXk="), !Contains("ZHVtbXkt"));
     ::unsetenv("SM_TEST_SLACK_URL");
     ::unsetenv("SM_TEST_HOOK_SECRET");
 }
@@ -80,17 +79,20 @@ TEST_CASE("an environment's notify endpoints replace the top-level ones", "[noti
 }
 
 TEST_CASE("bad notify entries name the file line and key", "[notify][config]") {
-    auto e1 = capture_error(
-        [] { parse("[[notify.webhooks]]\nkind = \"teams\"\nurl = \"https://x.example/\"\n").notify(); });
+    auto e1 = capture_error([] {
+        parse("[[notify.webhooks]]\nkind = \"teams\"\nurl = \"https://x.example/\"\n").notify();
+    });
     CHECK(e1.code() == sm::ExitCode::invalid_input);
     CHECK_THAT(e1.what(), Contains("safe-migrate.toml:2") && Contains("notify.webhooks.kind"));
     auto e2 = capture_error([] { parse("[[notify.webhooks]]\nkind = \"slack\"\n").notify(); });
     CHECK_THAT(e2.what(), Contains("needs kind and url"));
     auto e3 = capture_error([] {
-        parse("[[notify.webhooks]]\nkind = \"slack\"\nurl = \"https://x.example/\"\nurll = 1\n").notify();
+        parse("[[notify.webhooks]]\nkind = \"slack\"\nurl = \"https://x.example/\"\nurll = 1\n")
+            .notify();
     });
     CHECK_THAT(e3.what(), Contains("urll"));
-    auto e4 = capture_error([] { parse("[notify]\nwebhooks = \"https://x.example/\"\n").notify(); });
+    auto e4 =
+        capture_error([] { parse("[notify]\nwebhooks = \"https://x.example/\"\n").notify(); });
     CHECK_THAT(e4.what(), Contains("array of tables"));
 }
 

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "util/error.hpp"
 #include "notify/event.hpp"
 #include "notify/payload.hpp"
+#include "util/error.hpp"
 
 using nlohmann::json;
 using sm::notify::Event;

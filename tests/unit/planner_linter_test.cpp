@@ -4,12 +4,12 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "util/error.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
 #include "planner/sql_parser.hpp"
 #include "planner/statement_stream.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 

@@ -5,8 +5,8 @@
 
 #include "validate/history_check.hpp"
 
-using sm::executor::MigrationState;
 using sm::db::PartialMigration;
+using sm::executor::MigrationState;
 using sm::executor::StatusEntry;
 using sm::executor::StatusReport;
 

@@ -118,8 +118,9 @@ std::optional<std::string> const_sql(const ParseTree& c, const std::string& sql)
     }
     if (c.contains("bsval")) {
         std::string b = c["bsval"].value("bsval", "");
-        return b.empty() ? std::nullopt
-                         : std::optional<std::string>(b.substr(0, 1) + core::quote_literal(b.substr(1)));
+        return b.empty()
+                   ? std::nullopt
+                   : std::optional<std::string>(b.substr(0, 1) + core::quote_literal(b.substr(1)));
     }
     return std::nullopt;
 }
@@ -186,7 +187,8 @@ std::optional<std::string> column_ref_sql(const ParseTree& ref) {
         if (!f.contains("String")) {
             return std::nullopt;
         }
-        out += (out.empty() ? "" : ".") + core::quote_ident(string_value(f), core::Keywords::quoted);
+        out +=
+            (out.empty() ? "" : ".") + core::quote_ident(string_value(f), core::Keywords::quoted);
     }
     return out.empty() ? std::nullopt : std::optional<std::string>(out);
 }

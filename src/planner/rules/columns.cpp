@@ -111,14 +111,15 @@ void check_serial_or_identity(const AddedColumn& a, const std::string& serial_ty
                                  " AS IDENTITY";
     std::string seq_name =
         truncate_identifier(a.relation.value("relname", "") + "_" + c.name + "_seq");
-    std::string seq = qualified_sql(a.relation.value("schemaname", ""), seq_name, core::Keywords::quoted);
+    std::string seq =
+        qualified_sql(a.relation.value("schemaname", ""), seq_name, core::Keywords::quoted);
     extras.rewrite = "CREATE SEQUENCE " + seq + " AS " + type + ";\n" + "ALTER TABLE " + tsql +
                      " ADD COLUMN " + col + " " + type + ";\n" + "ALTER TABLE " + tsql +
                      " ALTER COLUMN " + col + " SET DEFAULT nextval(" + core::quote_literal(seq) +
                      ");\n" + "ALTER SEQUENCE " + seq + " OWNED BY " + tsql + "." + col + ";\n" +
                      "-- then backfill existing rows in batches, each in its own transaction:\n" +
-                     "-- UPDATE " + tsql + " SET " + col + " = nextval(" + core::quote_literal(seq) +
-                     ") WHERE " + col + " IS NULL AND <key range>;\n" +
+                     "-- UPDATE " + tsql + " SET " + col + " = nextval(" +
+                     core::quote_literal(seq) + ") WHERE " + col + " IS NULL AND <key range>;\n" +
                      "-- then NOT NULL without a long lock: ADD CONSTRAINT ... CHECK (" + col +
                      " IS NOT NULL) NOT VALID, VALIDATE it later, SET NOT NULL, drop the CHECK";
     out.emit("adding-serial-or-identity-column",
@@ -313,7 +314,8 @@ void check_alter_type(const ParseTree& relation, const ParseTree& cmd, const Fil
     }
 
     const std::string col = core::quote_ident(column, core::Keywords::quoted);
-    const std::string fresh = core::quote_ident(truncate_identifier(column + "_new"), core::Keywords::quoted);
+    const std::string fresh =
+        core::quote_ident(truncate_identifier(column + "_new"), core::Keywords::quoted);
     EmitExtras extras = about_table(table);
     extras.rewrite =
         "ALTER TABLE " + tsql + " ADD COLUMN " + fresh + " " + type + ";\n" + "-- keep " + fresh +
@@ -336,9 +338,9 @@ void check_set_not_null(const ParseTree& relation, const ParseTree& cmd, const F
     const std::string table = qualified_name(relation);
     const std::string tsql = qualified_relation_sql(relation, core::Keywords::quoted);
     const std::string col = core::quote_ident(column, core::Keywords::quoted);
-    const std::string check =
-        core::quote_ident(truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
-                    core::Keywords::quoted);
+    const std::string check = core::quote_ident(
+        truncate_identifier(relation.value("relname", "") + "_" + column + "_not_null"),
+        core::Keywords::quoted);
     EmitExtras extras = about_table(table);
     std::string message = "ALTER TABLE " + table + " ALTER COLUMN " + column +
                           " SET NOT NULL scans all of " + table + " under ACCESS EXCLUSIVE";

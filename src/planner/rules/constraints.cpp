@@ -115,9 +115,9 @@ void check_missing_index_alter(const AlterContext& c, const std::vector<std::str
                                const std::string& referenced, bool new_column) {
     std::string cols_text = "(" + util::join(cols, ", ") + ")";
     std::string index_name = make_object_name(c.relname, util::join(cols, "_"), "idx");
-    std::string rewrite = std::string(k_no_tx_directive) +
-                          "CREATE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(index_name) +
-                          " ON " + c.rel_sql + " " + column_list_sql(cols) + ";";
+    std::string rewrite =
+        std::string(k_no_tx_directive) + "CREATE INDEX CONCURRENTLY IF NOT EXISTS " +
+        core::quote_ident(index_name) + " ON " + c.rel_sql + " " + column_list_sql(cols) + ";";
     std::string message =
         new_column
             ? "foreign key " + c.table + " " + cols_text + " -> " + referenced +
@@ -165,8 +165,8 @@ void check_unique(const AlterContext& c, size_t i, const ParseTree& con) {
     std::string name =
         conname.empty() ? make_object_name(c.relname, util::join(keys, "_"), "key") : conname;
     std::string index = std::string(k_no_tx_directive) +
-                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(name) +
-                        " ON " + c.rel_sql + " " + column_list_sql(keys);
+                        "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
+                        core::quote_ident(name) + " ON " + c.rel_sql + " " + column_list_sql(keys);
     std::vector<std::string> including = string_list(member_list(con, "including"));
     if (!including.empty()) {
         index += " INCLUDE " + column_list_sql(including);
@@ -174,8 +174,8 @@ void check_unique(const AlterContext& c, size_t i, const ParseTree& con) {
     if (con.value("nulls_not_distinct", false)) {
         index += " NULLS NOT DISTINCT";
     }
-    std::string attach =
-        "ADD CONSTRAINT " + core::quote_ident(name) + " UNIQUE USING INDEX " + core::quote_ident(name);
+    std::string attach = "ADD CONSTRAINT " + core::quote_ident(name) + " UNIQUE USING INDEX " +
+                         core::quote_ident(name);
     if (con.value("deferrable", false)) {
         attach += " DEFERRABLE";
     }
@@ -207,8 +207,8 @@ void check_primary_key(const AlterContext& c, size_t i, const ParseTree& con) {
     if (c.layout.ok) {
         std::string rest = c.layout.with_piece(i, "");
         rewrite = (rest.empty() ? "" : rest + "\n" + k_later) + k_no_tx_directive +
-                  "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(name) + " ON " +
-                  c.rel_sql + " " + column_list_sql(keys) + ";\n" +
+                  "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " + core::quote_ident(name) +
+                  " ON " + c.rel_sql + " " + column_list_sql(keys) + ";\n" +
                   "-- then, in a later migration, once (" + util::join(keys, ", ") +
                   ") is NOT NULL (CHECK ... IS NOT NULL NOT VALID, VALIDATE, SET NOT NULL):\n" +
                   c.layout.header + " ADD CONSTRAINT " + core::quote_ident(name) +
@@ -279,9 +279,10 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
                     conname.empty() ? make_object_name(c.relname, colname, "key") : conname;
                 rewrite = c.layout.with_piece(i, without_span(piece, span)) + "\n" + k_later +
                           k_no_tx_directive + "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS " +
-                          core::quote_ident(name) + " ON " + c.rel_sql + " (" + core::quote_ident(colname) +
-                          ");\n" + k_later + c.layout.header + " ADD CONSTRAINT " +
-                          core::quote_ident(name) + " UNIQUE USING INDEX " + core::quote_ident(name) + ";";
+                          core::quote_ident(name) + " ON " + c.rel_sql + " (" +
+                          core::quote_ident(colname) + ");\n" + k_later + c.layout.header +
+                          " ADD CONSTRAINT " + core::quote_ident(name) + " UNIQUE USING INDEX " +
+                          core::quote_ident(name) + ";";
             }
             c.out.emit(
                 unique ? "adding-unique-constraint" : "adding-primary-key",
@@ -438,8 +439,8 @@ void check_create_table(const StatementRef& s, Emitter& out) {
                 " in this statement; unless a later CREATE INDEX adds one, every DELETE or key "
                 "UPDATE on " +
                 fk.referenced + " scans " + table,
-            EmitExtras{"CREATE INDEX " + core::quote_ident(index_name) + " ON " + relation_sql(relation) +
-                           " " + column_list_sql(fk.cols) + ";",
+            EmitExtras{"CREATE INDEX " + core::quote_ident(index_name) + " ON " +
+                           relation_sql(relation) + " " + column_list_sql(fk.cols) + ";",
                        {table, fk.referenced},
                        "",
                        index_key(table, fk.cols)});

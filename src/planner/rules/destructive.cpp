@@ -83,9 +83,9 @@ void check_drop(const StatementRef& s, Emitter& out) {
                 message +=
                     " CASCADE drops every table, view, function and type in " + schema +
                     " (ACCESS EXCLUSIVE on each) and everything elsewhere that depends on them";
-                extras.rewrite = "DROP SCHEMA " + core::quote_ident(schema, core::Keywords::quoted) +
-                                 " RESTRICT;  -- fails instead of dropping whatever is still in " +
-                                 schema;
+                extras.rewrite =
+                    "DROP SCHEMA " + core::quote_ident(schema, core::Keywords::quoted) +
+                    " RESTRICT;  -- fails instead of dropping whatever is still in " + schema;
             } else {
                 message +=
                     " fails unless " + schema + " is empty; back it up and prove it is empty first";
@@ -292,20 +292,21 @@ void check_rename(const StatementRef& s, Emitter& out) {
         }
         const std::string old = s.body.value("subname", "");
         extras.rewrite = "ALTER TABLE " + tsql + " ADD COLUMN " +
-                         core::quote_ident(newname, core::Keywords::quoted) + " <type of " + old + ">;\n" +
-                         "-- dual-write " + old + " and " + newname + " (trigger), backfill " +
-                         newname + " in batches, switch readers to " + newname +
-                         ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
+                         core::quote_ident(newname, core::Keywords::quoted) + " <type of " + old +
+                         ">;\n" + "-- dual-write " + old + " and " + newname +
+                         " (trigger), backfill " + newname + " in batches, switch readers to " +
+                         newname + ", then in a later release:\n" + "-- ALTER TABLE " + tsql +
                          " DROP COLUMN " + core::quote_ident(old, core::Keywords::quoted) + ";";
         out.emit("renaming-column",
                  "ALTER TABLE " + table + " RENAME COLUMN " + old + " TO " + newname +
                      " breaks every running query that still uses " + old,
                  extras);
     } else if (type == "OBJECT_TABLE" || type == "OBJECT_FOREIGN_TABLE") {
-        std::string new_sql = qualified_sql(rv.value("schemaname", ""), newname, core::Keywords::quoted);
+        std::string new_sql =
+            qualified_sql(rv.value("schemaname", ""), newname, core::Keywords::quoted);
         extras.rewrite = "ALTER TABLE " + tsql + " RENAME TO " +
-                         core::quote_ident(newname, core::Keywords::quoted) + ";\n" + "CREATE VIEW " + tsql +
-                         " AS SELECT * FROM " + new_sql +
+                         core::quote_ident(newname, core::Keywords::quoted) + ";\n" +
+                         "CREATE VIEW " + tsql + " AS SELECT * FROM " + new_sql +
                          ";  -- in the same transaction; drop the view once no code uses " + table;
         out.emit("renaming-table",
                  "ALTER TABLE " + table + " RENAME TO " + newname +

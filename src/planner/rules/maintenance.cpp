@@ -129,10 +129,11 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         } else if (subtype == "AT_SetUnLogged") {
             rewrite_what = "SET UNLOGGED";
         } else if (subtype == "AT_SetTableSpace") {
-            rewrite_what = "SET TABLESPACE " + core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
+            rewrite_what = "SET TABLESPACE " +
+                           core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
         } else if (subtype == "AT_SetAccessMethod") {
-            rewrite_what =
-                "SET ACCESS METHOD " + core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
+            rewrite_what = "SET ACCESS METHOD " +
+                           core::quote_ident(cmd.value("name", ""), core::Keywords::quoted);
         }
         if (!rewrite_what.empty()) {
             EmitExtras x = about_table(table);
@@ -238,7 +239,8 @@ void check_refresh(const StatementRef& s, Emitter& out) {
                  x);
         return;
     }
-    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " + relation_sql(rv, core::Keywords::quoted) +
+    x.rewrite = "REFRESH MATERIALIZED VIEW CONCURRENTLY " +
+                relation_sql(rv, core::Keywords::quoted) +
                 ";  -- needs a unique index on the view covering all rows";
     out.emit("refresh-matview-concurrently",
              "REFRESH MATERIALIZED VIEW " + view + " takes ACCESS EXCLUSIVE on " + view +
