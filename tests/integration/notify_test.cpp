@@ -11,6 +11,7 @@
 #include "notify/payload.hpp"
 #include "sandbox/cluster.hpp"
 #include "support/http_receiver.hpp"
+#include "support/project_fixture.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -23,47 +24,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A project directory with its safe-migrate.toml, its spool and its migrations.
-class Project {
-  public:
-    Project() : m_dir("sm-notify-test") { fs::create_directories(migrations()); }
-
-    fs::path config() const { return m_dir.path() / "safe-migrate.toml"; }
-    fs::path spool() const { return m_dir.path() / "spool" / "notify.jsonl"; }
-    fs::path migrations() const { return m_dir.path() / "migrations"; }
-    const fs::path& dir() const { return m_dir.path(); }
-
-    void write_config(const std::string& toml) const { std::ofstream(config()) << toml; }
-    void migration(const std::string& name, const std::string& sql) const {
-        std::ofstream(migrations() / name) << sql;
-    }
-
-    // [notify] with short bounds so every test stays fast, and the spool here.
-    std::string notify_section(const std::string& extra = "", int retries = 2) const {
-        return "[notify]\ndeadline = \"5s\"\nattempt_timeout = \"2s\"\nconnect_timeout = "
-               "\"1s\"\nretries = " +
-               std::to_string(retries) + "\nspool = \"" + spool().string() + "\"\n" + extra;
-    }
-
-    // safe-migrate with this project's config and migrations.
-    std::vector<std::string> args(std::vector<std::string> more) const {
-        std::vector<std::string> all = {"--config", config().string(), "--migrations-dir",
-                                        migrations().string()};
-        all.insert(all.end(), more.begin(), more.end());
-        return all;
-    }
-
-  private:
-    sm::util::TempDir m_dir;
-};
-
-// One [[notify.webhooks]] entry; extra is more TOML lines.
-std::string webhook(const std::string& name, const std::string& kind, const std::string& url,
-                    const std::string& extra = "", const std::string& table = "notify.webhooks") {
-    return "[[" + table + "]]\nname = \"" + name + "\"\nkind = \"" + kind + "\"\nurl = \"" + url +
-           "\"\n" + extra;
-}
 
 json body_of(const ReceivedRequest& r) {
     return json::parse(r.body);

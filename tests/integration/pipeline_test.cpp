@@ -9,6 +9,7 @@
 
 #include "sandbox/cluster.hpp"
 #include "support/http_receiver.hpp"
+#include "support/project_fixture.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -23,39 +24,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// A project directory: safe-migrate.toml, a notification spool, migrations.
-class Project {
-  public:
-    Project() : m_dir("sm-pipeline-test") { fs::create_directories(migrations()); }
-
-    fs::path config() const { return m_dir.path() / "safe-migrate.toml"; }
-    fs::path migrations() const { return m_dir.path() / "migrations"; }
-    fs::path backups() const { return m_dir.path() / "backups"; }
-
-    // A generic webhook to url (short notifier bounds) plus extra TOML.
-    void write_config(const std::string& url, const std::string& extra = "") const {
-        std::ofstream(config()) << "[notify]\ndeadline = \"5s\"\nattempt_timeout = \"2s\"\n"
-                                   "connect_timeout = \"1s\"\nretries = 1\nspool = \""
-                                << (m_dir.path() / "spool.jsonl").string()
-                                << "\"\n[[notify.webhooks]]\nname = \"pipeline\"\nkind = "
-                                   "\"generic\"\nurl = \""
-                                << url << "\"\n[backup]\ndir = \"" << backups().string() << "\"\n"
-                                << extra;
-    }
-    void migration(const std::string& name, const std::string& sql) const {
-        std::ofstream(migrations() / name) << sql;
-    }
-    std::vector<std::string> args(const TestDatabase& db, std::vector<std::string> more) const {
-        std::vector<std::string> all = {"--config",         config().string(),
-                                        "--migrations-dir", migrations().string(),
-                                        "--database-url",   db.url()};
-        all.insert(all.end(), more.begin(), more.end());
-        return all;
-    }
-
-  private:
-    sm::util::TempDir m_dir;
-};
+// The run's config: a generic webhook "pipeline" to url (short notifier
+// bounds, one retry), the backups in the project, then extra TOML.
+void write_config(const Project& p, const std::string& url, const std::string& extra = "") {
+    p.write_config(p.notify_section("", 1) + webhook("pipeline", "generic", url) +
+                   p.backup_section() + extra);
+}
 
 // The deploy.* notifications the receiver got, in arrival order.
 std::vector<std::string> deploy_types(const HttpReceiver& receiver) {
@@ -133,7 +107,7 @@ TEST_CASE("pipeline: a failed migration rolls back this run's migrations by thei
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
-    project.write_config(receiver.url("/hooks/deploy"));
+    write_config(project, receiver.url("/hooks/deploy"));
     write_start(project);
     auto first = run_tool(project.args(db, {"execute"}));
     INFO(first.all());
@@ -181,7 +155,7 @@ TEST_CASE("pipeline: a failing down file falls back to restoring the pre-deploy 
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
-    project.write_config(receiver.url("/hooks/deploy"));
+    write_config(project, receiver.url("/hooks/deploy"));
     write_start(project);
     REQUIRE(run_tool(project.args(db, {"execute"})).exit_code == 0);
     std::string schema = db.schema_dump();
@@ -220,7 +194,7 @@ TEST_CASE("pipeline: on-failure stop leaves the run's applied migrations in plac
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
-    project.write_config(receiver.url("/hooks/deploy"), "[execute]\non_failure = \"stop\"\n");
+    write_config(project, receiver.url("/hooks/deploy"), "[execute]\non_failure = \"stop\"\n");
     write_start(project);
     write_run(project, k_good_down_3);
     auto run = run_tool(project.args(db, {"execute"}));
@@ -261,7 +235,7 @@ TEST_CASE("pipeline: a session idle in transaction on a touched table stops the 
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
-    project.write_config(receiver.url("/hooks/deploy"));
+    write_config(project, receiver.url("/hooks/deploy"));
     write_alter(project);
     REQUIRE(run_tool(project.args(db, {"execute", "--target", "1"})).exit_code == 0);
     auto blocker = hold_accounts(db);
@@ -291,7 +265,7 @@ TEST_CASE("pipeline: execute waits for a blocker that ends within --wait-for-blo
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
-    project.write_config(receiver.url("/hooks/deploy"));
+    write_config(project, receiver.url("/hooks/deploy"));
     write_alter(project);
     REQUIRE(run_tool(project.args(db, {"execute", "--target", "1"})).exit_code == 0);
     auto blocker = hold_accounts(db);
@@ -318,7 +292,7 @@ TEST_CASE("pipeline: --terminate-blockers ends a blocker after the wait; protect
     Project project;
     const std::string prod =
         "[environments.prod]\nprotected = true\ndatabase_url = \"" + db.url() + "\"\n";
-    project.write_config(receiver.url("/hooks/deploy"), prod);
+    write_config(project, receiver.url("/hooks/deploy"), prod);
     write_alter(project);
     REQUIRE(run_tool(project.args(db, {"execute", "--target", "1"})).exit_code == 0);
     auto blocker = hold_accounts(db);
@@ -355,8 +329,8 @@ TEST_CASE("pipeline: --terminate-blockers ends a blocker after the wait; protect
     CHECK_THROWS(blocker->exec("SELECT 1"));
 
     // Allowed by the environment's config: terminated there too.
-    project.write_config(receiver.url("/hooks/deploy"),
-                         prod + "[environments.prod.execute]\nterminate_blockers = true\n");
+    write_config(project, receiver.url("/hooks/deploy"),
+                 prod + "[environments.prod.execute]\nterminate_blockers = true\n");
     project.migration("3_more.up.sql", "ALTER TABLE accounts ADD COLUMN more text;\n");
     auto second = hold_accounts(db);
     std::string pid2 = std::to_string(second->backend_pid());
