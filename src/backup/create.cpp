@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
-#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -27,6 +26,7 @@
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::backup {
 namespace fs = std::filesystem;
@@ -119,32 +119,10 @@ std::vector<std::string> list_files(const fs::path& dir) {
 // SHA-256 and size of every file, on all cores.
 std::vector<BackupFile> checksum_files(const fs::path& dir, const std::vector<std::string>& names) {
     std::vector<BackupFile> files(names.size());
-    std::atomic<size_t> next{0};
-    std::mutex failure_mutex;
-    std::exception_ptr failure;
-    auto work = [&] {
-        for (size_t i = next++; i < names.size(); i = next++) {
-            try {
-                files[i].name = names[i];
-                files[i].sha256 = core::sha256_file(dir / names[i], &files[i].bytes);
-            } catch (...) {
-                std::lock_guard<std::mutex> lock(failure_mutex);
-                failure = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    unsigned threads = std::max(1U, std::thread::hardware_concurrency());
-    for (unsigned t = 1; t < threads && t < names.size(); ++t) {
-        pool.emplace_back(work);
-    }
-    work();
-    for (auto& t : pool) {
-        t.join();
-    }
-    if (failure) {
-        std::rethrow_exception(failure);
-    }
+    util::parallel_for(names.size(), 0, [&](size_t i) {
+        files[i].name = names[i];
+        files[i].sha256 = core::sha256_file(dir / names[i], &files[i].bytes);
+    });
     return files;
 }
 
