@@ -42,11 +42,11 @@ std::size_t ParseTree::size() const {
     }
 }
 
-ParseTree::const_iterator ParseTree::find(std::string_view key) const {
+ParseTree::ConstIterator ParseTree::find(std::string_view key) const {
     if (m_type == Type::object) {
         for (const ParseTree* child = m_children; child != m_children + m_count; ++child) {
             if (child->m_key == key) {
-                return const_iterator(child);
+                return ConstIterator(child);
             }
         }
     }
