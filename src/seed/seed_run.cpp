@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <ranges>
 
 #include "core/checksum.hpp"
 #include "core/identity.hpp"
@@ -263,7 +262,8 @@ int clear_seeds(SeedContext& ctx, const SeedSet& set) {
     SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
     std::vector<const Seed*> chosen;
     std::vector<std::string> problems;
-    for (const auto& entry : std::views::reverse(report.entries)) {
+    for (size_t i = report.entries.size(); i-- > 0;) {
+        const auto& entry = report.entries[i];
         if (entry.state == SeedState::pending) {
             continue;
         }

@@ -9,7 +9,6 @@
 
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <ranges>
 #include <string>
 #include <vector>
 
@@ -351,8 +350,8 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     if (!starts.empty()) {
         rewrite = text;
         // Insert from the end so earlier offsets stay valid.
-        for (size_t position : std::views::reverse(positions)) {
-            size_t k = starts[position];
+        for (size_t j = positions.size(); j-- > 0;) {
+            size_t k = starts[positions[j]];
             if (!is_word(t, k, "ADD")) {
                 rewrite.clear();
                 break;
