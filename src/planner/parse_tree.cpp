@@ -244,7 +244,7 @@ std::size_t element_count(const Container& c) {
 
 ParseDocument::ParseDocument() : m_impl(std::make_unique<Impl>()) {
     m_impl->nodes.emplace_back();
-    if (m_impl->parser.allocate(64 * 1024, k_max_depth) != simdjson::SUCCESS) {
+    if (m_impl->parser.allocate(size_t{64} * 1024, k_max_depth) != simdjson::SUCCESS) {
         throw std::bad_alloc();
     }
 }
