@@ -42,12 +42,13 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
         *std::make_unique<planner::LintReport>(planner::lint_files(files, policy, args.jobs))
              .release();
     planner::LintFormat format = planner::LintFormat::text;
-    if (args.format == "json")
+    if (args.format == "json") {
         format = planner::LintFormat::json;
-    else if (args.format == "sarif")
+    } else if (args.format == "sarif") {
         format = planner::LintFormat::sarif;
-    else if (args.format == "github")
+    } else if (args.format == "github") {
         format = planner::LintFormat::github;
+    }
     planner::render_lint(report, format, policy, [](std::string_view piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
     });

@@ -7,10 +7,14 @@
 namespace sm::db {
 namespace {
 
-const std::string k_key = std::to_string(k_migration_lock_key);
+const std::string& lock_key() {
+    static const std::string key = std::to_string(k_migration_lock_key);
+    return key;
+}
 
 bool try_lock(Session& session) {
-    return session.exec_params("SELECT pg_try_advisory_lock($1::bigint)", {k_key}).scalar() == "t";
+    return session.exec_params("SELECT pg_try_advisory_lock($1::bigint)", {lock_key()}).scalar() ==
+           "t";
 }
 
 }  // namespace
@@ -31,7 +35,7 @@ std::optional<LockHolder> find_lock_holder(Session& session) {
         "(SELECT oid FROM pg_database WHERE datname = current_database()) "
         "AND l.classid = ($1::bigint >> 32)::oid AND l.objid = ($1::bigint & 4294967295)::oid "
         "AND l.objsubid = 1 AND a.pid <> pg_backend_pid() LIMIT 1",
-        {k_key});
+        {lock_key()});
     if (r.empty()) {
         return std::nullopt;
     }
@@ -67,7 +71,7 @@ AdvisoryLock::AdvisoryLock(Session& session, std::chrono::milliseconds wait) : m
 
 AdvisoryLock::~AdvisoryLock() {
     try {
-        m_session.exec_params("SELECT pg_advisory_unlock($1::bigint)", {k_key});
+        m_session.exec_params("SELECT pg_advisory_unlock($1::bigint)", {lock_key()});
     } catch (...) {
         // The session may be gone; its end released the lock.
     }

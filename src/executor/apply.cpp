@@ -203,43 +203,41 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
         } catch (const db::DbError& e) {
             std::string done = std::to_string(progress.statements_done) + " of " +
                                std::to_string(progress.statements_total) + " statements completed";
+            std::string stopped_at = at;  // "<at> (<done>)"
+            stopped_at += " (" + done + ")";
             if (e.connection_lost()) {
                 throw Error(
                     ExitCode::db_unreachable,
-                    "lost the connection while applying " + m.id() + " at " + at + " (" + done +
-                        "): " + util::redact_text(e.what()),
+                    "lost the connection while applying " + m.id() + " at " + stopped_at + ": " +
+                        util::redact_text(e.what()),
                     "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
             }
             progress.state = db::ProgressState::failed;
             if (util::interrupted()) {
                 progress.last_error = "interrupted at " + at;
                 db::save_progress(ctx.control, progress);
-                throw_interrupted(ctx, m,
-                                  "no-transaction migration stopped at " + at + " (" + done + ")");
+                throw_interrupted(ctx, m, "no-transaction migration stopped at " + stopped_at);
             }
             if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
                 if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
                     progress.last_error = "interrupted at " + at;
                     db::save_progress(ctx.control, progress);
-                    throw_interrupted(
-                        ctx, m, "no-transaction migration stopped at " + at + " (" + done + ")");
+                    throw_interrupted(ctx, m, "no-transaction migration stopped at " + stopped_at);
                 }
                 continue;
             }
             std::string why = db_message(e);
-            std::string invalid;
             if (statement.concurrent_index) {
                 if (auto index = find_index(ctx.migration, statement); index && !index->valid) {
-                    invalid = "; index " + index->qualified +
-                              " was left INVALID and will be dropped before the next attempt";
+                    why += "; index " + index->qualified +
+                           " was left INVALID and will be dropped before the next attempt";
                 }
             }
-            progress.last_error = at + ": " + why + invalid;
+            progress.last_error = (at + ": ").append(why);
             db::save_progress(ctx.control, progress);
-            event(ctx, m, "migration.failed",
-                  "failed at " + at + " (" + done + "): " + why + invalid);
+            event(ctx, m, "migration.failed", ("failed at " + stopped_at + ": ").append(why));
             throw Error(ExitCode::failure,
-                        "applying " + m.id() + " failed at " + at + ": " + why + invalid,
+                        ("applying " + m.id() + " failed at " + at + ": ").append(why),
                         "It runs outside a transaction: " + done +
                             " and stay applied. Fix the cause and run execute again to resume "
                             "(runbooks/failed-concurrent-index.md).");

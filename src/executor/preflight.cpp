@@ -32,37 +32,52 @@ std::string text_array(const std::vector<std::string>& values) {
 
 // The touched relations' oids: $1 schemas, $3 names, matched exactly (quoted),
 // so names needing quotes match too; relations not created yet drop out.
-const std::string k_touched_oids =
+constexpr std::string_view k_touched_oids =
     "ARRAY(SELECT to_regclass(quote_ident(s) || '.' || quote_ident(t))::oid "
     "FROM unnest($1::text[], $3::text[]) AS x(s, t) "
     "WHERE to_regclass(quote_ident(s) || '.' || quote_ident(t)) IS NOT NULL)";
 
 // Cheap first look (pg_locks only, a small plan): does anybody else lock them?
-const std::string k_probe_sql =
-    "SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-    "AND l.pid <> pg_backend_pid() AND NOT (l.pid = ANY ($2::int[])) "
-    "AND l.relation = ANY (" +
-    k_touched_oids + ") LIMIT 1";
+const std::string& probe_sql() {
+    static const std::string sql = [] {
+        std::string text =
+            "SELECT 1 FROM pg_locks l WHERE l.locktype = 'relation' "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND l.pid <> pg_backend_pid() AND NOT (l.pid = ANY ($2::int[])) "
+            "AND l.relation = ANY (";
+        text += k_touched_oids;
+        text += ") LIMIT 1";
+        return text;
+    }();
+    return sql;
+}
 
-const std::string k_blockers_sql =
-    "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
-    "coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), "
-    "coalesce((extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::bigint, 0), "
-    "coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), "
-    "string_agg(DISTINCT l.relation::regclass::text, ','), bool_and(NOT l.granted) "
-    "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'relation' "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-    "AND a.pid <> pg_backend_pid() AND NOT (a.pid = ANY ($2::int[])) "
-    "AND l.relation = ANY (" +
-    k_touched_oids +
-    ") "
-    "AND (a.state LIKE 'idle in transaction%' "
-    "OR clock_timestamp() - a.xact_start > $4::bigint * interval '1 millisecond' "
-    "OR (a.state = 'active' "
-    "AND clock_timestamp() - a.query_start > $4::bigint * interval '1 millisecond')) "
-    "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 6 DESC, 1";
+const std::string& blockers_sql() {
+    static const std::string sql = [] {
+        std::string text =
+            "SELECT a.pid, coalesce(a.usename, ''), coalesce(a.application_name, ''), "
+            "coalesce(host(a.client_addr), 'local socket'), coalesce(a.state, ''), "
+            "coalesce((extract(epoch FROM clock_timestamp() - a.xact_start) * 1000)::bigint, 0), "
+            "coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "''), "
+            "string_agg(DISTINCT l.relation::regclass::text, ','), bool_and(NOT l.granted) "
+            "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE l.locktype = 'relation' "
+            "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+            "AND a.pid <> pg_backend_pid() AND NOT (a.pid = ANY ($2::int[])) "
+            "AND l.relation = ANY (";
+        text += k_touched_oids;
+        text +=
+            ") "
+            "AND (a.state LIKE 'idle in transaction%' "
+            "OR clock_timestamp() - a.xact_start > $4::bigint * interval '1 millisecond' "
+            "OR (a.state = 'active' "
+            "AND clock_timestamp() - a.query_start > $4::bigint * interval '1 millisecond')) "
+            "GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 6 DESC, 1";
+        return text;
+    }();
+    return sql;
+}
 
 }  // namespace
 
@@ -121,11 +136,11 @@ std::vector<Blocker> find_blockers(db::Session& session, const std::vector<std::
     }
     auto [schemas, names] = split_names(tables);
     std::vector<db::Value> params = {schemas, pid_list(own_pids), names};
-    if (session.exec_prepared(k_probe_sql, params).empty()) {
+    if (session.exec_prepared(probe_sql(), params).empty()) {
         return {};
     }
     params.push_back(std::to_string(min_age.count()));
-    auto result = session.exec_params(k_blockers_sql, params);
+    auto result = session.exec_params(blockers_sql(), params);
     std::vector<Blocker> out;
     for (const auto& row : result.rows) {
         Blocker b;
@@ -145,6 +160,7 @@ std::vector<Blocker> find_blockers(db::Session& session, const std::vector<std::
 
 std::vector<int> terminate_blockers(db::Session& session, const std::vector<Blocker>& blockers) {
     std::vector<int> pids;
+    pids.reserve(blockers.size());
     for (const auto& b : blockers) {
         pids.push_back(b.pid);
     }

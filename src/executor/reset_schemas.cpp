@@ -101,6 +101,7 @@ void refuse_foreign_extensions(db::Session& session, const std::set<std::string>
         return;
     }
     std::vector<std::string> listed;
+    listed.reserve(found.size());
     for (const auto& [extension, in] : found) {
         listed.push_back(extension + " (schema" + (in.size() > 1 ? "s " : " ") +
                          util::join(in, ", ") + ")");
@@ -128,6 +129,7 @@ std::vector<std::string> drop_schemas(db::Session& session, const std::set<std::
         ";";
     if (!existing.empty()) {
         std::vector<std::string> quoted;
+        quoted.reserve(existing.size());
         for (const auto& name : existing) {
             quoted.push_back(core::quote_ident(name));
         }

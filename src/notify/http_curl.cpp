@@ -51,7 +51,9 @@ class CurlClient : public HttpClient {
         }
         curl_slist* headers = nullptr;
         for (const auto& [name, value] : request.headers) {
-            headers = curl_slist_append(headers, (name + ": " + value).c_str());
+            std::string header = name + ": ";
+            header += value;
+            headers = curl_slist_append(headers, header.c_str());
         }
         char error[CURL_ERROR_SIZE] = {0};
         curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());

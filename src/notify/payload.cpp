@@ -69,9 +69,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
 }
 
 std::string signing_key(const std::string& secret) {
-    constexpr std::string_view prefix = "whsec_";
-    if (secret.rfind(prefix, 0) == 0) {
-        auto key = base64_decode(std::string_view(secret).substr(prefix.size()));
+    constexpr std::string_view k_prefix = "whsec_";
+    if (secret.rfind(k_prefix, 0) == 0) {
+        auto key = base64_decode(std::string_view(secret).substr(k_prefix.size()));
         if (!key || key->empty()) {
             throw Error(ExitCode::invalid_input,
                         "webhook signing secret starts with whsec_ but is not valid base64",

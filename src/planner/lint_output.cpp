@@ -267,18 +267,19 @@ std::string render_sarif(const LintReport& report) {
 std::string gh_escape(const std::string& s, bool property) {
     std::string out;
     for (char c : s) {
-        if (c == '%')
+        if (c == '%') {
             out += "%25";
-        else if (c == '\r')
+        } else if (c == '\r') {
             out += "%0D";
-        else if (c == '\n')
+        } else if (c == '\n') {
             out += "%0A";
-        else if (property && c == ':')
+        } else if (property && c == ':') {
             out += "%3A";
-        else if (property && c == ',')
+        } else if (property && c == ',') {
             out += "%2C";
-        else
+        } else {
             out += c;
+        }
     }
     return out;
 }

@@ -21,10 +21,13 @@ namespace sm::planner {
 namespace fs = std::filesystem;
 namespace {
 
-const std::regex k_migration_name(R"(([0-9]+)_([A-Za-z0-9_-]+)\.(up|down)\.sql)");
+const std::regex& migration_name_pattern() {
+    static const std::regex pattern(R"(([0-9]+)_([A-Za-z0-9_-]+)\.(up|down)\.sql)");
+    return pattern;
+}
 
 bool is_migration_file(const fs::path& file) {
-    return std::regex_match(file.filename().string(), k_migration_name);
+    return std::regex_match(file.filename().string(), migration_name_pattern());
 }
 
 // Line and column of byte offset within text that starts at (line, column).
@@ -297,7 +300,7 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
             for (const auto& path : found) {
                 std::string name = path.filename().string();
                 std::smatch m;
-                unsigned long long version = std::regex_match(name, m, k_migration_name)
+                unsigned long long version = std::regex_match(name, m, migration_name_pattern())
                                                  ? std::stoull(m[1].str())
                                                  : std::numeric_limits<unsigned long long>::max();
                 keyed.push_back({{version, name}, path});

@@ -42,11 +42,11 @@ std::size_t ParseTree::size() const {
     }
 }
 
-ParseTree::const_iterator ParseTree::find(std::string_view key) const {
+ParseTree::ConstIterator ParseTree::find(std::string_view key) const {
     if (m_type == Type::object) {
         for (const ParseTree* child = m_children; child != m_children + m_count; ++child) {
             if (child->m_key == key) {
-                return const_iterator(child);
+                return ConstIterator(child);
             }
         }
     }
@@ -244,7 +244,7 @@ std::size_t element_count(const Container& c) {
 
 ParseDocument::ParseDocument() : m_impl(std::make_unique<Impl>()) {
     m_impl->nodes.emplace_back();
-    if (m_impl->parser.allocate(64 * 1024, k_max_depth) != simdjson::SUCCESS) {
+    if (m_impl->parser.allocate(size_t{64} * 1024, k_max_depth) != simdjson::SUCCESS) {
         throw std::bad_alloc();
     }
 }

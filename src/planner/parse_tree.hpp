@@ -27,7 +27,7 @@ class ParseTree {
 
     // Iterates the elements of an array or the members of an object (each
     // member node knows its key()).
-    class const_iterator {
+    class ConstIterator {
       public:
         using iterator_category = std::forward_iterator_tag;
         using value_type = ParseTree;
@@ -35,20 +35,20 @@ class ParseTree {
         using pointer = const ParseTree*;
         using reference = const ParseTree&;
 
-        explicit const_iterator(const ParseTree* node = nullptr) : m_node(node) {}
+        explicit ConstIterator(const ParseTree* node = nullptr) : m_node(node) {}
         const ParseTree& operator*() const { return *m_node; }
         const ParseTree* operator->() const { return m_node; }
-        const_iterator& operator++() {
+        ConstIterator& operator++() {
             ++m_node;
             return *this;
         }
-        const_iterator operator++(int) {
-            const_iterator before = *this;
+        ConstIterator operator++(int) {
+            ConstIterator before = *this;
             ++m_node;
             return before;
         }
-        bool operator==(const const_iterator& other) const { return m_node == other.m_node; }
-        bool operator!=(const const_iterator& other) const { return m_node != other.m_node; }
+        bool operator==(const ConstIterator& other) const { return m_node == other.m_node; }
+        bool operator!=(const ConstIterator& other) const { return m_node != other.m_node; }
         std::string_view key() const { return m_node->key(); }
         const ParseTree& value() const { return *m_node; }
 
@@ -75,8 +75,8 @@ class ParseTree {
     std::size_t size() const;
     bool empty() const { return size() == 0; }
 
-    const_iterator begin() const { return const_iterator(m_children); }
-    const_iterator end() const { return const_iterator(m_children + m_count); }
+    ConstIterator begin() const { return ConstIterator(m_children); }
+    ConstIterator end() const { return ConstIterator(m_children + m_count); }
     // The first and last element of an array (null_node() when it is empty).
     const ParseTree& front() const { return m_count > 0 ? m_children[0] : null_node(); }
     const ParseTree& back() const { return m_count > 0 ? m_children[m_count - 1] : null_node(); }
@@ -90,7 +90,7 @@ class ParseTree {
 
     // Object members by key. A missing key (or a node that is not an object)
     // gives end() / null_node() / false.
-    const_iterator find(std::string_view key) const;
+    ConstIterator find(std::string_view key) const;
     bool contains(std::string_view key) const { return find(key) != end(); }
     std::size_t count(std::string_view key) const { return contains(key) ? 1 : 0; }
     const ParseTree& operator[](std::string_view key) const;

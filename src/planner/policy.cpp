@@ -19,12 +19,15 @@ namespace {
 
 Severity parse_severity(const core::TomlNode& node, const std::string& where) {
     std::string value = core::toml_string(node, where);
-    if (value == "error")
+    if (value == "error") {
         return Severity::error;
-    if (value == "warning")
+    }
+    if (value == "warning") {
         return Severity::warning;
-    if (value == "off")
+    }
+    if (value == "off") {
         return Severity::off;
+    }
     throw Error(ExitCode::invalid_input,
                 where + " must be \"error\", \"warning\" or \"off\", not '" + value + "'");
 }

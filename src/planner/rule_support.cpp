@@ -260,9 +260,12 @@ std::optional<long long> a_const_int(const ParseTree& a_const, const std::string
         return ival.value("ival", 0LL);
     }
     auto text = int_literal_at(sql, a_const.value("location", -1LL));
+    if (!text) {
+        return std::nullopt;
+    }
+    const std::string& digits = *text;
     long long value = 0;
-    if (!text ||
-        std::from_chars(text->data(), text->data() + text->size(), value).ec != std::errc()) {
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), value).ec != std::errc()) {
         return std::nullopt;
     }
     return value;

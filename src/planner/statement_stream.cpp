@@ -15,7 +15,7 @@ namespace {
 // The largest file parsed at once. Its tree takes about 80 times the text's
 // size, so this keeps a thread's memory near 10 MB while covering migration
 // files, which are a few kilobytes; larger files go statement by statement.
-constexpr size_t k_whole_file_max = 128 * 1024;
+constexpr size_t k_whole_file_max = size_t{128} * 1024;
 
 }  // namespace
 

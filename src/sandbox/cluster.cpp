@@ -211,6 +211,7 @@ fs::path find_server_bindir() {
         }
     }
     std::vector<std::string> names;
+    names.reserve(looked.size());
     for (const auto& p : looked) {
         names.push_back(p.string());
     }

@@ -262,20 +262,21 @@ int clear_seeds(SeedContext& ctx, const SeedSet& set) {
     SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
     std::vector<const Seed*> chosen;
     std::vector<std::string> problems;
-    for (auto it = report.entries.rbegin(); it != report.entries.rend(); ++it) {
-        if (it->state == SeedState::pending) {
+    for (size_t i = report.entries.size(); i-- > 0;) {
+        const auto& entry = report.entries[i];
+        if (entry.state == SeedState::pending) {
             continue;
         }
-        if (it->seed == nullptr) {
-            if (it->applied->environment == ctx.environment) {
-                problems.push_back(it->id + ": recorded, but its file is gone");
+        if (entry.seed == nullptr) {
+            if (entry.applied->environment == ctx.environment) {
+                problems.push_back(entry.id + ": recorded, but its file is gone");
             }
-        } else if (!it->seed->rollback) {
+        } else if (!entry.seed->rollback) {
             problems.push_back(
-                it->id + ": rollback file missing: " +
-                (it->seed->path.parent_path() / (it->id + ".rollback.sql")).string());
+                entry.id + ": rollback file missing: " +
+                (entry.seed->path.parent_path() / (entry.id + ".rollback.sql")).string());
         } else {
-            chosen.push_back(it->seed);
+            chosen.push_back(entry.seed);
         }
     }
     if (!problems.empty()) {

@@ -14,8 +14,15 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::string_view k_directive_prefix = "safe-migrate:";
-const std::regex k_seed_name(R"(([0-9]+)_([A-Za-z0-9_-]+)(\.rollback)?\.sql)");
-const std::regex k_word(R"([A-Za-z0-9_-]+)");
+const std::regex& seed_name_pattern() {
+    static const std::regex pattern(R"(([0-9]+)_([A-Za-z0-9_-]+)(\.rollback)?\.sql)");
+    return pattern;
+}
+
+const std::regex& word_pattern() {
+    static const std::regex pattern(R"([A-Za-z0-9_-]+)");
+    return pattern;
+}
 
 struct Found {
     std::optional<fs::path> seed;
@@ -72,7 +79,7 @@ std::vector<std::string> read_list(const fs::path& file, const Directive& d,
     std::vector<std::string> names;
     for (const auto& part : util::split(d.value.value_or(""), ',')) {
         std::string name(util::trim(part));
-        if (!std::regex_match(name, k_word)) {
+        if (!std::regex_match(name, word_pattern())) {
             problems.push_back({file, d.line,
                                 "directive " + d.name +
                                     " needs a comma-separated list of names, "
@@ -262,7 +269,7 @@ SeedSet load_seeds(const fs::path& dir, std::vector<core::SourceProblem>& proble
     for (const auto& [path, environment] : files) {
         std::string filename = path.filename().string();
         std::smatch m;
-        if (!std::regex_match(filename, m, k_seed_name)) {
+        if (!std::regex_match(filename, m, seed_name_pattern())) {
             problems.push_back({path, 0,
                                 "cannot parse the seed file name (expected <order>_<name>.sql or "
                                 "<order>_<name>.rollback.sql)"});

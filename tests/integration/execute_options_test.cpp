@@ -83,9 +83,10 @@ TEST_CASE("execute --max-duration stops the run between migrations and rolls it 
     MigrationDir dir;
     for (int i = 1; i <= 4; ++i) {
         std::string n = std::to_string(i);
-        dir.write(n + "_t" + n + ".up.sql",
-                  "CREATE TABLE t" + n + " (id int);\nSELECT pg_sleep(1);\n");
-        dir.write(n + "_t" + n + ".down.sql", "DROP TABLE t" + n + ";\n");
+        std::string stem = n + "_t";
+        stem += n;
+        dir.write(stem + ".up.sql", "CREATE TABLE t" + n + " (id int);\nSELECT pg_sleep(1);\n");
+        dir.write(stem + ".down.sql", "DROP TABLE t" + n + ";\n");
     }
     auto run = execute(db, dir, {"--max-duration", "1500ms"});
     INFO(run.all());

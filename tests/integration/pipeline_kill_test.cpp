@@ -33,15 +33,23 @@ void write_migrations(const MigrationDir& dir) {
         if (v == k_no_tx) {
             // Idempotent statements, as a no-transaction migration must be: a
             // kill between a statement and its progress record re-runs it.
-            sql = "CREATE TABLE IF NOT EXISTS t_" + n +
-                  " AS SELECT generate_series(1, 1000) AS a;\n" +
-                  "SELECT pg_sleep(0.1);\nCREATE INDEX CONCURRENTLY IF NOT EXISTS t_" + n +
-                  "_a_idx ON t_" + n + " (a);\nSELECT pg_sleep(0.1);\n";
+            sql =
+                "CREATE TABLE IF NOT EXISTS t_" + n + " AS SELECT generate_series(1, 1000) AS a;\n";
+            sql += "SELECT pg_sleep(0.1);\n";
+            sql += "CREATE INDEX CONCURRENTLY IF NOT EXISTS t_" + n + "_a_idx";
+            sql += " ON t_" + n + " (a);\n";
+            sql += "SELECT pg_sleep(0.1);\n";
         } else {
-            sql = "CREATE TABLE t_" + n + " (a int);\nINSERT INTO t_" + n + " VALUES (" + n +
-                  ");\nSELECT pg_sleep(" + sleeps[v] + ");\n";
+            sql = "CREATE TABLE t_" + n + " (a int);\n";
+            sql += "INSERT INTO t_" + n;
+            sql += " VALUES (" + n + ");\n";
+            sql += "SELECT pg_sleep(";
+            sql += sleeps[v];
+            sql += ");\n";
         }
-        dir.write(n + "_t" + n + ".up.sql", sql);
+        std::string stem = n + "_t";
+        stem += n;
+        dir.write(stem + ".up.sql", sql);
     }
 }
 

@@ -30,11 +30,13 @@ using sm_test::contains;
 
 namespace {
 
-const std::string k_sha_toc = "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
-const std::string k_sha_data = "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a";
+constexpr const char* k_sha_toc =
+    "0f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+constexpr const char* k_sha_data =
+    "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a";
 
 // 2026-11-21T23:15:00Z
-const std::chrono::system_clock::time_point k_stamp =
+constexpr std::chrono::system_clock::time_point k_stamp =
     std::chrono::sys_days{std::chrono::year{2026} / 11 / 21} + 23h + 15min;
 
 // Every field set to a value that appears nowhere else in the document.
@@ -156,10 +158,14 @@ std::string edited(F&& edit) {
     return resign(doc);
 }
 
-const fs::path k_path = "/var/lib/safe-migrate/backups/20261121T231500Z-pre-deploy/manifest.json";
+const fs::path& manifest_path() {
+    static const fs::path path =
+        "/var/lib/safe-migrate/backups/20261121T231500Z-pre-deploy/manifest.json";
+    return path;
+}
 
 sm::Error parse_error(const std::string& text) {
-    return capture_error([&] { sm::backup::parse_manifest(text, k_path); });
+    return capture_error([&] { sm::backup::parse_manifest(text, manifest_path()); });
 }
 
 // Replaces the one occurrence of from by to; fails the test when from does not
@@ -180,7 +186,7 @@ TEST_CASE("manifest: text round trip keeps every field", "[backup][manifest]") {
     std::string text = sm::backup::manifest_to_text(m);
     CHECK(text.back() == '\n');
     CHECK(contains(text, "\"manifest_sha256\""));
-    check_same(sm::backup::parse_manifest(text, k_path), m);
+    check_same(sm::backup::parse_manifest(text, manifest_path()), m);
 }
 
 TEST_CASE("manifest: round trip of every state and kind", "[backup][manifest]") {
@@ -193,7 +199,8 @@ TEST_CASE("manifest: round trip of every state and kind", "[backup][manifest]") 
             Manifest m = full_manifest();
             m.state = s;
             m.kind = k;
-            Manifest back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), k_path);
+            Manifest back =
+                sm::backup::parse_manifest(sm::backup::manifest_to_text(m), manifest_path());
             CHECK(back.state == s);
             CHECK(back.kind == k);
         }
@@ -215,11 +222,11 @@ TEST_CASE("manifest: migration_head unset round trips as null", "[backup][manife
     m.migration_head.reset();
     std::string text = sm::backup::manifest_to_text(m);
     CHECK(json::parse(text).at("migration_head").is_null());
-    Manifest back = sm::backup::parse_manifest(text, k_path);
+    Manifest back = sm::backup::parse_manifest(text, manifest_path());
     CHECK_FALSE(back.migration_head.has_value());
 
     m.migration_head = 0;
-    back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), k_path);
+    back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), manifest_path());
     REQUIRE(back.migration_head.has_value());
     CHECK(*back.migration_head == 0);
 }
@@ -232,12 +239,12 @@ TEST_CASE("manifest: pinned and failed backups and special characters round trip
     m.label = "quote \" backslash \\ tab \t umlaut \xc3\xbc";
     m.error = "pg_dump: error: connection to server lost\nline two";
     m.finished_at = "";
-    check_same(sm::backup::parse_manifest(sm::backup::manifest_to_text(m), k_path), m);
+    check_same(sm::backup::parse_manifest(sm::backup::manifest_to_text(m), manifest_path()), m);
 }
 
 TEST_CASE("manifest: a default manifest with empty lists round trips", "[backup][manifest]") {
     Manifest m;
-    Manifest back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), k_path);
+    Manifest back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), manifest_path());
     check_same(back, m);
     CHECK(back.files.empty());
     CHECK(back.tables.empty());
@@ -253,8 +260,8 @@ TEST_CASE("manifest: the checksum covers the body not the layout", "[backup][man
     body.erase("manifest_sha256");
     CHECK(doc.at("manifest_sha256") == sm::core::sha256_hex(body.dump()));
     // Re-indented or compacted text with the same content is still valid.
-    check_same(sm::backup::parse_manifest(doc.dump(), k_path), full_manifest());
-    check_same(sm::backup::parse_manifest(doc.dump(7), k_path), full_manifest());
+    check_same(sm::backup::parse_manifest(doc.dump(), manifest_path()), full_manifest());
+    check_same(sm::backup::parse_manifest(doc.dump(7), manifest_path()), full_manifest());
 }
 
 TEST_CASE("manifest: edited values fail the checksum naming the path", "[backup][manifest]") {
@@ -264,7 +271,7 @@ TEST_CASE("manifest: edited values fail the checksum naming the path", "[backup]
         sm::Error e = parse_error(changed);
         CHECK(e.code() == ExitCode::backup_failed);
         CHECK(contains(e.what(), "manifest checksum mismatch"));
-        CHECK(contains(e.what(), k_path.string()));
+        CHECK(contains(e.what(), manifest_path().string()));
     };
     SECTION("a file's sha256") {
         std::string other = k_sha_toc;
@@ -342,11 +349,12 @@ TEST_CASE("manifest: changing any single byte of any value fails the checksum",
                 (c == 'z' || c == 'Z') ? static_cast<char>(c - 1) : static_cast<char>(c + 1);
         }
         try {
-            sm::backup::parse_manifest(changed, k_path);
+            sm::backup::parse_manifest(changed, manifest_path());
             FAIL("no error for a change at byte " << pos << ": " << text.substr(pos, 20));
         } catch (const sm::Error& e) {
             std::string what = e.what();
-            if (contains(what, "manifest checksum mismatch") && contains(what, k_path.string())) {
+            if (contains(what, "manifest checksum mismatch") &&
+                contains(what, manifest_path().string())) {
                 ++mismatches;
             } else {
                 FAIL("byte " << pos << " gave: " << what);
@@ -390,7 +398,7 @@ TEST_CASE("manifest: a missing key is named in the error", "[backup][manifest]")
         });
         sm::Error e = parse_error(text);
         CHECK(e.code() == ExitCode::backup_failed);
-        CHECK(contains(e.what(), k_path.string()));
+        CHECK(contains(e.what(), manifest_path().string()));
         CHECK(contains(e.what(), "key " + c.key + " is missing"));
         CHECK_FALSE(contains(e.what(), "checksum"));
     }
@@ -400,7 +408,7 @@ TEST_CASE("manifest: a missing manifest_sha256 is named", "[backup][manifest]") 
     json doc = json::parse(sm::backup::manifest_to_text(full_manifest()));
     doc.erase("manifest_sha256");
     sm::Error e = parse_error(doc.dump(2));
-    CHECK(contains(e.what(), k_path.string()));
+    CHECK(contains(e.what(), manifest_path().string()));
     CHECK(contains(e.what(), "key 'manifest_sha256' is missing"));
 }
 
@@ -436,7 +444,7 @@ TEST_CASE("manifest: a value of the wrong type is named in the error", "[backup]
         std::string text = edited([&](json& doc) { doc[json::json_pointer(c.pointer)] = c.value; });
         sm::Error e = parse_error(text);
         CHECK(e.code() == ExitCode::backup_failed);
-        CHECK(contains(e.what(), k_path.string()));
+        CHECK(contains(e.what(), manifest_path().string()));
         CHECK(contains(e.what(), c.expected));
     }
 }
@@ -446,7 +454,7 @@ TEST_CASE("manifest: unknown state and kind values are rejected", "[backup][mani
         for (const char* bad : {"done", "Complete", "", "pre-deploy"}) {
             CAPTURE(bad);
             sm::Error e = parse_error(edited([&](json& doc) { doc["state"] = bad; }));
-            CHECK(contains(e.what(), k_path.string()));
+            CHECK(contains(e.what(), manifest_path().string()));
             CHECK(contains(e.what(),
                            "key 'state' is not one of running, complete, verified, failed"));
         }
@@ -455,7 +463,7 @@ TEST_CASE("manifest: unknown state and kind values are rejected", "[backup][mani
         for (const char* bad : {"nightly", "pre_deploy", "", "verified"}) {
             CAPTURE(bad);
             sm::Error e = parse_error(edited([&](json& doc) { doc["kind"] = bad; }));
-            CHECK(contains(e.what(), k_path.string()));
+            CHECK(contains(e.what(), manifest_path().string()));
             CHECK(contains(e.what(), "key 'kind' is not one of manual, pre-deploy, pre-restore"));
         }
     }
@@ -469,7 +477,7 @@ TEST_CASE("manifest: invalid JSON names the path", "[backup][manifest]") {
         CAPTURE(bad.size());
         sm::Error e = parse_error(bad);
         CHECK(e.code() == ExitCode::backup_failed);
-        CHECK(contains(e.what(), k_path.string()));
+        CHECK(contains(e.what(), manifest_path().string()));
         CHECK(contains(e.what(), "not valid JSON"));
     }
 }
@@ -479,7 +487,7 @@ TEST_CASE("manifest: a document that is not an object is rejected", "[backup][ma
         CAPTURE(bad);
         sm::Error e = parse_error(bad);
         CHECK(e.code() == ExitCode::backup_failed);
-        CHECK(contains(e.what(), k_path.string()));
+        CHECK(contains(e.what(), manifest_path().string()));
         CHECK(contains(e.what(), "(document)"));
     }
 }

@@ -21,10 +21,13 @@ using sm_test::capture_error;
 
 namespace {
 
-const std::filesystem::path k_file = "/srv/app/safe-migrate.toml";
+const std::filesystem::path& config_file() {
+    static const std::filesystem::path file = "/srv/app/safe-migrate.toml";
+    return file;
+}
 
-Config parse(const std::string& text, std::optional<std::string> env = std::nullopt) {
-    return parse_config(text, k_file, env);
+Config parse(const std::string& text, const std::optional<std::string>& env = std::nullopt) {
+    return parse_config(text, config_file(), env);
 }
 
 sm::Error parse_error(const std::string& text, std::optional<std::string> env = std::nullopt) {
@@ -44,7 +47,7 @@ struct ScopedEnv {
 
 TEST_CASE("config: empty text gives the defaults", "[config]") {
     Config c = parse("");
-    CHECK(c.file == k_file);
+    CHECK(c.file == config_file());
     CHECK(c.project_dir == "/srv/app");
     CHECK(c.migrations_dir == "/srv/app/migrations");
     CHECK_FALSE(c.database_url.has_value());

@@ -260,13 +260,16 @@ void check_add_column(const AlterContext& c, size_t i, const ParseTree& column) 
                 rewrite = inline_constraint_not_valid(
                     c, i, piece, span, name, "FOREIGN KEY (" + core::quote_ident(colname) + ") ");
             }
-            c.out.emit(
-                "adding-foreign-key-constraint",
-                "ALTER TABLE " + c.table + " ADD COLUMN " + colname + " ... REFERENCES " +
-                    referenced +
-                    " validates the new foreign key over every row under SHARE ROW EXCLUSIVE on " +
-                    c.table + " and " + referenced + " (writes to both blocked)",
-                EmitExtras{rewrite, {c.table, referenced}, c.table});
+            std::string message =
+                "ALTER TABLE " + c.table + " ADD COLUMN " + colname + " ... REFERENCES ";
+            message += referenced;
+            message +=
+                " validates the new foreign key over every row under SHARE ROW EXCLUSIVE on " +
+                c.table + " and ";
+            message += referenced;
+            message += " (writes to both blocked)";
+            c.out.emit("adding-foreign-key-constraint", std::move(message),
+                       EmitExtras{rewrite, {c.table, referenced}, c.table});
             if (!column_indexed) {
                 check_missing_index_alter(c, {colname}, referenced, true);
             }
@@ -432,18 +435,21 @@ void check_create_table(const StatementRef& s, Emitter& out) {
         std::string cols_text = "(" + util::join(fk.cols, ", ") + ")";
         std::string index_name =
             make_object_name(relation.value("relname", ""), util::join(fk.cols, "_"), "idx");
-        out.emit(
-            "fk-missing-index",
-            "CREATE TABLE " + table + ": foreign key " + cols_text + " -> " + fk.referenced +
-                " has no index leading with " + cols_text +
-                " in this statement; unless a later CREATE INDEX adds one, every DELETE or key "
-                "UPDATE on " +
-                fk.referenced + " scans " + table,
-            EmitExtras{"CREATE INDEX " + core::quote_ident(index_name) + " ON " +
-                           relation_sql(relation) + " " + column_list_sql(fk.cols) + ";",
-                       {table, fk.referenced},
-                       "",
-                       index_key(table, fk.cols)});
+        std::string message = "CREATE TABLE " + table + ": foreign key ";
+        message += cols_text;
+        message += " -> " + fk.referenced + " has no index leading with ";
+        message += cols_text;
+        message +=
+            " in this statement; unless a later CREATE INDEX adds one, every DELETE or key "
+            "UPDATE on " +
+            fk.referenced + " scans ";
+        message += table;
+        out.emit("fk-missing-index", std::move(message),
+                 EmitExtras{"CREATE INDEX " + core::quote_ident(index_name) + " ON " +
+                                relation_sql(relation) + " " + column_list_sql(fk.cols) + ";",
+                            {table, fk.referenced},
+                            "",
+                            index_key(table, fk.cols)});
     }
 }
 

@@ -322,10 +322,10 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         const ParseTree& def = member(*cmd, "def");
         if (cmd->value("subtype", "") == "AT_DetachPartition" && def.contains("PartitionCmd") &&
             def["PartitionCmd"].value("concurrent", false) && f.in_transaction()) {
-            std::string partition = qualified_name(member(def["PartitionCmd"], "name"));
-            emit_in_transaction(
-                "ALTER TABLE " + table + " DETACH PARTITION " + partition + " CONCURRENTLY",
-                k_no_tx_directive + text + ";", table, f, out);
+            std::string statement = "ALTER TABLE " + table + " DETACH PARTITION ";
+            statement += qualified_name(member(def["PartitionCmd"], "name"));
+            statement += " CONCURRENTLY";
+            emit_in_transaction(statement, k_no_tx_directive + text + ";", table, f, out);
         }
     }
 
@@ -350,8 +350,8 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
     if (!starts.empty()) {
         rewrite = text;
         // Insert from the end so earlier offsets stay valid.
-        for (auto it = positions.rbegin(); it != positions.rend(); ++it) {
-            size_t k = starts[*it];
+        for (size_t j = positions.size(); j-- > 0;) {
+            size_t k = starts[positions[j]];
             if (!is_word(t, k, "ADD")) {
                 rewrite.clear();
                 break;

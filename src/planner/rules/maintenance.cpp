@@ -9,6 +9,7 @@
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_api.hpp"
 #include "planner/rule_support.hpp"
+#include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
@@ -141,7 +142,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
                                                          : "rewrites " + table + " and its indexes";
             out.emit(
                 "table-rewrite-maintenance",
-                verb + " " + table + " " + rewrite_what + " " + what +
+                util::join({verb, table, rewrite_what, what}, " ") +
                     " under ACCESS EXCLUSIVE, blocking all reads and writes for the whole copy",
                 x);
             continue;
@@ -167,8 +168,9 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         }
         if (!trig.empty()) {
             EmitExtras x = about_table(table);
-            std::string msg = verb + " " + table + " " + trig + " takes SHARE ROW EXCLUSIVE on " +
-                              table + " (blocks all writes) until the transaction ends";
+            std::string msg = util::join({verb, table, trig}, " ") +
+                              " takes SHARE ROW EXCLUSIVE on " + table +
+                              " (blocks all writes) until the transaction ends";
             if (subtype == "AT_DisableTrigAll") {
                 msg +=
                     "; ALL includes the internal foreign-key triggers, so referential integrity is "
@@ -198,11 +200,11 @@ void check_vacuum(const StatementRef& s, Emitter& out) {
         const std::string table = qualified_name(rv);
         EmitExtras x;
         x.tables = {table};
-        out.emit("table-rewrite-maintenance",
-                 "VACUUM FULL " + table + " rewrites " + table +
-                     " and its indexes under ACCESS EXCLUSIVE, blocking all reads and writes for "
-                     "the whole copy",
-                 x);
+        std::string message = "VACUUM FULL " + table;
+        message += " rewrites " + table +
+                   " and its indexes under ACCESS EXCLUSIVE, blocking all reads and writes for "
+                   "the whole copy";
+        out.emit("table-rewrite-maintenance", std::move(message), x);
     }
 }
 
