@@ -286,7 +286,8 @@ TEST_CASE("pipeline: execute waits for a blocker that ends within --wait-for-blo
     CHECK(has_note(db) == "1");
 }
 
-TEST_CASE("pipeline: --terminate-blockers ends a blocker after the wait, and protected envs opt in") {
+TEST_CASE(
+    "pipeline: --terminate-blockers ends a blocker after the wait, and protected envs opt in") {
     TestDatabase db;
     HttpReceiver receiver;
     Project project;
