@@ -97,7 +97,7 @@ void write_run(const Project& p, const std::string& down_of_3) {
     p.migration("6_never.down.sql", "DROP TABLE never_applied;\n");
 }
 
-const std::string k_accounts =
+constexpr const char* k_accounts =
     "SELECT string_agg(id || ':' || owner || ':' || balance, ',' "
     "ORDER BY id) FROM accounts";
 
