@@ -113,7 +113,7 @@ TEST_CASE("notify: a generic endpoint's signature verifies with its secret and n
     HttpReceiver receiver;
     Project project;
     // A dummy signing key (24 zero bytes, base64): for tests only.
-    const std::string secret = "whsec_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    const std::string secret = "whsec_ZHVtbXktdGVzdC1rZXk=";  // base64 of "dummy-test-key"
     project.write_config(project.notify_section() + webhook("pipeline", "generic",
                                                             receiver.url("/hooks/generic"),
                                                             "secret = \"" + secret + "\"\n"));
