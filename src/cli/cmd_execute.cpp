@@ -11,6 +11,7 @@
 #include "cli/project.hpp"
 #include "deploy/run.hpp"
 #include "deploy/settings.hpp"
+#include "planner/policy.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -28,7 +29,9 @@ struct ExecuteArgs {
     bool allow_out_of_order = false;
     bool backup = false;                    // take a verified pre-deploy backup first
     bool skip_backup = false;               // skip the backup a protected environment requires
-    std::optional<std::string> reason;      // why, for --skip-backup (recorded)
+    std::optional<std::string> policy;      // the policy gate's policy (name or file)
+    bool override_policy = false;           // go past a blocked policy gate (needs --reason)
+    std::optional<std::string> reason;      // why, for every override given (recorded for each)
     std::optional<std::string> on_failure;  // rollback, restore, stop
     std::optional<std::string> wait_for_blockers;  // durations as given
     std::optional<std::string> blocker_age;
@@ -37,6 +40,31 @@ struct ExecuteArgs {
     std::optional<std::string> max_duration;
     bool dry_run = false;  // change nothing; say whether the run would proceed
 };
+
+// The one --reason, trimmed; usage error naming flag when it is missing.
+std::string reason_for(const ExecuteArgs& args, const char* flag) {
+    std::string reason = args.reason ? std::string(util::trim(*args.reason)) : "";
+    if (reason.empty()) {
+        throw Error(ExitCode::usage,
+                    std::string(flag) + " needs --reason \"...\" (it is recorded)");
+    }
+    return reason;
+}
+
+// --override-policy and its reason.
+deploy::PolicyOverride policy_override(const ExecuteArgs& args) {
+    deploy::PolicyOverride o;
+    if (args.override_policy) {
+        if (args.plan) {
+            throw Error(ExitCode::usage,
+                        "--override-policy and --plan cannot be combined: the plan's verdict is "
+                        "the gate");
+        }
+        o.requested = true;
+        o.reason = reason_for(args, "--override-policy");
+    }
+    return o;
+}
 
 // --backup, --skip-backup and its reason as the pipeline's backup policy.
 deploy::BackupPolicy backup_policy(const ExecuteArgs& args) {
@@ -49,10 +77,7 @@ deploy::BackupPolicy backup_policy(const ExecuteArgs& args) {
     }
     if (args.skip_backup) {
         policy.choice = deploy::BackupChoice::skip;
-        policy.skip_reason = args.reason ? std::string(util::trim(*args.reason)) : "";
-        if (policy.skip_reason.empty()) {
-            throw Error(ExitCode::usage, "--skip-backup needs --reason \"...\" (it is recorded)");
-        }
+        policy.skip_reason = reason_for(args, "--skip-backup");
     }
     return policy;
 }
@@ -95,6 +120,14 @@ class ExecuteReporter : public deploy::Reporter {
                 "target: " + display + " (from " + core::target_source_name(source) + ")");
         }
     }
+    void policy_blocked(const planner::Plan& plan) override { print_plan(plan); }
+    void policy_overridden(const planner::Plan& plan, const deploy::PolicyOverridden& o) override {
+        if (m_text) {
+            print_plan(plan);
+            say(m_options, "policy " + o.policy + " overridden (" + std::to_string(o.findings) +
+                               " error finding(s)): " + o.reason);
+        }
+    }
     void backup_verified(const backup::Manifest& m) override {
         if (m_text) {
             say(m_options, "pre-deploy backup " + m.id + " verified (" +
@@ -115,10 +148,23 @@ class ExecuteReporter : public deploy::Reporter {
     void dry_run(const deploy::DryRunReport& r) override;
 
   private:
+    // As plan prints it: the plan and its findings, or the artifact's JSON.
+    void print_plan(const planner::Plan& plan) const {
+        std::string text = m_text ? planner::render_plan_text(plan) : planner::plan_to_json(plan);
+        std::fwrite(text.data(), 1, text.size(), stdout);
+    }
+
     const GlobalOptions& m_options;
     bool m_text;
     bool m_dry_run;
 };
+
+nlohmann::json override_json(const std::optional<deploy::PolicyOverridden>& o) {
+    if (!o) {
+        return nullptr;
+    }
+    return {{"policy", o->policy}, {"findings", o->findings}, {"reason", o->reason}};
+}
 
 void ExecuteReporter::finished(const deploy::Result& r) {
     if (m_text) {
@@ -137,7 +183,8 @@ void ExecuteReporter::finished(const deploy::Result& r) {
                           {"target", r.target},
                           {"result", "ok"},
                           {"applied", list},
-                          {"head", r.head ? nlohmann::json(*r.head) : nlohmann::json(nullptr)}};
+                          {"head", r.head ? nlohmann::json(*r.head) : nlohmann::json(nullptr)},
+                          {"policy_override", override_json(r.policy_overridden)}};
     std::printf("%s\n", out.dump(2).c_str());
 }
 
@@ -158,7 +205,8 @@ void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
              {{"required", r.backup_required},
               {"estimated_data_bytes", r.backup_estimated_bytes},
               {"directory", r.backup_directory}}},
-            {"on_failure", on_failure}};
+            {"on_failure", on_failure},
+            {"policy_override", override_json(r.policy_overridden)}};
         std::printf("%s\n", out.dump(2).c_str());
         return;
     }
@@ -171,6 +219,11 @@ void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
                                            " of table data) into " + r.backup_directory
                                      : "  no pre-deploy backup would be taken");
     say(m_options, std::string("  on failure: ") + on_failure);
+    if (r.policy_overridden) {
+        say(m_options, "  policy " + r.policy_overridden->policy + " would be overridden (" +
+                           std::to_string(r.policy_overridden->findings) +
+                           " error finding(s)): " + r.policy_overridden->reason);
+    }
     for (const auto& reason : r.reasons) {
         say(m_options, "  would stop: " + reason);
     }
@@ -189,9 +242,10 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
                     "--plan and --target cannot be combined: the plan says what to apply");
     }
     deploy::BackupPolicy backup = backup_policy(args);
+    deploy::PolicyOverride override_policy = policy_override(args);
 
-    // 2. Load the config and every migration script; invalid sources and bad
-    //    flags stop here, before anything connects. The settings are resolved
+    // 2. Load the config, every migration script and the policy; invalid
+    //    sources and bad flags stop here, before anything connects. The settings are resolved
     //    once: the config's [execute], the environment's, then the flags.
     planner::Project project = load_project(options);
     deploy::Request request;
@@ -202,6 +256,8 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     request.up_to = args.target;
     request.accept_changed = args.accept_changed;
     request.backup = backup;
+    request.policy = planner::load_policy(args.policy);
+    request.policy_override = override_policy;
     request.dry_run = args.dry_run;
     request.quiet = options.quiet;
     request.quiet_tools = options.quiet || options.format == Format::json;
@@ -237,7 +293,14 @@ Command execute_command() {
                          "environments)");
             sub.add_flag("--skip-backup", args->skip_backup,
                          "Skip the pre-deploy backup of a protected environment (needs --reason)");
-            sub.add_option("--reason", args->reason, "Why the backup is skipped (recorded)");
+            sub.add_option("--policy", args->policy,
+                           "Policy of the gate: default, strict, or a .toml file (default: "
+                           "./safe-migrate-policy.toml, else default)");
+            sub.add_flag("--override-policy", args->override_policy,
+                         "Apply although the policy blocks the plan (needs --reason; protected "
+                         "environments: only if their config allows it)");
+            sub.add_option("--reason", args->reason,
+                           "Why, for --skip-backup and --override-policy (recorded for each)");
             sub.add_option("--on-failure", args->on_failure,
                            "After a failure: rollback (down files, then the backup), restore "
                            "(the pre-deploy backup) or stop")

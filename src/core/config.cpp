@@ -41,6 +41,8 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("restore_fallback", [&](auto& n, auto& w) { s.restore_fallback = toml_bool(n, w); });
     r.on("restore_terminates_sessions",
          [&](auto& n, auto& w) { s.restore_terminates_sessions = toml_bool(n, w); });
+    r.on("allow_policy_override",
+         [&](auto& n, auto& w) { s.allow_policy_override = toml_bool(n, w); });
     r.read(table);
 }
 

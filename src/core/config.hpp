@@ -56,6 +56,9 @@ struct ExecuteSettings {
     bool restore_fallback = true;
     // An automatic restore may terminate the target's other sessions.
     bool restore_terminates_sessions = false;
+    // execute --override-policy may run past the policy gate on a protected
+    // environment (elsewhere it always may, with a reason).
+    bool allow_policy_override = false;
 };
 
 // How backups are taken, kept and restored ([backup]).

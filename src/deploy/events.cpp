@@ -25,6 +25,10 @@ notify::Event DeployEvents::make(const std::string& type, const std::string& sta
         e.backup = notify::EventBackup{m_backup->id, m_backup->total_bytes,
                                        m_backup->state == backup::BackupState::verified};
     }
+    if (m_override) {
+        e.policy_override = notify::EventPolicyOverride{m_override->policy, m_override->findings,
+                                                        m_override->reason};
+    }
     e.started_at = m_started_at;
     e.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                         std::chrono::steady_clock::now() - m_started)

@@ -1,7 +1,8 @@
 #pragma once
 // A deployment's notifications, each filled with what the run knows so far:
 // the target, the version it started from, the migrations it means to apply,
-// the pre-deploy backup, when it started and how long it has taken.
+// the pre-deploy backup, a policy override, when it started and how long it
+// has taken.
 
 #include <chrono>
 #include <optional>
@@ -10,6 +11,7 @@
 
 #include "backup/manifest.hpp"
 #include "db/session.hpp"
+#include "deploy/reporter.hpp"
 #include "deploy/steps.hpp"
 #include "notify/notifier.hpp"
 
@@ -22,6 +24,8 @@ class DeployEvents {
                  const std::vector<Step>& steps);
 
     void set_backup(const std::optional<backup::Manifest>& m) { m_backup = m; }
+    // Every later event says the run went past the policy gate, and why.
+    void set_policy_override(const std::optional<PolicyOverridden>& o) { m_override = o; }
 
     // A fresh event of type with status, and everything known so far.
     notify::Event make(const std::string& type, const std::string& status) const;
@@ -35,6 +39,7 @@ class DeployEvents {
     std::optional<int64_t> m_from;
     const std::vector<Step>& m_steps;
     std::optional<backup::Manifest> m_backup;
+    std::optional<PolicyOverridden> m_override;
     std::string m_started_at;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
 };

@@ -23,6 +23,13 @@ struct AppliedStep {
     std::chrono::milliseconds took{0};
 };
 
+// The run went past a policy gate that blocked it (--override-policy).
+struct PolicyOverridden {
+    std::string policy;  // the policy's name
+    int findings = 0;    // error findings overridden
+    std::string reason;  // why, as given
+};
+
 // A run that finished (exit 0).
 struct Result {
     std::string run_id;
@@ -31,6 +38,7 @@ struct Result {
     std::optional<int64_t> head;  // the version the target is at now
     std::chrono::milliseconds took{0};
     bool nothing_pending = false;
+    std::optional<PolicyOverridden> policy_overridden;
 };
 
 // What a dry run found: the plan it would apply and every reason it would stop.
@@ -44,7 +52,8 @@ struct DryRunReport {
     int64_t backup_estimated_bytes = 0;      // table data it would copy (upper bound)
     std::string backup_directory;            // the catalog it would go to
     core::FailurePolicy on_failure = core::FailurePolicy::rollback;
-    size_t pending = 0;  // migrations the run would apply
+    size_t pending = 0;                                 // migrations the run would apply
+    std::optional<PolicyOverridden> policy_overridden;  // the run would override the policy
 };
 
 class Reporter {
@@ -52,6 +61,11 @@ class Reporter {
     virtual ~Reporter() = default;
     // Connected: the target's display name and where its address came from.
     virtual void target(const std::string& display, core::TargetSource source) = 0;
+    // The policy gate blocks the run (it stops with exit 4 next, nothing
+    // applied): the plan of the steps with its findings and verdict.
+    virtual void policy_blocked(const planner::Plan& plan) = 0;
+    // The policy gate blocked the plan and --override-policy goes past it.
+    virtual void policy_overridden(const planner::Plan& plan, const PolicyOverridden& what) = 0;
     // The pre-deploy backup was taken and verified.
     virtual void backup_verified(const backup::Manifest& manifest) = 0;
     // A migration is about to run / has been applied.

@@ -18,6 +18,7 @@
 #include "core/conninfo.hpp"
 #include "db/session.hpp"
 #include "notify/http.hpp"
+#include "planner/policy.hpp"
 #include "planner/project.hpp"
 
 namespace sm::deploy {
@@ -32,6 +33,14 @@ enum class BackupChoice {
 struct BackupPolicy {
     BackupChoice choice = BackupChoice::when_protected;
     std::string skip_reason;  // with skip: why (trimmed, never empty)
+};
+
+// --override-policy: the run goes past a policy gate that blocks it, with a
+// reason (recorded as an event and carried in the notifications). Refused on a
+// protected environment unless its config sets allow_policy_override.
+struct PolicyOverride {
+    bool requested = false;
+    std::string reason;  // with requested: why (trimmed, never empty)
 };
 
 // The run's I/O boundaries. The defaults talk to the real target, libcurl and
@@ -61,6 +70,11 @@ struct Request {
     std::optional<int64_t> up_to;                    // apply up to and including this version
     std::vector<int64_t> accept_changed;  // applied versions whose changed file is accepted
     BackupPolicy backup;
+    // The policy gate: the steps are linted under policy with the target's
+    // context before preflight and any backup (with plan_file, the plan's
+    // verdict is the gate and policy must be the one it was made under).
+    planner::Policy policy;
+    PolicyOverride policy_override;
     bool dry_run = false;      // walk the same steps, change nothing, report the verdict
     bool quiet = false;        // -q: announce no waits and no rollback steps
     bool quiet_tools = false;  // pg_dump/pg_restore print no progress

@@ -4,16 +4,17 @@
 
 #include "backup/create.hpp"
 #include "core/identity.hpp"
+#include "core/log.hpp"
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
 #include "deploy/backup_gate.hpp"
 #include "deploy/events.hpp"
+#include "deploy/policy_gate.hpp"
 #include "deploy/preflight_gate.hpp"
 #include "deploy/recovery.hpp"
 #include "deploy/steps.hpp"
 #include "executor/apply.hpp"
-#include "planner/policy.hpp"
 #include "seed/protected_target.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -62,18 +63,22 @@ class Deployment {
         // 3. Read where the target stands; refuse drift unless accepted; choose
         //    the steps; with a plan, apply only what it lists, under its settings.
         choose_steps();
-        // 4. Preflight: replicas in step, and no session that would block the
+        // 4. The policy gate: lint what is about to be applied under the policy
+        //    with the target's context; errors stop the run (exit 4) unless
+        //    overridden with a reason. With a plan, its verdict was the gate.
+        policy_gate();
+        // 5. Preflight: replicas in step, and no session that would block the
         //    run's tables (wait, terminate if allowed, or stop: nothing applied).
         preflight();
         if (m_r.dry_run) {
             return finish_dry_run();
         }
-        // 5. The backup gate: a verified pre-deploy backup before the first
+        // 6. The backup gate: a verified pre-deploy backup before the first
         //    migration (protected environments, --backup), or a recorded skip.
         if (!m_steps.empty()) {
             m_pre_deploy = backup_gate(m_r, *m_control, m_ctx->run_id, m_reporter);
         }
-        // 6. Tell the team, apply each step, record, tell the result; on
+        // 7. Tell the team, apply each step, record, tell the result; on
         //    failure, recover under the failure policy.
         return apply_all();
     }
@@ -113,29 +118,63 @@ class Deployment {
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
         if (m_r.plan_file) {
-            hold_to_plan(*m_r.plan_file, *m_control, m_report, m_steps, m_r.settings);
-        }
-        if (m_r.dry_run) {
-            plan_under_policy();
+            hold_to_plan(*m_r.plan_file, *m_control, m_report, m_r.policy, m_steps, m_r.settings);
         }
     }
 
-    // Dry run: lint under the default policy, predicted locks, table sizes.
-    void plan_under_policy() {
-        planner::PlanInput input;
-        input.target = db::read_identity(*m_control);
-        input.head = m_report.head;
-        input.scripts = &m_project.up;
-        input.settings = m_r.settings;
-        input.policy = planner::load_policy(std::nullopt);
-        for (const auto& step : m_steps) {
-            input.pending.push_back(step.migration);
+    // The same plan and decision for the real run and the dry run
+    // (policy_gate.hpp). With a reviewed plan, its verdict was the gate
+    // (hold_to_plan): the real run does not lint again, the dry run shows the plan.
+    void policy_gate() {
+        if (m_r.plan_file && !m_r.dry_run) {
+            return;
         }
-        m_dry.plan = planner::build_plan(input);
-        m_dry.plan.tables = db::read_table_sizes(*m_control, planner::touched_tables(m_dry.plan));
-        if (!m_dry.plan.allowed()) {
-            stop_dry(ExitCode::policy, "the plan is blocked by policy " + input.policy.name);
+        planner::Plan plan = plan_steps(m_r, *m_control, m_report.head, m_steps);
+        GateDecision gate = m_r.plan_file ? GateDecision{} : decide_gate(m_r, plan);
+        if (m_r.dry_run) {
+            m_dry.plan = std::move(plan);
+            m_dry.policy_overridden = gate.overridden;
+            if (gate.stop != ExitCode::ok) {
+                stop_dry(gate.stop, gate.reason);
+            }
+            return;
         }
+        if (gate.stop != ExitCode::ok) {
+            refuse_at_gate(plan, gate);
+        }
+        if (gate.overridden) {
+            const auto& o = *gate.overridden;
+            db::record_event(*m_control,
+                             {m_ctx->run_id, "policy.overridden", std::nullopt,
+                              std::to_string(o.findings) + " error finding(s) of policy " +
+                                  o.policy + " overridden: " + o.reason});
+            core::log_warn("policy " + o.policy + " overridden (" + std::to_string(o.findings) +
+                           " error finding(s)): " + o.reason);
+            m_reporter.policy_overridden(plan, o);
+            m_overridden = gate.overridden;
+        } else if (m_r.policy_override.requested) {
+            core::log_info("--override-policy: policy " + plan.policy.name +
+                           " allows the plan; nothing was overridden");
+        }
+    }
+
+    // Stops the run at the gate: the findings to the caller, an event, and the
+    // team told of a blocked plan as plan tells them. Nothing was applied.
+    [[noreturn]] void refuse_at_gate(const planner::Plan& plan, const GateDecision& gate) {
+        bool blocked = gate.stop == ExitCode::policy;
+        if (blocked) {
+            m_reporter.policy_blocked(plan);
+        }
+        db::record_event(*m_control,
+                         {m_ctx->run_id, blocked ? "policy.blocked" : "policy.override_refused",
+                          std::nullopt, gate.reason + "; nothing was applied"});
+        if (blocked) {
+            DeployEvents events(*m_notifier, *m_control, m_report.head, m_steps);
+            notify::Event e = events.make("plan.blocked", "blocked");
+            e.error = notify::event_error(gate.stop, gate.reason);
+            events.send(e);
+        }
+        throw Error(gate.stop, gate.reason + "; nothing was applied", gate.hint);
     }
 
     void preflight() {
@@ -215,6 +254,7 @@ class Deployment {
     std::vector<Step> m_steps;
     std::vector<std::string> m_watched;
     std::optional<backup::Manifest> m_pre_deploy;
+    std::optional<PolicyOverridden> m_overridden;  // the run went past the policy gate
     DryRunReport m_dry;
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;
@@ -229,6 +269,7 @@ int Deployment::apply_all() {
     // run here, before anything changed.
     DeployEvents events(*m_notifier, *m_control, m_report.head, m_steps);
     events.set_backup(m_pre_deploy);
+    events.set_policy_override(m_overridden);
     if (!m_steps.empty() && !events.send(events.make("deploy.started", "started"))) {
         throw Error(ExitCode::refused,
                     "a required notification endpoint did not take deploy.started; nothing "
@@ -258,6 +299,7 @@ int Deployment::apply_all() {
     result.head = m_head;
     result.took = since(m_started);
     result.nothing_pending = m_steps.empty();
+    result.policy_overridden = m_overridden;
     if (!m_steps.empty()) {
         events.send(events.make("deploy.succeeded", "succeeded"));
     }

@@ -5,15 +5,18 @@
 //   connect (a control session and a migration session; refuse a standby)
 //   lock (the migration advisory lock), create the history schema on first use
 //   read where the target stands; refuse drift; choose the steps; hold them to a plan
+//   policy gate (lint the steps under the policy with the target's context:
+//     errors stop the run, exit 4, unless --override-policy with a reason;
+//     with a plan, its verdict is the gate)
 //   preflight (replica lag, sessions that would block the run's tables)
 //   backup gate (a verified pre-deploy backup when required)
 //   notify started; apply each step (its own preflight, the time limit); record
 //   notify the result; on failure: notify, recover under on_failure, notify again
 //
 // A dry run walks the same steps up to the backup gate and changes nothing:
-// where the real run would stop (the lock is held, a replica lags, a session
-// blocks, the policy blocks the plan) it records the reason and walks on, then
-// reports the plan and its verdict.
+// where the real run would stop (the lock is held, the policy blocks the plan
+// or an override is refused, a replica lags, a session blocks) it records the reason and walks on,
+// then reports the plan and its verdict.
 
 #include "deploy/reporter.hpp"
 #include "deploy/request.hpp"

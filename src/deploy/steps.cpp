@@ -97,12 +97,13 @@ std::vector<Step> choose_steps(const planner::Project& project,
 }
 
 void hold_to_plan(const std::filesystem::path& file, db::Session& session,
-                  const executor::StatusReport& report, std::vector<Step>& steps,
-                  core::ExecuteSettings& settings) {
+                  const executor::StatusReport& report, const planner::Policy& lint_policy,
+                  std::vector<Step>& steps, core::ExecuteSettings& settings) {
     planner::PlanCheck now;
     now.target = db::read_identity(session);
     now.head = report.head;
     now.settings = settings;
+    now.policy = lint_policy;
     for (const auto& step : steps) {
         now.pending.push_back(step.migration);
     }

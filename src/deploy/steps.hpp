@@ -12,6 +12,7 @@
 #include "db/history.hpp"
 #include "executor/apply.hpp"
 #include "executor/status.hpp"
+#include "planner/policy.hpp"
 #include "planner/project.hpp"
 
 namespace sm::deploy {
@@ -36,12 +37,13 @@ std::vector<Step> choose_steps(const planner::Project& project,
                                const std::vector<db::PartialMigration>& partial,
                                const core::ExecuteSettings& settings, std::optional<int64_t> up_to);
 
-// Checks the reviewed plan in file against the target and the files (throws
-// sm::Error on any difference), keeps only the planned steps and takes the
-// plan's timeouts and retries into settings; the run's safety settings stay.
+// Checks the reviewed plan in file against the target, the files and lint_policy
+// (throws sm::Error on any difference; its verdict is the run's policy gate),
+// keeps only the planned steps and takes the plan's timeouts and retries into
+// settings; the run's safety settings stay.
 void hold_to_plan(const std::filesystem::path& file, db::Session& session,
-                  const executor::StatusReport& report, std::vector<Step>& steps,
-                  core::ExecuteSettings& settings);
+                  const executor::StatusReport& report, const planner::Policy& lint_policy,
+                  std::vector<Step>& steps, core::ExecuteSettings& settings);
 
 // Every relation the steps' up scripts lock, each once.
 std::vector<std::string> tables_of(const planner::Project& project, const std::vector<Step>& steps);

@@ -47,6 +47,13 @@ struct EventRollback {
     std::string manual_action;        // what a person must still do, or ""
 };
 
+// A run that went past the policy gate with --override-policy.
+struct EventPolicyOverride {
+    std::string policy;  // the policy's name
+    int findings = 0;    // error findings overridden
+    std::string reason;  // why, as given (one line)
+};
+
 struct Event {
     std::string id;           // unique per event; the same on every retry ("evt_<hex>")
     std::string type;         // one of k_event_types
@@ -62,6 +69,7 @@ struct Event {
     std::optional<EventBackup> backup;
     std::optional<EventError> error;
     std::optional<EventRollback> rollback;
+    std::optional<EventPolicyOverride> policy_override;
     std::string runbook;  // the runbook to follow ("runbooks/failed-deployment.md"), or ""
     std::string run_id;
     std::string actor;  // user@host

@@ -135,6 +135,14 @@ std::string generic_body(const Event& e) {
         rollback["manual_action"] = string_or_null(e.rollback->manual_action);
     }
 
+    Json policy_override = nullptr;
+    if (e.policy_override) {
+        policy_override = Json::object();
+        policy_override["policy"] = e.policy_override->policy;
+        policy_override["findings"] = e.policy_override->findings;
+        policy_override["reason"] = e.policy_override->reason;
+    }
+
     Json data;
     data["environment"] = string_or_null(e.environment);
     data["target"] = target;
@@ -147,6 +155,7 @@ std::string generic_body(const Event& e) {
     data["backup"] = backup;
     data["error"] = error;
     data["rollback"] = rollback;
+    data["policy_override"] = policy_override;
     data["runbook"] = string_or_null(e.runbook);
     data["run_id"] = string_or_null(e.run_id);
     data["actor"] = string_or_null(e.actor);

@@ -137,6 +137,12 @@ Json section_fields(const Event& e) {
         }
         fields.push_back(field("Rollback", text));
     }
+    if (e.policy_override) {
+        fields.push_back(field("Policy overridden", std::to_string(e.policy_override->findings) +
+                                                        " finding(s) of " +
+                                                        esc(e.policy_override->policy) + ": " +
+                                                        esc(e.policy_override->reason)));
+    }
     if (!e.runbook.empty()) {
         fields.push_back(field("Runbook", esc(e.runbook)));
     }
@@ -210,6 +216,9 @@ std::string summary_line(const Event& e) {
     }
     if (e.error && !e.error->code.empty()) {
         line += " [" + esc(e.error->code) + "]";
+    }
+    if (e.policy_override) {
+        line += " [policy overridden]";
     }
     return line;
 }

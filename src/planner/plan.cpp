@@ -201,22 +201,24 @@ std::string plan_to_json(const Plan& plan) {
                  {"error", e.error ? json(*e.error) : json(nullptr)}});
         }
     }
-    json body = {
-        {"format", k_plan_format},
-        {"created_at", plan.created_at},
-        {"created_by", plan.created_by},
-        {"tool_version", core::tool_version()},
-        {"target", target_json(plan.target)},
-        {"head", plan.head ? json(*plan.head) : json(nullptr)},
-        {"migrations", migrations},
-        {"settings", settings_json(plan.settings)},
-        {"policy", {{"name", plan.policy.name}, {"pg_version", plan.policy.pg_version / 10000}}},
-        {"findings", lint["findings"]},
-        {"suppressions", lint["suppressions"]},
-        {"tables", tables},
-        {"trace", trace},
-        {"verdict", plan.allowed() ? "allowed" : "blocked"},
-        {"blocked_because", plan.blocked_because}};
+    json policy = {{"name", plan.policy.name},
+                   {"pg_version", plan.policy.pg_version / 10000},
+                   {"sha256", policy_hash(plan.policy)}};
+    json body = {{"format", k_plan_format},
+                 {"created_at", plan.created_at},
+                 {"created_by", plan.created_by},
+                 {"tool_version", core::tool_version()},
+                 {"target", target_json(plan.target)},
+                 {"head", plan.head ? json(*plan.head) : json(nullptr)},
+                 {"migrations", migrations},
+                 {"settings", settings_json(plan.settings)},
+                 {"policy", policy},
+                 {"findings", lint["findings"]},
+                 {"suppressions", lint["suppressions"]},
+                 {"tables", tables},
+                 {"trace", trace},
+                 {"verdict", plan.allowed() ? "allowed" : "blocked"},
+                 {"blocked_because", plan.blocked_because}};
     body["hash"] = core::sha256_hex(body.dump());
     return body.dump(2) + "\n";
 }
@@ -391,6 +393,33 @@ void settings_changes(const core::ExecuteSettings& planned, const core::ExecuteS
     setting("lock_retries", planned.lock_retries, current.lock_retries);
 }
 
+// A plan made under another policy, or whose policy was edited since: the
+// verdict it records is not the one the policy gives now.
+void policy_changes(const json& body, const PlanCheck& now, const std::string& file,
+                    std::vector<std::string>& changes) {
+    const json& planned = body.at("policy");
+    if (!planned.is_object() || !planned.contains("sha256")) {
+        changes.push_back(
+            "policy: the plan does not record which policy it was made under (made by an older "
+            "safe-migrate); re-run safe-migrate plan --out " +
+            file);
+        return;
+    }
+    // The effective policy, as build_plan makes it: the target's version.
+    Policy current = now.policy;
+    if (now.target.server_version > 0) {
+        current.pg_version = now.target.server_version;
+    }
+    std::string planned_name = planned.value("name", "");
+    std::string planned_hash = planned.value("sha256", "");
+    std::string current_hash = policy_hash(current);
+    if (planned_name != current.name || planned_hash != current_hash) {
+        changes.push_back(fmt::format("policy: planned under {} (sha256 {}), now {} (sha256 {})",
+                                      planned_name, planned_hash.substr(0, 12), current.name,
+                                      current_hash.substr(0, 12)));
+    }
+}
+
 }  // namespace
 
 PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
@@ -414,6 +443,7 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
     target_changes(body, now, changes);
     migration_changes(artifact, now, changes);
     settings_changes(artifact.settings, now.settings, changes);
+    policy_changes(body, now, file, changes);
     if (!changes.empty()) {
         std::string message = "the database or the files changed since the plan in " + file + ":";
         for (const auto& c : changes) {

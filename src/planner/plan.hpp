@@ -100,7 +100,8 @@ void attach_trace(Plan& plan, const std::vector<core::TracedStatement>& traced);
 // Every table the plan's statements touch.
 std::vector<std::string> touched_tables(const Plan& plan);
 
-// The artifact: canonical JSON with "hash" = SHA-256 over everything else.
+// The artifact: canonical JSON with "hash" = SHA-256 over everything else. It
+// records the policy's name and policy_hash, which execute --plan checks.
 std::string plan_to_json(const Plan& plan);
 
 // The plan for a person: per migration and statement, locks, tables and sizes,
@@ -113,6 +114,7 @@ struct PlanCheck {
     std::optional<int64_t> head;
     std::vector<const core::Migration*> pending;
     core::ExecuteSettings settings;
+    Policy policy;  // the policy the run is under now (execute --policy, or the default)
 };
 
 struct ArtifactMigration {
@@ -130,7 +132,8 @@ struct PlanArtifact {
 // Parses and checks an artifact against the current files and target. Throws
 // sm::Error: invalid_input when the file is not a plan or its hash does not
 // match (edited after it was written); policy when the plan was blocked; drift
-// when the files, the head, the target or the settings differ, listing every
+// when the files, the head, the target, the settings or the policy (its name or
+// its policy_hash; an artifact that records none) differ, listing every
 // difference.
 PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
                                  const PlanCheck& now);

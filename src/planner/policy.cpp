@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <set>
 
+#include "core/checksum.hpp"
 #include "core/toml_tree.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/error.hpp"
@@ -133,6 +134,21 @@ Policy load_policy(const std::optional<std::string>& name_or_path) {
         throw Error(ExitCode::invalid_input, "policy file " + file.string() + " does not exist");
     }
     return parse_policy(util::read_file(file), file);
+}
+
+std::string policy_hash(const Policy& policy) {
+    // One "key=value" line each, rules in id order; add every new field here.
+    std::map<std::string, std::string> lines;
+    lines["pg_version"] = std::to_string(policy.pg_version / 10000);
+    lines["thresholds.max_lock_timeout_ms"] = std::to_string(policy.max_lock_timeout_ms);
+    for (const auto& rule : rule_catalog()) {
+        lines["rules." + std::string(rule.id)] = severity_name(policy.severity_of(rule.id));
+    }
+    std::string canonical;
+    for (const auto& [key, value] : lines) {
+        canonical += key + "=" + value + "\n";
+    }
+    return core::sha256_hex(canonical);
 }
 
 }  // namespace sm::planner

@@ -43,4 +43,10 @@ Policy load_policy(const std::optional<std::string>& name_or_path);
 // Parses policy text as if read from file (extends is resolved relative to it).
 Policy parse_policy(const std::string& text, const std::filesystem::path& file);
 
+// The policy's content identity, for the plan artifact: SHA-256 (hex) over a
+// canonical text of the effective policy (the PostgreSQL major version, every
+// threshold, and the severity of every catalog rule, defaults included). Equal
+// for equal content whatever the file, the name or the order of its keys.
+std::string policy_hash(const Policy& policy);
+
 }  // namespace sm::planner

@@ -19,7 +19,11 @@ void write(const fs::path& file, const std::string& text) {
 // The project as the command line would load it from dir.
 planner::Project write_project(const fs::path& dir, const HarnessOptions& options) {
     for (const auto& m : k_harness_migrations) {
-        write(dir / "migrations" / (std::string(m.id) + ".up.sql"), std::string(m.up) + ";\n");
+        std::string up = m.up;
+        if (options.second_up && std::string(m.id) == "2_nickname") {
+            up = *options.second_up;
+        }
+        write(dir / "migrations" / (std::string(m.id) + ".up.sql"), up + ";\n");
         write(dir / "migrations" / (std::string(m.id) + ".down.sql"), std::string(m.down) + ";\n");
     }
     // No retries and a short deadline: a failing endpoint answers at once.
@@ -30,7 +34,8 @@ planner::Project write_project(const fs::path& dir, const HarnessOptions& option
               "\"\n\n[[notify.webhooks]]\nname = \"pipeline\"\nkind = \"generic\"\n"
               "url = \"https://hooks.test/x\"\nrequired = " +
               (options.required_webhook ? "true" : "false") + "\n\n[backup]\ndir = \"" +
-              (dir / "backups").string() + "\"\n\n[environments.production]\nprotected = true\n");
+              (dir / "backups").string() + "\"\n\n[environments.production]\nprotected = true\n" +
+              "\n[environments.production.execute]\n" + options.production_execute + "\n");
     planner::ProjectOptions project_options;
     project_options.config = dir / "safe-migrate.toml";
     project_options.env = options.environment;
@@ -88,6 +93,17 @@ size_t FakeBackupTool::seq_of(const std::string& what) const {
 
 void RecordingReporter::target(const std::string& display, core::TargetSource) {
     entries.push_back({next_sequence(), "target", display});
+}
+
+void RecordingReporter::policy_blocked(const planner::Plan& plan) {
+    entries.push_back({next_sequence(), "policy_blocked", plan.policy.name});
+    gate_plan = plan;
+}
+
+void RecordingReporter::policy_overridden(const planner::Plan& plan,
+                                          const deploy::PolicyOverridden& what) {
+    entries.push_back({next_sequence(), "policy_overridden", what.reason});
+    gate_plan = plan;
 }
 
 void RecordingReporter::backup_verified(const backup::Manifest& manifest) {

@@ -67,7 +67,8 @@ class FakeBackupTool {
 // One thing the pipeline told its caller.
 struct ReporterEntry {
     size_t seq = 0;
-    std::string what;  // "target", "backup_verified", "applying", "applied", "finished", "dry_run"
+    std::string what;    // "target", "policy_blocked", "policy_overridden", "backup_verified",
+                         // "applying", "applied", "finished", "dry_run"
     std::string detail;  // the migration id, the backup id, the target
 };
 
@@ -76,8 +77,12 @@ class RecordingReporter : public deploy::Reporter {
     std::vector<ReporterEntry> entries;
     std::optional<deploy::Result> result;
     std::optional<deploy::DryRunReport> dry;
+    std::optional<planner::Plan> gate_plan;  // the plan the policy gate blocked or overrode
 
     void target(const std::string& display, core::TargetSource source) override;
+    void policy_blocked(const planner::Plan& plan) override;
+    void policy_overridden(const planner::Plan& plan,
+                           const deploy::PolicyOverridden& what) override;
     void backup_verified(const backup::Manifest& manifest) override;
     void applying(const std::string& id, bool transactional) override;
     void applied(const std::string& id, std::chrono::milliseconds took) override;
@@ -91,6 +96,10 @@ class RecordingReporter : public deploy::Reporter {
 struct HarnessOptions {
     bool required_webhook = false;           // the webhook is required = true
     std::optional<std::string> environment;  // "production" is declared protected
+    // Replaces the up statement of 2_nickname (e.g. one the policy blocks).
+    std::optional<std::string> second_up = std::nullopt;
+    // More keys for [environments.production.execute].
+    std::string production_execute = "";
 };
 
 // The result of one run: its exit code, and the error when it threw.

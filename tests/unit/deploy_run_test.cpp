@@ -2,6 +2,7 @@
 // (tests/support/deploy_harness.hpp): no database, no network, no pg_dump. The
 // order of its steps on success, and where it stops, with what code and what
 // left undone, when each step fails.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
@@ -333,4 +334,67 @@ TEST_CASE("deploy: when the second migration fails the first is rolled back by i
                                    "applying 1_accounts", "applied 1_accounts",
                                    "applying 2_nickname"});
     CHECK_FALSE(h.reporter.result);
+}
+
+TEST_CASE(
+    "deploy: the policy gate runs after the lock and the drift check, before preflight "
+    "and the backup",
+    "[deploy][gate]") {
+    DeployHarness h;
+    auto request = h.request();
+    request.backup.choice = BackupChoice::always;
+    Outcome out = h.run(std::move(request));
+    INFO(message_of(out));
+    REQUIRE(out.code == 0);
+    // The gate reads the sizes of the tables the steps touch, on the control session.
+    auto lock = h.db.first("pg_try_advisory_lock(", k_lock);
+    auto history = h.db.first("FROM safe_migrate.history ORDER BY version", k_lock);
+    auto gate = h.db.first("pg_total_relation_size(c.oid)", k_lock);
+    auto preflight = h.db.first("WITH ORDINALITY", k_lock);
+    REQUIRE(lock);
+    REQUIRE(history);
+    REQUIRE(gate);
+    REQUIRE(preflight);
+    CHECK(lock->seq < history->seq);
+    CHECK(history->seq < gate->seq);
+    CHECK(gate->seq < preflight->seq);
+    CHECK(preflight->seq < h.backups.seq_of("take"));
+    CHECK(h.reporter.lines().at(1) == "backup_verified 20260101T000000Z-pre-deploy");
+}
+
+TEST_CASE("deploy: a policy gate that blocks stops the run with exit 4 and takes no backup",
+          "[deploy][gate]") {
+    constexpr const char* k_drop = "ALTER TABLE users DROP COLUMN nickname";
+    HarnessOptions options;
+    options.second_up = k_drop;
+    DeployHarness h(options);
+    auto request = h.request();
+    request.backup.choice = BackupChoice::always;
+    Outcome out = h.run(std::move(request));
+    CHECK(out.code == code_of(ExitCode::policy));
+    CHECK_THAT(message_of(out), Contains("the plan is blocked by policy built-in (1 lint error(s) "
+                                         "under policy built-in); nothing was applied"));
+    REQUIRE(out.error);
+    CHECK_THAT(out.error->hint(), Contains("--override-policy --reason"));
+
+    // Nothing applied, no preflight, no backup.
+    check_nothing_applied(h.db);
+    CHECK_FALSE(h.db.ran(k_drop));
+    CHECK_FALSE(h.db.ran("WITH ORDINALITY"));
+    CHECK(h.backups.calls.empty());
+
+    // The caller got the plan with the finding; the refusal is recorded after
+    // the history was read; the team was told as plan tells them.
+    CHECK(h.reporter.lines() ==
+          std::vector<std::string>{"target postgresql://deployer@db.test:5432/app",
+                                   "policy_blocked built-in"});
+    REQUIRE(h.reporter.gate_plan);
+    REQUIRE(h.reporter.gate_plan->lint.files.size() == 3);
+    const auto& findings = h.reporter.gate_plan->lint.files[1].findings;
+    CHECK(std::any_of(findings.begin(), findings.end(), [](const auto& f) {
+        return f.rule == "ban-drop-column" && f.severity == sm::planner::Severity::error;
+    }));
+    CHECK(recorded_events(h.db, k_lock) == std::vector<std::string>{"policy.blocked"});
+    CHECK(h.http.types() == std::vector<std::string>{"plan.blocked"});
+    CHECK(data_of(h.http.posts().at(0))["error"]["code"] == "policy");
 }

@@ -104,7 +104,7 @@ TEST_CASE("generic_body is the compact envelope with every data field", "[notify
     CHECK(j.at("type") == "deploy.succeeded");
     CHECK(j.at("timestamp") == "2026-11-21T23:15:00.123Z");
     const json& d = j.at("data");
-    CHECK(d.size() == 16);
+    CHECK(d.size() == 17);
     CHECK(d.at("environment") == "production");
     CHECK(d.at("target").at("host") == "db1");
     CHECK(d.at("target").at("database") == "app");
@@ -142,6 +142,7 @@ TEST_CASE("generic_body writes null for absent values", "[notify][payload]") {
     CHECK(d.at("migrations") == json::array());
     CHECK(d.at("backup").is_null());
     CHECK(d.at("error").is_null());
+    CHECK(d.at("policy_override").is_null());
     CHECK(d.at("link").is_null());
     CHECK(d.at("run_id").is_null());
     CHECK(d.at("duration_ms") == 0);
@@ -443,4 +444,18 @@ TEST_CASE("a rolled-back deployment says what was undone, how, and the runbook",
     CHECK(slack.find("Rollback") != std::string::npos);
     CHECK(slack.find("down files") != std::string::npos);
     CHECK(slack.find("runbooks/failed-deployment.md") != std::string::npos);
+}
+
+TEST_CASE("a run that overrode the policy says so, and why, in both payloads",
+          "[notify][payload]") {
+    Event e = deploy_succeeded();
+    e.policy_override = sm::notify::EventPolicyOverride{"default", 2, "hotfix <INC-42>"};
+    json d = json::parse(sm::notify::generic_body(e)).at("data");
+    CHECK(d.at("policy_override").at("policy") == "default");
+    CHECK(d.at("policy_override").at("findings") == 2);
+    CHECK(d.at("policy_override").at("reason") == "hotfix <INC-42>");
+    std::string slack = sm::notify::slack_body(e);
+    CHECK(slack.find("Policy overridden") != std::string::npos);
+    CHECK(slack.find("2 finding(s) of default: hotfix &lt;INC-42&gt;") != std::string::npos);
+    CHECK(sm::notify::summary_line(e).find("[policy overridden]") != std::string::npos);
 }
