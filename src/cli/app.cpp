@@ -3,14 +3,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/commands.hpp"
+#include "cli/project.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "util/error.hpp"
-#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::cli {
@@ -45,25 +44,6 @@ std::string suggest_command(const std::string& word) {
         }
     }
     return best;
-}
-
-void print_error(const GlobalOptions& g, ExitCode code, const std::string& message,
-                 const std::string& hint) {
-    std::string text = util::redact_text(message);
-    std::string hint_text = util::redact_text(hint);
-    std::fprintf(stderr, "safe-migrate: error: %s\n", text.c_str());
-    if (!hint_text.empty()) {
-        std::fprintf(stderr, "hint: %s\n", hint_text.c_str());
-    }
-    if (g.format == Format::json) {
-        nlohmann::json out = {{"result", "error"},
-                              {"error",
-                               {{"code", exit_code_name(code)},
-                                {"exit_code", static_cast<int>(code)},
-                                {"message", text},
-                                {"hint", hint_text}}}};
-        std::printf("%s\n", out.dump(2).c_str());
-    }
 }
 
 }  // namespace

@@ -120,7 +120,10 @@ class ExecuteReporter : public deploy::Reporter {
                 "target: " + display + " (from " + core::target_source_name(source) + ")");
         }
     }
-    void policy_blocked(const planner::Plan& plan) override { print_plan(plan); }
+    void policy_blocked(const planner::Plan& plan) override {
+        print_plan(plan);
+        m_printed_plan = true;
+    }
     void policy_overridden(const planner::Plan& plan, const deploy::PolicyOverridden& o) override {
         if (m_text) {
             print_plan(plan);
@@ -145,6 +148,8 @@ class ExecuteReporter : public deploy::Reporter {
         }
     }
     void finished(const deploy::Result& r) override;
+    // The blocked plan was printed: with --format json, that is stdout's document.
+    bool printed_plan() const { return m_printed_plan; }
     void dry_run(const deploy::DryRunReport& r) override;
 
   private:
@@ -157,6 +162,7 @@ class ExecuteReporter : public deploy::Reporter {
     const GlobalOptions& m_options;
     bool m_text;
     bool m_dry_run;
+    bool m_printed_plan = false;
 };
 
 nlohmann::json override_json(const std::optional<deploy::PolicyOverridden>& o) {
@@ -265,7 +271,16 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
 
     // 3. Run the pipeline; it reports as it goes.
     ExecuteReporter reporter(options, args.dry_run);
-    return deploy::run(std::move(request), reporter);
+    try {
+        return deploy::run(std::move(request), reporter);
+    } catch (const Error& e) {
+        // Refused at the policy gate: stdout holds the plan, as plan prints it.
+        if (!reporter.printed_plan()) {
+            throw;
+        }
+        print_error(options, e.code(), e.what(), e.hint(), false);
+        return static_cast<int>(e.code());
+    }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "cli/project.hpp"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "core/duration.hpp"
 #include "util/error.hpp"
@@ -48,6 +49,25 @@ void say(const GlobalOptions& options, const std::string& line) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
     std::fflush(stdout);
+}
+
+void print_error(const GlobalOptions& g, ExitCode code, const std::string& message,
+                 const std::string& hint, bool json_document) {
+    std::string text = util::redact_text(message);
+    std::string hint_text = util::redact_text(hint);
+    std::fprintf(stderr, "safe-migrate: error: %s\n", text.c_str());
+    if (!hint_text.empty()) {
+        std::fprintf(stderr, "hint: %s\n", hint_text.c_str());
+    }
+    if (g.format == Format::json && json_document) {
+        nlohmann::json out = {{"result", "error"},
+                              {"error",
+                               {{"code", exit_code_name(code)},
+                                {"exit_code", static_cast<int>(code)},
+                                {"message", text},
+                                {"hint", hint_text}}}};
+        std::printf("%s\n", out.dump(2).c_str());
+    }
 }
 
 }  // namespace sm::cli

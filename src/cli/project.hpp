@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
 #include "planner/project.hpp"
+#include "util/error.hpp"
 
 namespace sm::cli {
 
@@ -32,5 +33,11 @@ std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, 
 
 // Prints to stdout unless --quiet; progress and results go here, logs to stderr.
 void say(const GlobalOptions& options, const std::string& line);
+
+// Prints an error the one way: "safe-migrate: error: " and the hint on stderr
+// (redacted), and with --format json the error document on stdout, unless
+// json_document is false (the command already printed its one document).
+void print_error(const GlobalOptions& options, ExitCode code, const std::string& message,
+                 const std::string& hint, bool json_document = true);
 
 }  // namespace sm::cli

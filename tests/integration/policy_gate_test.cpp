@@ -126,7 +126,8 @@ TEST_CASE("gate: the same files apply in one run to an empty database that creat
                     "'orders' AND column_name = 'shipped_at'") == "0");
 }
 
-TEST_CASE("gate: --override-policy needs a reason; with one it applies, recorded and notified") {
+TEST_CASE(
+    "gate: --override-policy needs a reason, and with one it applies, recorded and notified") {
     TestDatabase db;
     Project p;
     HttpReceiver receiver;

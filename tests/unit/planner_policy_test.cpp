@@ -57,7 +57,7 @@ std::string check(const std::string& text, const Policy& now_policy, sm::ExitCod
 
 }  // namespace
 
-TEST_CASE("policy_hash: equal content hashes equal; any rule, threshold or version changes it",
+TEST_CASE("policy_hash: equal content hashes equal, and any rule, threshold or version changes it",
           "[planner][policy]") {
     Policy base = policy_of("[rules]\nban-drop-column = \"error\"\nban-truncate = \"error\"\n");
     // Other name, other key order, defaults spelled out or not: the same content.
