@@ -101,7 +101,7 @@ class FileLinter : public Emitter {
         f.column = m_current->column;
         f.statement = m_current->sql;
         f.message = std::move(message);
-        f.lock = info->lock;
+        f.lock = extras.lock.value_or(info->lock);
         f.lock_detail = info->lock_detail;
         f.table_work = info->table_work;
         f.alternative = info->alternative;
@@ -221,6 +221,7 @@ class FileLinter : public Emitter {
         check_indexes(ref, m_state, *this);
         check_maintenance(ref, m_state, *this);
         check_transactions(ref, m_state, *this);
+        check_integrity(ref, m_state, *this);
         if (kind == "IndexStmt") {
             record_index(body);
         }
