@@ -131,8 +131,10 @@ class Deployment {
         for (const auto& step : m_steps) {
             input.pending.push_back(step.migration);
         }
+        input.broken_down = &m_project.broken_down;
         m_dry.plan = planner::build_plan(input);
-        m_dry.plan.tables = db::read_table_sizes(*m_control, planner::touched_tables(m_dry.plan));
+        planner::attach_table_sizes(
+            m_dry.plan, db::read_table_sizes(*m_control, planner::touched_tables(m_dry.plan)));
         if (!m_dry.plan.allowed()) {
             stop_dry(ExitCode::policy, "the plan is blocked by policy " + input.policy.name);
         }

@@ -191,10 +191,16 @@ void render_json(const LintReport& report, const Policy& policy, const LintSink&
                     {"warnings", report.warnings},
                     {"suppressed", report.suppressed},
                     {"syntax_errors", report.syntax_errors}};
+    json no_transaction = json::array();  // files execute runs statement by statement
+    for (const auto& file : report.files) {
+        if (file.no_transaction) {
+            no_transaction.push_back(file.file.string());
+        }
+    }
     sink("{\n\"policy\": " + json(policy.name).dump() +
          ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
-         ",\n\"files\": " + std::to_string(report.files.size()) +
-         ",\n\"statements\": " + std::to_string(report.statements) +
+         ",\n\"files\": " + std::to_string(report.files.size()) + ",\n\"statements\": " +
+         std::to_string(report.statements) + ",\n\"no_transaction\": " + no_transaction.dump() +
          ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
     bool first = true;
     for (const auto& piece : pieces) {

@@ -1,6 +1,7 @@
 #include "planner/policy.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include "core/toml_tree.hpp"
@@ -77,6 +78,9 @@ Policy parse_with_chain(const std::string& text, const fs::path& file, std::set<
         core::TomlReader r(f, "thresholds");
         r.on("max_lock_timeout", [&](auto& n2, auto& w2) {
             policy.max_lock_timeout_ms = core::toml_duration(n2, w2).count();
+        });
+        r.on("small_table_bytes", [&](auto& n2, auto& w2) {
+            policy.small_table_bytes = core::toml_int(n2, w2, 0, std::numeric_limits<int>::max());
         });
         r.read(core::toml_table(n, w));
     });

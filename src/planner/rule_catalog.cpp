@@ -1,5 +1,7 @@
 #include "planner/rule_catalog.hpp"
 
+#include <algorithm>
+
 namespace sm::planner {
 namespace {
 
@@ -192,8 +194,66 @@ const std::vector<RuleInfo>& rule_catalog() {
         {"prefer-robust-stmts", k_warning, "non-idempotent DDL in a no-transaction migration",
          L::none, "-", "-",
          "IF [NOT] EXISTS, so a retry after a partial failure works (and check indisvalid)"},
+        {"object-created-twice", k_error,
+         "one table, view or index created by two statements of the files or the run", L::none, "-",
+         "-",
+         "create it once; change it later with ALTER (IF NOT EXISTS would keep the first "
+         "definition silently)"},
+        {"broken-down-migration", k_warning,
+         "a pending migration's down file does not parse: rolling it back will fail", L::none, "-",
+         "-",
+         "fix the down file before it is needed; until then a failed run is undone from the "
+         "pre-deploy backup"},
     };
     return rules;
+}
+
+namespace {
+
+bool listed(const std::vector<std::string_view>& ids, std::string_view id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+bool exempt_on_new_tables(std::string_view id) {
+    static const std::vector<std::string_view> k_how_a_file_runs = {
+        "transaction-hygiene",
+        "concurrent-in-transaction",
+        "object-created-twice",
+        "fk-missing-index",  // the new child table grows; the parent's deletes will scan it
+        // A new enum value is unusable until its transaction commits, whatever the table.
+        "enum-add-value-in-transaction",
+        "enum-value-used-in-same-transaction",
+    };
+    return !listed(k_how_a_file_runs, id);
+}
+
+bool size_dependent(std::string_view id) {
+    static const std::vector<std::string_view> k_lock_and_rewrite = {
+        "adding-field-with-volatile-default",
+        "adding-stored-generated-column",
+        "adding-serial-or-identity-column",
+        "changing-column-type",
+        "set-not-null",
+        "constraint-missing-not-valid",
+        "adding-foreign-key-constraint",
+        "validate-in-same-transaction",
+        "adding-unique-constraint",
+        "adding-primary-key",
+        "adding-exclusion-constraint",
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "require-concurrent-reindex",
+        "require-concurrent-partition-detach",
+        "attach-partition-without-check",
+        "table-rewrite-maintenance",
+        "refresh-matview-concurrently",
+        "statement-after-access-exclusive",
+        "multiple-alter-same-table",
+        "multiple-tables-access-exclusive",
+    };
+    return listed(k_lock_and_rewrite, id);
 }
 
 const RuleInfo* find_rule(std::string_view id) {
