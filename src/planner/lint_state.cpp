@@ -55,9 +55,10 @@ void record_constraints(const StatementRef& s, FileState& f) {
         }
         return;
     }
+    const std::string prefix = table + ".";
     for (const ParseTree* cmd : alter_commands(s.body)) {
         const std::string sub = cmd->value("subtype", "");
-        const std::string key = table + "." + cmd->value("name", "");
+        const std::string key = prefix + cmd->value("name", "");
         const ParseTree& con = member(member(*cmd, "def"), "Constraint");
         const std::string column = not_null_column(member(con, "raw_expr"));
         std::string conname = con.value("conname", "");
@@ -65,18 +66,18 @@ void record_constraints(const StatementRef& s, FileState& f) {
             conname =
                 make_object_name(member(s.body, "relation").value("relname", ""), column, "check");
         }
-        const std::string conkey = table + "." + conname;
+        const std::string conkey = prefix + conname;
         if (sub == "AT_AddConstraint" && con.value("contype", "") == "CONSTR_PRIMARY") {
             f.primary_keys.insert(conkey);
         } else if (sub == "AT_AddConstraint" && !column.empty()) {
             f.not_null_checks[conkey] = column;
             if (!con.value("skip_validation", false)) {
-                f.validated_not_null.insert(table + "." + column);
+                f.validated_not_null.insert(prefix + column);
             }
         } else if (sub == "AT_ValidateConstraint" && f.not_null_checks.count(key) != 0) {
-            f.validated_not_null.insert(table + "." + f.not_null_checks[key]);
+            f.validated_not_null.insert(prefix + f.not_null_checks[key]);
         } else if (sub == "AT_DropConstraint" && f.not_null_checks.count(key) != 0) {
-            f.validated_not_null.erase(table + "." + f.not_null_checks[key]);
+            f.validated_not_null.erase(prefix + f.not_null_checks[key]);
         }
     }
 }
