@@ -187,13 +187,17 @@ void render_json(const LintReport& report, const Policy& policy, const LintSink&
                                     {"used", s.used}});
         }
     }
+    json paths = json::array();
+    for (const auto& file : report.files) {
+        paths.push_back(shown_path(file.file));
+    }
     json summary = {{"errors", report.errors},
                     {"warnings", report.warnings},
                     {"suppressed", report.suppressed},
                     {"syntax_errors", report.syntax_errors}};
     sink("{\n\"policy\": " + json(policy.name).dump() +
-         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
-         ",\n\"files\": " + std::to_string(report.files.size()) +
+         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) + ",\n\"files\": " +
+         std::to_string(report.files.size()) + ",\n\"file_paths\": " + dump_text(paths) +
          ",\n\"statements\": " + std::to_string(report.statements) +
          ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
     bool first = true;
