@@ -70,6 +70,9 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
                      : planner::expand_inputs(inputs, args.include_down);
     if (args.changed_since) {
         report_changed(options, args, files.size());
+        if (files.empty() && args.format == "text") {
+            return 0;  // "no changed migrations" says it all; other formats print an empty report
+        }
     }
 
     // 3. Lint every file (in parallel), then report in the requested format.
@@ -78,9 +81,6 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
     auto& report =
         *std::make_unique<planner::LintReport>(planner::lint_files(files, policy, args.jobs))
              .release();
-    if (args.changed_since && files.empty() && args.format == "text") {
-        return 0;  // "no changed migrations" said it all
-    }
     planner::render_lint(report, lint_format(args.format), policy, [](std::string_view piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
     });

@@ -127,7 +127,7 @@ TEST_CASE("lint --changed-since lints what the branch and the work tree changed"
         lint_in(repo.root, {"--changed-since", "main", "--format", "json", "app/migrations"});
     auto expected_top = expected;
     for (auto& path : expected_top) {
-        path = "app/" + path;
+        path.insert(0, "app/");
     }
     CHECK(linted(top) == expected_top);
 
