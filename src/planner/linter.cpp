@@ -327,12 +327,23 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
     for (const auto& input : inputs) {
         if (fs::is_directory(input)) {
             std::vector<fs::path> found;
+            bool skipped_down = false;
             for (const auto& entry : fs::directory_iterator(input)) {
                 bool down = entry.path().filename().string().find(".down.sql") != std::string::npos;
-                if (entry.is_regular_file() && entry.path().extension() == ".sql" &&
-                    (include_down || !down)) {
-                    found.push_back(entry.path());
+                if (entry.is_regular_file() && entry.path().extension() == ".sql") {
+                    if (include_down || !down) {
+                        found.push_back(entry.path());
+                    }
+                    skipped_down = skipped_down || down;
                 }
+            }
+            if (found.empty()) {  // "0 files, ok" would pass a CI job that lints the wrong folder
+                throw Error(ExitCode::invalid_input,
+                            input.string() + " holds no migration files to lint",
+                            skipped_down ? "It holds only down migrations: `safe-migrate lint "
+                                           "--include-down " +
+                                               input.string() + "` lints them."
+                                         : "");
             }
             // Migrations in version order, other files by name; keys computed once.
             std::vector<std::pair<std::pair<unsigned long long, std::string>, fs::path>> keyed;

@@ -55,8 +55,8 @@ struct LintReport {
 // Expands directories to the .sql files directly in them (migration files in
 // version order, others by name), keeps files as given. Down migrations in a
 // directory are skipped unless include_down: they are the undo path, destructive
-// by design, and never part of a plan. Throws sm::Error (invalid_input) for a
-// path that does not exist.
+// by design, and never part of a plan. Throws sm::Error (invalid_input) naming the
+// path for a path that does not exist and for a directory with nothing to lint.
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
                                                  bool include_down = false);
 
