@@ -1,9 +1,11 @@
-// safe-migrate lint [FILES|DIRS]: check migrations against a policy, no database.
+// safe-migrate lint [FILES|DIRS] [--changed-since REF]: check migrations against a
+// policy, no database.
 #include <cstdio>
 #include <memory>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "planner/changed_files.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
@@ -14,11 +16,41 @@ namespace sm::cli {
 struct LintArgs {
     std::vector<std::filesystem::path> paths;
     std::optional<std::string> policy;
-    std::string format = "text";  // text, json, sarif, github
-    int jobs = 0;                 // 0: one thread per core
+    std::optional<std::string> changed_since;  // a git revision
+    std::string format = "text";               // text, json, sarif, github
+    int jobs = 0;                              // 0: one thread per core
     bool list_rules = false;
     bool include_down = false;
 };
+
+namespace {
+
+planner::LintFormat lint_format(const std::string& name) {
+    if (name == "json") {
+        return planner::LintFormat::json;
+    }
+    if (name == "sarif") {
+        return planner::LintFormat::sarif;
+    }
+    return name == "github" ? planner::LintFormat::github : planner::LintFormat::text;
+}
+
+// Says how many files --changed-since selected: on stdout in text, where a CI
+// log reads it; on stderr (and as a notice annotation) where stdout is a document.
+void report_changed(const GlobalOptions& options, const LintArgs& args, size_t count) {
+    std::string line =
+        count == 0 ? "no changed migrations since " + *args.changed_since
+                   : std::to_string(count) + " changed migration(s) since " + *args.changed_since;
+    if (args.format == "text") {
+        say(options, line);
+    } else if (args.format == "github") {
+        std::printf("::notice title=safe-migrate lint::%s\n", line.c_str());
+    } else if (!options.quiet) {
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+}
+
+}  // namespace
 
 int run_lint(const GlobalOptions& options, const LintArgs& args) {
     if (args.list_rules) {
@@ -33,7 +65,15 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
     if (inputs.empty()) {
         inputs.push_back(load_config(options).migrations_dir);
     }
-    auto files = planner::expand_inputs(inputs, args.include_down);
+    auto files = args.changed_since
+                     ? planner::changed_inputs(inputs, *args.changed_since, args.include_down)
+                     : planner::expand_inputs(inputs, args.include_down);
+    if (args.changed_since) {
+        report_changed(options, args, files.size());
+        if (files.empty() && args.format == "text") {
+            return 0;  // "no changed migrations" says it all; other formats print an empty report
+        }
+    }
 
     // 3. Lint every file (in parallel), then report in the requested format.
     // The report is left for the process's exit to reclaim: freeing hundreds of
@@ -41,15 +81,7 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
     auto& report =
         *std::make_unique<planner::LintReport>(planner::lint_files(files, policy, args.jobs))
              .release();
-    planner::LintFormat format = planner::LintFormat::text;
-    if (args.format == "json") {
-        format = planner::LintFormat::json;
-    } else if (args.format == "sarif") {
-        format = planner::LintFormat::sarif;
-    } else if (args.format == "github") {
-        format = planner::LintFormat::github;
-    }
-    planner::render_lint(report, format, policy, [](std::string_view piece) {
+    planner::render_lint(report, lint_format(args.format), policy, [](std::string_view piece) {
         std::fwrite(piece.data(), 1, piece.size(), stdout);
     });
 
@@ -66,6 +98,12 @@ Command lint_command() {
             [args](CLI::App& sub) {
                 sub.add_option("paths", args->paths,
                                "Files or directories (default: the migrations directory)");
+                sub.add_option(
+                    "--changed-since", args->changed_since,
+                    "Lint only migrations git reports changed since REF: commits in "
+                    "REF...HEAD, staged and unstaged edits, untracked .sql files not ignored; "
+                    "deleted files are skipped. Exit 2 when REF is not in this clone (the hint "
+                    "fetches it) or the files are not in a git work tree");
                 sub.add_option("--policy", args->policy,
                                "Policy: default, strict, or a .toml file");
                 sub.add_option("--format", args->format, "text, json, sarif or github")

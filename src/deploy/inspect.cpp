@@ -101,8 +101,10 @@ planner::Plan plan_for_target(const PlanRequest& request,
     input.settings = project.config.execute;
     input.policy = request.policy;
     add_pending(project, status, input);
+    input.broken_down = &project.broken_down;
     planner::Plan plan = planner::build_plan(input);
-    plan.tables = db::read_table_sizes(*session, planner::touched_tables(plan));
+    planner::attach_table_sizes(plan,
+                                db::read_table_sizes(*session, planner::touched_tables(plan)));
 
     // 3. With trace, prove the prediction on a throwaway copy of the schema.
     if (request.trace) {

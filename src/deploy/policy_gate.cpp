@@ -16,8 +16,9 @@ planner::Plan plan_steps(const Request& request, db::Session& session, std::opti
     for (const auto& step : steps) {
         input.pending.push_back(step.migration);
     }
+    input.broken_down = &request.project->broken_down;
     planner::Plan plan = planner::build_plan(input);
-    plan.tables = db::read_table_sizes(session, planner::touched_tables(plan));
+    planner::attach_table_sizes(plan, db::read_table_sizes(session, planner::touched_tables(plan)));
     return plan;
 }
 

@@ -113,13 +113,24 @@ class Recoverer {
     Recovery roll_back(const std::vector<Undo>& undo) {
         // 1. Every down file must be there before any runs; else restore or stop.
         std::vector<std::string> missing;
+        std::vector<std::string> broken;
         for (const auto& u : undo) {
-            if (m_project.down.count(u.migration->version) == 0) {
+            if (m_project.broken_down.count(u.migration->version) != 0) {
+                broken.push_back(u.migration->id());
+            } else if (m_project.down.count(u.migration->version) == 0) {
                 missing.push_back(u.migration->id());
             }
         }
-        if (!missing.empty()) {
-            std::string why = "no down file for " + util::join(missing, ", ");
+        if (!missing.empty() || !broken.empty()) {
+            std::vector<std::string> reasons;
+            if (!missing.empty()) {
+                reasons.push_back("no down file for " + util::join(missing, ", "));
+            }
+            if (!broken.empty()) {
+                reasons.push_back("the down file of " + util::join(broken, ", ") +
+                                  " does not parse");
+            }
+            std::string why = util::join(reasons, "; ");
             if (can_restore() && m_ctx.settings.restore_fallback) {
                 return restore(why);
             }

@@ -30,25 +30,34 @@ std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>
     return chosen;
 }
 
-// Refuses before anything runs when a chosen migration has no down file.
+// Refuses before anything runs when a chosen migration has no down file, or
+// one that does not parse (down files are checked when a rollback needs them).
 void require_down_files(const planner::Project& project,
                         const std::vector<db::AppliedMigration>& chosen) {
     std::vector<std::string> missing;
+    std::vector<std::string> broken;
     for (const auto& a : chosen) {
         const core::Migration* m = project.migrations.find(a.version);
         if (m == nullptr || !m->down) {
             missing.push_back((project.config.migrations_dir /
                                (std::to_string(a.version) + "_" + a.name + ".down.sql"))
                                   .string());
+        } else if (auto it = project.broken_down.find(a.version); it != project.broken_down.end()) {
+            for (const auto& p : it->second) {
+                broken.push_back(p.describe());
+            }
         }
     }
-    if (!missing.empty()) {
-        std::string list;
-        for (const auto& f : missing) {
-            list += "\n  " + f;
-        }
-        throw Error(ExitCode::invalid_input, "cannot roll back: down file missing:" + list,
-                    "Nothing was rolled back. Write the down file, or restore a backup.");
+    std::string list;
+    for (const auto& f : missing) {
+        list += "\n  down file missing: " + f;
+    }
+    for (const auto& p : broken) {
+        list += "\n  down file does not parse: " + p;
+    }
+    if (!list.empty()) {
+        throw Error(ExitCode::invalid_input, "cannot roll back:" + list,
+                    "Nothing was rolled back. Fix or write the down file, or restore a backup.");
     }
 }
 

@@ -187,15 +187,23 @@ void render_json(const LintReport& report, const Policy& policy, const LintSink&
                                     {"used", s.used}});
         }
     }
+    json paths = json::array();
+    json no_transaction = json::array();  // the files execute runs statement by statement
+    for (const auto& file : report.files) {
+        paths.push_back(shown_path(file.file));
+        if (file.no_transaction) {
+            no_transaction.push_back(shown_path(file.file));
+        }
+    }
     json summary = {{"errors", report.errors},
                     {"warnings", report.warnings},
                     {"suppressed", report.suppressed},
                     {"syntax_errors", report.syntax_errors}};
     sink("{\n\"policy\": " + json(policy.name).dump() +
-         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
-         ",\n\"files\": " + std::to_string(report.files.size()) +
-         ",\n\"statements\": " + std::to_string(report.statements) +
-         ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
+         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) + ",\n\"files\": " +
+         std::to_string(report.files.size()) + ",\n\"file_paths\": " + dump_text(paths) +
+         ",\n\"statements\": " + std::to_string(report.statements) + ",\n\"no_transaction\": " +
+         dump_text(no_transaction) + ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
     bool first = true;
     for (const auto& piece : pieces) {
         if (piece.empty()) {

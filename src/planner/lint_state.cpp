@@ -24,6 +24,66 @@ std::optional<long long> setting_ms(const ParseTree& body, const std::string& sq
     return std::nullopt;
 }
 
+namespace {
+
+// The column of a CHECK expression that is exactly "col IS NOT NULL", or "".
+std::string not_null_column(const ParseTree& raw_expr) {
+    const ParseTree& test = member(raw_expr, "NullTest");
+    if (test.value("nulltesttype", "") != "IS_NOT_NULL") {
+        return "";
+    }
+    const ParseTree& fields = member_list(member(member(test, "arg"), "ColumnRef"), "fields");
+    return fields.size() == 1 ? string_value(fields[0]) : "";
+}
+
+// Primary keys and IS NOT NULL checks the file adds, and which checks are
+// validated (set-not-null and ban-drop-primary-key read them), in or out of a
+// transaction.
+void record_constraints(const StatementRef& s, FileState& f) {
+    const std::string table = qualified_name(member(s.body, "relation"));
+    if (s.kind == "CreateStmt") {
+        auto add_primary_key = [&](const ParseTree& con) {
+            if (con.value("contype", "") == "CONSTR_PRIMARY" && con.contains("conname")) {
+                f.primary_keys.insert(table + "." + con.value("conname", ""));
+            }
+        };
+        for (const auto& elt : member_list(s.body, "tableElts")) {
+            for (const auto& item : member_list(member(elt, "ColumnDef"), "constraints")) {
+                add_primary_key(member(item, "Constraint"));
+            }
+            add_primary_key(member(elt, "Constraint"));
+        }
+        return;
+    }
+    const std::string prefix = table + ".";
+    for (const ParseTree* cmd : alter_commands(s.body)) {
+        const std::string sub = cmd->value("subtype", "");
+        const std::string key = prefix + cmd->value("name", "");
+        const ParseTree& con = member(member(*cmd, "def"), "Constraint");
+        const std::string column = not_null_column(member(con, "raw_expr"));
+        std::string conname = con.value("conname", "");
+        if (conname.empty() && !column.empty()) {  // the name PostgreSQL gives it
+            conname =
+                make_object_name(member(s.body, "relation").value("relname", ""), column, "check");
+        }
+        const std::string conkey = prefix + conname;
+        if (sub == "AT_AddConstraint" && con.value("contype", "") == "CONSTR_PRIMARY") {
+            f.primary_keys.insert(conkey);
+        } else if (sub == "AT_AddConstraint" && !column.empty()) {
+            f.not_null_checks[conkey] = column;
+            if (!con.value("skip_validation", false)) {
+                f.validated_not_null.insert(prefix + column);
+            }
+        } else if (sub == "AT_ValidateConstraint" && f.not_null_checks.count(key) != 0) {
+            f.validated_not_null.insert(prefix + f.not_null_checks[key]);
+        } else if (sub == "AT_DropConstraint" && f.not_null_checks.count(key) != 0) {
+            f.validated_not_null.erase(prefix + f.not_null_checks[key]);
+        }
+    }
+}
+
+}  // namespace
+
 void apply_statement(const StatementRef& s, FileState& f) {
     const bool was_in_transaction = f.in_transaction();
     if (s.kind == "TransactionStmt") {
@@ -52,6 +112,9 @@ void apply_statement(const StatementRef& s, FileState& f) {
                                                       : member(member(s.body, "into"), "rel");
         f.created_tables.insert(qualified_name(rel));
     }
+    if (s.kind == "CreateStmt" || s.kind == "AlterTableStmt") {
+        record_constraints(s, f);
+    }
     if (!was_in_transaction) {
         return;  // autocommit: nothing carries over to the next statement
     }
@@ -64,10 +127,17 @@ void apply_statement(const StatementRef& s, FileState& f) {
         if (r.level >= LockLevel::share) {
             f.tx.strong_locked.insert(r.relation);
         }
+        if (r.level == LockLevel::access_exclusive && r.exemptable) {
+            f.tx.access_exclusive_tables.insert(r.relation);
+        }
         if (r.level == LockLevel::access_exclusive && !f.tx.access_exclusive_by) {
             f.tx.access_exclusive_by =
                 first_line(s.sql, 60) + " (line " + std::to_string(s.line) + ")";
         }
+    }
+    if (s.kind == "AlterEnumStmt" && s.body.contains("newVal") && !s.body.contains("oldVal")) {
+        f.tx.enum_values_added[s.body.value("newVal", "")] =
+            dotted_name(member_list(s.body, "typeName")) + " (line " + std::to_string(s.line) + ")";
     }
     if (s.kind == "AlterTableStmt") {
         std::string table = qualified_name(member(s.body, "relation"));

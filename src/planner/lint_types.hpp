@@ -70,8 +70,6 @@ struct Finding {
     std::string rewrite;              // a concrete safer statement, when one exists
     std::vector<std::string> tables;  // tables the statement touches ("public.orders")
     std::optional<Suppression> suppressed_by;
-    // Dropped when this table was created earlier in the plan (internal; not printed).
-    std::string exempt_if_new;
     std::string satisfied_by_index;  // see EmitExtras (internal; not printed)
 };
 

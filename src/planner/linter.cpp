@@ -13,6 +13,7 @@
 #include "planner/rule_catalog.hpp"
 #include "planner/sql_parser.hpp"
 #include "planner/statement_stream.hpp"
+#include "planner/transaction_mode.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/worker_pool.hpp"
@@ -38,9 +39,15 @@ std::pair<int, int> position_in(const std::string& text, size_t offset, int line
 
 class FileLinter : public Emitter {
   public:
-    FileLinter(const fs::path& file, const Policy& policy) : m_policy(policy) {
+    // no_transaction: the file is known to run outside a transaction (detected on
+    // an earlier pass). created_earlier: tables created by earlier files of the run.
+    FileLinter(const fs::path& file, const Policy& policy, bool no_transaction,
+               const std::set<std::string>& created_earlier)
+        : m_policy(policy) {
         m_report.file = file;
         m_state.file = file;
+        m_state.no_transaction_directive = no_transaction;
+        m_state.created_tables = created_earlier;
         m_state.policy = &policy;
         m_state.pg_version = policy.pg_version;
         m_state.max_lock_timeout_ms = policy.max_lock_timeout_ms;
@@ -55,6 +62,9 @@ class FileLinter : public Emitter {
             first = false;
             statement(*s, observer);
             m_current = nullptr;  // s ends with this iteration
+            if (m_restart) {
+                return {};  // the caller lints the file again, outside a transaction
+            }
         }
         if (first) {
             read_directives(stream.trailing(), stream.trailing_line(), true);
@@ -84,14 +94,19 @@ class FileLinter : public Emitter {
         return std::move(m_report);
     }
 
+    // True when the statement turned out to need a run outside a transaction
+    // that this pass did not assume: lint the file again in that mode.
+    bool restart_needed() const { return m_restart; }
+
     void emit(const char* rule, std::string message, const EmitExtras& extras) override {
         auto [info, severity] = rule_and_severity(rule);
         if (severity == Severity::off || info == nullptr) {
             return;
         }
-        if (!extras.exempt_if_new.empty() &&
-            m_state.created_tables.count(extras.exempt_if_new) != 0) {
-            return;  // created earlier in this file: new and empty
+        if ((!extras.exempt_if_new.empty() &&
+             m_state.created_tables.count(extras.exempt_if_new) != 0) ||
+            (exempt_on_new_tables(info->id) && only_new_tables())) {
+            return;  // created earlier in this file (or run): it does not exist yet and is empty
         }
         Finding f;
         f.rule = info->id;
@@ -101,13 +116,12 @@ class FileLinter : public Emitter {
         f.column = m_current->column;
         f.statement = m_current->sql;
         f.message = std::move(message);
-        f.lock = info->lock;
+        f.lock = extras.lock.value_or(info->lock);
         f.lock_detail = info->lock_detail;
         f.table_work = info->table_work;
         f.alternative = info->alternative;
         f.rewrite = extras.rewrite;
         f.tables = extras.tables;
-        f.exempt_if_new = extras.exempt_if_new;
         f.satisfied_by_index = extras.satisfied_by_index;
         for (auto* list : {&m_statement_allows, &m_file_allows}) {
             for (size_t index : *list) {
@@ -147,7 +161,7 @@ class FileLinter : public Emitter {
             problem("invalid-directive", p.line, 1, p.message);
         }
         if (header) {
-            m_state.no_transaction_directive = d.no_transaction;
+            m_state.no_transaction_directive = m_state.no_transaction_directive || d.no_transaction;
             if (d.lock_timeout) {
                 m_state.lock_timeout_ms = d.lock_timeout->count();
             }
@@ -208,12 +222,17 @@ class FileLinter : public Emitter {
     void check_statement(const ParseTree& stmt, const StreamedStatement& s,
                          const std::string& tree_text,
                          const std::function<void(const StatementInfo&)>& observer) {
-        if (!stmt.is_object() || stmt.empty()) {
+        if (m_restart || !stmt.is_object() || stmt.empty()) {
             return;
         }
         const std::string kind(stmt.begin().key());
         const ParseTree& body = stmt.begin().value();
+        if (!m_state.no_transaction_directive && !needs_no_transaction(kind, body).empty()) {
+            m_restart = true;  // execute runs this file statement by statement
+            return;
+        }
         const LockPrediction lock = predict_lock(kind, body, m_state.pg_version);
+        m_lock = &lock;
         StatementRef ref{body, kind, s.sql, s.line, s.column, lock, tree_text};
         check_destructive(ref, m_state, *this);
         check_columns(ref, m_state, *this);
@@ -221,13 +240,31 @@ class FileLinter : public Emitter {
         check_indexes(ref, m_state, *this);
         check_maintenance(ref, m_state, *this);
         check_transactions(ref, m_state, *this);
+        check_integrity(ref, m_state, *this);
         if (kind == "IndexStmt") {
             record_index(body);
+        }
+        for (auto& created : created_or_dropped(kind, body)) {
+            created.line = s.line;
+            created.column = s.column;
+            m_report.created_objects.push_back(std::move(created));
         }
         if (observer) {
             observer({m_report.file, s.line, s.sql, kind, lock, m_state.in_transaction()});
         }
         apply_statement(ref, m_state);
+        m_lock = nullptr;
+    }
+
+    // Every relation the current statement touches was created earlier in the
+    // file (or the run). A statement that names no relation is never exempt.
+    bool only_new_tables() const {
+        if (m_lock == nullptr || m_lock->relations.empty()) {
+            return false;
+        }
+        return std::all_of(m_lock->relations.begin(), m_lock->relations.end(), [&](const auto& r) {
+            return m_state.created_tables.count(r.relation) != 0;
+        });
     }
 
     // Keys for every leading-column prefix of a new index (see index_key).
@@ -275,6 +312,8 @@ class FileLinter : public Emitter {
     FileReport m_report;
     FileState m_state;
     const StreamedStatement* m_current = nullptr;
+    const LockPrediction* m_lock = nullptr;  // the current statement's, while the rules run
+    bool m_restart = false;
     ParseDocument m_document;  // the current statement's tree
     std::vector<std::pair<const char*, std::pair<const RuleInfo*, Severity>>> m_rules_seen;
     std::vector<size_t> m_file_allows;
@@ -288,12 +327,23 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
     for (const auto& input : inputs) {
         if (fs::is_directory(input)) {
             std::vector<fs::path> found;
+            bool skipped_down = false;
             for (const auto& entry : fs::directory_iterator(input)) {
                 bool down = entry.path().filename().string().find(".down.sql") != std::string::npos;
-                if (entry.is_regular_file() && entry.path().extension() == ".sql" &&
-                    (include_down || !down)) {
-                    found.push_back(entry.path());
+                if (entry.is_regular_file() && entry.path().extension() == ".sql") {
+                    if (include_down || !down) {
+                        found.push_back(entry.path());
+                    }
+                    skipped_down = skipped_down || down;
                 }
+            }
+            if (found.empty()) {  // "0 files, ok" would pass a CI job that lints the wrong folder
+                throw Error(ExitCode::invalid_input,
+                            input.string() + " holds no migration files to lint",
+                            skipped_down ? "It holds only down migrations: `safe-migrate lint "
+                                           "--include-down " +
+                                               input.string() + "` lints them."
+                                         : "");
             }
             // Migrations in version order, other files by name; keys computed once.
             std::vector<std::pair<std::pair<unsigned long long, std::string>, fs::path>> keyed;
@@ -321,8 +371,26 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
 }
 
 FileReport lint_file(const fs::path& file, const Policy& policy,
-                     const std::function<void(const StatementInfo&)>& observer) {
-    return FileLinter(file, policy).run(observer);
+                     const std::function<void(const StatementInfo&)>& observer,
+                     const std::set<std::string>& created_earlier) {
+    // The statements are shown to observer once, from the pass that counts.
+    std::vector<StatementInfo> seen;
+    std::function<void(const StatementInfo&)> buffered;
+    if (observer) {
+        buffered = [&seen](const StatementInfo& info) { seen.push_back(info); };
+    }
+    // Assume a transaction; a statement PostgreSQL refuses in one means execute
+    // runs the file statement by statement (transaction_mode.hpp): lint it again so.
+    FileLinter first(file, policy, false, created_earlier);
+    FileReport report = first.run(buffered);
+    if (first.restart_needed()) {
+        seen.clear();
+        report = FileLinter(file, policy, true, created_earlier).run(buffered);
+    }
+    for (const auto& info : seen) {
+        observer(info);
+    }
+    return report;
 }
 
 std::string index_key(const std::string& table, std::vector<std::string> columns) {
@@ -336,7 +404,6 @@ std::string index_key(const std::string& table, std::vector<std::string> columns
 
 LintReport summarize(std::vector<FileReport> files) {
     LintReport report;
-    std::set<std::string> created_before;
     // An index anywhere in the plan serves a foreign key (the message says "unless a
     // later CREATE INDEX adds one"; an earlier one serves it too).
     std::set<std::string> indexed;
@@ -344,20 +411,13 @@ LintReport summarize(std::vector<FileReport> files) {
         indexed.insert(file.index_keys.begin(), file.index_keys.end());
     }
     for (auto& file : files) {
-        // Only up migrations create tables for the files after them.
-        bool is_down = file.file.filename().string().find(".down.sql") != std::string::npos;
         auto& findings = file.findings;
         findings.erase(std::remove_if(findings.begin(), findings.end(),
                                       [&](const Finding& f) {
-                                          return (!f.exempt_if_new.empty() &&
-                                                  created_before.count(f.exempt_if_new) != 0) ||
-                                                 (!f.satisfied_by_index.empty() &&
-                                                  indexed.count(f.satisfied_by_index) != 0);
+                                          return !f.satisfied_by_index.empty() &&
+                                                 indexed.count(f.satisfied_by_index) != 0;
                                       }),
                        findings.end());
-        if (!is_down) {
-            created_before.insert(file.created_tables.begin(), file.created_tables.end());
-        }
         report.statements += file.statements;
         for (const auto& f : findings) {
             if (f.rule == k_syntax_error_rule || f.rule == "invalid-directive") {
@@ -380,6 +440,7 @@ LintReport lint_files(const std::vector<fs::path>& files, const Policy& policy, 
     std::vector<FileReport> reports(files.size());
     util::parallel_for(files.size(), jobs,
                        [&](size_t i) { reports[i] = lint_file(files[i], policy); });
+    report_created_twice(reports, policy);
     return summarize(std::move(reports));
 }
 

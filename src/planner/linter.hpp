@@ -3,15 +3,19 @@
 //
 // Each file is streamed statement by statement (flat memory), parsed with
 // libpg_query, and checked by every rule family with the state of the file and
-// its transaction. Files are linted in parallel; a sequential pass afterwards
-// drops findings about tables created by an earlier file of the same plan.
-// No database is needed.
+// its transaction, in the transaction mode execute will use (transaction_mode.hpp).
+// A finding about tables created earlier in the same file is dropped (they do not
+// exist yet and are empty); lint knows nothing else about the target, so every
+// other table may exist and be large. plan, which knows the run, passes the
+// tables created by earlier files of the run too. No database is needed.
 
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "planner/created_twice.hpp"
 #include "planner/lint_types.hpp"
 #include "planner/lock_model.hpp"
 #include "planner/policy.hpp"
@@ -31,10 +35,11 @@ struct StatementInfo {
 struct FileReport {
     std::filesystem::path file;
     long long statements = 0;
-    bool no_transaction = false;            // declared with the directive
+    bool no_transaction = false;            // runs statement by statement (directive, or detected)
     std::vector<Finding> findings;          // in statement order, suppressed ones included
     std::vector<Suppression> suppressions;  // every suppression written in the file
     std::vector<std::string> created_tables;
+    std::vector<CreatedObject> created_objects;  // in statement order
     std::vector<std::string> index_keys;  // index_key() of every prefix of every CREATE INDEX
 };
 
@@ -50,21 +55,25 @@ struct LintReport {
 // Expands directories to the .sql files directly in them (migration files in
 // version order, others by name), keeps files as given. Down migrations in a
 // directory are skipped unless include_down: they are the undo path, destructive
-// by design, and never part of a plan. Throws sm::Error (invalid_input) for a
-// path that does not exist.
+// by design, and never part of a plan. Throws sm::Error (invalid_input) naming the
+// path for a path that does not exist and for a directory with nothing to lint.
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
                                                  bool include_down = false);
 
 // Lints one file. observer, when set, sees every statement in order.
+// created_earlier: tables that earlier migrations of the same run create
+// (plan and execute); findings about them are dropped like those about tables
+// created earlier in the file.
 FileReport lint_file(const std::filesystem::path& file, const Policy& policy,
-                     const std::function<void(const StatementInfo&)>& observer = {});
+                     const std::function<void(const StatementInfo&)>& observer = {},
+                     const std::set<std::string>& created_earlier = {});
 
 // Lints files in order with up to jobs threads (0: one per core).
 LintReport lint_files(const std::vector<std::filesystem::path>& files, const Policy& policy,
                       int jobs = 0);
 
-// Applies the cross-file "created earlier in the plan" exemption and counts.
-// lint_files calls it; plan calls it on reports it built itself.
+// Drops fk-missing-index findings that an index elsewhere in the files serves,
+// and counts. lint_files calls it; plan calls it on reports it built itself.
 LintReport summarize(std::vector<FileReport> files);
 
 }  // namespace sm::planner

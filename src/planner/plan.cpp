@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
 #include "core/identity.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/parse_helpers.hpp"
+#include "planner/plan_findings.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -72,6 +74,7 @@ Plan build_plan(const PlanInput& input) {
     plan.created_by = core::actor();
 
     std::vector<FileReport> reports;
+    std::set<std::string> created;  // by the migrations before the one being linted
     for (const core::Migration* m : input.pending) {
         const core::Script& script = input.scripts->at(m->version);
         PlannedMigration pm;
@@ -82,23 +85,25 @@ Plan build_plan(const PlanInput& input) {
         pm.transactional = script.transactional;
         pm.lock_timeout = script.lock_timeout.value_or(input.settings.lock_timeout);
         pm.statement_timeout = script.statement_timeout.value_or(input.settings.statement_timeout);
-        reports.push_back(lint_file(m->up.path, plan.policy, [&pm](const StatementInfo& info) {
-            pm.statements.push_back({info.line, info.kind, first_line(info.sql, 80), info.lock});
-        }));
+        reports.push_back(lint_file(
+            m->up.path, plan.policy,
+            [&pm](const StatementInfo& info) {
+                pm.statements.push_back(
+                    {info.line, info.kind, first_line(info.sql, 80), info.lock});
+            },
+            created));
+        created.insert(reports.back().created_tables.begin(), reports.back().created_tables.end());
         plan.migrations.push_back(std::move(pm));
+        if (input.broken_down != nullptr && m->down) {
+            if (auto it = input.broken_down->find(m->version); it != input.broken_down->end()) {
+                reports.push_back(broken_down_report(*m, it->second, plan.policy));
+            }
+        }
     }
+    report_created_twice(reports, plan.policy);
     plan.lint = summarize(std::move(reports));
-    for (const auto& d : input.drift) {
-        plan.blocked_because.push_back(d);
-    }
-    if (plan.lint.syntax_errors > 0) {
-        plan.blocked_because.push_back(std::to_string(plan.lint.syntax_errors) +
-                                       " statement(s) do not parse");
-    }
-    if (plan.lint.errors > 0) {
-        plan.blocked_because.push_back(std::to_string(plan.lint.errors) +
-                                       " lint error(s) under policy " + plan.policy.name);
-    }
+    plan.drift = input.drift;
+    decide(plan);
     return plan;
 }
 

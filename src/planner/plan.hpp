@@ -70,6 +70,7 @@ struct Plan {
     Policy policy;
     LintReport lint;
     std::map<std::string, core::TableSize> tables;  // every table a statement touches
+    std::vector<std::string> drift;                 // from PlanInput: each blocks the plan
     std::vector<std::string> blocked_because;       // empty: allowed
     std::optional<std::vector<TraceEntry>> trace;   // with plan --trace
     std::string created_at;
@@ -87,11 +88,23 @@ struct PlanInput {
     core::ExecuteSettings settings;
     Policy policy;
     std::vector<std::string> drift;  // changed/missing migrations: a plan over drift is blocked
+    // Down files that do not parse, by version (planner/project.hpp): a pending
+    // migration's is a broken-down-migration finding on its down file.
+    const std::map<int64_t, std::vector<core::SourceProblem>>* broken_down = nullptr;
 };
 
 // Lints the pending migrations with the policy (its pg_version set from the
-// target) and assembles the plan, without table sizes.
+// target) as one run, in the transaction mode execute will use for each: a
+// finding about tables that an earlier migration of the run creates is dropped
+// (they do not exist yet and are empty). Assembles the plan, without table sizes.
 Plan build_plan(const PlanInput& input);
+
+// Sets the sizes of the tables the plan touches (touched_tables), as read from
+// the target, and weighs the findings by them: an error of a size-dependent
+// rule (rule_catalog.hpp) whose statement touches only existing tables smaller
+// than the policy's small_table_bytes becomes a warning that says so. The
+// verdict is decided again.
+void attach_table_sizes(Plan& plan, std::map<std::string, core::TableSize> tables);
 
 // Puts what plan --trace observed beside the predictions. A statement that
 // failed on the copy blocks the plan: it would fail in production too.

@@ -1,6 +1,7 @@
 #include "planner/policy.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <set>
 
 #include "core/checksum.hpp"
@@ -79,6 +80,9 @@ Policy parse_with_chain(const std::string& text, const fs::path& file, std::set<
         r.on("max_lock_timeout", [&](auto& n2, auto& w2) {
             policy.max_lock_timeout_ms = core::toml_duration(n2, w2).count();
         });
+        r.on("small_table_bytes", [&](auto& n2, auto& w2) {
+            policy.small_table_bytes = core::toml_int(n2, w2, 0, std::numeric_limits<int>::max());
+        });
         r.read(core::toml_table(n, w));
     });
     top.on("rules", [&](auto& n, auto& w) {
@@ -141,6 +145,7 @@ std::string policy_hash(const Policy& policy) {
     std::map<std::string, std::string> lines;
     lines["pg_version"] = std::to_string(policy.pg_version / 10000);
     lines["thresholds.max_lock_timeout_ms"] = std::to_string(policy.max_lock_timeout_ms);
+    lines["thresholds.small_table_bytes"] = std::to_string(policy.small_table_bytes);
     for (const auto& rule : rule_catalog()) {
         lines["rules." + std::string(rule.id)] = severity_name(policy.severity_of(rule.id));
     }

@@ -8,6 +8,8 @@
 //   pg_version = 15
 //   [thresholds]
 //   max_lock_timeout = "10s"
+//   small_table_bytes = 10485760    # below this, lock/rewrite findings on an
+//                                   # existing table are warnings (plan, execute)
 //   [rules]
 //   ban-drop-column = "warning"     # error | warning | off
 
@@ -25,6 +27,10 @@ struct Policy {
     std::filesystem::path file;  // the policy file read last, if any
     int pg_version = 150000;     // server_version_num of the target
     long long max_lock_timeout_ms = 10000;
+    // An existing table smaller than this (pg_total_relation_size) draws lock and
+    // rewrite findings as warnings in plan and execute (rule_catalog.hpp
+    // size_dependent); 0 turns the discount off. lint, with no database, never applies it.
+    long long small_table_bytes = 10LL * 1024 * 1024;
     std::map<std::string, Severity> severity;  // rule id -> severity; absent: the catalog default
 
     Severity severity_of(const std::string& rule) const;

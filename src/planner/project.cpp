@@ -30,8 +30,26 @@ Project load_project(const ProjectOptions& options) {
             project.up[m.version] = build_script(m.up, problems);
         }
         if (m.down && !has_problem(m.down->path)) {
-            project.down[m.version] = build_script(*m.down, problems);
+            std::vector<core::SourceProblem> down_problems;
+            core::Script down = build_script(*m.down, down_problems);
+            problems.insert(problems.end(), down_problems.begin(), down_problems.end());
+            if (down_problems.empty()) {
+                project.down[m.version] = std::move(down);
+            }
         }
+    }
+    // A down file's problems are the rollback's business, not the load's.
+    for (const auto& m : project.migrations.migrations) {
+        if (!m.down) {
+            continue;
+        }
+        auto is_down = [&](const core::SourceProblem& p) { return p.file == m.down->path; };
+        for (const auto& p : problems) {
+            if (is_down(p)) {
+                project.broken_down[m.version].push_back(p);
+            }
+        }
+        problems.erase(std::remove_if(problems.begin(), problems.end(), is_down), problems.end());
     }
     core::throw_if_problems(problems, project.config.migrations_dir.string());
     return project;

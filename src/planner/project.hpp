@@ -26,7 +26,12 @@ struct Project {
     core::Config config;
     core::MigrationSet migrations;
     std::map<int64_t, core::Script> up;
-    std::map<int64_t, core::Script> down;
+    std::map<int64_t, core::Script> down;  // down files that parse
+    // Down files that do not parse (or cannot be read), by version, with their
+    // problems. They never stop a load: plan reports a pending migration's as a
+    // broken-down-migration finding (a warning under the default policy), and a
+    // rollback that needs one refuses before reverting anything.
+    std::map<int64_t, std::vector<core::SourceProblem>> broken_down;
 };
 
 // Loads only the config: options.config (or ./safe-migrate.toml), the
@@ -35,8 +40,9 @@ struct Project {
 core::Config load_project_config(const ProjectOptions& options);
 
 // Loads the config and the migrations, and parses every up and down file.
-// Throws sm::Error (invalid_input) listing every problem; nothing is returned
-// half-checked.
+// Throws sm::Error (invalid_input) listing every problem of the config and the
+// up files; nothing is returned half-checked. Down-file problems are kept in
+// Project::broken_down instead.
 Project load_project(const ProjectOptions& options);
 
 }  // namespace sm::planner

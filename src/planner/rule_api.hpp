@@ -42,6 +42,11 @@ struct TransactionState {
     std::set<std::string> strong_locked;             // tables under AE/SRE/SHR in this transaction
     std::set<std::string> not_valid_added;           // "public.orders.orders_total_check"
     std::map<std::string, int> alter_count;          // table -> ALTER TABLE statements so far
+    // Existing tables (not created earlier in this file) under ACCESS EXCLUSIVE.
+    std::set<std::string> access_exclusive_tables;
+    // Enum labels added by ALTER TYPE ... ADD VALUE in this transaction:
+    // label -> "public.status (line 3)".
+    std::map<std::string, std::string> enum_values_added;
     bool has_ddl = false;
     int statements = 0;
 };
@@ -56,7 +61,13 @@ struct FileState {
     bool no_transaction_directive = false;
     bool in_explicit_block = false;  // between BEGIN and COMMIT written in the file
     TransactionState tx;
-    std::set<std::string> created_tables;      // created earlier in this file
+    std::set<std::string> created_tables;  // created earlier in this file
+    // Constraints this file added as PRIMARY KEY: "public.orders.orders_id_key".
+    std::set<std::string> primary_keys;
+    // CHECK (col IS NOT NULL) constraints this file added: "public.orders.c" -> "col".
+    std::map<std::string, std::string> not_null_checks;
+    // Columns a validated CHECK (col IS NOT NULL) covers: "public.orders.col".
+    std::set<std::string> validated_not_null;
     std::optional<long long> lock_timeout_ms;  // from a directive or SET lock_timeout
     std::optional<long long> statement_timeout_ms;
     // The largest lock_timeout a file may set (policy threshold max_lock_timeout).
@@ -75,6 +86,9 @@ struct EmitExtras {
     // For fk-missing-index: index_key(table, columns). The finding is dropped when
     // the plan creates an index whose leading columns are exactly these.
     std::string satisfied_by_index = {};
+    // The lock of this statement when it differs from the catalog's (a rule that
+    // covers statements taking different locks); std::nullopt: the catalog's.
+    std::optional<LockLevel> lock = std::nullopt;
 };
 
 // "public.orders|user_id" (columns sorted): what an index leading with these
@@ -95,5 +109,6 @@ void check_constraints(const StatementRef& s, const FileState& f, Emitter& out);
 void check_indexes(const StatementRef& s, const FileState& f, Emitter& out);
 void check_maintenance(const StatementRef& s, const FileState& f, Emitter& out);
 void check_transactions(const StatementRef& s, const FileState& f, Emitter& out);
+void check_integrity(const StatementRef& s, const FileState& f, Emitter& out);
 
 }  // namespace sm::planner

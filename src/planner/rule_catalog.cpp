@@ -1,5 +1,7 @@
 #include "planner/rule_catalog.hpp"
 
+#include <algorithm>
+
 namespace sm::planner {
 namespace {
 
@@ -25,8 +27,13 @@ const std::vector<RuleInfo>& rule_catalog() {
         {"ban-truncate", k_error, "TRUNCATE destroys data", L::access_exclusive,
          "ACCESS EXCLUSIVE on every table reached (CASCADE reaches further)", "-",
          "name the tables; delete in batches"},
+        {"ban-delete-or-update-without-where", k_error,
+         "DELETE or UPDATE without WHERE deletes or overwrites every row (data loss)",
+         L::row_exclusive, "ROW EXCLUSIVE + a row lock on every row until commit", "full table",
+         "a WHERE that names the rows; a backfill in batches on a key range, each in its own "
+         "transaction"},
         {"ban-unbatched-dml", k_warning,
-         "UPDATE/DELETE of a whole table, or a backfill in a transaction with DDL",
+         "a backfill (UPDATE, DELETE, INSERT ... SELECT) in a transaction with DDL",
          L::row_exclusive,
          "ROW EXCLUSIVE + row locks; an earlier ACCESS EXCLUSIVE in the transaction stays held",
          "full table", "backfill in batches, each in its own transaction"},
@@ -77,8 +84,10 @@ const std::vector<RuleInfo>& rule_catalog() {
          "add it NOT VALID, VALIDATE CONSTRAINT in a later migration"},
         {"validate-in-same-transaction", k_error,
          "VALIDATE CONSTRAINT in the transaction that added it or holds a strong lock",
-         L::share_update_exclusive, "the earlier strong lock is held through the scan", "scan",
-         "validate in a separate migration"},
+         L::share_update_exclusive,
+         "SHARE UPDATE EXCLUSIVE for the scan, while the transaction's earlier ACCESS EXCLUSIVE "
+         "or SHARE ROW EXCLUSIVE lock stays held through it",
+         "scan", "validate in a separate migration"},
         {"adding-unique-constraint", k_error, "ADD UNIQUE builds an index under ACCESS EXCLUSIVE",
          L::access_exclusive, "ACCESS EXCLUSIVE while the index builds",
          "index build; fails on duplicates",
@@ -125,8 +134,9 @@ const std::vector<RuleInfo>& rule_catalog() {
          "ACCESS EXCLUSIVE (reads blocked)", "rebuild",
          "REFRESH MATERIALIZED VIEW CONCURRENTLY (needs a unique index; takes EXCLUSIVE)"},
         {"explicit-lock-or-trigger-ddl", k_warning, "LOCK TABLE or trigger DDL takes a strong lock",
-         L::share_row_exclusive, "ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE", "-",
-         "keep the transaction short, under lock_timeout"},
+         L::share_row_exclusive, "held until the transaction ends", "-",
+         "SET lock_timeout in the file and make the trigger DDL the only strong lock of its "
+         "transaction (then it is not flagged)"},
         {"require-lock-timeout", k_error, "a strong lock with no lock_timeout in force", L::none,
          "a waiting request blocks all later traffic on the table", "-",
          "run through safe-migrate (it sets lock_timeout), or SET lock_timeout first"},
@@ -136,6 +146,11 @@ const std::vector<RuleInfo>& rule_catalog() {
         {"statement-after-access-exclusive", k_warning,
          "statements after an ACCESS EXCLUSIVE lock in the same transaction", L::access_exclusive,
          "ACCESS EXCLUSIVE held until commit", "-", "split into separate migrations"},
+        {"multiple-tables-access-exclusive", k_warning,
+         "ACCESS EXCLUSIVE on several existing tables in one transaction", L::access_exclusive,
+         "ACCESS EXCLUSIVE on each, all held until commit (deadlock risk)", "-",
+         "one table per migration, each under lock_timeout; tables that must change together "
+         "locked in one consistent order"},
         {"multiple-alter-same-table", k_warning,
          "several ALTER TABLE statements on one table in one transaction", L::access_exclusive,
          "repeated ACCESS EXCLUSIVE, repeated scans", "-",
@@ -146,11 +161,99 @@ const std::vector<RuleInfo>& rule_catalog() {
         {"fk-missing-index", k_warning, "a foreign key whose referencing columns have no index",
          L::none, "DELETE/UPDATE on the parent scans the child", "-",
          "CREATE INDEX CONCURRENTLY on the referencing columns"},
+        {"concurrent-index-if-not-exists", k_warning,
+         "CREATE INDEX CONCURRENTLY IF NOT EXISTS run by another runner keeps an INVALID index "
+         "on retry",
+         L::share_update_exclusive, "reads and writes go on during the build", "index build",
+         "drop an INVALID leftover (DROP INDEX CONCURRENTLY IF EXISTS) before the build and check "
+         "pg_index.indisvalid after it, or run the file through safe-migrate, which does both"},
+        {"enum-add-value-in-transaction", k_error,
+         "ALTER TYPE ... ADD VALUE in a transaction block fails before PostgreSQL 12", L::none, "-",
+         "fails at run time", "a migration of its own marked -- safe-migrate: no-transaction"},
+        {"enum-value-used-in-same-transaction", k_error,
+         "an enum value used in the transaction that added it (\"unsafe use of new value\")",
+         L::none, "-", "fails at run time",
+         "add the value in a migration of its own, use it in a later migration"},
+        {"ban-drop-primary-key", k_error,
+         "dropping a primary key breaks logical replication and CDC", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none",
+         "keep the key; to replace it, build the new unique index CONCURRENTLY, move every "
+         "subscriber and CDC consumer to it, then swap in one ALTER TABLE (DROP CONSTRAINT, ADD "
+         "PRIMARY KEY USING INDEX)"},
+        {"replica-identity-change", k_warning,
+         "REPLICA IDENTITY changes what logical replication and CDC receive", L::access_exclusive,
+         "ACCESS EXCLUSIVE, brief", "none",
+         "coordinate with every publication and CDC consumer of the table first"},
+        {"ban-disable-triggers", k_error,
+         "DISABLE TRIGGER ALL/USER or session_replication_role = replica: foreign keys or "
+         "triggers stop being enforced",
+         L::share_row_exclusive, "SHARE ROW EXCLUSIVE until the transaction ends",
+         "rows written meanwhile are never checked",
+         "keep triggers on and write in batches; for a bulk load, load a new table and add its "
+         "foreign keys NOT VALID, then VALIDATE"},
         {"prefer-robust-stmts", k_warning, "non-idempotent DDL in a no-transaction migration",
          L::none, "-", "-",
          "IF [NOT] EXISTS, so a retry after a partial failure works (and check indisvalid)"},
+        {"object-created-twice", k_error,
+         "one table, view or index created by two statements of the files or the run", L::none, "-",
+         "-",
+         "create it once; change it later with ALTER (IF NOT EXISTS would keep the first "
+         "definition silently)"},
+        {"broken-down-migration", k_warning,
+         "a pending migration's down file does not parse: rolling it back will fail", L::none, "-",
+         "-",
+         "fix the down file before it is needed; until then a failed run is undone from the "
+         "pre-deploy backup"},
     };
     return rules;
+}
+
+namespace {
+
+bool listed(const std::vector<std::string_view>& ids, std::string_view id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+}  // namespace
+
+bool exempt_on_new_tables(std::string_view id) {
+    static const std::vector<std::string_view> k_how_a_file_runs = {
+        "transaction-hygiene",
+        "concurrent-in-transaction",
+        "object-created-twice",
+        "fk-missing-index",  // the new child table grows; the parent's deletes will scan it
+        // A new enum value is unusable until its transaction commits, whatever the table.
+        "enum-add-value-in-transaction",
+        "enum-value-used-in-same-transaction",
+    };
+    return !listed(k_how_a_file_runs, id);
+}
+
+bool size_dependent(std::string_view id) {
+    static const std::vector<std::string_view> k_lock_and_rewrite = {
+        "adding-field-with-volatile-default",
+        "adding-stored-generated-column",
+        "adding-serial-or-identity-column",
+        "changing-column-type",
+        "set-not-null",
+        "constraint-missing-not-valid",
+        "adding-foreign-key-constraint",
+        "validate-in-same-transaction",
+        "adding-unique-constraint",
+        "adding-primary-key",
+        "adding-exclusion-constraint",
+        "require-concurrent-index-creation",
+        "require-concurrent-index-deletion",
+        "require-concurrent-reindex",
+        "require-concurrent-partition-detach",
+        "attach-partition-without-check",
+        "table-rewrite-maintenance",
+        "refresh-matview-concurrently",
+        "statement-after-access-exclusive",
+        "multiple-alter-same-table",
+        "multiple-tables-access-exclusive",
+    };
+    return listed(k_lock_and_rewrite, id);
 }
 
 const RuleInfo* find_rule(std::string_view id) {

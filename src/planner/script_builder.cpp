@@ -7,22 +7,11 @@
 #include "planner/lock_model.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
+#include "planner/transaction_mode.hpp"
 #include "util/strings.hpp"
 
 namespace sm::planner {
 namespace {
-
-bool has_concurrently_option(const ParseTree& params) {
-    if (!params.is_array()) {
-        return false;
-    }
-    for (const auto& p : params) {
-        if (p.contains("DefElem") && p["DefElem"].value("defname", "") == "concurrently") {
-            return true;
-        }
-    }
-    return false;
-}
 
 // Fills in what the executor needs to know about one parsed statement.
 void classify(const ParseTree& stmt, core::Statement& out) {
@@ -36,44 +25,15 @@ void classify(const ParseTree& stmt, core::Statement& out) {
             out.tables.push_back(std::move(table));
         }
     }
-    if (kind == "IndexStmt" && node.value("concurrent", false)) {
-        out.needs_no_transaction = "CREATE INDEX CONCURRENTLY";
-        if (node.contains("idxname") && node.contains("relation")) {
-            out.concurrent_index = node["idxname"].get<std::string>();
-            out.concurrent_index_schema = node["relation"].value("schemaname", "");
-        }
-    } else if (kind == "DropStmt" && node.value("concurrent", false)) {
-        out.needs_no_transaction = "DROP INDEX CONCURRENTLY";
-    } else if (kind == "ReindexStmt" && has_concurrently_option(member_list(node, "params"))) {
-        out.needs_no_transaction = "REINDEX CONCURRENTLY";
-    } else if (kind == "ReindexStmt" && node.value("kind", "") != "REINDEX_OBJECT_INDEX" &&
-               node.value("kind", "") != "REINDEX_OBJECT_TABLE") {
-        out.needs_no_transaction = "REINDEX SCHEMA/DATABASE/SYSTEM";
-    } else if (kind == "ClusterStmt" && !node.contains("relation")) {
-        out.needs_no_transaction = "CLUSTER without a table";
-    } else if (kind == "VacuumStmt" && node.value("is_vacuumcmd", false)) {
-        out.needs_no_transaction = "VACUUM";
-    } else if (kind == "AlterSystemStmt") {
-        out.needs_no_transaction = "ALTER SYSTEM";
-    } else if (kind == "CreatedbStmt") {
-        out.needs_no_transaction = "CREATE DATABASE";
-    } else if (kind == "DropdbStmt") {
-        out.needs_no_transaction = "DROP DATABASE";
-    } else if (kind == "CreateTableSpaceStmt") {
-        out.needs_no_transaction = "CREATE TABLESPACE";
-    } else if (kind == "DropTableSpaceStmt") {
-        out.needs_no_transaction = "DROP TABLESPACE";
-    } else if (kind == "CreateSubscriptionStmt") {
-        out.needs_no_transaction = "CREATE SUBSCRIPTION";
-    } else if (kind == "AlterTableStmt") {
-        for (const auto& cmd : member_list(node, "cmds")) {
-            const ParseTree& c = member(cmd, "AlterTableCmd");
-            if (c.value("subtype", "") == "AT_DetachPartition" &&
-                member(member(c, "def"), "PartitionCmd").value("concurrent", false)) {
-                out.needs_no_transaction = "DETACH PARTITION CONCURRENTLY";
-            }
-        }
-    } else if (kind == "TransactionStmt") {
+    if (std::string why = needs_no_transaction(kind, node); !why.empty()) {
+        out.needs_no_transaction = std::move(why);
+    }
+    if (kind == "IndexStmt" && node.value("concurrent", false) && node.contains("idxname") &&
+        node.contains("relation")) {
+        out.concurrent_index = node["idxname"].get<std::string>();
+        out.concurrent_index_schema = node["relation"].value("schemaname", "");
+    }
+    if (kind == "TransactionStmt") {
         out.transaction_control = true;
     }
 }

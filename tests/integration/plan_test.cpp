@@ -117,6 +117,9 @@ TEST_CASE("a plan blocked by policy exits 4 and cannot be executed") {
     Project p;
     p.dir.write("1_t.up.sql", "CREATE TABLE t (id int, amount int);\n");
     REQUIRE(p.run({"execute"}).exit_code == 0);
+    // Above the default small_table_bytes (10 MiB): below it the rewrite is a warning.
+    p.db.query("INSERT INTO t SELECT g, g FROM generate_series(1, 400000) g");
+    REQUIRE(std::stoll(p.db.scalar("SELECT pg_total_relation_size('t')")) > 10485760);
     p.dir.write("2_type.up.sql", "ALTER TABLE t ALTER COLUMN amount TYPE bigint;\n");
     auto plan = p.run({"plan", "--out", p.plan_file});
     INFO(plan.all());
@@ -129,6 +132,24 @@ TEST_CASE("a plan blocked by policy exits 4 and cannot be executed") {
     CHECK(run.exit_code == 4);
     CHECK(run.err.find("was blocked by policy; it cannot be executed") != std::string::npos);
     CHECK(p.db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
+}
+
+TEST_CASE("on a small existing table a rewrite is a warning that says so; a drop stays an error") {
+    Project p;
+    p.dir.write("1_t.up.sql", "CREATE TABLE t (id int, amount int, legacy text);\n");
+    REQUIRE(p.run({"execute"}).exit_code == 0);
+    p.db.query("INSERT INTO t SELECT g, g FROM generate_series(1, 100) g");
+    p.dir.write("2_type.up.sql", "ALTER TABLE t ALTER COLUMN amount TYPE bigint;\n");
+    auto plan = p.run({"plan"});
+    INFO(plan.all());
+    CHECK(plan.exit_code == 0);
+    CHECK(plan.out.find("warning[changing-column-type]") != std::string::npos);
+    CHECK(plan.out.find("under small_table_bytes 10.0 MB") != std::string::npos);
+    p.dir.write("3_drop.up.sql", "ALTER TABLE t DROP COLUMN legacy;\n");
+    auto blocked = p.run({"plan"});
+    INFO(blocked.all());
+    CHECK(blocked.exit_code == 4);
+    CHECK(blocked.out.find("error[ban-drop-column]") != std::string::npos);
 }
 
 TEST_CASE("a plan never contains the password") {

@@ -47,7 +47,7 @@ TEST_CASE("rollback refuses up front when a down file is missing") {
 
     auto run = run_tool({"--migrations-dir", dir.path().string(), "rollback", "--steps", "3"}, env);
     CHECK(run.exit_code == 3);
-    CHECK(run.err.find("cannot roll back: down file missing:\n  " +
+    CHECK(run.err.find("cannot roll back:\n  down file missing: " +
                        (dir.path() / "2_b.down.sql").string()) != std::string::npos);
     // Nothing was reverted, not even 3, whose down exists.
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
@@ -59,4 +59,32 @@ TEST_CASE("rollback refuses up front when a down file is missing") {
     CHECK(db.scalar(
               "SELECT string_agg(version::text, ',' ORDER BY version) FROM safe_migrate.history") ==
           "1,2");
+}
+
+TEST_CASE("a down file that does not parse never blocks execute; rollback refuses naming it") {
+    TestDatabase db;
+    MigrationDir dir;
+    std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
+    dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
+    // Written for a newer PostgreSQL years ago, never run.
+    dir.write("1_a.down.sql", "DROP TABLE a CASCADE CONSTRAINTS PLEASE;\n");
+    auto plan = run_tool({"--migrations-dir", dir.path().string(), "plan"}, env);
+    INFO(plan.all());
+    CHECK(plan.exit_code == 0);
+    CHECK(plan.out.find("warning[broken-down-migration]") != std::string::npos);
+    CHECK(plan.out.find("rollback of 1_a will fail") != std::string::npos);
+    auto strict =
+        run_tool({"--migrations-dir", dir.path().string(), "plan", "--policy", "strict"}, env);
+    CHECK(strict.exit_code == 4);
+
+    REQUIRE(run_tool({"--migrations-dir", dir.path().string(), "execute"}, env).exit_code == 0);
+    CHECK(db.scalar("SELECT to_regclass('a') IS NOT NULL") == "t");
+
+    auto run = run_tool({"--migrations-dir", dir.path().string(), "rollback"}, env);
+    INFO(run.all());
+    CHECK(run.exit_code == 3);
+    CHECK(run.err.find("down file does not parse: " + (dir.path() / "1_a.down.sql").string()) !=
+          std::string::npos);
+    CHECK(db.scalar("SELECT to_regclass('a') IS NOT NULL") == "t");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
 }

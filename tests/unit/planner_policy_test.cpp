@@ -69,6 +69,8 @@ TEST_CASE("policy_hash: equal content hashes equal, and any rule, threshold or v
     CHECK(policy_hash(relaxed) != policy_hash(base));
     Policy threshold = policy_of("[thresholds]\nmax_lock_timeout = \"20s\"\n");
     CHECK(policy_hash(threshold) != policy_hash(base));
+    Policy small = policy_of("[thresholds]\nsmall_table_bytes = 1\n");
+    CHECK(policy_hash(small) != policy_hash(base));
     Policy version = policy_of("pg_version = 12\n");
     CHECK(policy_hash(version) != policy_hash(base));
     // Only the major version counts (the artifact compares the server's major).

@@ -237,6 +237,20 @@ TEST_CASE("set-not-null before PostgreSQL 12 keeps the CHECK instead", "[rules-c
     CHECK(contains(found[0].extras.rewrite, "VALIDATE CONSTRAINT orders_status_not_null;"));
 }
 
+TEST_CASE("set-not-null is quiet once a validated CHECK (col IS NOT NULL) was seen (PG 12+)",
+          "[rules-columns]") {
+    sm::planner::FileState f;
+    f.validated_not_null.insert("public.orders.status");
+    const std::string sql = "ALTER TABLE orders ALTER COLUMN status SET NOT NULL";
+    CHECK(sm_test::run_family(sm::planner::check_columns, sql, f).all.empty());
+    // Another column, or a server that scans anyway.
+    CHECK(sm_test::run_family(sm::planner::check_columns,
+                              "ALTER TABLE orders ALTER COLUMN total SET NOT NULL", f)
+              .all.size() == 1);
+    f.pg_version = 110000;
+    CHECK(sm_test::run_family(sm::planner::check_columns, sql, f).all.size() == 1);
+}
+
 TEST_CASE("column rules quote identifiers in rewrites and report every subcommand",
           "[rules-columns]") {
     auto found =

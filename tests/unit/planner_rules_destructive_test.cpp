@@ -94,16 +94,20 @@ TEST_CASE("ban-truncate flags TRUNCATE, naming every table and CASCADE", "[rules
     CHECK(run("DELETE FROM orders WHERE id = 1").empty());
 }
 
-TEST_CASE("ban-unbatched-dml flags UPDATE and DELETE without WHERE", "[rules-destructive]") {
+TEST_CASE("ban-delete-or-update-without-where flags UPDATE and DELETE without WHERE",
+          "[rules-destructive]") {
     auto update = run("UPDATE orders SET status = 'new'");
     REQUIRE(update.size() == 1);
-    CHECK(update[0].rule == "ban-unbatched-dml");
+    CHECK(update[0].rule == "ban-delete-or-update-without-where");
     CHECK(contains(update[0].message, "UPDATE public.orders has no WHERE"));
+    CHECK(contains(update[0].message, "old values are gone"));
     CHECK(contains(update[0].extras.rewrite, "UPDATE orders SET status = 'new'\n WHERE <key> IN"));
+    CHECK(update[0].extras.exempt_if_new == "public.orders");
 
     auto del = run("DELETE FROM orders");
     REQUIRE(del.size() == 1);
-    CHECK(del[0].rule == "ban-unbatched-dml");
+    CHECK(del[0].rule == "ban-delete-or-update-without-where");
+    CHECK(contains(del[0].message, "deletes every row of public.orders"));
     CHECK(contains(
         del[0].extras.rewrite,
         "DELETE FROM public.orders WHERE ctid IN (SELECT ctid FROM public.orders LIMIT 10000)"));
@@ -112,6 +116,14 @@ TEST_CASE("ban-unbatched-dml flags UPDATE and DELETE without WHERE", "[rules-des
         "WITH moved AS (DELETE FROM orders RETURNING *) INSERT INTO archive SELECT * FROM moved");
     REQUIRE(cte.size() == 1);
     CHECK(contains(cte[0].message, "DELETE FROM public.orders"));
+}
+
+TEST_CASE("batched backfills draw nothing", "[rules-destructive]") {
+    CHECK(run("UPDATE orders SET total = 0 WHERE id >= 1 AND id < 10001").empty());
+    CHECK(run("UPDATE orders SET total = 0 WHERE id IN (SELECT id FROM orders WHERE total IS NULL "
+              "ORDER BY id LIMIT 1000)")
+              .empty());
+    CHECK(run("DELETE FROM sessions WHERE id IN (SELECT id FROM sessions LIMIT 5000)").empty());
 }
 
 TEST_CASE("ban-unbatched-dml: a WHERE, or INSERT, outside a DDL transaction is fine",
@@ -138,9 +150,10 @@ TEST_CASE("ban-unbatched-dml flags a backfill in a transaction that already did 
     CHECK(contains(insert[0].message, "INSERT INTO public.archive ... SELECT"));
 
     auto both = run("DELETE FROM orders", f);
-    REQUIRE(both.size() == 1);
-    CHECK(contains(both[0].message, "no WHERE"));
-    CHECK(contains(both[0].message, "stays held"));
+    REQUIRE(both.size() == 2);
+    CHECK(both[0].rule == "ban-delete-or-update-without-where");
+    CHECK(both[1].rule == "ban-unbatched-dml");
+    CHECK(contains(both[1].message, "stays held"));
 
     // DDL without an ACCESS EXCLUSIVE lock: still flagged, with a general note.
     FileState weak;

@@ -178,7 +178,10 @@ TEST_CASE("require-concurrent-reindex", "[rules-indexes]") {
 }
 
 TEST_CASE("prefer-robust-stmts", "[rules-indexes]") {
-    const FileState f = no_transaction_file();
+    // A plain SQL file another runner runs outside a transaction: a retry reruns
+    // every statement.
+    FileState f = no_transaction_file();
+    f.runner_file = false;
     SECTION("CREATE INDEX CONCURRENTLY without IF NOT EXISTS") {
         auto found = run("CREATE INDEX CONCURRENTLY orders_a_idx ON orders (a)", f);
         REQUIRE(found.size() == 1);
@@ -221,8 +224,39 @@ TEST_CASE("prefer-robust-stmts", "[rules-indexes]") {
               "ADD COLUMN IF NOT EXISTS c int;");
         CHECK(run("ALTER TABLE orders ADD COLUMN IF NOT EXISTS a int", f).empty());
     }
+    SECTION("safe-migrate drops an INVALID leftover and resumes: CIC and DIC draw nothing") {
+        const FileState migration = no_transaction_file();
+        CHECK(run("CREATE INDEX CONCURRENTLY orders_a_idx ON orders (a)", migration).empty());
+        CHECK(run("CREATE INDEX CONCURRENTLY ON orders (a, b)", migration).empty());
+        CHECK(run("DROP INDEX CONCURRENTLY orders_a_idx", migration).empty());
+        CHECK(only(run("CREATE TABLE staging (id int)", migration), "prefer-robust-stmts").size() ==
+              1);
+    }
     SECTION("a migration in a transaction is rolled back whole: no finding") {
         CHECK(run("CREATE TABLE staging (id int)").empty());
         CHECK(run("ALTER TABLE orders ADD COLUMN a int").empty());
     }
+}
+
+TEST_CASE("concurrent-index-if-not-exists: only in files another runner runs", "[rules-indexes]") {
+    FileState plain = no_transaction_file();
+    plain.runner_file = false;
+    auto found =
+        run("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_a_idx ON app.orders (a)", plain);
+    REQUIRE(found.size() == 1);
+    CHECK(found[0].rule == "concurrent-index-if-not-exists");
+    CHECK_THAT(found[0].message,
+               Contains("INVALID") && Contains("orders_a_idx") && Contains("indisvalid"));
+    CHECK(found[0].extras.rewrite ==
+          "DROP INDEX CONCURRENTLY IF EXISTS app.orders_a_idx;  -- only when "
+          "pg_index.indisvalid is false\n"
+          "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_a_idx ON app.orders (a);");
+    // safe-migrate drops the INVALID leftover before it retries.
+    CHECK(run("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_a_idx ON orders (a)",
+              no_transaction_file())
+              .empty());
+    // Without CONCURRENTLY a failed build rolls back and leaves nothing behind.
+    CHECK(only(run("CREATE INDEX IF NOT EXISTS orders_a_idx ON orders (a)", plain),
+               "concurrent-index-if-not-exists")
+              .empty());
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -342,6 +343,67 @@ TEST_CASE("multiple ALTER TABLE: negatives", "[rules-transactions]") {
     CHECK(run("ALTER TABLE orders ADD COLUMN b int", autocommit)
               .of("multiple-alter-same-table")
               .empty());
+}
+
+// ---------------------------------------------------------------- multiple-tables-access-exclusive
+
+TEST_CASE("ACCESS EXCLUSIVE on a second existing table in one transaction",
+          "[rules-transactions]") {
+    FileState f = runner();
+    f.tx.access_exclusive_tables = {"public.accounts"};
+    auto found =
+        run("ALTER TABLE orders ADD COLUMN note text", f).of("multiple-tables-access-exclusive");
+    REQUIRE(found.size() == 1);
+    CHECK_THAT(found[0].message, Contains("ACCESS EXCLUSIVE on public.orders") &&
+                                     Contains("already holds it on public.accounts") &&
+                                     Contains("deadlock"));
+    CHECK(found[0].extras.tables == std::vector<std::string>{"public.accounts", "public.orders"});
+
+    f.tx.access_exclusive_tables.insert("public.orders");
+    auto third = run("TRUNCATE items", f).of("multiple-tables-access-exclusive");
+    REQUIRE(third.size() == 1);
+    CHECK_THAT(third[0].message, Contains("public.accounts and public.orders"));
+}
+
+TEST_CASE("several ACCESS EXCLUSIVE tables: negatives", "[rules-transactions]") {
+    FileState f = runner();
+    f.tx.access_exclusive_tables = {"public.orders"};
+    // The same table again, a weaker lock, a table created earlier in this file.
+    CHECK(run("ALTER TABLE orders ADD COLUMN b int", f)
+              .of("multiple-tables-access-exclusive")
+              .empty());
+    CHECK(run("CREATE INDEX i ON accounts (a)", f).of("multiple-tables-access-exclusive").empty());
+    FileState created = f;
+    created.created_tables.insert("public.staging");
+    CHECK(run("ALTER TABLE staging ADD COLUMN b int", created)
+              .of("multiple-tables-access-exclusive")
+              .empty());
+    // The first table, and autocommit statements.
+    CHECK(run("ALTER TABLE orders ADD COLUMN b int", runner())
+              .of("multiple-tables-access-exclusive")
+              .empty());
+    FileState autocommit = no_transaction_file();
+    autocommit.tx.access_exclusive_tables = {"public.orders"};
+    CHECK(run("ALTER TABLE accounts ADD COLUMN b int", autocommit)
+              .of("multiple-tables-access-exclusive")
+              .empty());
+}
+
+TEST_CASE("the state records existing tables under ACCESS EXCLUSIVE", "[rules-transactions]") {
+    FileState f = runner();
+    f.created_tables.insert("public.staging");
+    for (const char* sql : {"ALTER TABLE orders ADD COLUMN b int", "ALTER TABLE staging ADD c int",
+                            "CREATE INDEX i ON accounts (a)"}) {
+        auto parsed = sm::planner::parse_sql(sql);
+        sm::planner::ParseDocument doc;
+        const auto& stmt = doc.parse(parsed.tree_json)["stmts"][0]["stmt"];
+        const std::string kind(stmt.begin().key());
+        auto lock = sm::planner::predict_lock(kind, stmt.begin().value());
+        const std::string text(sql);
+        sm::planner::StatementRef s{stmt.begin().value(), kind, text, 1, 1, lock, text};
+        sm::planner::apply_statement(s, f);
+    }
+    CHECK(f.tx.access_exclusive_tables == std::set<std::string>{"public.orders"});
 }
 
 // ---------------------------------------------------------------- transaction-hygiene

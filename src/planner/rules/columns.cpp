@@ -336,6 +336,9 @@ void check_set_not_null(const ParseTree& relation, const ParseTree& cmd, const F
                         Emitter& out) {
     const std::string column = cmd.value("name", "");
     const std::string table = qualified_name(relation);
+    if (f.pg_version >= 120000 && f.validated_not_null.count(table + "." + column) != 0) {
+        return;  // a validated CHECK (column IS NOT NULL) seen earlier lets it skip the scan
+    }
     const std::string tsql = qualified_relation_sql(relation, core::Keywords::quoted);
     const std::string col = core::quote_ident(column, core::Keywords::quoted);
     const std::string check = core::quote_ident(

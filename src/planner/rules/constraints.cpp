@@ -107,7 +107,7 @@ void check_missing_not_valid(const AlterContext& c, size_t i, const ParseTree& c
                    (conname.empty() ? "CHECK" : "CONSTRAINT " + conname + " CHECK") +
                    " without NOT VALID scans every row of " + c.table +
                    " under ACCESS EXCLUSIVE; add it NOT VALID and VALIDATE CONSTRAINT in a later "
-                   "migration (SHARE UPDATE EXCLUSIVE only)",
+                   "migration, which lets reads and writes go on",
                about_table(c.table, rewrite));
 }
 

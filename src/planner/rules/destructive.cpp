@@ -1,17 +1,20 @@
 // Rule family "destructive": statements that destroy data or break code that
 // is still running against the old schema.
 //
-//   ban-drop-database      DROP DATABASE
-//   ban-drop-schema        DROP SCHEMA
-//   ban-drop-table         DROP TABLE
-//   ban-drop-column        ALTER TABLE ... DROP COLUMN
-//   ban-truncate           TRUNCATE
-//   ban-unbatched-dml      UPDATE/DELETE without WHERE; a backfill in a transaction that already
-//   did DDL renaming-column        ALTER TABLE ... RENAME COLUMN renaming-table         ALTER TABLE
-//   ... RENAME TO ban-drop-not-null      ALTER COLUMN ... DROP NOT NULL ban-drop-foreign-key   DROP
-//   CONSTRAINT of what its name says is a foreign key
+//   ban-drop-database                   DROP DATABASE
+//   ban-drop-schema                     DROP SCHEMA
+//   ban-drop-table                      DROP TABLE
+//   ban-drop-column                     ALTER TABLE ... DROP COLUMN
+//   ban-truncate                        TRUNCATE
+//   ban-delete-or-update-without-where  UPDATE/DELETE without WHERE (on an existing table)
+//   ban-unbatched-dml                   a backfill in a transaction that already did DDL
+//   renaming-column                     ALTER TABLE ... RENAME COLUMN
+//   renaming-table                      ALTER TABLE ... RENAME TO
+//   ban-drop-not-null                   ALTER COLUMN ... DROP NOT NULL
+//   ban-drop-foreign-key                DROP CONSTRAINT of what its name says is a foreign key
 //
-// These are not exempted for tables created earlier in the plan.
+// These are not exempted for tables created earlier in the plan, except
+// ban-delete-or-update-without-where (a new table holds no rows to lose).
 
 #include <cctype>
 #include <initializer_list>
@@ -143,6 +146,31 @@ void check_truncate(const StatementRef& s, Emitter& out) {
     out.emit("ban-truncate", message, extras);
 }
 
+// UPDATE or DELETE with no WHERE: every row overwritten or deleted.
+void emit_no_where(const std::string& kind, const ParseTree& body, const std::string& sql,
+                   const std::string& table, const std::string& tsql, Emitter& out) {
+    const bool update = kind == "UpdateStmt";
+    std::string message =
+        update ? "UPDATE " + table +
+                     " has no WHERE: it overwrites the columns it sets in every "
+                     "row of " +
+                     table + ", and their old values are gone"
+               : "DELETE FROM " + table + " has no WHERE: it deletes every row of " + table;
+    message += " (one transaction holding a row lock on every row)";
+    std::string rewrite;
+    if (!update && !body.contains("usingClause") && !body.contains("returningList")) {
+        rewrite = "DELETE FROM " + tsql + " WHERE ctid IN (SELECT ctid FROM " + tsql +
+                  " LIMIT 10000);\n-- if every row must go: repeat, each batch in its own "
+                  "transaction, until it deletes 0 rows";
+    } else if (update && !body.contains("fromClause") && !body.contains("returningList") &&
+               !sql.empty()) {
+        rewrite = rtrim(sql) + "\n WHERE <key> IN (SELECT <key> FROM " + tsql +
+                  " WHERE <not yet updated> ORDER BY <key> LIMIT 10000);\n" +
+                  "-- repeat, each batch in its own transaction, until it updates 0 rows";
+    }
+    out.emit("ban-delete-or-update-without-where", message, about_table(table, rewrite));
+}
+
 // UPDATE / DELETE / INSERT ... SELECT, given as its kind and body.
 void check_dml(const std::string& kind, const ParseTree& body, const std::string& sql,
                const FileState& f, Emitter& out) {
@@ -171,52 +199,25 @@ void check_dml(const std::string& kind, const ParseTree& body, const std::string
         return;
     }
     const bool ddl_tx = backfill && f.in_transaction() && f.tx.has_ddl;
-    if (!no_where && !ddl_tx) {
+    if (no_where) {
+        emit_no_where(kind, body, sql, table, tsql, out);
+    }
+    if (!ddl_tx) {
         return;
     }
-
-    std::string message = what;
-    if (no_where) {
-        message += " has no WHERE: it " +
-                   std::string(kind == "UpdateStmt" ? "rewrites" : "deletes") + " every row of " +
-                   table + " in one transaction, holding row locks on all of them";
+    std::string message = what + " runs in the same transaction as earlier DDL";
+    if (f.tx.access_exclusive_by) {
+        message += ", so the ACCESS EXCLUSIVE lock taken by " + *f.tx.access_exclusive_by +
+                   " stays held until this backfill commits";
+    } else {
+        message += ", so the locks that DDL took stay held until this backfill commits";
     }
-    if (ddl_tx) {
-        message += no_where ? "; and it runs" : " runs";
-        message += " in the same transaction as earlier DDL";
-        if (f.tx.access_exclusive_by) {
-            message += ", so the ACCESS EXCLUSIVE lock taken by " + *f.tx.access_exclusive_by +
-                       " stays held until this backfill commits";
-        } else {
-            message += ", so the locks that DDL took stay held until this backfill commits";
-        }
-    }
-
     EmitExtras extras;
     extras.tables = {table};
-    std::string rewrite;
-    if (ddl_tx) {
-        rewrite =
-            "-- move this statement to a migration of its own marked -- safe-migrate: "
-            "no-transaction,\n"
-            "-- and run it in batches, each in its own transaction";
-    }
-    if (no_where && kind == "DeleteStmt" && !body.contains("usingClause") &&
-        !body.contains("returningList")) {
-        rewrite +=
-            std::string(rewrite.empty() ? "" : ":\n") + "DELETE FROM " + tsql +
-            " WHERE ctid IN (SELECT ctid FROM " + tsql +
-            " LIMIT 10000);\n-- repeat, each batch in its own transaction, until it deletes 0 rows";
-    } else if (no_where && kind == "UpdateStmt" && !body.contains("fromClause") &&
-               !body.contains("returningList") && !sql.empty()) {
-        rewrite += std::string(rewrite.empty() ? "" : ":\n") + rtrim(sql) +
-                   "\n WHERE <key> IN (SELECT <key> FROM " + tsql +
-                   " WHERE <not yet updated> ORDER BY <key> LIMIT 10000);\n" +
-                   "-- repeat, each batch in its own transaction, until it updates 0 rows";
-    } else if (!rewrite.empty()) {
-        rewrite += ".";
-    }
-    extras.rewrite = rewrite;
+    extras.rewrite =
+        "-- move this statement to a migration of its own marked -- safe-migrate: "
+        "no-transaction,\n"
+        "-- and run it in batches, each in its own transaction.";
     out.emit("ban-unbatched-dml", message, extras);
 }
 

@@ -65,6 +65,12 @@ const char* k_invalid_note =
 // ---------------------------------------------------------------------------
 // CREATE INDEX
 
+// An index name as SQL, in its table's schema when the statement names one.
+std::string index_sql(const ParseTree& relation, const std::string& name) {
+    const std::string schema = relation.value("schemaname", "");
+    return schema.empty() ? core::quote_ident(name) : qualified_sql(schema, name);
+}
+
 // The statement with CONCURRENTLY (when add_concurrently) and IF NOT EXISTS
 // (naming the index when it had no name).
 std::string robust_create_index(const std::string& text, const ParseTree& body,
@@ -120,7 +126,26 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
         emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx_directive + rewrite, table, f,
                             out);
     }
-    if (f.no_transaction_directive && !s.body.value("if_not_exists", false)) {
+    if (concurrent && !f.runner_file && s.body.value("if_not_exists", false)) {
+        out.emit("concurrent-index-if-not-exists",
+                 std::string("CREATE ") + (s.body.value("unique", false) ? "UNIQUE " : "") +
+                     "INDEX CONCURRENTLY IF NOT EXISTS " + idxname + " ON " + table +
+                     " in a file that another runner runs: a build that fails "
+                     "(deadlock, unique violation, cancel) leaves " +
+                     idxname +
+                     " behind INVALID, and a retry then skips it because it exists, so the table "
+                     "silently keeps an index no query can use; drop an INVALID leftover before "
+                     "the build and check pg_index.indisvalid after it",
+                 EmitExtras{"DROP INDEX CONCURRENTLY IF EXISTS " + index_sql(relation, idxname) +
+                                ";  -- only when pg_index.indisvalid is false\n" + text + ";",
+                            {table},
+                            ""});
+    }
+    // safe-migrate drops an INVALID index left by a failed CREATE INDEX
+    // CONCURRENTLY before it retries, and resumes a no-transaction migration
+    // after its last completed statement: its own files need no IF NOT EXISTS.
+    if (f.no_transaction_directive && !s.body.value("if_not_exists", false) &&
+        !(concurrent && f.runner_file)) {
         out.emit(
             "prefer-robust-stmts",
             what +
@@ -189,7 +214,7 @@ void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
         std::string rewrite = with_if_exists();
         emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx_directive + rewrite, "", f, out);
     }
-    if (f.no_transaction_directive && !missing_ok) {
+    if (f.no_transaction_directive && !missing_ok && !(concurrent && f.runner_file)) {
         out.emit("prefer-robust-stmts",
                  what +
                      " without IF EXISTS: a retry of this no-transaction migration after a later "

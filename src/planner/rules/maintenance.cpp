@@ -90,7 +90,7 @@ void check_partition_cmd(const ParseTree& body, const ParseTree& cmd, const File
                         " DETACH PARTITION " + relation_sql(part_rv, core::Keywords::quoted) +
                         " CONCURRENTLY;  -- in a no-transaction migration; fails if there is a "
                         "default partition";
-            msg += "; use DETACH PARTITION ... CONCURRENTLY (takes SHARE UPDATE EXCLUSIVE)";
+            msg += "; use DETACH PARTITION ... CONCURRENTLY, which lets reads and writes go on";
         } else {
             msg += "; DETACH PARTITION ... CONCURRENTLY needs PostgreSQL 14 (target is " +
                    version_text(f.pg_version) + "), so keep it brief under lock_timeout";
@@ -168,16 +168,11 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         }
         if (!trig.empty()) {
             EmitExtras x = about_table(table);
-            std::string msg = util::join({verb, table, trig}, " ") +
-                              " takes SHARE ROW EXCLUSIVE on " + table +
-                              " (blocks all writes) until the transaction ends";
-            if (subtype == "AT_DisableTrigAll") {
-                msg +=
-                    "; ALL includes the internal foreign-key triggers, so referential integrity is "
-                    "not enforced "
-                    "while disabled";
-            }
-            out.emit("explicit-lock-or-trigger-ddl", msg, x);
+            x.lock = LockLevel::share_row_exclusive;
+            out.emit("explicit-lock-or-trigger-ddl",
+                     util::join({verb, table, trig}, " ") + " takes SHARE ROW EXCLUSIVE on " +
+                         table + " (blocks all writes) until the transaction ends",
+                     x);
         }
     }
 }
@@ -263,6 +258,7 @@ void check_lock(const StatementRef& s, Emitter& out) {
     for (const auto& rel : rels) {
         const std::string table = qualified_name(member(rel, "RangeVar"));
         EmitExtras x = about_table(table);
+        x.lock = lock_mode_number(mode);
         out.emit("explicit-lock-or-trigger-ddl",
                  std::string("LOCK TABLE ") + table + " IN " + lock_name(lock_mode_number(mode)) +
                      " MODE " + lock_mode_blocks(mode, table) + " until the transaction ends",
@@ -270,12 +266,24 @@ void check_lock(const StatementRef& s, Emitter& out) {
     }
 }
 
-void check_create_trigger(const StatementRef& s, Emitter& out) {
+// True when trigger DDL is the expand/contract step it should be: under a
+// lock_timeout the file sets itself, and the first statement of its transaction
+// to lock a table against writes, so its lock is brief and waits a bounded time.
+bool brief_under_lock_timeout(const FileState& f) {
+    return f.lock_timeout_ms && *f.lock_timeout_ms > 0 &&
+           *f.lock_timeout_ms <= f.max_lock_timeout_ms && f.tx.strong_locked.empty();
+}
+
+void check_create_trigger(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (brief_under_lock_timeout(f)) {
+        return;
+    }
     const std::string table = qualified_name(member(s.body, "relation"));
     const std::string name = s.body.value("trigname", "");
     const bool replace = s.body.value("replace", false);
     const bool constraint = s.body.value("isconstraint", false);
     EmitExtras x = about_table(table);
+    x.lock = LockLevel::share_row_exclusive;
     std::string verb = std::string("CREATE ") + (replace ? "OR REPLACE " : "") +
                        (constraint ? "CONSTRAINT " : "") + "TRIGGER";
     out.emit("explicit-lock-or-trigger-ddl",
@@ -284,7 +292,10 @@ void check_create_trigger(const StatementRef& s, Emitter& out) {
              x);
 }
 
-void check_drop_trigger(const StatementRef& s, Emitter& out) {
+void check_drop_trigger(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (brief_under_lock_timeout(f)) {
+        return;
+    }
     const ParseTree& objects = member_list(s.body, "objects");
     if (!objects.is_array()) {
         return;
@@ -297,7 +308,8 @@ void check_drop_trigger(const StatementRef& s, Emitter& out) {
         // [schema,] table, trigger
         const std::string trigger = string_value(items.back());
         const std::string table = drop_object_name(obj, 1);
-        const EmitExtras x = table.empty() ? EmitExtras{} : about_table(table);
+        EmitExtras x = table.empty() ? EmitExtras{} : about_table(table);
+        x.lock = LockLevel::access_exclusive;
         out.emit("explicit-lock-or-trigger-ddl",
                  "DROP TRIGGER " + trigger + (table.empty() ? "" : " ON " + table) +
                      " takes ACCESS EXCLUSIVE on " +
@@ -321,9 +333,9 @@ void check_maintenance(const StatementRef& s, const FileState& f, Emitter& out) 
     } else if (s.kind == "LockStmt") {
         check_lock(s, out);
     } else if (s.kind == "CreateTrigStmt") {
-        check_create_trigger(s, out);
+        check_create_trigger(s, f, out);
     } else if (s.kind == "DropStmt" && s.body.value("removeType", "") == "OBJECT_TRIGGER") {
-        check_drop_trigger(s, out);
+        check_drop_trigger(s, f, out);
     } else if (s.kind == "AlterTableMoveAllStmt") {
         out.emit("table-rewrite-maintenance",
                  "ALTER ... ALL IN TABLESPACE " + s.body.value("orig_tablespacename", "") +

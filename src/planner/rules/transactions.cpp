@@ -103,6 +103,9 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
         parts.push_back(std::string(lock_name(level)) + " on " + join(names));
     }
     const std::string on = join(parts);
+    for (const RelationLock* l : existing) {  // the lock line names the strongest one
+        x.lock = std::max(x.lock.value_or(L::none), l->level);
+    }
     const std::string queue_on = existing.size() > 1       ? std::string("those tables")
                                  : existing[0]->exemptable ? existing[0]->relation
                                                            : std::string("that table");
@@ -267,6 +270,36 @@ void check_multiple_alter(const StatementRef& s, const FileState& f, Emitter& ou
              x);
 }
 
+void check_several_tables(const StatementRef& s, const FileState& f, Emitter& out) {
+    if (f.tx.access_exclusive_tables.empty() || !f.in_transaction()) {
+        return;
+    }
+    std::vector<std::string> held(f.tx.access_exclusive_tables.begin(),
+                                  f.tx.access_exclusive_tables.end());
+    for (const auto& r : s.lock.relations) {
+        if (r.level != L::access_exclusive || !r.exemptable ||
+            f.created_tables.count(r.relation) != 0 ||
+            f.tx.access_exclusive_tables.count(r.relation) != 0) {
+            continue;
+        }
+        std::string list;
+        for (size_t i = 0; i < held.size(); ++i) {
+            list += (i == 0 ? "" : i + 1 == held.size() ? " and " : ", ") + held[i];
+        }
+        EmitExtras x;
+        x.tables = held;
+        x.tables.push_back(r.relation);
+        out.emit("multiple-tables-access-exclusive",
+                 first_line(s.sql, 60) + " takes ACCESS EXCLUSIVE on " + r.relation +
+                     " while this transaction already holds it on " + list +
+                     ": all of them stay blocked, plain SELECT included, until commit, and a "
+                     "session locking the same tables in another order deadlocks with it; change "
+                     "one table per migration",
+                 x);
+        held.push_back(r.relation);
+    }
+}
+
 void check_hygiene(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.kind != "TransactionStmt") {
         return;
@@ -346,6 +379,7 @@ void check_transactions(const StatementRef& s, const FileState& f, Emitter& out)
     check_statement_timeout(s, f, out);
     check_after_access_exclusive(s, f, out);
     check_multiple_alter(s, f, out);
+    check_several_tables(s, f, out);
     check_hygiene(s, f, out);
 }
 
