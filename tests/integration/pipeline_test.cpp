@@ -75,7 +75,8 @@ constexpr const char* k_broken_down_3 =
     "currency;\n";
 
 // The run: 2, 3 and 4 apply (schema and data), 5 fails on a CHECK that bob's
-// balance violates, 6 never runs. Every one has a down file.
+// balance violates, 6 never runs. Every one has a down file. 3 updates every
+// row on purpose: its suppression says why, so the policy gate lets it through.
 void write_run(const Project& p, const std::string& down_of_3) {
     p.migration("2_ledger.up.sql",
                 "CREATE TABLE ledger (id int PRIMARY KEY, account_id int NOT NULL REFERENCES "
@@ -83,6 +84,8 @@ void write_run(const Project& p, const std::string& down_of_3) {
     p.migration("2_ledger.down.sql", "DROP TABLE ledger;\n");
     p.migration("3_bonus.up.sql",
                 "ALTER TABLE accounts ADD COLUMN currency text NOT NULL DEFAULT 'EUR';\n"
+                "-- safe-migrate: allow ban-delete-or-update-without-where reason=\"the bonus is "
+                "for every account\"\n"
                 "UPDATE accounts SET balance = balance + 100;\n");
     p.migration("3_bonus.down.sql", down_of_3);
     p.migration("4_entries.up.sql",
