@@ -151,7 +151,7 @@ std::string policy_hash(const Policy& policy) {
     }
     std::string canonical;
     for (const auto& [key, value] : lines) {
-        canonical += key + "=" + value + "\n";
+        canonical.append(key).append("=").append(value).append("\n");
     }
     return core::sha256_hex(canonical);
 }
