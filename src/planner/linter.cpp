@@ -40,14 +40,13 @@ std::pair<int, int> position_in(const std::string& text, size_t offset, int line
 class FileLinter : public Emitter {
   public:
     // no_transaction: the file is known to run outside a transaction (detected on
-    // an earlier pass). created_earlier: tables created by earlier files of the run.
-    FileLinter(const fs::path& file, const Policy& policy, bool no_transaction,
-               const std::set<std::string>& created_earlier)
+    // an earlier pass). run: what the earlier files of the run established.
+    FileLinter(const fs::path& file, const Policy& policy, bool no_transaction, const RunFacts& run)
         : m_policy(policy) {
         m_report.file = file;
         m_state.file = file;
-        m_state.no_transaction_directive = no_transaction;
-        m_state.created_tables = created_earlier;
+        m_state.no_transaction = no_transaction;
+        static_cast<RunFacts&>(m_state) = run;
         m_state.policy = &policy;
         m_state.pg_version = policy.pg_version;
         m_state.max_lock_timeout_ms = policy.max_lock_timeout_ms;
@@ -88,9 +87,8 @@ class FileLinter : public Emitter {
                 m_report.findings.push_back(std::move(f));
             }
         }
-        m_report.no_transaction = m_state.no_transaction_directive;
-        m_report.created_tables.assign(m_state.created_tables.begin(),
-                                       m_state.created_tables.end());
+        m_report.no_transaction = m_state.no_transaction;
+        m_report.facts = m_state;  // the run's facts after this file
         return std::move(m_report);
     }
 
@@ -161,7 +159,7 @@ class FileLinter : public Emitter {
             problem("invalid-directive", p.line, 1, p.message);
         }
         if (header) {
-            m_state.no_transaction_directive = m_state.no_transaction_directive || d.no_transaction;
+            m_state.no_transaction = m_state.no_transaction || d.no_transaction;
             if (d.lock_timeout) {
                 m_state.lock_timeout_ms = d.lock_timeout->count();
             }
@@ -227,7 +225,7 @@ class FileLinter : public Emitter {
         }
         const std::string kind(stmt.begin().key());
         const ParseTree& body = stmt.begin().value();
-        if (!m_state.no_transaction_directive && !needs_no_transaction(kind, body).empty()) {
+        if (!m_state.no_transaction && !needs_no_transaction(kind, body).empty()) {
             m_restart = true;  // execute runs this file statement by statement
             return;
         }
@@ -372,7 +370,7 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
 
 FileReport lint_file(const fs::path& file, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer,
-                     const std::set<std::string>& created_earlier) {
+                     const RunFacts& run) {
     // The statements are shown to observer once, from the pass that counts.
     std::vector<StatementInfo> seen;
     std::function<void(const StatementInfo&)> buffered;
@@ -381,11 +379,11 @@ FileReport lint_file(const fs::path& file, const Policy& policy,
     }
     // Assume a transaction; a statement PostgreSQL refuses in one means execute
     // runs the file statement by statement (transaction_mode.hpp): lint it again so.
-    FileLinter first(file, policy, false, created_earlier);
+    FileLinter first(file, policy, false, run);
     FileReport report = first.run(buffered);
     if (first.restart_needed()) {
         seen.clear();
-        report = FileLinter(file, policy, true, created_earlier).run(buffered);
+        report = FileLinter(file, policy, true, run).run(buffered);
     }
     for (const auto& info : seen) {
         observer(info);

@@ -19,6 +19,7 @@
 #include "planner/lint_types.hpp"
 #include "planner/lock_model.hpp"
 #include "planner/policy.hpp"
+#include "planner/rule_api.hpp"
 
 namespace sm::planner {
 
@@ -38,7 +39,7 @@ struct FileReport {
     bool no_transaction = false;            // runs statement by statement (directive, or detected)
     std::vector<Finding> findings;          // in statement order, suppressed ones included
     std::vector<Suppression> suppressions;  // every suppression written in the file
-    std::vector<std::string> created_tables;
+    RunFacts facts;  // what the run has established once this file ran (earlier files' too)
     std::vector<CreatedObject> created_objects;  // in statement order
     std::vector<std::string> index_keys;  // index_key() of every prefix of every CREATE INDEX
 };
@@ -61,12 +62,13 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesyst
                                                  bool include_down = false);
 
 // Lints one file. observer, when set, sees every statement in order.
-// created_earlier: tables that earlier migrations of the same run create
-// (plan and execute); findings about them are dropped like those about tables
-// created earlier in the file.
+// run: what the earlier migrations of the same run established (plan and
+// execute; lint passes nothing): findings about tables they created are dropped
+// like those about tables created earlier in the file, and a CHECK (col IS NOT
+// NULL) they validated lets SET NOT NULL skip its scan.
 FileReport lint_file(const std::filesystem::path& file, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer = {},
-                     const std::set<std::string>& created_earlier = {});
+                     const RunFacts& run = {});
 
 // Lints files in order with up to jobs threads (0: one per core).
 LintReport lint_files(const std::vector<std::filesystem::path>& files, const Policy& policy,

@@ -74,7 +74,7 @@ Plan build_plan(const PlanInput& input) {
     plan.created_by = core::actor();
 
     std::vector<FileReport> reports;
-    std::set<std::string> created;  // by the migrations before the one being linted
+    RunFacts run;  // what the migrations before the one being linted established
     for (const core::Migration* m : input.pending) {
         const core::Script& script = input.scripts->at(m->version);
         PlannedMigration pm;
@@ -91,8 +91,8 @@ Plan build_plan(const PlanInput& input) {
                 pm.statements.push_back(
                     {info.line, info.kind, first_line(info.sql, 80), info.lock});
             },
-            created));
-        created.insert(reports.back().created_tables.begin(), reports.back().created_tables.end());
+            run));
+        run = reports.back().facts;
         plan.migrations.push_back(std::move(pm));
         if (input.broken_down != nullptr && m->down) {
             if (auto it = input.broken_down->find(m->version); it != input.broken_down->end()) {

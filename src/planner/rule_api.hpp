@@ -51,30 +51,39 @@ struct TransactionState {
     int statements = 0;
 };
 
-struct FileState {
+// What the statements so far have established about the schema. A file starts
+// from nothing under lint (no database: anything it did not see may exist and be
+// large), and from what the earlier migrations of the run left under plan and
+// execute, which lint a run in order.
+struct RunFacts {
+    std::set<std::string> created_tables;  // created earlier (in this file, or run)
+    // Constraints added as PRIMARY KEY: "public.orders.orders_id_key".
+    std::set<std::string> primary_keys;
+    // CHECK (col IS NOT NULL) constraints added: "public.orders.c" -> "col".
+    std::map<std::string, std::string> not_null_checks;
+    // Columns a validated CHECK (col IS NOT NULL) covers: "public.orders.col".
+    std::set<std::string> validated_not_null;
+};
+
+struct FileState : RunFacts {
     std::filesystem::path file;
     const Policy* policy = nullptr;
     int pg_version = 150000;  // the target's server_version_num
     // A native migration file run by safe-migrate, which sets lock_timeout and
     // statement_timeout itself; plain SQL files get no such help.
     bool runner_file = true;
-    bool no_transaction_directive = false;
+    // The file runs statement by statement: by its directive, or because it holds a
+    // statement PostgreSQL refuses in a transaction (transaction_mode.hpp).
+    bool no_transaction = false;
     bool in_explicit_block = false;  // between BEGIN and COMMIT written in the file
     TransactionState tx;
-    std::set<std::string> created_tables;  // created earlier in this file
-    // Constraints this file added as PRIMARY KEY: "public.orders.orders_id_key".
-    std::set<std::string> primary_keys;
-    // CHECK (col IS NOT NULL) constraints this file added: "public.orders.c" -> "col".
-    std::map<std::string, std::string> not_null_checks;
-    // Columns a validated CHECK (col IS NOT NULL) covers: "public.orders.col".
-    std::set<std::string> validated_not_null;
     std::optional<long long> lock_timeout_ms;  // from a directive or SET lock_timeout
     std::optional<long long> statement_timeout_ms;
     // The largest lock_timeout a file may set (policy threshold max_lock_timeout).
     long long max_lock_timeout_ms = 10000;
 
     // True when the current statement runs inside a transaction block.
-    bool in_transaction() const { return !no_transaction_directive || in_explicit_block; }
+    bool in_transaction() const { return !no_transaction || in_explicit_block; }
 };
 
 struct EmitExtras {

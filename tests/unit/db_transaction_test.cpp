@@ -11,35 +11,16 @@
 #include <vector>
 
 #include "db/transaction.hpp"
+#include "support/scripted_session.hpp"
 
 using namespace std::chrono_literals;
 using sm::db::DbError;
 using sm::db::QueryResult;
 using sm::db::SettingScope;
-using sm::db::Value;
+
+using sm::test::ScriptedSession;
 
 namespace {
-
-// Records every statement; answer() decides what each returns or throws.
-class ScriptedSession : public sm::db::Session {
-  public:
-    std::vector<std::string> sent;
-    std::function<QueryResult(const std::string&)> answer = [](const std::string&) {
-        return QueryResult{};
-    };
-
-    QueryResult exec(const std::string& sql) override {
-        sent.push_back(sql);
-        return answer(sql);
-    }
-    QueryResult exec_params(const std::string& sql, const std::vector<Value>&) override {
-        return exec(sql);
-    }
-    void cancel() noexcept override {}
-    int backend_pid() const override { return 1; }
-    int server_version() const override { return 150004; }
-    std::string display_name() const override { return "postgresql://test@scripted/db"; }
-};
 
 // Limits that retry at once (no backoff wait), up to retries times.
 sm::db::TransactionLimits limits(int retries) {

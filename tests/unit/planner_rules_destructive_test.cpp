@@ -169,7 +169,7 @@ TEST_CASE("ban-unbatched-dml flags a backfill in a transaction that already did 
 TEST_CASE("ban-unbatched-dml: no DDL transaction in a no-transaction migration",
           "[rules-destructive]") {
     FileState f = after_ddl();
-    f.no_transaction_directive = true;
+    f.no_transaction = true;
     CHECK(run("UPDATE orders SET x = 0 WHERE x IS NULL", f).empty());
     // ... unless inside an explicit BEGIN ... COMMIT in that file.
     f.in_explicit_block = true;

@@ -64,7 +64,7 @@ TEST_CASE("other values, another transaction and ADD VALUE itself are not a use"
     CHECK(run("ALTER TYPE order_status ADD VALUE 'returned' AFTER 'shipped'", f).empty());
     CHECK(run("UPDATE order_events SET status = 'shipped' WHERE id = 1").empty());
     FileState autocommit = after_add_value();
-    autocommit.no_transaction_directive = true;
+    autocommit.no_transaction = true;
     CHECK(run("UPDATE order_events SET status = 'shipped' WHERE id = 1", autocommit).empty());
 }
 

@@ -90,7 +90,7 @@ inline std::vector<Emitted> run_well_formed(RuleFamily family, const std::string
 // A migration marked -- safe-migrate: no-transaction.
 inline sm::planner::FileState no_transaction_file() {
     sm::planner::FileState f;
-    f.no_transaction_directive = true;
+    f.no_transaction = true;
     return f;
 }
 

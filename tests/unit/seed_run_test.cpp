@@ -8,6 +8,7 @@
 #include <functional>
 #include <stdexcept>
 
+#include "support/scripted_session.hpp"
 #include "unit_helpers.hpp"
 
 using sm::ExitCode;
@@ -20,28 +21,9 @@ using sm::seed::SeedSet;
 using sm_test::capture_error;
 using sm_test::contains;
 
+using sm::test::ScriptedSession;
+
 namespace {
-
-// Records every statement; answer() decides what each returns or throws.
-class ScriptedSession : public sm::db::Session {
-  public:
-    std::vector<std::string> sent;
-    std::function<QueryResult(const std::string&)> answer = [](const std::string&) {
-        return QueryResult{};
-    };
-
-    QueryResult exec(const std::string& sql) override {
-        sent.push_back(sql);
-        return answer(sql);
-    }
-    QueryResult exec_params(const std::string& sql, const std::vector<Value>&) override {
-        return exec(sql);
-    }
-    void cancel() noexcept override {}
-    int backend_pid() const override { return 1; }
-    int server_version() const override { return 150004; }
-    std::string display_name() const override { return "postgresql://test@scripted/db"; }
-};
 
 QueryResult rows(std::vector<sm::db::Row> r) {
     QueryResult q;

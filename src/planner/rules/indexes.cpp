@@ -144,7 +144,7 @@ void check_create_index(const StatementRef& s, const FileState& f, Emitter& out)
     // safe-migrate drops an INVALID index left by a failed CREATE INDEX
     // CONCURRENTLY before it retries, and resumes a no-transaction migration
     // after its last completed statement: its own files need no IF NOT EXISTS.
-    if (f.no_transaction_directive && !s.body.value("if_not_exists", false) &&
+    if (f.no_transaction && !s.body.value("if_not_exists", false) &&
         !(concurrent && f.runner_file)) {
         out.emit(
             "prefer-robust-stmts",
@@ -214,7 +214,7 @@ void check_drop_index(const StatementRef& s, const FileState& f, Emitter& out) {
         std::string rewrite = with_if_exists();
         emit_in_transaction(what, rewrite.empty() ? "" : k_no_tx_directive + rewrite, "", f, out);
     }
-    if (f.no_transaction_directive && !missing_ok && !(concurrent && f.runner_file)) {
+    if (f.no_transaction && !missing_ok && !(concurrent && f.runner_file)) {
         out.emit("prefer-robust-stmts",
                  what +
                      " without IF EXISTS: a retry of this no-transaction migration after a later "
@@ -300,7 +300,7 @@ void check_reindex(const StatementRef& s, const FileState& f, Emitter& out) {
 // CREATE TABLE and ALTER TABLE
 
 void check_create_table(const StatementRef& s, const FileState& f, Emitter& out) {
-    if (!f.no_transaction_directive || s.body.value("if_not_exists", false)) {
+    if (!f.no_transaction || s.body.value("if_not_exists", false)) {
         return;
     }
     const std::string table = qualified_name(member(s.body, "relation"));
@@ -354,7 +354,7 @@ void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) 
         }
     }
 
-    if (!f.no_transaction_directive) {
+    if (!f.no_transaction) {
         return;
     }
     std::vector<std::string> columns;

@@ -320,7 +320,7 @@ void check_hygiene(const StatementRef& s, const FileState& f, Emitter& out) {
     }
     // The runner wraps a native migration in a transaction unless it says
     // no-transaction; then every transaction control statement fights it.
-    if (f.runner_file && !f.no_transaction_directive) {
+    if (f.runner_file && !f.no_transaction) {
         std::string why;
         if (begin) {
             why =
