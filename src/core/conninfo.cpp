@@ -227,7 +227,7 @@ void validate_conninfo(const std::string& conninfo, const std::string& where) {
             "invalid connection string" + (where.empty() ? "" : " in " + where) + ": " + *problem,
             "It is not shown, as it may hold a password. In a URL, write '%' in the user "
             "name or password as %25, '@' as %40, '/' as %2F and ':' as %3A; in key=value "
-            "form, quote a value with spaces: password='a b'.");
+            "form, put a value that holds spaces in single quotes.");
     }
 }
 

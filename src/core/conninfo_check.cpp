@@ -170,7 +170,7 @@ std::optional<std::string> keyword_problem(const std::string& s) {
         }
         if (i >= s.size() || s[i] != '=') {
             return which + (previous.empty() ? "" : ", after " + previous) +
-                   ", has no '=' (quote a value that holds spaces: password='a b')";
+                   ", has no '=' (a value that holds spaces needs single quotes: 'a b')";
         }
         bool known = known_keys().count(key) != 0;
         if (!known) {
@@ -208,7 +208,9 @@ void register_with_pieces(const std::string& text) {
     std::string piece;
     for (char c : text + " ") {
         if (space(c) || std::string_view("/@:?&='\"\\,").find(c) != std::string_view::npos) {
-            util::register_secret(piece);
+            if (known_keys().count(piece) == 0) {  // a key name is no secret
+                util::register_secret(piece);
+            }
             piece.clear();
         } else {
             piece += c;

@@ -42,8 +42,8 @@ TEST_CASE("a malformed connection string names the wrong field and never shows t
     HttpReceiver receiver;
     MigrationDir dir;
     dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
-    dir.write("safe-migrate.toml", "[[notify.webhooks]]\nkind = \"generic\"\nurl = \"" +
-                                       receiver.url("/hook") + "\"\n");
+    dir.write("safe-migrate.toml",
+              "[[notify.webhooks]]\nkind = \"generic\"\nurl = \"" + receiver.url("/hook") + "\"\n");
     // The events table exists and holds a real run.
     REQUIRE(run_tool(in(dir, {"execute"}), {{"DATABASE_URL", db.url()}}).exit_code == 0);
     size_t notified = receiver.count();
@@ -109,15 +109,16 @@ TEST_CASE("--env names a declared environment") {
     TestDatabase db;
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
     // No config at all: no environment exists.
-    auto none = run_tool({"--migrations-dir", dir.path().string(), "--env", "production",
-                          "execute", "--dry-run"},
-                         env);
+    auto none = run_tool(
+        {"--migrations-dir", dir.path().string(), "--env", "production", "execute", "--dry-run"},
+        env);
     CHECK(none.exit_code == 3);
     CHECK(none.err.find("safe-migrate: error: environment 'production' is not declared: there "
                         "is no safe-migrate.toml in ") != std::string::npos);
     CHECK(db.scalar("SELECT to_regclass('safe_migrate.events') IS NULL") == "t");
 
-    dir.write("safe-migrate.toml", "[environments.staging]\n[environments.prod]\nprotected = true\n");
+    dir.write("safe-migrate.toml",
+              "[environments.staging]\n[environments.prod]\nprotected = true\n");
     auto wrong = run_tool(in(dir, {"--env", "production", "execute", "--dry-run"}), env);
     CHECK(wrong.exit_code == 3);
     CHECK(wrong.err.find("environment 'production' is not declared") != std::string::npos);
@@ -167,8 +168,8 @@ TEST_CASE("an ambient DATABASE_URL naming another database than the environment 
     CHECK(prod.scalar("SELECT to_regclass('a') IS NOT NULL") == "t");
 
     // An explicit --database-url wins, and says what it overrides.
-    auto flag = run_tool(in(dir, {"--env", "production", "--database-url",
-                                  test_db.url_with_password(), "execute"}));
+    auto flag = run_tool(
+        in(dir, {"--env", "production", "--database-url", test_db.url_with_password(), "execute"}));
     INFO(flag.all());
     CHECK(flag.exit_code == 0);
     CHECK(flag.err.find("using --database-url postgresql://") != std::string::npos);
@@ -223,9 +224,9 @@ TEST_CASE("rollback on a protected environment needs --confirm, backs up, lints 
     dir.write("1_a.down.sql", "DROP TABLE a;\n");
     dir.write("safe-migrate.toml",
               "[backup]\ndir = \"" + catalog.path().string() +
-                  "\"\n[[notify.webhooks]]\nkind = \"generic\"\nurl = \"" +
-                  receiver.url("/hook") +
-                  "\"\n[environments.prod]\nprotected = true\ndatabase_url = \"" + db.url() + "\"\n");
+                  "\"\n[[notify.webhooks]]\nkind = \"generic\"\nurl = \"" + receiver.url("/hook") +
+                  "\"\n[environments.prod]\nprotected = true\ndatabase_url = \"" + db.url() +
+                  "\"\n");
     REQUIRE(run_tool(in(dir, {"--env", "prod", "execute", "--skip-backup", "--reason", "test"}))
                 .exit_code == 0);
     size_t notified = receiver.count();

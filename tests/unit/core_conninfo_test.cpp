@@ -124,7 +124,8 @@ TEST_CASE("resolve_target precedence", "[conninfo]") {
         CHECK(t.conninfo.empty());
     }
     SECTION("the chosen target's password is registered") {
-        auto t = resolve_target(TargetInputs{std::string("postgresql://u:Cx-Flag-Pw-5151@h/d")});
+        auto t = resolve_target(TargetInputs{std::string("postgresql://u:Cx-Flag-Pw-5151@h/d"),
+                                             std::nullopt, "", std::nullopt});
         CHECK(t.source == TargetSource::flag);
         CHECK(sm::util::redact_text("Cx-Flag-Pw-5151") == "***");
     }
@@ -155,8 +156,8 @@ TEST_CASE("a malformed connection string is named by its field, never shown", "[
              {"postgresql://u@h/db?Sekr3t", "query parameter 1 has no '='"},
              {"host=h password='Sekr3t", "the quoted value of password has no closing quote"},
              {"host=h password=Sekr3t Pw dbname=x",
-              "setting 3, after password, has no '=' (quote a value that holds spaces: "
-              "password='a b')"},
+              "setting 3, after password, has no '=' (a value that holds spaces needs single "
+              "quotes: 'a b')"},
              {"host=h passwrd=Sekr3t", "setting 2 is not a libpq connection setting"},
              {"host=h port=Sekr3t", "the port is not a number from 1 to 65535"},
          }) {
