@@ -103,7 +103,7 @@ TEST_CASE("a malformed connection string names the wrong field and never shows t
     CHECK(receiver.count() == notified);
 }
 
-TEST_CASE("--env names a declared environment") {
+TEST_CASE("an undeclared --env is refused, naming the declared ones") {
     MigrationDir dir;
     dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
     TestDatabase db;
