@@ -29,7 +29,9 @@ echo "== execute exactly the reviewed plan"
 "$BIN" execute --plan "$WORK/plan.json"
 
 echo "== seed the development dataset (migrations/seeds), and what it holds"
-"$BIN" seed run --env development
+# --env names a declared environment: a config that declares development.
+printf '[environments.development]\n' > "$WORK/safe-migrate.toml"
+"$BIN" --config "$WORK/safe-migrate.toml" --migrations-dir migrations seed run --env development
 psql "$DATABASE_URL" -X -q -P footer=off -c "
 SELECT t.name AS \"table\", t.rows FROM (VALUES
     ('users', (SELECT count(*) FROM users)), ('user_profiles', (SELECT count(*) FROM user_profiles)),

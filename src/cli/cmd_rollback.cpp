@@ -1,8 +1,9 @@
 // safe-migrate rollback: run down files, newest first.
 //
 // The command line checks the flags, resolves the request, hands it to
-// deploy/rollback.hpp (lock, choose, refuse a missing down file, revert,
-// record, notify), and prints its progress.
+// deploy/rollback.hpp (lock, choose, refuse a missing down file, confirm on a
+// protected environment, lint the down files, back up, revert, record,
+// notify), and prints its progress.
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "deploy/rollback.hpp"
@@ -16,6 +17,7 @@ struct RollbackArgs {
     std::optional<int> steps;
     std::optional<int64_t> to;
     std::optional<std::string> lock_wait;
+    std::optional<std::string> confirm;  // the target's database name
 };
 
 int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
@@ -36,11 +38,18 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
         duration_flag(args.lock_wait, "--lock-wait", request.settings.lock_wait);
     request.to = args.to;
     request.steps = args.steps.value_or(1);
+    request.confirm = args.confirm;
+    request.quiet_tools = options.quiet;
     request.target = resolve_target(options, project.config);
     request.io = deploy::real_boundaries(request.target, project.config);
 
-    // 2. Revert, saying each migration as it goes.
+    // 2. Revert, showing the down files' findings and the backup, and saying
+    //    each migration as it goes.
     deploy::RollbackProgress progress;
+    progress.finding = [&](const std::string& line) { say(options, line); };
+    progress.backup_verified = [&](const backup::Manifest& m) {
+        say(options, "pre-change backup " + m.id + " verified");
+    };
     progress.reverting = [&](const std::string& id) { say(options, "reverting " + id); };
     progress.reverted = [&](const std::string&, std::chrono::milliseconds took) {
         say(options, "  done in " + util::format_duration(took));
@@ -60,6 +69,8 @@ Command rollback_command() {
                 sub.add_option("--to", args->to, "Revert everything newer than this version");
                 sub.add_option("--lock-wait", args->lock_wait,
                                "How long to wait for the migration lock");
+                sub.add_option("--confirm", args->confirm,
+                               "The target database's name (needed on a protected environment)");
             },
             [args](const GlobalOptions& g) { return run_rollback(g, *args); }, false};
 }

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/duration.hpp"
+#include "core/log.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
@@ -22,8 +23,13 @@ core::Config load_config(const GlobalOptions& options) {
 }
 
 core::Target resolve_target(const GlobalOptions& options, const core::Config& config) {
-    core::Target target = core::resolve_target(options.database_url, config.database_url);
-    core::validate_conninfo(target.conninfo);
+    core::TargetInputs inputs{options.database_url, config.environment_database_url(),
+                              config.environment.value_or(""), config.database_url};
+    core::Target target = core::resolve_target(inputs);
+    for (const auto& other : target.overridden) {
+        core::log_warn("using --database-url " + core::redacted_conninfo(target.conninfo) +
+                       " instead of " + other);
+    }
     return target;
 }
 
@@ -34,9 +40,7 @@ std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, 
     }
     auto d = core::parse_duration(*text);
     if (!d) {
-        throw Error(
-            ExitCode::usage,
-            std::string(flag) + " needs a duration such as 30s or 5min, not '" + *text + "'");
+        throw Error(ExitCode::usage, std::string(flag) + ": " + core::duration_problem(*text));
     }
     return *d;
 }

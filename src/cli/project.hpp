@@ -22,8 +22,10 @@ planner::ProjectOptions project_options(const GlobalOptions& options);
 planner::Project load_project(const GlobalOptions& options);
 core::Config load_config(const GlobalOptions& options);
 
-// The target: --database-url, DATABASE_URL, the config's url, libpq defaults.
-// Throws sm::Error (invalid_input) for a malformed connection string.
+// The target (core::resolve_target): --database-url, the environment's
+// database_url, [database] url, DATABASE_URL, libpq defaults; logs a warning
+// for each source --database-url overrides. Throws sm::Error (invalid_input)
+// for a malformed connection string or sources naming different databases.
 core::Target resolve_target(const GlobalOptions& options, const core::Config& config);
 
 // The duration a flag gives ("30s", "5min"), or fallback when it was not given.

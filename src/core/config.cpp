@@ -204,6 +204,14 @@ std::optional<FailurePolicy> parse_failure_policy(std::string_view name) {
     return std::nullopt;
 }
 
+std::optional<std::string> Config::environment_database_url() const {
+    if (!environment) {
+        return std::nullopt;
+    }
+    auto it = environments.find(*environment);
+    return it == environments.end() ? std::nullopt : it->second.database_url;
+}
+
 bool Config::is_protected() const {
     if (!environment) {
         return false;
@@ -330,9 +338,6 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
                                       : "Declared environments: " + util::join(names, ", ") + ".");
         }
         config.environment = environment;
-        if (it->second.database_url) {
-            config.database_url = it->second.database_url;
-        }
         if (auto t = env_notify_tables.find(*environment); t != env_notify_tables.end()) {
             // The environment's endpoints replace the top-level ones.
             notify->env_table = *t->second;
@@ -369,8 +374,14 @@ Config load_config(const std::optional<std::filesystem::path>& explicit_path,
         config.migrations_dir = std::filesystem::absolute("migrations");
         config.backup.dir = std::filesystem::absolute("backups");
         if (environment) {
-            // Without a file, environments carry no settings; the name is still recorded.
-            config.environment = environment;
+            // Without a file no environment exists: running "production" with
+            // none of its protection would be the worst outcome.
+            throw Error(ExitCode::invalid_input,
+                        "environment '" + *environment + "' is not declared: there is no " +
+                            k_config_file_name + " in " + std::filesystem::current_path().string() +
+                            ", so no environment exists",
+                        "Declare it as [environments." + *environment + "] in " +
+                            k_config_file_name + " (or pass --config FILE), or leave out --env.");
         }
         return config;
     }

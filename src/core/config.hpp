@@ -128,7 +128,7 @@ struct Config {
     std::optional<std::filesystem::path> file;  // the file read, if any
     std::filesystem::path project_dir;          // relative paths are resolved against this
     std::filesystem::path migrations_dir;       // absolute
-    std::optional<std::string> database_url;    // [database] url, or the environment's
+    std::optional<std::string> database_url;    // [database] url
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;
     BackupSettings backup;
@@ -136,6 +136,9 @@ struct Config {
     SeedSettings seed;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
+
+    // The selected environment's database_url, if it names one.
+    std::optional<std::string> environment_database_url() const;
 
     // True when the selected environment is marked protected.
     bool is_protected() const;
@@ -150,7 +153,8 @@ struct Config {
 
 // Loads the config: explicit_path when given (it must exist), else
 // ./safe-migrate.toml when present, else defaults. environment selects
-// [environments.<name>] (it must be declared when a config file exists).
+// [environments.<name>], which must be declared (with no config file, no
+// environment exists: an error naming the directory).
 // Throws sm::Error (invalid_input) naming the file, line and key on bad input.
 Config load_config(const std::optional<std::filesystem::path>& explicit_path,
                    const std::optional<std::string>& environment);

@@ -1,26 +1,34 @@
 #include "core/duration.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 
 #include "util/strings.hpp"
 
 namespace sm::core {
+namespace {
 
-std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+bool all_digits(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isdigit(static_cast<unsigned char>(c)) != 0;
+    });
+}
+
+std::optional<std::chrono::milliseconds> parse(std::string_view text, bool bare_is_ms) {
     text = util::trim(text);
     long long value = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
     if (ec != std::errc() || end == text.data() || value < 0) {
         return std::nullopt;
     }
-    std::string unit =
-        util::to_lower(util::trim(std::string_view(end, text.data() + text.size() - end)));
+    std::string unit = util::to_lower(std::string_view(end, text.data() + text.size() - end));
     long long factor = 0;
-    if (unit.empty() || unit == "ms") {
+    if (unit == "ms" || (unit.empty() && (bare_is_ms || value == 0))) {
         factor = 1;
-    } else if (unit == "s" || unit == "sec" || unit == "secs") {
+    } else if (unit == "s") {
         factor = 1000;
-    } else if (unit == "min" || unit == "mins" || unit == "m") {
+    } else if (unit == "min") {
         factor = 60'000;
     } else if (unit == "h") {
         factor = 3'600'000;
@@ -35,6 +43,25 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
         return std::nullopt;
     }
     return std::chrono::milliseconds(value * factor);
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+    return parse(text, false);
+}
+
+std::optional<std::chrono::milliseconds> parse_pg_duration(std::string_view text) {
+    return parse(text, true);
+}
+
+std::string duration_problem(std::string_view text) {
+    std::string t(util::trim(text));
+    if (all_digits(t)) {
+        return "'" + t + "' has no unit (write " + t + "ms, " + t + "s, " + t + "min, " + t +
+               "h or " + t + "d)";
+    }
+    return "'" + t + "' is not a duration (a number and a unit: ms, s, min, h or d, such as 30s)";
 }
 
 std::string to_pg_setting(std::chrono::milliseconds d) {

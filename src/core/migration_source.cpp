@@ -107,8 +107,7 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
         } else if (name == "lock-timeout" || name == "statement-timeout") {
             auto duration = parse_duration(value);
             if (!duration) {
-                problem("directive " + name + " needs a duration such as 5s or 30min, not '" +
-                        value + "'");
+                problem("directive " + name + ": " + duration_problem(value));
             } else if (name == "lock-timeout") {
                 d.lock_timeout = duration;
             } else {

@@ -120,7 +120,7 @@ std::chrono::milliseconds toml_duration(const TomlNode& node, const std::string&
     std::string text = toml_string(node, where);
     auto d = parse_duration(text);
     if (!d) {
-        throw Error(ExitCode::invalid_input, where + " is not a duration: '" + text + "'",
+        throw Error(ExitCode::invalid_input, where + ": " + duration_problem(text),
                     "Write a number with a unit: 500ms, 5s, 30min, 2h, or 0 for no limit.");
     }
     return *d;

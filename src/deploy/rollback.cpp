@@ -6,8 +6,10 @@
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "deploy/backup_gate.hpp"
 #include "executor/apply.hpp"
 #include "notify/notifier.hpp"
+#include "planner/linter.hpp"
 #include "util/error.hpp"
 
 namespace sm::deploy {
@@ -61,6 +63,84 @@ void require_down_files(const planner::Project& project,
     }
 }
 
+// On a protected environment, refuses unless --confirm names the target's
+// database (as restore does).
+void require_confirmation(const RollbackRequest& request, db::Session& control) {
+    const core::Config& config = request.project->config;
+    if (!config.is_protected()) {
+        return;
+    }
+    std::string database = db::read_identity(control).database;
+    if (request.confirm == database) {
+        return;
+    }
+    throw Error(ExitCode::refused,
+                "rollback refused: environment " + config.environment.value_or("") +
+                    " is protected" +
+                    (request.confirm
+                         ? " and --confirm names '" + *request.confirm + "', not '" + database + "'"
+                         : ""),
+                "Nothing was changed. Re-run with --confirm " + database +
+                    " to roll back (a verified backup is taken first).");
+}
+
+// The lint findings of the chosen down files under the default policy, shown
+// and never blocking: a down file is destructive by design, and the operator
+// asked for it.
+void show_down_findings(const planner::Project& project,
+                        const std::vector<db::AppliedMigration>& chosen,
+                        const RollbackProgress& progress) {
+    if (!progress.finding) {
+        return;
+    }
+    planner::Policy policy = planner::load_policy(std::nullopt);
+    for (const auto& a : chosen) {
+        const core::Migration& m = *project.migrations.find(a.version);
+        for (const auto& f : planner::lint_file(m.down->path, policy).findings) {
+            if (f.suppressed_by || f.severity == planner::Severity::off) {
+                continue;
+            }
+            progress.finding(std::string(planner::severity_name(f.severity)) + "[" +
+                             std::string(f.rule) + "] " + f.file.string() + ":" +
+                             std::to_string(f.line) + ": " + f.message);
+        }
+    }
+}
+
+// The backup gate wants a Reporter; a rollback only hears of the backup.
+class BackupReporter final : public Reporter {
+  public:
+    explicit BackupReporter(const RollbackProgress& progress) : m_progress(progress) {}
+    void target(const std::string&, core::TargetSource) override {}
+    void backup_verified(const backup::Manifest& m) override {
+        if (m_progress.backup_verified) {
+            m_progress.backup_verified(m);
+        }
+    }
+    void applying(const std::string&, bool) override {}
+    void applied(const std::string&, std::chrono::milliseconds) override {}
+    void finished(const Result&) override {}
+    void dry_run(const DryRunReport&) override {}
+
+  private:
+    const RollbackProgress& m_progress;
+};
+
+// The pre-change backup, as execute takes it (deploy/backup_gate.hpp): on a
+// protected environment, verified before anything is reverted.
+std::optional<backup::Manifest> pre_change_backup(const RollbackRequest& request,
+                                                  db::Session& control, const std::string& run_id,
+                                                  const RollbackProgress& progress) {
+    Request gate;
+    gate.project = request.project;
+    gate.target = request.target;
+    gate.settings = request.settings;
+    gate.quiet_tools = request.quiet_tools;
+    gate.io = request.io;
+    BackupReporter reporter(progress);
+    return backup_gate(gate, control, run_id, reporter);
+}
+
 // Reverts chosen newest first, each in its own transaction, and records the
 // run. Returns how many were reverted.
 size_t revert_all(executor::RunContext& ctx, const planner::Project& project,
@@ -95,8 +175,12 @@ size_t revert_all(executor::RunContext& ctx, const planner::Project& project,
 
 // deploy.rolled_back: from the newest reverted version to the head now.
 void notify_rolled_back(notify::Notifier& notifier, executor::RunContext& ctx,
-                        const std::vector<db::AppliedMigration>& chosen) {
+                        const std::vector<db::AppliedMigration>& chosen,
+                        const std::optional<backup::Manifest>& backup) {
     notify::Event e = notifier.event("deploy.rolled_back", "rolled_back");
+    if (backup) {
+        e.backup = notify::EventBackup{backup->id, backup->total_bytes, true};
+    }
     e.target = notify::event_target(db::read_identity(ctx.control));
     e.version_from = chosen.front().version;
     auto remaining = db::read_applied(ctx.control);
@@ -127,18 +211,35 @@ RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& 
     db::AdvisoryLock lock(*control, request.settings.lock_wait);
     executor::RunContext ctx{*migration, *control, run_id, core::actor(), request.settings};
 
-    // 2. Choose what to revert, and refuse up front when a down file is missing.
+    // 2. Choose what to revert, and refuse up front when a down file is
+    //    missing, or the environment is protected and the operator did not
+    //    name the database.
     auto chosen = choose(db::read_applied(*control), request);
     require_down_files(project, chosen);
-
-    // 3. Revert newest first, each in its own transaction; record the run.
     RollbackResult result;
     result.chosen = chosen.size();
-    result.reverted = revert_all(ctx, project, chosen, progress);
+    std::optional<backup::Manifest> backup;
+    if (!chosen.empty()) {
+        require_confirmation(request, *control);
 
-    // 4. Tell the team what was reverted.
+        // 3. Show what the down files do; take the pre-change backup.
+        show_down_findings(project, chosen, progress);
+        backup = pre_change_backup(request, *control, run_id, progress);
+    }
+
+    // 4. Revert newest first, each in its own transaction; record the run;
+    //    tell the team what was reverted, or that a down file failed.
+    try {
+        result.reverted = revert_all(ctx, project, chosen, progress);
+    } catch (const Error& e) {
+        notify::Event failed = notifier.event("deploy.failed", "failed");
+        failed.target = notify::event_target(db::read_identity(*control));
+        failed.error = notify::event_error(e.code(), e.what());
+        notifier.send(failed);
+        throw;
+    }
     if (result.reverted > 0) {
-        notify_rolled_back(notifier, ctx, chosen);
+        notify_rolled_back(notifier, ctx, chosen, backup);
     }
     return result;
 }

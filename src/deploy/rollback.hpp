@@ -5,9 +5,14 @@
 //   connect (a control session and a migration session; refuse a standby)
 //   take the migration lock
 //   choose what to revert; refuse up front when a down file is missing
+//   on a protected environment: refuse unless --confirm names the database
+//   show the lint findings of the down files (they never block: a down file
+//     is destructive by design, and the operator chose to run it)
+//   the backup gate: a verified pre-change backup on a protected environment
 //   revert each in its own transaction, recording the run in the history's
 //     events (rollback.started, rollback.failed or rollback.finished)
-//   notify deploy.rolled_back when anything was reverted
+//   notify deploy.rolled_back when anything was reverted, deploy.failed when
+//     a down file failed
 
 #include <chrono>
 #include <cstddef>
@@ -26,9 +31,11 @@ namespace sm::deploy {
 struct RollbackRequest {
     const planner::Project* project = nullptr;  // config, migrations, down scripts
     core::Target target;
-    core::ExecuteSettings settings;  // [execute] with the caller's lock wait
-    std::optional<int64_t> to;       // revert every applied version newer than this; else:
-    int steps = 1;                   // revert this many of the newest applied migrations
+    core::ExecuteSettings settings;      // [execute] with the caller's lock wait
+    std::optional<int64_t> to;           // revert every applied version newer than this; else:
+    int steps = 1;                       // revert this many of the newest applied migrations
+    std::optional<std::string> confirm;  // the target's database name (protected environments)
+    bool quiet_tools = false;            // pg_dump prints no progress
     Boundaries io;
 };
 
@@ -36,6 +43,10 @@ struct RollbackRequest {
 struct RollbackProgress {
     std::function<void(const std::string& id)> reverting;
     std::function<void(const std::string& id, std::chrono::milliseconds took)> reverted;
+    // A lint finding of a chosen down file, one line ("error[ban-drop-table] f:1: ...").
+    std::function<void(const std::string& line)> finding;
+    // The pre-change backup was taken and verified.
+    std::function<void(const backup::Manifest& manifest)> backup_verified;
 };
 
 struct RollbackResult {
@@ -43,7 +54,9 @@ struct RollbackResult {
     size_t reverted = 0;  // of them, reverted
 };
 
-// Runs the rollback. Throws sm::Error: db_unreachable; refused (a standby);
+// Runs the rollback. Throws sm::Error: db_unreachable; refused (a standby, or
+// a protected environment without --confirm naming the database: nothing was
+// changed); backup_failed (the pre-change backup; nothing was reverted);
 // lock_busy; invalid_input when a chosen migration has no down file ("cannot
 // roll back: down file missing:" and each path; nothing was reverted); and
 // revert_migration's errors for a down file that fails (the ones before it

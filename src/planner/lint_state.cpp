@@ -13,7 +13,7 @@ std::optional<long long> setting_ms(const ParseTree& body, const std::string& sq
     }
     const ParseTree& c = args[0]["A_Const"];
     if (c.contains("sval")) {
-        auto d = core::parse_duration(c["sval"].value("sval", ""));
+        auto d = core::parse_pg_duration(c["sval"].value("sval", ""));
         return d ? std::optional<long long>(d->count()) : std::nullopt;
     }
     if (c.contains("ival")) {

@@ -102,8 +102,12 @@ TEST_CASE("reset refuses a protected environment, and a database recorded as pro
 
 namespace {
 
+// The migrations in dir, with a config declaring the environments the tests use
+// (--env names a declared environment).
 std::vector<std::string> with_dir(const MigrationDir& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--migrations-dir", dir.path().string()});
+    dir.write("environments.toml", "[environments.dev]\n[environments.development]\n");
+    args.insert(args.begin(), {"--config", (dir.path() / "environments.toml").string(),
+                               "--migrations-dir", dir.path().string()});
     return args;
 }
 

@@ -20,8 +20,12 @@ void put(const MigrationDir& dir, const std::string& relative, const std::string
     dir.write(relative, content);
 }
 
+// The migrations in dir, with a config declaring the environments the tests use
+// (--env names a declared environment).
 std::vector<std::string> with_dir(const MigrationDir& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), {"--migrations-dir", dir.path().string()});
+    dir.write("environments.toml", "[environments.dev]\n[environments.test]\n");
+    args.insert(args.begin(), {"--config", (dir.path() / "environments.toml").string(),
+                               "--migrations-dir", dir.path().string()});
     return args;
 }
 
@@ -307,7 +311,11 @@ TEST_CASE(
 TEST_CASE("the example seeds build a consistent, deterministic e-commerce dataset") {
     TestDatabase db;
     TestDatabase twin;
-    std::vector<std::string> migrations = {"--migrations-dir", SM_EXAMPLE_MIGRATIONS};
+    MigrationDir config;  // declares the environment the example seeds use
+    config.write("environments.toml", "[environments.test]\n");
+    std::vector<std::string> migrations = {"--config",
+                                           (config.path() / "environments.toml").string(),
+                                           "--migrations-dir", SM_EXAMPLE_MIGRATIONS};
     for (const TestDatabase* d : {&db, &twin}) {
         std::map<std::string, std::string> env = {{"DATABASE_URL", d->url()}};
         auto args = migrations;

@@ -142,7 +142,7 @@ DeployHarness::DeployHarness(const HarnessOptions& options)
 deploy::Request DeployHarness::request(bool dry_run) {
     deploy::Request r;
     r.project = &project;
-    r.target = {"postgresql://deployer@db.test:5432/app", core::TargetSource::flag};
+    r.target = {"postgresql://deployer@db.test:5432/app", core::TargetSource::flag, {}};
     r.settings = project.config.execute;
     r.dry_run = dry_run;
     r.quiet = true;

@@ -285,7 +285,8 @@ allow_out_of_order = true
     CHECK(staging.execute.allow_out_of_order);
     CHECK(staging.execute.lock_retries == 3);           // not overridden: from [execute]
     CHECK(staging.execute.statement_timeout == 30min);  // default
-    CHECK(staging.database_url == std::optional<std::string>("postgresql://app@staging/app"));
+    CHECK(staging.environment_database_url() ==
+          std::optional<std::string>("postgresql://app@staging/app"));
 
     Config prod = parse(text, "production");
     CHECK(prod.execute.lock_timeout == 2s);
@@ -333,7 +334,8 @@ database_url = "postgresql://app:${SM_UT_CFG_PROD_PW}@prod/app"
 database_url = "postgresql://app@localhost/app"
 )";
     Config dev = parse(text, "dev");
-    CHECK(dev.database_url == std::optional<std::string>("postgresql://app@localhost/app"));
+    CHECK(dev.environment_database_url() ==
+          std::optional<std::string>("postgresql://app@localhost/app"));
     auto e = parse_error(text, "production");
     CHECK_THAT(e.what(), Contains("SM_UT_CFG_PROD_PW"));
 }

@@ -18,8 +18,15 @@ TEST_CASE("parse_duration accepts PostgreSQL units", "[duration]") {
     CHECK(parse_duration("1d") == std::chrono::milliseconds(86'400'000));
 }
 
-TEST_CASE("parse_duration: a bare number is milliseconds, 0 means no limit", "[duration]") {
-    CHECK(parse_duration("250") == std::chrono::milliseconds(250));
+TEST_CASE("parse_duration: a unit is required, 0 means no limit", "[duration]") {
+    // Regression: a bare number was milliseconds, so --lock-timeout 90 meant 90 ms.
+    CHECK_FALSE(parse_duration("250").has_value());
+    CHECK_FALSE(parse_duration("30").has_value());
+    CHECK_FALSE(parse_duration("3 sec").has_value());
+    CHECK_FALSE(parse_duration("3sec").has_value());
+    CHECK_FALSE(parse_duration("5m").has_value());
+    CHECK_FALSE(parse_duration("5mins").has_value());
+    CHECK_FALSE(parse_duration("5 s").has_value());
     CHECK(parse_duration("0") == std::chrono::milliseconds(0));
     CHECK(parse_duration("0s") == std::chrono::milliseconds(0));
     CHECK(parse_duration("0ms") == std::chrono::milliseconds(0));
@@ -53,7 +60,7 @@ TEST_CASE("to_pg_setting renders milliseconds, and 0 as 0", "[duration]") {
 }
 
 TEST_CASE("parse_duration and to_pg_setting round-trip", "[duration]") {
-    for (const char* text : {"500ms", "5s", "30min", "2h", "1d", "0", "7"}) {
+    for (const char* text : {"500ms", "5s", "30min", "2h", "1d", "0", "7ms"}) {
         INFO(text);
         auto d = parse_duration(text);
         REQUIRE(d.has_value());
@@ -74,4 +81,18 @@ TEST_CASE("parse_duration rejects values that overflow milliseconds", "[duration
         INFO("parsed as " << d->count() << "ms");
         CHECK(d->count() >= 0);
     }
+}
+
+TEST_CASE("parse_pg_duration reads a bare number as milliseconds, as PostgreSQL does",
+          "[duration]") {
+    CHECK(sm::core::parse_pg_duration("250") == std::chrono::milliseconds(250));
+    CHECK(sm::core::parse_pg_duration("2s") == std::chrono::milliseconds(2000));
+    CHECK_FALSE(sm::core::parse_pg_duration("3 sec").has_value());
+}
+
+TEST_CASE("duration_problem names what is missing", "[duration]") {
+    CHECK(sm::core::duration_problem("90") ==
+          "'90' has no unit (write 90ms, 90s, 90min, 90h or 90d)");
+    CHECK(sm::core::duration_problem("3 sec") ==
+          "'3 sec' is not a duration (a number and a unit: ms, s, min, h or d, such as 30s)");
 }
