@@ -224,7 +224,7 @@ class Recoverer {
             db::record_event(m_ctx.control,
                              {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
             m_restore_failed = true;
-            std::string reason = first_line(util::redact_text(e.what()));
+            std::string reason = one_line(util::redact_text(e.what()));
             if (down_files != nullptr && e.code() != ExitCode::interrupted && sessions_alive()) {
                 return fall_back(*down_files, "restoring the pre-deploy backup " + m.id +
                                                   " could not run (" + reason + ")");
@@ -265,8 +265,12 @@ class Recoverer {
         }
     }
 
-    static std::string first_line(const std::string& text) {
-        return text.substr(0, text.find('\n'));
+    // The error on one line: a list of sessions joined by spaces.
+    static std::string one_line(std::string text) {
+        for (auto at = text.find("\n  "); at != std::string::npos; at = text.find("\n  ")) {
+            text.replace(at, 3, " ");
+        }
+        return text;
     }
 
     backup::RestoreRequest restore_request(const backup::Manifest& m) {
