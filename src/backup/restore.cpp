@@ -5,6 +5,7 @@
 
 #include "backup/create.hpp"
 #include "backup/pg_tools.hpp"
+#include "backup/pre_restore.hpp"
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
@@ -26,18 +27,6 @@ using Clock = std::chrono::system_clock;
 
 bool database_exists(db::Session& s, const std::string& name) {
     return !s.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {name}).empty();
-}
-
-// A session on the server's maintenance database, for CREATE/ALTER/DROP DATABASE
-// on databases we must not be connected to.
-std::unique_ptr<db::Session> maintenance_session(const RestoreRequest& r) {
-    try {
-        return db::connect(core::with_dbname(r.conninfo, "postgres"),
-                           r.application_name + "/restore");
-    } catch (const Error&) {
-        return db::connect(core::with_dbname(r.conninfo, "template1"),
-                           r.application_name + "/restore");
-    }
 }
 
 // The restored database must hold the manifest's tables with the recorded row
@@ -101,17 +90,27 @@ void run_pg_restore(const util::ProcessSpec& spec, const RestoreRequest& r) {
     }
 }
 
-// Terminates the sessions (force) or refuses, naming them.
+// Gives other sessions up to wait to leave, then terminates those still
+// there (force) or refuses, naming them.
 std::vector<std::string> clear_sessions(db::Session& s, const std::string& database,
-                                        const std::vector<int>& own, bool force) {
+                                        const std::vector<int>& own, bool force,
+                                        std::chrono::milliseconds wait) {
     std::vector<std::string> others = other_sessions(s, database, own);
+    auto deadline = std::chrono::steady_clock::now() + wait;
+    while (!others.empty() && !force && std::chrono::steady_clock::now() < deadline &&
+           !util::interrupted()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        others = other_sessions(s, database, own);
+    }
     if (others.empty()) {
         return {};
     }
     if (!force) {
+        std::string waited =
+            wait.count() > 0 ? " after waiting " + util::format_duration(wait) : "";
         throw Error(ExitCode::refused,
-                    std::to_string(others.size()) + " other session(s) connected to " + database +
-                        ":\n  " + util::join(others, "\n  "),
+                    std::to_string(others.size()) + " other session(s) still connected to " +
+                        database + waited + ":\n  " + util::join(others, "\n  "),
                     "Stop the application first, or pass --force to terminate them.");
     }
     std::string pids;
@@ -168,15 +167,13 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance, const s
 std::string swap_names(const RestoreRequest& r, db::Session& maintenance, const std::string& target,
                        const std::string& restored, std::vector<int> own,
                        std::vector<std::string>& terminated) {
-    std::string stamp = new_backup_id(Clock::now(), "");
-    std::string old_name = (target.size() > 40 ? target.substr(0, 40) : target) + "_pre_restore_" +
-                           util::to_lower(stamp);
+    std::string old_name = pre_restore_name(target, Clock::now());
     std::string t = core::quote_ident(target);
     // No new connections to the old database from here on; then clear it.
     maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS false");
     try {
         own.push_back(maintenance.backend_pid());
-        auto more = clear_sessions(maintenance, target, own, r.force);
+        auto more = clear_sessions(maintenance, target, own, r.force, r.session_wait);
         terminated.insert(terminated.end(), more.begin(), more.end());
         // Our own lock session goes last; nobody can connect to take the lock now.
         maintenance.exec_params(
@@ -191,7 +188,14 @@ std::string swap_names(const RestoreRequest& r, db::Session& maintenance, const 
         maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS true");
         throw;
     }
-    maintenance.exec("ALTER DATABASE " + core::quote_ident(restored) + " RENAME TO " + t);
+    try {
+        maintenance.exec("ALTER DATABASE " + core::quote_ident(restored) + " RENAME TO " + t);
+    } catch (...) {
+        // The target's name must never be left empty: the old database takes it back.
+        maintenance.exec("ALTER DATABASE " + core::quote_ident(old_name) + " RENAME TO " + t);
+        maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS true");
+        throw;
+    }
     maintenance.exec("ALTER DATABASE " + core::quote_ident(old_name) + " ALLOW_CONNECTIONS true");
     return old_name;
 }
@@ -240,7 +244,9 @@ std::string take_safety_backup(const RestoreRequest& r) {
 // check. Tables the backup does not have are left and listed in result.
 void restore_in_place(const RestoreRequest& r, const std::filesystem::path& pg_restore,
                       const std::string& target, RestoreResult& result) {
+    std::string events = db::export_events(*r.control);
     run_pg_restore(pg_restore_spec(pg_restore, r, target, true), r);
+    result.events_carried = db::import_events(*r.control, events);
     std::vector<std::string> problems = check_restored(*r.control, r.manifest);
     const std::string extra = ": not in the backup";
     std::vector<std::string> real;
@@ -280,11 +286,56 @@ void restore_and_swap(const RestoreRequest& r, db::Session& maintenance,
     std::string restored =
         (target.size() > 40 ? target.substr(0, 40) : target) + "_restore_" + core::random_hex(4);
     restore_into_new(r, maintenance, restored, pg_restore);
-    result.previous_database = swap_names(r, maintenance, target, restored, own, result.terminated);
+    try {
+        // The trail only grows: what the target recorded since the backup goes along.
+        auto restored_session = db::connect(core::with_dbname(r.conninfo, restored),
+                                            r.application_name + "/restore-events");
+        result.events_carried = db::import_events(*restored_session, db::export_events(*r.control));
+        restored_session.reset();
+        result.previous_database =
+            swap_names(r, maintenance, target, restored, own, result.terminated);
+    } catch (...) {
+        try {
+            maintenance.exec("DROP DATABASE IF EXISTS " + core::quote_ident(restored) +
+                             " WITH (FORCE)");
+        } catch (const std::exception& e) {
+            core::log_warn("could not drop " + restored + ": " + util::redact_text(e.what()));
+        }
+        throw;
+    }
     result.database = target;
 }
 
 }  // namespace
+
+std::unique_ptr<db::Session> maintenance_session(const std::string& conninfo,
+                                                 const std::string& application_name) {
+    try {
+        return db::connect(core::with_dbname(conninfo, "postgres"), application_name);
+    } catch (const Error& first) {
+        try {
+            return db::connect(core::with_dbname(conninfo, "template1"), application_name);
+        } catch (const Error& second) {
+            throw Error(ExitCode::db_unreachable,
+                        "cannot connect to a maintenance database: postgres: " +
+                            std::string(first.what()) + "; template1: " + second.what(),
+                        first.hint());
+        }
+    }
+}
+
+void create_empty_database(db::Session& maintenance, const std::string& name, const Manifest& m) {
+    auto row = maintenance
+                   .exec(
+                       "SELECT datcollate, datctype FROM pg_database "
+                       "WHERE datname = current_database()")
+                   .rows.at(0);
+    maintenance.exec("CREATE DATABASE " + core::quote_ident(name) +
+                     " TEMPLATE template0 ENCODING " +
+                     core::quote_literal(m.source.encoding.empty() ? "UTF8" : m.source.encoding) +
+                     " LC_COLLATE " + core::quote_literal(row[0].value_or("C")) + " LC_CTYPE " +
+                     core::quote_literal(row[1].value_or("C")));
+}
 
 std::vector<std::string> other_sessions(db::Session& session, const std::string& database,
                                         const std::vector<int>& own) {
@@ -321,9 +372,10 @@ RestoreResult restore_backup(const RestoreRequest& r) {
     std::filesystem::path pg_restore = check_versions(r, control.server_version() / 10000);
 
     // 2. Nobody else on the target (the into mode leaves the target alone).
-    std::vector<int> own = {control.backend_pid()};
+    std::vector<int> own = r.own_sessions;
+    own.push_back(control.backend_pid());
     if (r.mode != RestoreMode::into) {
-        result.terminated = clear_sessions(control, target, own, r.force);
+        result.terminated = clear_sessions(control, target, own, r.force, r.session_wait);
     }
 
     // 3. A safety backup of what is there now.
@@ -332,7 +384,7 @@ RestoreResult restore_backup(const RestoreRequest& r) {
     }
 
     // 4. Restore.
-    auto maintenance = maintenance_session(r);
+    auto maintenance = maintenance_session(r.conninfo, r.application_name + "/restore");
     if (r.mode == RestoreMode::in_place) {
         restore_in_place(r, pg_restore, target, result);
     } else if (r.mode == RestoreMode::into) {

@@ -12,11 +12,16 @@
 //  - in place: pg_restore --clean --if-exists --single-transaction
 //    --exit-on-error over the target itself (all or nothing).
 // The migration advisory lock is held on the target throughout. Other sessions
-// connected to the target make it refuse, unless force, which terminates them
-// and says so.
+// connected to the target are given session_wait to leave; those still there
+// make it refuse, unless force, which terminates them and says so.
+//
+// The audit trail only grows: in swap and in-place modes the target's events
+// (safe_migrate.events) that the backup does not hold are carried into the
+// restored database before it takes the target's place.
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +43,9 @@ struct RestoreRequest {
     std::string application_name;
     core::BackupSettings settings;   // pg_bin_dir, jobs, the catalog for the safety backup
     db::Session* control = nullptr;  // connected to the target; holds the lock
+    std::vector<int> own_sessions;   // the caller's other sessions on the target (never "others")
     std::chrono::milliseconds lock_wait{60000};
+    std::chrono::milliseconds session_wait{0};  // for other sessions to leave before refusing
     bool force = false;
     bool safety_backup = true;
     bool quiet = false;
@@ -50,6 +57,7 @@ struct RestoreResult {
     std::optional<std::string> safety_id;   // the pre-restore backup, when taken
     std::vector<std::string> terminated;    // sessions terminated by force
     std::vector<std::string> extra_tables;  // in place: tables the backup does not have
+    int events_carried = 0;                 // the target's events added to the restored trail
     std::chrono::milliseconds took{0};
 };
 
@@ -61,9 +69,22 @@ std::vector<std::string> other_sessions(db::Session& session, const std::string&
 // Tables (outside the system schemas) in the session's database.
 int user_table_count(db::Session& session);
 
+// A session on the server's maintenance database (postgres, then template1),
+// for CREATE/ALTER/DROP DATABASE. Throws sm::Error (db_unreachable) naming
+// both when neither accepts a connection.
+std::unique_ptr<db::Session> maintenance_session(const std::string& conninfo,
+                                                 const std::string& application_name);
+
+// Creates the empty database name on maintenance's server for a restore of m
+// (m's encoding, the server's default collation and ctype, owned by the
+// session's user). Throws DbError.
+void create_empty_database(db::Session& maintenance, const std::string& name, const Manifest& m);
+
 // Runs the restore. Throws sm::Error: backup_failed when pg_restore or the
 // check fails (the target untouched in swap and into modes, rolled back in place),
-// refused when sessions are connected without force, interrupted on SIGINT.
+// refused when sessions are still connected after session_wait without force
+// (the target untouched, the caller's sessions still connected), interrupted
+// on SIGINT. After a failed swap the target keeps its name and content.
 RestoreResult restore_backup(const RestoreRequest& request);
 
 }  // namespace sm::backup

@@ -8,6 +8,7 @@
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "deploy/backup.hpp"
+#include "deploy/pre_restore.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -27,6 +28,8 @@ struct BackupArgs {
     bool full = false;
     bool restore_test = false;
     bool dry_run = false;
+    bool pre_restore = false;            // prune: the target's <db>_pre_restore_* databases
+    std::optional<std::string> confirm;  // prune --pre-restore: the target's database name
 };
 
 namespace {
@@ -98,9 +101,54 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
+std::string age_text(const backup::PreRestoreDatabase& d) {
+    auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now() - d.kept_at.value_or(std::chrono::system_clock::now()));
+    return util::format_duration(std::chrono::duration_cast<std::chrono::minutes>(age));
+}
+
+// The target's <db>_pre_restore_* databases, when a target is named (a list
+// needs no database otherwise); a target that cannot be reached is said, not fatal.
+json pre_restore_json(const GlobalOptions& options, const core::Config& config) {
+    core::Target target = resolve_target(options, config);
+    if (target.source == core::TargetSource::libpq_defaults) {
+        return nullptr;
+    }
+    json out = json::array();
+    try {
+        for (const auto& d : deploy::list_pre_restore(target, config).databases) {
+            out.push_back({{"database", d.name},
+                           {"kept_at", util::format_utc(*d.kept_at)},
+                           {"age", age_text(d)},
+                           {"bytes", d.bytes}});
+        }
+    } catch (const Error& e) {
+        return {{"error", e.what()}};
+    }
+    return out;
+}
+
+void say_pre_restore(const GlobalOptions& options, const json& pre) {
+    if (pre.is_object()) {
+        say(options, "pre-restore databases not listed: " + pre["error"].get<std::string>());
+        return;
+    }
+    if (!pre.is_array() || pre.empty()) {
+        return;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& d : pre) {
+        rows.push_back({d["database"], d["age"], util::human_bytes(d["bytes"].get<int64_t>())});
+    }
+    say(options,
+        "databases kept by restores (backup prune --pre-restore --confirm DB drops them):");
+    say(options, util::render_table({"DATABASE", "AGE", "SIZE"}, rows));
+}
+
 int list(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    json pre = pre_restore_json(options, config);
     if (options.format == Format::json) {
         json out = json::array();
         for (const auto& e : catalog.backups) {
@@ -110,11 +158,12 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
         for (const auto& l : catalog.leftovers) {
             leftovers.push_back(l.string());
         }
-        std::printf(
-            "%s\n",
-            json({{"catalog", catalog.root.string()}, {"backups", out}, {"leftovers", leftovers}})
-                .dump(2)
-                .c_str());
+        std::printf("%s\n", json({{"catalog", catalog.root.string()},
+                                  {"backups", out},
+                                  {"leftovers", leftovers},
+                                  {"pre_restore_databases", pre}})
+                                .dump(2)
+                                .c_str());
         return 0;
     }
     std::vector<std::vector<std::string>> rows;
@@ -142,6 +191,7 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
     for (const auto& l : catalog.leftovers) {
         say(options, "leftover work directory (an interrupted backup; not usable): " + l.string());
     }
+    say_pre_restore(options, pre);
     return 0;
 }
 
@@ -202,8 +252,43 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
+// The target's pre-restore databases: all (--pre-restore --confirm DB), or
+// those older than [backup] keep_pre_restore.
+json prune_pre_restore(const GlobalOptions& options, const BackupArgs& args,
+                       const core::Config& config) {
+    deploy::PreRestorePruneRequest request;
+    request.target = resolve_target(options, config);
+    request.config = config;
+    request.all = args.pre_restore;
+    request.confirm = args.confirm;
+    request.dry_run = args.dry_run;
+    deploy::PreRestorePruneResult result = deploy::prune_pre_restore(request);
+    json out = json::array();
+    for (const auto& d : result.decisions) {
+        out.push_back({{"database", d.name}, {"drop", d.drop}, {"reason", d.reason}});
+        if (options.format != Format::json) {
+            say(options,
+                std::string(!d.drop ? "keep   " : (args.dry_run ? "would drop " : "drop   ")) +
+                    "database " + d.name + "  (" + d.reason + ")");
+        }
+    }
+    if (result.decisions.empty() && options.format != Format::json) {
+        say(options, "no " + result.database + "_pre_restore_* databases");
+    }
+    return out;
+}
+
 int prune(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
+    if (args.pre_restore) {
+        json dbs = prune_pre_restore(options, args, config);
+        if (options.format == Format::json) {
+            std::printf(
+                "%s\n",
+                json({{"dry_run", args.dry_run}, {"pre_restore_databases", dbs}}).dump(2).c_str());
+        }
+        return 0;
+    }
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
     backup::RetentionPolicy policy = backup::retention_policy(config.backup);
     auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
@@ -221,11 +306,14 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
                     d.id + "  (" + d.reason + ")");
         }
     }
+    json dbs = config.backup.keep_pre_restore ? prune_pre_restore(options, args, config) : json();
     if (options.format == Format::json) {
-        std::printf("%s\n",
-                    json({{"dry_run", args.dry_run}, {"decisions", out}, {"deleted", deleted}})
-                        .dump(2)
-                        .c_str());
+        std::printf("%s\n", json({{"dry_run", args.dry_run},
+                                  {"decisions", out},
+                                  {"deleted", deleted},
+                                  {"pre_restore_databases", dbs}})
+                                .dump(2)
+                                .c_str());
     } else if (!policy.keep_last && !policy.keep_for) {
         say(options, "no retention set ([backup] keep_last / keep_days): only failed backups go");
     }
@@ -291,6 +379,10 @@ Command backup_command() {
                              "verify: also restore into a scratch database on the target's server "
                              "and compare tables and row counts");
                 sub.add_flag("--dry-run", args->dry_run, "prune: show what would be deleted");
+                sub.add_flag("--pre-restore", args->pre_restore,
+                             "prune: drop the target's <db>_pre_restore_* databases");
+                sub.add_option("--confirm", args->confirm,
+                               "prune --pre-restore: the target database's name");
             },
             [args](const GlobalOptions& g) { return run_backup(g, *args); }, false};
 }

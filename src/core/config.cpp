@@ -63,6 +63,7 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
     r.on("count_rows", [&](auto& n, auto& w) { b.count_rows = toml_bool(n, w); });
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
+    r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
     r.read(table);
 }
 
@@ -283,6 +284,12 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
     top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
+    top.on("restore", [&](auto& n, auto& w) {
+        TomlReader r(file, "restore");
+        r.on("session_wait",
+             [&](auto& n2, auto& w2) { config.restore.session_wait = toml_duration(n2, w2); });
+        r.read(toml_table(n, w));
+    });
     top.on("notify", [&](auto& n, auto& w) {
         notify->table = toml_table(n, w);
         notify->prefix = "notify";

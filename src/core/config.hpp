@@ -73,6 +73,16 @@ struct BackupSettings {
     std::optional<int> keep_days;                        // retention: younger than D days
     bool count_rows = true;     // exact row counts per table, in the dump's snapshot
     bool safety_backup = true;  // back up the target before a restore
+    // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
+    std::optional<std::chrono::milliseconds> keep_pre_restore;
+};
+
+// How restores treat the target's other sessions ([restore]); both `restore`
+// and execute's automatic restore. Sessions still connected after
+// session_wait make the restore refuse, unless it may terminate them
+// (restore --force; [execute] restore_terminates_sessions).
+struct RestoreSettings {
+    std::chrono::milliseconds session_wait{30000};
 };
 
 // What an endpoint receives: a Slack incoming-webhook message, or the generic
@@ -132,6 +142,7 @@ struct Config {
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;
     BackupSettings backup;
+    RestoreSettings restore;
     std::shared_ptr<const NotifySource> notify_source;  // null: no [notify]
     SeedSettings seed;
     std::map<std::string, EnvironmentConfig> environments;

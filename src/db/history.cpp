@@ -172,6 +172,34 @@ void record_event(Session& session, const Event& event) {
     }
 }
 
+std::string export_events(Session& session) {
+    if (session.exec("SELECT to_regclass('safe_migrate.events') IS NOT NULL").scalar() != "t") {
+        return "[]";
+    }
+    return session
+        .exec("SELECT coalesce(json_agg(e ORDER BY e.id), '[]') FROM safe_migrate.events e")
+        .scalar()
+        .value_or("[]");
+}
+
+int import_events(Session& session, const std::string& events_json) {
+    if (events_json == "[]") {
+        return 0;
+    }
+    ensure_history_schema(session);
+    auto r = session.exec_params(
+        "WITH carried AS (INSERT INTO safe_migrate.events (at, run_id, kind, version, actor, "
+        "message) SELECT x.at, x.run_id, x.kind, x.version, x.actor, x.message "
+        "FROM json_to_recordset($1::json) AS x(id bigint, at timestamptz, run_id uuid, kind text, "
+        "version bigint, actor text, message text) "
+        "WHERE NOT EXISTS (SELECT 1 FROM safe_migrate.events e WHERE e.at = x.at "
+        "AND e.run_id = x.run_id AND e.kind = x.kind AND e.version IS NOT DISTINCT FROM x.version "
+        "AND e.actor = x.actor AND e.message = x.message) ORDER BY x.id RETURNING 1) "
+        "SELECT count(*) FROM carried",
+        {events_json});
+    return std::stoi(r.scalar().value_or("0"));
+}
+
 void insert_history_row(Session& session, const AppliedMigration& row) {
     session.exec_prepared(
         "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "

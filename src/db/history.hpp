@@ -75,6 +75,18 @@ std::vector<PartialMigration> read_partial(Session& session);
 // being recorded.
 void record_event(Session& session, const Event& event);
 
+// Every event of the session's database as one JSON array (oldest first), for
+// carrying the trail across a restore; "[]" when the schema does not exist.
+std::string export_events(Session& session);
+
+// Appends the events of an export_events() array that the session's database
+// does not hold yet (same time, run, kind, version, actor and message), oldest
+// first, keeping their times and actors: after a restore the trail holds
+// everything the replaced database recorded, and only grows. Creates the
+// schema when missing (the caller holds the migration lock, or nobody else
+// can connect). Returns how many were added. Throws DbError.
+int import_events(Session& session, const std::string& events_json);
+
 // Statements to insert and delete a history row; run inside the migration's
 // transaction by the caller.
 void insert_history_row(Session& session, const AppliedMigration& row);

@@ -84,7 +84,7 @@ class Recoverer {
                           version_text(m_result.head));
         }
         if (policy == core::FailurePolicy::restore) {
-            return restore("on_failure = restore");
+            return restore("on_failure = restore", &undo);
         }
         return roll_back(undo);
     }
@@ -98,7 +98,13 @@ class Recoverer {
         return util::join(ids, ", ");
     }
 
-    bool can_restore() const { return m_run.pre_deploy.has_value(); }
+    // A restore that could not run is not tried twice in one recovery.
+    bool can_restore() const { return m_run.pre_deploy.has_value() && !m_restore_failed; }
+
+    std::string no_restore_text() const {
+        return m_restore_failed ? " and the restore could not run"
+                                : " and no pre-deploy backup was taken";
+    }
 
     Recovery manual(const std::string& what) {
         m_result.rollback.complete = false;
@@ -135,8 +141,7 @@ class Recoverer {
                 return restore(why);
             }
             return manual("not rolled back: " + why +
-                          (can_restore() ? " and restore_fallback is off"
-                                         : " and no pre-deploy backup was taken") +
+                          (can_restore() ? " and restore_fallback is off" : no_restore_text()) +
                           "; " + applied_text(undo) + " stay applied");
         }
 
@@ -197,14 +202,78 @@ class Recoverer {
         }
     }
 
-    Recovery restore(const std::string& why) {
+    // Restores the pre-deploy backup. When it cannot run (no backup, sessions
+    // still connected, pg_restore failed before the swap) and down_files is
+    // given, the target is untouched and the down files undo the run instead.
+    Recovery restore(const std::string& why, const std::vector<Undo>* down_files = nullptr) {
         if (!can_restore()) {
+            if (down_files != nullptr) {
+                m_restore_failed = true;
+                return fall_back(*down_files, "no pre-deploy backup was taken in this run");
+            }
             return manual(why + ": no pre-deploy backup was taken in this run (use --backup)");
         }
         const backup::Manifest& m = *m_run.pre_deploy;
         tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
         db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
                                          why + "; restoring pre-deploy backup " + m.id});
+        backup::RestoreResult restored;
+        try {
+            restored = m_request.io.restore_backup(restore_request(m));
+        } catch (const Error& e) {
+            db::record_event(m_ctx.control,
+                             {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
+            m_restore_failed = true;
+            std::string reason = one_line(util::redact_text(e.what()));
+            if (down_files != nullptr && e.code() != ExitCode::interrupted && sessions_alive()) {
+                return fall_back(*down_files, "restoring the pre-deploy backup " + m.id +
+                                                  " could not run (" + reason + ")");
+            }
+            m_result.head = head_of_or(m_result.head);
+            return manual(why + "; restoring the pre-deploy backup " + m.id + " failed: " + reason +
+                          "; the database is at version " + version_text(m_result.head) +
+                          " (see runbooks/restore.md: safe-migrate restore --id " + m.id + ")");
+        }
+        // The swap ended our sessions.
+        m_migration_session.reset();
+        return restored_outcome(m, restored);
+    }
+
+    // The restore could not run and left the target as the failed run left it:
+    // the down files undo the run, and every message says so first.
+    Recovery fall_back(const std::vector<Undo>& undo, const std::string& reason) {
+        std::string prefix = reason +
+                             "; nothing was restored and the database was left as the failed run "
+                             "left it; falling back to the down files: ";
+        tell(m_request, prefix.substr(0, prefix.size() - 2));
+        Recovery r = roll_back(undo);
+        r.summary = prefix + r.summary;
+        if (!r.rollback.manual_action.empty()) {
+            r.rollback.manual_action = prefix + r.rollback.manual_action;
+        }
+        m_result = r;
+        return r;
+    }
+
+    bool sessions_alive() {
+        try {
+            m_ctx.control.exec("SELECT 1");
+            m_ctx.migration.exec("SELECT 1");
+            return true;
+        } catch (const std::exception&) {
+            return false;
+        }
+    }
+
+    // The error on one line: a list of sessions joined by spaces.
+    static std::string one_line(std::string text) {
+        for (auto at = text.find("\n  "); at != std::string::npos; at = text.find("\n  ")) {
+            text.replace(at, 3, " ");
+        }
+        return text;
+    }
+
+    backup::RestoreRequest restore_request(const backup::Manifest& m) {
         backup::RestoreRequest request;
         request.backup_dir = m_project.config.backup.dir / m.id;
         request.manifest = m;
@@ -213,24 +282,17 @@ class Recoverer {
         request.application_name = m_project.config.application_name;
         request.settings = m_project.config.backup;
         request.control = &m_ctx.control;
+        // Our own migration session is no other client; the swap ends it with the control.
+        request.own_sessions = {m_ctx.migration.backend_pid()};
         request.lock_wait = m_ctx.settings.lock_wait;
+        request.session_wait = m_project.config.restore.session_wait;
         request.force = m_ctx.settings.restore_terminates_sessions;
         request.safety_backup = false;  // the failed database is kept beside it
         request.quiet = m_request.quiet_tools;
-        backup::RestoreResult restored;
-        try {
-            // Our own migration session would count as another client.
-            m_migration_session.reset();
-            restored = m_request.io.restore_backup(request);
-        } catch (const Error& e) {
-            db::record_event(m_ctx.control,
-                             {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
-            m_result.head = head_of_or(m_result.head);
-            return manual(why + "; restoring the pre-deploy backup " + m.id +
-                          " failed: " + util::redact_text(e.what()) +
-                          "; the database is at version " + version_text(m_result.head) +
-                          " (see runbooks/restore.md: safe-migrate restore --id " + m.id + ")");
-        }
+        return request;
+    }
+
+    Recovery restored_outcome(const backup::Manifest& m, const backup::RestoreResult& restored) {
         m_result.restored = true;
         m_result.rollback.means = "backup restore";
         m_result.rollback.undone.clear();
@@ -245,8 +307,8 @@ class Recoverer {
         m_result.summary = "restored the pre-deploy backup " + m.id +
                            " (the database is at version " + version_text(m.migration_head) +
                            "; the failed database is kept as " + restored.previous_database + ")";
-        // The swap ended our sessions; the restored history lacks this run's
-        // events, so the outcome is recorded anew on a new session.
+        // The swap ended our sessions; the run's events were carried into the
+        // restored database, and the outcome is recorded on a new session.
         try {
             m_control_after = m_request.io.connect("lock");
             db::record_event(*m_control_after, {m_ctx.run_id, "restore.completed", std::nullopt,
@@ -268,6 +330,7 @@ class Recoverer {
     std::unique_ptr<db::Session>& m_migration_session;
     std::unique_ptr<db::Session>& m_control_after;
     Recovery m_result;
+    bool m_restore_failed = false;
 };
 
 }  // namespace

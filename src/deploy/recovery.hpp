@@ -8,7 +8,12 @@
 //             pre-deploy backup instead if there is one and restore_fallback
 //             allows it.
 //   restore   restore the pre-deploy backup (swap: the database becomes the
-//             backup; the failed one is kept as <db>_pre_restore_<stamp>).
+//             backup; the failed one is kept as <db>_pre_restore_<stamp>; the
+//             run's events are carried into it). Other sessions get [restore]
+//             session_wait to leave (terminated when restore_terminates_sessions).
+//             When the restore cannot run (no backup, sessions still there,
+//             pg_restore failed) the target is untouched and the down files
+//             undo the run instead, as rollback does.
 //   stop      leave everything as it is.
 //
 // Whatever happens, the result says exactly what was undone and how, and what

@@ -1,13 +1,17 @@
 #include "deploy/restore.hpp"
 
+#include <cstdlib>
 #include <vector>
 
 #include "backup/catalog.hpp"
 #include "core/identity.hpp"
+#include "core/log.hpp"
 #include "db/advisory_lock.hpp"
+#include "db/history.hpp"
 #include "db/target_info.hpp"
 #include "notify/notifier.hpp"
 #include "util/error.hpp"
+#include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::deploy {
@@ -66,11 +70,10 @@ void describe(const CatalogRestoreRequest& request, const backup::Manifest& m,
 // Refuses unless confirm names the target's database where a mistake would
 // cost data: a protected environment, a target that holds tables (unless the
 // restore goes into a new database), a backup of another database.
-void require_confirmation(const CatalogRestoreRequest& request, db::Session& control,
+void require_confirmation(const CatalogRestoreRequest& request, int tables,
                           const core::TargetIdentity& id, const backup::Manifest& m) {
     bool other_source =
         m.source.database != id.database || m.source.system_identifier != id.system_identifier;
-    int tables = backup::user_table_count(control);
     std::vector<std::string> reasons;
     if (request.config.is_protected()) {
         reasons.push_back("environment " + request.config.environment.value_or("") +
@@ -95,11 +98,12 @@ void require_confirmation(const CatalogRestoreRequest& request, db::Session& con
 
 backup::RestoreRequest restore_request(const CatalogRestoreRequest& request,
                                        const backup::CatalogEntry& entry, const backup::Manifest& m,
-                                       db::Session& control) {
+                                       db::Session& control, bool created) {
     backup::RestoreRequest r;
     r.backup_dir = entry.dir;
     r.manifest = m;
-    r.mode = request.mode;
+    // A database created for the restore is empty: restore straight into it.
+    r.mode = created ? backup::RestoreMode::in_place : request.mode;
     r.into = request.into;
     r.conninfo = request.target.conninfo;
     r.application_name = request.config.application_name;
@@ -110,6 +114,7 @@ backup::RestoreRequest restore_request(const CatalogRestoreRequest& request,
     }
     r.control = &control;
     r.force = request.force;
+    r.session_wait = request.config.restore.session_wait;
     r.safety_backup = request.config.backup.safety_backup && !request.no_safety_backup;
     r.quiet = request.quiet;
     return r;
@@ -118,9 +123,9 @@ backup::RestoreRequest restore_request(const CatalogRestoreRequest& request,
 // Restores, telling the team when it starts and how it ends.
 backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
                                        const backup::RestoreRequest& restore,
-                                       const core::TargetIdentity& id) {
+                                       const core::TargetIdentity& id, const std::string& run_id) {
     const backup::Manifest& m = restore.manifest;
-    notify::Notifier notifier(request.config, core::new_run_id(), request.io.http());
+    notify::Notifier notifier(request.config, run_id, request.io.http());
     auto restore_event = [&](const std::string& type, const std::string& status) {
         notify::Event e = notifier.event(type, status);
         e.target = notify::event_target(id);
@@ -133,6 +138,7 @@ backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
     try {
         result = request.io.restore_backup(restore);
     } catch (const Error& e) {
+        db::record_event(*restore.control, {run_id, "restore.failed", m.migration_head, e.what()});
         notify::Event failed = restore_event("restore.failed", "failed");
         failed.error = notify::event_error(e.code(), e.what());
         notifier.send(failed);
@@ -144,15 +150,109 @@ backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
     return result;
 }
 
+backup::Catalog read_catalog_checked(const std::filesystem::path& root) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(root, ec)) {
+        throw Error(ExitCode::backup_failed,
+                    "no backup catalog at " + root.string() + "; nothing was restored",
+                    "Point --backup-dir (or [backup] dir) at the catalog the backups were taken "
+                    "into; see 'safe-migrate backup list --backup-dir DIR'.");
+    }
+    return backup::read_catalog(root);
+}
+
+struct OpenedTarget {
+    std::unique_ptr<db::Session> control;      // null when the database does not exist
+    std::unique_ptr<db::Session> maintenance;  // set when it does not
+    std::string maintenance_name;
+    core::TargetIdentity identity;
+};
+
+// The database the connection string names: its dbname, else PGDATABASE,
+// else the user's name (libpq's defaults).
+std::string target_database_name(const std::string& conninfo, db::Session& maintenance) {
+    std::string shown = core::redacted_conninfo(conninfo);
+    std::string name = shown.substr(shown.rfind('/') + 1);
+    if (name.empty()) {
+        const char* env = std::getenv("PGDATABASE");
+        name = env != nullptr ? env : maintenance.exec("SELECT current_user").scalar().value_or("");
+    }
+    return name;
+}
+
+// Connects to the target. When it cannot and a maintenance database (postgres,
+// then template1) shows the target's database is not there (dropped), returns
+// that session instead; any other failure is rethrown as it was.
+OpenedTarget open_target(const CatalogRestoreRequest& request) {
+    OpenedTarget t;
+    try {
+        t.control = request.io.connect("lock");
+    } catch (const Error& e) {
+        if (e.code() != ExitCode::db_unreachable || request.mode == backup::RestoreMode::into) {
+            throw;
+        }
+        try {
+            t.maintenance = backup::maintenance_session(
+                request.target.conninfo, request.config.application_name + "/restore");
+        } catch (const Error&) {
+            throw e;
+        }
+        std::string name = target_database_name(request.target.conninfo, *t.maintenance);
+        if (name.empty() ||
+            !t.maintenance->exec_params("SELECT 1 FROM pg_database WHERE datname = $1", {name})
+                 .empty()) {
+            throw e;
+        }
+        db::refuse_standby(*t.maintenance);
+        t.identity = db::read_identity(*t.maintenance);
+        t.maintenance_name = t.identity.database;
+        t.identity.database = name;
+        return t;
+    }
+    db::refuse_standby(*t.control);
+    t.identity = db::read_identity(*t.control);
+    return t;
+}
+
+std::string describe_mode(backup::RestoreMode mode) {
+    return mode == backup::RestoreMode::into       ? "into a new database"
+           : mode == backup::RestoreMode::in_place ? "in place"
+                                                   : "via a new database and a swap";
+}
+
+// The restore joins the trail of the database that now holds the backup (a
+// swap ended the control session, so on a new one).
+void record_completed(const CatalogRestoreRequest& request, const CatalogRestoreResult& done,
+                      const std::string& run_id, const backup::Manifest& m) {
+    try {
+        auto session = request.io.connect("events");
+        if (!db::history_exists(*session)) {
+            return;  // neither the backup nor the replaced database kept a trail
+        }
+        std::string where = done.restored.database;
+        db::record_event(*session, {run_id, "restore.completed", m.migration_head,
+                                    "restored backup " + m.id + " into " + where +
+                                        (done.restored.previous_database.empty()
+                                             ? ""
+                                             : "; the previous database is kept as " +
+                                                   done.restored.previous_database) +
+                                        "; " + std::to_string(done.restored.events_carried) +
+                                        " newer event(s) carried over"});
+    } catch (const std::exception& e) {
+        core::log_warn("could not record the restore in the history: " +
+                       util::redact_text(e.what()));
+    }
+}
+
 }  // namespace
 
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell) {
-    // 1. The catalog and the target: connect, refuse a standby, read who it is.
-    backup::Catalog catalog = backup::read_catalog(request.catalog);
-    auto control = request.io.connect("lock");
-    db::refuse_standby(*control);
-    core::TargetIdentity id = db::read_identity(*control);
+    // 1. The catalog and the target: connect (or find it dropped), refuse a
+    //    standby, read who it is.
+    backup::Catalog catalog = read_catalog_checked(request.catalog);
+    OpenedTarget target = open_target(request);
+    core::TargetIdentity id = target.identity;
 
     // 2. Which backup: the one named, or the newest usable one of this database.
     backup::CatalogEntry entry = choose_backup(catalog, request.id, id);
@@ -163,12 +263,31 @@ CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
 
     // 4. Say exactly what will happen, and require the name where it matters.
     describe(request, m, id, tell);
-    require_confirmation(request, *control, id, m);
+    require_confirmation(request, target.control ? backup::user_table_count(*target.control) : 0,
+                         id, m);
 
-    // 5. Hold the migration lock throughout, then restore and tell the team.
-    db::AdvisoryLock lock(*control, request.lock_wait);
-    backup::RestoreRequest restore = restore_request(request, entry, m, *control);
-    return {m.id, restore_notified(request, restore, id)};
+    // 5. A dropped target is created again, empty, from the maintenance database.
+    if (!target.control) {
+        backup::create_empty_database(*target.maintenance, id.database, m);
+        tell("database " + id.database + " did not exist; created it (empty) from the " +
+             "maintenance database " + target.maintenance_name + " and restoring into it");
+        target.control = request.io.connect("lock");
+    }
+
+    // 6. Hold the migration lock throughout, then restore, record it in the
+    //    trail and tell the team.
+    std::string run_id = core::new_run_id();
+    db::AdvisoryLock lock(*target.control, request.lock_wait);
+    backup::RestoreRequest restore =
+        restore_request(request, entry, m, *target.control, target.maintenance != nullptr);
+    if (db::history_exists(*target.control)) {
+        db::record_event(*target.control,
+                         {run_id, "restore.started", m.migration_head,
+                          "restoring backup " + m.id + " (" + describe_mode(restore.mode) + ")"});
+    }
+    CatalogRestoreResult done{m.id, restore_notified(request, restore, id, run_id)};
+    record_completed(request, done, run_id, m);
+    return done;
 }
 
 }  // namespace sm::deploy

@@ -347,9 +347,16 @@ TEST_CASE("restore refuses while other sessions are connected unless --force") {
     REQUIRE(run_tool(with_catalog(db, catalog.path(), {"backup", "create"})).exit_code == 0);
     auto app = db.connect("the-app");
     db.disconnect();
-    auto refused = run_tool(with_catalog(
-        db, catalog.path(), {"restore", "--latest", "--confirm", db.name(), "--no-safety-backup"}));
+    MigrationDir project;
+    project.write("safe-migrate.toml", "[restore]\nsession_wait = \"1s\"\n");
+    std::vector<std::string> args = {"--config", (project.path() / "safe-migrate.toml").string()};
+    auto rest = with_catalog(db, catalog.path(),
+                             {"restore", "--latest", "--confirm", db.name(), "--no-safety-backup"});
+    args.insert(args.end(), rest.begin(), rest.end());
+    auto refused = run_tool(args);
     CHECK(refused.exit_code == 8);
+    CHECK(refused.err.find("still connected to " + db.name() + " after waiting 1.0s") !=
+          std::string::npos);
     CHECK(refused.err.find("application 'the-app'") != std::string::npos);
     auto forced = run_tool(with_catalog(
         db, catalog.path(),

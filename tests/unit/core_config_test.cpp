@@ -466,3 +466,17 @@ restore_terminates_sessions = true
     CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("on_failure") &&
                              Contains("\"rollback\", \"restore\" or \"stop\""));
 }
+
+TEST_CASE("config: [restore] session_wait and [backup] keep_pre_restore", "[config]") {
+    Config d = parse("");
+    CHECK(d.restore.session_wait == 30s);
+    CHECK_FALSE(d.backup.keep_pre_restore);
+
+    Config c = parse("[backup]\nkeep_pre_restore = \"7d\"\n[restore]\nsession_wait = \"2s\"\n");
+    CHECK(c.restore.session_wait == 2s);
+    CHECK(c.backup.keep_pre_restore == std::chrono::hours(24 * 7));
+
+    sm::Error e = parse_error("[restore]\nsession_wiat = \"2s\"\n");
+    CHECK(e.code() == ExitCode::invalid_input);
+    CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("session_wiat"));
+}
