@@ -112,6 +112,8 @@ class BackupReporter final : public Reporter {
   public:
     explicit BackupReporter(const RollbackProgress& progress) : m_progress(progress) {}
     void target(const std::string&, core::TargetSource) override {}
+    void policy_blocked(const planner::Plan&) override {}
+    void policy_overridden(const planner::Plan&, const PolicyOverridden&) override {}
     void backup_verified(const backup::Manifest& m) override {
         if (m_progress.backup_verified) {
             m_progress.backup_verified(m);

@@ -134,7 +134,7 @@ TEST_CASE("a plan blocked by policy exits 4 and cannot be executed") {
     CHECK(p.db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
 }
 
-TEST_CASE("on a small existing table a rewrite is a warning that says so; a drop stays an error") {
+TEST_CASE("on a small existing table a rewrite is a warning that says so, a drop stays an error") {
     Project p;
     p.dir.write("1_t.up.sql", "CREATE TABLE t (id int, amount int, legacy text);\n");
     REQUIRE(p.run({"execute"}).exit_code == 0);

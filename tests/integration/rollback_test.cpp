@@ -61,7 +61,7 @@ TEST_CASE("rollback refuses up front when a down file is missing") {
           "1,2");
 }
 
-TEST_CASE("a down file that does not parse never blocks execute; rollback refuses naming it") {
+TEST_CASE("a down file that does not parse never blocks execute, rollback refuses naming it") {
     TestDatabase db;
     MigrationDir dir;
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};

@@ -91,7 +91,8 @@ std::set<std::tuple<std::string, std::string, int>> errors_of(const json& findin
     std::set<std::tuple<std::string, std::string, int>> out;
     for (const auto& f : findings) {
         if (f.at("severity") == "error" && f.at("suppressed").is_null()) {
-            out.insert({f.at("rule"), f.at("file"), f.at("line")});
+            out.insert(std::make_tuple(f.at("rule").get<std::string>(),
+                                       f.at("file").get<std::string>(), f.at("line").get<int>()));
         }
     }
     return out;
@@ -100,7 +101,8 @@ std::set<std::tuple<std::string, std::string, int>> errors_of(const json& findin
 std::set<std::tuple<std::string, std::string, int>> all_of(const json& findings) {
     std::set<std::tuple<std::string, std::string, int>> out;
     for (const auto& f : findings) {
-        out.insert({f.at("rule"), f.at("file"), f.at("line")});
+        out.insert(std::make_tuple(f.at("rule").get<std::string>(), f.at("file").get<std::string>(),
+                                   f.at("line").get<int>()));
     }
     return out;
 }

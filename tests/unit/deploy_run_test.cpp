@@ -180,7 +180,7 @@ TEST_CASE("deploy: a target that cannot be reached stops the run before anything
     CHECK(h.reporter.entries.empty());
 }
 
-TEST_CASE("deploy: a standby is refused before the lock; nothing is applied", "[deploy]") {
+TEST_CASE("deploy: a standby is refused before the lock, nothing is applied", "[deploy]") {
     DeployHarness h;
     h.db.answer("pg_is_in_recovery()", column({"t"}));
     Outcome out = h.run(h.request());

@@ -56,7 +56,7 @@ TEST_CASE("DETACH PARTITION CONCURRENTLY and FINALIZE are not flagged", "[rules-
     CHECK(run("ALTER TABLE events DETACH PARTITION events_2020 FINALIZE").all.empty());
 }
 
-TEST_CASE("ATTACH PARTITION is flagged; exempt when the partition is new", "[rules-maintenance]") {
+TEST_CASE("ATTACH PARTITION is flagged, exempt when the partition is new", "[rules-maintenance]") {
     auto r =
         run("ALTER TABLE events ATTACH PARTITION events_2024 FOR VALUES FROM ('2024-01-01') TO "
             "('2025-01-01')");

@@ -116,7 +116,7 @@ TEST_CASE("model: the statements a plan shows are those of the pass that counts"
     CHECK_FALSE(plan.migrations[0].transactional);
 }
 
-TEST_CASE("model: lint exempts only tables created earlier in the same file; plan the whole run",
+TEST_CASE("model: lint exempts only tables created earlier in the same file, plan the whole run",
           "[model][created]") {
     TestProject p;
     p.write("1_create.up.sql", "CREATE TABLE fresh (id int, email text, legacy text);\n");

@@ -94,7 +94,7 @@ TEST_CASE("an extra invalid index says it is invalid") {
           "index public.users_email_key exists in the database but in no migration (INVALID)");
 }
 
-TEST_CASE("a changed default names both values; an added or removed attribute shows (none)") {
+TEST_CASE("a changed default names both values, an added or removed attribute shows (none)") {
     SchemaModel actual = users_schema();
     actual.objects["column public.users.status"].attributes["default"] = "'old'::text";
     actual.objects["column public.users.id"].attributes["default"] = "42";
