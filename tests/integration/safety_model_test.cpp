@@ -174,9 +174,9 @@ TEST_CASE("lint, plan, dry run and execute reach the same decision on every fixt
                       })));
             } else {
                 // Refused before anything was applied.
-                CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' "
-                                "AND tablename = 'history'") != "1" ||
-                      db.scalar("SELECT count(*) FROM safe_migrate.history") == "0");
+                CHECK((db.scalar("SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' "
+                                 "AND tablename = 'history'") != "1" ||
+                       db.scalar("SELECT count(*) FROM safe_migrate.history") == "0"));
             }
         }
     }
