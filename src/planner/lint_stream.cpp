@@ -9,6 +9,7 @@
 
 #include "planner/rule_catalog.hpp"
 #include "util/error.hpp"
+#include "util/memory.hpp"
 #include "util/worker_pool.hpp"
 
 namespace sm::planner {
@@ -77,7 +78,7 @@ class Spool {
         if (std::fseek(m_file, static_cast<long>(from), SEEK_SET) != 0) {
             fail("read");
         }
-        std::string buffer(std::min(to - from, size_t(1) << 20), '\0');
+        std::string buffer(std::min(to - from, size_t(256) << 10), '\0');
         for (size_t left = to - from; left > 0;) {
             size_t n = std::fread(buffer.data(), 1, std::min(left, buffer.size()), m_file);
             if (n == 0) {
@@ -89,7 +90,7 @@ class Spool {
     }
 
   private:
-    static constexpr size_t k_memory_limit = size_t(8) << 20;
+    static constexpr size_t k_memory_limit = size_t(1) << 20;
 
     void write_file(std::string_view bytes) {
         if (std::fwrite(bytes.data(), 1, bytes.size(), m_file) != bytes.size()) {
@@ -273,6 +274,7 @@ LintTotals LintWriter::finish() {
 
 LintTotals lint_to(const std::vector<std::filesystem::path>& files, const Policy& policy, int jobs,
                    LintFormat format, const LintSink& sink) {
+    util::keep_freed_memory();  // each statement's parse would fault its pages in again
     LintWriter writer(format, policy, sink, true);
     // Files are linted in order by a few threads and written in order by whichever
     // thread finishes the next one; a thread waits rather than run more than

@@ -9,7 +9,7 @@
 // finding no earlier file settles is held back (rendered, a few hundred bytes)
 // and the output after it goes to a spool until the run ends. JSON's header
 // counts every finding: its findings all go to the spool. The spool is memory
-// up to a few megabytes, then an unnamed temporary file.
+// up to a megabyte, then an unnamed temporary file.
 
 #include <filesystem>
 #include <memory>
@@ -98,6 +98,7 @@ class LintWriter {
 // writes the report in format to sink as they finish: the bytes render_lint
 // writes for lint_files' report. Returns the counts. Throws what lint_file throws
 // (the output of earlier files may be written already) and what finish throws.
+// Sets the allocator to keep freed memory (util/memory.hpp) for the process.
 LintTotals lint_to(const std::vector<std::filesystem::path>& files, const Policy& policy, int jobs,
                    LintFormat format, const LintSink& sink);
 
