@@ -79,19 +79,19 @@ class FindingWriter {
         member("rule", f.rule);
         member("severity", severity_name(f.severity));
         member("statement", f.statement);
-        m_writer.Key("suppressed");
+        key("suppressed");
         if (f.suppressed_by) {
             m_writer.StartObject();
             member("line", f.suppressed_by->line);
             member("reason", f.suppressed_by->reason);
-            m_writer.Key("whole_file");
+            key("whole_file");
             m_writer.Bool(f.suppressed_by->whole_file);
             m_writer.EndObject();
         } else {
             m_writer.Null();
         }
         member("table_work", f.table_work);
-        m_writer.Key("tables");
+        key("tables");
         m_writer.StartArray();
         for (const auto& t : f.tables) {
             string(t);
@@ -109,17 +109,21 @@ class FindingWriter {
         }
         m_writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
     }
-    void member(const char* key, std::string_view value) {
-        m_writer.Key(key);
+    // Keys are literals: their length is known, no strlen.
+    void key(std::string_view name) {
+        m_writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    }
+    void member(std::string_view name, std::string_view value) {
+        key(name);
         string(value);
     }
-    void member(const char* key, int value) {
-        m_writer.Key(key);
+    void member(std::string_view name, int value) {
+        key(name);
         m_writer.Int(value);
     }
     // null when is_null, else value.
-    void member_or_null(const char* key, bool is_null, std::string_view value) {
-        m_writer.Key(key);
+    void member_or_null(std::string_view name, bool is_null, std::string_view value) {
+        key(name);
         if (is_null) {
             m_writer.Null();
         } else {

@@ -64,6 +64,7 @@ class Spool {
             if (m_file == nullptr) {
                 fail("create");
             }
+            std::setvbuf(m_file, nullptr, _IOFBF, k_memory_limit);  // few, large writes
             write_file(m_memory);
             std::string().swap(m_memory);
         }
