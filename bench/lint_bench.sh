@@ -5,10 +5,16 @@
 #
 # 1. Generates 2,000 migration files with 40 statements each (80,000 statements:
 #    DDL and DML of the kinds real migrations hold) and lints them with
-#    safe-migrate (all cores) and with squawk (npm package squawk-cli, installed
-#    into a temporary directory), timing both in the same run.
+#    safe-migrate (all cores) in each output format (text, json, sarif, github)
+#    and with squawk (npm package squawk-cli, installed into a temporary
+#    directory; its json reporter, one invocation for all files), timing both in
+#    the same run. Prints each format's wall time, peak RSS and ratio to squawk
+#    (targets: text <= 0.5x, sarif <= 0.7x, json and github no slower than text,
+#    peak RSS < 100 MB).
 # 2. Generates one 500 MB file of INSERT statements and lints it, reporting
 #    safe-migrate's peak RSS (target: under 100 MB).
+# One timing each: for figures to quote, time pairs with farm-bench as the
+# script prints at the end (median of 5 pairs, the peer in the same run).
 # Needs: awk, GNU time (/usr/bin/time), npm. Run by hand; not part of CI.
 set -eu
 BIN=$(realpath "${1:-build/safe-migrate}")
@@ -56,13 +62,15 @@ measure() {  # label, then the command; prints wall seconds and peak RSS
 }
 
 echo "== linting $STATEMENTS statements in $FILES files ($(nproc) cores)"
-measure "safe-migrate lint" "$BIN" lint --format json "$WORK/corpus"
-SM=$(cat "$WORK/last")
-measure "safe-migrate lint --jobs 1" "$BIN" lint --format json --jobs 1 "$WORK/corpus"
 # squawk takes the file list; one invocation for all files, as in CI use.
 measure "squawk" sh -c "cd '$WORK/corpus' && '$SQUAWK' --reporter json *.sql"
 SQ=$(cat "$WORK/last")
-awk -v a="$SM" -v b="$SQ" 'BEGIN { printf "throughput ratio safe-migrate/squawk: %.2fx (target >= 2x)\n", b / a }'
+for format in text json sarif github; do
+  measure "safe-migrate lint ($format)" "$BIN" lint --format "$format" "$WORK/corpus"
+  awk -v a="$(cat "$WORK/last")" -v b="$SQ" -v f="$format" \
+    'BEGIN { printf "   %s: %.2fx squawk'"'"'s wall time\n", f, (b > 0 ? a / b : 0) }'
+done
+measure "safe-migrate lint --jobs 1" "$BIN" lint --format json --jobs 1 "$WORK/corpus"
 
 echo "== generating a ${BIG_MB} MB file of INSERT statements"
 awk -v mb="$BIG_MB" 'BEGIN {
@@ -77,3 +85,6 @@ ls -l "$WORK/big.sql" | awk '{ printf "   %d bytes\n", $5 }'
 tail -n 1 "$WORK/time" > "$WORK/time.last"; read -r secs rss < "$WORK/time.last"
 echo "safe-migrate lint of the ${BIG_MB} MB file: ${secs}s, peak RSS ${rss} kB (target < 102400 kB)"
 grep -o '"statements": [0-9]*' "$WORK/big.json" | head -1
+
+echo "== for ratios to quote (median of 5 pairs), keep $WORK (comment out the trap) and run:"
+echo "   farm-bench -n 5 --timeout 900 --vs \"sh -c 'cd $WORK/corpus && exec $SQUAWK --reporter json *.sql >/dev/null'\" -- sh -c 'exec $BIN lint --format text $WORK/corpus >/dev/null'"

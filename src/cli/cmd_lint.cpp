@@ -2,11 +2,12 @@
 // policy, no database.
 #include <cstdio>
 #include <memory>
+#include <string_view>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "planner/changed_files.hpp"
-#include "planner/lint_output.hpp"
+#include "planner/lint_stream.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
 #include "util/error.hpp"
@@ -75,21 +76,16 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
         }
     }
 
-    // 3. Lint every file (in parallel), then report in the requested format.
-    // The report is left for the process's exit to reclaim: freeing hundreds of
-    // thousands of findings one by one would add a tenth of a second to a big run.
-    auto& report =
-        *std::make_unique<planner::LintReport>(planner::lint_files(files, policy, args.jobs))
-             .release();
-    planner::render_lint(report, lint_format(args.format), policy, [](std::string_view piece) {
-        std::fwrite(piece.data(), 1, piece.size(), stdout);
-    });
+    // 3. Lint every file (in parallel), writing the report as the files finish.
+    planner::LintTotals totals = planner::lint_to(
+        files, policy, args.jobs, lint_format(args.format),
+        [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
 
     // 4. Exit: 3 when something does not parse, 4 on policy errors, else 0.
-    if (report.syntax_errors > 0) {
+    if (totals.syntax_errors > 0) {
         return static_cast<int>(ExitCode::invalid_input);
     }
-    return report.errors > 0 ? static_cast<int>(ExitCode::policy) : 0;
+    return totals.errors > 0 ? static_cast<int>(ExitCode::policy) : 0;
 }
 
 Command lint_command() {

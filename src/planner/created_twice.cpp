@@ -11,8 +11,8 @@
 namespace sm::planner {
 namespace {
 
-bool is_down(const FileReport& file) {
-    return file.file.filename().string().find(".down.sql") != std::string::npos;
+bool is_down(const std::filesystem::path& file) {
+    return file.filename().string().find(".down.sql") != std::string::npos;
 }
 
 }  // namespace
@@ -59,50 +59,57 @@ std::vector<CreatedObject> created_or_dropped(const std::string& kind, const Par
     return out;
 }
 
-void report_created_twice(std::vector<FileReport>& files, const Policy& policy) {
-    const Severity severity = policy.severity_of(k_created_twice_rule);
-    if (severity == Severity::off) {
-        return;
+CreatedTwiceTracker::CreatedTwiceTracker(const Policy& policy)
+    : m_severity(policy.severity_of(k_created_twice_rule)),
+      m_info(find_rule(k_created_twice_rule)) {}
+
+std::vector<Finding> CreatedTwiceTracker::next_file(const std::filesystem::path& file,
+                                                    const std::vector<CreatedObject>& created) {
+    std::vector<Finding> found;
+    if (m_severity == Severity::off || is_down(file)) {
+        return found;
     }
-    const RuleInfo* info = find_rule(k_created_twice_rule);
-    struct First {
-        std::string where;  // "file:line"
-        std::string table;  // of an index
-    };
-    std::map<std::string, First> first;
-    for (auto& file : files) {
-        if (is_down(file)) {
+    for (const auto& o : created) {
+        if (o.dropped) {
+            m_first.erase(o.name);
+            std::erase_if(m_first, [&](const auto& entry) { return entry.second.table == o.name; });
             continue;
         }
-        for (const auto& o : file.created_objects) {
-            if (o.dropped) {
-                first.erase(o.name);
-                std::erase_if(first,
-                              [&](const auto& entry) { return entry.second.table == o.name; });
-                continue;
-            }
-            const std::string here = file.file.string() + ":" + std::to_string(o.line);
-            auto [it, is_new] = first.emplace(o.name, First{here, o.table});
-            if (is_new) {
-                continue;
-            }
-            Finding f;
-            f.rule = info->id;
-            f.severity = severity;
-            f.file = file.file;
-            f.line = o.line;
-            f.column = o.column;
-            f.lock = info->lock;
-            f.alternative = info->alternative;
-            f.tables = {o.name};
-            f.message = o.what + " " + o.name + " is created again (first at " + it->second.where +
-                        (o.if_not_exists
-                             ? "): IF NOT EXISTS skips this definition silently, the first stays"
-                             : "): this CREATE fails the run");
-            file.findings.push_back(std::move(f));
-            std::stable_sort(file.findings.begin(), file.findings.end(),
-                             [](const Finding& a, const Finding& b) { return a.line < b.line; });
+        const std::string here = file.string() + ":" + std::to_string(o.line);
+        auto [it, is_new] = m_first.emplace(o.name, First{here, o.table});
+        if (is_new) {
+            continue;
         }
+        Finding f;
+        f.rule = m_info->id;
+        f.severity = m_severity;
+        f.file = file;
+        f.line = o.line;
+        f.column = o.column;
+        f.lock = m_info->lock;
+        f.alternative = m_info->alternative;
+        f.tables = {o.name};
+        f.message =
+            o.what + " " + o.name + " is created again (first at " + it->second.where +
+            (o.if_not_exists ? "): IF NOT EXISTS skips this definition silently, the first stays"
+                             : "): this CREATE fails the run");
+        found.push_back(std::move(f));
+    }
+    return found;
+}
+
+void report_created_twice(std::vector<FileReport>& files, const Policy& policy) {
+    CreatedTwiceTracker tracker(policy);
+    for (auto& file : files) {
+        std::vector<Finding> found = tracker.next_file(file.file, file.created_objects);
+        if (found.empty()) {
+            continue;
+        }
+        // In line order; findings of one line keep their order, the new ones last.
+        file.findings.insert(file.findings.end(), std::make_move_iterator(found.begin()),
+                             std::make_move_iterator(found.end()));
+        std::stable_sort(file.findings.begin(), file.findings.end(),
+                         [](const Finding& a, const Finding& b) { return a.line < b.line; });
     }
 }
 

@@ -6,73 +6,47 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/identity.hpp"
+#include "planner/lint_render.hpp"
+#include "planner/lint_stream.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/strings.hpp"
-#include "util/worker_pool.hpp"
 
 namespace sm::planner {
 namespace {
 
 using nlohmann::json;
 
-// The path as the user should see it: relative to the working directory when
-// it lies under it. relative() resolves symlinks with system calls, and findings
-// come file by file, so the last answer is kept per thread.
-const std::string& shown_path(const std::filesystem::path& p) {
-    thread_local std::filesystem::path last_input;
-    thread_local std::string last_shown;
-    if (!last_shown.empty() && p.native() == last_input.native()) {
-        return last_shown;
-    }
-    std::error_code ec;
-    auto rel = std::filesystem::relative(p, std::filesystem::current_path(), ec);
-    last_input = p;
-    last_shown =
-        (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel.string() : p.string();
-    return last_shown;
-}
-
 std::string statement_line(const Finding& f) {
     std::string line = f.statement.substr(0, f.statement.find('\n'));
     return line.size() > 120 ? line.substr(0, 117) + "..." : line;
 }
 
-std::string render_text(const LintReport& report, const Policy& policy) {
-    std::string out;
-    for (const auto& file : report.files) {
-        for (const auto& f : file.findings) {
-            std::string level = f.suppressed_by ? "suppressed" : severity_name(f.severity);
-            out += fmt::format("{}:{}:{}: {}[{}]: {}\n", shown_path(f.file), f.line, f.column,
-                               level, f.rule, f.message);
-            if (!f.statement.empty()) {
-                out += "    " + statement_line(f) + "\n";
-                out += "    " + std::string(static_cast<size_t>(std::max(0, f.caret)), ' ') + "^\n";
-            }
-            if (f.lock != LockLevel::none) {
-                out += fmt::format("    lock: {} ({}); blocks {}\n", lock_name(f.lock),
-                                   f.lock_detail, lock_blocks(f.lock));
-            }
-            if (!f.table_work.empty() && f.table_work != "-") {
-                out += "    table work: " + std::string(f.table_work) + "\n";
-            }
-            if (!f.alternative.empty()) {
-                out += "    safe alternative: " + std::string(f.alternative) + "\n";
-            }
-            if (!f.rewrite.empty()) {
-                out += "    instead:\n" + util::indent(f.rewrite, "      ") + "\n";
-            }
-            if (f.suppressed_by) {
-                out += fmt::format("    suppressed at line {}: {}\n", f.suppressed_by->line,
-                                   f.suppressed_by->reason);
-            }
-        }
+void append_text_finding(const Finding& f, std::string& out) {
+    auto to = std::back_inserter(out);
+    std::string level = f.suppressed_by ? "suppressed" : severity_name(f.severity);
+    fmt::format_to(to, "{}:{}:{}: {}[{}]: {}\n", shown_path(f.file), f.line, f.column, level,
+                   f.rule, f.message);
+    if (!f.statement.empty()) {
+        out += "    " + statement_line(f) + "\n";
+        out += "    " + std::string(static_cast<size_t>(std::max(0, f.caret)), ' ') + "^\n";
     }
-    out += fmt::format(
-        "{} file(s), {} statement(s): {} error(s), {} warning(s), {} suppressed (policy {})\n",
-        report.files.size(), report.statements, report.errors, report.warnings, report.suppressed,
-        policy.name);
-    return out;
+    if (f.lock != LockLevel::none) {
+        fmt::format_to(to, "    lock: {} ({}); blocks {}\n", lock_name(f.lock), f.lock_detail,
+                       lock_blocks(f.lock));
+    }
+    if (!f.table_work.empty() && f.table_work != "-") {
+        fmt::format_to(to, "    table work: {}\n", f.table_work);
+    }
+    if (!f.alternative.empty()) {
+        fmt::format_to(to, "    safe alternative: {}\n", f.alternative);
+    }
+    if (!f.rewrite.empty()) {
+        out += "    instead:\n" + util::indent(f.rewrite, "      ") + "\n";
+    }
+    if (f.suppressed_by) {
+        fmt::format_to(to, "    suppressed at line {}: {}\n", f.suppressed_by->line,
+                       f.suppressed_by->reason);
+    }
 }
 
 // Compact JSON. Statements and comments come from files: a byte that is not
@@ -83,20 +57,11 @@ std::string dump_text(const json& j) {
 
 class FindingWriter {
   public:
-    // Findings of one file, joined by ",\n".
-    std::string file_findings(const FileReport& file) {
+    void append(const Finding& f, std::string& out) {
         m_buffer.Clear();
-        bool first = true;
-        for (const auto& f : file.findings) {
-            if (!first) {
-                m_buffer.Put(',');
-                m_buffer.Put('\n');
-            }
-            first = false;
-            m_writer.Reset(m_buffer);
-            finding(f);
-        }
-        return std::string(m_buffer.GetString(), m_buffer.GetSize());
+        m_writer.Reset(m_buffer);
+        finding(f);
+        out.append(m_buffer.GetString(), m_buffer.GetSize());
     }
 
   private:
@@ -114,19 +79,19 @@ class FindingWriter {
         member("rule", f.rule);
         member("severity", severity_name(f.severity));
         member("statement", f.statement);
-        m_writer.Key("suppressed");
+        key("suppressed");
         if (f.suppressed_by) {
             m_writer.StartObject();
             member("line", f.suppressed_by->line);
             member("reason", f.suppressed_by->reason);
-            m_writer.Key("whole_file");
+            key("whole_file");
             m_writer.Bool(f.suppressed_by->whole_file);
             m_writer.EndObject();
         } else {
             m_writer.Null();
         }
         member("table_work", f.table_work);
-        m_writer.Key("tables");
+        key("tables");
         m_writer.StartArray();
         for (const auto& t : f.tables) {
             string(t);
@@ -144,17 +109,21 @@ class FindingWriter {
         }
         m_writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
     }
-    void member(const char* key, std::string_view value) {
-        m_writer.Key(key);
+    // Keys are literals: their length is known, no strlen.
+    void key(std::string_view name) {
+        m_writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    }
+    void member(std::string_view name, std::string_view value) {
+        key(name);
         string(value);
     }
-    void member(const char* key, int value) {
-        m_writer.Key(key);
+    void member(std::string_view name, int value) {
+        key(name);
         m_writer.Int(value);
     }
     // null when is_null, else value.
-    void member_or_null(const char* key, bool is_null, std::string_view value) {
-        m_writer.Key(key);
+    void member_or_null(std::string_view name, bool is_null, std::string_view value) {
+        key(name);
         if (is_null) {
             m_writer.Null();
         } else {
@@ -167,113 +136,10 @@ class FindingWriter {
     std::string m_scratch;
 };
 
-// The document is assembled from pieces that nlohmann dumps, so each file's
-// findings can be rendered on its own thread: a large run has hundreds of
-// thousands of findings, and one giant document would be slow and big.
-void render_json(const LintReport& report, const Policy& policy, const LintSink& sink) {
-    std::vector<std::string> pieces(report.files.size());
-    util::parallel_for(report.files.size(), 0, [&](size_t i) {
-        thread_local FindingWriter writer;  // its buffers are reused file after file
-        pieces[i] = writer.file_findings(report.files[i]);
-    });
-    json suppressions = json::array();
-    for (const auto& file : report.files) {
-        for (const auto& s : file.suppressions) {
-            suppressions.push_back({{"file", shown_path(s.file)},
-                                    {"line", s.line},
-                                    {"rule", s.rule},
-                                    {"reason", s.reason},
-                                    {"whole_file", s.whole_file},
-                                    {"used", s.used}});
-        }
-    }
-    json paths = json::array();
-    json no_transaction = json::array();  // the files execute runs statement by statement
-    for (const auto& file : report.files) {
-        paths.push_back(shown_path(file.file));
-        if (file.no_transaction) {
-            no_transaction.push_back(shown_path(file.file));
-        }
-    }
-    json summary = {{"errors", report.errors},
-                    {"warnings", report.warnings},
-                    {"suppressed", report.suppressed},
-                    {"syntax_errors", report.syntax_errors}};
-    sink("{\n\"policy\": " + json(policy.name).dump() +
-         ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) + ",\n\"files\": " +
-         std::to_string(report.files.size()) + ",\n\"file_paths\": " + dump_text(paths) +
-         ",\n\"statements\": " + std::to_string(report.statements) + ",\n\"no_transaction\": " +
-         dump_text(no_transaction) + ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n");
-    bool first = true;
-    for (const auto& piece : pieces) {
-        if (piece.empty()) {
-            continue;
-        }
-        if (!first) {
-            sink(",\n");
-        }
-        sink(piece);
-        first = false;
-    }
-    sink("\n],\n\"suppressions\": " + dump_text(suppressions) + "\n}\n");
-}
-
-std::string render_sarif(const LintReport& report) {
-    json rules = json::array();
-    for (const auto& r : rule_catalog()) {
-        rules.push_back(
-            {{"id", r.id},
-             {"name", r.id},
-             {"shortDescription", {{"text", r.summary}}},
-             {"fullDescription",
-              {{"text", std::string(r.summary) + ". Lock: " + lock_name(r.lock) + " (" +
-                            r.lock_detail + ")."}}},
-             {"help", {{"text", std::string("Safe alternative: ") + r.alternative}}},
-             {"defaultConfiguration",
-              {{"level", r.default_severity == Severity::error ? "error" : "warning"}}}});
-    }
-    rules.push_back({{"id", k_syntax_error_rule},
-                     {"shortDescription", {{"text", "the statement does not parse"}}},
-                     {"defaultConfiguration", {{"level", "error"}}}});
-    json results = json::array();
-    for (const auto& file : report.files) {
-        for (const auto& f : file.findings) {
-            std::string text = f.message;
-            if (!f.alternative.empty()) {
-                text += ". Safe alternative: " + std::string(f.alternative);
-            }
-            json result = {{"ruleId", f.rule},
-                           {"level", f.severity == Severity::error ? "error" : "warning"},
-                           {"message", {{"text", text}}},
-                           {"locations",
-                            {{{"physicalLocation",
-                               {{"artifactLocation", {{"uri", shown_path(f.file)}}},
-                                {"region",
-                                 {{"startLine", std::max(1, f.line)},
-                                  {"startColumn", std::max(1, f.column)}}}}}}}}};
-            if (f.suppressed_by) {
-                result["suppressions"] = {
-                    {{"kind", "inSource"}, {"justification", f.suppressed_by->reason}}};
-            }
-            results.push_back(result);
-        }
-    }
-    json sarif = {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
-                  {"version", "2.1.0"},
-                  {"runs",
-                   {{{"tool",
-                      {{"driver",
-                        {{"name", "safe-migrate"},
-                         {"version", core::tool_version()},
-                         {"informationUri", "https://github.com/safe-migrate/safe-migrate"},
-                         {"rules", rules}}}}},
-                     {"results", results}}}}};
-    return sarif.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
 // GitHub workflow commands need %, CR and LF escaped in messages, and also , and : in properties.
-std::string gh_escape(const std::string& s, bool property) {
+std::string gh_escape(std::string_view s, bool property) {
     std::string out;
+    out.reserve(s.size());
     for (char c : s) {
         if (c == '%') {
             out += "%25";
@@ -292,53 +158,132 @@ std::string gh_escape(const std::string& s, bool property) {
     return out;
 }
 
-std::string render_github(const LintReport& report) {
-    std::string out;
-    for (const auto& file : report.files) {
-        for (const auto& f : file.findings) {
-            if (f.suppressed_by) {
-                continue;
-            }
-            std::string message = f.message;
-            if (!f.alternative.empty()) {
-                message += "\nSafe alternative: " + std::string(f.alternative);
-            }
-            out += fmt::format("::{} file={},line={},col={},title={}::{}\n",
-                               f.severity == Severity::error ? "error" : "warning",
-                               gh_escape(shown_path(f.file), true), std::max(1, f.line),
-                               std::max(1, f.column), gh_escape(std::string(f.rule), true),
-                               gh_escape(message, false));
-        }
+void append_github_finding(const Finding& f, std::string& out) {
+    if (f.suppressed_by) {
+        return;
     }
-    return out;
+    std::string message = f.message;
+    if (!f.alternative.empty()) {
+        message += "\nSafe alternative: " + std::string(f.alternative);
+    }
+    fmt::format_to(std::back_inserter(out), "::{} file={},line={},col={},title={}::{}\n",
+                   f.severity == Severity::error ? "error" : "warning",
+                   gh_escape(shown_path(f.file), true), std::max(1, f.line), std::max(1, f.column),
+                   gh_escape(f.rule, true), gh_escape(message, false));
+}
+
+std::string json_head(const Policy& policy, const LintRunSummary& run) {
+    json summary = {{"errors", run.totals.errors},
+                    {"warnings", run.totals.warnings},
+                    {"suppressed", run.totals.suppressed},
+                    {"syntax_errors", run.totals.syntax_errors}};
+    return "{\n\"policy\": " + json(policy.name).dump() +
+           ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
+           ",\n\"files\": " + std::to_string(run.totals.files) +
+           ",\n\"file_paths\": " + dump_text(run.paths) +
+           ",\n\"statements\": " + std::to_string(run.totals.statements) +
+           ",\n\"no_transaction\": " + dump_text(run.no_transaction) +
+           ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n";
 }
 
 }  // namespace
 
-void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
-                 const LintSink& sink) {
-    if (format == LintFormat::json) {
-        render_json(report, policy, sink);  // in pieces: it can be very large
-    } else {
-        sink(render_lint(report, format, policy));
+// relative() resolves symlinks with system calls, and findings come file by
+// file, so the last answer is kept per thread.
+const std::string& shown_path(const std::filesystem::path& p) {
+    thread_local std::filesystem::path last_input;
+    thread_local std::string last_shown;
+    if (!last_shown.empty() && p.native() == last_input.native()) {
+        return last_shown;
+    }
+    std::error_code ec;
+    auto rel = std::filesystem::relative(p, std::filesystem::current_path(), ec);
+    last_input = p;
+    last_shown =
+        (!ec && !rel.empty() && rel.string().rfind("..", 0) != 0) ? rel.string() : p.string();
+    return last_shown;
+}
+
+void append_finding(LintFormat format, const Finding& f, std::string& out) {
+    switch (format) {
+        case LintFormat::text:
+            append_text_finding(f, out);
+            return;
+        case LintFormat::json: {
+            thread_local FindingWriter writer;  // its buffers are reused finding after finding
+            writer.append(f, out);
+            return;
+        }
+        case LintFormat::sarif:
+            append_sarif_result(f, out);
+            return;
+        case LintFormat::github:
+            append_github_finding(f, out);
+            return;
     }
 }
 
-std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
+std::string_view finding_separator(LintFormat format) {
+    return format == LintFormat::json ? ",\n" : format == LintFormat::sarif ? "," : "";
+}
+
+bool head_needs_summary(LintFormat format) {
+    return format == LintFormat::json;
+}
+
+std::string document_head(LintFormat format, const Policy& policy, const LintRunSummary& run) {
     switch (format) {
-        case LintFormat::text:
-            return render_text(report, policy);
-        case LintFormat::json: {
-            std::string out;
-            render_json(report, policy, [&out](std::string_view piece) { out += piece; });
-            return out;
-        }
+        case LintFormat::json:
+            return json_head(policy, run);
         case LintFormat::sarif:
-            return render_sarif(report);
+            return sarif_head();
+        case LintFormat::text:
         case LintFormat::github:
-            return render_github(report);
+            break;
     }
     return "";
+}
+
+std::string document_tail(LintFormat format, const Policy& policy, const LintRunSummary& run) {
+    const LintTotals& t = run.totals;
+    switch (format) {
+        case LintFormat::text:
+            return fmt::format(
+                "{} file(s), {} statement(s): {} error(s), {} warning(s), {} suppressed (policy "
+                "{})\n",
+                t.files, t.statements, t.errors, t.warnings, t.suppressed, policy.name);
+        case LintFormat::json:
+            return "\n],\n\"suppressions\": [" + run.suppressions + "]\n}\n";
+        case LintFormat::sarif:
+            return sarif_tail(run.any_finding);
+        case LintFormat::github:
+            break;
+    }
+    return "";
+}
+
+void append_suppression_json(const Suppression& s, std::string& out) {
+    out += dump_text({{"file", shown_path(s.file)},
+                      {"line", s.line},
+                      {"rule", s.rule},
+                      {"reason", s.reason},
+                      {"whole_file", s.whole_file},
+                      {"used", s.used}});
+}
+
+void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
+                 const LintSink& sink) {
+    LintWriter writer(format, policy, sink, false);  // summarize ran the cross-file passes
+    for (const auto& file : report.files) {
+        writer.add(prepare_file(file, format));
+    }
+    writer.finish();
+}
+
+std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
+    std::string out;
+    render_lint(report, format, policy, [&out](std::string_view piece) { out += piece; });
+    return out;
 }
 
 std::string render_rules() {

@@ -16,11 +16,23 @@ enum class LintFormat { text, json, sarif, github };
 // Receives rendered output in order, piece by piece.
 using LintSink = std::function<void(std::string_view)>;
 
+// What a lint run counts: the summary line, the JSON header, the exit code.
+struct LintTotals {
+    size_t files = 0;
+    long long statements = 0;
+    int errors = 0;    // unsuppressed findings of severity error (syntax errors included)
+    int warnings = 0;  // unsuppressed warnings
+    int suppressed = 0;
+    int syntax_errors = 0;  // statements that do not parse, and malformed directives
+};
+
 // Paths are shown relative to the current directory when inside it.
 std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy);
 
 // The same output handed to sink in pieces as they are ready, so a run with
-// hundreds of thousands of findings is never held as one string.
+// hundreds of thousands of findings is never held as one string. The counts are
+// the findings' own (summarize's). lint_to (lint_stream.hpp) writes the same
+// bytes for the same files without building the report.
 void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
                  const LintSink& sink);
 

@@ -70,7 +70,9 @@ FileReport lint_file(const std::filesystem::path& file, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer = {},
                      const RunFacts& run = {});
 
-// Lints files in order with up to jobs threads (0: one per core).
+// Lints files in order with up to jobs threads (0: one per core), holding every
+// finding (tests, and callers that need the reports); the lint command streams
+// its output instead (lint_to, lint_stream.hpp).
 LintReport lint_files(const std::vector<std::filesystem::path>& files, const Policy& policy,
                       int jobs = 0);
 

@@ -1,0 +1,59 @@
+#pragma once
+// The pieces every lint output format is made of: one finding as a format shows
+// it, what separates two findings, and what comes before and after them. The
+// writer (lint_stream.hpp) puts them together in file order; lint_output.cpp
+// (text, JSON, GitHub) and sarif_output.cpp (SARIF) render them.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "planner/lint_output.hpp"
+
+namespace sm::planner {
+
+struct Policy;
+
+// What the document around the findings says about the whole run.
+struct LintRunSummary {
+    LintTotals totals;
+    std::vector<std::string> paths;           // every file, as shown
+    std::vector<std::string> no_transaction;  // the files execute runs statement by statement
+    std::string suppressions;                 // JSON objects joined by ",", in file order
+    bool any_finding = false;                 // a finding was written (SARIF closes its array so)
+};
+
+// The path as the user should see it: relative to the working directory when
+// it lies under it.
+const std::string& shown_path(const std::filesystem::path& p);
+
+// Appends finding f as format shows it, without a separator: nothing for a
+// suppressed finding in GitHub annotations.
+void append_finding(LintFormat format, const Finding& f, std::string& out);
+
+// Written between two findings: ",\n" in JSON, "," in SARIF (each result starts
+// on a new line), nothing otherwise.
+std::string_view finding_separator(LintFormat format);
+
+// Whether what comes before the findings needs the run's totals (JSON's summary):
+// then the findings wait until the run is over.
+bool head_needs_summary(LintFormat format);
+
+// What comes before the findings, and after them. A suppression as it appears in
+// JSON's "suppressions" list is appended by append_suppression_json.
+std::string document_head(LintFormat format, const Policy& policy, const LintRunSummary& run);
+std::string document_tail(LintFormat format, const Policy& policy, const LintRunSummary& run);
+void append_suppression_json(const Suppression& s, std::string& out);
+
+// SARIF 2.1.0 (sarif_output.cpp): one result, and the document around the
+// results, byte for byte what nlohmann::json::dump(2) prints for the whole log.
+void append_sarif_result(const Finding& f, std::string& out);
+const std::string& sarif_head();
+std::string sarif_tail(bool any_result);
+
+// A JSON string as nlohmann::json::dump prints it (bytes that are not UTF-8
+// become U+FFFD).
+void append_json_string(std::string_view text, std::string& out);
+
+}  // namespace sm::planner
