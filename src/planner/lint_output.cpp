@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/lint_render.hpp"
-#include "planner/lint_stream.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/strings.hpp"
 
@@ -269,21 +268,6 @@ void append_suppression_json(const Suppression& s, std::string& out) {
                       {"reason", s.reason},
                       {"whole_file", s.whole_file},
                       {"used", s.used}});
-}
-
-void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
-                 const LintSink& sink) {
-    LintWriter writer(format, policy, sink, false);  // summarize ran the cross-file passes
-    for (const auto& file : report.files) {
-        writer.add(prepare_file(file, format));
-    }
-    writer.finish();
-}
-
-std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
-    std::string out;
-    render_lint(report, format, policy, [&out](std::string_view piece) { out += piece; });
-    return out;
 }
 
 std::string render_rules() {

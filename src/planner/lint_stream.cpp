@@ -328,4 +328,21 @@ LintTotals lint_to(const std::vector<std::filesystem::path>& files, const Policy
     return writer.finish();
 }
 
+// render_lint (lint_output.hpp) lives here, beside the writer it uses, so the
+// per-finding rendering in lint_output.cpp depends on nothing of this file.
+void render_lint(const LintReport& report, LintFormat format, const Policy& policy,
+                 const LintSink& sink) {
+    LintWriter writer(format, policy, sink, false);  // summarize ran the cross-file passes
+    for (const auto& file : report.files) {
+        writer.add(prepare_file(file, format));
+    }
+    writer.finish();
+}
+
+std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy) {
+    std::string out;
+    render_lint(report, format, policy, [&out](std::string_view piece) { out += piece; });
+    return out;
+}
+
 }  // namespace sm::planner
