@@ -1,6 +1,8 @@
 // Rule family "transactions": timeouts, what a transaction holds, and
 // transaction control written in the file.
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -99,6 +101,7 @@ void check_lock_timeout(const StatementRef& s, const FileState& f, Emitter& out)
         return text;
     };
     std::vector<std::string> parts;
+    parts.reserve(groups.size());
     for (const auto& [level, names] : groups) {
         parts.push_back(std::string(lock_name(level)) + " on " + join(names));
     }
@@ -123,20 +126,21 @@ std::string alter_table_long_work(const ParseTree& b, const std::string& table) 
         const std::string sub = cmd->value("subtype", "");
         const ParseTree& def = member(*cmd, "def");
         if (sub == "AT_ValidateConstraint") {
-            return "ALTER TABLE " + table + " VALIDATE CONSTRAINT " + cmd->value("name", "") +
-                   " scans " + table;
+            return fmt::format("ALTER TABLE {0} VALIDATE CONSTRAINT {1} scans {0}", table,
+                               cmd->value("name", ""));
         }
         if (sub == "AT_AlterColumnType") {
-            return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
-                   " TYPE may rewrite " + table + " and rebuild its indexes";
+            return fmt::format(
+                "ALTER TABLE {0} ALTER COLUMN {1} TYPE may rewrite {0} and rebuild its indexes",
+                table, cmd->value("name", ""));
         }
         if (sub == "AT_SetNotNull") {
-            return "ALTER TABLE " + table + " ALTER COLUMN " + cmd->value("name", "") +
-                   " SET NOT NULL scans " + table;
+            return fmt::format("ALTER TABLE {0} ALTER COLUMN {1} SET NOT NULL scans {0}", table,
+                               cmd->value("name", ""));
         }
         if (sub == "AT_SetLogged" || sub == "AT_SetUnLogged" || sub == "AT_SetTableSpace" ||
             sub == "AT_SetAccessMethod") {
-            return "ALTER TABLE " + table + " rewrites " + table;
+            return fmt::format("ALTER TABLE {0} rewrites {0}", table);
         }
         if (sub == "AT_AddConstraint" && def.contains("Constraint")) {
             const ParseTree& con = def["Constraint"];
@@ -144,14 +148,14 @@ std::string alter_table_long_work(const ParseTree& b, const std::string& table) 
             const std::string name = con.value("conname", "");
             if ((type == "CONSTR_CHECK" || type == "CONSTR_FOREIGN") &&
                 !con.value("skip_validation", false)) {
-                return "ALTER TABLE " + table + " ADD CONSTRAINT " +
-                       (name.empty() ? "" : name + " ") + "without NOT VALID scans " + table;
+                return fmt::format("ALTER TABLE {0} ADD CONSTRAINT {1}without NOT VALID scans {0}",
+                                   table, name.empty() ? "" : name + " ");
             }
             if ((type == "CONSTR_PRIMARY" || type == "CONSTR_UNIQUE" ||
                  type == "CONSTR_EXCLUSION") &&
                 !con.contains("indexname")) {
-                return "ALTER TABLE " + table + " ADD CONSTRAINT " +
-                       (name.empty() ? "" : name + " ") + "builds an index over " + table;
+                return fmt::format("ALTER TABLE {0} ADD CONSTRAINT {1}builds an index over {0}",
+                                   table, name.empty() ? "" : name + " ");
             }
         }
     }
