@@ -1,5 +1,7 @@
 #include "core/config.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdlib>
 #include <functional>
 #include <vector>
@@ -77,7 +79,7 @@ std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string
     for (const auto& item : node.array) {
         WebhookConfig w;
         bool has_kind = false;
-        std::string item_where = file + ":" + std::to_string(item.line) + ": '" + prefix + "'";
+        std::string item_where = fmt::format("{}:{}: '{}'", file, item.line, prefix);
         TomlReader r(file, prefix);
         r.on("name", [&](auto& n, auto& wh) { w.name = toml_string(n, wh); });
         r.on("kind", [&](auto& n, auto& wh) {
@@ -242,8 +244,9 @@ std::string expand_env(const std::string& value, const std::string& where) {
             std::string name = value.substr(i + 2, close - i - 2);
             const char* env = std::getenv(name.c_str());
             if (env == nullptr) {
-                throw Error(ExitCode::invalid_input, where + " references environment variable " +
-                                                         name + ", which is not set");
+                throw Error(ExitCode::invalid_input,
+                            fmt::format("{} references environment variable {}, which is not set",
+                                        where, name));
             }
             out += env;
             i = close;
@@ -301,8 +304,11 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         r.read(toml_table(n, w));
     });
     top.on("environments", [&](auto& n, auto& w) {
-        for (const auto& [name, env_node] : toml_table(n, w).table) {
-            std::string prefix = "environments." + name;
+        for (const auto& entry : toml_table(n, w).table) {
+            // Named copies: a lambda may not capture a structured binding before C++20.
+            const std::string& name = entry.first;
+            const TomlNode& env_node = entry.second;
+            const std::string prefix = "environments." + name;
             EnvironmentConfig env;
             env.name = name;
             TomlReader r(file, prefix);
@@ -320,8 +326,7 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
                  [&](auto& n2, auto& w2) { env_execute_tables[name] = &toml_table(n2, w2); });
             r.on("notify",
                  [&](auto& n2, auto& w2) { env_notify_tables[name] = &toml_table(n2, w2); });
-            r.read(toml_table(env_node,
-                              file + ":" + std::to_string(env_node.line) + ": '" + prefix + "'"));
+            r.read(toml_table(env_node, fmt::format("{}:{}: '{}'", file, env_node.line, prefix)));
             config.environments[name] = env;
         }
     });

@@ -169,8 +169,12 @@ std::optional<std::string> keyword_problem(const std::string& s) {
             ++i;
         }
         if (i >= s.size() || s[i] != '=') {
-            return which + (previous.empty() ? "" : ", after " + previous) +
-                   ", has no '=' (a value that holds spaces needs single quotes: 'a b')";
+            std::string why = which;
+            if (!previous.empty()) {
+                why += ", after ";
+                why += previous;
+            }
+            return why + ", has no '=' (a value that holds spaces needs single quotes: 'a b')";
         }
         bool known = known_keys().count(key) != 0;
         if (!known) {

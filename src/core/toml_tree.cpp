@@ -29,7 +29,7 @@ TomlNode convert(const toml::node& node) {
     } else if (auto t = node.as_table()) {
         out.kind = TomlNode::Kind::table;
         for (const auto& [key, child] : *t) {
-            out.table.emplace_back(std::string(key.str()), convert(child));
+            out.table.push_back(TomlEntry{std::string(key.str()), convert(child)});
         }
     } else if (auto a = node.as_array()) {
         out.kind = TomlNode::Kind::array;

@@ -16,6 +16,8 @@
 
 namespace sm::core {
 
+struct TomlEntry;
+
 struct TomlNode {
     enum class Kind { string, integer, floating, boolean, table, array, other };
     Kind kind = Kind::other;
@@ -24,8 +26,15 @@ struct TomlNode {
     int64_t integer = 0;
     double floating = 0;
     bool boolean = false;
-    std::vector<std::pair<std::string, TomlNode>> table;  // in document order
+    std::vector<TomlEntry> table;  // in document order
     std::vector<TomlNode> array;
+};
+
+// A key of a table and its value (first/second, as the pair it replaces: a
+// std::pair of an incomplete type inside its own vector is not portable C++).
+struct TomlEntry {
+    std::string first;
+    TomlNode second;
 };
 
 // Parses text as TOML. Throws sm::Error (invalid_input) "file:line: reason".

@@ -391,7 +391,7 @@ TEST_CASE("prune keeps the newest and the pinned and the newest verified and dro
     std::vector<std::string> config = {"--config", (project.path() / "safe-migrate.toml").string()};
     auto cmd = [&](std::vector<std::string> more) {
         std::vector<std::string> all = config;
-        auto rest = with_catalog(db, catalog.path(), more);
+        auto rest = with_catalog(db, catalog.path(), std::move(more));
         all.insert(all.end(), rest.begin(), rest.end());
         return all;
     };

@@ -19,8 +19,12 @@ namespace {
 
 // The password every malformed string below carries, in pieces a mistyped URL
 // could move into another field.
-const std::string k_pw = "Cx9Sekr3t";
-const std::string k_pw2 = "Pw7Tail";
+std::string pw() {
+    return "Cx9Sekr3t";
+}
+std::string pw2() {
+    return "Pw7Tail";
+}
 
 std::vector<std::string> in(const MigrationDir& dir, std::vector<std::string> args) {
     std::vector<std::string> all = {"--config", (dir.path() / "safe-migrate.toml").string(),
@@ -31,8 +35,8 @@ std::vector<std::string> in(const MigrationDir& dir, std::vector<std::string> ar
 
 void no_password(const std::string& text) {
     INFO(text);
-    CHECK(text.find(k_pw) == std::string::npos);
-    CHECK(text.find(k_pw2) == std::string::npos);
+    CHECK(text.find(pw()) == std::string::npos);
+    CHECK(text.find(pw2()) == std::string::npos);
 }
 
 }  // namespace
@@ -54,18 +58,18 @@ TEST_CASE("a malformed connection string names the wrong field and never shows t
         std::string field;  // what the error names
     };
     std::vector<Case> cases = {
-        {"postgresql://u:" + k_pw + "%zz" + k_pw2 + "@" + host + "/db", "the password"},
-        {"postgresql://u:" + k_pw + "/" + k_pw2 + "@" + host + "/db", "the database name"},
-        {"postgresql://u:" + k_pw + "@" + k_pw2 + "@" + host + "/db", "the host holds '@'"},
-        {"postgresql://u:" + k_pw + "@127.0.0.1:" + k_pw2 + "/db", "the port"},
-        {"postgresql://u@" + host + "/db?password=" + k_pw + "%g1" + k_pw2,
+        {"postgresql://u:" + pw() + "%zz" + pw2() + "@" + host + "/db", "the password"},
+        {"postgresql://u:" + pw() + "/" + pw2() + "@" + host + "/db", "the database name"},
+        {"postgresql://u:" + pw() + "@" + pw2() + "@" + host + "/db", "the host holds '@'"},
+        {"postgresql://u:" + pw() + "@127.0.0.1:" + pw2() + "/db", "the port"},
+        {"postgresql://u@" + host + "/db?password=" + pw() + "%g1" + pw2(),
          "the value of password"},
-        {"postgresql://u@" + host + "/db?password=" + k_pw + "&" + k_pw2 + "=1",
+        {"postgresql://u@" + host + "/db?password=" + pw() + "&" + pw2() + "=1",
          "query parameter 2"},
-        {"host=127.0.0.1 password='" + k_pw + " " + k_pw2, "the quoted value of password"},
-        {"host=127.0.0.1 password=" + k_pw + " " + k_pw2 + " dbname=x", "setting 3"},
-        {"host=127.0.0.1 passwrd=" + k_pw + k_pw2, "setting 2 is not a libpq"},
-        {"host=127.0.0.1 port=" + k_pw + k_pw2 + " password=" + k_pw, "the port"},
+        {"host=127.0.0.1 password='" + pw() + " " + pw2(), "the quoted value of password"},
+        {"host=127.0.0.1 password=" + pw() + " " + pw2() + " dbname=x", "setting 3"},
+        {"host=127.0.0.1 passwrd=" + pw() + pw2(), "setting 2 is not a libpq"},
+        {"host=127.0.0.1 port=" + pw() + pw2() + " password=" + pw(), "the port"},
     };
     for (const auto& c : cases) {
         INFO(c.conninfo);
@@ -96,7 +100,7 @@ TEST_CASE("a malformed connection string names the wrong field and never shows t
 
     // Nothing reached the events table or the webhook.
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events e WHERE row(e.*)::text LIKE '%" +
-                    k_pw + "%' OR row(e.*)::text LIKE '%" + k_pw2 + "%'") == "0");
+                    pw() + "%' OR row(e.*)::text LIKE '%" + pw2() + "%'") == "0");
     for (const auto& r : receiver.requests()) {
         no_password(r.body);
     }

@@ -37,11 +37,18 @@ using nlohmann::json;
 
 namespace {
 
-const fs::path k_fixtures = fs::path(SM_FIXTURES) / "unit";
-const std::vector<std::pair<LintFormat, std::string>> k_formats = {{LintFormat::text, "text"},
-                                                                   {LintFormat::json, "json"},
-                                                                   {LintFormat::sarif, "sarif"},
-                                                                   {LintFormat::github, "github"}};
+fs::path fixtures_dir() {
+    return fs::path(SM_FIXTURES) / "unit";
+}
+
+const std::vector<std::pair<LintFormat, std::string>>& formats() {
+    static const std::vector<std::pair<LintFormat, std::string>> all = {
+        {LintFormat::text, "text"},
+        {LintFormat::json, "json"},
+        {LintFormat::sarif, "sarif"},
+        {LintFormat::github, "github"}};
+    return all;
+}
 
 std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
@@ -52,7 +59,7 @@ std::string read_file(const fs::path& p) {
 
 // The committed expected output, with this build's version in SARIF.
 std::string expected(const std::string& name) {
-    std::string text = read_file(k_fixtures / "lint_output" / "expected" / name);
+    std::string text = read_file(fixtures_dir() / "lint_output" / "expected" / name);
     const std::string placeholder = "@TOOL_VERSION@";
     if (auto at = text.find(placeholder); at != std::string::npos) {
         text.replace(at, placeholder.size(), sm::core::tool_version());
@@ -65,7 +72,7 @@ sm::util::ProcessResult run_lint(const std::string& format, const std::string& d
     sm::util::ProcessSpec spec;
     spec.program = SM_BINARY;
     spec.args = {"lint", "--policy", "default", "--format", format, "--jobs", jobs, dir};
-    spec.cwd = k_fixtures;
+    spec.cwd = fixtures_dir();
     return sm::util::run_process(spec);
 }
 
@@ -98,7 +105,7 @@ std::string stream(const std::vector<fs::path>& files, LintFormat format, int jo
 
 TEST_CASE("lint output: the CLI writes every format byte for byte as committed",
           "[lint-stream][output]") {
-    for (const auto& [format, name] : k_formats) {
+    for (const auto& [format, name] : formats()) {
         for (const std::string jobs : {"1", "3"}) {
             INFO(name << " --jobs " << jobs);
             auto findings = run_lint(name, "lint_output", jobs);
@@ -113,13 +120,13 @@ TEST_CASE("lint output: the CLI writes every format byte for byte as committed",
 
 TEST_CASE("lint output: lint_to and render_lint of lint_files' report write the same bytes",
           "[lint-stream][output]") {
-    WorkingDirectory cwd(k_fixtures);
+    WorkingDirectory cwd(fixtures_dir());
     const Policy policy = load_policy(std::string("default"));
     for (const std::string dir : {"lint_output", "lint_output/clean"}) {
         auto files = expand_inputs({dir});
         LintReport report = lint_files(files, policy, 2);
         const std::string prefix = dir == "lint_output" ? "findings." : "clean.";
-        for (const auto& [format, name] : k_formats) {
+        for (const auto& [format, name] : formats()) {
             INFO(dir << " " << name);
             CHECK(render_lint(report, format, policy) == expected(prefix + name));
             LintTotals totals;
@@ -244,7 +251,7 @@ TEST_CASE("lint output: findings a later file settles are held back, the rest sp
         fk += f.rule == "fk-missing-index" ? 1 : 0;
     }
     REQUIRE(fk == 1);  // child_b's
-    for (const auto& [format, name] : k_formats) {
+    for (const auto& [format, name] : formats()) {
         INFO(name);
         std::string batch = render_lint(report, format, policy);
         CHECK(batch.size() > (size_t(1) << 20));  // more than the spool keeps in memory

@@ -16,6 +16,8 @@
 // These are not exempted for tables created earlier in the plan, except
 // ban-delete-or-update-without-where (a new table holds no rows to lose).
 
+#include <fmt/format.h>
+
 #include <cctype>
 #include <initializer_list>
 #include <string>
@@ -103,9 +105,10 @@ void check_drop(const StatementRef& s, Emitter& out) {
             }
             EmitExtras extras;
             extras.tables = {name};
-            std::string message = "DROP TABLE " + name +
-                                  " destroys its data and takes ACCESS EXCLUSIVE on " + name +
-                                  " and on the tables whose foreign keys reference it";
+            std::string message = fmt::format(
+                "DROP TABLE {0} destroys its data and takes ACCESS EXCLUSIVE on {0} and on the "
+                "tables whose foreign keys reference it",
+                name);
             if (casc) {
                 message += "; CASCADE also drops the views and foreign keys that depend on it";
             }
