@@ -209,6 +209,41 @@ void insert_history_row(Session& session, const AppliedMigration& row) {
          row.applied_by, std::to_string(row.duration_ms), row.run_id, row.tool_version});
 }
 
+std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
+                                                      const std::string& actor) {
+    std::string version = std::to_string(row.version);
+    return {
+        {"INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "
+         "applied_by, duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, "
+         "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7)",
+         {version, row.name, row.checksum, row.checksum_algorithm, row.applied_by, row.run_id,
+          row.tool_version}},
+        {"INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
+         "SELECT $1::uuid, 'migration.applied', version, $3::text, "
+         "'applied in ' || duration_ms || 'ms' FROM safe_migrate.history WHERE version = "
+         "$2::bigint",
+         {row.run_id, version, actor}},
+    };
+}
+
+void record_event_durably(Session& session, const Event& event) {
+    try {
+        session.exec_batch({
+            {"BEGIN", {}},
+            {"SET LOCAL synchronous_commit = on", {}},
+            {"INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
+             "VALUES ($1, $2, $3, $4, $5)",
+             {event.run_id, event.kind,
+              event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
+              util::redact_text(event.message)}},
+            {"COMMIT", {}},
+        });
+    } catch (const DbError&) {
+        rollback_quietly(session);
+        throw;
+    }
+}
+
 void delete_history_row(Session& session, int64_t version) {
     session.exec_prepared("DELETE FROM safe_migrate.history WHERE version = $1",
                           {std::to_string(version)});

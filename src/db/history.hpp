@@ -92,6 +92,20 @@ int import_events(Session& session, const std::string& events_json);
 void insert_history_row(Session& session, const AppliedMigration& row);
 void delete_history_row(Session& session, int64_t version);
 
+// The same history row, and event "migration.applied" ("applied in <n>ms"),
+// as the last statements of a batch that runs the migration's transaction
+// (db::run_transaction_batch), so recording costs no round trip of its own and
+// the event exists exactly when the migration does. duration_ms is measured by
+// the server from the start of the transaction (row.duration_ms is not used).
+std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
+                                                      const std::string& actor);
+
+// Appends event in its own transaction committed with synchronous_commit on,
+// and returns once it is durable: so is every transaction committed before it
+// on the server (WAL is flushed in order), including migrations committed
+// with synchronous_commit off. Throws DbError (unlike record_event).
+void record_event_durably(Session& session, const Event& event);
+
 // Records checksum as the applied migration version's checksum (autocommit):
 // an operator accepted its changed file. The caller records the event.
 void accept_checksum(Session& session, int64_t version, const std::string& checksum);

@@ -44,6 +44,23 @@ struct QueryResult {
     const Value& scalar() const;
 };
 
+// One statement of a batch (Session::exec_batch): a single SQL statement, and
+// its parameters $1..$n (none: sent as written).
+struct BatchStatement {
+    std::string sql;
+    std::vector<Value> params;
+};
+
+// Statement index() of a batch failed; the server skipped those after it.
+class BatchError : public DbError {
+  public:
+    BatchError(const DbError& error, size_t index) : DbError(error), m_index(index) {}
+    size_t index() const { return m_index; }
+
+  private:
+    size_t m_index;
+};
+
 class Session {
   public:
     virtual ~Session() = default;
@@ -59,6 +76,14 @@ class Session {
     virtual QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) {
         return exec_params(sql, params);
     }
+    // Runs statements in order in one round trip and returns each one's result.
+    // The real session pipelines them (libpq pipeline mode: each its own
+    // extended-protocol query, one Sync at the end); this default runs them one
+    // by one, for test doubles. A failing statement ends the batch (the server
+    // skips the rest up to the Sync): throws BatchError with its index (a lost
+    // connection too, connection_lost set). Inside an explicit transaction the
+    // caller rolls back after a failure.
+    virtual std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements);
     // Asks the server to cancel what this session is running. Safe to call from
     // another thread; does nothing if the session is idle. Never throws.
     virtual void cancel() noexcept = 0;

@@ -1,4 +1,6 @@
 // The libpqxx implementation of Session. Nothing else includes <pqxx/...>.
+#include <libpq-fe.h>
+
 #include <map>
 #include <pqxx/pqxx>
 
@@ -57,6 +59,139 @@ QueryResult convert(const pqxx::result& r) {
     return out;
 }
 
+// libpqxx 6 keeps its PGconn to itself; this connection policy remembers it,
+// for the one thing libpqxx cannot do: pipeline mode (exec_batch).
+class RememberingPolicy final : public pqxx::connect_direct {
+  public:
+    using pqxx::connect_direct::connect_direct;
+    handle do_startconnect(handle orig) override {
+        m_handle = pqxx::connect_direct::do_startconnect(orig);
+        return m_handle;
+    }
+    handle do_completeconnect(handle orig) override {
+        m_handle = pqxx::connect_direct::do_completeconnect(orig);
+        return m_handle;
+    }
+    handle do_dropconnect(handle orig) noexcept override {
+        m_handle = nullptr;
+        return pqxx::connect_direct::do_dropconnect(orig);
+    }
+    handle do_disconnect(handle orig) noexcept override {
+        m_handle = nullptr;
+        return pqxx::connect_direct::do_disconnect(orig);
+    }
+    PGconn* raw() const { return m_handle; }
+
+  private:
+    handle m_handle = nullptr;
+};
+
+// pqxx::connection, with the PGconn at hand (as basic_connection_base builds it).
+class Connection final : public pqxx::connection_base {
+  public:
+    explicit Connection(const std::string& options)
+        : pqxx::connection_base(m_policy), m_options(options), m_policy(m_options) {
+        init();
+    }
+    ~Connection() noexcept { close(); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    PGconn* raw() const { return m_policy.raw(); }
+
+  private:
+    std::string m_options;  // before m_policy, which keeps a reference
+    RememberingPolicy m_policy;
+};
+
+// A result of a batch: rows, or the error it carries.
+QueryResult convert_raw(const PGresult* r) {
+    QueryResult out;
+    int columns = PQnfields(r);
+    for (int c = 0; c < columns; ++c) {
+        out.columns.emplace_back(PQfname(r, c));
+    }
+    int count = PQntuples(r);
+    out.rows.reserve(static_cast<size_t>(count));
+    for (int i = 0; i < count; ++i) {
+        Row values;
+        values.reserve(static_cast<size_t>(columns));
+        for (int c = 0; c < columns; ++c) {
+            values.push_back(PQgetisnull(r, i, c) != 0 ? Value{} : Value{PQgetvalue(r, i, c)});
+        }
+        out.rows.push_back(std::move(values));
+    }
+    return out;
+}
+
+DbError raw_error(PGconn* conn, const PGresult* r) {
+    if (PQstatus(conn) == CONNECTION_BAD) {
+        return DbError(
+            "08006", "connection to the server was lost: " + primary_message(PQerrorMessage(conn)),
+            true);
+    }
+    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    const char* text = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+    return DbError(state != nullptr ? state : "XX000",
+                   util::redact_text(text != nullptr ? text : PQerrorMessage(conn)));
+}
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+ResultPtr next_result(PGconn* conn) {
+    return {PQgetResult(conn), &PQclear};
+}
+
+// Sends statements and a Sync in pipeline mode: one round trip.
+void send_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements) {
+    for (size_t i = 0; i < statements.size(); ++i) {
+        const auto& s = statements[i];
+        std::vector<const char*> values;
+        values.reserve(s.params.size());
+        for (const auto& p : s.params) {
+            values.push_back(p ? p->c_str() : nullptr);
+        }
+        if (PQsendQueryParams(conn, s.sql.c_str(), static_cast<int>(values.size()), nullptr,
+                              values.data(), nullptr, nullptr, 0) != 1) {
+            throw BatchError(raw_error(conn, nullptr), i);
+        }
+    }
+    if (PQpipelineSync(conn) != 1) {
+        throw BatchError(raw_error(conn, nullptr), 0);
+    }
+}
+
+// Reads the results of a pipeline sent by send_pipeline, up to its Sync.
+std::vector<QueryResult> read_pipeline(PGconn* conn, size_t count) {
+    std::vector<QueryResult> results;
+    std::optional<BatchError> failed;
+    for (size_t i = 0; i < count; ++i) {
+        ResultPtr r = next_result(conn);
+        if (!r || PQstatus(conn) == CONNECTION_BAD) {
+            throw BatchError(raw_error(conn, r.get()), i);
+        }
+        ExecStatusType status = PQresultStatus(r.get());
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            results.push_back(convert_raw(r.get()));
+        } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
+            failed.emplace(raw_error(conn, r.get()), i);
+        }
+        // Each query's results end with a null.
+        while (ResultPtr extra = next_result(conn)) {
+            if (PQstatus(conn) == CONNECTION_BAD) {
+                throw BatchError(raw_error(conn, extra.get()), i);
+            }
+        }
+    }
+    ResultPtr sync = next_result(conn);
+    if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
+        throw BatchError(raw_error(conn, sync.get()), count == 0 ? 0 : count - 1);
+    }
+    if (failed) {
+        throw *failed;
+    }
+    return results;
+}
+
 class PqxxSession final : public Session {
   public:
     PqxxSession(const std::string& conninfo, const std::string& application_name)
@@ -92,6 +227,26 @@ class PqxxSession final : public Session {
             auto raw = raw_params(params);
             return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(raw));
         });
+    }
+
+    std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements) override {
+        PGconn* conn = m_conn.raw();
+        if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
+            throw BatchError(DbError("08006", "connection to the server was lost", true), 0);
+        }
+        if (PQenterPipelineMode(conn) != 1) {
+            throw BatchError(raw_error(conn, nullptr), 0);
+        }
+        std::vector<QueryResult> results;
+        try {
+            send_pipeline(conn, statements);
+            results = read_pipeline(conn, statements.size());
+        } catch (...) {
+            PQexitPipelineMode(conn);
+            throw;
+        }
+        PQexitPipelineMode(conn);
+        return results;
     }
 
     void cancel() noexcept override {
@@ -139,7 +294,7 @@ class PqxxSession final : public Session {
         }
     }
 
-    pqxx::connection m_conn;
+    Connection m_conn;
     std::map<std::string, std::string> m_prepared;  // SQL text -> statement name
     NoticeToLog m_notices;
     std::string m_display;

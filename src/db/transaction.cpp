@@ -9,27 +9,82 @@
 namespace sm::db {
 namespace {
 
+// The SETs of the transaction's limits, one statement each.
+std::vector<std::string> local_settings(const TransactionLimits& limits) {
+    std::vector<std::string> out =
+        timeout_settings(limits.lock_timeout, limits.statement_timeout, SettingScope::transaction);
+    for (const auto& [name, value] : limits.settings) {
+        out.push_back("SET LOCAL " + name + " = " + core::quote_literal(value));
+    }
+    return out;
+}
+
 // BEGIN and the transaction's settings, for one round trip.
 std::string begin_sql(const TransactionLimits& limits) {
-    std::string sql = "BEGIN; " + set_timeouts_sql(limits.lock_timeout, limits.statement_timeout,
-                                                   SettingScope::transaction);
-    for (const auto& [name, value] : limits.settings) {
-        sql += "; SET LOCAL " + name + " = " + core::quote_literal(value);
+    std::string sql = "BEGIN";
+    for (const auto& set : local_settings(limits)) {
+        sql += "; " + set;
     }
     return sql;
 }
 
+// Runs attempt (which opens, fills and commits a transaction on session) until
+// it succeeds, retrying after a lock timeout as run_transaction says.
+void with_lock_retries(Session& session, const TransactionLimits& limits,
+                       const std::function<void()>& attempt_once, const LockRetryNotice& on_retry) {
+    core::Backoff backoff(limits.retry_base_delay, limits.retry_max_delay);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            util::ScopedCancelHook hook([&session] { session.cancel(); });
+            if (util::interrupted()) {
+                throw DbError("57014", "canceling statement due to user request");
+            }
+            attempt_once();
+            return;
+        } catch (const DbError& e) {
+            if (e.connection_lost()) {
+                throw;
+            }
+            rollback_quietly(session);
+            if (util::interrupted() || !e.is_lock_timeout() || attempt >= limits.lock_retries) {
+                throw;
+            }
+        } catch (...) {
+            rollback_quietly(session);
+            throw;
+        }
+        // The attempt timed out on a lock and was rolled back: wait, then again.
+        std::chrono::milliseconds delay = backoff.delay(attempt);
+        if (on_retry) {
+            on_retry(attempt, delay);
+        }
+        if (!util::interruptible_sleep(delay)) {
+            throw RetryWaitInterrupted();
+        }
+    }
+}
+
 }  // namespace
+
+std::vector<std::string> timeout_settings(
+    std::chrono::milliseconds lock_timeout,
+    std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope) {
+    const std::string set = scope == SettingScope::transaction ? "SET LOCAL " : "SET ";
+    std::vector<std::string> out = {
+        set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout))};
+    if (statement_timeout) {
+        out.push_back(set + "statement_timeout = " +
+                      core::quote_literal(core::to_pg_setting(*statement_timeout)));
+    }
+    return out;
+}
 
 std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
                              std::optional<std::chrono::milliseconds> statement_timeout,
                              SettingScope scope) {
-    const std::string set = scope == SettingScope::transaction ? "SET LOCAL " : "SET ";
-    std::string sql =
-        set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout));
-    if (statement_timeout) {
-        sql += "; " + set + "statement_timeout = " +
-               core::quote_literal(core::to_pg_setting(*statement_timeout));
+    std::string sql;
+    for (const auto& set : timeout_settings(lock_timeout, statement_timeout, scope)) {
+        sql += (sql.empty() ? "" : "; ") + set;
     }
     return sql;
 }
@@ -65,38 +120,49 @@ TransactionLimits transaction_limits(const core::ExecuteSettings& settings) {
 
 void run_transaction(Session& session, const TransactionLimits& limits,
                      const std::function<void()>& body, const LockRetryNotice& on_retry) {
-    core::Backoff backoff(limits.retry_base_delay, limits.retry_max_delay);
-    for (int attempt = 0;; ++attempt) {
-        try {
-            util::ScopedCancelHook hook([&session] { session.cancel(); });
-            if (util::interrupted()) {
-                throw DbError("57014", "canceling statement due to user request");
-            }
+    with_lock_retries(
+        session, limits,
+        [&] {
             session.exec(begin_sql(limits));
             body();
             session.exec("COMMIT");
-            return;
-        } catch (const DbError& e) {
-            if (e.connection_lost()) {
-                throw;
-            }
-            rollback_quietly(session);
-            if (util::interrupted() || !e.is_lock_timeout() || attempt >= limits.lock_retries) {
-                throw;
-            }
-        } catch (...) {
-            rollback_quietly(session);
-            throw;
-        }
-        // The attempt timed out on a lock and was rolled back: wait, then again.
-        std::chrono::milliseconds delay = backoff.delay(attempt);
-        if (on_retry) {
-            on_retry(attempt, delay);
-        }
-        if (!util::interruptible_sleep(delay)) {
-            throw RetryWaitInterrupted();
-        }
+        },
+        on_retry);
+}
+
+std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
+                                               const std::vector<BatchStatement>& statements,
+                                               const BatchRetryNotice& on_retry) {
+    std::vector<BatchStatement> batch = {{"BEGIN", {}}};
+    for (auto& set : local_settings(limits)) {
+        batch.push_back({std::move(set), {}});
     }
+    const size_t first = batch.size();
+    batch.insert(batch.end(), statements.begin(), statements.end());
+    batch.push_back({"COMMIT", {}});
+    // Renumbered for the caller: statements.size() is BEGIN, a SET or COMMIT.
+    auto theirs = [&](size_t index) {
+        return index >= first && index < first + statements.size() ? index - first
+                                                                   : statements.size();
+    };
+    std::vector<QueryResult> results;
+    size_t failed_at = statements.size();
+    auto attempt = [&] {
+        try {
+            results = session.exec_batch(batch);
+        } catch (const BatchError& e) {
+            failed_at = theirs(e.index());
+            throw BatchError(e, failed_at);
+        }
+    };
+    auto notice = [&](int n, std::chrono::milliseconds delay) {
+        if (on_retry) {
+            on_retry(n, delay, failed_at);
+        }
+    };
+    with_lock_retries(session, limits, attempt, notice);
+    return {results.begin() + static_cast<std::ptrdiff_t>(first),
+            results.begin() + static_cast<std::ptrdiff_t>(first + statements.size())};
 }
 
 std::string lock_retry_message(const std::string& where, int attempt, int lock_retries,

@@ -33,6 +33,11 @@ enum class SettingScope { transaction, session };
 std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
                              std::optional<std::chrono::milliseconds> statement_timeout,
                              SettingScope scope);
+// The same SETs, one statement each (for a batch, which takes one statement
+// per query). Pure.
+std::vector<std::string> timeout_settings(
+    std::chrono::milliseconds lock_timeout,
+    std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope);
 
 // Sends ROLLBACK and ignores any error: for cleanup after a failure, when the
 // transaction may already be aborted or the connection gone (the server ends
@@ -90,6 +95,22 @@ using LockRetryNotice = std::function<void(int attempt, std::chrono::millisecond
 // RetryWaitInterrupted when an interrupt arrives during a wait.
 void run_transaction(Session& session, const TransactionLimits& limits,
                      const std::function<void()>& body, const LockRetryNotice& on_retry);
+
+// Told that an attempt of a batch ended in a lock timeout at statement index
+// (statements.size(): BEGIN, a SET or COMMIT) and runs again after delay.
+using BatchRetryNotice =
+    std::function<void(int attempt, std::chrono::milliseconds delay, size_t index)>;
+
+// run_transaction in one round trip: BEGIN, the SET LOCALs of limits,
+// statements and COMMIT sent as one batch (Session::exec_batch), retried as a
+// whole after a lock timeout like run_transaction, with the same interrupt
+// handling. Returns the results of statements. Throws BatchError (index: the
+// failing statement of statements, or statements.size() when BEGIN, a SET or
+// COMMIT failed) or RetryWaitInterrupted; the session is then outside any
+// transaction as for run_transaction.
+std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
+                                               const std::vector<BatchStatement>& statements,
+                                               const BatchRetryNotice& on_retry);
 
 // What a retry after a lock timeout says, in the log and in the events, for
 // migrations and seeds alike: "lock timeout at 1_add.up.sql:3 (attempt 1 of 6);

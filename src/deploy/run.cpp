@@ -90,6 +90,8 @@ class Deployment {
         executor::prepare_migration_session(*m_migration);
         m_ctx.reset(new executor::RunContext{*m_migration, *m_control, m_run_id, core::actor(),
                                              m_r.settings});
+        // Made durable together by run.finished (apply_all), before success is reported.
+        m_ctx->commit_asynchronously = true;
         if (!m_r.dry_run) {
             m_reporter.target(m_control->display_name(), m_r.target.source);
         }
@@ -236,6 +238,7 @@ class Deployment {
     }
 
     int apply_all();
+    void record_finished(const Result& result);
     void apply_step(const Step& step, DeployEvents& events);
     [[noreturn]] void fail(const Error& e, DeployEvents& events);
 
@@ -300,14 +303,28 @@ int Deployment::apply_all() {
     result.took = since(m_started);
     result.nothing_pending = m_steps.empty();
     result.policy_overridden = m_overridden;
+    // run.finished commits synchronously: once it is on disk, so is every
+    // migration this run applied (they committed asynchronously before it).
+    record_finished(result);
     if (!m_steps.empty()) {
         events.send(events.make("deploy.succeeded", "succeeded"));
     }
-    db::record_event(*m_control, {m_ctx->run_id, "run.finished", std::nullopt,
-                                  std::to_string(m_applied.size()) + " migration(s) applied in " +
-                                      util::format_duration(result.took)});
     m_reporter.finished(result);
     return 0;
+}
+
+void Deployment::record_finished(const Result& result) {
+    db::Event finished{m_ctx->run_id, "run.finished", std::nullopt,
+                       std::to_string(m_applied.size()) + " migration(s) applied in " +
+                           util::format_duration(result.took)};
+    try {
+        db::record_event_durably(*m_control, finished);
+    } catch (const db::DbError& e) {
+        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
+                    "cannot confirm that the " + std::to_string(m_applied.size()) +
+                        " migration(s) applied by this run are on disk: " + e.what(),
+                    "Run 'safe-migrate status' to see what is recorded.");
+    }
 }
 
 void Deployment::apply_step(const Step& step, DeployEvents& events) {

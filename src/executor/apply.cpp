@@ -143,6 +143,47 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
     }
 }
 
+// Applies a transactional up script in one round trip (db::run_transaction_batch):
+// its statements, then its history row and event migration.applied, all in
+// one transaction. Retries the whole transaction on lock timeout.
+milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
+                                 const core::Script& script, const db::AppliedMigration& row) {
+    db::TransactionLimits limits = db::transaction_limits(ctx.settings);
+    limits.lock_timeout = lock_timeout_of(ctx, script);
+    limits.statement_timeout = statement_timeout_of(ctx, script);
+    if (ctx.commit_asynchronously) {
+        limits.settings.emplace_back("synchronous_commit", "off");
+    }
+    std::vector<db::BatchStatement> batch;
+    batch.reserve(script.statements.size() + 2);
+    for (const auto& statement : script.statements) {
+        batch.push_back({statement.sql, {}});
+    }
+    for (auto& record : db::record_applied_statements(row, ctx.actor)) {
+        batch.push_back(std::move(record));
+    }
+    int attempts = 1;
+    auto start = Clock::now();
+    auto statement_at = [&](size_t index) {
+        return index < script.statements.size() ? &script.statements[index] : nullptr;
+    };
+    auto on_retry = [&](int attempt, milliseconds delay, size_t index) {
+        announce_retry(ctx, m, attempt, delay, where(script, statement_at(index)));
+        ++attempts;
+        start = Clock::now() + delay;
+    };
+    try {
+        db::run_transaction_batch(ctx.migration, limits, batch, on_retry);
+        return since(start);
+    } catch (const db::RetryWaitInterrupted&) {
+        throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
+    } catch (const db::BatchError& e) {
+        transaction_failed(ctx, m, "applying", e, where(script, statement_at(e.index())), attempts);
+    } catch (const db::DbError& e) {
+        transaction_failed(ctx, m, "applying", e, where(script, nullptr), attempts);
+    }
+}
+
 struct IndexState {
     std::string qualified;  // as PostgreSQL quotes it
     bool valid = false;
@@ -355,14 +396,10 @@ std::string hash_statements(const core::Script& script, int count) {
 
 milliseconds apply_migration(RunContext& ctx, const core::Migration& m, const core::Script& up,
                              const std::optional<db::PartialMigration>& resume) {
-    milliseconds took;
     if (up.transactional) {
-        took = run_transactional(ctx, m, up, "applying", [&](milliseconds elapsed) {
-            db::insert_history_row(ctx.migration, history_row(ctx, m, elapsed));
-        });
-    } else {
-        took = apply_without_transaction(ctx, m, up, resume);
+        return apply_transactional(ctx, m, up, history_row(ctx, m, milliseconds{0}));
     }
+    milliseconds took = apply_without_transaction(ctx, m, up, resume);
     event(ctx, m, "migration.applied", "applied in " + util::format_duration(took));
     return took;
 }

@@ -34,6 +34,12 @@ struct RunContext {
     std::string run_id;
     std::string actor;
     const core::ExecuteSettings& settings;  // the run's one copy, owned by the caller
+    // Commit applied migrations with synchronous_commit off: each is atomic
+    // (schema, history row and event together) but may be flushed to disk a
+    // moment later. Only for a caller that ends with db::record_event_durably
+    // before it reports success (the deploy pipeline), which makes them all
+    // durable at once.
+    bool commit_asynchronously = false;
 };
 
 // Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
@@ -42,7 +48,10 @@ struct RunContext {
 // released within about a second instead of when the statement ends.
 void prepare_migration_session(db::Session& session);
 
-// Applies migration's up script and records it. Returns the time it took.
+// Applies migration's up script and records it, with event migration.applied.
+// A transactional script takes one round trip: BEGIN, its settings, the
+// statements, the history row, the event and COMMIT in one batch. Returns the
+// time it took.
 // resume: the progress row of an earlier, unfinished run of this (no-transaction)
 // migration. Throws sm::Error: failure (rolled back, or stopped midway for a
 // no-transaction script, as the message says), drift (resume impossible because

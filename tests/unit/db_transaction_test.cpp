@@ -161,3 +161,49 @@ TEST_CASE("a retry says where and which attempt", "[transaction]") {
     CHECK(sm::db::lock_retry_message("1_add.up.sql:3", 0, 5, 420ms) ==
           "lock timeout at 1_add.up.sql:3 (attempt 1 of 6); retrying in 420ms");
 }
+
+TEST_CASE("a batch transaction sends BEGIN, its settings, the statements and COMMIT together",
+          "[transaction]") {
+    ScriptedSession session;
+    auto l = limits(0);
+    l.settings = {{"synchronous_commit", "off"}};
+    auto results = sm::db::run_transaction_batch(
+        session, l, {{"CREATE TABLE t (id int)", {}}, {"INSERT INTO t VALUES ($1)", {"1"}}}, {});
+    CHECK(results.size() == 2);
+    CHECK(session.sent == std::vector<std::string>{"BEGIN", "SET LOCAL lock_timeout = '3000ms'",
+                                                   "SET LOCAL statement_timeout = '0'",
+                                                   "SET LOCAL synchronous_commit = 'off'",
+                                                   "CREATE TABLE t (id int)",
+                                                   "INSERT INTO t VALUES ($1)", "COMMIT"});
+}
+
+TEST_CASE("a batch transaction names the failing statement by its index, and retries it whole",
+          "[transaction]") {
+    ScriptedSession session;
+    int fails = 1;
+    session.answer = [&](const std::string& sql) {
+        if (sql == "LOCK TABLE t" && fails-- > 0) {
+            throw lock_timeout();
+        }
+        if (sql == "SELECT 1/0") {
+            throw DbError("22012", "division by zero");
+        }
+        return QueryResult{};
+    };
+    std::vector<size_t> retried_at;
+    sm::db::run_transaction_batch(
+        session, limits(3), {{"SELECT 1", {}}, {"LOCK TABLE t", {}}},
+        [&](int, std::chrono::milliseconds, size_t index) { retried_at.push_back(index); });
+    CHECK(retried_at == std::vector<size_t>{1});
+    CHECK(std::count(session.sent.begin(), session.sent.end(), "ROLLBACK") == 1);
+
+    try {
+        sm::db::run_transaction_batch(session, limits(3), {{"SELECT 1", {}}, {"SELECT 1/0", {}}},
+                                      {});
+        FAIL("the batch should have failed");
+    } catch (const sm::db::BatchError& e) {
+        CHECK(e.index() == 1);
+        CHECK(e.sqlstate() == "22012");
+    }
+    CHECK(session.sent.back() == "ROLLBACK");
+}

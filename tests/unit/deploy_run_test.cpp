@@ -100,13 +100,18 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
     CHECK(h.backups.seq_of("verify") < started);
 
     // Then each migration on the migration session, in version order, each in
-    // its own transaction with its history row, the first after deploy.started.
+    // its own transaction (committed asynchronously) with its history row and
+    // its migration.applied event, the first after deploy.started.
     std::vector<std::string> expected;
     for (const auto& m : k_harness_migrations) {
-        expected.push_back("BEGIN");
-        expected.push_back(m.up);
-        expected.push_back("INSERT INTO safe_migrate.history");
-        expected.push_back("COMMIT");
+        for (const char* s : {"BEGIN", "SET LOCAL lock_timeout", "SET LOCAL statement_timeout",
+                              "SET LOCAL synchronous_commit = 'off'"}) {
+            expected.emplace_back(s);
+        }
+        expected.emplace_back(m.up);
+        expected.emplace_back("INSERT INTO safe_migrate.history");
+        expected.emplace_back("INSERT INTO safe_migrate.events");
+        expected.emplace_back("COMMIT");
     }
     auto work = migration_work(h.db);
     REQUIRE(work.size() == expected.size());
@@ -132,12 +137,21 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
     CHECK(last_commit->seq < h.http.seq_of("deploy.succeeded"));
     CHECK(data_of(h.http.posts().back())["backup"]["verified"] == true);
 
-    // The run is recorded on the control session, from start to end.
+    // The run is recorded on the control session, from start to end; each
+    // migration's migration.applied event in its own transaction, beside its
+    // history row (checked in order above).
     auto events = recorded_events(h.db, k_lock);
     REQUIRE_FALSE(events.empty());
     CHECK(events.front() == "backup.completed");
     CHECK(events.back() == "run.finished");
-    CHECK(recorded_events(h.db, k_migration).empty());
+    size_t applied_events = 0;
+    for (const auto& s : h.db.statements_of(k_migration)) {
+        if (s.sql.find("INSERT INTO safe_migrate.events") != std::string::npos) {
+            CHECK(s.sql.find("'migration.applied'") != std::string::npos);
+            ++applied_events;
+        }
+    }
+    CHECK(applied_events == 3);
 
     // The caller heard every step, and the head at the end.
     CHECK(h.reporter.lines() ==
@@ -298,10 +312,17 @@ TEST_CASE("deploy: when the second migration fails the first is rolled back by i
     // in its own transaction and removed its history row; 3 never ran.
     auto work = migration_work(h.db);
     std::vector<std::string> expected = {"BEGIN",
+                                         "SET LOCAL lock_timeout",
+                                         "SET LOCAL statement_timeout",
+                                         "SET LOCAL synchronous_commit = 'off'",
                                          k_harness_migrations[0].up,
                                          "INSERT INTO safe_migrate.history",
+                                         "INSERT INTO safe_migrate.events",
                                          "COMMIT",
                                          "BEGIN",
+                                         "SET LOCAL lock_timeout",
+                                         "SET LOCAL statement_timeout",
+                                         "SET LOCAL synchronous_commit = 'off'",
                                          k_harness_migrations[1].up,
                                          "ROLLBACK",
                                          "BEGIN",

@@ -1,0 +1,131 @@
+// What applying a transactional migration costs the target: one round trip on
+// the migration session (BEGIN, the SET LOCALs, the statements, the history row,
+// event migration.applied and COMMIT in one pipelined batch) and none on the
+// control session. Pinned here so the per-migration cost cannot grow unseen:
+// on a server that flushes each commit to disk, execute's speed is its round
+// trips and its commits.
+#include <catch2/catch.hpp>
+
+#include "db/history.hpp"
+#include "executor/apply.hpp"
+#include "planner/project.hpp"
+#include "support/test_database.hpp"
+#include "util/error.hpp"
+
+using namespace sm::test;
+
+namespace {
+
+constexpr const char* k_run_id = "5b1f0c7e-8d0a-4c1e-9a53-0d2b7f3e6a10";
+
+// A real session that counts the calls that reach the server (a batch is one).
+class CountingSession final : public sm::db::Session {
+  public:
+    explicit CountingSession(std::unique_ptr<sm::db::Session> real) : m_real(std::move(real)) {}
+    int round_trips = 0;
+
+    sm::db::QueryResult exec(const std::string& sql) override {
+        ++round_trips;
+        return m_real->exec(sql);
+    }
+    sm::db::QueryResult exec_params(const std::string& sql,
+                                    const std::vector<sm::db::Value>& params) override {
+        ++round_trips;
+        return m_real->exec_params(sql, params);
+    }
+    sm::db::QueryResult exec_prepared(const std::string& sql,
+                                      const std::vector<sm::db::Value>& params) override {
+        ++round_trips;
+        return m_real->exec_prepared(sql, params);
+    }
+    std::vector<sm::db::QueryResult> exec_batch(
+        const std::vector<sm::db::BatchStatement>& statements) override {
+        ++round_trips;
+        return m_real->exec_batch(statements);
+    }
+    void cancel() noexcept override { m_real->cancel(); }
+    int backend_pid() const override { return m_real->backend_pid(); }
+    int server_version() const override { return m_real->server_version(); }
+    std::string display_name() const override { return m_real->display_name(); }
+
+  private:
+    std::unique_ptr<sm::db::Session> m_real;
+};
+
+struct Applier {
+    TestDatabase db;
+    MigrationDir dir;
+    CountingSession migration{db.connect("sm-test/migration")};
+    CountingSession control{db.connect("sm-test/lock")};
+    sm::core::ExecuteSettings settings;
+    sm::executor::RunContext ctx{migration, control, k_run_id, "tester", settings};
+
+    Applier() {
+        sm::db::ensure_history_schema(control);
+        ctx.commit_asynchronously = true;
+    }
+
+    // Applies every migration of dir in order.
+    void apply_all() {
+        sm::planner::ProjectOptions options;
+        options.migrations_dir = dir.path();
+        auto project = sm::planner::load_project(options);
+        for (const auto& m : project.migrations.migrations) {
+            sm::executor::apply_migration(ctx, m, project.up.at(m.version), std::nullopt);
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("apply: a transactional migration is one round trip, history row and event included") {
+    Applier a;
+    a.dir.write("1_accounts.up.sql",
+                "CREATE TABLE accounts (id bigint PRIMARY KEY, owner text NOT NULL);\n"
+                "INSERT INTO accounts VALUES (1, 'ann'), (2, 'bob');\n");
+    a.dir.write("2_ledger.up.sql", "CREATE TABLE ledger (id bigint PRIMARY KEY);\n");
+    a.dir.write("3_note.up.sql",
+                "ALTER TABLE accounts ADD COLUMN note text;\n"
+                "COMMENT ON TABLE ledger IS 'money';\n"
+                "UPDATE accounts SET note = 'x' WHERE id = 1;\n");
+    int migration_before = a.migration.round_trips;
+    int control_before = a.control.round_trips;
+
+    a.apply_all();
+
+    CHECK(a.migration.round_trips - migration_before == 3);
+    CHECK(a.control.round_trips - control_before == 0);
+    CHECK(a.db.scalar("SELECT string_agg(version::text || ':' || run_id, ',' ORDER BY version) "
+                      "FROM safe_migrate.history") ==
+          std::string("1:") + k_run_id + ",2:" + k_run_id + ",3:" + k_run_id);
+    CHECK(a.db.scalar("SELECT string_agg(version::text || ' ' || actor, ',' ORDER BY version) "
+                      "FROM safe_migrate.events WHERE kind = 'migration.applied' "
+                      "AND message ~ '^applied in [0-9]+ms$'") == "1 tester,2 tester,3 tester");
+    CHECK(a.db.scalar("SELECT count(*) FROM accounts WHERE note = 'x'") == "1");
+    CHECK(a.db.scalar("SELECT bool_and(duration_ms >= 0) FROM safe_migrate.history") == "t");
+}
+
+TEST_CASE(
+    "apply: a failing statement of the batch is named by file and line, nothing of it stays") {
+    Applier a;
+    a.dir.write("1_ok.up.sql", "CREATE TABLE ok (id bigint PRIMARY KEY);\n");
+    a.dir.write("2_bad.up.sql",
+                "CREATE TABLE half (id bigint);\n"
+                "\n"
+                "INSERT INTO missing VALUES (1);\n"
+                "CREATE TABLE never (id bigint);\n");
+    try {
+        a.apply_all();
+        FAIL("the migration should have failed");
+    } catch (const sm::Error& e) {
+        CHECK_THAT(e.what(), Catch::Contains("applying 2_bad failed at 2_bad.up.sql:3: relation "
+                                             "\"missing\" does not exist (SQLSTATE 42P01)"));
+    }
+    CHECK(a.db.scalar("SELECT string_agg(version::text, ',') FROM safe_migrate.history") == "1");
+    CHECK(a.db.scalar("SELECT to_regclass('half') IS NULL AND to_regclass('never') IS NULL") ==
+          "t");
+    CHECK(a.db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' "
+                      "AND version = 2 AND message LIKE '%2_bad.up.sql:3%'") == "1");
+    // The session is usable again, outside any transaction.
+    CHECK(a.migration.exec("SELECT 1").scalar() == "1");
+}
