@@ -1,5 +1,7 @@
 #include "deploy/recovery.hpp"
 
+#include <ranges>
+
 #include "backup/restore.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
@@ -47,8 +49,8 @@ std::vector<Undo> undo_list(db::Session& control, const FailedRun& run) {
             }
         }
     }
-    for (auto it = run.applied.rbegin(); it != run.applied.rend(); ++it) {
-        undo.push_back({*it, false});
+    for (const core::Migration* m : std::ranges::reverse_view(run.applied)) {
+        undo.push_back({m, false});
     }
     return undo;
 }
@@ -92,6 +94,7 @@ class Recoverer {
   private:
     std::string applied_text(const std::vector<Undo>& undo) const {
         std::vector<std::string> ids;
+        ids.reserve(undo.size());
         for (const auto& u : undo) {
             ids.push_back(u.migration->id() + (u.partial ? " (partly applied)" : ""));
         }
@@ -296,8 +299,8 @@ class Recoverer {
         m_result.restored = true;
         m_result.rollback.means = "backup restore";
         m_result.rollback.undone.clear();
-        for (auto it = m_run.applied.rbegin(); it != m_run.applied.rend(); ++it) {
-            m_result.rollback.undone.push_back((*it)->id());
+        for (const core::Migration* m : std::ranges::reverse_view(m_run.applied)) {
+            m_result.rollback.undone.push_back(m->id());
         }
         if (m_run.failed != nullptr && !m_project.up.at(m_run.failed->version).transactional) {
             m_result.rollback.undone.insert(m_result.rollback.undone.begin(), m_run.failed->id());

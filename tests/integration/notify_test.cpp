@@ -31,6 +31,7 @@ json body_of(const ReceivedRequest& r) {
 
 std::vector<std::string> types_of(const std::vector<ReceivedRequest>& requests) {
     std::vector<std::string> types;
+    types.reserve(requests.size());
     for (const auto& r : requests) {
         types.push_back(body_of(r)["type"].get<std::string>());
     }
@@ -56,7 +57,7 @@ std::vector<json> spool_lines(const fs::path& file) {
 std::string everything(const ReceivedRequest& r) {
     std::string all = r.method + " " + r.body + "\n";
     for (const auto& [key, value] : r.headers) {
-        all += key + ": " + value + "\n";
+        all.append(key).append(": ").append(value).append("\n");
     }
     return all;
 }

@@ -33,13 +33,14 @@ QueryResult rows(std::vector<sm::db::Row> r) {
 
 // A control session whose safe_migrate.seeds holds one row per (id, environment).
 void record_applied(ScriptedSession& control,
-                    std::vector<std::pair<std::string, std::string>> applied) {
+                    const std::vector<std::pair<std::string, std::string>>& applied) {
     control.answer = [applied](const std::string& sql) {
         if (contains(sql, "to_regclass('safe_migrate.seeds') IS NULL")) {
             return rows({{Value{"f"}}});
         }
         if (contains(sql, "FROM safe_migrate.seeds ORDER BY")) {
             std::vector<sm::db::Row> out;
+            out.reserve(applied.size());
             for (const auto& [id, environment] : applied) {
                 out.push_back({id, environment, "c", "sha256", "1", "2026-01-01T00:00:00Z",
                                "dev@host", "5", "00000000-0000-0000-0000-000000000000", "0.1",

@@ -11,7 +11,6 @@ using sm::validate::diff_schemas;
 using sm::validate::Difference;
 using sm::validate::DiffKind;
 using sm::validate::SchemaModel;
-using sm::validate::SchemaObject;
 
 namespace {
 
@@ -40,6 +39,7 @@ SchemaModel users_schema() {
 
 std::vector<std::string> messages(const std::vector<Difference>& diffs) {
     std::vector<std::string> out;
+    out.reserve(diffs.size());
     for (const auto& d : diffs) {
         out.push_back(std::string(sm::validate::diff_kind_name(d.kind)) + ": " + d.message);
     }
