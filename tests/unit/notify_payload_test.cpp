@@ -69,11 +69,15 @@ std::string fields_text(const json& s) {
 // A known answer computed independently, with a dummy key (base64 of "dummy-test-key"):
 // printf '%s' 'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}' |
 //   openssl dgst -sha256 -hmac dummy-test-key -binary | base64
-const std::string k_sw_secret = "whsec_ZHVtbXktdGVzdC1rZXk=";
-const std::string k_sw_id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
-const std::string k_sw_timestamp = "1614265330";
-const std::string k_sw_body = R"({"test": 2432232314})";
-const std::string k_sw_signature = "v1,wqkCKrqYh0zKUvVASix8wfLER5K91jmv9j2RiQkqI7M=";
+struct SignatureVector {
+    std::string secret, id, timestamp, body, signature;
+};
+const SignatureVector& sw() {
+    static const SignatureVector v{"whsec_ZHVtbXktdGVzdC1rZXk=", "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                                   "1614265330", R"({"test": 2432232314})",
+                                   "v1,wqkCKrqYh0zKUvVASix8wfLER5K91jmv9j2RiQkqI7M="};
+    return v;
+}
 
 }  // namespace
 
@@ -170,36 +174,36 @@ TEST_CASE("generic_body survives invalid UTF-8 in a value", "[notify][payload]")
 }
 
 TEST_CASE("sign matches the Standard Webhooks reference vector", "[notify][payload]") {
-    CHECK(sm::notify::sign(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body) == k_sw_signature);
-    CHECK(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body,
-                                       k_sw_signature));
+    CHECK(sm::notify::sign(sw().secret, sw().id, sw().timestamp, sw().body) == sw().signature);
+    CHECK(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body,
+                                       sw().signature));
 }
 
 TEST_CASE("verify_signature rejects another secret or changed content", "[notify][payload]") {
-    CHECK_FALSE(sm::notify::verify_signature("whsec_YW5vdGhlci1kdW1teS1rZXk=", k_sw_id,
-                                             k_sw_timestamp, k_sw_body, k_sw_signature));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp,
-                                             R"({"test": 2432232315})", k_sw_signature));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, "1614265331", k_sw_body,
-                                             k_sw_signature));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, "msg_other", k_sw_timestamp, k_sw_body,
-                                             k_sw_signature));
+    CHECK_FALSE(sm::notify::verify_signature("whsec_YW5vdGhlci1kdW1teS1rZXk=", sw().id,
+                                             sw().timestamp, sw().body, sw().signature));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp,
+                                             R"({"test": 2432232315})", sw().signature));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, "1614265331", sw().body,
+                                             sw().signature));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, "msg_other", sw().timestamp, sw().body,
+                                             sw().signature));
     // Truncated, empty, unversioned, or a different version prefix.
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body,
-                                             k_sw_signature.substr(0, 20)));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body, ""));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body,
-                                             k_sw_signature.substr(3)));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body,
-                                             "v2," + k_sw_signature.substr(3)));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body,
+                                             sw().signature.substr(0, 20)));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body, ""));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body,
+                                             sw().signature.substr(3)));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body,
+                                             "v2," + sw().signature.substr(3)));
 }
 
 TEST_CASE("verify_signature accepts a space-separated list of signatures", "[notify][payload]") {
-    std::string list = "v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsISE= " + k_sw_signature;
-    CHECK(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body, list));
-    std::string reversed = k_sw_signature + " v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsISE=";
-    CHECK(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body, reversed));
-    CHECK_FALSE(sm::notify::verify_signature(k_sw_secret, k_sw_id, k_sw_timestamp, k_sw_body,
+    std::string list = "v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsISE= " + sw().signature;
+    CHECK(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body, list));
+    std::string reversed = sw().signature + " v1,bm90IHRoZSByaWdodCBzaWduYXR1cmUgYXQgYWxsISE=";
+    CHECK(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body, reversed));
+    CHECK_FALSE(sm::notify::verify_signature(sw().secret, sw().id, sw().timestamp, sw().body,
                                              "v1,AAAA v1,BBBB"));
 }
 
@@ -211,8 +215,8 @@ TEST_CASE("sign decodes whsec_ secrets and uses other secrets as raw bytes", "[n
     // Without the prefix the text itself is the key, so it differs.
     CHECK(sm::notify::sign("c2VjcmV0", "msg_1", "1700000000", "{}") != from_raw);
     // The reference secret used raw is a different key from its decoded bytes.
-    CHECK(sm::notify::sign(k_sw_secret.substr(6), k_sw_id, k_sw_timestamp, k_sw_body) !=
-          k_sw_signature);
+    CHECK(sm::notify::sign(sw().secret.substr(6), sw().id, sw().timestamp, sw().body) !=
+          sw().signature);
 
     // Shape: "v1," + base64 of 32 bytes (44 characters with one '=').
     REQUIRE(from_raw.size() == 3 + 44);
