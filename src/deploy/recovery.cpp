@@ -1,7 +1,5 @@
 #include "deploy/recovery.hpp"
 
-#include <ranges>
-
 #include "backup/restore.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
@@ -49,7 +47,9 @@ std::vector<Undo> undo_list(db::Session& control, const FailedRun& run) {
             }
         }
     }
-    for (const core::Migration* m : std::ranges::reverse_view(run.applied)) {
+    const std::vector<const core::Migration*> newest_first(run.applied.rbegin(),
+                                                           run.applied.rend());
+    for (const core::Migration* m : newest_first) {
         undo.push_back({m, false});
     }
     return undo;
@@ -299,7 +299,9 @@ class Recoverer {
         m_result.restored = true;
         m_result.rollback.means = "backup restore";
         m_result.rollback.undone.clear();
-        for (const core::Migration* m : std::ranges::reverse_view(m_run.applied)) {
+        const std::vector<const core::Migration*> newest_first(m_run.applied.rbegin(),
+                                                               m_run.applied.rend());
+        for (const core::Migration* m : newest_first) {
             m_result.rollback.undone.push_back(m->id());
         }
         if (m_run.failed != nullptr && !m_project.up.at(m_run.failed->version).transactional) {
