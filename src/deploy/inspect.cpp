@@ -3,7 +3,7 @@
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
-#include "db/target_info.hpp"
+#include "deploy/policy_gate.hpp"
 #include "executor/trace.hpp"
 #include "notify/notifier.hpp"
 #include "sandbox/cluster.hpp"
@@ -60,10 +60,11 @@ void add_pending(const planner::Project& project, const executor::StatusReport& 
     }
 }
 
-void notify_blocked(const planner::Project& project, const planner::PlanInput& input) {
+void notify_blocked(const planner::Project& project, const core::TargetIdentity& target,
+                    const planner::PlanInput& input) {
     notify::Notifier notifier(project.config, core::new_run_id());
     notify::Event e = notifier.event("plan.blocked", "blocked");
-    e.target = notify::event_target(input.target);
+    e.target = notify::event_target(target);
     e.version_from = input.head;
     for (const auto* m : input.pending) {
         e.migrations.push_back(m->id());
@@ -90,21 +91,16 @@ planner::Plan plan_for_target(const PlanRequest& request,
     // 1. Read the target: who it is, its history, where it stands.
     auto session = open(project, request.target);
     planner::PlanInput input;
-    input.target = db::read_identity(*session);
     auto status = executor::compute_status(project.migrations, db::read_applied(*session),
                                            db::read_partial(*session));
 
     // 2. Lint the pending migrations under the policy with the target's
     //    version, and cost each table.
     input.head = status.head;
-    input.scripts = &project.up;
     input.settings = project.config.execute;
     input.policy = request.policy;
     add_pending(project, status, input);
-    input.broken_down = &project.broken_down;
-    planner::Plan plan = planner::build_plan(input);
-    planner::attach_table_sizes(plan,
-                                db::read_table_sizes(*session, planner::touched_tables(plan)));
+    planner::Plan plan = plan_on_target(*session, project, input);
 
     // 3. With trace, prove the prediction on a throwaway copy of the schema.
     if (request.trace) {
@@ -113,7 +109,7 @@ planner::Plan plan_for_target(const PlanRequest& request,
     // 4. Report, then tell the team when the policy blocks it.
     report(plan);
     if (!plan.allowed()) {
-        notify_blocked(project, input);
+        notify_blocked(project, plan.target, input);
     }
     return plan;
 }

@@ -5,21 +5,26 @@
 
 namespace sm::deploy {
 
+planner::Plan plan_on_target(db::Session& session, const planner::Project& project,
+                             planner::PlanInput input) {
+    input.target = db::read_identity(session);
+    input.scripts = &project.up;
+    input.broken_down = &project.broken_down;
+    planner::Plan plan = planner::build_plan(input);
+    planner::attach_table_sizes(plan, db::read_table_sizes(session, planner::touched_tables(plan)));
+    return plan;
+}
+
 planner::Plan plan_steps(const Request& request, db::Session& session, std::optional<int64_t> head,
                          const std::vector<Step>& steps) {
     planner::PlanInput input;
-    input.target = db::read_identity(session);
     input.head = head;
-    input.scripts = &request.project->up;
     input.settings = request.settings;
     input.policy = request.policy;
     for (const auto& step : steps) {
         input.pending.push_back(step.migration);
     }
-    input.broken_down = &request.project->broken_down;
-    planner::Plan plan = planner::build_plan(input);
-    planner::attach_table_sizes(plan, db::read_table_sizes(session, planner::touched_tables(plan)));
-    return plan;
+    return plan_on_target(session, *request.project, std::move(input));
 }
 
 GateDecision decide_gate(const Request& request, const planner::Plan& plan) {

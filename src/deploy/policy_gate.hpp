@@ -18,6 +18,12 @@
 
 namespace sm::deploy {
 
+// The plan of input's pending migrations on the target session reads: its
+// identity and PostgreSQL version, then the sizes of the tables the plan
+// touches (read only). `plan`, the dry run and execute's gate all plan here.
+planner::Plan plan_on_target(db::Session& session, const planner::Project& project,
+                             planner::PlanInput input);
+
 // The plan of steps, applied on top of head, under request.policy, with the
 // target's identity and table sizes read on session (read only). Throws
 // sm::Error when the target cannot be read.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <map>
 
 #include "planner/rule_catalog.hpp"
 #include "util/strings.hpp"
@@ -10,31 +12,18 @@
 namespace sm::planner {
 namespace {
 
-// The statement of the plan a finding was reported on, or nullptr.
-const PlannedStatement* statement_of(const Plan& plan, const Finding& f) {
-    for (const auto& m : plan.migrations) {
-        if (m.file != f.file) {
-            continue;
-        }
-        for (const auto& s : m.statements) {
-            if (s.line == f.line) {
-                return &s;
-            }
-        }
-    }
-    return nullptr;
-}
-
 // An error about lock or rewrite time on existing tables that are all small
 // becomes a warning (attach_table_sizes).
-void weigh(const Plan& plan, Finding& f) {
+// statements: the finding's migration's statements by line.
+void weigh(const Plan& plan, const std::map<int, const PlannedStatement*>& statements, Finding& f) {
     if (f.severity != Severity::error || !size_dependent(f.rule)) {
         return;
     }
-    const PlannedStatement* s = statement_of(plan, f);
-    if (s == nullptr || s->lock.relations.empty()) {
+    auto at = statements.find(f.line);
+    if (at == statements.end() || at->second->lock.relations.empty()) {
         return;
     }
+    const PlannedStatement* s = at->second;
     int64_t largest = 0;
     for (const auto& table : s->lock.tables()) {
         auto it = plan.tables.find(table);
@@ -94,9 +83,21 @@ FileReport broken_down_report(const core::Migration& m,
 void attach_table_sizes(Plan& plan, std::map<std::string, core::TableSize> tables) {
     plan.tables = std::move(tables);
     if (plan.policy.small_table_bytes > 0) {
+        std::map<std::filesystem::path, const PlannedMigration*> by_file;
+        for (const auto& m : plan.migrations) {
+            by_file.emplace(m.file, &m);
+        }
         for (auto& file : plan.lint.files) {
+            auto m = by_file.find(file.file);
+            if (m == by_file.end()) {
+                continue;  // a down file's report: nothing of it runs now
+            }
+            std::map<int, const PlannedStatement*> statements;
+            for (const auto& st : m->second->statements) {
+                statements.emplace(st.line, &st);
+            }
             for (auto& f : file.findings) {
-                weigh(plan, f);
+                weigh(plan, statements, f);
             }
         }
     }

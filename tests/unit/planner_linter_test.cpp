@@ -4,6 +4,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "lint_test_support.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
@@ -15,6 +16,8 @@
 
 using namespace sm::planner;
 using Catch::Matchers::Contains;
+
+using sm_test::of_rule;
 
 namespace {
 
@@ -28,18 +31,6 @@ struct Dir {
 
 Policy default_policy() {
     return load_policy(std::string("default"));
-}
-
-std::vector<const Finding*> of_rule(const LintReport& r, const std::string& rule) {
-    std::vector<const Finding*> out;
-    for (const auto& f : r.files) {
-        for (const auto& x : f.findings) {
-            if (x.rule == rule) {
-                out.push_back(&x);
-            }
-        }
-    }
-    return out;
 }
 
 }  // namespace

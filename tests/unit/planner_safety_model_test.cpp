@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/migration_source.hpp"
+#include "lint_test_support.hpp"
 #include "planner/linter.hpp"
 #include "planner/plan.hpp"
 #include "planner/policy.hpp"
@@ -17,19 +18,9 @@ using namespace sm::planner;
 using Catch::Matchers::Contains;
 using sm_test::TempTree;
 
-namespace {
+using sm_test::of_rule;
 
-std::vector<const Finding*> of_rule(const LintReport& r, const std::string& rule) {
-    std::vector<const Finding*> out;
-    for (const auto& f : r.files) {
-        for (const auto& x : f.findings) {
-            if (x.rule == rule) {
-                out.push_back(&x);
-            }
-        }
-    }
-    return out;
-}
+namespace {
 
 // A project of migration files in a temporary directory, loaded as execute loads it.
 struct TestProject {
