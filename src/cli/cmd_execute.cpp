@@ -173,12 +173,14 @@ nlohmann::json override_json(const std::optional<deploy::PolicyOverridden>& o) {
 }
 
 void ExecuteReporter::finished(const deploy::Result& r) {
+    std::string head = r.head ? std::to_string(*r.head) : "empty";
     if (m_text) {
-        say(m_options,
-            r.nothing_pending
-                ? "nothing to apply; head is " + (r.head ? std::to_string(*r.head) : "empty")
-                : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
-                      util::format_duration(r.took) + "; head is now " + std::to_string(*r.head));
+        say(m_options, r.plan_already_applied ? "the plan is already applied; head is " + head
+                       : r.nothing_pending
+                           ? "nothing to apply; head is " + head
+                           : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                                 util::format_duration(r.took) + "; head is now " +
+                                 std::to_string(*r.head));
         return;
     }
     nlohmann::json list = nlohmann::json::array();
@@ -190,6 +192,7 @@ void ExecuteReporter::finished(const deploy::Result& r) {
                           {"result", "ok"},
                           {"applied", list},
                           {"head", r.head ? nlohmann::json(*r.head) : nlohmann::json(nullptr)},
+                          {"plan_already_applied", r.plan_already_applied},
                           {"policy_override", override_json(r.policy_overridden)}};
     std::printf("%s\n", out.dump(2).c_str());
 }

@@ -38,6 +38,7 @@ struct Result {
     std::optional<int64_t> head;  // the version the target is at now
     std::chrono::milliseconds took{0};
     bool nothing_pending = false;
+    bool plan_already_applied = false;  // --plan: the target was already at its end state
     std::optional<PolicyOverridden> policy_overridden;
 };
 

@@ -120,7 +120,8 @@ class Deployment {
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
         if (m_r.plan_file) {
-            hold_to_plan(*m_r.plan_file, *m_control, m_report, m_r.policy, m_steps, m_r.settings);
+            m_plan_already_applied = !hold_to_plan(*m_r.plan_file, *m_control, m_report, m_r.policy,
+                                                   m_steps, m_r.settings);
         }
     }
 
@@ -258,6 +259,7 @@ class Deployment {
     std::vector<std::string> m_watched;
     std::optional<backup::Manifest> m_pre_deploy;
     std::optional<PolicyOverridden> m_overridden;  // the run went past the policy gate
+    bool m_plan_already_applied = false;           // --plan: nothing left of it to apply
     DryRunReport m_dry;
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;
@@ -302,6 +304,7 @@ int Deployment::apply_all() {
     result.head = m_head;
     result.took = since(m_started);
     result.nothing_pending = m_steps.empty();
+    result.plan_already_applied = m_plan_already_applied;
     result.policy_overridden = m_overridden;
     // run.finished commits synchronously: once it is on disk, so is every
     // migration this run applied (they committed asynchronously before it).

@@ -17,6 +17,34 @@ std::string id_of(const executor::StatusEntry& e) {
     return std::to_string(e.version) + "_" + e.name;
 }
 
+// Refuses an up_to that names no migration (in the files or the history),
+// naming the versions nearest to it.
+void check_up_to(const executor::StatusReport& report, int64_t up_to) {
+    const executor::StatusEntry* below = nullptr;
+    const executor::StatusEntry* above = nullptr;
+    for (const auto& e : report.entries) {
+        if (e.version == up_to) {
+            return;
+        }
+        if (e.version < up_to) {
+            below = &e;
+        } else if (above == nullptr) {
+            above = &e;
+        }
+    }
+    std::string nearest;
+    for (const auto* e : {below, above}) {
+        if (e != nullptr) {
+            nearest += (nearest.empty() ? "" : ", ") + id_of(*e);
+        }
+    }
+    throw Error(ExitCode::invalid_input,
+                "--target " + std::to_string(up_to) + ": no migration has this version" +
+                    (nearest.empty() ? std::string(" (there are no migrations)")
+                                     : "; the nearest: " + nearest),
+                "Run 'safe-migrate status' to list the versions.");
+}
+
 }  // namespace
 
 void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
@@ -62,6 +90,9 @@ std::vector<Step> choose_steps(const planner::Project& project,
                                const std::vector<db::PartialMigration>& partial,
                                const core::ExecuteSettings& settings,
                                std::optional<int64_t> up_to) {
+    if (up_to) {
+        check_up_to(report, *up_to);
+    }
     std::vector<Step> steps;
     std::vector<std::string> out_of_order;
     for (const auto& e : report.entries) {
@@ -96,7 +127,7 @@ std::vector<Step> choose_steps(const planner::Project& project,
     return steps;
 }
 
-void hold_to_plan(const std::filesystem::path& file, db::Session& session,
+bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
                   const executor::StatusReport& report, const planner::Policy& lint_policy,
                   std::vector<Step>& steps, core::ExecuteSettings& settings) {
     planner::PlanCheck now;
@@ -107,7 +138,18 @@ void hold_to_plan(const std::filesystem::path& file, db::Session& session,
     for (const auto& step : steps) {
         now.pending.push_back(step.migration);
     }
+    for (const auto& e : report.entries) {
+        if (e.state == MigrationState::applied || e.state == MigrationState::changed) {
+            now.applied[e.version] = e.recorded_checksum;
+        }
+    }
     auto artifact = planner::check_plan_artifact(util::read_file(file), file.string(), now);
+    if (artifact.already_applied) {
+        steps.clear();
+        core::log_info("the plan in " + file.string() + " is already applied: the database is at " +
+                       std::to_string(artifact.migrations.back().version));
+        return false;
+    }
     std::vector<Step> planned;
     for (const auto& step : steps) {
         for (const auto& m : artifact.migrations) {
@@ -130,6 +172,7 @@ void hold_to_plan(const std::filesystem::path& file, db::Session& session,
     settings.restore_terminates_sessions = policy.restore_terminates_sessions;
     core::log_info("holding the run to the plan in " + file.string() + " (" +
                    std::to_string(steps.size()) + " migration(s))");
+    return true;
 }
 
 std::vector<std::string> tables_of(const planner::Project& project,

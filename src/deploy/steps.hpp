@@ -30,7 +30,8 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
                  const std::vector<int64_t>& accepted, bool record);
 
 // The migrations to apply, in version order, up to up_to. Throws
-// sm::Error(drift) for pending migrations older than the head unless
+// sm::Error(invalid_input) when up_to names no migration (the nearest versions
+// named), sm::Error(drift) for pending migrations older than the head unless
 // settings allow out-of-order application.
 std::vector<Step> choose_steps(const planner::Project& project,
                                const executor::StatusReport& report,
@@ -40,8 +41,10 @@ std::vector<Step> choose_steps(const planner::Project& project,
 // Checks the reviewed plan in file against the target, the files and lint_policy
 // (throws sm::Error on any difference; its verdict is the run's policy gate),
 // keeps only the planned steps and takes the plan's timeouts and retries into
-// settings; the run's safety settings stay.
-void hold_to_plan(const std::filesystem::path& file, db::Session& session,
+// settings; the run's safety settings stay. Returns false, with steps
+// emptied, when the target is already exactly at the plan's end state (a
+// retried pipeline): nothing to apply, and not an error.
+bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
                   const executor::StatusReport& report, const planner::Policy& lint_policy,
                   std::vector<Step>& steps, core::ExecuteSettings& settings);
 

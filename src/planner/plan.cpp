@@ -352,6 +352,21 @@ void target_changes(const json& body, const PlanCheck& now, std::vector<std::str
     }
 }
 
+// The target is the planned one and stands exactly where the plan ends.
+bool at_plan_end(const json& body, const PlanArtifact& artifact, const PlanCheck& now) {
+    const json& t = body.at("target");
+    if (artifact.migrations.empty() ||
+        t.value("system_identifier", "") != now.target.system_identifier ||
+        t.value("database", "") != now.target.database ||
+        now.head != artifact.migrations.back().version) {
+        return false;
+    }
+    return std::all_of(artifact.migrations.begin(), artifact.migrations.end(), [&](const auto& am) {
+        auto it = now.applied.find(am.version);
+        return it != now.applied.end() && it->second == am.checksum;
+    });
+}
+
 // Planned migrations that are no longer pending or whose file changed, and
 // pending migrations the plan skipped.
 void migration_changes(const PlanArtifact& artifact, const PlanCheck& now,
@@ -442,6 +457,10 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
         throw Error(ExitCode::policy,
                     "the plan in " + file + " was blocked by policy; it cannot be executed",
                     "Fix the findings, or suppress them with a reason, and plan again.");
+    }
+    if (at_plan_end(body, artifact, now)) {
+        artifact.already_applied = true;
+        return artifact;
     }
 
     std::vector<std::string> changes;

@@ -128,6 +128,7 @@ struct PlanCheck {
     std::vector<const core::Migration*> pending;
     core::ExecuteSettings settings;
     Policy policy;  // the policy the run is under now (execute --policy, or the default)
+    std::map<int64_t, std::string> applied;  // applied version -> its recorded checksum
 };
 
 struct ArtifactMigration {
@@ -140,14 +141,19 @@ struct PlanArtifact {
     std::vector<ArtifactMigration> migrations;
     core::ExecuteSettings settings;
     bool allowed = false;
+    // The target is exactly at the plan's end state: the same system and
+    // database, every planned migration applied with the planned checksum, and
+    // the head at the last planned version (a pipeline retrying a run that
+    // succeeded). Nothing else was checked: there is nothing to apply.
+    bool already_applied = false;
 };
 
 // Parses and checks an artifact against the current files and target. Throws
 // sm::Error: invalid_input when the file is not a plan or its hash does not
-// match (edited after it was written); policy when the plan was blocked; drift
-// when the files, the head, the target, the settings or the policy (its name or
-// its policy_hash; an artifact that records none) differ, listing every
-// difference.
+// match (edited after it was written). A plan the target is already at the end
+// of returns with already_applied set, checking nothing more. Otherwise policy when the plan was
+// blocked; drift when the files, the head, the target, the settings or the policy (its name or its
+// policy_hash; an artifact that records none) differ, listing every difference.
 PlanArtifact check_plan_artifact(const std::string& text, const std::string& file,
                                  const PlanCheck& now);
 

@@ -113,6 +113,56 @@ TEST_CASE("execute --plan refuses when the files, the head, the target or the se
     CHECK(p.db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'b'") == "0");
 }
 
+TEST_CASE("a retried execute --plan of a plan already applied exits 0 and says so") {
+    Project p;
+    p.dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
+    p.dir.write("2_b.up.sql", "CREATE TABLE b (x int);\n");
+    REQUIRE(p.run({"plan", "--out", p.plan_file}).exit_code == 0);
+    REQUIRE(p.run({"execute", "--plan", p.plan_file}).exit_code == 0);
+
+    // The pipeline retries the same step: the database is at the plan's end.
+    auto again = p.run({"execute", "--plan", p.plan_file});
+    INFO(again.all());
+    CHECK(again.exit_code == 0);
+    CHECK(again.out.find("the plan is already applied; head is 2") != std::string::npos);
+    auto json = p.run({"execute", "--plan", p.plan_file, "--format", "json"});
+    REQUIRE(json.exit_code == 0);
+    auto doc = nlohmann::json::parse(json.out);
+    CHECK(doc["plan_already_applied"] == true);
+    CHECK(doc["applied"].empty());
+    CHECK(p.db.scalar("SELECT count(*) FROM safe_migrate.history") == "2");
+
+    SECTION("past the plan's end is still a difference") {
+        p.dir.write("3_c.up.sql", "CREATE TABLE c (x int);\n");
+        REQUIRE(p.run({"execute"}).exit_code == 0);
+        auto r = p.run({"execute", "--plan", p.plan_file});
+        CHECK(r.exit_code == 11);
+        CHECK(r.err.find("head: planned at empty, the database is now at 3") != std::string::npos);
+    }
+    SECTION("an applied file changed since is drift, as without a plan") {
+        p.dir.write("2_b.up.sql", "CREATE TABLE b (x bigint);\n");
+        auto r = p.run({"execute", "--plan", p.plan_file});
+        CHECK(r.exit_code == 11);
+        CHECK(r.err.find("2_b: file changed after it was applied") != std::string::npos);
+    }
+}
+
+TEST_CASE("execute --target with no such version exits 3 naming the nearest versions") {
+    Project p;
+    p.dir.write("10_a.up.sql", "CREATE TABLE a (x int);\n");
+    p.dir.write("20_b.up.sql", "CREATE TABLE b (x int);\n");
+    auto r = p.run({"execute", "--target", "15"});
+    INFO(r.all());
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("--target 15: no migration has this version; the nearest: 10_a, 20_b") !=
+          std::string::npos);
+    CHECK(p.db.scalar("SELECT to_regclass('a') IS NULL") == "t");
+    // The hint's command works.
+    CHECK(p.run({"status"}).exit_code == 10);
+    CHECK(p.run({"execute", "--target", "10"}).exit_code == 0);
+    CHECK(p.run({"execute", "--target", "99"}).exit_code == 3);
+}
+
 TEST_CASE("a plan blocked by policy exits 4 and cannot be executed") {
     Project p;
     p.dir.write("1_t.up.sql", "CREATE TABLE t (id int, amount int);\n");
