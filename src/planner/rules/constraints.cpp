@@ -343,7 +343,7 @@ void check_validate(const AlterContext& c, const ParseTree& cmd) {
                about_table(c.table));
 }
 
-void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
+void check_constraints_in_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.body.value("objtype", "") != "OBJECT_TABLE") {
         return;
     }
@@ -457,7 +457,7 @@ void check_create_table(const StatementRef& s, Emitter& out) {
 
 void check_constraints(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.kind == "AlterTableStmt") {
-        check_alter_table(s, f, out);
+        check_constraints_in_alter_table(s, f, out);
     } else if (s.kind == "CreateStmt") {
         check_create_table(s, out);
     }

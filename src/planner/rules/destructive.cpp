@@ -242,7 +242,7 @@ void check_cte_dml(const ParseTree& body, const FileState& f, Emitter& out) {
     }
 }
 
-void check_alter_table(const StatementRef& s, Emitter& out) {
+void check_destructive_in_alter_table(const StatementRef& s, Emitter& out) {
     const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
     if (objtype != "OBJECT_TABLE" && objtype != "OBJECT_FOREIGN_TABLE") {
         return;
@@ -331,7 +331,7 @@ void check_destructive(const StatementRef& s, const FileState& f, Emitter& out) 
     } else if (s.kind == "TruncateStmt") {
         check_truncate(s, out);
     } else if (s.kind == "AlterTableStmt") {
-        check_alter_table(s, out);
+        check_destructive_in_alter_table(s, out);
     } else if (s.kind == "RenameStmt") {
         check_rename(s, out);
     } else if (s.kind == "UpdateStmt" || s.kind == "DeleteStmt" || s.kind == "InsertStmt") {

@@ -338,7 +338,7 @@ std::vector<size_t> alter_command_starts(const std::vector<Token>& t, size_t exp
     return starts;
 }
 
-void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
+void check_indexes_in_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
     const std::string table = qualified_name(member(s.body, "relation"));
     const std::string text = statement_text(s.sql);
     const auto commands = alter_commands(s.body);
@@ -413,7 +413,7 @@ void check_indexes(const StatementRef& s, const FileState& f, Emitter& out) {
     } else if (s.kind == "CreateStmt") {
         check_create_table(s, f, out);
     } else if (s.kind == "AlterTableStmt" && s.body.value("objtype", "") == "OBJECT_TABLE") {
-        check_alter_table(s, f, out);
+        check_indexes_in_alter_table(s, f, out);
     }
 }
 

@@ -172,7 +172,7 @@ void check_disable_triggers(const std::string& table, const ParseTree& cmd, Emit
     }
 }
 
-void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
+void check_integrity_in_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
     const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
     if (objtype != "OBJECT_TABLE") {
         return;
@@ -217,7 +217,7 @@ void check_integrity(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.kind == "AlterEnumStmt") {
         check_add_value(s, f, out);
     } else if (s.kind == "AlterTableStmt") {
-        check_alter_table(s, f, out);
+        check_integrity_in_alter_table(s, f, out);
     } else if (s.kind == "VariableSetStmt") {
         check_replication_role(s, out);
     }

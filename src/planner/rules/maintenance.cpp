@@ -110,7 +110,7 @@ void check_partition_cmd(const ParseTree& body, const ParseTree& cmd, const File
     }
 }
 
-void check_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
+void check_maintenance_in_alter_table(const StatementRef& s, const FileState& f, Emitter& out) {
     const ParseTree& relation = member(s.body, "relation");
     const std::string table = qualified_name(relation);
     const std::string objtype = s.body.value("objtype", "OBJECT_TABLE");
@@ -323,7 +323,7 @@ void check_drop_trigger(const StatementRef& s, const FileState& f, Emitter& out)
 
 void check_maintenance(const StatementRef& s, const FileState& f, Emitter& out) {
     if (s.kind == "AlterTableStmt") {
-        check_alter_table(s, f, out);
+        check_maintenance_in_alter_table(s, f, out);
     } else if (s.kind == "VacuumStmt") {
         check_vacuum(s, out);
     } else if (s.kind == "ClusterStmt") {
