@@ -115,6 +115,20 @@ std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
     return sql;
 }
 
+SessionTimeouts::SessionTimeouts(Session& session, std::chrono::milliseconds lock,
+                                 std::chrono::milliseconds statement)
+    : m_session(session) {
+    m_session.exec(set_timeouts_sql(lock, statement, SettingScope::session));
+}
+
+SessionTimeouts::~SessionTimeouts() {
+    try {
+        m_session.exec("RESET lock_timeout; RESET statement_timeout");
+    } catch (...) {
+        // Nothing to do: the session is gone, and its settings with it.
+    }
+}
+
 void rollback_quietly(Session& session) noexcept {
     try {
         session.exec("ROLLBACK");

@@ -39,6 +39,21 @@ std::vector<std::string> timeout_settings(
     std::chrono::milliseconds lock_timeout,
     std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope);
 
+// Sets lock_timeout and statement_timeout for the session (SET) for the
+// lifetime of the object, and RESETs them after (ignoring errors: a lost
+// session has nothing to reset). Throws DbError when the SET fails.
+class SessionTimeouts {
+  public:
+    SessionTimeouts(Session& session, std::chrono::milliseconds lock,
+                    std::chrono::milliseconds statement);
+    ~SessionTimeouts();
+    SessionTimeouts(const SessionTimeouts&) = delete;
+    SessionTimeouts& operator=(const SessionTimeouts&) = delete;
+
+  private:
+    Session& m_session;
+};
+
 // Sends ROLLBACK and ignores any error: for cleanup after a failure, when the
 // transaction may already be aborted or the connection gone (the server ends
 // an open transaction with the session anyway).

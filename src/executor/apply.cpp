@@ -337,25 +337,6 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
     }
 }
 
-class SessionTimeouts {
-  public:
-    SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
-        : m_session(session) {
-        m_session.exec(db::set_timeouts_sql(lock, statement, db::SettingScope::session));
-    }
-    ~SessionTimeouts() {
-        try {
-            m_session.exec("RESET lock_timeout; RESET statement_timeout");
-        } catch (...) {
-        }
-    }
-    SessionTimeouts(const SessionTimeouts&) = delete;
-    SessionTimeouts& operator=(const SessionTimeouts&) = delete;
-
-  private:
-    db::Session& m_session;
-};
-
 db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
                                  milliseconds took) {
     db::AppliedMigration row;
@@ -403,8 +384,8 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
     db::save_progress(ctx.control, progress);
 
     {
-        SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
-                                 statement_timeout_of(ctx, up));
+        db::SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
+                                     statement_timeout_of(ctx, up));
         for (size_t i = static_cast<size_t>(progress.statements_done); i < up.statements.size();
              ++i) {
             run_autocommit_statement(ctx, m, up, up.statements[i], progress);
@@ -466,8 +447,8 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
         int done = 0;
         MigrationWatch watch(ctx, m, lock_timeout_of(ctx, down), false);
         {
-            SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
-                                     statement_timeout_of(ctx, down));
+            db::SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
+                                         statement_timeout_of(ctx, down));
             for (const auto& statement : down.statements) {
                 try {
                     util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });

@@ -87,7 +87,7 @@ TEST_CASE("lock timeouts that outlast every retry exit 6 (lock busy)") {
     MigrationDir dir;
     dir.write("safe-migrate.toml", "[execute]\nretry_base_delay = \"100ms\"\n");
     dir.write("1_add.up.sql", "ALTER TABLE busy ADD COLUMN note text;\n");
-    Blocker blocker(db, "busy", "4");
+    Blocker blocker(db, "busy", "5");
     auto run = run_tool(execute_args(dir, {"execute", "--lock-timeout", "100ms", "--lock-retries",
                                            "2", "--blocker-age", "1h"}),
                         {{"DATABASE_URL", db.url()}});
@@ -108,7 +108,7 @@ TEST_CASE("a retry lands as soon as the session that blocked it ends") {
     dir.write("safe-migrate.toml",
               "[execute]\nretry_base_delay = \"10s\"\nretry_max_delay = \"10s\"\n");
     dir.write("1_add.up.sql", "ALTER TABLE busy ADD COLUMN note text;\n");
-    Blocker blocker(db, "busy", "2");
+    Blocker blocker(db, "busy", "3");
     auto run = start_tool(execute_args(dir, {"execute", "--lock-timeout", "200ms", "--lock-retries",
                                              "3", "--blocker-age", "1h"}),
                           {{"DATABASE_URL", db.url()}});
