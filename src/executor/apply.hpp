@@ -49,7 +49,7 @@ struct RunContext {
     // The run's time limit (max_duration from its start): apply_migration caps
     // each statement's lock_timeout and statement_timeout to what is left, and
     // cancels a statement still running at it. Reverting ignores it.
-    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
 };
 
 // Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
