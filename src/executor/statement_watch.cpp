@@ -296,10 +296,11 @@ BlockerWait StatementWatch::wait_for_blockers(milliseconds at_most) {
         if (waiting_for.empty()) {
             return BlockerWait::gone;
         }
-        auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
-        if (left.count() <= 0) {
+        auto now = Clock::now();
+        if (now >= until) {
             return BlockerWait::timed_out;
         }
+        auto left = std::chrono::ceil<milliseconds>(until - now);
         if (!util::interruptible_sleep(std::min(left, k_gone_poll))) {
             return BlockerWait::interrupted;
         }
