@@ -60,7 +60,7 @@ class Blocker {
 
 }  // namespace
 
-TEST_CASE("--max-duration stops a running statement at the limit and rolls the run back") {
+TEST_CASE("execute --max-duration stops a running statement at the limit and rolls the run back") {
     TestDatabase db;
     MigrationDir dir;
     dir.write("safe-migrate.toml", "");
