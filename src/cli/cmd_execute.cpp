@@ -335,8 +335,8 @@ Command execute_command() {
             sub.add_option("--max-replica-lag", args->max_replica_lag,
                            "Refuse while a physical replica replays further behind (e.g. 30s)");
             sub.add_option("--max-duration", args->max_duration,
-                           "Stop and roll back when the run takes longer (checked between "
-                           "migrations)");
+                           "Stop and roll back when the run takes longer (a running statement "
+                           "is stopped at the limit)");
             sub.add_flag("--dry-run", args->dry_run,
                          "Plan, preflight and say what would be backed up; change nothing "
                          "(exit 0: the run would proceed)");

@@ -32,6 +32,7 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("terminate_blockers", [&](auto& n, auto& w) { s.terminate_blockers = toml_bool(n, w); });
     r.on("max_replica_lag", [&](auto& n, auto& w) { s.max_replica_lag = toml_duration(n, w); });
     r.on("max_duration", [&](auto& n, auto& w) { s.max_duration = toml_duration(n, w); });
+    r.on("heartbeat", [&](auto& n, auto& w) { s.heartbeat = toml_duration(n, w); });
     r.on("on_failure", [&](auto& n, auto& w) {
         auto policy = parse_failure_policy(toml_string(n, w));
         if (!policy) {

@@ -49,8 +49,12 @@ struct ExecuteSettings {
     // Refuse to start (or go on) while a physical replica replays more than
     // this far behind; off when unset.
     std::optional<std::chrono::milliseconds> max_replica_lag;
-    // The whole run's time limit, checked between migrations; off when unset.
+    // The whole run's time limit: checked between migrations, and each
+    // statement's timeouts are capped to what is left of it; off when unset.
     std::optional<std::chrono::milliseconds> max_duration;
+    // While a statement runs, a line on stderr this often (elapsed, what it
+    // waits on, progress); 0: none.
+    std::chrono::milliseconds heartbeat{30000};
     FailurePolicy on_failure = FailurePolicy::rollback;
     // rollback: restore the pre-deploy backup when a down file is missing or fails.
     bool restore_fallback = true;

@@ -1,5 +1,8 @@
 #include "db/transaction.hpp"
 
+#include <algorithm>
+#include <exception>
+
 #include "core/backoff.hpp"
 #include "core/duration.hpp"
 #include "core/sql_quote.hpp"
@@ -11,8 +14,9 @@ namespace {
 
 // The SETs of the transaction's limits, one statement each.
 std::vector<std::string> local_settings(const TransactionLimits& limits) {
-    std::vector<std::string> out =
-        timeout_settings(limits.lock_timeout, limits.statement_timeout, SettingScope::transaction);
+    std::vector<std::string> out = timeout_settings(
+        capped_timeout(limits.lock_timeout, limits.deadline),
+        capped_timeout(limits.statement_timeout, limits.deadline), SettingScope::transaction);
     for (const auto& [name, value] : limits.settings) {
         out.push_back("SET LOCAL " + name + " = " + core::quote_literal(value));
     }
@@ -34,6 +38,7 @@ void with_lock_retries(Session& session, const TransactionLimits& limits,
                        const std::function<void()>& attempt_once, const LockRetryNotice& on_retry) {
     core::Backoff backoff(limits.retry_base_delay, limits.retry_max_delay);
     for (int attempt = 0;; ++attempt) {
+        std::exception_ptr timed_out;  // this attempt's lock timeout
         try {
             util::ScopedCancelHook hook([&session] { session.cancel(); });
             if (util::interrupted()) {
@@ -49,22 +54,43 @@ void with_lock_retries(Session& session, const TransactionLimits& limits,
             if (util::interrupted() || !e.is_lock_timeout() || attempt >= limits.lock_retries) {
                 throw;
             }
+            timed_out = std::current_exception();
         } catch (...) {
             rollback_quietly(session);
             throw;
         }
         // The attempt timed out on a lock and was rolled back: wait, then again.
         std::chrono::milliseconds delay = backoff.delay(attempt);
+        if (limits.deadline) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *limits.deadline - std::chrono::steady_clock::now());
+            delay = std::max(std::chrono::milliseconds(0), std::min(delay, left));
+        }
         if (on_retry) {
             on_retry(attempt, delay);
         }
-        if (!util::interruptible_sleep(delay)) {
+        bool waited = limits.wait ? limits.wait(attempt, delay) : util::interruptible_sleep(delay);
+        if (!waited) {
             throw RetryWaitInterrupted();
+        }
+        if (limits.deadline && std::chrono::steady_clock::now() >= *limits.deadline) {
+            std::rethrow_exception(timed_out);  // the run's time is up
         }
     }
 }
 
 }  // namespace
+
+std::chrono::milliseconds capped_timeout(std::chrono::milliseconds timeout,
+                                         const Deadline& deadline) {
+    if (!deadline) {
+        return timeout;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        *deadline - std::chrono::steady_clock::now());
+    left = std::max(left, std::chrono::milliseconds(1));
+    return timeout.count() == 0 ? left : std::min(timeout, left);
+}
 
 std::vector<std::string> timeout_settings(
     std::chrono::milliseconds lock_timeout,
@@ -87,6 +113,20 @@ std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
         sql += (sql.empty() ? "" : "; ") + set;
     }
     return sql;
+}
+
+SessionTimeouts::SessionTimeouts(Session& session, std::chrono::milliseconds lock,
+                                 std::chrono::milliseconds statement)
+    : m_session(session) {
+    m_session.exec(set_timeouts_sql(lock, statement, SettingScope::session));
+}
+
+SessionTimeouts::~SessionTimeouts() {
+    try {
+        m_session.exec("RESET lock_timeout; RESET statement_timeout");
+    } catch (...) {
+        // Nothing to do: the session is gone, and its settings with it.
+    }
 }
 
 void rollback_quietly(Session& session) noexcept {
@@ -133,10 +173,10 @@ void run_transaction(Session& session, const TransactionLimits& limits,
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
                                                const std::vector<BatchStatement>& statements,
                                                const BatchRetryNotice& on_retry) {
+    // BEGIN and the settings, rendered again for each attempt (capped_timeout).
     std::vector<BatchStatement> batch = {{"BEGIN", {}}};
-    for (auto& set : local_settings(limits)) {
-        batch.push_back({std::move(set), {}});
-    }
+    const size_t settings = local_settings(limits).size();
+    batch.resize(1 + settings);
     const size_t first = batch.size();
     batch.insert(batch.end(), statements.begin(), statements.end());
     batch.push_back({"COMMIT", {}});
@@ -148,6 +188,10 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
     std::vector<QueryResult> results;
     size_t failed_at = statements.size();
     auto attempt = [&] {
+        auto sets = local_settings(limits);
+        for (size_t i = 0; i < settings; ++i) {
+            batch[1 + i] = {std::move(sets[i]), {}};
+        }
         try {
             results = session.exec_batch(batch);
         } catch (const BatchError& e) {

@@ -39,6 +39,21 @@ std::vector<std::string> timeout_settings(
     std::chrono::milliseconds lock_timeout,
     std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope);
 
+// Sets lock_timeout and statement_timeout for the session (SET) for the
+// lifetime of the object, and RESETs them after (ignoring errors: a lost
+// session has nothing to reset). Throws DbError when the SET fails.
+class SessionTimeouts {
+  public:
+    SessionTimeouts(Session& session, std::chrono::milliseconds lock,
+                    std::chrono::milliseconds statement);
+    ~SessionTimeouts();
+    SessionTimeouts(const SessionTimeouts&) = delete;
+    SessionTimeouts& operator=(const SessionTimeouts&) = delete;
+
+  private:
+    Session& m_session;
+};
+
 // Sends ROLLBACK and ignores any error: for cleanup after a failure, when the
 // transaction may already be aborted or the connection gone (the server ends
 // an open transaction with the session anyway).
@@ -50,6 +65,18 @@ void rollback_quietly(Session& session) noexcept;
 void in_transaction(Session& session, const std::function<void()>& body,
                     const char* begin = "BEGIN");
 
+using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+
+// timeout (0: none) capped to what is left until deadline, and at least 1ms
+// (PostgreSQL reads 0 as no limit): the timeouts of a statement that must not
+// outlast the run's time limit. timeout itself when there is no deadline.
+std::chrono::milliseconds capped_timeout(std::chrono::milliseconds timeout,
+                                         const Deadline& deadline);
+
+// Waits before attempt + 1 after a lock timeout, given the backoff's jittered
+// delay; false when interrupted.
+using RetryWait = std::function<bool(int attempt, std::chrono::milliseconds delay)>;
+
 // A transaction's limits, and how it is retried after a lock timeout.
 struct TransactionLimits {
     std::chrono::milliseconds lock_timeout{0};       // SET LOCAL lock_timeout (0: none)
@@ -60,6 +87,11 @@ struct TransactionLimits {
     // Further settings for the transaction, SET LOCAL with BEGIN: name (one of
     // safe-migrate's own, not quoted) and value (quoted here).
     std::vector<std::pair<std::string, std::string>> settings;
+    // The run's time limit: each attempt's timeouts are capped to what is left
+    // of it (capped_timeout), and no retry starts after it.
+    Deadline deadline;
+    // How to wait between attempts; empty: sleep the delay.
+    RetryWait wait;
 };
 
 // The limits of [execute]: its timeouts, lock retries and backoff.
@@ -86,8 +118,9 @@ using LockRetryNotice = std::function<void(int attempt, std::chrono::millisecond
 //
 // On a lock timeout (SQLSTATE 55P03) the transaction is rolled back and, up to
 // limits.lock_retries times and unless an interrupt arrived, on_retry is told,
-// the runner waits (core::Backoff: exponential with full jitter) and runs the
-// whole transaction again, body included.
+// the runner waits (core::Backoff: exponential with full jitter; or
+// limits.wait) and runs the whole transaction again, body included, unless
+// limits.deadline has passed: then the lock timeout is thrown.
 //
 // Throws what ended the last attempt: a DbError, or anything body threw. The
 // session is then outside any transaction (rolled back), except after a lost

@@ -288,6 +288,10 @@ int Deployment::apply_all() {
         *m_control, {m_ctx->run_id, "run.started", std::nullopt,
                      std::to_string(m_steps.size()) + " pending migration(s); by " + m_ctx->actor});
     m_head = m_report.head;
+    if (m_r.settings.max_duration) {
+        // Each statement's timeouts are capped to what is left (apply.hpp).
+        m_ctx->deadline = m_started + *m_r.settings.max_duration;
+    }
     try {
         for (const auto& step : m_steps) {
             apply_step(step, events);

@@ -167,6 +167,7 @@ bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
     settings.terminate_blockers = policy.terminate_blockers;
     settings.max_replica_lag = policy.max_replica_lag;
     settings.max_duration = policy.max_duration;
+    settings.heartbeat = policy.heartbeat;
     settings.on_failure = policy.on_failure;
     settings.restore_fallback = policy.restore_fallback;
     settings.restore_terminates_sessions = policy.restore_terminates_sessions;

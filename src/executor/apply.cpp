@@ -7,6 +7,7 @@
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "db/transaction.hpp"
+#include "executor/retry_watch.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
@@ -60,21 +61,19 @@ void check_interrupt() {
     }
 }
 
-// Says that an attempt stopped on a lock timeout at `at` and runs again after
-// delay: in the log and as an event.
-void announce_retry(RunContext& ctx, const core::Migration& m, int attempt, milliseconds delay,
-                    const std::string& at) {
-    std::string message = db::lock_retry_message(at, attempt, ctx.settings.lock_retries, delay);
-    core::log_warn(m.id() + ": " + message);
-    event(ctx, m, "migration.retry", message);
+// Whether e stopped a statement because the run's time limit was reached (the
+// capped timeouts, or the watch's cancel at the deadline).
+bool out_of_time(const RunContext& ctx, const db::DbError& e) {
+    return ctx.deadline && Clock::now() >= *ctx.deadline &&
+           (e.is_canceled() || e.is_lock_timeout());
 }
 
-// Waits before the next attempt after a lock timeout; false if interrupted.
-bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff& backoff,
-                       int attempt, const std::string& at) {
-    milliseconds delay = backoff.delay(attempt);
-    announce_retry(ctx, m, attempt, delay, at);
-    return util::interruptible_sleep(delay);
+// "the run exceeded its time limit (max_duration 2s) while applying 1_slow at 1_slow.up.sql:1"
+std::string time_limit_message(const RunContext& ctx, const core::Migration& m,
+                               const std::string& at) {
+    return "the run exceeded its time limit (max_duration " +
+           util::format_duration(ctx.settings.max_duration.value_or(milliseconds(0))) +
+           ") while applying " + m.id() + " at " + at;
 }
 
 // Turns the error that ended a migration's transaction (rolled back, unless
@@ -92,17 +91,25 @@ bool wait_before_retry(RunContext& ctx, const core::Migration& m, core::Backoff&
     if (util::interrupted()) {
         throw_interrupted(ctx, m, "its transaction was rolled back at " + at);
     }
+    if (std::string(verb) == "applying" && out_of_time(ctx, e)) {
+        std::string message = time_limit_message(ctx, m, at);
+        event(ctx, m, "migration.failed", message + "; its transaction was rolled back");
+        throw Error(ExitCode::failure, message + "; its transaction was rolled back");
+    }
     std::string why = db_message(e);
     if (e.is_lock_timeout()) {
         why += " after " + std::to_string(attempts) + " attempts";
     }
     event(ctx, m, std::string("migration.failed"),
           std::string(verb) + " failed at " + at + ": " + why);
-    throw Error(ExitCode::failure,
+    // Lock timeouts that outlast the retries are a busy table, not a broken
+    // migration: exit 6, so a pipeline can try again later.
+    throw Error(e.is_lock_timeout() ? ExitCode::lock_busy : ExitCode::failure,
                 std::string(verb) + " " + m.id() + " failed at " + at + ": " + why,
                 "Its transaction was rolled back; nothing of it remains. " +
                     std::string(e.is_lock_timeout()
-                                    ? "Find the blocking sessions (runbooks/lock-timeouts.md)."
+                                    ? "Find the blocking sessions (runbooks/lock-timeouts.md), "
+                                      "then run execute again."
                                     : "Fix the migration and run again."));
 }
 
@@ -117,6 +124,10 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
     const core::Statement* current = nullptr;  // where the attempt is
     int attempts = 1;
     milliseconds took{0};
+    MigrationWatch watch(ctx, m, limits.lock_timeout, false);
+    limits.wait = [&](int attempt, milliseconds delay) {
+        return watch.wait_to_retry(attempt, delay);
+    };
     auto body = [&] {
         auto start = Clock::now();
         for (const auto& statement : script.statements) {
@@ -129,11 +140,12 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
         finish(took);
     };
     auto on_retry = [&](int attempt, milliseconds delay) {
-        announce_retry(ctx, m, attempt, delay, where(script, current));
+        watch.announce_retry(attempt, delay, where(script, current));
         current = nullptr;
         ++attempts;
     };
     try {
+        WatchScope watching(watch, script.file.filename().string());
         db::run_transaction(ctx.migration, limits, body, on_retry);
         return took;
     } catch (const db::RetryWaitInterrupted&) {
@@ -151,6 +163,14 @@ milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
     db::TransactionLimits limits = db::transaction_limits(ctx.settings);
     limits.lock_timeout = lock_timeout_of(ctx, script);
     limits.statement_timeout = statement_timeout_of(ctx, script);
+    limits.deadline = ctx.deadline;
+    MigrationWatch watch(ctx, m, limits.lock_timeout, true);
+    auto start = Clock::now();  // of the last attempt
+    limits.wait = [&](int attempt, milliseconds delay) {
+        bool waited = watch.wait_to_retry(attempt, delay);
+        start = Clock::now();
+        return waited;
+    };
     if (ctx.commit_asynchronously) {
         limits.settings.emplace_back("synchronous_commit", "off");
     }
@@ -163,17 +183,18 @@ milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
         batch.push_back(std::move(record));
     }
     int attempts = 1;
-    auto start = Clock::now();
     auto statement_at = [&](size_t index) {
         return index < script.statements.size() ? &script.statements[index] : nullptr;
     };
     auto on_retry = [&](int attempt, milliseconds delay, size_t index) {
-        announce_retry(ctx, m, attempt, delay, where(script, statement_at(index)));
+        watch.announce_retry(attempt, delay, where(script, statement_at(index)));
         ++attempts;
-        start = Clock::now() + delay;
     };
     try {
-        db::run_transaction_batch(ctx.migration, limits, batch, on_retry);
+        {
+            WatchScope watching(watch, script.file.filename().string());
+            db::run_transaction_batch(ctx.migration, limits, batch, on_retry);
+        }
         return since(start);
     } catch (const db::RetryWaitInterrupted&) {
         throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
@@ -218,92 +239,103 @@ void drop_invalid_index(RunContext& ctx, const core::Migration& m, const core::S
           "dropped INVALID index " + index->qualified + " before retrying");
 }
 
-// Runs one statement in autocommit, retrying it alone on lock timeout.
-void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const core::Script& script,
-                              const core::Statement& statement, db::PartialMigration& progress) {
-    core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
-    std::string at = where(script, &statement);
-    for (int attempt = 0;; ++attempt) {
-        try {
-            util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
-            check_interrupt();
-            if (statement.concurrent_index) {
-                drop_invalid_index(ctx, m, statement);
-            }
-            ctx.migration.exec(statement.sql);
-            if (statement.concurrent_index) {
-                auto index = find_index(ctx.migration, statement);
-                if (index && !index->valid) {
-                    throw db::DbError(
-                        "XX000", "index " + index->qualified +
-                                     " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
-                                     "skips a broken index)");
-                }
-            }
-            return;
-        } catch (const db::DbError& e) {
-            std::string done = std::to_string(progress.statements_done) + " of " +
-                               std::to_string(progress.statements_total) + " statements completed";
-            std::string stopped_at = at;  // "<at> (<done>)"
-            stopped_at += " (" + done + ")";
-            if (e.connection_lost()) {
-                throw Error(
-                    ExitCode::db_unreachable,
-                    "lost the connection while applying " + m.id() + " at " + stopped_at + ": " +
-                        util::redact_text(e.what()),
-                    "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
-            }
-            progress.state = db::ProgressState::failed;
-            if (util::interrupted()) {
-                progress.last_error = "interrupted at " + at;
-                db::save_progress(ctx.control, progress);
-                throw_interrupted(ctx, m, "no-transaction migration stopped at " + stopped_at);
-            }
-            if (e.is_lock_timeout() && attempt < ctx.settings.lock_retries) {
-                if (!wait_before_retry(ctx, m, backoff, attempt, at)) {
-                    progress.last_error = "interrupted at " + at;
-                    db::save_progress(ctx.control, progress);
-                    throw_interrupted(ctx, m, "no-transaction migration stopped at " + stopped_at);
-                }
-                continue;
-            }
-            std::string why = db_message(e);
-            if (statement.concurrent_index) {
-                if (auto index = find_index(ctx.migration, statement); index && !index->valid) {
-                    why += "; index " + index->qualified +
-                           " was left INVALID and will be dropped before the next attempt";
-                }
-            }
-            progress.last_error = (at + ": ").append(why);
-            db::save_progress(ctx.control, progress);
-            event(ctx, m, "migration.failed", ("failed at " + stopped_at + ": ").append(why));
-            throw Error(ExitCode::failure,
-                        ("applying " + m.id() + " failed at " + at + ": ").append(why),
-                        "It runs outside a transaction: " + done +
-                            " and stay applied. Fix the cause and run execute again to resume "
-                            "(runbooks/failed-concurrent-index.md).");
+// Runs statement once in autocommit, watched, with its timeouts capped to the
+// run's time limit; a new concurrent index must be valid.
+void exec_autocommit(RunContext& ctx, const core::Migration& m, MigrationWatch& watch,
+                     const core::Script& script, const core::Statement& statement) {
+    util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
+    check_interrupt();
+    if (statement.concurrent_index) {
+        drop_invalid_index(ctx, m, statement);
+    }
+    if (ctx.deadline) {
+        ctx.migration.exec(db::set_timeouts_sql(
+            db::capped_timeout(lock_timeout_of(ctx, script), ctx.deadline),
+            db::capped_timeout(statement_timeout_of(ctx, script), ctx.deadline),
+            db::SettingScope::session));
+    }
+    {
+        WatchScope watching(watch, where(script, &statement));
+        ctx.migration.exec(statement.sql);
+    }
+    if (statement.concurrent_index) {
+        auto index = find_index(ctx.migration, statement);
+        if (index && !index->valid) {
+            throw db::DbError("XX000",
+                              "index " + index->qualified +
+                                  " is INVALID after CREATE INDEX CONCURRENTLY (IF NOT EXISTS "
+                                  "skips a broken index)");
         }
     }
 }
 
-class SessionTimeouts {
-  public:
-    SessionTimeouts(db::Session& session, milliseconds lock, milliseconds statement)
-        : m_session(session) {
-        m_session.exec(db::set_timeouts_sql(lock, statement, db::SettingScope::session));
+// Records why a no-transaction statement stopped (its progress row, an event)
+// and throws the run's error for it.
+[[noreturn]] void autocommit_failed(RunContext& ctx, const core::Migration& m,
+                                    const core::Statement& statement, const std::string& at,
+                                    const db::DbError& e, db::PartialMigration& progress) {
+    std::string done = std::to_string(progress.statements_done) + " of " +
+                       std::to_string(progress.statements_total) + " statements completed";
+    std::string stopped_at = at;  // "<at> (<done>)"
+    stopped_at += " (" + done + ")";
+    if (e.connection_lost()) {
+        throw Error(ExitCode::db_unreachable,
+                    "lost the connection while applying " + m.id() + " at " + stopped_at + ": " +
+                        util::redact_text(e.what()),
+                    "Run 'safe-migrate status'; a re-run resumes after the completed statements.");
     }
-    ~SessionTimeouts() {
-        try {
-            m_session.exec("RESET lock_timeout; RESET statement_timeout");
-        } catch (...) {
+    progress.state = db::ProgressState::failed;
+    if (util::interrupted()) {
+        progress.last_error = "interrupted at " + at;
+        db::save_progress(ctx.control, progress);
+        throw_interrupted(ctx, m, "no-transaction migration stopped at " + stopped_at);
+    }
+    std::string why = out_of_time(ctx, e) ? "the run's time limit was reached" : db_message(e);
+    if (statement.concurrent_index) {
+        if (auto index = find_index(ctx.migration, statement); index && !index->valid) {
+            why += "; index " + index->qualified +
+                   " was left INVALID and will be dropped before the next attempt";
         }
     }
-    SessionTimeouts(const SessionTimeouts&) = delete;
-    SessionTimeouts& operator=(const SessionTimeouts&) = delete;
+    progress.last_error = (at + ": ").append(why);
+    db::save_progress(ctx.control, progress);
+    event(ctx, m, "migration.failed", ("failed at " + stopped_at + ": ").append(why));
+    std::string hint = "It runs outside a transaction: " + done +
+                       " and stay applied. Fix the cause and run execute again to resume "
+                       "(runbooks/failed-concurrent-index.md).";
+    if (out_of_time(ctx, e)) {
+        throw Error(ExitCode::failure, time_limit_message(ctx, m, at), hint);
+    }
+    throw Error(e.is_lock_timeout() ? ExitCode::lock_busy : ExitCode::failure,
+                ("applying " + m.id() + " failed at " + at + ": ").append(why), hint);
+}
 
-  private:
-    db::Session& m_session;
-};
+// Runs one statement in autocommit, retrying it alone on lock timeout.
+void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const core::Script& script,
+                              const core::Statement& statement, db::PartialMigration& progress) {
+    core::Backoff backoff(ctx.settings.retry_base_delay, ctx.settings.retry_max_delay);
+    MigrationWatch watch(ctx, m, lock_timeout_of(ctx, script), true);
+    std::string at = where(script, &statement);
+    for (int attempt = 0;; ++attempt) {
+        try {
+            exec_autocommit(ctx, m, watch, script, statement);
+            return;
+        } catch (const db::DbError& e) {
+            if (!e.connection_lost() && !util::interrupted() && e.is_lock_timeout() &&
+                attempt < ctx.settings.lock_retries && !out_of_time(ctx, e)) {
+                milliseconds delay = db::capped_timeout(backoff.delay(attempt), ctx.deadline);
+                watch.announce_retry(attempt, delay, at);
+                bool waited = watch.wait_to_retry(attempt, delay);
+                watch.stop();
+                // Else interrupted, or out of time: autocommit_failed says which.
+                if (waited && !(ctx.deadline && Clock::now() >= *ctx.deadline)) {
+                    continue;
+                }
+            }
+            autocommit_failed(ctx, m, statement, at, e, progress);
+        }
+    }
+}
 
 db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
                                  milliseconds took) {
@@ -352,8 +384,8 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
     db::save_progress(ctx.control, progress);
 
     {
-        SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
-                                 statement_timeout_of(ctx, up));
+        db::SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, up),
+                                     statement_timeout_of(ctx, up));
         for (size_t i = static_cast<size_t>(progress.statements_done); i < up.statements.size();
              ++i) {
             run_autocommit_statement(ctx, m, up, up.statements[i], progress);
@@ -413,13 +445,15 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
     } else {
         auto start = Clock::now();
         int done = 0;
+        MigrationWatch watch(ctx, m, lock_timeout_of(ctx, down), false);
         {
-            SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
-                                     statement_timeout_of(ctx, down));
+            db::SessionTimeouts timeouts(ctx.migration, lock_timeout_of(ctx, down),
+                                         statement_timeout_of(ctx, down));
             for (const auto& statement : down.statements) {
                 try {
                     util::ScopedCancelHook hook([&ctx] { ctx.migration.cancel(); });
                     check_interrupt();
+                    WatchScope watching(watch, where(down, &statement));
                     ctx.migration.exec(statement.sql);
                     ++done;
                 } catch (const db::DbError& e) {

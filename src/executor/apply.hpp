@@ -13,6 +13,12 @@
 // index from CREATE INDEX CONCURRENTLY is dropped before the statement is
 // retried, and a new index is checked to be valid afterwards.
 //
+// While a statement runs, a watch on the control session (retry_watch.hpp)
+// prints a heartbeat every settings.heartbeat and notes the sessions that
+// block it; after a lock timeout the retry waits until they are gone (at most
+// the backoff's ceiling) instead of a blind backoff. Running out of retries is
+// sm::Error(lock_busy).
+//
 // SIGINT/SIGTERM cancel the running statement on the server (signals.hpp);
 // the transaction is rolled back and sm::Error(interrupted) is thrown.
 
@@ -40,6 +46,10 @@ struct RunContext {
     // before it reports success (the deploy pipeline), which makes them all
     // durable at once.
     bool commit_asynchronously = false;
+    // The run's time limit (max_duration from its start): apply_migration caps
+    // each statement's lock_timeout and statement_timeout to what is left, and
+    // cancels a statement still running at it. Reverting ignores it.
+    std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
 };
 
 // Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
@@ -54,7 +64,9 @@ void prepare_migration_session(db::Session& session);
 // time it took.
 // resume: the progress row of an earlier, unfinished run of this (no-transaction)
 // migration. Throws sm::Error: failure (rolled back, or stopped midway for a
-// no-transaction script, as the message says), drift (resume impossible because
+// no-transaction script, as the message says; also when ctx.deadline was
+// reached: "the run exceeded its time limit"), lock_busy (lock timeouts
+// outlasted the retries), drift (resume impossible because
 // completed statements changed), interrupted, or db_unreachable.
 std::chrono::milliseconds apply_migration(RunContext& ctx, const core::Migration& migration,
                                           const core::Script& up,
