@@ -21,7 +21,7 @@ struct NewArgs {
 int print_created(const GlobalOptions& options, const std::vector<std::filesystem::path>& paths) {
     std::vector<std::string> shown;
     for (const auto& p : paths) {
-        auto rel = p.lexically_proximate(std::filesystem::current_path());
+        auto rel = p.lexically_normal().lexically_proximate(std::filesystem::current_path());
         shown.push_back(rel.string().rfind("..", 0) == 0 ? p.string() : rel.string());
     }
     if (options.format == Format::json) {

@@ -82,6 +82,16 @@ bool valid_name(const std::string& name) {
                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
 }
 
+bool version_taken(const fs::path& dir, const std::string& version) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        if (util::starts_with(entry.path().filename().string(), version + "_")) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void refuse_existing(const fs::path& file) {
     if (fs::exists(file)) {
         throw Error(ExitCode::invalid_input, file.string() + " already exists; init writes nothing",
@@ -123,19 +133,16 @@ std::vector<fs::path> new_migration(const fs::path& dir, const std::string& name
                     "migration name '" + name + "' must be letters, digits, '_' and '-'",
                     "For example: safe-migrate new add_orders_status");
     }
+    // The first second from now on that no file in dir uses as its version, so
+    // two quick calls still make two migrations, in order.
     std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm utc{};
-    gmtime_r(&t, &utc);
-    std::string version =
-        fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", utc.tm_year + 1900, utc.tm_mon + 1,
-                    utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (util::starts_with(entry.path().filename().string(), version + "_")) {
-            throw Error(ExitCode::invalid_input,
-                        entry.path().string() + " already has version " + version,
-                        "Wait a second and run safe-migrate new again.");
-        }
+    std::string version;
+    while (version.empty() || version_taken(dir, version)) {
+        std::tm utc{};
+        gmtime_r(&t, &utc);
+        version = fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", utc.tm_year + 1900, utc.tm_mon + 1,
+                              utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+        ++t;
     }
     fs::create_directories(dir);
     std::string id = version + "_" + name;

@@ -22,9 +22,9 @@ std::vector<std::filesystem::path> init_project(const std::filesystem::path& dir
 
 // Creates <UTC now as YYYYMMDDHHMMSS>_<name>.up.sql and .down.sql in dir (made
 // when missing), each with a header showing the directives; with no_transaction
-// both files carry `-- safe-migrate: no-transaction`. Returns the two paths.
-// Throws sm::Error (invalid_input) when name is not letters, digits, '_' and '-',
-// or when a migration with that version already exists (nothing is written).
+// both files carry `-- safe-migrate: no-transaction`. When a file in dir already
+// has that version, the next free second is used. Returns the two paths.
+// Throws sm::Error (invalid_input) when name is not letters, digits, '_' and '-'.
 std::vector<std::filesystem::path> new_migration(const std::filesystem::path& dir,
                                                  const std::string& name, bool no_transaction,
                                                  std::chrono::system_clock::time_point now);

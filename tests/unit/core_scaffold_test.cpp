@@ -79,14 +79,18 @@ TEST_CASE("new --no-transaction writes the directive into both files", "[scaffol
     CHECK(set.migrations[0].down->directives.no_transaction);
 }
 
-TEST_CASE("new refuses a bad name and a version already taken", "[scaffold]") {
+TEST_CASE("new refuses a bad name; a version already taken moves to the next second",
+          "[scaffold]") {
     sm::util::TempDir d("sm-unit-new");
     CHECK_THROWS_WITH(new_migration(d.path(), "add orders", false, fixed_time()),
                       Contains("migration name 'add orders' must be letters"));
     CHECK_THROWS_WITH(new_migration(d.path(), "", false, fixed_time()),
                       Contains("must be letters"));
     new_migration(d.path(), "first", false, fixed_time());
-    CHECK_THROWS_WITH(new_migration(d.path(), "second", false, fixed_time()),
-                      Contains("already has version 20260304050607"));
-    CHECK_FALSE(fs::exists(d.path() / "20260304050607_second.up.sql"));
+    new_migration(d.path(), "second", false, fixed_time());
+    auto third = new_migration(d.path(), "third", false, fixed_time());
+    CHECK(third[0].filename() == "20260304050609_third.up.sql");
+    auto set = load_migrations(d.path());
+    REQUIRE(set.migrations.size() == 3);
+    CHECK(set.migrations[1].id() == "20260304050608_second");
 }

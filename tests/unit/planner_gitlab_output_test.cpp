@@ -30,7 +30,7 @@ TEST_CASE("gitlab: one CodeClimate issue per finding, with the fields GitLab rea
           "[linter][output]") {
     sm::util::TempDir d("sm-unit-gitlab");
     auto f = write(d.path(), "1_x.up.sql",
-                   "SET lock_timeout = '1s';\nSELECT 1;\nDROP TABLE \"a\\\"b\";\n");
+                   "SET lock_timeout = '1s';\nSELECT 1;\nDROP TABLE \"a\"\"b\";\n");
     auto report = gitlab_report({f});
     REQUIRE(report.is_array());
     REQUIRE(report.size() == 1);
@@ -39,7 +39,10 @@ TEST_CASE("gitlab: one CodeClimate issue per finding, with the fields GitLab rea
     CHECK(issue["severity"] == "critical");
     CHECK(issue["location"]["path"].get<std::string>().find("1_x.up.sql") != std::string::npos);
     CHECK(issue["location"]["lines"]["begin"] == 3);
-    CHECK_FALSE(issue["description"].get<std::string>().empty());
+    CHECK_THAT(issue["description"].get<std::string>(),
+               Catch::Matchers::StartsWith("DROP TABLE public.a\"b destroys its data"));
+    CHECK_THAT(issue["description"].get<std::string>(),
+               Catch::Matchers::Contains(". Safe alternative: "));
     CHECK(issue["fingerprint"].get<std::string>().size() == 32);
 }
 
@@ -51,7 +54,7 @@ TEST_CASE("gitlab: the fingerprint follows the statement, not its line; none is 
     write(d.path(), "1_x.up.sql", "SET lock_timeout = '1s';\n\n\nDROP TABLE a;\nDROP TABLE b;\n");
     auto after = gitlab_report({a});
     REQUIRE(before.size() == 1);
-    REQUIRE(after.size() == 2);
+    REQUIRE(after.size() == 4);  // two drops; the second also draws two lock warnings
     CHECK(after[0]["fingerprint"] == before[0]["fingerprint"]);
     CHECK(after[0]["location"]["lines"]["begin"] == 4);
     CHECK(after[1]["fingerprint"] != before[0]["fingerprint"]);
