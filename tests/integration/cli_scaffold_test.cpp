@@ -45,7 +45,7 @@ std::vector<std::string> words_of(const std::string& example) {
 
 }  // namespace
 
-TEST_CASE("--version names the commit, libpq, the parser's grammar and the servers") {
+TEST_CASE("version: --version names the commit, libpq, the parser's grammar and the servers") {
     auto r = run_tool({"--version"});
     INFO(r.all());
     REQUIRE(r.exit_code == 0);
