@@ -68,7 +68,8 @@ std::string zsh_specs(const std::vector<OptionDoc>& options, const std::string& 
     for (const auto& o : options) {
         if (o.positional) {
             std::string action = o.choices.empty() ? "_files" : "(" + joined(o.choices) + ")";
-            out += indent + single_quoted("*:" + o.names.front() + ":" + action) + " \\\n";
+            out.append(indent).append(single_quoted("*:" + o.names.front() + ":" + action));
+            out += " \\\n";
             continue;
         }
         std::string help;
@@ -80,7 +81,9 @@ std::string zsh_specs(const std::vector<OptionDoc>& options, const std::string& 
             value = ":value:" + (o.choices.empty() ? "_files" : "(" + joined(o.choices) + ")");
         }
         for (const auto& name : o.names) {
-            out += indent + single_quoted(name + "[" + help + "]" + value) + " \\\n";
+            std::string spec = name;
+            spec.append("[").append(help).append("]").append(value);
+            out.append(indent).append(single_quoted(spec)).append(" \\\n");
         }
     }
     return out;
