@@ -3,7 +3,7 @@ BUILD ?= build
 JOBS  ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test format tidy check-code clean
+.PHONY: all deps build demo test package format tidy check-code clean
 
 all: build
 
@@ -23,6 +23,13 @@ demo: build
 # Builds and runs every test (unit and integration, against a sandbox cluster).
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The Debian package, from a release build without the tests (its own build
+# directory): $(BUILD)-package/safe-migrate_<version>_<arch>.deb.
+package: deps
+	cmake -S . -B $(BUILD)-package -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD)-package -j $(JOBS)
+	cd $(BUILD)-package && cpack -G DEB
 
 format: $(BUILD)/build.ninja
 	cmake --build $(BUILD) --target format

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Installs every Debian 12 package safe-migrate needs to build, test and run.
+# Installs every Debian 12 package safe-migrate needs to build, test, run and
+# package (dpkg-dev: dpkg-shlibdeps for the .deb's Depends; file: CPack's look at the binary).
 # Idempotent: packages already present are left alone. Runs apt-get as root,
 # or through sudo when invoked by a normal user.
 set -eu
@@ -18,6 +19,7 @@ PACKAGES="
   libtomlplusplus-dev
   libcpp-httplib-dev
   clang-format-14 clang-tidy-14
+  dpkg-dev file
   postgresql-15 postgresql-client-15
 "
 

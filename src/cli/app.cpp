@@ -7,29 +7,21 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
-#include "core/identity.hpp"
 #include "core/log.hpp"
+#include "deploy/about.hpp"
+#include "docs/tool_doc.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 
 namespace sm::cli {
 namespace {
 
+constexpr const char* k_description = "safe-migrate: production-safe PostgreSQL schema migrations";
+
 void add_format(CLI::App& sub, GlobalOptions& g) {
     sub.add_option("--format", g.format, "Output format: text or json")
         ->transform(CLI::CheckedTransformer(
             std::map<std::string, Format>{{"text", Format::text}, {"json", Format::json}}));
-}
-
-// The commands, in the order --help lists them.
-const std::vector<Command>& command_table() {
-    static const std::vector<Command> table = {
-        status_command(),   lint_command(),   plan_command(),    execute_command(),
-        rollback_command(), backup_command(), restore_command(), notify_command(),
-        seed_command(),     reset_command(),  sandbox_command(), validate_command(),
-        schema_command(),
-    };
-    return table;
 }
 
 // "did you mean" for a mistyped command name.
@@ -48,10 +40,20 @@ std::string suggest_command(const std::string& word) {
 
 }  // namespace
 
-int run(int argc, char** argv) {
-    GlobalOptions g;
-    CLI::App app{"safe-migrate: production-safe PostgreSQL schema migrations", "safe-migrate"};
-    app.set_version_flag("--version", core::tool_version());
+const std::vector<Command>& command_table() {
+    static const std::vector<Command> table = {
+        init_command(),    new_command(),      status_command(),   lint_command(),
+        plan_command(),    execute_command(),  rollback_command(), backup_command(),
+        restore_command(), notify_command(),   seed_command(),     reset_command(),
+        sandbox_command(), validate_command(), schema_command(),
+    };
+    return table;
+}
+
+void declare_app(CLI::App& app, GlobalOptions& g, const Command*& chosen) {
+    app.name("safe-migrate");
+    app.description(k_description);
+    app.set_version_flag("--version", deploy::version_text());
     app.require_subcommand(1);
     app.footer(
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 policy, 5 database unreachable,\n"
@@ -65,7 +67,6 @@ int run(int argc, char** argv) {
     app.add_flag("-v,--verbose", g.verbose, "Log debug detail to stderr");
     app.add_flag("-q,--quiet", g.quiet, "Print only errors");
 
-    const Command* chosen = nullptr;
     for (const auto& command : command_table()) {
         CLI::App* sub = app.add_subcommand(command.name, command.summary);
         sub->fallthrough();
@@ -73,8 +74,17 @@ int run(int argc, char** argv) {
         if (!command.own_format) {
             add_format(*sub, g);
         }
+        // The exit codes it inherited, then its examples: its --help ends with them.
+        sub->footer(app.get_footer() + "\n\n" + docs::examples_text(command.name));
         sub->callback([&chosen, &command] { chosen = &command; });
     }
+}
+
+int run(int argc, char** argv) {
+    GlobalOptions g;
+    CLI::App app;
+    const Command* chosen = nullptr;
+    declare_app(app, g, chosen);
 
     try {
         app.parse(argc, argv);

@@ -18,7 +18,7 @@ struct LintArgs {
     std::vector<std::filesystem::path> paths;
     std::optional<std::string> policy;
     std::optional<std::string> changed_since;  // a git revision
-    std::string format = "text";               // text, json, sarif, github
+    std::string format = "text";               // text, json, sarif, github, gitlab
     int jobs = 0;                              // 0: one thread per core
     bool list_rules = false;
     bool include_down = false;
@@ -32,6 +32,9 @@ planner::LintFormat lint_format(const std::string& name) {
     }
     if (name == "sarif") {
         return planner::LintFormat::sarif;
+    }
+    if (name == "gitlab") {
+        return planner::LintFormat::gitlab;
     }
     return name == "github" ? planner::LintFormat::github : planner::LintFormat::text;
 }
@@ -102,8 +105,9 @@ Command lint_command() {
                     "fetches it) or the files are not in a git work tree");
                 sub.add_option("--policy", args->policy,
                                "Policy: default, strict, or a .toml file");
-                sub.add_option("--format", args->format, "text, json, sarif or github")
-                    ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
+                sub.add_option("--format", args->format,
+                               "text, json, sarif, github (annotations) or gitlab (Code Quality)")
+                    ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
                 sub.add_option("--jobs", args->jobs, "Threads (default: one per core)");
                 sub.add_flag("--list-rules", args->list_rules, "Print the rule catalog and exit");
                 sub.add_flag("--include-down", args->include_down,

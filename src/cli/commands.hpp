@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <vector>
 
 #include "cli/options.hpp"
 
@@ -22,6 +23,8 @@ struct Command {
     bool own_format = false;
 };
 
+Command init_command();
+Command new_command();
 Command status_command();
 Command lint_command();
 Command plan_command();
@@ -35,5 +38,8 @@ Command reset_command();
 Command sandbox_command();
 Command validate_command();
 Command schema_command();
+
+// The commands, in the order --help lists them.
+const std::vector<Command>& command_table();
 
 }  // namespace sm::cli

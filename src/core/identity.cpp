@@ -1,6 +1,7 @@
 #include "core/identity.hpp"
 
 #include <fmt/format.h>
+#include <libpq-fe.h>
 #include <openssl/rand.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -12,6 +13,9 @@
 
 #ifndef SM_VERSION
 #define SM_VERSION "0.0.0"
+#endif
+#ifndef SM_GIT_COMMIT
+#define SM_GIT_COMMIT "unknown"
 #endif
 
 namespace sm::core {
@@ -29,6 +33,21 @@ std::string random_bytes(size_t n) {
 
 const char* tool_version() {
     return SM_VERSION;
+}
+
+const char* git_commit() {
+    return SM_GIT_COMMIT;
+}
+
+std::string libpq_version() {
+    int v = PQlibVersion();  // 150005 for 15.5 (from 10 on: major * 10000 + minor)
+    return v >= 100000 ? fmt::format("{}.{}", v / 10000, v % 10000)
+                       : fmt::format("{}.{}.{}", v / 10000, v / 100 % 100, v % 100);
+}
+
+// 13 for DROP DATABASE ... WITH (FORCE) (restore); the lock model follows 15.
+const char* supported_servers() {
+    return "PostgreSQL 13 and later (tested with 15)";
 }
 
 std::string actor() {

@@ -219,11 +219,24 @@ void append_finding(LintFormat format, const Finding& f, std::string& out) {
         case LintFormat::github:
             append_github_finding(f, out);
             return;
+        case LintFormat::gitlab:
+            append_gitlab_issue(f, out);
+            return;
     }
 }
 
 std::string_view finding_separator(LintFormat format) {
-    return format == LintFormat::json ? ",\n" : format == LintFormat::sarif ? "," : "";
+    switch (format) {
+        case LintFormat::json:
+        case LintFormat::gitlab:
+            return ",\n";
+        case LintFormat::sarif:
+            return ",";
+        case LintFormat::text:
+        case LintFormat::github:
+            break;
+    }
+    return "";
 }
 
 bool head_needs_summary(LintFormat format) {
@@ -236,6 +249,8 @@ std::string document_head(LintFormat format, const Policy& policy, const LintRun
             return json_head(policy, run);
         case LintFormat::sarif:
             return sarif_head();
+        case LintFormat::gitlab:
+            return "[\n";
         case LintFormat::text:
         case LintFormat::github:
             break;
@@ -255,6 +270,8 @@ std::string document_tail(LintFormat format, const Policy& policy, const LintRun
             return "\n],\n\"suppressions\": [" + run.suppressions + "]\n}\n";
         case LintFormat::sarif:
             return sarif_tail(run.any_finding);
+        case LintFormat::gitlab:
+            return run.any_finding ? "\n]\n" : "]\n";
         case LintFormat::github:
             break;
     }

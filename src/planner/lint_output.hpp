@@ -1,7 +1,7 @@
 #pragma once
 // Rendering lint results: human text (file:line, the statement and a caret,
 // the lock and the safe alternative), JSON, SARIF 2.1.0 for GitHub code
-// scanning, and GitHub workflow annotations.
+// scanning, GitHub workflow annotations, and GitLab Code Quality JSON.
 
 #include <functional>
 #include <string>
@@ -11,7 +11,7 @@
 
 namespace sm::planner {
 
-enum class LintFormat { text, json, sarif, github };
+enum class LintFormat { text, json, sarif, github, gitlab };
 
 // Receives rendered output in order, piece by piece.
 using LintSink = std::function<void(std::string_view)>;

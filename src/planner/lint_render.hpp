@@ -2,7 +2,8 @@
 // The pieces every lint output format is made of: one finding as a format shows
 // it, what separates two findings, and what comes before and after them. The
 // writer (lint_stream.hpp) puts them together in file order; lint_output.cpp
-// (text, JSON, GitHub) and sarif_output.cpp (SARIF) render them.
+// (text, JSON, GitHub), sarif_output.cpp (SARIF) and gitlab_output.cpp (GitLab
+// Code Quality) render them.
 
 #include <filesystem>
 #include <string>
@@ -51,6 +52,11 @@ void append_suppression_json(const Suppression& s, std::string& out);
 void append_sarif_result(const Finding& f, std::string& out);
 const std::string& sarif_head();
 std::string sarif_tail(bool any_result);
+
+// GitLab Code Quality (gitlab_output.cpp): one issue of the array (description,
+// check_name, fingerprint, severity, location.path, location.lines.begin);
+// nothing for a suppressed finding.
+void append_gitlab_issue(const Finding& f, std::string& out);
 
 // A JSON string as nlohmann::json::dump prints it (bytes that are not UTF-8
 // become U+FFFD).

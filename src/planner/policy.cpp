@@ -5,15 +5,12 @@
 #include <set>
 
 #include "core/checksum.hpp"
+#include "core/share_dir.hpp"
 #include "core/toml_tree.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
-
-#ifndef SM_SOURCE_POLICIES
-#define SM_SOURCE_POLICIES ""
-#endif
 
 namespace sm::planner {
 namespace fs = std::filesystem;
@@ -113,11 +110,7 @@ fs::path shipped_policies_dir() {
     if (const char* env = std::getenv("SAFE_MIGRATE_POLICIES"); env != nullptr && *env != '\0') {
         return env;
     }
-    if (fs::path source = SM_SOURCE_POLICIES;
-        !source.empty() && fs::exists(source / "default.toml")) {
-        return source;
-    }
-    return "/usr/share/safe-migrate/policies";
+    return core::share_dir() / "policies";
 }
 
 Policy parse_policy(const std::string& text, const fs::path& file) {

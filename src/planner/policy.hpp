@@ -36,8 +36,10 @@ struct Policy {
     Severity severity_of(const std::string& rule) const;
 };
 
-// The directory of the shipped policies: $SAFE_MIGRATE_POLICIES, the source
-// tree's policies/ (for a build tree), or the installed share directory.
+// The directory of the shipped policies: $SAFE_MIGRATE_POLICIES, else
+// core::share_dir()/policies (installed beside the binary, or the source tree
+// for a binary in its build tree). Throws sm::Error (failure) naming where it
+// looked when there is no share directory.
 std::filesystem::path shipped_policies_dir();
 
 // Loads a policy: a shipped name ("default", "strict") or a path. With no name,

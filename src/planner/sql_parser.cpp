@@ -156,4 +156,8 @@ ParseResult parse_sql(const std::string& sql) {
     return result;
 }
 
+const char* grammar_version() {
+    return PG_VERSION;
+}
+
 }  // namespace sm::planner

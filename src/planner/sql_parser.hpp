@@ -54,4 +54,7 @@ size_t byte_offset_of_char(std::string_view text, size_t chars);
 // Offset of the first character that is not whitespace or part of a comment.
 size_t skip_space_and_comments(std::string_view text, size_t from);
 
+// The PostgreSQL version whose grammar the parser is ("15.1"), from pg_query.h.
+const char* grammar_version();
+
 }  // namespace sm::planner
