@@ -257,7 +257,8 @@ void check_dumped(const util::ProcessResult& dumped) {
     }
 }
 
-// The dump's progress is measured against the tables' sizes on disk.
+// The dump's progress is measured against the tables' sizes as last analyzed
+// (pg_class.relpages: pg_relation_size would wait for a table's lock).
 ProgressPlan dump_progress_plan(const CreateRequest& request, db::Session& s,
                                 const std::vector<TableRef>& tables) {
     ProgressPlan plan;
@@ -265,7 +266,8 @@ ProgressPlan dump_progress_plan(const CreateRequest& request, db::Session& s,
     plan.heartbeat = request.settings.heartbeat;
     plan.quiet = request.quiet;
     auto sizes = s.exec(
-        "SELECT n.nspname || '.' || c.relname, pg_relation_size(c.oid) FROM pg_class c "
+        "SELECT n.nspname || '.' || c.relname, "
+        "c.relpages::bigint * current_setting('block_size')::bigint FROM pg_class c "
         "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
         "AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
     for (const auto& t : tables) {

@@ -323,9 +323,10 @@ int ProgressCounter::feed(const std::string& chunk) {
     return m_count;
 }
 
-void ProgressCounter::finish(const std::string& table) {
+void ProgressCounter::finish(std::string table) {
+    // table may be an element of m_running: it is a copy by now.
     m_running.erase(std::remove(m_running.begin(), m_running.end(), table), m_running.end());
-    m_finished.push_back(table);
+    m_finished.push_back(std::move(table));
 }
 
 void ProgressCounter::line(std::string_view text) {

@@ -82,7 +82,7 @@ class ProgressCounter {
 
   private:
     void line(std::string_view text);
-    void finish(const std::string& table);
+    void finish(std::string table);
 
     bool m_parallel;
     std::string m_partial;

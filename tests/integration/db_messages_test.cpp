@@ -3,8 +3,10 @@
 // invalid settings as invalid input (exit 3), and progress of backups and
 // restores counted in finished tables.
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 
 #include "support/project_fixture.hpp"
 #include "support/test_database.hpp"
@@ -24,6 +26,7 @@ bool has(const std::string& text, const std::string& what) {
 TEST_CASE("db messages: a duplicate key names the key, in text and in JSON") {
     TestDatabase db;
     Project project;
+    project.write_config("");
     project.migration("1_t.up.sql", "CREATE TABLE t (id int PRIMARY KEY);\n");
     project.migration("2_dup.up.sql", "INSERT INTO t VALUES (1);\nINSERT INTO t VALUES (1);\n");
     auto text = run_tool(project.args(db, {"execute"}));
@@ -42,6 +45,7 @@ TEST_CASE("db messages: a duplicate key names the key, in text and in JSON") {
 TEST_CASE("db messages: a failed check names the failing row, a function error its context") {
     TestDatabase db;
     Project project;
+    project.write_config("");
     project.migration("1_t.up.sql", "CREATE TABLE t (n int CHECK (n > 0));\n");
     project.migration("2_bad.up.sql", "INSERT INTO t VALUES (-7);\n");
     auto run = run_tool(project.args(db, {"execute"}));
@@ -64,6 +68,7 @@ TEST_CASE("db messages: a failed check names the failing row, a function error i
 TEST_CASE("db messages: connection failures get a hint that fits them") {
     TestDatabase db;
     Project project;
+    project.write_config("");
     SECTION("refused") {
         auto run =
             run_tool(project.args({"--database-url", "postgresql://u@127.0.0.1:1/x", "status"}));
@@ -73,7 +78,8 @@ TEST_CASE("db messages: connection failures get a hint that fits them") {
         CHECK_FALSE(has(run.err, "PgBouncer"));
         CHECK_FALSE(has(run.err, "\n\n"));
         auto as_json = run_tool(project.args(
-            {"--format", "json", "--database-url", "postgresql://u@127.0.0.1:1/x", "status"}));
+            {"--database-url", "postgresql://u@127.0.0.1:1/x", "status", "--format", "json"}));
+        INFO(as_json.all());
         json doc = json::parse(as_json.out);
         CHECK_FALSE(has(doc["error"]["message"].get<std::string>(), "\n"));
     }
@@ -112,7 +118,8 @@ TEST_CASE("db messages: backup and restore progress counts finished tables and b
     project.write_config(project.backup_section());
     project.migration("1_t.up.sql",
                       "CREATE TABLE a (id int);\nINSERT INTO a SELECT generate_series(1, 5000);\n"
-                      "CREATE TABLE b (id int);\nINSERT INTO b SELECT generate_series(1, 100);\n");
+                      "CREATE TABLE b (id int);\nINSERT INTO b SELECT generate_series(1, 100);\n"
+                      "ANALYZE a;\nANALYZE b;\n");
     REQUIRE(run_tool(project.args(db, {"execute"})).exit_code == 0);
     auto backup = run_tool(project.args(db, {"backup", "create"}));
     INFO(backup.all());
@@ -125,5 +132,28 @@ TEST_CASE("db messages: backup and restore progress counts finished tables and b
     INFO(restore.all());
     REQUIRE(restore.exit_code == 0);
     CHECK(has(restore.err, "(public.a done)"));
-    CHECK(has(restore.err, "restoring: done (2/2 tables"));
+    CHECK(has(restore.err, "restoring: 1/"));
+    CHECK(has(restore.err, "restoring: done ("));
+}
+
+TEST_CASE("db messages: a dump that waits prints a heartbeat off a terminal") {
+    TestDatabase db;
+    Project project;
+    project.write_config(project.backup_section() + "heartbeat = \"1s\"\n");
+    project.migration("1_t.up.sql", "CREATE TABLE a (id int);\n");
+    REQUIRE(run_tool(project.args(db, {"execute"})).exit_code == 0);
+    // pg_dump waits for this lock for about three seconds, printing nothing.
+    auto holder = db.connect("sm-test-holder");
+    holder->exec("BEGIN");
+    holder->exec("LOCK TABLE a IN ACCESS EXCLUSIVE MODE");
+    std::thread release([&holder] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+        holder->exec("COMMIT");
+    });
+    auto backup = run_tool(project.args(db, {"backup", "create"}));
+    release.join();
+    INFO(backup.all());
+    CHECK(backup.exit_code == 0);
+    CHECK(has(backup.err, "dumping: 0/"));
+    CHECK(has(backup.err, ", still running after "));
 }

@@ -141,7 +141,8 @@ TEST_CASE("notify story: deploy.succeeded's duration is the one the CLI reports"
     auto run = run_tool(project.args(db, {"execute"}));
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
-    const json* done = find_type(bodies(hook), "deploy.succeeded");
+    auto sent = bodies(hook);
+    const json* done = find_type(sent, "deploy.succeeded");
     REQUIRE(done != nullptr);
     auto ms = std::chrono::milliseconds((*done)["data"]["duration_ms"].get<int64_t>());
     CHECK(run.all().find("applied 1 migration(s) in " + sm::util::format_duration(ms) + ";") !=
