@@ -45,17 +45,6 @@ SourceIdentity read_source(db::Session& s) {
     return src;
 }
 
-std::optional<int64_t> read_head(db::Session& s) {
-    if (!db::history_exists(s)) {
-        return std::nullopt;
-    }
-    std::optional<int64_t> head;
-    for (const auto& a : db::read_applied(s)) {
-        head = std::max(head.value_or(a.version), a.version);
-    }
-    return head;
-}
-
 }  // namespace
 
 // A database never analyzed counts as its whole size.
@@ -221,7 +210,7 @@ Manifest start_manifest(const CreateRequest& request, Clock::time_point started)
     m.tool_version = core::tool_version();
     m.started_at = util::format_utc(started, true);
     m.source = read_source(*request.control);
-    m.migration_head = read_head(*request.control);
+    m.migration_head = db::read_head(*request.control);
     m.archive_format = request.settings.format;
     m.archive = request.settings.format == "directory" ? "archive" : "archive.dump";
     return m;
@@ -268,6 +257,32 @@ void check_dumped(const util::ProcessResult& dumped) {
     }
 }
 
+// The dump's progress is measured against the tables' sizes as last analyzed
+// (pg_class.relpages: pg_relation_size would wait for a table's lock).
+ProgressPlan dump_progress_plan(const CreateRequest& request, db::Session& s,
+                                const std::vector<TableRef>& tables) {
+    ProgressPlan plan;
+    plan.tables = static_cast<int>(tables.size());
+    plan.heartbeat = request.settings.heartbeat;
+    plan.quiet = request.quiet;
+    auto sizes = s.exec(
+        "SELECT n.nspname || '.' || c.relname, "
+        "c.relpages::bigint * current_setting('block_size')::bigint FROM pg_class c "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
+        "AND n.nspname NOT IN ('pg_catalog', 'information_schema')");
+    for (const auto& t : tables) {
+        plan.bytes[t.name] = 0;
+    }
+    for (const auto& row : sizes.rows) {
+        auto it = plan.bytes.find(row[0].value_or(""));
+        if (it != plan.bytes.end()) {
+            it->second = std::stoll(row[1].value_or("0"));
+            plan.total_bytes += it->second;
+        }
+    }
+    return plan;
+}
+
 // Step 6: pg_dump of snapshot into work, with the rows of tables counted
 // alongside on the snapshot's session; its argv and the counts go into m.
 void dump_snapshot(const CreateRequest& request, const fs::path& pg_dump, const fs::path& work,
@@ -280,12 +295,12 @@ void dump_snapshot(const CreateRequest& request, const fs::path& pg_dump, const 
     for (const auto& a : spec.args) {
         m.pg_dump_argv.push_back(util::redact_text(a));
     }
+    ProgressPlan plan = dump_progress_plan(request, *request.control, tables);
     RowCounter counter(snapshot_session, tables);
     if (settings.count_rows) {
         counter.start();
     }
-    check_dumped(
-        run_with_progress(spec, "dumping", static_cast<int>(tables.size()), request.quiet));
+    check_dumped(run_with_progress(spec, "dumping", plan));
     if (settings.count_rows) {
         m.tables = counter.result();
     } else {

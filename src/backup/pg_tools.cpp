@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <string_view>
 #include <system_error>
@@ -311,21 +312,62 @@ int ProgressCounter::feed(const std::string& chunk) {
     size_t start = 0;
     for (size_t newline = m_partial.find('\n', start); newline != std::string::npos;
          newline = m_partial.find('\n', start)) {
-        std::string_view line(m_partial.data() + start, newline - start);
-        if (!line.empty() && line.back() == '\r') {
-            line.remove_suffix(1);
+        std::string_view text(m_partial.data() + start, newline - start);
+        if (!text.empty() && text.back() == '\r') {
+            text.remove_suffix(1);
         }
-        // "finished item N TABLE DATA t" lines are not counted: the parallel
-        // leader prints them (pg_dump -j as well as pg_restore -j) for items whose
-        // worker already printed the line above, so they would count twice.
-        if (auto table = table_of_progress_line(line)) {
-            ++m_count;
-            m_last_table = std::move(*table);
-        }
+        line(text);
         start = newline + 1;
     }
     m_partial.erase(0, start);
     return m_count;
+}
+
+void ProgressCounter::finish(std::string table) {
+    // table may be an element of m_running: it is a copy by now.
+    m_running.erase(std::remove(m_running.begin(), m_running.end(), table), m_running.end());
+    m_finished.push_back(std::move(table));
+}
+
+void ProgressCounter::line(std::string_view text) {
+    constexpr std::string_view k_finished = "finished item ";
+    if (text.find("entering main parallel loop") != std::string_view::npos) {
+        m_parallel = true;
+    }
+    size_t done = text.find(k_finished);
+    if (done != std::string_view::npos) {
+        m_parallel = true;
+        // "finished item 3368 TABLE DATA t": the name without its schema.
+        std::string_view rest = text.substr(done + k_finished.size());
+        size_t data = rest.find(" TABLE DATA ");
+        if (data == std::string_view::npos) {
+            return;
+        }
+        std::string name(rest.substr(data + 12));
+        for (const auto& running : m_running) {
+            bool same = running == name || (running.size() > name.size() &&
+                                            running.compare(running.size() - name.size() - 1,
+                                                            std::string::npos, "." + name) == 0);
+            if (same) {
+                finish(running);
+                return;
+            }
+        }
+        finish(name);  // its start line was garbled by another process's output
+        return;
+    }
+    // "finished item N TABLE DATA t" lines are not counted as starts: the
+    // parallel leader prints them for items whose worker already printed the
+    // line below, so they would count twice.
+    std::optional<std::string> table = table_of_progress_line(text);
+    if (!m_parallel && !m_running.empty() && !util::trim(text).empty()) {
+        finish(m_running.back());  // serial: the tool moved on
+    }
+    if (table) {
+        ++m_count;
+        m_last_table = *table;
+        m_running.push_back(std::move(*table));
+    }
 }
 
 std::string error_lines(const std::string& stderr_text) {

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace sm::backup {
 
@@ -58,25 +60,36 @@ struct ArchiveHeader {
 ArchiveHeader parse_archive_listing(const std::string& listing);
 
 // Counts table data items in pg_dump -v or pg_restore -v stderr, fed in
-// arbitrary chunks (a chunk may end mid-line). One line per table counts:
+// arbitrary chunks (a chunk may end mid-line). One line per table starts it:
 //   pg_dump: dumping contents of table "public.t"
 //   pg_restore: processing data for table "public.t"
-// in serial and parallel (-j) mode alike; the "finished item N TABLE DATA t"
-// lines of parallel mode are not counted (they would count each table twice).
-// In parallel mode a table counts when it starts. Run the tools with
-// LC_MESSAGES=C: translated messages are not recognized.
+// in serial and parallel (-j) mode alike. A table is finished when, in serial
+// mode, the tool prints its next line (it works on one thing at a time), and in
+// parallel mode when the leader prints "finished item N TABLE DATA t" (seeing
+// such a line, or "entering main parallel loop", switches to parallel mode).
+// Run the tools with LC_MESSAGES=C: translated messages are not recognized.
 class ProgressCounter {
   public:
-    // Feeds more output; returns the number of completed items seen so far.
+    explicit ProgressCounter(bool parallel = false) : m_parallel(parallel) {}
+    // Feeds more output; returns the number of tables started so far.
     int feed(const std::string& chunk);
     int count() const { return m_count; }
-    // The table named by the last counted line ("public.t"), or "".
+    // The table named by the last started line ("public.t"), or "".
     const std::string& last_table() const { return m_last_table; }
+    // Tables finished so far, and the one that finished last ("" for none).
+    int finished() const { return static_cast<int>(m_finished.size()); }
+    const std::vector<std::string>& finished_tables() const { return m_finished; }
 
   private:
+    void line(std::string_view text);
+    void finish(std::string table);
+
+    bool m_parallel;
     std::string m_partial;
     int m_count = 0;
     std::string m_last_table;
+    std::vector<std::string> m_running;   // started, not finished
+    std::vector<std::string> m_finished;  // in the order they finished
 };
 
 // The lines of a tool's stderr that explain a failure: those with "error:",

@@ -79,9 +79,33 @@ util::ProcessSpec pg_restore_spec(const std::filesystem::path& program, const Re
     return spec;
 }
 
+// The restore's progress is measured against the manifest: each table's share
+// of the archive's bytes follows its row count (equal shares without counts).
+ProgressPlan restore_progress_plan(const RestoreRequest& r) {
+    ProgressPlan plan;
+    plan.tables = r.manifest.header.table_data_entries;
+    plan.total_bytes = r.manifest.total_bytes;
+    plan.heartbeat = r.settings.heartbeat;
+    plan.quiet = r.quiet;
+    int64_t rows = 0;
+    bool counted = true;
+    for (const auto& t : r.manifest.tables) {
+        counted = counted && t.rows >= 0;
+        rows += std::max<int64_t>(t.rows, 0);
+    }
+    auto n = static_cast<int64_t>(r.manifest.tables.size());
+    for (const auto& t : r.manifest.tables) {
+        plan.bytes[t.table] =
+            counted && rows > 0
+                ? static_cast<int64_t>(static_cast<double>(plan.total_bytes) *
+                                       static_cast<double>(t.rows) / static_cast<double>(rows))
+                : plan.total_bytes / std::max<int64_t>(n, 1);
+    }
+    return plan;
+}
+
 void run_pg_restore(const util::ProcessSpec& spec, const RestoreRequest& r) {
-    util::ProcessResult result =
-        run_with_progress(spec, "restoring", r.manifest.header.table_data_entries, r.quiet);
+    util::ProcessResult result = run_with_progress(spec, "restoring", restore_progress_plan(r));
     if (util::interrupted()) {
         throw Error(ExitCode::interrupted, "restore interrupted; pg_restore stopped");
     }

@@ -65,6 +65,7 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("keep_last", [&](auto& n, auto& w) { b.keep_last = toml_int(n, w, 1, 100000); });
     r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
     r.on("count_rows", [&](auto& n, auto& w) { b.count_rows = toml_bool(n, w); });
+    r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
     r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
     r.read(table);
@@ -136,6 +137,9 @@ void read_notify(const TomlNode& table, NotifySettings& n, const std::string& fi
     r.on("retries", [&](auto& node, auto& w) { n.retries = toml_int(node, w, 0, 20); });
     r.on("spool", [&](auto& node, auto& w) { n.spool = toml_string(node, w); });
     r.on("link", [&](auto& node, auto& w) { n.link = toml_string(node, w); });
+    r.on("stale_after", [&](auto& node, auto& w) { n.stale_after = toml_duration(node, w); });
+    r.on("runbook_base_url",
+         [&](auto& node, auto& w) { n.runbook_base_url = toml_string(node, w); });
     r.read(table);
 }
 

@@ -77,6 +77,9 @@ struct BackupSettings {
     std::optional<int> keep_days;                        // retention: younger than D days
     bool count_rows = true;     // exact row counts per table, in the dump's snapshot
     bool safety_backup = true;  // back up the target before a restore
+    // Off a terminal, a progress line at least this often while pg_dump or
+    // pg_restore runs (CI systems kill jobs that go quiet).
+    std::chrono::milliseconds heartbeat{30000};
     // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
     std::optional<std::chrono::milliseconds> keep_pre_restore;
 };
@@ -119,6 +122,12 @@ struct NotifySettings {
     int retries = 3;
     std::filesystem::path spool;  // absolute; default <project>/.safe-migrate/notify-spool.jsonl
     std::string link;             // the pipeline run; default from CI variables
+    // A spooled event flushed later than this after it was spooled is marked
+    // stale (data.stale; Slack says so).
+    std::chrono::milliseconds stale_after{3600000};
+    // Where the runbooks are published ("https://git.example.com/app/blob/main"):
+    // an event's runbook ("runbooks/restore.md") becomes a link under it; "" = none.
+    std::string runbook_base_url;
 };
 
 // Seeds: SQL files that fill a database with data ([seed]).

@@ -1,5 +1,6 @@
 #include "db/history.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/identity.hpp"
@@ -275,6 +276,17 @@ const char* progress_state_name(ProgressState state) {
 void accept_checksum(Session& session, int64_t version, const std::string& checksum) {
     session.exec_params("UPDATE safe_migrate.history SET checksum = $2 WHERE version = $1",
                         {std::to_string(version), checksum});
+}
+
+std::optional<int64_t> read_head(Session& session) {
+    if (!history_exists(session)) {
+        return std::nullopt;
+    }
+    std::optional<int64_t> head;
+    for (const auto& a : read_applied(session)) {
+        head = std::max(head.value_or(a.version), a.version);
+    }
+    return head;
 }
 
 }  // namespace sm::db

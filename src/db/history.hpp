@@ -67,6 +67,9 @@ void ensure_history_schema(Session& session);
 // Applied migrations ordered by version; empty when the schema does not exist.
 std::vector<AppliedMigration> read_applied(Session& session);
 
+// The newest applied version; std::nullopt when none is (or there is no history).
+std::optional<int64_t> read_head(Session& session);
+
 // Unfinished no-transaction migrations; empty when the schema does not exist.
 std::vector<PartialMigration> read_partial(Session& session);
 

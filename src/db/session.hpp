@@ -12,24 +12,37 @@
 #include <string>
 #include <vector>
 
+#include "util/error.hpp"
+
 namespace sm::db {
 
 // A failed statement, with PostgreSQL's SQLSTATE ("55P03"). connection_lost is
 // set when the server went away (the statement's fate may be unknown).
+// details: PostgreSQL's DETAIL, HINT and CONTEXT fields as indented lines
+// ("\n  DETAIL: Key (id)=(1) already exists."), redacted, or "". what() is the
+// primary message followed by details.
 class DbError : public std::runtime_error {
   public:
-    DbError(std::string sqlstate, const std::string& message, bool connection_lost = false)
-        : std::runtime_error(message),
+    DbError(std::string sqlstate, const std::string& message, bool connection_lost = false,
+            const std::string& details = {})
+        : std::runtime_error(message + details),
           m_sqlstate(std::move(sqlstate)),
-          m_connection_lost(connection_lost) {}
+          m_connection_lost(connection_lost),
+          m_primary(message),
+          m_details(details) {}
     const std::string& sqlstate() const { return m_sqlstate; }
     bool connection_lost() const { return m_connection_lost; }
+    // The primary message alone (one line), and the detail lines alone.
+    const std::string& primary() const { return m_primary; }
+    const std::string& details() const { return m_details; }
     bool is_lock_timeout() const { return m_sqlstate == "55P03"; }
     bool is_canceled() const { return m_sqlstate == "57014"; }
 
   private:
     std::string m_sqlstate;
     bool m_connection_lost;
+    std::string m_primary;
+    std::string m_details;
 };
 
 using Value = std::optional<std::string>;  // std::nullopt is SQL NULL
@@ -94,9 +107,20 @@ class Session {
     virtual std::string display_name() const = 0;
 };
 
+// Why a connection failed, as an exit code and a hint that fits: invalid_input
+// when libpq rejected the settings themselves (sslmode=bogus, port=abc);
+// db_unreachable with a hint for a refused connection, an unknown host,
+// rejected credentials, a TLS failure, a missing database or a timeout.
+// reason: libpq's message, first line.
+struct ConnectFailure {
+    ExitCode code = ExitCode::db_unreachable;
+    std::string hint;
+};
+ConnectFailure classify_connect_failure(const std::string& reason);
+
 // Connects to conninfo (URL or key=value; empty means libpq's defaults) and sets
-// application_name. Throws sm::Error (db_unreachable) with libpq's reason,
-// redacted, when the connection fails.
+// application_name. Throws sm::Error with libpq's reason (one line, redacted)
+// and classify_connect_failure's code and hint when the connection fails.
 std::unique_ptr<Session> connect(const std::string& conninfo, const std::string& application_name);
 
 // connect() as application_name "<name>/<role>" ("safe-migrate/lock"), or

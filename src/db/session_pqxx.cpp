@@ -1,8 +1,11 @@
 // The libpqxx implementation of Session. Nothing else includes <pqxx/...>.
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
+#include <utility>
+#include <vector>
 
 #include "core/log.hpp"
 #include "db/session.hpp"
@@ -26,6 +29,54 @@ std::string primary_message(const char* what) {
         text = text.substr(0, nl);
     }
     return util::redact_text(text);
+}
+
+// PostgreSQL's DETAIL, HINT and CONTEXT fields as DbError::details lines
+// ("\n  DETAIL: ..."), redacted; a field's later lines (CONTEXT's call stack)
+// follow indented further. Empty fields are left out.
+std::string details_text(const std::vector<std::pair<std::string, std::string>>& fields) {
+    std::string out;
+    for (const auto& [label, value] : fields) {
+        std::string text(util::trim(value));
+        if (text.empty()) {
+            continue;
+        }
+        out += "\n  " + label + ": ";
+        for (char c : util::redact_text(text)) {
+            out += c == '\n' ? std::string("\n    ") : std::string(1, c);
+        }
+    }
+    return out;
+}
+
+// The DETAIL, HINT and CONTEXT fields of libpq's full error text ("ERROR:  x\n
+// LINE 1: ...\nDETAIL:  y\nHINT:  z\nCONTEXT:  c\n"). The statement position
+// (LINE, caret) and QUERY/STATEMENT echo SQL and are left out.
+std::string details_of(const char* what) {
+    static const std::vector<std::string> k_labels = {"DETAIL", "HINT",      "CONTEXT",
+                                                      "QUERY",  "STATEMENT", "LOCATION"};
+    std::vector<std::pair<std::string, std::string>> fields;
+    std::string current;  // the label of the field being read, or "" (skip)
+    std::string text = what;
+    size_t start = text.find('\n');
+    while (start != std::string::npos && start + 1 < text.size()) {
+        size_t end = text.find('\n', start + 1);
+        std::string line = text.substr(start + 1, end == std::string::npos ? end : end - start - 1);
+        start = end;
+        std::string label = line.substr(0, line.find(':'));
+        bool labelled = std::find(k_labels.begin(), k_labels.end(), label) != k_labels.end();
+        if (labelled || util::starts_with(line, "LINE ")) {
+            current = labelled && label != "QUERY" && label != "STATEMENT" && label != "LOCATION"
+                          ? label
+                          : "";
+            if (!current.empty()) {
+                fields.emplace_back(current, line.substr(label.size() + 1));
+            }
+        } else if (!current.empty()) {
+            fields.back().second += "\n" + std::string(util::trim(line));
+        }
+    }
+    return details_text(fields);
 }
 
 // Routes server notices (e.g. "relation exists, skipping") to the debug log
@@ -129,10 +180,21 @@ DbError raw_error(PGconn* conn, const PGresult* r) {
             "08006", "connection to the server was lost: " + primary_message(PQerrorMessage(conn)),
             true);
     }
-    const char* state = r != nullptr ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
-    const char* text = r != nullptr ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
-    return DbError(state != nullptr ? state : "XX000",
-                   util::redact_text(text != nullptr ? text : PQerrorMessage(conn)));
+    if (r == nullptr) {
+        return DbError("XX000", primary_message(PQerrorMessage(conn)));
+    }
+    auto field = [r](int code) {
+        const char* v = PQresultErrorField(r, code);
+        return std::string(v != nullptr ? v : "");
+    };
+    std::string state = field(PG_DIAG_SQLSTATE);
+    std::string text = field(PG_DIAG_MESSAGE_PRIMARY);
+    return DbError(state.empty() ? "XX000" : state,
+                   text.empty() ? primary_message(PQerrorMessage(conn)) : util::redact_text(text),
+                   false,
+                   details_text({{"DETAIL", field(PG_DIAG_MESSAGE_DETAIL)},
+                                 {"HINT", field(PG_DIAG_MESSAGE_HINT)},
+                                 {"CONTEXT", field(PG_DIAG_CONTEXT)}}));
 }
 
 using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
@@ -284,7 +346,7 @@ class PqxxSession final : public Session {
             QueryResult result = convert(body(tx));
             return result;
         } catch (const pqxx::sql_error& e) {
-            throw DbError(e.sqlstate(), primary_message(e.what()));
+            throw DbError(e.sqlstate(), primary_message(e.what()), false, details_of(e.what()));
         } catch (const pqxx::broken_connection& e) {
             throw DbError("08006",
                           "connection to the server was lost: " + primary_message(e.what()), true);
@@ -302,6 +364,54 @@ class PqxxSession final : public Session {
 
 }  // namespace
 
+ConnectFailure classify_connect_failure(const std::string& reason) {
+    auto has = [&reason](const char* text) { return reason.find(text) != std::string::npos; };
+    const std::string where =
+        " (--database-url, DATABASE_URL, the environment's database_url or the PG* variables)";
+    // libpq's own checks of the settings, before it tries to connect.
+    if (has("invalid sslmode value") || has("invalid integer value") ||
+        has("invalid port number") || has("invalid connection option") || has("invalid URI") ||
+        (has("invalid ") && has(" value: "))) {
+        return {ExitCode::invalid_input,
+                "The connection settings are not valid; fix the setting named above" + where + "."};
+    }
+    if (has("Connection refused") || has("No such file or directory")) {
+        return {ExitCode::db_unreachable,
+                "Nothing accepts connections at that host and port: check that the server is "
+                "running and that the host and port are right" +
+                    where + "."};
+    }
+    if (has("could not translate host name") || has("Name or service not known") ||
+        has("Temporary failure in name resolution")) {
+        return {ExitCode::db_unreachable, "The host name does not resolve: check its spelling" +
+                                              where + " and the machine's DNS."};
+    }
+    if (has("password authentication failed") || has("no password supplied") ||
+        has("authentication failed") || has("no pg_hba.conf entry") ||
+        (has("role \"") && has("does not exist"))) {
+        return {ExitCode::db_unreachable,
+                "The server refused the credentials: check the user and password" + where +
+                    ", ~/.pgpass, and the server's pg_hba.conf."};
+    }
+    if (has("SSL") || has("certificate") || has("GSSAPI")) {
+        return {ExitCode::db_unreachable,
+                "The TLS handshake failed: check sslmode and the certificates (sslrootcert, "
+                "sslcert) against what the server offers."};
+    }
+    if (has("database \"") && has("does not exist")) {
+        return {ExitCode::db_unreachable,
+                "The server has no database of that name: check the database name" + where + "."};
+    }
+    if (has("timeout expired") || has("timed out")) {
+        return {ExitCode::db_unreachable,
+                "The server did not answer in time: check the host, the port and any firewall "
+                "between (connect_timeout sets how long to wait)."};
+    }
+    return {ExitCode::db_unreachable,
+            "Check --database-url, DATABASE_URL or the PG* environment variables. A "
+            "transaction-pooling PgBouncer cannot hold the migration lock; connect directly."};
+}
+
 const Value& QueryResult::scalar() const {
     if (rows.empty() || rows[0].empty()) {
         throw std::logic_error("query returned no rows");
@@ -313,14 +423,12 @@ std::unique_ptr<Session> connect(const std::string& conninfo, const std::string&
     try {
         return std::make_unique<PqxxSession>(conninfo, application_name);
     } catch (const pqxx::broken_connection& e) {
-        throw Error(
-            ExitCode::db_unreachable,
-            "cannot connect to the database: " + primary_message(e.what()),
-            "Check --database-url, DATABASE_URL or the PG* environment variables. A "
-            "transaction-pooling PgBouncer cannot hold the migration lock; connect directly.");
+        std::string reason = primary_message(e.what());
+        ConnectFailure failure = classify_connect_failure(reason);
+        throw Error(failure.code, "cannot connect to the database: " + reason, failure.hint);
     } catch (const pqxx::sql_error& e) {
-        throw Error(ExitCode::db_unreachable,
-                    "cannot set up the database session: " + primary_message(e.what()));
+        throw Error(ExitCode::db_unreachable, "cannot set up the database session: " +
+                                                  primary_message(e.what()) + details_of(e.what()));
     }
 }
 

@@ -27,6 +27,10 @@ class DeployEvents {
     // Every later event says the run went past the policy gate, and why.
     void set_policy_override(const std::optional<PolicyOverridden>& o) { m_override = o; }
 
+    // When the run started (durations count from it; default: construction).
+    void set_started(std::chrono::steady_clock::time_point t) { m_started = t; }
+    const notify::EventTarget& target() const { return m_target; }
+
     // A fresh event of type with status, and everything known so far.
     notify::Event make(const std::string& type, const std::string& status) const;
 

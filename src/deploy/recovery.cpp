@@ -3,6 +3,7 @@
 #include "backup/restore.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
+#include "deploy/restore.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
@@ -220,12 +221,21 @@ class Recoverer {
         tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
         db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
                                          why + "; restoring pre-deploy backup " + m.id});
+        // The team hears of it as of any restore (restore.*).
+        std::optional<RestoreEvents> events;
+        if (m_run.notifier != nullptr) {
+            events.emplace(*m_run.notifier, m_run.target, head_of_or(m_result.head), m);
+            events->send("restore.started", "started");
+        }
         backup::RestoreResult restored;
         try {
             restored = m_request.io.restore_backup(restore_request(m));
         } catch (const Error& e) {
             db::record_event(m_ctx.control,
                              {m_ctx.run_id, "restore.failed", std::nullopt, e.what()});
+            if (events) {
+                events->failed(e);
+            }
             m_restore_failed = true;
             std::string reason = one_line(util::redact_text(e.what()));
             if (down_files != nullptr && e.code() != ExitCode::interrupted && sessions_alive()) {
@@ -236,6 +246,9 @@ class Recoverer {
             return manual(why + "; restoring the pre-deploy backup " + m.id + " failed: " + reason +
                           "; the database is at version " + version_text(m_result.head) +
                           " (see runbooks/restore.md: safe-migrate restore --id " + m.id + ")");
+        }
+        if (events) {
+            events->send("restore.completed", "completed", restored.took);
         }
         // The swap ended our sessions.
         m_migration_session.reset();

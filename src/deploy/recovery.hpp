@@ -29,6 +29,7 @@
 #include "deploy/request.hpp"
 #include "executor/apply.hpp"
 #include "notify/event.hpp"
+#include "notify/notifier.hpp"
 
 namespace sm::deploy {
 
@@ -38,6 +39,8 @@ struct FailedRun {
     std::optional<int64_t> start_head;            // the version the run started from
     std::optional<backup::Manifest> pre_deploy;   // the run's verified backup, if any
     std::string error;                            // the failure, one line, redacted
+    notify::Notifier* notifier = nullptr;         // a restore sends restore.*; null: no events
+    notify::EventTarget target;                   // the target as those events show it
 };
 
 struct Recovery {

@@ -120,33 +120,27 @@ backup::RestoreRequest restore_request(const CatalogRestoreRequest& request,
     return r;
 }
 
-// Restores, telling the team when it starts and how it ends.
+// Restores, telling the team when it starts and how it ends. from: the
+// target's version before the restore.
 backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
                                        const backup::RestoreRequest& restore,
-                                       const core::TargetIdentity& id, const std::string& run_id) {
+                                       const core::TargetIdentity& id, const std::string& run_id,
+                                       std::optional<int64_t> from) {
     const backup::Manifest& m = restore.manifest;
-    notify::Notifier notifier(request.config, run_id, request.io.http());
-    auto restore_event = [&](const std::string& type, const std::string& status) {
-        notify::Event e = notifier.event(type, status);
-        e.target = notify::event_target(id);
-        e.version_to = m.migration_head;
-        e.backup = notify::EventBackup{m.id, m.total_bytes, true};
-        return e;
-    };
-    notifier.send(restore_event("restore.started", "started"));
+    // A restore is what puts things right: notifications that cannot be set up
+    // do not stop it.
+    auto notifier = notify::Notifier::or_silent(request.config, run_id, request.io.http());
+    RestoreEvents events(*notifier, notify::event_target(id), from, m);
+    events.send("restore.started", "started");
     backup::RestoreResult result;
     try {
         result = request.io.restore_backup(restore);
     } catch (const Error& e) {
         db::record_event(*restore.control, {run_id, "restore.failed", m.migration_head, e.what()});
-        notify::Event failed = restore_event("restore.failed", "failed");
-        failed.error = notify::event_error(e.code(), e.what());
-        notifier.send(failed);
+        events.failed(e);
         throw;
     }
-    notify::Event completed = restore_event("restore.completed", "completed");
-    completed.duration_ms = result.took.count();
-    notifier.send(completed);
+    events.send("restore.completed", "completed", result.took);
     return result;
 }
 
@@ -246,6 +240,34 @@ void record_completed(const CatalogRestoreRequest& request, const CatalogRestore
 
 }  // namespace
 
+RestoreEvents::RestoreEvents(notify::Notifier& notifier, notify::EventTarget target,
+                             std::optional<int64_t> from, const backup::Manifest& backup)
+    : m_notifier(notifier), m_target(std::move(target)), m_from(from), m_backup(backup) {}
+
+notify::Event RestoreEvents::make(const std::string& type, const std::string& status) const {
+    notify::Event e = m_notifier.event(type, status);
+    e.target = m_target;
+    e.version_from = m_from;
+    e.version_to = m_backup.migration_head;
+    e.backup = notify::EventBackup{m_backup.id, m_backup.total_bytes, true};
+    return e;
+}
+
+void RestoreEvents::send(const std::string& type, const std::string& status,
+                         std::chrono::milliseconds took) {
+    notify::Event e = make(type, status);
+    e.duration_ms = took.count();
+    m_notifier.send(e);
+}
+
+void RestoreEvents::failed(const Error& error) {
+    notify::Event e = make("restore.failed", "failed");
+    e.version_to = m_from;  // nothing was restored: the target stays where it was
+    e.error = notify::event_error(error.code(), error.what());
+    e.runbook = k_restore_runbook;
+    m_notifier.send(e);
+}
+
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell) {
     // 1. The catalog and the target: connect (or find it dropped), refuse a
@@ -285,7 +307,8 @@ CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                          {run_id, "restore.started", m.migration_head,
                           "restoring backup " + m.id + " (" + describe_mode(restore.mode) + ")"});
     }
-    CatalogRestoreResult done{m.id, restore_notified(request, restore, id, run_id)};
+    CatalogRestoreResult done{
+        m.id, restore_notified(request, restore, id, run_id, db::read_head(*target.control))};
     record_completed(request, done, run_id, m);
     return done;
 }

@@ -22,6 +22,8 @@
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
 #include "deploy/request.hpp"
+#include "notify/notifier.hpp"
+#include "util/error.hpp"
 
 namespace sm::deploy {
 
@@ -57,6 +59,30 @@ struct CatalogRestoreResult {
 // server older than the backup); lock_busy; interrupted (SIGINT/SIGTERM under
 // the caller's util::InterruptGuard). A failure of the restore itself is
 // notified as restore.failed first.
+inline constexpr const char* k_restore_runbook = "runbooks/restore.md";
+
+// The restore.* events of one restore (restore, and execute's automatic
+// restore): the target, its version before (from) and after (the backup's
+// head), the backup. Sending never throws.
+class RestoreEvents {
+  public:
+    RestoreEvents(notify::Notifier& notifier, notify::EventTarget target,
+                  std::optional<int64_t> from, const backup::Manifest& backup);
+    // restore.started (took 0) or restore.completed with how long it took.
+    void send(const std::string& type, const std::string& status,
+              std::chrono::milliseconds took = std::chrono::milliseconds(0));
+    // restore.failed with error; version_to stays from (nothing was restored).
+    void failed(const Error& error);
+
+  private:
+    notify::Event make(const std::string& type, const std::string& status) const;
+
+    notify::Notifier& m_notifier;
+    notify::EventTarget m_target;
+    std::optional<int64_t> m_from;
+    const backup::Manifest& m_backup;
+};
+
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell);
 

@@ -275,11 +275,19 @@ int Deployment::apply_all() {
     DeployEvents events(*m_notifier, *m_control, m_report.head, m_steps);
     events.set_backup(m_pre_deploy);
     events.set_policy_override(m_overridden);
+    events.set_started(m_started);
     if (!m_steps.empty() && !events.send(events.make("deploy.started", "started"))) {
-        throw Error(ExitCode::refused,
-                    "a required notification endpoint did not take deploy.started; nothing "
-                    "was applied",
-                    "Check the endpoint (safe-migrate notify test), or mark it required = false.");
+        // Whoever got (or spooled) deploy.started hears how it ended.
+        Error refused(
+            ExitCode::refused,
+            "a required notification endpoint did not take deploy.started; nothing "
+            "was applied",
+            "Check the endpoint (safe-migrate notify test), or mark it required = false.");
+        notify::Event e = events.make("deploy.failed", "refused");
+        e.version_to = m_report.head;
+        e.error = notify::event_error(refused.code(), refused.what());
+        events.send(e);
+        throw refused;
     }
 
     // Apply each step in order, each after its own preflight and within the
@@ -314,7 +322,9 @@ int Deployment::apply_all() {
     // migration this run applied (they committed asynchronously before it).
     record_finished(result);
     if (!m_steps.empty()) {
-        events.send(events.make("deploy.succeeded", "succeeded"));
+        notify::Event succeeded = events.make("deploy.succeeded", "succeeded");
+        succeeded.duration_ms = result.took.count();  // as the CLI reports it
+        events.send(succeeded);
     }
     m_reporter.finished(result);
     return 0;
@@ -366,8 +376,10 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
                      {m_ctx->run_id, interrupted ? "run.interrupted" : "run.failed", std::nullopt,
                       count + " of " + std::to_string(m_steps.size()) +
                           " migration(s) applied before it stopped"});
-    notify::Event failed = events.make("deploy.failed", "failed");
-    failed.version_to = m_head;
+    // Stopped before any migration ran (a preflight, the time limit): refused.
+    bool refused = m_applied.empty() && !m_in_apply && !interrupted;
+    notify::Event failed = events.make("deploy.failed", refused ? "refused" : "failed");
+    failed.version_to = m_head;  // the version reached, not the one intended
     failed.error = notify::event_error(e.code(), e.what());
     failed.runbook = k_failure_runbook;
     events.send(failed);
@@ -386,6 +398,8 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
     run.start_head = m_report.head;
     run.pre_deploy = m_pre_deploy;
     run.error = notify::event_error(e.code(), e.what()).message;
+    run.notifier = m_notifier.get();
+    run.target = events.target();
     std::unique_ptr<db::Session> control_after;
     Recovery recovery = recover_failed_run(m_r, *m_ctx, run, m_migration, control_after);
 

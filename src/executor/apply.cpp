@@ -37,7 +37,7 @@ std::string where(const core::Script& script, const core::Statement* statement) 
 }
 
 std::string db_message(const db::DbError& e) {
-    return util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+    return util::redact_text(e.primary()) + " (SQLSTATE " + e.sqlstate() + ")" + e.details();
 }
 
 void event(RunContext& ctx, const core::Migration& m, const std::string& kind,

@@ -70,7 +70,10 @@ struct Event {
     std::optional<EventError> error;
     std::optional<EventRollback> rollback;
     std::optional<EventPolicyOverride> policy_override;
-    std::string runbook;  // the runbook to follow ("runbooks/failed-deployment.md"), or ""
+    std::string runbook;      // the runbook to follow ("runbooks/failed-deployment.md"), or ""
+    std::string runbook_url;  // runbook under [notify] runbook_base_url, or ""
+    std::string spooled_at;   // UTC, when it went to the spool; "" when sent at once
+    bool stale = false;       // flushed from the spool more than [notify] stale_after late
     std::string run_id;
     std::string actor;  // user@host
     std::string tool_version;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "core/identity.hpp"
+#include "core/log.hpp"
 #include "notify/payload.hpp"
 #include "util/redact.hpp"
 #include "util/time.hpp"
@@ -51,6 +52,18 @@ Notifier::Notifier(const core::Config& config, std::string run_id, std::unique_p
     }
 }
 
+std::unique_ptr<Notifier> Notifier::or_silent(const core::Config& config, std::string run_id,
+                                              std::unique_ptr<HttpClient> http) {
+    try {
+        return std::make_unique<Notifier>(config, run_id, std::move(http));
+    } catch (const Error& e) {
+        core::log_warn(std::string("notifications are off for this command: ") + e.what());
+    }
+    core::Config silent = config;
+    silent.notify_source = nullptr;
+    return std::make_unique<Notifier>(silent, std::move(run_id), make_curl_client());
+}
+
 Event Notifier::event(const std::string& type, const std::string& status) const {
     Event e;
     e.id = "evt_" + core::random_hex(12);
@@ -66,7 +79,16 @@ Event Notifier::event(const std::string& type, const std::string& status) const 
 }
 
 std::vector<Delivery> Notifier::send(const Event& e) {
-    return m_sender.send(e);
+    if (e.runbook.empty() || m_settings.runbook_base_url.empty()) {
+        return m_sender.send(e);
+    }
+    Event linked = e;
+    std::string base = m_settings.runbook_base_url;
+    while (!base.empty() && base.back() == '/') {
+        base.pop_back();
+    }
+    linked.runbook_url = base + "/" + e.runbook;
+    return m_sender.send(linked);
 }
 
 bool Notifier::required_failed(const std::vector<Delivery>& deliveries) {

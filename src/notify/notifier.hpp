@@ -25,10 +25,18 @@ class Notifier {
     Notifier(const core::Config& config, std::string run_id,
              std::unique_ptr<HttpClient> http = make_curl_client());
 
+    // For commands that must not stop on the notifier's account (restore): a
+    // notify section that cannot be read (an unset ${VAR}, a malformed secret)
+    // is logged as a warning naming the problem, and the notifier returned
+    // sends nothing.
+    static std::unique_ptr<Notifier> or_silent(const core::Config& config, std::string run_id,
+                                               std::unique_ptr<HttpClient> http);
+
     // A fresh event of type with the common fields set.
     Event event(const std::string& type, const std::string& status) const;
 
     // Sends to the endpoints that want it (none configured: nothing happens).
+    // A runbook becomes a link (runbook_url) under [notify] runbook_base_url.
     std::vector<Delivery> send(const Event& e);
 
     // True when an endpoint marked required did not take the event.

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "notify/payload_text.hpp"
 #include "util/error.hpp"
@@ -157,6 +158,9 @@ std::string generic_body(const Event& e) {
     data["rollback"] = rollback;
     data["policy_override"] = policy_override;
     data["runbook"] = string_or_null(e.runbook);
+    data["runbook_url"] = string_or_null(e.runbook_url);
+    data["spooled_at"] = string_or_null(e.spooled_at);
+    data["stale"] = e.stale;
     data["run_id"] = string_or_null(e.run_id);
     data["actor"] = string_or_null(e.actor);
     data["tool_version"] = string_or_null(e.tool_version);
@@ -168,6 +172,93 @@ std::string generic_body(const Event& e) {
     body["timestamp"] = e.timestamp;
     body["data"] = data;
     return dump(body);
+}
+
+namespace {
+
+std::string text_at(const Json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::optional<int64_t> int_at(const Json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? std::optional(it->get<int64_t>())
+                                                    : std::nullopt;
+}
+
+std::vector<std::string> list_at(const Json& j, const char* key) {
+    std::vector<std::string> out;
+    auto it = j.find(key);
+    if (it != j.end() && it->is_array()) {
+        for (const auto& v : *it) {
+            if (v.is_string()) {
+                out.push_back(v.get<std::string>());
+            }
+        }
+    }
+    return out;
+}
+
+bool bool_at(const Json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
+// The optional parts of an event's data (backup, error, rollback, override).
+void read_parts(const Json& data, Event& e) {
+    if (const auto b = data.find("backup"); b != data.end() && b->is_object()) {
+        e.backup = EventBackup{text_at(*b, "id"), int_at(*b, "bytes").value_or(0),
+                               bool_at(*b, "verified")};
+    }
+    if (const auto r = data.find("error"); r != data.end() && r->is_object()) {
+        e.error = EventError{text_at(*r, "code"), text_at(*r, "message")};
+    }
+    if (const auto r = data.find("rollback"); r != data.end() && r->is_object()) {
+        e.rollback = EventRollback{text_at(*r, "means"), list_at(*r, "undone"),
+                                   text_at(*r, "failed_migration"), bool_at(*r, "complete"),
+                                   text_at(*r, "manual_action")};
+    }
+    if (const auto p = data.find("policy_override"); p != data.end() && p->is_object()) {
+        e.policy_override = EventPolicyOverride{
+            text_at(*p, "policy"), static_cast<int>(int_at(*p, "findings").value_or(0)),
+            text_at(*p, "reason")};
+    }
+}
+
+}  // namespace
+
+std::optional<Event> event_from_generic(const std::string& body) {
+    Json j = Json::parse(body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("data") || !j["data"].is_object()) {
+        return std::nullopt;
+    }
+    const Json& data = j["data"];
+    Event e;
+    e.id = text_at(j, "id");
+    e.type = text_at(j, "type");
+    e.timestamp = text_at(j, "timestamp");
+    e.environment = text_at(data, "environment");
+    if (const auto t = data.find("target"); t != data.end() && t->is_object()) {
+        e.target = {text_at(*t, "host"), text_at(*t, "database"),
+                    static_cast<int>(int_at(*t, "server_version").value_or(0))};
+    }
+    e.version_from = int_at(data, "version_from");
+    e.version_to = int_at(data, "version_to");
+    e.migrations = list_at(data, "migrations");
+    e.status = text_at(data, "status");
+    e.started_at = text_at(data, "started_at");
+    e.duration_ms = int_at(data, "duration_ms").value_or(0);
+    read_parts(data, e);
+    e.runbook = text_at(data, "runbook");
+    e.runbook_url = text_at(data, "runbook_url");
+    e.spooled_at = text_at(data, "spooled_at");
+    e.stale = bool_at(data, "stale");
+    e.run_id = text_at(data, "run_id");
+    e.actor = text_at(data, "actor");
+    e.tool_version = text_at(data, "tool_version");
+    e.link = text_at(data, "link");
+    return e;
 }
 
 std::string sign(const std::string& secret, const std::string& id, const std::string& timestamp,

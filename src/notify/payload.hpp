@@ -2,6 +2,7 @@
 // What goes over the wire: the generic envelope (Standard Webhooks style), its
 // signature, and the Slack Block Kit message. Pure functions of an Event.
 
+#include <optional>
 #include <string>
 
 #include "notify/event.hpp"
@@ -10,8 +11,14 @@ namespace sm::notify {
 
 // {"id", "type", "timestamp", "data": {environment, target, version_from,
 // version_to, migrations, status, started_at, duration_ms, backup, error,
-// run_id, actor, tool_version, link}} as compact JSON. Absent values are null.
+// rollback, policy_override, runbook, runbook_url, spooled_at, stale, run_id,
+// actor, tool_version, link}} as compact JSON. Absent values are null.
 std::string generic_body(const Event& e);
+
+// The event generic_body(e) was made from (the spool keeps events in that
+// form); std::nullopt when body is not such an envelope. Unknown keys are
+// ignored, missing ones left empty.
+std::optional<Event> event_from_generic(const std::string& body);
 
 // Standard Webhooks signature: "v1," + base64(HMAC-SHA256(secret,
 // id + "." + timestamp + "." + body)). timestamp is Unix seconds as text. A

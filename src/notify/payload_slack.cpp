@@ -96,6 +96,26 @@ std::string migrations_text(const std::vector<std::string>& names) {
     return out;
 }
 
+bool is_web_link(const std::string& link) {
+    return link.rfind("https://", 0) == 0 || link.rfind("http://", 0) == 0;
+}
+
+// "<url|label>" for mrkdwn: the URL on one line, with the characters that would
+// end it (| and space) percent-encoded.
+std::string slack_link(const std::string& link, const std::string& escaped_label) {
+    std::string url;
+    for (char c : one_line(link)) {
+        if (c == '|') {
+            url += "%7C";
+        } else if (c == ' ') {
+            url += "%20";
+        } else {
+            url += c;
+        }
+    }
+    return "<" + escape_mrkdwn(url) + "|" + escaped_label + ">";
+}
+
 Json section_fields(const Event& e) {
     Json fields = Json::array();
     if (!e.target.database.empty() || !e.target.host.empty()) {
@@ -144,7 +164,13 @@ Json section_fields(const Event& e) {
                                                         esc(e.policy_override->reason)));
     }
     if (!e.runbook.empty()) {
-        fields.push_back(field("Runbook", esc(e.runbook)));
+        fields.push_back(field("Runbook", is_web_link(e.runbook_url)
+                                              ? slack_link(e.runbook_url, esc(e.runbook))
+                                              : esc(e.runbook)));
+    }
+    if (e.stale) {
+        fields.insert(fields.begin(), field("Delivered late", "spooled at " + esc(e.spooled_at) +
+                                                                  ", sent from the spool now"));
     }
     if (fields.empty()) {
         // A section needs text or fields; say at least what happened.
@@ -156,10 +182,6 @@ Json section_fields(const Event& e) {
     return fields;
 }
 
-bool is_web_link(const std::string& link) {
-    return link.rfind("https://", 0) == 0 || link.rfind("http://", 0) == 0;
-}
-
 std::string context_text(const Event& e) {
     std::vector<std::string> parts;
     if (!e.actor.empty()) {
@@ -168,17 +190,7 @@ std::string context_text(const Event& e) {
     parts.push_back("safe-migrate" +
                     (e.tool_version.empty() ? std::string() : " " + esc(e.tool_version)));
     if (is_web_link(e.link)) {
-        std::string url;
-        for (char c : one_line(e.link)) {
-            if (c == '|') {
-                url += "%7C";
-            } else if (c == ' ') {
-                url += "%20";
-            } else {
-                url += c;
-            }
-        }
-        parts.push_back("<" + escape_mrkdwn(url) + "|run>");
+        parts.push_back(slack_link(e.link, "run"));
     } else if (!e.run_id.empty()) {
         parts.push_back("run " + esc(e.run_id));
     }
@@ -219,6 +231,9 @@ std::string summary_line(const Event& e) {
     }
     if (e.policy_override) {
         line += " [policy overridden]";
+    }
+    if (e.stale) {
+        line += " [late: spooled at " + esc(e.spooled_at) + "]";
     }
     return line;
 }

@@ -13,6 +13,7 @@
 #include "util/files.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
+#include "util/time.hpp"
 #include "util/worker_pool.hpp"
 
 namespace sm::notify {
@@ -89,6 +90,30 @@ void append_line(const std::filesystem::path& file, const std::string& line) {
     if (!ok) {
         core::log_warn("cannot write the notification spool " + file.string());
     }
+}
+
+// The body a spooled line is sent with: as spooled, or, when it waited longer
+// than stale_after, rendered again from its event marked stale.
+std::string flush_body(const nlohmann::json& line, core::WebhookKind kind,
+                       milliseconds stale_after) {
+    std::string body = line["body"].get<std::string>();
+    auto spooled_ms = line.find("spooled_ms");
+    if (spooled_ms == line.end() || !spooled_ms->is_number_integer()) {
+        return body;  // spooled by an older version: no time to judge by
+    }
+    auto now_ms = std::chrono::duration_cast<milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+    if (now_ms - spooled_ms->get<int64_t>() <= stale_after.count()) {
+        return body;
+    }
+    std::string envelope = line.value("event", body);
+    std::optional<Event> e = event_from_generic(envelope);
+    if (!e) {
+        return body;
+    }
+    e->stale = true;
+    return body_for(kind, *e);
 }
 
 }  // namespace
@@ -176,14 +201,25 @@ Delivery Sender::deliver(Endpoint& endpoint, const std::string& event_id, const 
     return d;
 }
 
-void Sender::spool(const Endpoint& endpoint, const std::string& event_id, const std::string& type,
-                   const std::string& body) {
+void Sender::spool(const Endpoint& endpoint, const Event& e) {
+    // The event as it waits: stamped with when it went to the spool, in the
+    // endpoint's body and as the generic envelope (for a Slack endpoint), so
+    // that flush can say it is late.
+    auto now = std::chrono::system_clock::now();
+    Event waiting = e;
+    waiting.spooled_at = util::format_utc(now, true);
     // The endpoint by name: its URL is a secret and is looked up again at flush.
-    nlohmann::json line = {{"endpoint", endpoint.config.name},
-                           {"kind", core::webhook_kind_name(endpoint.config.kind)},
-                           {"id", event_id},
-                           {"type", type},
-                           {"body", body}};
+    nlohmann::json line = {
+        {"endpoint", endpoint.config.name},
+        {"kind", core::webhook_kind_name(endpoint.config.kind)},
+        {"id", e.id},
+        {"type", e.type},
+        {"spooled_at", waiting.spooled_at},
+        {"spooled_ms", std::chrono::duration_cast<milliseconds>(now.time_since_epoch()).count()},
+        {"body", body_for(endpoint.config.kind, waiting)}};
+    if (endpoint.config.kind != core::WebhookKind::generic) {
+        line["event"] = generic_body(waiting);
+    }
     append_line(m_settings.spool, line.dump());
 }
 
@@ -226,7 +262,7 @@ void Sender::send_one(size_t i, const Event& e, Clock::time_point deadline, Deli
     bool transient = result.status == 0 || result.status == 429 || result.status >= 500;
     if (m_spooling && !result.delivered && transient && !endpoint.disabled &&
         url_problem(endpoint.config.url, endpoint.config.allow_http).empty()) {
-        spool(endpoint, e.id, e.type, body);
+        spool(endpoint, e);
         result.spooled = true;
         result.detail += "; spooled for 'safe-migrate notify flush'";
     }
@@ -264,7 +300,8 @@ std::vector<Delivery> Sender::flush() {
             keep.push_back(line);
             continue;
         }
-        Delivery d = deliver(*endpoint, j.value("id", ""), j["body"].get<std::string>(),
+        Delivery d = deliver(*endpoint, j.value("id", ""),
+                             flush_body(j, endpoint->config.kind, m_settings.stale_after),
                              Clock::now() + m_settings.deadline);
         if (!d.delivered && (d.status == 0 || d.status == 429 || d.status >= 500)) {
             d.spooled = true;

@@ -8,7 +8,9 @@
 // of the run; Slack endpoints get at most one message per second. Endpoints are
 // served in parallel and all of it is bounded by the deadline. What could not
 // be delivered (network errors, 5xx, 429, the deadline) is appended to the
-// spool file for `notify flush`.
+// spool file for `notify flush`, stamped with when (data.spooled_at); flushed
+// more than [notify] stale_after later it is sent marked stale (data.stale,
+// and Slack says it is late).
 
 #include <chrono>
 #include <filesystem>
@@ -61,8 +63,7 @@ class Sender {
                   Delivery& result);
     Delivery deliver(Endpoint& endpoint, const std::string& event_id, const std::string& body,
                      std::chrono::steady_clock::time_point deadline);
-    void spool(const Endpoint& endpoint, const std::string& event_id, const std::string& type,
-               const std::string& body);
+    void spool(const Endpoint& endpoint, const Event& e);
 
     core::NotifySettings m_settings;
     HttpClient& m_http;

@@ -56,7 +56,8 @@ constexpr const char* k_clear_failed_hint =
         throw Error(ExitCode::db_unreachable, "lost the connection while " + verb + " " + id +
                                                   " at " + at + ": " + util::redact_text(e.what()));
     }
-    std::string why = util::redact_text(e.what()) + " (SQLSTATE " + e.sqlstate() + ")";
+    std::string why =
+        util::redact_text(e.primary()) + " (SQLSTATE " + e.sqlstate() + ")" + e.details();
     if (util::interrupted()) {
         event(ctx, "seed.interrupted", id + ": interrupted; its transaction was rolled back");
         throw Error(ExitCode::interrupted, "interrupted while " + verb + " " + id +

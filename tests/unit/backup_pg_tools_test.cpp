@@ -372,6 +372,35 @@ TEST_CASE("ProgressCounter with prefixes interleaved by parallel workers", "[bac
     CHECK(counter.last_table() == "public.accounts");
 }
 
+TEST_CASE("ProgressCounter: a serial table is finished when the tool moves on",
+          "[backup][pg_tools]") {
+    ProgressCounter counter;
+    counter.feed("pg_restore: processing data for table \"public.a\"\n");
+    CHECK(counter.count() == 1);
+    CHECK(counter.finished() == 0);  // started, not finished
+    counter.feed("pg_restore: processing data for table \"public.b\"\n");
+    CHECK(counter.finished() == 1);
+    CHECK(counter.finished_tables() == std::vector<std::string>{"public.a"});
+    counter.feed("pg_restore: creating CONSTRAINT \"public.b b_pkey\"\n");
+    CHECK(counter.finished_tables() == std::vector<std::string>{"public.a", "public.b"});
+}
+
+TEST_CASE("ProgressCounter: a parallel table is finished by its finished item line",
+          "[backup][pg_tools]") {
+    ProgressCounter counter;
+    counter.feed(k_restore_parallel);
+    CHECK(counter.finished_tables() == std::vector<std::string>{"public.accounts",
+                                                                "billing.Invoice Lines",
+                                                                "public.empty_one", "public.t"});
+    ProgressCounter dump(true);
+    dump.feed(
+        "pg_dump: dumping contents of table \"public.t\"\n"
+        "pg_dump: dumping contents of table \"public.accounts\"\n");
+    CHECK(dump.finished() == 0);  // both workers busy
+    dump.feed("pg_dump: finished item 3369 TABLE DATA accounts\n");
+    CHECK(dump.finished_tables() == std::vector<std::string>{"public.accounts"});
+}
+
 TEST_CASE("find_pg_tool with a bin_dir that lacks the program", "[backup][pg_tools]") {
     sm_test::TempTree tree("sm-pgtools");
     auto missing = tree.path() / "pg_dump";

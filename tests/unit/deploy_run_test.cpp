@@ -280,7 +280,9 @@ TEST_CASE("deploy: a required webhook that answers 500 to deploy.started stops t
     CHECK(out.code == code_of(ExitCode::refused));
     CHECK_THAT(message_of(out), Contains("a required notification endpoint did not take "
                                          "deploy.started; nothing was applied"));
-    CHECK(h.http.types() == std::vector<std::string>{"deploy.started"});  // retries = 0
+    // retries = 0; the story ends: deploy.failed, refused, follows deploy.started.
+    CHECK(h.http.types() == std::vector<std::string>{"deploy.started", "deploy.failed"});
+    CHECK(h.http.posts().at(1).request.body.find("\"status\":\"refused\"") != std::string::npos);
     CHECK(h.http.posts().at(0).request.url == "https://hooks.test/x");
     check_nothing_applied(h.db);
 }

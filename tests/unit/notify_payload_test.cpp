@@ -108,7 +108,7 @@ TEST_CASE("generic_body is the compact envelope with every data field", "[notify
     CHECK(j.at("type") == "deploy.succeeded");
     CHECK(j.at("timestamp") == "2026-11-21T23:15:00.123Z");
     const json& d = j.at("data");
-    CHECK(d.size() == 17);
+    CHECK(d.size() == 20);
     CHECK(d.at("environment") == "production");
     CHECK(d.at("target").at("host") == "db1");
     CHECK(d.at("target").at("database") == "app");
@@ -462,4 +462,32 @@ TEST_CASE("a run that overrode the policy says so, and why, in both payloads",
     CHECK(slack.find("Policy overridden") != std::string::npos);
     CHECK(slack.find("2 finding(s) of default: hotfix &lt;INC-42&gt;") != std::string::npos);
     CHECK(sm::notify::summary_line(e).find("[policy overridden]") != std::string::npos);
+}
+
+TEST_CASE("event_from_generic reads back what generic_body wrote", "[notify][payload]") {
+    Event e = deploy_succeeded();
+    e.backup = EventBackup{"bk_1", 99, true};
+    e.error = EventError{"failure", "it broke"};
+    e.runbook = "runbooks/restore.md";
+    e.spooled_at = "2026-11-21T23:16:00.000Z";
+    auto back = sm::notify::event_from_generic(sm::notify::generic_body(e));
+    REQUIRE(back);
+    CHECK(sm::notify::generic_body(*back) == sm::notify::generic_body(e));
+    CHECK_FALSE(sm::notify::event_from_generic("not json"));
+}
+
+TEST_CASE("slack_body says a stale event is late and links a runbook", "[notify][payload]") {
+    Event e = deploy_succeeded();
+    e.runbook = "runbooks/failed-deployment.md";
+    e.runbook_url = "https://git.example.com/app/runbooks/failed-deployment.md";
+    e.spooled_at = "2026-11-21T23:16:00.000Z";
+    std::string fresh = sm::notify::slack_body(e);
+    CHECK(fresh.find("Delivered late") == std::string::npos);
+    CHECK(fresh.find("<https://git.example.com/app/runbooks/failed-deployment.md|"
+                     "runbooks/failed-deployment.md>") != std::string::npos);
+    e.stale = true;
+    json late = json::parse(sm::notify::slack_body(e));
+    CHECK(late["text"].get<std::string>().find("[late: spooled at 2026-11-21T23:16:00.000Z]") !=
+          std::string::npos);
+    CHECK(late.dump().find("Delivered late") != std::string::npos);
 }
