@@ -22,6 +22,9 @@ struct Command {
     bool own_format = false;
 };
 
+// The commands, in the order --help lists them.
+const std::vector<Command>& command_table();
+
 Command status_command();
 Command lint_command();
 Command plan_command();

@@ -4,6 +4,8 @@
 
 #include <cstdio>
 
+#include "util/terminal.hpp"
+
 namespace sm::util {
 
 Progress::Progress(std::string what, std::string unit, int total, bool quiet)
@@ -11,7 +13,7 @@ Progress::Progress(std::string what, std::string unit, int total, bool quiet)
       m_unit(std::move(unit)),
       m_total(total),
       m_quiet(quiet),
-      m_tty(::isatty(STDERR_FILENO) != 0) {
+      m_tty(can_redraw(STDERR_FILENO)) {
     if (!m_tty) {
         print(m_what + ": started (" + std::to_string(m_total) + " " + m_unit + ")", true);
     }

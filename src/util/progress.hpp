@@ -1,7 +1,7 @@
 #pragma once
 // Progress of long work (backups, restores).
 //
-// On a terminal (stderr is a tty) one line is redrawn in place:
+// On a terminal (stderr is a tty and TERM is not dumb) one line is redrawn in place:
 //   "dumping: 3/12 tables (public.orders)". Elsewhere (CI logs, pipes) nothing
 // is redrawn: a line is printed at the start, at each quarter, and at the end,
 // so logs stay short and line-oriented.
