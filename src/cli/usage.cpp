@@ -15,11 +15,12 @@ std::string guess_hint(const std::string& guess, const std::string& otherwise) {
 }
 
 std::string help_hint(const CLI::App& command) {
-    std::string path;
+    std::vector<std::string> names;
     for (const CLI::App* a = &command; a->get_parent() != nullptr; a = a->get_parent()) {
-        path = " " + a->get_name() + path;
+        names.insert(names.begin(), a->get_name());
     }
-    return "Run 'safe-migrate" + path + " --help' for its options.";
+    names.insert(names.begin(), "safe-migrate");
+    return "Run '" + util::join(names, " ") + " --help' for its options.";
 }
 
 // The option a word names in command or the commands above it (their options

@@ -33,7 +33,7 @@ std::string count(size_t n, const char* one, const char* many) {
 
 }  // namespace
 
-std::string foreign_layout(const std::vector<std::string>& entries) {
+std::string foreign_layout_of(const std::vector<std::string>& entries) {
     for (const auto& layout : layouts()) {
         bool any = std::any_of(entries.begin(), entries.end(), [&](const std::string& e) {
             return std::regex_match(e, layout.entry);
@@ -59,7 +59,7 @@ std::string foreign_layout(const fs::path& dir) {
             entries.push_back(name + "/" + inner.path().filename().string());
         }
     }
-    return foreign_layout(entries);
+    return foreign_layout_of(entries);
 }
 
 void require_migrations(const MigrationSet& set) {

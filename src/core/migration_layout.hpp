@@ -15,9 +15,9 @@ namespace sm::core {
 // ("Flyway's (V<version>__<description>.sql)"), or "" when none is
 // recognised. entries are the directory's file names, its subdirectories'
 // names ending in '/', and their files as "<subdirectory>/<file>".
-std::string foreign_layout(const std::vector<std::string>& entries);
+std::string foreign_layout_of(const std::vector<std::string>& entries);
 
-// foreign_layout of a directory on disk (its files and its subdirectories' files).
+// foreign_layout_of a directory on disk (its files and its subdirectories' files).
 std::string foreign_layout(const std::filesystem::path& dir);
 
 // Throws sm::Error (invalid_input) when set holds no migrations, naming its
