@@ -88,7 +88,7 @@ TEST_CASE("a usage error with --format json is the error document on stdout") {
     CHECK(run.out.find("unknown option '--databse-url'") != std::string::npos);
 }
 
-TEST_CASE("-V prints the version, as --version does") {
+TEST_CASE("the short flag -V prints the version, as --version does") {
     ToolRun short_flag = run_tool({"-V"});
     ToolRun long_flag = run_tool({"--version"});
     CHECK(short_flag.exit_code == 0);
