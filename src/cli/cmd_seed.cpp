@@ -57,6 +57,9 @@ std::string detail_of(const seed::SeedEntry& e) {
     switch (e.state) {
         case seed::SeedState::pending: {
             std::vector<std::string> ids;
+            if (e.seed == nullptr) {  // a pending seed has its file; the analyzer cannot know
+                return "";
+            }
             for (const auto& r : e.seed->requires_) {
                 ids.push_back(r.id);
             }

@@ -14,10 +14,10 @@ using namespace sm::test;
 
 namespace {
 
-const std::string k_red_error = "\033[31merror:\033[0m";
-const std::string k_yellow_warning = "\033[33mwarning\033[0m";
-const std::string k_bold_heading = "\033[1mVERSION";
-const std::string k_redraw = "\r\033[K";
+constexpr const char* k_red_error = "\033[31merror:\033[0m";
+constexpr const char* k_yellow_warning = "\033[33mwarning\033[0m";
+constexpr const char* k_bold_heading = "\033[1mVERSION";
+constexpr const char* k_redraw = "\r\033[K";
 
 std::string quoted(const std::string& word) {
     std::string out = "'";
@@ -63,9 +63,9 @@ TEST_CASE("a terminal shows errors red, warnings yellow and table headings bold"
                         {{"DATABASE_URL", "postgresql://127.0.0.1:1/a"}});
     INFO(refused.all());
     CHECK(refused.exit_code == 5);
-    CHECK(refused.out.find("safe-migrate: " + k_yellow_warning + ": using --database-url") !=
-          std::string::npos);
-    CHECK(refused.out.find("safe-migrate: " + k_red_error + " ") != std::string::npos);
+    CHECK(refused.out.find(std::string("safe-migrate: ") + k_yellow_warning +
+                           ": using --database-url") != std::string::npos);
+    CHECK(refused.out.find(std::string("safe-migrate: ") + k_red_error + " ") != std::string::npos);
 }
 
 TEST_CASE("NO_COLOR, TERM=dumb and a pipe get plain text") {

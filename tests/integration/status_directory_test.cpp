@@ -12,7 +12,7 @@ using namespace sm::test;
 
 namespace {
 
-const std::string k_hint =
+constexpr const char* k_hint =
     "hint: safe-migrate reads <version>_<name>.up.sql files (and optional .down.sql). Point "
     "--migrations-dir, or migrations_dir in safe-migrate.toml, at the directory that holds "
     "them.\n";

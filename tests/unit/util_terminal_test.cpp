@@ -18,7 +18,7 @@ namespace {
 // Sets (or with nullopt unsets) an environment variable for one scope.
 class EnvVar {
   public:
-    EnvVar(const char* name, std::optional<std::string> value) : m_name(name) {
+    EnvVar(const char* name, const std::optional<std::string>& value) : m_name(name) {
         if (const char* old = std::getenv(name)) {
             m_old = old;
         }
