@@ -3,42 +3,34 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <functional>
-#include <set>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "core/log.hpp"
 #include "deploy/about.hpp"
 #include "docs/tool_doc.hpp"
 #include "util/error.hpp"
-#include "util/strings.hpp"
 
 namespace sm::cli {
 namespace {
 
 constexpr const char* k_description = "safe-migrate: production-safe PostgreSQL schema migrations";
 
-void add_format(CLI::App& sub, GlobalOptions& g) {
-    sub.add_option("--format", g.format, "Output format: text or json")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, Format>{{"text", Format::text}, {"json", Format::json}}));
-}
-
-// "did you mean" for a mistyped command name.
-std::string suggest_command(const std::string& word) {
-    std::string best;
-    size_t best_distance = 3;
-    for (const auto& c : command_table()) {
-        size_t d = util::edit_distance(word, c.name);
-        if (d < best_distance) {
-            best_distance = d;
-            best = c.name;
-        }
-    }
-    return best;
+void add_format(CLI::App& sub, std::string& format) {
+    sub.add_option("--format", format, "Output format: text or json")
+        ->check(one_of("--format", {"text", "json"}));
 }
 
 }  // namespace
+
+std::vector<std::string> command_names() {
+    std::vector<std::string> names;
+    for (const auto& c : command_table()) {
+        names.emplace_back(c.name);
+    }
+    return names;
+}
 
 const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
@@ -53,7 +45,7 @@ const std::vector<Command>& command_table() {
 void declare_app(CLI::App& app, GlobalOptions& g, const Command*& chosen) {
     app.name("safe-migrate");
     app.description(k_description);
-    app.set_version_flag("--version", deploy::version_text());
+    app.set_version_flag("-V,--version", deploy::version_text());
     app.require_subcommand(1);
     app.footer(
         "Exit codes: 0 ok, 1 failure, 2 usage, 3 invalid input, 4 policy, 5 database unreachable,\n"
@@ -72,7 +64,7 @@ void declare_app(CLI::App& app, GlobalOptions& g, const Command*& chosen) {
         sub->fallthrough();
         command.declare(*sub);
         if (!command.own_format) {
-            add_format(*sub, g);
+            add_format(*sub, g.format_name);
         }
         // The exit codes it inherited, then its examples: its --help ends with them.
         sub->footer(app.get_footer() + "\n\n" + docs::examples_text(command.name));
@@ -88,36 +80,17 @@ int run(int argc, char** argv) {
 
     try {
         app.parse(argc, argv);
+        g.format = g.format_name == "json" ? Format::json : Format::text;
     } catch (const CLI::Success& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::string message = e.what();
-        std::string hint;
-        static const std::set<std::string> k_value_options = {"--config", "--env", "--database-url",
-                                                              "--migrations-dir"};
-        for (int i = 1; i < argc; ++i) {
-            std::string word = argv[i];
-            if (k_value_options.count(word) != 0) {
-                ++i;  // its value is not a command name
-                continue;
-            }
-            if (!word.empty() && word[0] != '-') {
-                bool known = false;
-                for (const auto& c : command_table()) {
-                    known = known || word == c.name;
-                }
-                if (!known) {
-                    std::string guess = suggest_command(word);
-                    message = "unknown command '" + word + "'";
-                    hint = guess.empty() ? "Run 'safe-migrate --help' for the list of commands."
-                                         : "Did you mean '" + guess + "'?";
-                }
-                break;
-            }
-        }
-        print_error(g, ExitCode::usage, util::to_lower(message.substr(0, 1)) + message.substr(1),
-                    hint);
+        g.format = g.format_name == "json" ? Format::json : Format::text;
+        Usage usage = explain_parse_error(app, e, argc, argv);
+        print_error(g, ExitCode::usage, usage.message, usage.hint);
         return static_cast<int>(ExitCode::usage);
+    } catch (const Error& e) {  // a value one_of refused
+        print_error(g, e.code(), e.what(), e.hint());
+        return static_cast<int>(e.code());
     }
 
     core::init_logging(g.verbose ? core::LogLevel::debug

@@ -2,6 +2,9 @@
 // The command-line entry point: parses arguments through the command table,
 // runs the command, and turns any error into a message and an exit code.
 
+#include <string>
+#include <vector>
+
 #include "docs/tool_doc.hpp"
 
 namespace CLI {
@@ -12,6 +15,9 @@ namespace sm::cli {
 
 struct Command;
 struct GlobalOptions;
+
+// The names of the commands, in the order --help lists them (the command table).
+std::vector<std::string> command_names();
 
 // Runs safe-migrate with the process arguments; returns the exit code
 // (util/error.hpp). Never throws.

@@ -7,6 +7,7 @@
 #include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "deploy/backup.hpp"
 #include "deploy/pre_restore.hpp"
 #include "util/error.hpp"
@@ -142,7 +143,7 @@ void say_pre_restore(const GlobalOptions& options, const json& pre) {
     }
     say(options,
         "databases kept by restores (backup prune --pre-restore --confirm DB drops them):");
-    say(options, util::render_table({"DATABASE", "AGE", "SIZE"}, rows));
+    say_table(options, {"DATABASE", "AGE", "SIZE"}, rows);
 }
 
 int list(const GlobalOptions& options, const BackupArgs& args) {
@@ -158,7 +159,8 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
         for (const auto& l : catalog.leftovers) {
             leftovers.push_back(l.string());
         }
-        std::printf("%s\n", json({{"catalog", catalog.root.string()},
+        std::printf("%s\n", json({{"result", "ok"},
+                                  {"catalog", catalog.root.string()},
                                   {"backups", out},
                                   {"leftovers", leftovers},
                                   {"pre_restore_databases", pre}})
@@ -184,9 +186,8 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
     if (rows.empty()) {
         say(options, "no backups");
     } else {
-        say(options,
-            util::render_table(
-                {"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"}, rows));
+        say_table(options, {"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"},
+                  rows);
     }
     for (const auto& l : catalog.leftovers) {
         say(options, "leftover work directory (an interrupted backup; not usable): " + l.string());
@@ -229,13 +230,12 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
         restore_test(options, config, entry, r);
     }
     backup::record_verification(entry.dir, m, r);
-    if (options.format == Format::json) {
-        std::printf("%s\n", json({{"id", r.id},
-                                  {"result", r.ok ? "ok" : "failed"},
-                                  {"how", r.how},
-                                  {"problems", r.problems}})
-                                .dump(2)
-                                .c_str());
+    // A failure is the error document (below); with --format json, success is this one.
+    if (options.format == Format::json && r.ok) {
+        std::printf("%s\n",
+                    json({{"id", r.id}, {"result", "ok"}, {"how", r.how}, {"problems", r.problems}})
+                        .dump(2)
+                        .c_str());
     }
     if (!r.ok) {
         std::string list;
@@ -285,7 +285,9 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
         if (options.format == Format::json) {
             std::printf(
                 "%s\n",
-                json({{"dry_run", args.dry_run}, {"pre_restore_databases", dbs}}).dump(2).c_str());
+                json({{"result", "ok"}, {"dry_run", args.dry_run}, {"pre_restore_databases", dbs}})
+                    .dump(2)
+                    .c_str());
         }
         return 0;
     }
@@ -308,7 +310,8 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
     }
     json dbs = config.backup.keep_pre_restore ? prune_pre_restore(options, args, config) : json();
     if (options.format == Format::json) {
-        std::printf("%s\n", json({{"dry_run", args.dry_run},
+        std::printf("%s\n", json({{"result", "ok"},
+                                  {"dry_run", args.dry_run},
                                   {"decisions", out},
                                   {"deleted", deleted},
                                   {"pre_restore_databases", dbs}})
@@ -333,7 +336,12 @@ int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     backup::Manifest m = *entry.manifest;
     m.pinned = pinned;
     backup::write_manifest(entry.dir, m);
-    say(options, "backup " + m.id + (pinned ? " pinned: prune keeps it" : " unpinned"));
+    if (options.format == Format::json) {
+        std::printf("%s\n",
+                    json({{"result", "ok"}, {"id", m.id}, {"pinned", pinned}}).dump(2).c_str());
+    } else {
+        say(options, "backup " + m.id + (pinned ? " pinned: prune keeps it" : " unpinned"));
+    }
     return 0;
 }
 
@@ -361,12 +369,13 @@ Command backup_command() {
             [args](CLI::App& sub) {
                 sub.add_option("action", args->action, "create, list, verify, prune, pin or unpin")
                     ->required()
-                    ->check(CLI::IsMember({"create", "list", "verify", "prune", "pin", "unpin"}));
+                    ->check(one_of("backup action",
+                                   {"create", "list", "verify", "prune", "pin", "unpin"}));
                 sub.add_option("id", args->id, "Backup id (verify, pin, unpin)");
                 sub.add_option("--label", args->label, "create: a label, part of the id");
                 sub.add_option("--archive-format", args->archive_format,
                                "create: directory (parallel, default) or custom")
-                    ->check(CLI::IsMember({"directory", "custom"}));
+                    ->check(one_of("--archive-format", {"directory", "custom"}));
                 sub.add_option("--jobs", args->jobs, "create: pg_dump -j (default: cores)")
                     ->check(CLI::Range(1, 64));
                 sub.add_option("--backup-dir", args->dir,

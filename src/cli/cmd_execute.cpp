@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "deploy/run.hpp"
 #include "deploy/settings.hpp"
 #include "planner/policy.hpp"
@@ -202,6 +203,7 @@ void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
     const char* on_failure = core::failure_policy_name(r.on_failure);
     if (!m_text) {
         nlohmann::json out = {
+            {"result", exit_code_name(code)},
             {"dry_run", true},
             {"would_proceed", r.exit_code == 0},
             {"exit_code", r.exit_code},
@@ -322,7 +324,7 @@ Command execute_command() {
             sub.add_option("--on-failure", args->on_failure,
                            "After a failure: rollback (down files, then the backup), restore "
                            "(the pre-deploy backup) or stop")
-                ->check(CLI::IsMember({"rollback", "restore", "stop"}));
+                ->check(one_of("--on-failure", {"rollback", "restore", "stop"}));
             sub.add_option("--wait-for-blockers", args->wait_for_blockers,
                            "How long to wait for sessions blocking a migration's tables "
                            "(e.g. 30s)");

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "planner/changed_files.hpp"
 #include "planner/lint_stream.hpp"
 #include "planner/linter.hpp"
@@ -58,7 +59,9 @@ void report_changed(const GlobalOptions& options, const LintArgs& args, size_t c
 
 int run_lint(const GlobalOptions& options, const LintArgs& args) {
     if (args.list_rules) {
-        std::printf("%s", planner::render_rules().c_str());
+        std::string text =
+            args.format == "json" ? planner::render_rules_json() : planner::render_rules();
+        std::fwrite(text.data(), 1, text.size(), stdout);
         return 0;
     }
     // 1. The policy (--policy, ./safe-migrate-policy.toml, or the shipped default).
@@ -85,10 +88,7 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
         [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
 
     // 4. Exit: 3 when something does not parse, 4 on policy errors, else 0.
-    if (totals.syntax_errors > 0) {
-        return static_cast<int>(ExitCode::invalid_input);
-    }
-    return totals.errors > 0 ? static_cast<int>(ExitCode::policy) : 0;
+    return static_cast<int>(planner::lint_exit_code(totals));
 }
 
 Command lint_command() {
@@ -107,7 +107,7 @@ Command lint_command() {
                                "Policy: default, strict, or a .toml file");
                 sub.add_option("--format", args->format,
                                "text, json, sarif, github (annotations) or gitlab (Code Quality)")
-                    ->check(CLI::IsMember({"text", "json", "sarif", "github", "gitlab"}));
+                    ->check(one_of("--format", {"text", "json", "sarif", "github", "gitlab"}));
                 sub.add_option("--jobs", args->jobs, "Threads (default: one per core)");
                 sub.add_flag("--list-rules", args->list_rules, "Print the rule catalog and exit");
                 sub.add_flag("--include-down", args->include_down,

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "core/identity.hpp"
 #include "notify/notifier.hpp"
 #include "util/error.hpp"
@@ -63,12 +64,16 @@ int run_notify(const GlobalOptions& options, const NotifyArgs& args) {
     }
     if (options.format == Format::json) {
         std::printf("%s\n",
-                    nlohmann::json({{"action", args.action}, {"results", out}}).dump(2).c_str());
+                    nlohmann::json({{"result", all ? "ok" : exit_code_name(ExitCode::failure)},
+                                    {"exit_code", all ? 0 : static_cast<int>(ExitCode::failure)},
+                                    {"action", args.action},
+                                    {"results", out}})
+                        .dump(2)
+                        .c_str());
     } else if (rows.empty()) {
         say(options, args.action == "flush" ? "the spool is empty" : "no endpoints");
     } else {
-        say(options,
-            util::render_table({"ENDPOINT", "KIND", "RESULT", "ATTEMPTS", "DETAIL"}, rows));
+        say_table(options, {"ENDPOINT", "KIND", "RESULT", "ATTEMPTS", "DETAIL"}, rows);
     }
     return all ? 0 : static_cast<int>(ExitCode::failure);
 }
@@ -79,7 +84,7 @@ Command notify_command() {
             [args](CLI::App& sub) {
                 sub.add_option("action", args->action, "test or flush")
                     ->required()
-                    ->check(CLI::IsMember({"test", "flush"}));
+                    ->check(one_of("notify action", {"test", "flush"}));
             },
             [args](const GlobalOptions& g) { return run_notify(g, *args); }, false};
 }

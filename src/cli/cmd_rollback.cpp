@@ -4,6 +4,8 @@
 // deploy/rollback.hpp (lock, choose, refuse a missing down file, confirm on a
 // protected environment, lint the down files, back up, revert, record,
 // notify), and prints its progress.
+#include <nlohmann/json.hpp>
+
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "deploy/rollback.hpp"
@@ -44,20 +46,29 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     request.io = deploy::real_boundaries(request.target, project.config);
 
     // 2. Revert, showing the down files' findings and the backup, and saying
-    //    each migration as it goes.
+    //    each migration as it goes (text); with --format json, only the result.
+    GlobalOptions progress_options = options;
+    progress_options.quiet = options.quiet || options.format == Format::json;
+    nlohmann::json reverted = nlohmann::json::array();
     deploy::RollbackProgress progress;
-    progress.finding = [&](const std::string& line) { say(options, line); };
+    progress.finding = [&](const std::string& line) { say(progress_options, line); };
     progress.backup_verified = [&](const backup::Manifest& m) {
-        say(options, "pre-change backup " + m.id + " verified");
+        say(progress_options, "pre-change backup " + m.id + " verified");
     };
-    progress.reverting = [&](const std::string& id) { say(options, "reverting " + id); };
-    progress.reverted = [&](const std::string&, std::chrono::milliseconds took) {
-        say(options, "  done in " + util::format_duration(took));
+    progress.reverting = [&](const std::string& id) { say(progress_options, "reverting " + id); };
+    progress.reverted = [&](const std::string& id, std::chrono::milliseconds took) {
+        reverted.push_back({{"id", id}, {"duration_ms", took.count()}});
+        say(progress_options, "  done in " + util::format_duration(took));
     };
     deploy::RollbackResult result = deploy::rollback(request, progress);
-    say(options, result.chosen == 0
-                     ? "nothing to roll back"
-                     : "reverted " + std::to_string(result.reverted) + " migration(s)");
+    if (options.format == Format::json) {
+        std::printf("%s\n",
+                    nlohmann::json({{"result", "ok"}, {"reverted", reverted}}).dump(2).c_str());
+    } else {
+        say(options, result.chosen == 0
+                         ? "nothing to roll back"
+                         : "reverted " + std::to_string(result.reverted) + " migration(s)");
+    }
     return 0;
 }
 

@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "sandbox/cluster.hpp"
 #include "util/error.hpp"
 
@@ -15,14 +16,25 @@ struct SandboxArgs {
 
 int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
     std::filesystem::path state_file = args.state_file.value_or(sandbox::default_state_file());
+    bool json = options.format == Format::json;
     if (args.action == "start") {
         auto state = sandbox::start_cluster(state_file);
-        std::printf("%s\n", state.url().c_str());
+        std::printf("%s\n", json ? nlohmann::json({{"result", "ok"},
+                                                   {"url", state.url()},
+                                                   {"state_file", state_file.string()}})
+                                       .dump(2)
+                                       .c_str()
+                                 : state.url().c_str());
         return 0;
     }
     if (args.action == "stop") {
         sandbox::stop_cluster(state_file);
-        say(options, "sandbox stopped and removed");
+        if (json) {
+            std::printf("%s\n",
+                        nlohmann::json({{"result", "ok"}, {"stopped", true}}).dump(2).c_str());
+        } else {
+            say(options, "sandbox stopped and removed");
+        }
         return 0;
     }
     auto state = sandbox::load_state(state_file);
@@ -33,12 +45,17 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
                         "no sandbox is running (state file " + state_file.string() + ")",
                         "Start one with: safe-migrate sandbox start");
         }
-        std::printf("%s\n", state->url().c_str());
+        std::printf("%s\n",
+                    json ? nlohmann::json({{"result", "ok"}, {"url", state->url()}}).dump(2).c_str()
+                         : state->url().c_str());
         return 0;
     }
     // status
-    if (options.format == Format::json) {
-        nlohmann::json out = {{"running", running}, {"state_file", state_file.string()}};
+    if (json) {
+        nlohmann::json out = {{"result", running ? "ok" : exit_code_name(ExitCode::failure)},
+                              {"exit_code", running ? 0 : static_cast<int>(ExitCode::failure)},
+                              {"running", running},
+                              {"state_file", state_file.string()}};
         if (state) {
             out["url"] = state->url();
             out["port"] = state->port;
@@ -63,7 +80,7 @@ Command sandbox_command() {
         [args](CLI::App& sub) {
             sub.add_option("action", args->action, "start, stop, status or url")
                 ->required()
-                ->check(CLI::IsMember({"start", "stop", "status", "url"}));
+                ->check(one_of("sandbox action", {"start", "stop", "status", "url"}));
             sub.add_option(
                 "--state", args->state_file,
                 "State file (default .safe-migrate/sandbox.json or $SAFE_MIGRATE_SANDBOX_STATE)");

@@ -2,9 +2,11 @@
 // be committed and given to validate --snapshot.
 #include <cstdio>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "core/log.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -49,10 +51,18 @@ int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
     // 3. Write the snapshot (stdout unless --out); not once interrupted.
     validate::stop_if_interrupted("building the schema snapshot");
     std::string text = validate::model_to_json(model);
+    //    Without --out the snapshot is stdout's document, whatever --format says.
     if (args.out) {
         util::write_file_atomic(*args.out, text);
         core::log_info("schema snapshot (" + std::to_string(model.objects.size()) +
                        " objects) written to " + args.out->string());
+        if (options.format == Format::json) {
+            std::printf("%s\n", nlohmann::json({{"result", "ok"},
+                                                {"out", args.out->string()},
+                                                {"objects", model.objects.size()}})
+                                    .dump(2)
+                                    .c_str());
+        }
     } else {
         std::fwrite(text.data(), 1, text.size(), stdout);
     }
@@ -67,7 +77,7 @@ Command schema_command() {
             [args](CLI::App& sub) {
                 sub.add_option("action", args->action, "dump")
                     ->required()
-                    ->check(CLI::IsMember({"dump"}));
+                    ->check(one_of("schema action", {"dump"}));
                 sub.add_option("--out", args->out, "Write the snapshot here (default stdout)");
                 sub.add_flag("--from-target", args->from_target,
                              "Read the live target's schema instead of applying every migration "

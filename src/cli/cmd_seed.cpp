@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "deploy/seed.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -56,6 +57,9 @@ std::string detail_of(const seed::SeedEntry& e) {
     switch (e.state) {
         case seed::SeedState::pending: {
             std::vector<std::string> ids;
+            if (e.seed == nullptr) {  // a pending seed has its file; the analyzer cannot know
+                return "";
+            }
             for (const auto& r : e.seed->requires_) {
                 ids.push_back(r.id);
             }
@@ -130,10 +134,8 @@ int print_status(const GlobalOptions& options, const std::string& target,
                        : "",
              detail_of(e)});
     }
-    std::string table = util::render_table(
-        {"SEED", "ENVIRONMENTS", "STATE", "APPLIED AT", "SCALE", "TOOK", "DETAIL"}, rows);
-    table.pop_back();
-    say(options, table);
+    say_table(options, {"SEED", "ENVIRONMENTS", "STATE", "APPLIED AT", "SCALE", "TOOK", "DETAIL"},
+              rows);
     say(options, "");
     say(options, std::to_string(report.count(seed::SeedState::applied)) + " applied, " +
                      std::to_string(report.count(seed::SeedState::pending) +
@@ -215,7 +217,7 @@ Command seed_command() {
             [args](CLI::App& sub) {
                 sub.add_option("action", args->action, "run, status, rollback or clear")
                     ->required()
-                    ->check(CLI::IsMember({"run", "status", "rollback", "clear"}));
+                    ->check(one_of("seed action", {"run", "status", "rollback", "clear"}));
                 sub.add_option("--id", args->id,
                                "rollback: the seed (its file stem, e.g. 010_users)");
                 sub.add_option("--scale", args->scale,

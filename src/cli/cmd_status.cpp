@@ -3,6 +3,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "core/migration_layout.hpp"
 #include "deploy/inspect.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -32,10 +33,7 @@ void print_text(const GlobalOptions& options, const std::string& target,
             rows.push_back({"", "", "", "", "file     " + e.file_checksum});
         }
     }
-    std::string table =
-        util::render_table({"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
-    table.pop_back();
-    say(options, table);
+    say_table(options, {"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
     say(options, "");
     std::string summary =
         std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
@@ -83,7 +81,9 @@ void print_json(const std::string& target, const executor::StatusReport& report,
 
 int run_status(const GlobalOptions& options) {
     // 1. Load the config and the migration sources.
+    //    A directory with no migrations is a mistake, not "0 pending" (exit 3).
     planner::Project project = load_project(options);
+    core::require_migrations(project.migrations);
 
     // 2. Read the target's history (no lock: status only reads) and compare
     //    it with the files; the exit code tells the result.

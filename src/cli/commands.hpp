@@ -23,6 +23,9 @@ struct Command {
     bool own_format = false;
 };
 
+// The commands, in the order --help lists them.
+const std::vector<Command>& command_table();
+
 Command init_command();
 Command new_command();
 Command status_command();
@@ -38,8 +41,5 @@ Command reset_command();
 Command sandbox_command();
 Command validate_command();
 Command schema_command();
-
-// The commands, in the order --help lists them.
-const std::vector<Command>& command_table();
 
 }  // namespace sm::cli

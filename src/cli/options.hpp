@@ -20,6 +20,7 @@ struct GlobalOptions {
     bool verbose = false;
     bool quiet = false;
     Format format = Format::text;
+    std::string format_name = "text";  // --format as given; format once parsed
 };
 
 }  // namespace sm::cli

@@ -1,5 +1,7 @@
 #include "cli/project.hpp"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -7,6 +9,8 @@
 #include "core/log.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
+#include "util/strings.hpp"
+#include "util/terminal.hpp"
 
 namespace sm::cli {
 
@@ -55,11 +59,22 @@ void say(const GlobalOptions& options, const std::string& line) {
     std::fflush(stdout);
 }
 
+void say_table(const GlobalOptions& options, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows) {
+    std::string table = util::render_table(header, rows);
+    size_t end = table.find('\n');
+    say(options,
+        util::paint(table.substr(0, end), util::Style::heading, util::use_colour(STDOUT_FILENO)) +
+            table.substr(end, table.size() - end - 1));
+}
+
 void print_error(const GlobalOptions& g, ExitCode code, const std::string& message,
                  const std::string& hint, bool json_document) {
     std::string text = util::redact_text(message);
     std::string hint_text = util::redact_text(hint);
-    std::fprintf(stderr, "safe-migrate: error: %s\n", text.c_str());
+    bool colour = util::use_colour(STDERR_FILENO);
+    std::fprintf(stderr, "safe-migrate: %s %s\n",
+                 util::paint("error:", util::Style::error, colour).c_str(), text.c_str());
     if (!hint_text.empty()) {
         std::fprintf(stderr, "hint: %s\n", hint_text.c_str());
     }

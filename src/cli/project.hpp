@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/options.hpp"
 #include "core/config.hpp"
@@ -35,6 +36,10 @@ std::chrono::milliseconds duration_flag(const std::optional<std::string>& text, 
 
 // Prints to stdout unless --quiet; progress and results go here, logs to stderr.
 void say(const GlobalOptions& options, const std::string& line);
+
+// Prints a table (util::render_table) through say, its header row in bold on a terminal.
+void say_table(const GlobalOptions& options, const std::vector<std::string>& header,
+               const std::vector<std::vector<std::string>>& rows);
 
 // Prints an error the one way: "safe-migrate: error: " and the hint on stderr
 // (redacted), and with --format json the error document on stdout, unless

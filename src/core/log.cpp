@@ -2,36 +2,40 @@
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <mutex>
 
 #include "util/redact.hpp"
+#include "util/terminal.hpp"
 
 namespace sm::core {
 namespace {
 
-// Writes "safe-migrate: <level>: <message>" to stderr, redacted.
+// Writes "safe-migrate: <level>: <message>" to stderr, redacted; on a terminal
+// "warning" is yellow and "error" red (util/terminal.hpp).
 class RedactingStderrSink : public spdlog::sinks::base_sink<std::mutex> {
   protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         std::string text =
             util::redact_text(std::string_view(msg.payload.data(), msg.payload.size()));
-        const char* level = "info";
+        std::string level = "info";
+        bool colour = util::use_colour(STDERR_FILENO);
         switch (msg.level) {
             case spdlog::level::debug:
                 level = "debug";
                 break;
             case spdlog::level::warn:
-                level = "warning";
+                level = util::paint("warning", util::Style::warning, colour);
                 break;
             case spdlog::level::err:
-                level = "error";
+                level = util::paint("error", util::Style::error, colour);
                 break;
             default:
                 break;
         }
-        std::fprintf(stderr, "safe-migrate: %s: %s\n", level, text.c_str());
+        std::fprintf(stderr, "safe-migrate: %s: %s\n", level.c_str(), text.c_str());
     }
     void flush_() override { std::fflush(stderr); }
 };

@@ -7,6 +7,7 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
+#include "core/migration_layout.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -188,6 +189,7 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
     }
     std::sort(entries.begin(), entries.end());
 
+    bool unparsed = false;
     for (const auto& path : entries) {
         std::string filename = path.filename().string();
         std::smatch m;
@@ -195,6 +197,7 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
             problems.push_back({path, 0,
                                 "cannot parse the file name (expected <version>_<name>.up.sql or "
                                 "<version>_<name>.down.sql)"});
+            unparsed = true;
             continue;
         }
         int64_t version = 0;
@@ -218,6 +221,10 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
         target = path;
     }
 
+    std::string layout = unparsed && found.empty() ? foreign_layout(dir) : "";
+    if (!layout.empty()) {
+        problems.push_back({dir, 0, "this looks like " + layout + " layout, not safe-migrate's"});
+    }
     MigrationSet set;
     set.dir = dir;
     for (const auto& [version, slot] : found) {

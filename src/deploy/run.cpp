@@ -388,8 +388,10 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
     if (interrupted) {
         throw Error(e.code(),
                     std::string(e.what()) + "; " + count + " migration(s) of this run stay applied",
-                    "Re-run execute to continue, or undo them with safe-migrate rollback --steps " +
-                        count + ".");
+                    m_applied.empty() ? "Re-run execute to continue."
+                                      : "Re-run execute to continue, or undo them with "
+                                        "safe-migrate rollback --steps " +
+                                            count + ".");
     }
     // Undo under the failure policy.
     FailedRun run;

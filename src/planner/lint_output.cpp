@@ -176,7 +176,10 @@ std::string json_head(const Policy& policy, const LintRunSummary& run) {
                     {"warnings", run.totals.warnings},
                     {"suppressed", run.totals.suppressed},
                     {"syntax_errors", run.totals.syntax_errors}};
-    return "{\n\"policy\": " + json(policy.name).dump() +
+    ExitCode code = lint_exit_code(run.totals);
+    return "{\n\"result\": " + json(exit_code_name(code)).dump() +
+           ",\n\"exit_code\": " + std::to_string(static_cast<int>(code)) +
+           ",\n\"policy\": " + json(policy.name).dump() +
            ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
            ",\n\"files\": " + std::to_string(run.totals.files) +
            ",\n\"file_paths\": " + dump_text(run.paths) +
@@ -186,6 +189,13 @@ std::string json_head(const Policy& policy, const LintRunSummary& run) {
 }
 
 }  // namespace
+
+ExitCode lint_exit_code(const LintTotals& totals) {
+    if (totals.syntax_errors > 0) {
+        return ExitCode::invalid_input;
+    }
+    return totals.errors > 0 ? ExitCode::policy : ExitCode::ok;
+}
 
 // relative() resolves symlinks with system calls, and findings come file by
 // file, so the last answer is kept per thread.
@@ -293,6 +303,24 @@ std::string render_rules() {
         rows.push_back({r.id, severity_name(r.default_severity), lock_short(r.lock), r.summary});
     }
     return util::render_table({"RULE", "DEFAULT", "LOCK", "FLAGS"}, rows);
+}
+
+}  // namespace sm::planner
+
+namespace sm::planner {
+
+std::string render_rules_json() {
+    json rules = json::array();
+    for (const auto& r : rule_catalog()) {
+        rules.push_back({{"id", r.id},
+                         {"default_severity", severity_name(r.default_severity)},
+                         {"summary", r.summary},
+                         {"lock", lock_name(r.lock)},
+                         {"lock_detail", r.lock_detail},
+                         {"table_work", r.table_work},
+                         {"alternative", r.alternative}});
+    }
+    return json({{"result", "ok"}, {"rules", rules}}).dump(2) + "\n";
 }
 
 }  // namespace sm::planner

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "planner/linter.hpp"
+#include "util/error.hpp"
 
 namespace sm::planner {
 
@@ -26,6 +27,10 @@ struct LintTotals {
     int syntax_errors = 0;  // statements that do not parse, and malformed directives
 };
 
+// The exit code of a lint run: invalid_input when something does not parse,
+// policy on error findings, else ok. The JSON document's "result" names it.
+ExitCode lint_exit_code(const LintTotals& totals);
+
 // Paths are shown relative to the current directory when inside it.
 std::string render_lint(const LintReport& report, LintFormat format, const Policy& policy);
 
@@ -38,5 +43,8 @@ void render_lint(const LintReport& report, LintFormat format, const Policy& poli
 
 // The rule catalog as text (id, default severity, lock, alternative).
 std::string render_rules();
+// The same as a JSON document: "result": "ok" and "rules", each with every fact
+// of its RuleInfo.
+std::string render_rules_json();
 
 }  // namespace sm::planner

@@ -223,6 +223,7 @@ std::string plan_to_json(const Plan& plan) {
                  {"tables", tables},
                  {"trace", trace},
                  {"verdict", plan.allowed() ? "allowed" : "blocked"},
+                 {"result", exit_code_name(plan.allowed() ? ExitCode::ok : ExitCode::policy)},
                  {"blocked_because", plan.blocked_because}};
     body["hash"] = core::sha256_hex(body.dump());
     return body.dump(2) + "\n";

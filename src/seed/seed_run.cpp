@@ -142,11 +142,13 @@ int run_seeds(SeedContext& ctx, const SeedSet& set) {
     SeedReport report = compute_seed_status(set, ordered, read_applied_seeds(ctx.control));
     std::vector<const Seed*> to_run;
     std::vector<std::string> changed;
+    std::string changed_id;  // the first, for the hint's command
     for (const auto& e : report.entries) {
         if (e.state == SeedState::pending || e.state == SeedState::rerun) {
             to_run.push_back(e.seed);
         } else if (e.state == SeedState::changed) {
             changed.push_back(e.seed->path.string());
+            changed_id = changed_id.empty() ? e.seed->id : changed_id;
         }
     }
 
@@ -156,8 +158,8 @@ int run_seeds(SeedContext& ctx, const SeedSet& set) {
         throw Error(ExitCode::drift,
                     "applied seeds changed since they ran:\n  " + util::join(changed, "\n  "),
                     "Nothing was seeded. Restore the files, mark them '-- safe-migrate: "
-                    "rerunnable', or roll them back with 'safe-migrate seed rollback --id ID' "
-                    "and run again.");
+                    "rerunnable', or roll each back (safe-migrate --env " +
+                        ctx.environment + " seed rollback --id " + changed_id + ") and run again.");
     }
     if (ctx.is_protected) {
         std::vector<std::string> unmarked;

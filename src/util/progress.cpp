@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "util/strings.hpp"
+#include "util/terminal.hpp"
 #include "util/time.hpp"
 
 namespace sm::util {
@@ -15,7 +16,7 @@ Progress::Progress(std::string what, std::string unit, int total, bool quiet, in
       m_unit(std::move(unit)),
       m_total(total),
       m_quiet(quiet),
-      m_tty(::isatty(STDERR_FILENO) != 0),
+      m_tty(can_redraw(STDERR_FILENO)),
       m_total_bytes(total_bytes),
       m_heartbeat(heartbeat) {
     if (!m_tty) {

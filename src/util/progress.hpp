@@ -1,7 +1,7 @@
 #pragma once
 // Progress of long work (backups, restores), counted in finished items.
 //
-// On a terminal (stderr is a tty) one line is redrawn in place:
+// On a terminal (stderr is a tty and TERM is not dumb) one line is redrawn in place:
 //   "restoring: 2/4 tables, 12.0 MB of ~48.0 MB (public.orders)". Elsewhere (CI
 // logs, pipes) nothing is redrawn: a line when it starts, one per finished
 // item, and a heartbeat line when nothing was printed for `heartbeat`, so a job

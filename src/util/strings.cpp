@@ -115,6 +115,20 @@ size_t edit_distance(std::string_view a, std::string_view b) {
     return row[b.size()];
 }
 
+std::string closest(std::string_view word, const std::vector<std::string>& candidates,
+                    size_t max_distance) {
+    std::string best;
+    size_t best_distance = std::min(max_distance + 1, word.size());
+    for (const auto& candidate : candidates) {
+        size_t d = edit_distance(word, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows) {
     std::vector<size_t> widths(header.size());

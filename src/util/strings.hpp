@@ -24,6 +24,10 @@ std::string to_hex(std::string_view bytes);
 std::string human_bytes(int64_t bytes);
 // Edit distance, for "did you mean" suggestions.
 size_t edit_distance(std::string_view a, std::string_view b);
+// The candidate nearest word (the first of equals) within max_distance edits and
+// fewer edits than word has characters, or "" when none is that close.
+std::string closest(std::string_view word, const std::vector<std::string>& candidates,
+                    size_t max_distance = 2);
 // Renders a fixed-width table: a header row, then rows; columns padded with spaces.
 std::string render_table(const std::vector<std::string>& header,
                          const std::vector<std::vector<std::string>>& rows);

@@ -1,5 +1,7 @@
 #include "support/tool.hpp"
 
+#include <regex>
+
 namespace sm::test {
 namespace {
 
@@ -28,6 +30,23 @@ ToolRun run_tool(const std::vector<std::string>& args,
 std::unique_ptr<util::ChildProcess> start_tool(const std::vector<std::string>& args,
                                                const std::map<std::string, std::string>& env) {
     return std::make_unique<util::ChildProcess>(spec_for(args, env));
+}
+
+std::vector<std::string> hinted_args(const std::string& hint) {
+    std::smatch m;
+    if (!std::regex_search(hint, m, std::regex(R"(safe-migrate ([^'`();]*?)\.?(['`();]|$))"))) {
+        return {};
+    }
+    std::vector<std::string> words;
+    std::string rest = m[1].str();
+    for (size_t start = 0; start < rest.size();) {
+        size_t end = std::min(rest.find(' ', start), rest.size());
+        if (end > start) {
+            words.push_back(rest.substr(start, end - start));
+        }
+        start = end + 1;
+    }
+    return words;
 }
 
 }  // namespace sm::test

@@ -29,4 +29,10 @@ std::unique_ptr<util::ChildProcess> start_tool(const std::vector<std::string>& a
 
 ToolRun to_run(const util::ProcessResult& result);
 
+// The arguments of the first "safe-migrate ..." command a hint names, up to a
+// quote, a parenthesis, a semicolon or the sentence's final period:
+// "undo them with safe-migrate rollback --steps 1." -> {"rollback", "--steps", "1"}.
+// Empty when the text names no command.
+std::vector<std::string> hinted_args(const std::string& hint);
+
 }  // namespace sm::test

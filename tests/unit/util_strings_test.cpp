@@ -70,6 +70,18 @@ TEST_CASE("edit_distance", "[strings]") {
     CHECK(edit_distance("sunday", "saturday") == edit_distance("saturday", "sunday"));
 }
 
+TEST_CASE("closest suggests a near name, and nothing for a far or tiny word", "[strings]") {
+    Strings options = {"--database-url", "--migrations-dir", "--config", "--env"};
+    CHECK(closest("--databse-url", options) == "--database-url");
+    CHECK(closest("--confg", options) == "--config");
+    CHECK(closest("--en", options) == "--env");
+    CHECK(closest("--colour", options).empty());
+    CHECK(closest("creat", {"create", "list", "verify"}) == "create");
+    CHECK(closest("x", {"y", "z"}).empty());            // one edit is the whole word
+    CHECK(closest("lst", {"list", "last"}) == "list");  // the first of equals
+    CHECK(closest("anything", {}).empty());
+}
+
 TEST_CASE("first_invalid_utf8 accepts valid UTF-8", "[strings][utf8]") {
     CHECK(first_invalid_utf8("") == std::string_view::npos);
     CHECK(first_invalid_utf8("plain ascii") == std::string_view::npos);

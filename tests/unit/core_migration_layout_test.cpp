@@ -1,0 +1,79 @@
+// Unit tests for src/core/migration_layout.{hpp,cpp}: a directory with no
+// migrations, or another tool's, is named and explained.
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "core/migration_layout.hpp"
+#include "unit_helpers.hpp"
+
+using namespace sm;
+using sm_test::TempTree;
+
+namespace {
+
+// The message require_migrations throws for dir (exit 3), or "" when it does not throw.
+std::string refusal(const TempTree& dir) {
+    core::MigrationSet set = core::load_migrations(dir.path());
+    try {
+        core::require_migrations(set);
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::invalid_input);
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("foreign_layout recognises other tools' file names", "[migration_layout]") {
+    CHECK(core::foreign_layout_of({"V1__create_users.sql", "V2__add_email.sql"}) ==
+          "Flyway's (V<version>__<description>.sql)");
+    CHECK(core::foreign_layout_of({"R__views.sql"}) == "Flyway's (V<version>__<description>.sql)");
+    CHECK(core::foreign_layout_of({"20240101120000_create_users.sql"}) ==
+          "dbmate's (<version>_<name>.sql with -- migrate:up)");
+    CHECK(core::foreign_layout_of(
+              {"2024-01-01-120000_create_users/", "2024-01-01-120000_create_users/up.sql",
+               "2024-01-01-120000_create_users/down.sql"}) == "diesel's (<version>_<name>/up.sql)");
+    CHECK(core::foreign_layout_of(
+              {"20240101120000_create_users/", "20240101120000_create_users/up.sql",
+               "20240101120000_create_users/down.sql"}) == "diesel's (<version>_<name>/up.sql)");
+    CHECK(core::foreign_layout_of({"sqitch.plan", "deploy/"}) ==
+          "sqitch's (sqitch.plan, deploy/, revert/)");
+    CHECK(core::foreign_layout_of({"1_a.up.sql", "1_a.down.sql"}).empty());
+    CHECK(core::foreign_layout_of({"README.md", "notes/"}).empty());
+}
+
+TEST_CASE("require_migrations says what an empty or foreign directory holds",
+          "[migration_layout]") {
+    TempTree dir;
+    std::string prefix = "no migrations in " + dir.path().string();
+    CHECK(refusal(dir) == prefix + ": it is empty");
+
+    dir.write("README.md", "# notes\n");
+    dir.write("notes/a.txt", "x\n");
+    CHECK(refusal(dir) ==
+          prefix + ": it holds 1 file and 1 subdirectory, none of them a migration");
+
+    dir.write("20240101120000_create_users/up.sql", "CREATE TABLE users (id int);\n");
+    CHECK(refusal(dir) == prefix + ": it looks like diesel's (<version>_<name>/up.sql) layout");
+
+    dir.write("1_first.up.sql", "CREATE TABLE first (a int);\n");
+    CHECK(refusal(dir).empty());
+}
+
+TEST_CASE("load_migrations names the layout when no file name parses", "[migration_layout]") {
+    TempTree dir;
+    dir.write("V1__create_users.sql", "CREATE TABLE users (id int);\n");
+    try {
+        core::load_migrations(dir.path());
+        FAIL("a Flyway directory loaded");
+    } catch (const Error& e) {
+        CHECK(e.code() == ExitCode::invalid_input);
+        CHECK(std::string(e.what()).find(
+                  dir.path().string() +
+                  ": this looks like Flyway's (V<version>__<description>.sql) layout, not "
+                  "safe-migrate's") != std::string::npos);
+    }
+}
