@@ -62,6 +62,9 @@ int run(int argc, char** argv) {
                    "Target database (else DATABASE_URL, the config, or libpq's PG* variables)");
     app.add_option("--migrations-dir", g.migrations_dir,
                    "Migrations directory (overrides the config)");
+    app.add_option("--layout", g.layout,
+                   "Another tool's migration layout: flyway, dbmate, golang-migrate, goose, "
+                   "diesel or prisma (default: the config's layout, else native)");
     app.add_flag("-v,--verbose", g.verbose, "Log debug detail to stderr");
     app.add_flag("-q,--quiet", g.quiet, "Print only errors");
 
@@ -84,7 +87,7 @@ int run(int argc, char** argv) {
         std::string message = e.what();
         std::string hint;
         static const std::set<std::string> k_value_options = {"--config", "--env", "--database-url",
-                                                              "--migrations-dir"};
+                                                              "--migrations-dir", "--layout"};
         for (int i = 1; i < argc; ++i) {
             std::string word = argv[i];
             if (k_value_options.count(word) != 0) {
