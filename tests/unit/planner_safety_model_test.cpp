@@ -33,7 +33,7 @@ struct TestProject {
     Project load() const {
         tree.write("safe-migrate.toml", "");
         return load_project(
-            {tree.path() / "safe-migrate.toml", std::nullopt, tree.path() / "migrations"});
+            {tree.path() / "safe-migrate.toml", std::nullopt, tree.path() / "migrations", {}});
     }
 
     // The plan of every migration as pending on an empty target.
