@@ -37,7 +37,7 @@ const std::vector<Command>& command_table() {
         init_command(),    new_command(),      status_command(),   lint_command(),
         plan_command(),    execute_command(),  rollback_command(), backup_command(),
         restore_command(), notify_command(),   seed_command(),     reset_command(),
-        sandbox_command(), validate_command(), schema_command(),
+        sandbox_command(), validate_command(), schema_command(),   adopt_command(),
     };
     return table;
 }
@@ -56,6 +56,9 @@ void declare_app(CLI::App& app, GlobalOptions& g, const Command*& chosen) {
                    "Target database (else DATABASE_URL, the config, or libpq's PG* variables)");
     app.add_option("--migrations-dir", g.migrations_dir,
                    "Migrations directory (overrides the config)");
+    app.add_option("--layout", g.layout,
+                   "Another tool's migration layout: flyway, dbmate, golang-migrate, goose, "
+                   "diesel or prisma (default: the config's layout, else native)");
     app.add_flag("-v,--verbose", g.verbose, "Log debug detail to stderr");
     app.add_flag("-q,--quiet", g.quiet, "Print only errors");
 

@@ -8,6 +8,7 @@
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
 #include "planner/changed_files.hpp"
+#include "planner/lint_inputs.hpp"
 #include "planner/lint_stream.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
@@ -67,14 +68,17 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
     // 1. The policy (--policy, ./safe-migrate-policy.toml, or the shipped default).
     planner::Policy policy = planner::load_policy(args.policy);
 
-    // 2. What to lint: the paths given, or the project's migrations directory.
+    // 2. What to lint: the paths given, or the project's migrations directory, in
+    //    the project's layout (the parts of another tool's files).
+    core::Config config = load_config(options);
     std::vector<std::filesystem::path> inputs = args.paths;
     if (inputs.empty()) {
-        inputs.push_back(load_config(options).migrations_dir);
+        inputs.push_back(config.migrations_dir);
     }
-    auto files = args.changed_since
-                     ? planner::changed_inputs(inputs, *args.changed_since, args.include_down)
-                     : planner::expand_inputs(inputs, args.include_down);
+    auto files =
+        args.changed_since
+            ? planner::changed_inputs(inputs, *args.changed_since, config.layout, args.include_down)
+            : planner::lint_inputs(inputs, config.layout, args.include_down);
     if (args.changed_since) {
         report_changed(options, args, files.size());
         if (files.empty() && args.format == "text") {

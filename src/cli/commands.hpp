@@ -41,5 +41,6 @@ Command reset_command();
 Command sandbox_command();
 Command validate_command();
 Command schema_command();
+Command adopt_command();
 
 }  // namespace sm::cli

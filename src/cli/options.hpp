@@ -17,6 +17,7 @@ struct GlobalOptions {
     std::optional<std::string> env;
     std::optional<std::string> database_url;
     std::optional<std::filesystem::path> migrations_dir;
+    std::optional<std::string> layout;  // --layout: another tool's migration layout
     bool verbose = false;
     bool quiet = false;
     Format format = Format::text;

@@ -15,7 +15,7 @@
 namespace sm::cli {
 
 planner::ProjectOptions project_options(const GlobalOptions& options) {
-    return {options.config, options.env, options.migrations_dir};
+    return {options.config, options.env, options.migrations_dir, options.layout};
 }
 
 planner::Project load_project(const GlobalOptions& options) {

@@ -16,7 +16,7 @@
 
 namespace sm::cli {
 
-// --config, --env and --migrations-dir as the project loader takes them.
+// --config, --env, --migrations-dir and --layout as the project loader takes them.
 planner::ProjectOptions project_options(const GlobalOptions& options);
 
 // planner::load_project / load_project_config with the global options.

@@ -278,6 +278,14 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
 
     TomlReader top(file, "");
     top.on("migrations_dir", [&](auto& n, auto& w) { migrations = toml_string(n, w); });
+    top.on("layout", [&](auto& n, auto& w) {
+        std::string name = toml_string(n, w);
+        config.layout = parse_layout(name);
+        if (!config.layout) {
+            throw Error(ExitCode::invalid_input,
+                        w + " must be one of " + layout_names() + " (not \"" + name + "\")");
+        }
+    });
     top.on("database", [&](auto& n, auto& w) {
         TomlReader r(file, "database");
         r.on("url", [&](auto& n2, auto& w2) {

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/layout.hpp"
+
 namespace sm::core {
 
 inline constexpr const char* k_config_file_name = "safe-migrate.toml";
@@ -151,6 +153,7 @@ struct Config {
     std::optional<std::filesystem::path> file;  // the file read, if any
     std::filesystem::path project_dir;          // relative paths are resolved against this
     std::filesystem::path migrations_dir;       // absolute
+    std::optional<Layout> layout;               // layout = "..."; unset: native, detected
     std::optional<std::string> database_url;    // [database] url
     std::string application_name = "safe-migrate";
     ExecuteSettings execute;

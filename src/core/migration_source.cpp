@@ -124,9 +124,14 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
 
 MigrationFile read_migration_file(const std::filesystem::path& path,
                                   std::vector<SourceProblem>& problems) {
+    return migration_file(path, util::read_file(path), problems);
+}
+
+MigrationFile migration_file(const std::filesystem::path& path, std::string content,
+                             std::vector<SourceProblem>& problems) {
     MigrationFile file;
     file.path = path;
-    file.content = util::read_file(path);
+    file.content = std::move(content);
     file.checksum = migration_checksum(file.content);
     if (size_t bad = util::first_invalid_utf8(file.content); bad != std::string::npos) {
         problems.push_back({path, util::line_of_offset(file.content, bad),

@@ -86,6 +86,11 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
 MigrationFile read_migration_file(const std::filesystem::path& path,
                                   std::vector<SourceProblem>& problems);
 
+// Checks content as read_migration_file checks a file's bytes, for path: a
+// file's text, or a part of one (layout.hpp). Appends problems.
+MigrationFile migration_file(const std::filesystem::path& path, std::string content,
+                             std::vector<SourceProblem>& problems);
+
 // Loads every migration in dir. Checks names, duplicate versions, downs
 // without ups, empty files, invalid UTF-8 and directives, and throws one
 // sm::Error (invalid_input) listing every problem found; nothing partial is

@@ -96,7 +96,7 @@ void show_down_findings(const planner::Project& project,
     planner::Policy policy = planner::load_policy(std::nullopt);
     for (const auto& a : chosen) {
         const core::Migration& m = *project.migrations.find(a.version);
-        for (const auto& f : planner::lint_file(m.down->path, policy).findings) {
+        for (const auto& f : planner::lint_file(planner::LintInput(*m.down), policy).findings) {
             if (f.suppressed_by || f.severity == planner::Severity::off) {
                 continue;
             }

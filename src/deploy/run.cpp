@@ -8,6 +8,7 @@
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "deploy/adopt.hpp"
 #include "deploy/backup_gate.hpp"
 #include "deploy/events.hpp"
 #include "deploy/policy_gate.hpp"
@@ -419,10 +420,13 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
         rolled.runbook = k_failure_runbook;
         events.send(rolled);
     }
-    // The failing step's own hint assumes nothing was undone.
-    throw Error(
-        e.code(), std::string(e.what()) + "\n" + recovery.summary,
-        undid || e.hint().empty() ? "See " + std::string(k_failure_runbook) + "." : e.hint());
+    // The failing step's own hint assumes nothing was undone; "already exists" on
+    // a database another tool ran wants adopt instead.
+    std::string hint = adopt_hint(*m_control, e.what());
+    throw Error(e.code(), std::string(e.what()) + "\n" + recovery.summary,
+                !hint.empty()               ? hint
+                : undid || e.hint().empty() ? "See " + std::string(k_failure_runbook) + "."
+                                            : e.hint());
 }
 
 }  // namespace

@@ -1,8 +1,9 @@
 #include "planner/changed_files.hpp"
 
+#include <algorithm>
 #include <set>
 
-#include "planner/linter.hpp"
+#include "planner/lint_inputs.hpp"
 #include "util/git.hpp"
 
 namespace sm::planner {
@@ -44,9 +45,10 @@ std::vector<fs::path> keep_changed(const std::vector<fs::path>& files,
     return kept;
 }
 
-std::vector<fs::path> changed_inputs(const std::vector<fs::path>& inputs, const std::string& ref,
-                                     bool include_down) {
-    std::vector<fs::path> files = expand_inputs(inputs, include_down);
+std::vector<LintInput> changed_inputs(const std::vector<fs::path>& inputs, const std::string& ref,
+                                      const std::optional<core::Layout>& layout,
+                                      bool include_down) {
+    std::vector<LintInput> files = lint_inputs(inputs, layout, include_down);
     // Git is asked once per folder (inputs usually share one), so inputs from
     // several work trees each get their own answer.
     std::set<fs::path> asked;
@@ -58,7 +60,18 @@ std::vector<fs::path> changed_inputs(const std::vector<fs::path>& inputs, const 
             changed.insert(changed.end(), changes.paths.begin(), changes.paths.end());
         }
     }
-    return keep_changed(files, changed);
+    std::vector<fs::path> paths;
+    for (const auto& f : files) {
+        paths.push_back(f.file);
+    }
+    std::vector<fs::path> kept = keep_changed(paths, changed);
+    std::vector<LintInput> out;
+    for (auto& f : files) {
+        if (std::find(kept.begin(), kept.end(), f.file) != kept.end()) {
+            out.push_back(std::move(f));
+        }
+    }
+    return out;
 }
 
 }  // namespace sm::planner

@@ -4,18 +4,23 @@
 // answer against the inputs.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "core/layout.hpp"
+#include "planner/linter.hpp"
+
 namespace sm::planner {
 
-// The files of expand_inputs(inputs, include_down) that git reports changed
-// since ref (util::git_changed_since, asked in each input's git work tree), in
-// the same order. Paths are compared after resolving symlinks and "..", so
-// inputs given relative to a subdirectory match git's top-relative names.
-// Throws what expand_inputs and util::git_changed_since throw.
-std::vector<std::filesystem::path> changed_inputs(const std::vector<std::filesystem::path>& inputs,
-                                                  const std::string& ref, bool include_down);
+// The inputs of lint_inputs(inputs, layout, include_down) whose files git
+// reports changed since ref (util::git_changed_since, asked in each input's git
+// work tree), in the same order. Paths are compared after resolving symlinks
+// and "..", so inputs given relative to a subdirectory match git's top-relative
+// names. Throws what lint_inputs and util::git_changed_since throw.
+std::vector<LintInput> changed_inputs(const std::vector<std::filesystem::path>& inputs,
+                                      const std::string& ref,
+                                      const std::optional<core::Layout>& layout, bool include_down);
 
 // The files among files that changed names (both compared canonically), in the
 // order of files. Files that no longer exist are never kept.

@@ -273,7 +273,7 @@ LintTotals LintWriter::finish() {
     return m_run.totals;
 }
 
-LintTotals lint_to(const std::vector<std::filesystem::path>& files, const Policy& policy, int jobs,
+LintTotals lint_to(const std::vector<LintInput>& files, const Policy& policy, int jobs,
                    LintFormat format, const LintSink& sink) {
     util::keep_freed_memory();  // each statement's parse would fault its pages in again
     LintWriter writer(format, policy, sink, true);

@@ -99,7 +99,7 @@ class LintWriter {
 // writes for lint_files' report. Returns the counts. Throws what lint_file throws
 // (the output of earlier files may be written already) and what finish throws.
 // Sets the allocator to keep freed memory (util/memory.hpp) for the process.
-LintTotals lint_to(const std::vector<std::filesystem::path>& files, const Policy& policy, int jobs,
+LintTotals lint_to(const std::vector<LintInput>& files, const Policy& policy, int jobs,
                    LintFormat format, const LintSink& sink);
 
 }  // namespace sm::planner

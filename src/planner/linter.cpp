@@ -41,20 +41,23 @@ class FileLinter : public Emitter {
   public:
     // no_transaction: the file is known to run outside a transaction (detected on
     // an earlier pass). run: what the earlier files of the run established.
-    FileLinter(const fs::path& file, const Policy& policy, bool no_transaction, const RunFacts& run)
-        : m_policy(policy) {
+    FileLinter(const LintInput& input, const Policy& policy, bool no_transaction,
+               const RunFacts& run)
+        : m_policy(policy), m_input(input) {
+        const fs::path& file = input.file;
         m_report.file = file;
         m_state.file = file;
-        m_state.no_transaction = no_transaction;
+        m_state.no_transaction = no_transaction || input.no_transaction;
         static_cast<RunFacts&>(m_state) = run;
         m_state.policy = &policy;
         m_state.pg_version = policy.pg_version;
         m_state.max_lock_timeout_ms = policy.max_lock_timeout_ms;
-        m_state.runner_file = is_migration_file(file);
+        m_state.runner_file = input.runner_file || is_migration_file(file);
     }
 
     FileReport run(const std::function<void(const StatementInfo&)>& observer) {
-        StatementStream stream(m_report.file);
+        StatementStream stream = m_input.text ? StatementStream(m_report.file, *m_input.text)
+                                              : StatementStream(m_report.file);
         bool first = true;
         while (auto s = stream.next()) {
             read_directives(s->leading, s->leading_line, first);
@@ -307,6 +310,7 @@ class FileLinter : public Emitter {
     }
 
     const Policy& m_policy;
+    const LintInput& m_input;
     FileReport m_report;
     FileState m_state;
     const StreamedStatement* m_current = nullptr;
@@ -368,7 +372,13 @@ std::vector<fs::path> expand_inputs(const std::vector<fs::path>& inputs, bool in
     return files;
 }
 
-FileReport lint_file(const fs::path& file, const Policy& policy,
+LintInput::LintInput(const core::MigrationFile& migration)
+    : file(migration.path),
+      text(migration.content),
+      no_transaction(migration.directives.no_transaction),
+      runner_file(true) {}
+
+FileReport lint_file(const LintInput& file, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer,
                      const RunFacts& run) {
     // The statements are shown to observer once, from the pass that counts.
@@ -434,7 +444,7 @@ LintReport summarize(std::vector<FileReport> files) {
     return report;
 }
 
-LintReport lint_files(const std::vector<fs::path>& files, const Policy& policy, int jobs) {
+LintReport lint_files(const std::vector<LintInput>& files, const Policy& policy, int jobs) {
     std::vector<FileReport> reports(files.size());
     util::parallel_for(files.size(), jobs,
                        [&](size_t i) { reports[i] = lint_file(files[i], policy); });

@@ -11,10 +11,12 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "core/migration_source.hpp"
 #include "planner/created_twice.hpp"
 #include "planner/lint_types.hpp"
 #include "planner/lock_model.hpp"
@@ -22,6 +24,21 @@
 #include "planner/rule_api.hpp"
 
 namespace sm::planner {
+
+// What lint reads: a file's bytes, streamed; or, for a part of a file in
+// another tool's layout (a dbmate up section, core/layout.hpp), the text to
+// read in its place, whose lines are numbered as in the file.
+struct LintInput {
+    std::filesystem::path file;
+    std::optional<std::string> text;  // std::nullopt: the file's bytes
+    bool no_transaction = false;      // the tool's marker (or a directive) says so
+    bool runner_file = false;         // a migration whatever its name (a layout's part)
+
+    LintInput(std::filesystem::path path)  // NOLINT(google-explicit-constructor): a file is one
+        : file(std::move(path)) {}
+    // A migration as the project loaded it (its text, and its no-transaction mark).
+    explicit LintInput(const core::MigrationFile& migration);
+};
 
 // What plan wants to know about each statement (see planner/plan.hpp).
 struct StatementInfo {
@@ -61,20 +78,19 @@ struct LintReport {
 std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesystem::path>& inputs,
                                                  bool include_down = false);
 
-// Lints one file. observer, when set, sees every statement in order.
+// Lints one file (or its part). observer, when set, sees every statement in order.
 // run: what the earlier migrations of the same run established (plan and
 // execute; lint passes nothing): findings about tables they created are dropped
 // like those about tables created earlier in the file, and a CHECK (col IS NOT
 // NULL) they validated lets SET NOT NULL skip its scan.
-FileReport lint_file(const std::filesystem::path& file, const Policy& policy,
+FileReport lint_file(const LintInput& input, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer = {},
                      const RunFacts& run = {});
 
 // Lints files in order with up to jobs threads (0: one per core), holding every
 // finding (tests, and callers that need the reports); the lint command streams
 // its output instead (lint_to, lint_stream.hpp).
-LintReport lint_files(const std::vector<std::filesystem::path>& files, const Policy& policy,
-                      int jobs = 0);
+LintReport lint_files(const std::vector<LintInput>& files, const Policy& policy, int jobs = 0);
 
 // Drops fk-missing-index findings that an index elsewhere in the files serves,
 // and counts. lint_files calls it; plan calls it on reports it built itself.

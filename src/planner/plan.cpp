@@ -86,7 +86,7 @@ Plan build_plan(const PlanInput& input) {
         pm.lock_timeout = script.lock_timeout.value_or(input.settings.lock_timeout);
         pm.statement_timeout = script.statement_timeout.value_or(input.settings.statement_timeout);
         reports.push_back(lint_file(
-            m->up.path, plan.policy,
+            LintInput(m->up), plan.policy,
             [&pm](const StatementInfo& info) {
                 pm.statements.push_back(
                     {info.line, info.kind, first_line(info.sql, 80), info.lock});

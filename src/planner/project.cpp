@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/layout.hpp"
 #include "planner/script_builder.hpp"
 #include "util/error.hpp"
 
@@ -12,6 +13,13 @@ core::Config load_project_config(const ProjectOptions& options) {
     if (options.migrations_dir) {
         config.migrations_dir = std::filesystem::absolute(*options.migrations_dir);
     }
+    if (options.layout) {
+        config.layout = core::parse_layout(*options.layout);
+        if (!config.layout) {
+            throw Error(ExitCode::invalid_input, "--layout must be one of " + core::layout_names() +
+                                                     " (not \"" + *options.layout + "\")");
+        }
+    }
     return config;
 }
 
@@ -19,7 +27,9 @@ Project load_project(const ProjectOptions& options) {
     Project project;
     project.config = load_project_config(options);
     std::vector<core::SourceProblem> problems;
-    project.migrations = core::load_migrations(project.config.migrations_dir, problems);
+    const auto& dir = project.config.migrations_dir;
+    project.migrations =
+        core::load_layout(dir, core::resolve_layout(project.config.layout, dir), problems);
     // Files that already failed a check (bad UTF-8, empty) are not parsed.
     auto has_problem = [&](const std::filesystem::path& file) {
         return std::any_of(problems.begin(), problems.end(),

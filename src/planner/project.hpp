@@ -14,12 +14,13 @@
 
 namespace sm::planner {
 
-// Where the project comes from: the global --config, --env and
-// --migrations-dir, each optional.
+// Where the project comes from: the global --config, --env, --migrations-dir
+// and --layout, each optional.
 struct ProjectOptions {
     std::optional<std::filesystem::path> config;
     std::optional<std::string> env;
     std::optional<std::filesystem::path> migrations_dir;
+    std::optional<std::string> layout;  // a layout name (core/layout.hpp)
 };
 
 struct Project {
@@ -35,14 +36,17 @@ struct Project {
 };
 
 // Loads only the config: options.config (or ./safe-migrate.toml), the
-// environment options.env, and options.migrations_dir over the config's.
-// Throws sm::Error (invalid_input) naming the file, line and key.
+// environment options.env, and options.migrations_dir and options.layout over
+// the config's. Throws sm::Error (invalid_input) naming the file, line and key,
+// or the layout name that is not one.
 core::Config load_project_config(const ProjectOptions& options);
 
-// Loads the config and the migrations, and parses every up and down file.
-// Throws sm::Error (invalid_input) listing every problem of the config and the
-// up files; nothing is returned half-checked. Down-file problems are kept in
-// Project::broken_down instead.
+// Loads the config and the migrations in the config's layout, and parses every
+// up and down file. Throws sm::Error (invalid_input) listing every problem of
+// the config and the up files; nothing is returned half-checked. Down-file
+// problems are kept in Project::broken_down instead. With no layout set, a
+// directory in another tool's layout is an error saying which one and how to
+// set it (core::resolve_layout).
 Project load_project(const ProjectOptions& options);
 
 }  // namespace sm::planner

@@ -28,6 +28,18 @@ StatementStream::StatementStream(const std::filesystem::path& path, size_t chunk
     }
 }
 
+StatementStream::StatementStream(const std::filesystem::path& /*path*/, std::string text)
+    : m_chunk(0), m_eof(true), m_first_read(false), m_buffer(std::move(text)) {
+    if (m_buffer.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+        m_buffer.erase(0, 3);
+        m_had_bom = true;
+    }
+    std::string::size_type pos = 0;
+    while ((pos = m_buffer.find("\r\n", pos)) != std::string::npos) {
+        m_buffer.erase(pos, 1);
+    }
+}
+
 StatementStream::~StatementStream() {
     if (m_file != nullptr) {
         std::fclose(m_file);

@@ -36,6 +36,9 @@ class StatementStream {
   public:
     // Opens path. Throws sm::Error (invalid_input) when it cannot be read.
     explicit StatementStream(const std::filesystem::path& path, size_t chunk_size = 1 << 20);
+    // Reads text instead of a file (a part of a file, core/layout.hpp); path is
+    // only its name. A BOM is dropped and CRLF turned into LF, as from a file.
+    StatementStream(const std::filesystem::path& path, std::string text);
     ~StatementStream();
     StatementStream(const StatementStream&) = delete;
     StatementStream& operator=(const StatementStream&) = delete;

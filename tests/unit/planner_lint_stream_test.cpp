@@ -93,8 +93,8 @@ class WorkingDirectory {
 std::string stream(const std::vector<fs::path>& files, LintFormat format, int jobs,
                    LintTotals* totals = nullptr) {
     std::string out;
-    LintTotals t = lint_to(files, load_policy(std::string("default")), jobs, format,
-                           [&out](std::string_view piece) { out += piece; });
+    LintTotals t = lint_to({files.begin(), files.end()}, load_policy(std::string("default")), jobs,
+                           format, [&out](std::string_view piece) { out += piece; });
     if (totals != nullptr) {
         *totals = t;
     }
@@ -124,7 +124,7 @@ TEST_CASE("lint output: lint_to and render_lint of lint_files' report write the 
     const Policy policy = load_policy(std::string("default"));
     for (const std::string dir : {"lint_output", "lint_output/clean"}) {
         auto files = expand_inputs({dir});
-        LintReport report = lint_files(files, policy, 2);
+        LintReport report = lint_files({files.begin(), files.end()}, policy, 2);
         const std::string prefix = dir == "lint_output" ? "findings." : "clean.";
         for (const auto& [format, name] : formats()) {
             INFO(dir << " " << name);
@@ -245,7 +245,7 @@ TEST_CASE("lint output: findings a later file settles are held back, the rest sp
                             "CREATE INDEX CONCURRENTLY IF NOT EXISTS child_a_parent_idx ON "
                             "child_a (parent_id);\n"));
     const Policy policy = load_policy(std::string("default"));
-    LintReport report = lint_files(files, policy, 2);
+    LintReport report = lint_files({files.begin(), files.end()}, policy, 2);
     int fk = 0;
     for (const auto& f : report.files[0].findings) {
         fk += f.rule == "fk-missing-index" ? 1 : 0;

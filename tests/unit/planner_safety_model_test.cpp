@@ -33,7 +33,7 @@ struct TestProject {
     Project load() const {
         tree.write("safe-migrate.toml", "");
         return load_project(
-            {tree.path() / "safe-migrate.toml", std::nullopt, tree.path() / "migrations"});
+            {tree.path() / "safe-migrate.toml", std::nullopt, tree.path() / "migrations", {}});
     }
 
     // The plan of every migration as pending on an empty target.
@@ -116,9 +116,9 @@ TEST_CASE("model: lint exempts only tables created earlier in the same file, pla
             "ALTER TABLE fresh DROP COLUMN legacy;\n"
             "ALTER TABLE fresh ALTER COLUMN id TYPE bigint;\n");
     Project project = p.load();
-    std::vector<std::filesystem::path> files;
+    std::vector<sm::planner::LintInput> files;
     for (const auto& m : project.migrations.migrations) {
-        files.push_back(m.up.path);
+        files.emplace_back(m.up.path);
     }
     // lint has no database: fresh may exist and be large by the time file 2 runs.
     LintReport lint = lint_files(files, load_policy(std::string("default")), 2);
