@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "cli/usage.hpp"
 #include "deploy/adopt.hpp"
 
 namespace sm::cli {
@@ -81,8 +82,8 @@ Command adopt_command() {
                 sub.add_option("--from", args->from,
                                "The tool: flyway, dbmate, golang-migrate, goose, diesel, prisma")
                     ->required()
-                    ->check(CLI::IsMember(
-                        {"flyway", "dbmate", "golang-migrate", "goose", "diesel", "prisma"}));
+                    ->check(one_of("--from", {"flyway", "dbmate", "golang-migrate", "goose",
+                                              "diesel", "prisma"}));
                 sub.add_flag("--dry-run", args->dry_run, "Show what would be recorded");
             },
             [args](const GlobalOptions& g) { return run_adopt(g, *args); }, false};

@@ -7,7 +7,7 @@
 
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
-#include "core/migration_layout.hpp"
+#include "core/layout.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -226,9 +226,14 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
         target = path;
     }
 
-    std::string layout = unparsed && found.empty() ? foreign_layout(dir) : "";
-    if (!layout.empty()) {
-        problems.push_back({dir, 0, "this looks like " + layout + " layout, not safe-migrate's"});
+    std::optional<LayoutGuess> guess =
+        unparsed && found.empty() ? detect_layout(dir) : std::nullopt;
+    if (guess) {
+        std::string name = layout_name(guess->layout);
+        problems.push_back({dir, 0,
+                            "this looks like a " + name + " project (" + guess->evidence +
+                                "), not safe-migrate's native layout: read it with --layout " +
+                                name});
     }
     MigrationSet set;
     set.dir = dir;

@@ -43,6 +43,8 @@ const Examples& table() {
         {"validate", {"safe-migrate validate", "safe-migrate validate --format json"}},
         {"schema",
          {"safe-migrate schema dump --out schema.json", "safe-migrate schema dump --from-target"}},
+        {"adopt",
+         {"safe-migrate adopt --from dbmate --dry-run", "safe-migrate adopt --from dbmate"}},
     };
     return examples;
 }

@@ -15,6 +15,7 @@
 #include "support/tool.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/process.hpp"
 
 using namespace sm::test;
 using nlohmann::json;
@@ -46,6 +47,15 @@ json check_document(const std::vector<std::string>& args, const ToolRun& run) {
         CHECK(doc["exit_code"] == run.exit_code);
     }
     return doc;
+}
+
+// safe-migrate with args in dir (init writes into its working directory).
+ToolRun run_in(const std::filesystem::path& dir, const std::vector<std::string>& args) {
+    sm::util::ProcessSpec spec;
+    spec.program = SM_BINARY;
+    spec.args = args;
+    spec.cwd = dir;
+    return to_run(sm::util::run_process(spec));
 }
 
 }  // namespace
@@ -89,20 +99,25 @@ TEST_CASE("every command prints one JSON document with a result under --format j
           {"sandbox", "stop", "--state", state}}},
         {"validate", {{"validate"}}},
         {"schema", {{"schema", "dump", "--out", snapshot}}},
+        {"adopt", {{"adopt", "--from", "dbmate", "--dry-run"}}},  // not dbmate's: the error
+        {"init", {{"init"}}},                                     // in an empty directory
+        {"new", {{"new", "add_email"}}},
     };
     for (const auto& name : sm::cli::command_names()) {
         INFO("command " << name << " needs its --format json runs in this test");
         REQUIRE(runs_of.count(name) == 1);
     }
     // An order in which each run has what it needs (a backup to restore, a table to seed).
-    std::vector<std::string> order = {"status",  "lint",     "plan",  "execute",  "backup",
-                                      "restore", "notify",   "seed",  "rollback", "reset",
-                                      "sandbox", "validate", "schema"};
+    std::vector<std::string> order = {
+        "status",   "lint",  "plan",    "execute",  "backup", "restore", "notify", "seed",
+        "rollback", "reset", "sandbox", "validate", "schema", "adopt",   "init",   "new"};
+    sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {
         for (auto args : runs_of.at(name)) {
             args.insert(args.end(), {"--format", "json"});
-            ToolRun run = run_tool(project.args(db, args));
+            ToolRun run =
+                name == "init" ? run_in(empty.path(), args) : run_tool(project.args(db, args));
             json doc = check_document(args, run);
             if (name == "execute" || name == "rollback" || name == "backup") {
                 CHECK(doc["result"] == "ok");  // these runs succeed on this project

@@ -121,9 +121,21 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
         << webhook("team", "generic", receiver.url("/hook"));
 
     // In the order a project lives; init runs in fresh directories, new last.
-    std::vector<std::string> order = {"status",   "lint",   "plan",    "execute", "seed",
-                                      "validate", "schema", "backup",  "restore", "rollback",
-                                      "reset",    "notify", "sandbox", "new",     "init"};
+    std::vector<std::string> order = {
+        "status",  "lint",     "plan",  "execute", "seed",    "validate", "schema", "backup",
+        "restore", "rollback", "reset", "notify",  "sandbox", "new",      "init",   "adopt"};
+    // adopt's examples take over a dbmate project, on a database dbmate ran.
+    TestDatabase dbmate_db;
+    fs::path dbmate_project = root.path() / "dbmate-project";
+    fs::create_directories(dbmate_project / "migrations");
+    for (const auto& f : fs::directory_iterator(fs::path(SM_FIXTURES) / "layouts" / "dbmate")) {
+        if (f.path().extension() == ".sql") {
+            fs::copy(f.path(), dbmate_project / "migrations");
+        }
+    }
+    dbmate_db.query(
+        "CREATE TABLE public.schema_migrations (version varchar PRIMARY KEY);"
+        "INSERT INTO public.schema_migrations VALUES ('20240101090000')");
     int fresh = 0;
     std::string failures;  // one line per example that did not run
     for (const auto& name : order) {
@@ -137,7 +149,9 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
                 dir = root.path() / ("fresh" + std::to_string(++fresh));
                 fs::create_directories(dir);
             }
-            auto r = run_in(dir, words_of(example), env);
+            auto r = name == "adopt" ? run_in(dbmate_project, words_of(example),
+                                              {{"DATABASE_URL", dbmate_db.url()}})
+                                     : run_in(dir, words_of(example), env);
             db.query("DROP DATABASE IF EXISTS app_restored WITH (FORCE)");  // restore's --into
             // 10: status reports the pending migrations, which is what its examples show.
             if (r.exit_code != 0 && !(name == "status" && r.exit_code == 10)) {

@@ -28,7 +28,7 @@ TEST_CASE("command-line mistakes get plain messages, a did-you-mean, and exit 2"
          "--format: 'jsn' is not one of text, json",
          "Did you mean 'json'?"},
         {{"lint", "--format", "sarf"},
-         "--format: 'sarf' is not one of text, json, sarif, github",
+         "--format: 'sarf' is not one of text, json, sarif, github, gitlab",
          "Did you mean 'sarif'?"},
         {{"--env", "X", "seed", "run", "--env", "X"},
          "--env is given more than once",

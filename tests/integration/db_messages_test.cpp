@@ -69,6 +69,7 @@ TEST_CASE("db messages: connection failures get a hint that fits them") {
     TestDatabase db;
     Project project;
     project.write_config("");
+    project.migration("1_a.up.sql", "CREATE TABLE a (x int);\n");  // status needs one
     SECTION("refused") {
         auto run =
             run_tool(project.args({"--database-url", "postgresql://u@127.0.0.1:1/x", "status"}));

@@ -51,7 +51,7 @@ TEST_CASE("status names what a directory without migrations holds") {
     put(project, "2024-01-01-120000_create_users/down.sql", "DROP TABLE users;\n");
     ToolRun diesel = run_tool(project.args(db, {"status"}));
     CHECK(diesel.exit_code == 3);
-    CHECK(diesel.err.find("it looks like diesel's (<version>_<name>/up.sql) layout") !=
+    CHECK(diesel.err.find("looks like a diesel project (2024-01-01-120000_create_users/up.sql") !=
           std::string::npos);
 }
 
@@ -63,8 +63,8 @@ TEST_CASE("status on a Flyway or dbmate directory names the layout") {
     ToolRun run = run_tool(flyway.args(db, {"status"}));
     CHECK(run.exit_code == 3);
     CHECK(run.err.find(flyway.migrations().string() +
-                       ": this looks like Flyway's (V<version>__<description>.sql) layout, not "
-                       "safe-migrate's") != std::string::npos);
+                       " looks like a flyway project (V1__create_users.sql is a flyway "
+                       "migration), not safe-migrate's native layout") != std::string::npos);
 
     Project dbmate;
     dbmate.write_config("");
@@ -72,5 +72,6 @@ TEST_CASE("status on a Flyway or dbmate directory names the layout") {
         "-- migrate:up\nCREATE TABLE users (id int);\n-- migrate:down\nDROP TABLE users;\n");
     ToolRun mate = run_tool(dbmate.args(db, {"status"}));
     CHECK(mate.exit_code == 3);
-    CHECK(mate.err.find("this looks like dbmate's") != std::string::npos);
+    CHECK(mate.err.find("looks like a dbmate project (20240101120000_create_users.sql") !=
+          std::string::npos);
 }

@@ -20,8 +20,9 @@ fs::path write(const fs::path& dir, const std::string& name, const std::string& 
 
 nlohmann::json gitlab_report(const std::vector<fs::path>& files) {
     Policy policy = load_policy(std::string("default"));
+    std::vector<LintInput> inputs(files.begin(), files.end());
     return nlohmann::json::parse(
-        render_lint(lint_files(files, policy, 1), LintFormat::gitlab, policy));
+        render_lint(lint_files(inputs, policy, 1), LintFormat::gitlab, policy));
 }
 
 }  // namespace
