@@ -317,9 +317,10 @@ json verified_body(const std::string& text, const std::string& file) {
     json body = j;
     body.erase("hash");
     if (core::sha256_hex(body.dump()) != recorded_hash) {
-        throw Error(ExitCode::invalid_input,
-                    file + " was modified after it was written (its hash does not match)",
-                    "Make a new plan with safe-migrate plan --out and have it reviewed again.");
+        throw Error(
+            ExitCode::invalid_input,
+            file + " was modified after it was written (its hash does not match)",
+            "Make a new plan and have it reviewed again: safe-migrate plan --out " + file + ".");
     }
     return body;
 }

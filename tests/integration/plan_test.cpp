@@ -109,6 +109,12 @@ TEST_CASE("execute --plan refuses when the files, the head, the target or the se
         auto r = p.run({"execute", "--plan", p.plan_file});
         CHECK(r.exit_code == 3);
         CHECK(r.err.find("was modified after it was written") != std::string::npos);
+        // The hint's command works: it writes a new plan that execute would take.
+        std::string hint = r.err.substr(r.err.find("hint: "));
+        std::vector<std::string> again = hinted_args(hint.substr(0, hint.find('\n')));
+        REQUIRE(again == std::vector<std::string>{"plan", "--out", p.plan_file});
+        REQUIRE(p.run(again).exit_code == 0);
+        CHECK(p.run({"execute", "--plan", p.plan_file, "--dry-run"}).exit_code == 0);
     }
     CHECK(p.db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'b'") == "0");
 }
