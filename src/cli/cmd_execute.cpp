@@ -180,35 +180,15 @@ void ExecuteReporter::finished(const deploy::Result& r) {
 }
 
 void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
-    auto code = static_cast<ExitCode>(r.exit_code);
-    const char* on_failure = core::failure_policy_name(r.on_failure);
     if (!m_text) {
         print_document(deploy::dry_run_json(r));
         return;
     }
     std::string text = planner::render_plan_text(r.plan);
     std::fwrite(text.data(), 1, text.size(), stdout);
-    say(m_options, "");
-    say(m_options, "dry run: nothing was changed");
-    say(m_options, r.backup_required ? "  a pre-deploy backup would be taken first (about " +
-                                           util::human_bytes(r.backup_estimated_bytes) +
-                                           " of table data) into " + r.backup_directory
-                                     : "  no pre-deploy backup would be taken");
-    say(m_options, std::string("  on failure: ") + on_failure);
-    if (r.policy_overridden) {
-        say(m_options, "  policy " + r.policy_overridden->policy + " would be overridden (" +
-                           std::to_string(r.policy_overridden->findings) +
-                           " error finding(s)): " + r.policy_overridden->reason);
+    for (const auto& line : deploy::dry_run_lines(r)) {
+        say(m_options, line);
     }
-    for (const auto& reason : r.reasons) {
-        say(m_options, "  would stop: " + reason);
-    }
-    say(m_options, r.exit_code == 0
-                       ? (r.pending == 0 ? "  nothing to apply"
-                                         : "  the run would proceed: " + std::to_string(r.pending) +
-                                               " migration(s)")
-                       : "  the run would not proceed (exit " + std::to_string(r.exit_code) + ", " +
-                             exit_code_name(code) + ")");
 }
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {

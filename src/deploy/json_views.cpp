@@ -4,6 +4,7 @@
 
 #include "planner/plan.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::deploy {
@@ -153,6 +154,31 @@ std::string dry_run_json(const DryRunReport& r) {
                  {"on_failure", core::failure_policy_name(r.on_failure)},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
+}
+
+std::vector<std::string> dry_run_lines(const DryRunReport& r) {
+    std::vector<std::string> lines = {
+        "", "dry run: nothing was changed",
+        r.backup_required ? "  a pre-deploy backup would be taken first (about " +
+                                util::human_bytes(r.backup_estimated_bytes) +
+                                " of table data) into " + r.backup_directory
+                          : "  no pre-deploy backup would be taken",
+        std::string("  on failure: ") + core::failure_policy_name(r.on_failure)};
+    if (r.policy_overridden) {
+        lines.push_back("  policy " + r.policy_overridden->policy + " would be overridden (" +
+                        std::to_string(r.policy_overridden->findings) +
+                        " error finding(s)): " + r.policy_overridden->reason);
+    }
+    for (const auto& reason : r.reasons) {
+        lines.push_back("  would stop: " + reason);
+    }
+    lines.push_back(r.exit_code == 0
+                        ? (r.pending == 0 ? "  nothing to apply"
+                                          : "  the run would proceed: " +
+                                                std::to_string(r.pending) + " migration(s)")
+                        : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
+                              ", " + exit_code_name(static_cast<ExitCode>(r.exit_code)) + ")");
+    return lines;
 }
 
 std::string restore_result_json(const CatalogRestoreResult& done) {

@@ -36,6 +36,10 @@ std::string run_result_json(const Result& result);
 // execute --dry-run: the plan, the reasons it would stop and what it would do.
 std::string dry_run_json(const DryRunReport& report);
 
+// The same in words, a line each, for after the plan's text: that nothing
+// changed, the backup, on_failure, an override, each reason it would stop, the verdict.
+std::vector<std::string> dry_run_lines(const DryRunReport& report);
+
 // restore: what was restored, kept, terminated and left alone.
 std::string restore_result_json(const CatalogRestoreResult& done);
 
