@@ -59,14 +59,12 @@ int run_adopt(const GlobalOptions& global, const AdoptArgs& args) {
 
     // 3. Say what was (or would be) recorded.
     if (options.format == Format::json) {
-        nlohmann::json out = {{"result", "ok"},
-                              {"tool", args.from},
-                              {"table", result.table},
-                              {"dry_run", args.dry_run},
-                              {"recorded", ids(result.choice.record)},
-                              {"already_recorded", ids(result.choice.already)},
-                              {"pending", ids(result.choice.pending)}};
-        std::printf("%s\n", out.dump(2).c_str());
+        print_ok({{"tool", args.from},
+                  {"table", result.table},
+                  {"dry_run", args.dry_run},
+                  {"recorded", ids(result.choice.record)},
+                  {"already_recorded", ids(result.choice.already)},
+                  {"pending", ids(result.choice.pending)}});
     } else {
         print_text(options, result, args);
     }

@@ -9,6 +9,7 @@
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
 #include "deploy/backup.hpp"
+#include "deploy/json_views.hpp"
 #include "deploy/pre_restore.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -38,31 +39,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-json summary_json(const backup::CatalogEntry& e) {
-    if (!e.manifest) {
-        return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
-    }
-    const backup::Manifest& m = *e.manifest;
-    return {{"id", m.id},
-            {"state", backup::state_name(m.state)},
-            {"kind", backup::kind_name(m.kind)},
-            {"label", m.label},
-            {"started_at", m.started_at},
-            {"finished_at", m.finished_at},
-            {"duration_ms", m.duration_ms},
-            {"database", m.source.database},
-            {"host", m.source.host},
-            {"port", m.source.port},
-            {"system_identifier", m.source.system_identifier},
-            {"migration_head", m.migration_head ? json(*m.migration_head) : json(nullptr)},
-            {"format", m.archive_format},
-            {"total_bytes", m.total_bytes},
-            {"tables", m.tables.size()},
-            {"pinned", m.pinned},
-            {"error", m.error},
-            {"path", e.dir.string()}};
-}
-
 fs::path catalog_root(const core::Config& config, const std::optional<fs::path>& flag) {
     return flag ? fs::absolute(*flag) : config.backup.dir;
 }
@@ -90,8 +66,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 2. Take it (under the migration lock) and tell the team; then report.
     backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
-        backup::CatalogEntry e{request.settings.dir / m.id, m, ""};
-        std::printf("%s\n", json({{"result", "ok"}, {"backup", summary_json(e)}}).dump(2).c_str());
+        print_document(deploy::backup_created_json({request.settings.dir / m.id, m, ""}));
     } else {
         say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
                          " files, " + util::human_bytes(m.total_bytes) + ", " +
@@ -102,44 +77,17 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
-std::string age_text(const backup::PreRestoreDatabase& d) {
-    auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::system_clock::now() - d.kept_at.value_or(std::chrono::system_clock::now()));
-    return util::format_duration(std::chrono::duration_cast<std::chrono::minutes>(age));
-}
-
-// The target's <db>_pre_restore_* databases, when a target is named (a list
-// needs no database otherwise); a target that cannot be reached is said, not fatal.
-json pre_restore_json(const GlobalOptions& options, const core::Config& config) {
-    core::Target target = resolve_target(options, config);
-    if (target.source == core::TargetSource::libpq_defaults) {
-        return nullptr;
-    }
-    json out = json::array();
-    try {
-        for (const auto& d : deploy::list_pre_restore(target, config).databases) {
-            out.push_back({{"database", d.name},
-                           {"kept_at", util::format_utc(*d.kept_at)},
-                           {"age", age_text(d)},
-                           {"bytes", d.bytes}});
-        }
-    } catch (const Error& e) {
-        return {{"error", e.what()}};
-    }
-    return out;
-}
-
-void say_pre_restore(const GlobalOptions& options, const json& pre) {
-    if (pre.is_object()) {
-        say(options, "pre-restore databases not listed: " + pre["error"].get<std::string>());
+void say_pre_restore(const GlobalOptions& options, const deploy::PreRestoreShown& pre) {
+    if (pre.error) {
+        say(options, "pre-restore databases not listed: " + *pre.error);
         return;
     }
-    if (!pre.is_array() || pre.empty()) {
+    if (pre.databases.empty()) {
         return;
     }
     std::vector<std::vector<std::string>> rows;
-    for (const auto& d : pre) {
-        rows.push_back({d["database"], d["age"], util::human_bytes(d["bytes"].get<int64_t>())});
+    for (const auto& d : pre.databases) {
+        rows.push_back({d.name, deploy::pre_restore_age(d), util::human_bytes(d.bytes)});
     }
     say(options,
         "databases kept by restores (backup prune --pre-restore --confirm DB drops them):");
@@ -149,23 +97,9 @@ void say_pre_restore(const GlobalOptions& options, const json& pre) {
 int list(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
-    json pre = pre_restore_json(options, config);
+    deploy::PreRestoreShown pre = deploy::show_pre_restore(resolve_target(options, config), config);
     if (options.format == Format::json) {
-        json out = json::array();
-        for (const auto& e : catalog.backups) {
-            out.push_back(summary_json(e));
-        }
-        json leftovers = json::array();
-        for (const auto& l : catalog.leftovers) {
-            leftovers.push_back(l.string());
-        }
-        std::printf("%s\n", json({{"result", "ok"},
-                                  {"catalog", catalog.root.string()},
-                                  {"backups", out},
-                                  {"leftovers", leftovers},
-                                  {"pre_restore_databases", pre}})
-                                .dump(2)
-                                .c_str());
+        print_document(deploy::catalog_json(catalog, pre));
         return 0;
     }
     std::vector<std::vector<std::string>> rows;
@@ -232,10 +166,7 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
     backup::record_verification(entry.dir, m, r);
     // A failure is the error document (below); with --format json, success is this one.
     if (options.format == Format::json && r.ok) {
-        std::printf("%s\n",
-                    json({{"id", r.id}, {"result", "ok"}, {"how", r.how}, {"problems", r.problems}})
-                        .dump(2)
-                        .c_str());
+        print_document(deploy::verified_json(r));
     }
     if (!r.ok) {
         std::string list;
@@ -283,11 +214,7 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
     if (args.pre_restore) {
         json dbs = prune_pre_restore(options, args, config);
         if (options.format == Format::json) {
-            std::printf(
-                "%s\n",
-                json({{"result", "ok"}, {"dry_run", args.dry_run}, {"pre_restore_databases", dbs}})
-                    .dump(2)
-                    .c_str());
+            print_ok({{"dry_run", args.dry_run}, {"pre_restore_databases", dbs}});
         }
         return 0;
     }
@@ -310,13 +237,10 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
     }
     json dbs = config.backup.keep_pre_restore ? prune_pre_restore(options, args, config) : json();
     if (options.format == Format::json) {
-        std::printf("%s\n", json({{"result", "ok"},
-                                  {"dry_run", args.dry_run},
-                                  {"decisions", out},
-                                  {"deleted", deleted},
-                                  {"pre_restore_databases", dbs}})
-                                .dump(2)
-                                .c_str());
+        print_ok({{"dry_run", args.dry_run},
+                  {"decisions", out},
+                  {"deleted", deleted},
+                  {"pre_restore_databases", dbs}});
     } else if (!policy.keep_last && !policy.keep_for) {
         say(options, "no retention set ([backup] keep_last / keep_days): only failed backups go");
     }
@@ -337,8 +261,7 @@ int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     m.pinned = pinned;
     backup::write_manifest(entry.dir, m);
     if (options.format == Format::json) {
-        std::printf("%s\n",
-                    json({{"result", "ok"}, {"id", m.id}, {"pinned", pinned}}).dump(2).c_str());
+        print_ok({{"id", m.id}, {"pinned", pinned}});
     } else {
         say(options, "backup " + m.id + (pinned ? " pinned: prune keeps it" : " unpinned"));
     }

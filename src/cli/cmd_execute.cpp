@@ -5,11 +5,11 @@
 // prints what the pipeline reports, as text or JSON.
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
+#include "deploy/json_views.hpp"
 #include "deploy/run.hpp"
 #include "deploy/settings.hpp"
 #include "planner/policy.hpp"
@@ -166,84 +166,29 @@ class ExecuteReporter : public deploy::Reporter {
     bool m_printed_plan = false;
 };
 
-nlohmann::json override_json(const std::optional<deploy::PolicyOverridden>& o) {
-    if (!o) {
-        return nullptr;
-    }
-    return {{"policy", o->policy}, {"findings", o->findings}, {"reason", o->reason}};
-}
-
 void ExecuteReporter::finished(const deploy::Result& r) {
     std::string head = r.head ? std::to_string(*r.head) : "empty";
-    if (m_text) {
-        say(m_options, r.plan_already_applied ? "the plan is already applied; head is " + head
-                       : r.nothing_pending
-                           ? "nothing to apply; head is " + head
-                           : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
-                                 util::format_duration(r.took) + "; head is now " +
-                                 std::to_string(*r.head));
+    if (!m_text) {
+        print_document(deploy::run_result_json(r));
         return;
     }
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& a : r.applied) {
-        list.push_back({{"version", a.version}, {"name", a.name}, {"duration_ms", a.took.count()}});
-    }
-    nlohmann::json out = {{"run_id", r.run_id},
-                          {"target", r.target},
-                          {"result", "ok"},
-                          {"applied", list},
-                          {"head", r.head ? nlohmann::json(*r.head) : nlohmann::json(nullptr)},
-                          {"plan_already_applied", r.plan_already_applied},
-                          {"policy_override", override_json(r.policy_overridden)}};
-    std::printf("%s\n", out.dump(2).c_str());
+    say(m_options, r.plan_already_applied ? "the plan is already applied; head is " + head
+                   : r.nothing_pending    ? "nothing to apply; head is " + head
+                                          : "applied " + std::to_string(r.applied.size()) +
+                                             " migration(s) in " + util::format_duration(r.took) +
+                                             "; head is now " + std::to_string(*r.head));
 }
 
 void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
-    auto code = static_cast<ExitCode>(r.exit_code);
-    const char* on_failure = core::failure_policy_name(r.on_failure);
     if (!m_text) {
-        nlohmann::json out = {
-            {"result", exit_code_name(code)},
-            {"dry_run", true},
-            {"would_proceed", r.exit_code == 0},
-            {"exit_code", r.exit_code},
-            {"reasons", r.reasons},
-            {"plan", nlohmann::json::parse(planner::plan_to_json(r.plan))},
-            {"preflight",
-             {{"lock_holder", r.lock_holder ? nlohmann::json(*r.lock_holder) : nullptr},
-              {"blockers", r.blockers}}},
-            {"backup",
-             {{"required", r.backup_required},
-              {"estimated_data_bytes", r.backup_estimated_bytes},
-              {"directory", r.backup_directory}}},
-            {"on_failure", on_failure},
-            {"policy_override", override_json(r.policy_overridden)}};
-        std::printf("%s\n", out.dump(2).c_str());
+        print_document(deploy::dry_run_json(r));
         return;
     }
     std::string text = planner::render_plan_text(r.plan);
     std::fwrite(text.data(), 1, text.size(), stdout);
-    say(m_options, "");
-    say(m_options, "dry run: nothing was changed");
-    say(m_options, r.backup_required ? "  a pre-deploy backup would be taken first (about " +
-                                           util::human_bytes(r.backup_estimated_bytes) +
-                                           " of table data) into " + r.backup_directory
-                                     : "  no pre-deploy backup would be taken");
-    say(m_options, std::string("  on failure: ") + on_failure);
-    if (r.policy_overridden) {
-        say(m_options, "  policy " + r.policy_overridden->policy + " would be overridden (" +
-                           std::to_string(r.policy_overridden->findings) +
-                           " error finding(s)): " + r.policy_overridden->reason);
+    for (const auto& line : deploy::dry_run_lines(r)) {
+        say(m_options, line);
     }
-    for (const auto& reason : r.reasons) {
-        say(m_options, "  would stop: " + reason);
-    }
-    say(m_options, r.exit_code == 0
-                       ? (r.pending == 0 ? "  nothing to apply"
-                                         : "  the run would proceed: " + std::to_string(r.pending) +
-                                               " migration(s)")
-                       : "  the run would not proceed (exit " + std::to_string(r.exit_code) + ", " +
-                             exit_code_name(code) + ")");
 }
 
 int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {

@@ -25,7 +25,7 @@ int print_created(const GlobalOptions& options, const std::vector<std::filesyste
         shown.push_back(rel.string().rfind("..", 0) == 0 ? p.string() : rel.string());
     }
     if (options.format == Format::json) {
-        std::printf("%s\n", nlohmann::json{{"result", "ok"}, {"created", shown}}.dump(2).c_str());
+        print_ok({{"created", shown}});
         return 0;
     }
     for (const auto& s : shown) {

@@ -63,13 +63,11 @@ int run_notify(const GlobalOptions& options, const NotifyArgs& args) {
                         std::to_string(d.attempts), d.detail});
     }
     if (options.format == Format::json) {
-        std::printf("%s\n",
-                    nlohmann::json({{"result", all ? "ok" : exit_code_name(ExitCode::failure)},
-                                    {"exit_code", all ? 0 : static_cast<int>(ExitCode::failure)},
-                                    {"action", args.action},
-                                    {"results", out}})
-                        .dump(2)
-                        .c_str());
+        print_document(nlohmann::json({{"result", all ? "ok" : exit_code_name(ExitCode::failure)},
+                                       {"exit_code", all ? 0 : static_cast<int>(ExitCode::failure)},
+                                       {"action", args.action},
+                                       {"results", out}})
+                           .dump(2));
     } else if (rows.empty()) {
         say(options, args.action == "flush" ? "the spool is empty" : "no endpoints");
     } else {

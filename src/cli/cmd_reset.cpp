@@ -5,10 +5,10 @@
 // progress and the result, as text or JSON.
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
+#include "deploy/json_views.hpp"
 #include "deploy/reset.hpp"
 #include "util/error.hpp"
 
@@ -52,12 +52,7 @@ int run_reset(const GlobalOptions& options, const ResetArgs& args) {
     // 3. Reset, then print the result.
     deploy::ResetResult result = deploy::reset(request);
     if (options.format == Format::json) {
-        nlohmann::json out = {{"result", "ok"},
-                              {"environment", *options.env},
-                              {"dropped_schemas", result.dropped_schemas},
-                              {"migrations_applied", result.migrations_applied},
-                              {"seeds_run", result.seeds_run}};
-        std::printf("%s\n", out.dump(2).c_str());
+        print_document(deploy::reset_result_json(result, *options.env));
     } else {
         say(options, "reset finished: " + deploy::reset_summary(result));
     }

@@ -3,11 +3,10 @@
 // The command line resolves the request from flags and config, hands it to
 // deploy/restore.hpp (choose, verify, confirm, lock, restore, notify), and
 // prints what it reports, as text or JSON.
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "core/log.hpp"
+#include "deploy/json_views.hpp"
 #include "deploy/restore.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -30,23 +29,10 @@ struct RestoreArgs {
 
 namespace {
 
-using nlohmann::json;
-
 void print_result(const GlobalOptions& options, const deploy::CatalogRestoreResult& done) {
     const backup::RestoreResult& result = done.restored;
     if (options.format == Format::json) {
-        std::printf(
-            "%s\n",
-            json({{"result", "ok"},
-                  {"backup", done.backup_id},
-                  {"database", result.database},
-                  {"previous_database", result.previous_database},
-                  {"safety_backup", result.safety_id ? json(*result.safety_id) : json(nullptr)},
-                  {"terminated_sessions", result.terminated},
-                  {"extra_tables", result.extra_tables},
-                  {"duration_ms", result.took.count()}})
-                .dump(2)
-                .c_str());
+        print_document(deploy::restore_result_json(done));
         return;
     }
     if (result.safety_id) {

@@ -62,8 +62,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     };
     deploy::RollbackResult result = deploy::rollback(request, progress);
     if (options.format == Format::json) {
-        std::printf("%s\n",
-                    nlohmann::json({{"result", "ok"}, {"reverted", reverted}}).dump(2).c_str());
+        print_ok({{"reverted", reverted}});
     } else {
         say(options, result.chosen == 0
                          ? "nothing to roll back"

@@ -19,19 +19,14 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
     bool json = options.format == Format::json;
     if (args.action == "start") {
         auto state = sandbox::start_cluster(state_file);
-        std::printf("%s\n", json ? nlohmann::json({{"result", "ok"},
-                                                   {"url", state.url()},
-                                                   {"state_file", state_file.string()}})
-                                       .dump(2)
-                                       .c_str()
-                                 : state.url().c_str());
+        json ? print_ok({{"url", state.url()}, {"state_file", state_file.string()}})
+             : print_document(state.url());
         return 0;
     }
     if (args.action == "stop") {
         sandbox::stop_cluster(state_file);
         if (json) {
-            std::printf("%s\n",
-                        nlohmann::json({{"result", "ok"}, {"stopped", true}}).dump(2).c_str());
+            print_ok({{"stopped", true}});
         } else {
             say(options, "sandbox stopped and removed");
         }
@@ -45,9 +40,7 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
                         "no sandbox is running (state file " + state_file.string() + ")",
                         "Start one with: safe-migrate sandbox start");
         }
-        std::printf("%s\n",
-                    json ? nlohmann::json({{"result", "ok"}, {"url", state->url()}}).dump(2).c_str()
-                         : state->url().c_str());
+        json ? print_ok({{"url", state->url()}}) : print_document(state->url());
         return 0;
     }
     // status
@@ -62,7 +55,7 @@ int run_sandbox(const GlobalOptions& options, const SandboxArgs& args) {
             out["directory"] = state->root.string();
             out["bindir"] = state->bindir.string();
         }
-        std::printf("%s\n", out.dump(2).c_str());
+        print_document(out.dump(2));
     } else if (running) {
         say(options,
             "running on 127.0.0.1:" + std::to_string(state->port) + " in " + state->root.string());

@@ -57,11 +57,7 @@ int run_schema(const GlobalOptions& options, const SchemaArgs& args) {
         core::log_info("schema snapshot (" + std::to_string(model.objects.size()) +
                        " objects) written to " + args.out->string());
         if (options.format == Format::json) {
-            std::printf("%s\n", nlohmann::json({{"result", "ok"},
-                                                {"out", args.out->string()},
-                                                {"objects", model.objects.size()}})
-                                    .dump(2)
-                                    .c_str());
+            print_ok({{"out", args.out->string()}, {"objects", model.objects.size()}});
         }
     } else {
         std::fwrite(text.data(), 1, text.size(), stdout);

@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
+#include "deploy/json_views.hpp"
 #include "deploy/seed.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -53,75 +54,13 @@ void check_args(const GlobalOptions& options, const SeedArgs& args) {
     }
 }
 
-std::string detail_of(const seed::SeedEntry& e) {
-    switch (e.state) {
-        case seed::SeedState::pending: {
-            std::vector<std::string> ids;
-            if (e.seed == nullptr) {  // a pending seed has its file; the analyzer cannot know
-                return "";
-            }
-            for (const auto& r : e.seed->requires_) {
-                ids.push_back(r.id);
-            }
-            return ids.empty() ? "" : "requires " + util::join(ids, ", ");
-        }
-        case seed::SeedState::rerun:
-            return "file changed; re-runs on the next seed run";
-        case seed::SeedState::changed:
-            return "file changed since it ran, and it is not re-runnable";
-        case seed::SeedState::missing:
-            return "recorded, but the file is gone";
-        case seed::SeedState::applied:
-            break;
-    }
-    return e.applied && e.applied->runs > 1 ? std::to_string(e.applied->runs) + " runs" : "";
-}
-
-int print_status(const GlobalOptions& options, const std::string& target,
-                 const seed::SeedReport& report) {
-    ExitCode code = report.has_drift()     ? ExitCode::drift
-                    : report.has_pending() ? ExitCode::pending
-                                           : ExitCode::ok;
+int print_status(const GlobalOptions& options, const deploy::SeedStatus& status) {
+    const seed::SeedReport& report = status.report;
     if (options.format == Format::json) {
-        nlohmann::json seeds = nlohmann::json::array();
-        for (const auto& e : report.entries) {
-            nlohmann::json s = {
-                {"id", e.id},
-                {"state", seed::state_name(e.state)},
-                {"environments", e.seed ? e.seed->environments : std::vector<std::string>{}},
-                {"file", e.seed ? e.seed->path.string() : ""},
-                {"rerunnable", e.seed && e.seed->rerunnable},
-                {"protected_ok", e.seed && e.seed->protected_ok},
-                {"has_rollback", e.seed && e.seed->rollback.has_value()},
-                {"detail", detail_of(e)}};
-            s["applied"] = nullptr;
-            if (e.applied) {
-                s["applied"] = {{"environment", e.applied->environment},
-                                {"at", e.applied->applied_at},
-                                {"by", e.applied->applied_by},
-                                {"duration_ms", e.applied->duration_ms},
-                                {"scale", e.applied->scale},
-                                {"runs", e.applied->runs},
-                                {"checksum", e.applied->checksum}};
-            }
-            seeds.push_back(std::move(s));
-        }
-        nlohmann::json out = {
-            {"target", target},
-            {"environment", options.env ? nlohmann::json(*options.env) : nlohmann::json(nullptr)},
-            {"summary",
-             {{"applied", report.count(seed::SeedState::applied)},
-              {"pending", report.count(seed::SeedState::pending)},
-              {"rerun", report.count(seed::SeedState::rerun)},
-              {"changed", report.count(seed::SeedState::changed)},
-              {"missing", report.count(seed::SeedState::missing)}}},
-            {"result", exit_code_name(code)},
-            {"exit_code", static_cast<int>(code)},
-            {"seeds", seeds}};
-        std::printf("%s\n", out.dump(2).c_str());
-        return static_cast<int>(code);
+        print_document(deploy::seed_status_json(status, options.env));
+        return static_cast<int>(report.exit_code());
     }
-    say(options, "target: " + target);
+    say(options, "target: " + status.target);
     say(options, "environment: " + options.env.value_or("(all)"));
     say(options, "");
     std::vector<std::vector<std::string>> rows;
@@ -132,7 +71,7 @@ int print_status(const GlobalOptions& options, const std::string& target,
              e.applied ? std::to_string(e.applied->scale) : "",
              e.applied ? util::format_duration(std::chrono::milliseconds(e.applied->duration_ms))
                        : "",
-             detail_of(e)});
+             seed::entry_detail(e)});
     }
     say_table(options, {"SEED", "ENVIRONMENTS", "STATE", "APPLIED AT", "SCALE", "TOOK", "DETAIL"},
               rows);
@@ -143,18 +82,15 @@ int print_status(const GlobalOptions& options, const std::string& target,
                      " to run, " + std::to_string(report.count(seed::SeedState::changed)) +
                      " changed, " + std::to_string(report.count(seed::SeedState::missing)) +
                      " missing");
-    return static_cast<int>(code);
+    return static_cast<int>(report.exit_code());
 }
 
 void print_result(const GlobalOptions& options, const std::string& action, int count,
                   const std::string& text) {
     if (options.format == Format::json) {
-        nlohmann::json out = {
-            {"result", "ok"},
-            {"action", action},
-            {"environment", options.env ? nlohmann::json(*options.env) : nlohmann::json(nullptr)},
-            {"count", count}};
-        std::printf("%s\n", out.dump(2).c_str());
+        print_ok({{"action", action},
+                  {"environment", options.env ? nlohmann::json(*options.env) : nullptr},
+                  {"count", count}});
     } else {
         say(options, text);
     }
@@ -175,7 +111,7 @@ int run_seed(const GlobalOptions& options, const SeedArgs& args) {
     // 2. status only reads: no lock.
     if (args.action == "status") {
         deploy::SeedStatus status = deploy::read_seed_status(config, target);
-        return print_status(options, status.target, status.report);
+        return print_status(options, status);
     }
 
     // 3. The request: the action and the flags; progress is text only.

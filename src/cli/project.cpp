@@ -68,6 +68,15 @@ void say_table(const GlobalOptions& options, const std::vector<std::string>& hea
             table.substr(end, table.size() - end - 1));
 }
 
+void print_document(const std::string& document) {
+    std::printf("%s\n", document.c_str());
+}
+
+void print_ok(nlohmann::json fields) {
+    fields["result"] = "ok";
+    print_document(fields.dump(2));
+}
+
 void print_error(const GlobalOptions& g, ExitCode code, const std::string& message,
                  const std::string& hint, bool json_document) {
     std::string text = util::redact_text(message);
@@ -85,7 +94,7 @@ void print_error(const GlobalOptions& g, ExitCode code, const std::string& messa
                                 {"exit_code", static_cast<int>(code)},
                                 {"message", text},
                                 {"hint", hint_text}}}};
-        std::printf("%s\n", out.dump(2).c_str());
+        print_document(out.dump(2));
     }
 }
 

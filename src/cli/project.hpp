@@ -4,6 +4,7 @@
 // commands print a line.
 
 #include <chrono>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,6 +41,13 @@ void say(const GlobalOptions& options, const std::string& line);
 // Prints a table (util::render_table) through say, its header row in bold on a terminal.
 void say_table(const GlobalOptions& options, const std::vector<std::string>& header,
                const std::vector<std::vector<std::string>>& rows);
+
+// Prints text and a newline on stdout, --quiet or not: a command's one JSON
+// document (as dump(2) prints it), or the one value a script reads.
+void print_document(const std::string& document);
+
+// Prints fields with "result": "ok" added: the document of a command that succeeded.
+void print_ok(nlohmann::json fields);
 
 // Prints an error the one way: "safe-migrate: error: " and the hint on stderr
 // (redacted), and with --format json the error document on stdout, unless

@@ -4,6 +4,7 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace sm::deploy {
 namespace {
@@ -29,6 +30,26 @@ std::pair<std::string, std::unique_ptr<db::Session>> open_server(const core::Tar
 PreRestoreListing list_pre_restore(const core::Target& target, const core::Config& config) {
     auto [name, session] = open_server(target, config);
     return {name, backup::list_pre_restore(*session, name)};
+}
+
+PreRestoreShown show_pre_restore(const core::Target& target, const core::Config& config) {
+    PreRestoreShown shown;
+    if (target.source == core::TargetSource::libpq_defaults) {
+        return shown;
+    }
+    shown.looked = true;
+    try {
+        shown.databases = list_pre_restore(target, config).databases;
+    } catch (const Error& e) {
+        shown.error = e.what();
+    }
+    return shown;
+}
+
+std::string pre_restore_age(const backup::PreRestoreDatabase& d) {
+    auto age = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now() - d.kept_at.value_or(std::chrono::system_clock::now()));
+    return util::format_duration(std::chrono::duration_cast<std::chrono::minutes>(age));
 }
 
 PreRestorePruneResult prune_pre_restore(const PreRestorePruneRequest& request) {

@@ -23,6 +23,19 @@ struct PreRestoreListing {
 // neither the target nor a maintenance database accepts a connection.
 PreRestoreListing list_pre_restore(const core::Target& target, const core::Config& config);
 
+// backup list's view of them: not looked for when no target is named (libpq
+// defaults; a list needs no database then), else the databases, or the error
+// that kept them from being listed (not fatal: the catalog is listed all the same).
+struct PreRestoreShown {
+    bool looked = false;
+    std::optional<std::string> error;
+    std::vector<backup::PreRestoreDatabase> databases;
+};
+PreRestoreShown show_pre_restore(const core::Target& target, const core::Config& config);
+
+// How long ago a restore kept d, in whole minutes (util::format_duration).
+std::string pre_restore_age(const backup::PreRestoreDatabase& d);
+
 struct PreRestorePruneRequest {
     core::Target target;
     core::Config config;                 // [backup] keep_pre_restore, application_name

@@ -9,6 +9,7 @@
 
 #include "core/migration_source.hpp"
 #include "db/history.hpp"
+#include "util/error.hpp"
 
 namespace sm::executor {
 
@@ -43,6 +44,10 @@ struct StatusReport {
 
     bool has_drift() const { return changed > 0 || missing > 0 || partial > 0; }
     bool has_pending() const { return pending > 0 || out_of_order > 0; }
+    // status's exit code: drift first, then pending, else ok.
+    ExitCode exit_code() const {
+        return has_drift() ? ExitCode::drift : has_pending() ? ExitCode::pending : ExitCode::ok;
+    }
 };
 
 StatusReport compute_status(const core::MigrationSet& files,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "util/strings.hpp"
+
 namespace sm::seed {
 
 const char* state_name(SeedState state) {
@@ -56,6 +58,31 @@ SeedReport compute_seed_status(const SeedSet& set, const std::vector<const Seed*
         }
     }
     return report;
+}
+
+std::string entry_detail(const SeedEntry& entry) {
+    switch (entry.state) {
+        case SeedState::pending: {
+            std::vector<std::string> ids;
+            if (entry.seed == nullptr) {  // a pending seed has its file; the analyzer cannot know
+                return "";
+            }
+            for (const auto& r : entry.seed->requires_) {
+                ids.push_back(r.id);
+            }
+            return ids.empty() ? "" : "requires " + util::join(ids, ", ");
+        }
+        case SeedState::rerun:
+            return "file changed; re-runs on the next seed run";
+        case SeedState::changed:
+            return "file changed since it ran, and it is not re-runnable";
+        case SeedState::missing:
+            return "recorded, but the file is gone";
+        case SeedState::applied:
+            break;
+    }
+    return entry.applied && entry.applied->runs > 1 ? std::to_string(entry.applied->runs) + " runs"
+                                                    : "";
 }
 
 }  // namespace sm::seed

@@ -7,6 +7,7 @@
 
 #include "seed/seed_history.hpp"
 #include "seed/seed_source.hpp"
+#include "util/error.hpp"
 
 namespace sm::seed {
 
@@ -33,7 +34,16 @@ struct SeedReport {
     int count(SeedState state) const;
     bool has_drift() const { return count(SeedState::changed) + count(SeedState::missing) > 0; }
     bool has_pending() const { return count(SeedState::pending) + count(SeedState::rerun) > 0; }
+    // seed status's exit code: drift (changed or missing) first, then pending, else ok.
+    ExitCode exit_code() const {
+        return has_drift() ? ExitCode::drift : has_pending() ? ExitCode::pending : ExitCode::ok;
+    }
 };
+
+// What seed status says of an entry beside its state: what a pending seed
+// requires, why a changed one re-runs or not, how often an applied one ran;
+// empty when there is nothing to add.
+std::string entry_detail(const SeedEntry& entry);
 
 // Compares ordered (the seeds in scope, in run order) with what the target
 // recorded. Recorded seeds with no file in set are reported as missing; those

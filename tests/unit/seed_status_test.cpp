@@ -76,3 +76,25 @@ TEST_CASE("[seed] sets the directory (relative to the project) and the scale", "
     });
     CHECK(contains(unknown.what(), "seed.directory"));
 }
+
+TEST_CASE("seed status: the detail beside each state", "[seed_status]") {
+    Seed users = make("010_users", "a");
+    sm::seed::Requirement req;
+    req.id = "005_roles";
+    users.requires_.push_back(req);
+    sm::seed::SeedEntry e{"010_users", SeedState::pending, &users, std::nullopt};
+    CHECK(sm::seed::entry_detail(e) == "requires 005_roles");
+    e.seed = nullptr;
+    CHECK(sm::seed::entry_detail(e).empty());
+    e.state = SeedState::rerun;
+    CHECK(sm::seed::entry_detail(e) == "file changed; re-runs on the next seed run");
+    e.state = SeedState::changed;
+    CHECK(sm::seed::entry_detail(e) == "file changed since it ran, and it is not re-runnable");
+    e.state = SeedState::missing;
+    CHECK(sm::seed::entry_detail(e) == "recorded, but the file is gone");
+    e.state = SeedState::applied;
+    e.applied = applied("010_users", "a");
+    CHECK(sm::seed::entry_detail(e).empty());
+    e.applied->runs = 3;
+    CHECK(sm::seed::entry_detail(e) == "3 runs");
+}

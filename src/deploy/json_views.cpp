@@ -1,0 +1,256 @@
+#include "deploy/json_views.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "planner/plan.hpp"
+#include "util/error.hpp"
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::deploy {
+namespace {
+
+using nlohmann::json;
+
+template <typename T>
+json or_null(const std::optional<T>& value) {
+    return value ? json(*value) : json(nullptr);
+}
+
+json summary_json(const backup::CatalogEntry& e) {
+    if (!e.manifest) {
+        return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
+    }
+    const backup::Manifest& m = *e.manifest;
+    return {{"id", m.id},
+            {"state", backup::state_name(m.state)},
+            {"kind", backup::kind_name(m.kind)},
+            {"label", m.label},
+            {"started_at", m.started_at},
+            {"finished_at", m.finished_at},
+            {"duration_ms", m.duration_ms},
+            {"database", m.source.database},
+            {"host", m.source.host},
+            {"port", m.source.port},
+            {"system_identifier", m.source.system_identifier},
+            {"migration_head", or_null(m.migration_head)},
+            {"format", m.archive_format},
+            {"total_bytes", m.total_bytes},
+            {"tables", m.tables.size()},
+            {"pinned", m.pinned},
+            {"error", m.error},
+            {"path", e.dir.string()}};
+}
+
+json pre_restore_json(const PreRestoreShown& pre) {
+    if (!pre.looked) {
+        return nullptr;
+    }
+    if (pre.error) {
+        return {{"error", *pre.error}};
+    }
+    json out = json::array();
+    for (const auto& d : pre.databases) {
+        out.push_back({{"database", d.name},
+                       {"kept_at", util::format_utc(*d.kept_at)},
+                       {"age", pre_restore_age(d)},
+                       {"bytes", d.bytes}});
+    }
+    return out;
+}
+
+json override_json(const std::optional<PolicyOverridden>& o) {
+    if (!o) {
+        return nullptr;
+    }
+    return {{"policy", o->policy}, {"findings", o->findings}, {"reason", o->reason}};
+}
+
+json seed_json(const seed::SeedEntry& e) {
+    json s = {{"id", e.id},
+              {"state", seed::state_name(e.state)},
+              {"environments", e.seed ? e.seed->environments : std::vector<std::string>{}},
+              {"file", e.seed ? e.seed->path.string() : ""},
+              {"rerunnable", e.seed && e.seed->rerunnable},
+              {"protected_ok", e.seed && e.seed->protected_ok},
+              {"has_rollback", e.seed && e.seed->rollback.has_value()},
+              {"detail", seed::entry_detail(e)}};
+    s["applied"] = nullptr;
+    if (e.applied) {
+        s["applied"] = {{"environment", e.applied->environment},
+                        {"at", e.applied->applied_at},
+                        {"by", e.applied->applied_by},
+                        {"duration_ms", e.applied->duration_ms},
+                        {"scale", e.applied->scale},
+                        {"runs", e.applied->runs},
+                        {"checksum", e.applied->checksum}};
+    }
+    return s;
+}
+
+// An empty text is null.
+json text_or_null(const std::string& text) {
+    return text.empty() ? json(nullptr) : json(text);
+}
+
+}  // namespace
+
+std::string backup_created_json(const backup::CatalogEntry& entry) {
+    return json({{"result", "ok"}, {"backup", summary_json(entry)}}).dump(2);
+}
+
+std::string catalog_json(const backup::Catalog& catalog, const PreRestoreShown& pre) {
+    json backups = json::array();
+    for (const auto& e : catalog.backups) {
+        backups.push_back(summary_json(e));
+    }
+    json leftovers = json::array();
+    for (const auto& l : catalog.leftovers) {
+        leftovers.push_back(l.string());
+    }
+    return json({{"result", "ok"},
+                 {"catalog", catalog.root.string()},
+                 {"backups", backups},
+                 {"leftovers", leftovers},
+                 {"pre_restore_databases", pre_restore_json(pre)}})
+        .dump(2);
+}
+
+std::string verified_json(const backup::VerifyResult& result) {
+    return json({{"id", result.id},
+                 {"result", "ok"},
+                 {"how", result.how},
+                 {"problems", result.problems}})
+        .dump(2);
+}
+
+std::string run_result_json(const Result& r) {
+    json list = json::array();
+    for (const auto& a : r.applied) {
+        list.push_back({{"version", a.version}, {"name", a.name}, {"duration_ms", a.took.count()}});
+    }
+    return json({{"run_id", r.run_id},
+                 {"target", r.target},
+                 {"result", "ok"},
+                 {"applied", list},
+                 {"head", or_null(r.head)},
+                 {"plan_already_applied", r.plan_already_applied},
+                 {"policy_override", override_json(r.policy_overridden)}})
+        .dump(2);
+}
+
+std::string dry_run_json(const DryRunReport& r) {
+    return json({{"result", exit_code_name(static_cast<ExitCode>(r.exit_code))},
+                 {"dry_run", true},
+                 {"would_proceed", r.exit_code == 0},
+                 {"exit_code", r.exit_code},
+                 {"reasons", r.reasons},
+                 {"plan", json::parse(planner::plan_to_json(r.plan))},
+                 {"preflight", {{"lock_holder", or_null(r.lock_holder)}, {"blockers", r.blockers}}},
+                 {"backup",
+                  {{"required", r.backup_required},
+                   {"estimated_data_bytes", r.backup_estimated_bytes},
+                   {"directory", r.backup_directory}}},
+                 {"on_failure", core::failure_policy_name(r.on_failure)},
+                 {"policy_override", override_json(r.policy_overridden)}})
+        .dump(2);
+}
+
+std::vector<std::string> dry_run_lines(const DryRunReport& r) {
+    std::vector<std::string> lines = {
+        "", "dry run: nothing was changed",
+        r.backup_required ? "  a pre-deploy backup would be taken first (about " +
+                                util::human_bytes(r.backup_estimated_bytes) +
+                                " of table data) into " + r.backup_directory
+                          : "  no pre-deploy backup would be taken",
+        std::string("  on failure: ") + core::failure_policy_name(r.on_failure)};
+    if (r.policy_overridden) {
+        lines.push_back("  policy " + r.policy_overridden->policy + " would be overridden (" +
+                        std::to_string(r.policy_overridden->findings) +
+                        " error finding(s)): " + r.policy_overridden->reason);
+    }
+    for (const auto& reason : r.reasons) {
+        lines.push_back("  would stop: " + reason);
+    }
+    lines.push_back(r.exit_code == 0
+                        ? (r.pending == 0 ? "  nothing to apply"
+                                          : "  the run would proceed: " +
+                                                std::to_string(r.pending) + " migration(s)")
+                        : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
+                              ", " + exit_code_name(static_cast<ExitCode>(r.exit_code)) + ")");
+    return lines;
+}
+
+std::string restore_result_json(const CatalogRestoreResult& done) {
+    const backup::RestoreResult& r = done.restored;
+    return json({{"result", "ok"},
+                 {"backup", done.backup_id},
+                 {"database", r.database},
+                 {"previous_database", r.previous_database},
+                 {"safety_backup", or_null(r.safety_id)},
+                 {"terminated_sessions", r.terminated},
+                 {"extra_tables", r.extra_tables},
+                 {"duration_ms", r.took.count()}})
+        .dump(2);
+}
+
+std::string reset_result_json(const ResetResult& result, const std::string& environment) {
+    return json({{"result", "ok"},
+                 {"environment", environment},
+                 {"dropped_schemas", result.dropped_schemas},
+                 {"migrations_applied", result.migrations_applied},
+                 {"seeds_run", result.seeds_run}})
+        .dump(2);
+}
+
+std::string status_json(const TargetStatus& status) {
+    const executor::StatusReport& report = status.report;
+    json migrations = json::array();
+    for (const auto& e : report.entries) {
+        migrations.push_back({{"version", e.version},
+                              {"name", e.name},
+                              {"state", executor::state_name(e.state)},
+                              {"applied_at", text_or_null(e.applied_at)},
+                              {"recorded_checksum", text_or_null(e.recorded_checksum)},
+                              {"file_checksum", text_or_null(e.file_checksum)},
+                              {"detail", e.detail}});
+    }
+    ExitCode code = report.exit_code();
+    return json({{"target", status.target},
+                 {"head", or_null(report.head)},
+                 {"summary",
+                  {{"applied", report.applied},
+                   {"pending", report.pending},
+                   {"out_of_order", report.out_of_order},
+                   {"changed", report.changed},
+                   {"missing", report.missing},
+                   {"partial", report.partial}}},
+                 {"result", exit_code_name(code)},
+                 {"exit_code", static_cast<int>(code)},
+                 {"migrations", migrations}})
+        .dump(2);
+}
+
+std::string seed_status_json(const SeedStatus& status,
+                             const std::optional<std::string>& environment) {
+    const seed::SeedReport& report = status.report;
+    json seeds = json::array();
+    for (const auto& e : report.entries) {
+        seeds.push_back(seed_json(e));
+    }
+    ExitCode code = report.exit_code();
+    return json({{"target", status.target},
+                 {"environment", or_null(environment)},
+                 {"summary",
+                  {{"applied", report.count(seed::SeedState::applied)},
+                   {"pending", report.count(seed::SeedState::pending)},
+                   {"rerun", report.count(seed::SeedState::rerun)},
+                   {"changed", report.count(seed::SeedState::changed)},
+                   {"missing", report.count(seed::SeedState::missing)}}},
+                 {"result", exit_code_name(code)},
+                 {"exit_code", static_cast<int>(code)},
+                 {"seeds", seeds}})
+        .dump(2);
+}
+
+}  // namespace sm::deploy

@@ -1,0 +1,56 @@
+#pragma once
+// The JSON documents commands print for the libraries' results (--format
+// json), so that the command line only chooses between them and its text.
+// Each returns the whole document as nlohmann::json::dump(2) prints it: keys
+// sorted, two-space indent, no final newline.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backup/catalog.hpp"
+#include "backup/verify.hpp"
+#include "deploy/inspect.hpp"
+#include "deploy/pre_restore.hpp"
+#include "deploy/reporter.hpp"
+#include "deploy/reset.hpp"
+#include "deploy/restore.hpp"
+#include "deploy/seed.hpp"
+
+namespace sm::deploy {
+
+// backup create: {"result": "ok", "backup": the entry's summary}.
+std::string backup_created_json(const backup::CatalogEntry& entry);
+
+// backup list: every backup's summary, the leftover work directories and the
+// target's pre-restore databases (null when not looked for, {"error"} when
+// they could not be listed).
+std::string catalog_json(const backup::Catalog& catalog, const PreRestoreShown& pre);
+
+// backup verify, when it passed.
+std::string verified_json(const backup::VerifyResult& result);
+
+// execute: the run that finished.
+std::string run_result_json(const Result& result);
+
+// execute --dry-run: the plan, the reasons it would stop and what it would do.
+std::string dry_run_json(const DryRunReport& report);
+
+// The same in words, a line each, for after the plan's text: that nothing
+// changed, the backup, on_failure, an override, each reason it would stop, the verdict.
+std::vector<std::string> dry_run_lines(const DryRunReport& report);
+
+// restore: what was restored, kept, terminated and left alone.
+std::string restore_result_json(const CatalogRestoreResult& done);
+
+// reset, in environment.
+std::string reset_result_json(const ResetResult& result, const std::string& environment);
+
+// status: each migration's state, the counts, and the exit code.
+std::string status_json(const TargetStatus& status);
+
+// seed status, for environment (null: every environment).
+std::string seed_status_json(const SeedStatus& status,
+                             const std::optional<std::string>& environment);
+
+}  // namespace sm::deploy
