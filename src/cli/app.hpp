@@ -7,7 +7,7 @@
 
 #include "docs/tool_doc.hpp"
 
-namespace CLI {
+namespace CLI {  // NOLINT(readability-identifier-naming): CLI11's namespace
 class App;
 }
 

@@ -61,6 +61,7 @@ std::vector<LintInput> changed_inputs(const std::vector<fs::path>& inputs, const
         }
     }
     std::vector<fs::path> paths;
+    paths.reserve(files.size());
     for (const auto& f : files) {
         paths.push_back(f.file);
     }

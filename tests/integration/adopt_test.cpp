@@ -14,105 +14,117 @@ using namespace sm::test;
 
 namespace {
 
-const std::filesystem::path k_layouts = std::filesystem::path(SM_FIXTURES) / "layouts";
+std::filesystem::path layouts_dir() {
+    return std::filesystem::path(SM_FIXTURES) / "layouts";
+}
 
 // The DDL each tool runs to create its history table on PostgreSQL, as in its source:
-const std::map<std::string, std::string> k_ddl = {
-    // amacneil/dbmate pkg/driver/postgres/postgres.go, CreateMigrationsTable
-    {"dbmate", "create table if not exists public.schema_migrations (version varchar primary key)"},
-    // golang-migrate/migrate database/postgres/postgres.go, ensureVersionTable
-    {"golang-migrate",
-     "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (version bigint not null primary key, "
-     "dirty boolean not null)"},
-    // pressly/goose internal/dialect/dialectquery/postgres.go, CreateTable
-    {"goose",
-     "CREATE TABLE goose_db_version (\n\t\tid serial NOT NULL,\n\t\tversion_id bigint NOT NULL,\n"
-     "\t\tis_applied boolean NOT NULL,\n\t\ttstamp timestamp NULL default now(),\n"
-     "\t\tPRIMARY KEY(id)\n\t)"},
-    // diesel-rs/diesel diesel_migrations/src/migration/setup_migration_table.sql
-    {"diesel",
-     "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\n"
-     "       version VARCHAR(50) PRIMARY KEY NOT NULL,\n"
-     "       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n)"},
-    // prisma/prisma-engines schema-engine sql-schema-connector, the postgres
-    // flavour's create_migrations_table
-    {"prisma",
-     "CREATE TABLE _prisma_migrations (\n"
-     "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
-     "    checksum                VARCHAR(64) NOT NULL,\n"
-     "    finished_at             TIMESTAMPTZ,\n"
-     "    migration_name          VARCHAR(255) NOT NULL,\n"
-     "    logs                    TEXT,\n"
-     "    rolled_back_at          TIMESTAMPTZ,\n"
-     "    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
-     "    applied_steps_count     INTEGER NOT NULL DEFAULT 0\n)"},
-    // flyway/flyway flyway-database-postgresql .../postgresql/createMetaDataTable.sql
-    {"flyway",
-     "CREATE TABLE \"public\".\"flyway_schema_history\" (\n"
-     "    \"installed_rank\" INT NOT NULL,\n    \"version\" VARCHAR(50),\n"
-     "    \"description\" VARCHAR(200) NOT NULL,\n    \"type\" VARCHAR(20) NOT NULL,\n"
-     "    \"script\" VARCHAR(1000) NOT NULL,\n    \"checksum\" INTEGER,\n"
-     "    \"installed_by\" VARCHAR(100) NOT NULL,\n"
-     "    \"installed_on\" TIMESTAMP NOT NULL DEFAULT now(),\n"
-     "    \"execution_time\" INTEGER NOT NULL,\n    \"success\" BOOLEAN NOT NULL\n);\n"
-     "ALTER TABLE \"public\".\"flyway_schema_history\" ADD CONSTRAINT "
-     "\"flyway_schema_history_pk\" PRIMARY KEY (\"installed_rank\");\n"
-     "CREATE INDEX \"flyway_schema_history_s_idx\" ON \"public\".\"flyway_schema_history\" "
-     "(\"success\");"},
-};
+const std::map<std::string, std::string>& ddl_of() {
+    static const std::map<std::string, std::string> k_ddl = {
+        // amacneil/dbmate pkg/driver/postgres/postgres.go, CreateMigrationsTable
+        {"dbmate",
+         "create table if not exists public.schema_migrations (version varchar primary key)"},
+        // golang-migrate/migrate database/postgres/postgres.go, ensureVersionTable
+        {"golang-migrate",
+         "CREATE TABLE IF NOT EXISTS \"schema_migrations\" (version bigint not null primary key, "
+         "dirty boolean not null)"},
+        // pressly/goose internal/dialect/dialectquery/postgres.go, CreateTable
+        {"goose",
+         "CREATE TABLE goose_db_version (\n\t\tid serial NOT NULL,\n\t\tversion_id bigint NOT "
+         "NULL,\n"
+         "\t\tis_applied boolean NOT NULL,\n\t\ttstamp timestamp NULL default now(),\n"
+         "\t\tPRIMARY KEY(id)\n\t)"},
+        // diesel-rs/diesel diesel_migrations/src/migration/setup_migration_table.sql
+        {"diesel",
+         "CREATE TABLE IF NOT EXISTS __diesel_schema_migrations (\n"
+         "       version VARCHAR(50) PRIMARY KEY NOT NULL,\n"
+         "       run_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP\n)"},
+        // prisma/prisma-engines schema-engine sql-schema-connector, the postgres
+        // flavour's create_migrations_table
+        {"prisma",
+         "CREATE TABLE _prisma_migrations (\n"
+         "    id                      VARCHAR(36) PRIMARY KEY NOT NULL,\n"
+         "    checksum                VARCHAR(64) NOT NULL,\n"
+         "    finished_at             TIMESTAMPTZ,\n"
+         "    migration_name          VARCHAR(255) NOT NULL,\n"
+         "    logs                    TEXT,\n"
+         "    rolled_back_at          TIMESTAMPTZ,\n"
+         "    started_at              TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+         "    applied_steps_count     INTEGER NOT NULL DEFAULT 0\n)"},
+        // flyway/flyway flyway-database-postgresql .../postgresql/createMetaDataTable.sql
+        {"flyway",
+         "CREATE TABLE \"public\".\"flyway_schema_history\" (\n"
+         "    \"installed_rank\" INT NOT NULL,\n    \"version\" VARCHAR(50),\n"
+         "    \"description\" VARCHAR(200) NOT NULL,\n    \"type\" VARCHAR(20) NOT NULL,\n"
+         "    \"script\" VARCHAR(1000) NOT NULL,\n    \"checksum\" INTEGER,\n"
+         "    \"installed_by\" VARCHAR(100) NOT NULL,\n"
+         "    \"installed_on\" TIMESTAMP NOT NULL DEFAULT now(),\n"
+         "    \"execution_time\" INTEGER NOT NULL,\n    \"success\" BOOLEAN NOT NULL\n);\n"
+         "ALTER TABLE \"public\".\"flyway_schema_history\" ADD CONSTRAINT "
+         "\"flyway_schema_history_pk\" PRIMARY KEY (\"installed_rank\");\n"
+         "CREATE INDEX \"flyway_schema_history_s_idx\" ON \"public\".\"flyway_schema_history\" "
+         "(\"success\");"},
+    };
+    return k_ddl;
+}
 
 // The rows each tool writes after applying the first two fixture migrations.
-const std::map<std::string, std::string> k_two_applied = {
-    // dbmate: InsertMigration, one row per version
-    {"dbmate",
-     "insert into public.schema_migrations (version) values ('20240101090000');"
-     "insert into public.schema_migrations (version) values ('20240102090000')"},
-    // golang-migrate: SetVersion truncates and inserts the one row
-    {"golang-migrate",
-     "TRUNCATE \"schema_migrations\"; INSERT INTO \"schema_migrations\" (version, dirty) VALUES "
-     "(2, false)"},
-    // goose: version 0 when the table is created, then one row per migration; a
-    // migration applied and taken down again has a later is_applied = false row
-    {"goose",
-     "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true);"
-     "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240101090000, true);"
-     "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240102090000, true);"
-     "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240103090000, true);"
-     "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240103090000, false)"},
-    // diesel: the directory name's digits
-    {"diesel",
-     "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101090000');"
-     "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240102090000')"},
-    // prisma: one row per migration directory, finished_at set when it succeeded
-    {"prisma",
-     "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, "
-     "applied_steps_count) VALUES (md5('a'), md5('x') || md5('y'), now(), "
-     "'20240101090000_create_users', 1), (md5('b'), md5('z') || md5('w'), now(), "
-     "'20240102090000_index_users_email', 1)"},
-    // flyway: one row per script, by installed_rank
-    {"flyway",
-     "INSERT INTO \"public\".\"flyway_schema_history\" (\"installed_rank\", \"version\", "
-     "\"description\", \"type\", \"script\", \"checksum\", \"installed_by\", \"execution_time\", "
-     "\"success\") VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', 1234, "
-     "'postgres', 7, true), (2, '2', 'index users email', 'SQL', "
-     "'V2__index_users_email.sql', -5678, 'postgres', 9, true)"},
-};
+const std::map<std::string, std::string>& two_applied_of() {
+    static const std::map<std::string, std::string> k_two_applied = {
+        // dbmate: InsertMigration, one row per version
+        {"dbmate",
+         "insert into public.schema_migrations (version) values ('20240101090000');"
+         "insert into public.schema_migrations (version) values ('20240102090000')"},
+        // golang-migrate: SetVersion truncates and inserts the one row
+        {"golang-migrate",
+         "TRUNCATE \"schema_migrations\"; INSERT INTO \"schema_migrations\" (version, dirty) "
+         "VALUES "
+         "(2, false)"},
+        // goose: version 0 when the table is created, then one row per migration; a
+        // migration applied and taken down again has a later is_applied = false row
+        {"goose",
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (0, true);"
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240101090000, true);"
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240102090000, true);"
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240103090000, true);"
+         "INSERT INTO goose_db_version (version_id, is_applied) VALUES (20240103090000, false)"},
+        // diesel: the directory name's digits
+        {"diesel",
+         "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101090000');"
+         "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240102090000')"},
+        // prisma: one row per migration directory, finished_at set when it succeeded
+        {"prisma",
+         "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, "
+         "applied_steps_count) VALUES (md5('a'), md5('x') || md5('y'), now(), "
+         "'20240101090000_create_users', 1), (md5('b'), md5('z') || md5('w'), now(), "
+         "'20240102090000_index_users_email', 1)"},
+        // flyway: one row per script, by installed_rank
+        {"flyway",
+         "INSERT INTO \"public\".\"flyway_schema_history\" (\"installed_rank\", \"version\", "
+         "\"description\", \"type\", \"script\", \"checksum\", \"installed_by\", "
+         "\"execution_time\", "
+         "\"success\") VALUES (1, '1', 'create users', 'SQL', 'V1__create_users.sql', 1234, "
+         "'postgres', 7, true), (2, '2', 'index users email', 'SQL', "
+         "'V2__index_users_email.sql', -5678, 'postgres', 9, true)"},
+    };
+    return k_two_applied;
+}
 
 // The first two fixture migrations' effects, as the tool left them.
 void apply_first_two(const TestDatabase& db) {
-    db.query(sm::util::read_file(k_layouts / "native" / "1_create_users.up.sql"));
+    db.query(sm::util::read_file(layouts_dir() / "native" / "1_create_users.up.sql"));
     db.query("CREATE INDEX CONCURRENTLY users_email_idx ON users (email)");
 }
 
 void as_tool_left_it(const TestDatabase& db, const std::string& tool) {
     apply_first_two(db);
-    db.query(k_ddl.at(tool));
-    db.query(k_two_applied.at(tool));
+    db.query(ddl_of().at(tool));
+    db.query(two_applied_of().at(tool));
 }
 
 std::vector<std::string> with(const std::string& tool, const TestDatabase& db,
                               std::vector<std::string> args) {
-    std::vector<std::string> all = {"--migrations-dir", (k_layouts / tool).string(),
+    std::vector<std::string> all = {"--migrations-dir", (layouts_dir() / tool).string(),
                                     "--database-url", db.url()};
     all.insert(all.end(), args.begin(), args.end());
     return all;
@@ -212,7 +224,7 @@ TEST_CASE("adopted then executed ends in the native project's schema") {
 TEST_CASE("adopt refuses a dirty golang-migrate history, recording nothing") {
     TestDatabase db;
     apply_first_two(db);
-    db.query(k_ddl.at("golang-migrate"));
+    db.query(ddl_of().at("golang-migrate"));
     db.query("INSERT INTO \"schema_migrations\" (version, dirty) VALUES (2, true)");
     auto run = run_tool(with("golang-migrate", db, {"adopt", "--from", "golang-migrate"}));
     INFO(run.all());
@@ -225,7 +237,7 @@ TEST_CASE("adopt refuses a dirty golang-migrate history, recording nothing") {
 TEST_CASE("adopt refuses failed prisma and flyway rows, listing them") {
     TestDatabase db;
     apply_first_two(db);
-    db.query(k_ddl.at("prisma"));
+    db.query(ddl_of().at("prisma"));
     db.query(
         "INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name) VALUES "
         "(md5('a'), md5('x'), now(), '20240101090000_create_users'), "
@@ -236,7 +248,7 @@ TEST_CASE("adopt refuses failed prisma and flyway rows, listing them") {
     CHECK(prisma.err.find("migration 20240102090000_index_users_email failed") !=
           std::string::npos);
 
-    db.query(k_ddl.at("flyway"));
+    db.query(ddl_of().at("flyway"));
     db.query(
         "INSERT INTO flyway_schema_history (installed_rank, version, description, type, "
         "script, checksum, installed_by, execution_time, success) VALUES "
@@ -269,7 +281,7 @@ TEST_CASE(
     "order (exit 11)") {
     TestDatabase db;
     apply_first_two(db);
-    db.query(k_ddl.at("diesel"));
+    db.query(ddl_of().at("diesel"));
     db.query(
         "INSERT INTO __diesel_schema_migrations (version) VALUES ('20240101090000'), "
         "('20240103090000')");

@@ -15,13 +15,15 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path k_ci_dir = fs::path(SM_EXAMPLE_MIGRATIONS).parent_path() / "packaging" / "ci";
+fs::path ci_dir() {
+    return fs::path(SM_EXAMPLE_MIGRATIONS).parent_path() / "packaging" / "ci";
+}
 
 ToolRun step(const fs::path& project, const std::string& name,
              const std::map<std::string, std::string>& env) {
     sm::util::ProcessSpec spec;
     spec.program = "sh";
-    spec.args = {(k_ci_dir / "steps.sh").string(), name};
+    spec.args = {(ci_dir() / "steps.sh").string(), name};
     spec.cwd = project;
     spec.env_unset = {"DATABASE_URL", "PGHOST", "PGPORT",      "PGUSER", "PGDATABASE",
                       "PGPASSWORD",   "SM_ENV", "SM_BASE_REF", "SM_OUT"};
@@ -91,7 +93,7 @@ TEST_CASE("ci steps: lint, plan and execute of the example project, as the CI ex
 
     // Every step the examples call is one this test ran.
     for (const auto* example : {"github-actions.yml", "gitlab-ci.yml"}) {
-        auto named = steps_named_in(k_ci_dir / example);
+        auto named = steps_named_in(ci_dir() / example);
         INFO(example);
         CHECK_FALSE(named.empty());
         for (const auto& s : named) {

@@ -156,7 +156,8 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
             // 10: status reports the pending migrations, which is what its examples show.
             if (r.exit_code != 0 && !(name == "status" && r.exit_code == 10)) {
                 std::string err = r.err.substr(r.err.size() > 400 ? r.err.size() - 400 : 0);
-                failures += example + ": exit " + std::to_string(r.exit_code) + ": " + err + "\n";
+                failures += example;
+                failures += ": exit " + std::to_string(r.exit_code) + ": " + err + "\n";
             }
         }
     }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "backup/pg_tools.hpp"
 #include "unit_helpers.hpp"
@@ -23,7 +24,7 @@ namespace {
 // pg_restore -l of `pg_dump -Fd` (PostgreSQL 15.18) of a database with tables
 // public.t (serial, commented), public.accounts, public.empty_one,
 // billing."Invoice Lines", a view and a materialized view.
-const std::string k_directory_listing = R"(;
+constexpr std::string_view k_directory_listing = R"(;
 ; Archive created at 2026-11-22 02:39:34 UTC
 ;     dbname: app
 ;     TOC Entries: 23
@@ -61,7 +62,7 @@ const std::string k_directory_listing = R"(;
 
 // pg_restore -l of `pg_dump -Fc -Z0 -t accounts -t 'billing.*' -t t_id_seq` of
 // the same database.
-const std::string k_custom_listing = R"(;
+constexpr std::string_view k_custom_listing = R"(;
 ; Archive created at 2026-11-22 02:42:02 UTC
 ;     dbname: app
 ;     TOC Entries: 11
@@ -86,7 +87,7 @@ const std::string k_custom_listing = R"(;
 )";
 
 // The end of `pg_dump -v -Fd` stderr (serial); -Fc prints the same lines.
-const std::string k_dump_serial = R"(pg_dump: reading dependency data
+constexpr std::string_view k_dump_serial = R"(pg_dump: reading dependency data
 pg_dump: saving encoding = UTF8
 pg_dump: saving standard_conforming_strings = on
 pg_dump: saving search_path = 
@@ -99,7 +100,7 @@ pg_dump: dumping contents of table "public.t"
 
 // The end of `pg_dump -v -Fd -j2` stderr: workers print "dumping contents" and
 // the leader prints "finished item" for the same table.
-const std::string k_dump_parallel = R"(pg_dump: saving search_path = 
+constexpr std::string_view k_dump_parallel = R"(pg_dump: saving search_path = 
 pg_dump: saving database definition
 pg_dump: dumping contents of table "public.t"
 pg_dump: finished item 3368 TABLE DATA t
@@ -112,7 +113,7 @@ pg_dump: finished item 3369 TABLE DATA accounts
 )";
 
 // The end of `pg_restore -v -d r1` stderr (serial) of the custom archive.
-const std::string k_restore_serial = R"(pg_restore: creating VIEW "public.v"
+constexpr std::string_view k_restore_serial = R"(pg_restore: creating VIEW "public.v"
 pg_restore: creating DEFAULT "public.t id"
 pg_restore: processing data for table "billing.Invoice Lines"
 pg_restore: processing data for table "public.accounts"
@@ -126,7 +127,7 @@ pg_restore: creating MATERIALIZED VIEW DATA "public.mv"
 
 // The parallel part of `pg_restore -v -j2 -d r2` stderr of the directory archive:
 // a worker prints "processing data", the leader "launching/finished item".
-const std::string k_restore_parallel = R"(pg_restore: creating DEFAULT "public.t id"
+constexpr std::string_view k_restore_parallel = R"(pg_restore: creating DEFAULT "public.t id"
 pg_restore: entering main parallel loop
 pg_restore: launching item 3368 TABLE DATA t
 pg_restore: launching item 3369 TABLE DATA accounts
@@ -266,7 +267,7 @@ TEST_CASE("require_tool_for_server accepts the same or a newer tool", "[backup][
 }
 
 TEST_CASE("parse_archive_listing of a directory archive", "[backup][pg_tools]") {
-    ArchiveHeader h = parse_archive_listing(k_directory_listing);
+    ArchiveHeader h = parse_archive_listing(std::string(k_directory_listing));
     CHECK(h.created_at == "2026-11-22 02:39:34 UTC");
     CHECK(h.database == "app");
     CHECK(h.toc_entries == 23);
@@ -280,7 +281,7 @@ TEST_CASE("parse_archive_listing of a directory archive", "[backup][pg_tools]") 
 }
 
 TEST_CASE("parse_archive_listing of a custom archive", "[backup][pg_tools]") {
-    ArchiveHeader h = parse_archive_listing(k_custom_listing);
+    ArchiveHeader h = parse_archive_listing(std::string(k_custom_listing));
     CHECK(h.created_at == "2026-11-22 02:42:02 UTC");
     CHECK(h.database == "app");
     CHECK(h.toc_entries == 11);
@@ -295,7 +296,7 @@ TEST_CASE("parse_archive_listing of a custom archive", "[backup][pg_tools]") {
 TEST_CASE("parse_archive_listing skips entries switched off with a semicolon",
           "[backup][pg_tools]") {
     // As in a list edited for pg_restore -L.
-    std::string listing = k_custom_listing;
+    std::string listing(k_custom_listing);
     auto at = listing.find("3362; 0 16394 TABLE DATA");
     REQUIRE(at != std::string::npos);
     listing.insert(at, ";");
@@ -328,26 +329,26 @@ TEST_CASE("parse_archive_listing of text that is not a listing", "[backup][pg_to
     CHECK(std::string(empty.what()) == "not a pg_restore listing: no \"Archive created at\" line");
 
     // A header cut off before its TOC Entries line.
-    std::string cut = k_directory_listing.substr(0, k_directory_listing.find(";     TOC"));
+    std::string cut(k_directory_listing.substr(0, k_directory_listing.find(";     TOC")));
     auto truncated = sm_test::capture_error([&] { parse_archive_listing(cut); });
     CHECK_THAT(truncated.what(), Contains("no \"TOC Entries\" line"));
 }
 
 TEST_CASE("ProgressCounter over serial pg_dump output", "[backup][pg_tools]") {
-    check_counts(k_dump_serial, 4, "public.t");
+    check_counts(std::string(k_dump_serial), 4, "public.t");
 }
 
 TEST_CASE("ProgressCounter over parallel pg_dump output", "[backup][pg_tools]") {
     // "finished item ... TABLE DATA" repeats the workers' lines and does not count.
-    check_counts(k_dump_parallel, 4, "public.accounts");
+    check_counts(std::string(k_dump_parallel), 4, "public.accounts");
 }
 
 TEST_CASE("ProgressCounter over serial pg_restore output", "[backup][pg_tools]") {
-    check_counts(k_restore_serial, 4, "public.t");
+    check_counts(std::string(k_restore_serial), 4, "public.t");
 }
 
 TEST_CASE("ProgressCounter over parallel pg_restore output", "[backup][pg_tools]") {
-    check_counts(k_restore_parallel, 4, "public.t");
+    check_counts(std::string(k_restore_parallel), 4, "public.t");
 }
 
 TEST_CASE("ProgressCounter counts a line only once it is complete", "[backup][pg_tools]") {
@@ -388,7 +389,7 @@ TEST_CASE("ProgressCounter: a serial table is finished when the tool moves on",
 TEST_CASE("ProgressCounter: a parallel table is finished by its finished item line",
           "[backup][pg_tools]") {
     ProgressCounter counter;
-    counter.feed(k_restore_parallel);
+    counter.feed(std::string(k_restore_parallel));
     CHECK(counter.finished_tables() == std::vector<std::string>{"public.accounts",
                                                                 "billing.Invoice Lines",
                                                                 "public.empty_one", "public.t"});

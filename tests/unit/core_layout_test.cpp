@@ -24,7 +24,9 @@ using sm_test::TempTree;
 
 namespace {
 
-const std::filesystem::path k_layouts = std::filesystem::path(SM_FIXTURES) / "layouts";
+std::filesystem::path layouts_dir() {
+    return std::filesystem::path(SM_FIXTURES) / "layouts";
+}
 
 MigrationSet load_ok(const std::filesystem::path& dir, Layout layout) {
     std::vector<SourceProblem> problems;
@@ -63,7 +65,7 @@ TEST_CASE("every fixture layout reads as the native project's three migrations",
           Case{"diesel", Layout::diesel, stamps, true},
           Case{"prisma", Layout::prisma, stamps, false}}) {
         INFO(c.dir);
-        MigrationSet set = load_ok(k_layouts / c.dir, c.layout);
+        MigrationSet set = load_ok(layouts_dir() / c.dir, c.layout);
         REQUIRE(set.migrations.size() == 3);
         for (size_t i = 0; i < 3; ++i) {
             CHECK(set.migrations[i].version == c.versions[i]);
@@ -182,24 +184,25 @@ TEST_CASE("detect_layout names each fixture's tool, and nothing for native", "[l
                                                      {"prisma", Layout::prisma},
                                                      {"flyway", Layout::flyway}}) {
         INFO(dir);
-        auto guess = sm::core::detect_layout(k_layouts / dir);
+        auto guess = sm::core::detect_layout(layouts_dir() / dir);
         REQUIRE(guess);
         CHECK(guess->layout == layout);
     }
-    CHECK_FALSE(sm::core::detect_layout(k_layouts / "native"));
-    CHECK_FALSE(sm::core::detect_layout(k_layouts / "golang-migrate"));
+    CHECK_FALSE(sm::core::detect_layout(layouts_dir() / "native"));
+    CHECK_FALSE(sm::core::detect_layout(layouts_dir() / "golang-migrate"));
 }
 
 TEST_CASE("resolve_layout: an unset layout on another tool's directory says how to set it",
           "[layout]") {
-    auto e = capture_error([] { sm::core::resolve_layout(std::nullopt, k_layouts / "dbmate"); });
+    auto e =
+        capture_error([] { sm::core::resolve_layout(std::nullopt, layouts_dir() / "dbmate"); });
     CHECK(e.code() == ExitCode::invalid_input);
     CHECK_THAT(std::string(e.what()),
                Contains("looks like a dbmate project (20240101090000_create_users.sql has a "
                         "'-- migrate:up' section), not safe-migrate's native layout"));
     CHECK_THAT(e.hint(), Contains("Set layout = \"dbmate\" at the top of safe-migrate.toml"));
-    CHECK(sm::core::resolve_layout(Layout::dbmate, k_layouts / "dbmate") == Layout::dbmate);
-    CHECK(sm::core::resolve_layout(std::nullopt, k_layouts / "native") == Layout::native);
+    CHECK(sm::core::resolve_layout(Layout::dbmate, layouts_dir() / "dbmate") == Layout::dbmate);
+    CHECK(sm::core::resolve_layout(std::nullopt, layouts_dir() / "native") == Layout::native);
 }
 
 TEST_CASE("layout names round-trip", "[layout]") {

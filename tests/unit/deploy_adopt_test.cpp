@@ -29,6 +29,7 @@ sm::core::MigrationSet files(const std::vector<int64_t>& versions) {
 
 std::vector<int64_t> versions(const std::vector<const sm::core::Migration*>& ms) {
     std::vector<int64_t> out;
+    out.reserve(ms.size());
     for (const auto* m : ms) {
         out.push_back(m->version);
     }

@@ -13,14 +13,14 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// Answers activity() with `now` and still_blocking() with `remaining`.
+// Answers activity() with `m_now` and still_blocking() with `m_remaining`.
 class ScriptedProbe : public BackendProbe {
   public:
     BackendActivity activity(int pid, bool with_progress) override {
         std::lock_guard<std::mutex> lock(m_mutex);
         ++samples;
         last_pid = pid;
-        BackendActivity a = now;
+        BackendActivity a = m_now;
         if (!with_progress) {
             a.progress.clear();
         }
@@ -29,15 +29,15 @@ class ScriptedProbe : public BackendProbe {
     std::vector<BlockingSession> still_blocking(const std::vector<BlockingSession>& b) override {
         std::lock_guard<std::mutex> lock(m_mutex);
         asked = b;
-        return remaining;
+        return m_remaining;
     }
     void set(BackendActivity a) {
         std::lock_guard<std::mutex> lock(m_mutex);
-        now = std::move(a);
+        m_now = std::move(a);
     }
     void set_remaining(std::vector<BlockingSession> r) {
         std::lock_guard<std::mutex> lock(m_mutex);
-        remaining = std::move(r);
+        m_remaining = std::move(r);
     }
 
     std::atomic<int> samples{0};
@@ -46,8 +46,8 @@ class ScriptedProbe : public BackendProbe {
 
   private:
     std::mutex m_mutex;
-    BackendActivity now;
-    std::vector<BlockingSession> remaining;
+    BackendActivity m_now;
+    std::vector<BlockingSession> m_remaining;
 };
 
 BackendActivity waiting_on(std::vector<BlockingSession> blockers) {
