@@ -11,11 +11,13 @@ using namespace sm::test;
 
 namespace {
 
-const std::filesystem::path k_layouts = std::filesystem::path(SM_FIXTURES) / "layouts";
+std::filesystem::path layouts_dir() {
+    return std::filesystem::path(SM_FIXTURES) / "layouts";
+}
 
 std::vector<std::string> in_layout(const std::string& tool, const TestDatabase& db,
                                    std::vector<std::string> args) {
-    std::vector<std::string> all = {"--migrations-dir", (k_layouts / tool).string(),
+    std::vector<std::string> all = {"--migrations-dir", (layouts_dir() / tool).string(),
                                     "--layout",         tool,
                                     "--database-url",   db.url()};
     all.insert(all.end(), args.begin(), args.end());
@@ -113,8 +115,8 @@ TEST_CASE("an unset layout on another tool's directory is exit 3 saying how to s
     TestDatabase db;
     for (const std::string command : {"status", "execute", "lint", "plan"}) {
         INFO(command);
-        auto run = run_tool({"--migrations-dir", (k_layouts / "diesel").string(), "--database-url",
-                             db.url(), command});
+        auto run = run_tool({"--migrations-dir", (layouts_dir() / "diesel").string(),
+                             "--database-url", db.url(), command});
         INFO(run.all());
         CHECK(run.exit_code == 3);
         CHECK(run.err.find("looks like a diesel project (2024-01-01-090000_create_users/up.sql "

@@ -32,6 +32,7 @@ std::vector<json> bodies(const HttpReceiver& receiver) {
 
 std::vector<std::string> types(const std::vector<json>& events) {
     std::vector<std::string> out;
+    out.reserve(events.size());
     for (const auto& e : events) {
         out.push_back(e["type"].get<std::string>());
     }
