@@ -186,7 +186,7 @@ void adopt_then_execute(const std::string& tool, const std::string& first,
 
 }  // namespace
 
-TEST_CASE("adopt --from dbmate: records its applied migrations; execute applies the rest") {
+TEST_CASE("adopt --from dbmate: records its applied migrations, and execute applies the rest") {
     adopt_then_execute("dbmate", "20240101090000_create_users", "20240102090000_index_users_email");
 }
 

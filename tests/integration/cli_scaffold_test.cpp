@@ -60,7 +60,7 @@ TEST_CASE("version: --version names the commit, libpq, the parser's grammar and 
         (commit == "unknown" || commit.find_first_not_of("0123456789abcdef") == std::string::npos));
 }
 
-TEST_CASE("init starts a project that lints and plans; a second init writes nothing") {
+TEST_CASE("init starts a project that lints and plans, and a second init writes nothing") {
     sm::util::TempDir d("sm-init-test");
     auto r = run_in(d.path(), {"init"});
     INFO(r.all());

@@ -79,7 +79,7 @@ TEST_CASE("new --no-transaction writes the directive into both files", "[scaffol
     CHECK(set.migrations[0].down->directives.no_transaction);
 }
 
-TEST_CASE("new refuses a bad name; a version already taken moves to the next second",
+TEST_CASE("new refuses a bad name, and a version already taken moves to the next second",
           "[scaffold]") {
     sm::util::TempDir d("sm-unit-new");
     CHECK_THROWS_WITH(new_migration(d.path(), "add orders", false, fixed_time()),

@@ -47,7 +47,7 @@ TEST_CASE("gitlab: one CodeClimate issue per finding, with the fields GitLab rea
     CHECK(issue["fingerprint"].get<std::string>().size() == 32);
 }
 
-TEST_CASE("gitlab: the fingerprint follows the statement, not its line; none is empty",
+TEST_CASE("gitlab: the fingerprint follows the statement, not its line, and none is empty",
           "[linter][output]") {
     sm::util::TempDir d("sm-unit-gitlab");
     auto a = write(d.path(), "1_x.up.sql", "SET lock_timeout = '1s';\nDROP TABLE a;\n");
