@@ -210,9 +210,13 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
 }
 
 std::string lock_retry_message(const std::string& where, int attempt, int lock_retries,
-                               std::chrono::milliseconds delay) {
-    return "lock timeout at " + where + " (attempt " + std::to_string(attempt + 1) + " of " +
-           std::to_string(lock_retries + 1) + "); retrying in " + util::format_duration(delay);
+                               std::chrono::milliseconds delay, const std::string& waits_for) {
+    std::string head = "lock timeout at " + where + " (attempt " + std::to_string(attempt + 1) +
+                       " of " + std::to_string(lock_retries + 1) + "); ";
+    if (waits_for.empty()) {
+        return head + "retrying in " + util::format_duration(delay);
+    }
+    return head + waits_for + " (at most " + util::format_duration(delay) + ")";
 }
 
 }  // namespace sm::db

@@ -147,8 +147,10 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
 
 // What a retry after a lock timeout says, in the log and in the events, for
 // migrations and seeds alike: "lock timeout at 1_add.up.sql:3 (attempt 1 of 6);
-// retrying in 420ms".
+// retrying in 420ms". With waits_for ("blocked by pid 4242; retrying as soon as
+// it ends"), the retry waits for that, delay at the most: "...; blocked by pid
+// 4242; retrying as soon as it ends (at most 420ms)".
 std::string lock_retry_message(const std::string& where, int attempt, int lock_retries,
-                               std::chrono::milliseconds delay);
+                               std::chrono::milliseconds delay, const std::string& waits_for = {});
 
 }  // namespace sm::db

@@ -7,6 +7,7 @@
 #include "planner/plan.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 namespace sm::deploy {
 namespace {
@@ -32,16 +33,16 @@ void check_up_to(const executor::StatusReport& report, int64_t up_to) {
             above = &e;
         }
     }
-    std::string nearest;
+    std::vector<std::string> nearest;
     for (const auto* e : {below, above}) {
         if (e != nullptr) {
-            nearest += (nearest.empty() ? "" : ", ") + id_of(*e);
+            nearest.push_back(id_of(*e));
         }
     }
     throw Error(ExitCode::invalid_input,
                 "--target " + std::to_string(up_to) + ": no migration has this version" +
                     (nearest.empty() ? std::string(" (there are no migrations)")
-                                     : "; the nearest: " + nearest),
+                                     : "; the nearest: " + util::join(nearest, ", ")),
                 "Run 'safe-migrate status' to list the versions.");
 }
 
@@ -159,18 +160,9 @@ bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
         }
     }
     steps = planned;
-    // The plan fixes the timeouts and retries; the run's safety policy stays.
-    core::ExecuteSettings policy = settings;
+    // The plan fixes what it records (timeouts, retries, the lock wait); the
+    // run's safety policy stays.
     settings = artifact.settings;
-    settings.blocker_age = policy.blocker_age;
-    settings.wait_for_blockers = policy.wait_for_blockers;
-    settings.terminate_blockers = policy.terminate_blockers;
-    settings.max_replica_lag = policy.max_replica_lag;
-    settings.max_duration = policy.max_duration;
-    settings.heartbeat = policy.heartbeat;
-    settings.on_failure = policy.on_failure;
-    settings.restore_fallback = policy.restore_fallback;
-    settings.restore_terminates_sessions = policy.restore_terminates_sessions;
     core::log_info("holding the run to the plan in " + file.string() + " (" +
                    std::to_string(steps.size()) + " migration(s))");
     return true;

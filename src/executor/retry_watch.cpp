@@ -62,17 +62,14 @@ milliseconds MigrationWatch::bound(int attempt, milliseconds delay) const {
 
 void MigrationWatch::announce_retry(int attempt, milliseconds delay, const std::string& at) {
     m_watch.stop();
-    std::string message =
-        db::lock_retry_message(at, attempt, m_ctx.settings.lock_retries, bound(attempt, delay));
+    std::string waits_for;
     if (m_watch.blockers_known()) {
-        // "...; retrying in 2s" -> "...; blocked by pid 4242; retrying as soon as it ends (at most
-        // 2s)"
-        auto cut = message.rfind("; retrying in ");
-        message = message.substr(0, cut) + "; blocked by " + pids_of(m_watch.blockers()) +
-                  "; retrying as soon as " +
-                  (m_watch.blockers().size() == 1 ? "it ends" : "they end") + " (at most " +
-                  util::format_duration(bound(attempt, delay)) + ")";
+        auto blockers = m_watch.blockers();
+        waits_for = "blocked by " + pids_of(blockers) + "; retrying as soon as " +
+                    (blockers.size() == 1 ? "it ends" : "they end");
     }
+    std::string message = db::lock_retry_message(at, attempt, m_ctx.settings.lock_retries,
+                                                 bound(attempt, delay), waits_for);
     core::log_warn(m_migration.id() + ": " + message);
     db::record_event(m_ctx.control,
                      {m_ctx.run_id, "migration.retry", m_migration.version, message});

@@ -31,15 +31,14 @@ json settings_json(const core::ExecuteSettings& s) {
             {"lock_wait_ms", s.lock_wait.count()}};
 }
 
-core::ExecuteSettings settings_from(const json& j) {
-    core::ExecuteSettings s;
+// Lays the settings a plan records (settings_json) over s.
+void read_settings(const json& j, core::ExecuteSettings& s) {
     s.lock_timeout = std::chrono::milliseconds(j.at("lock_timeout_ms").get<int64_t>());
     s.statement_timeout = std::chrono::milliseconds(j.at("statement_timeout_ms").get<int64_t>());
     s.lock_retries = j.at("lock_retries").get<int>();
     s.retry_base_delay = std::chrono::milliseconds(j.at("retry_base_delay_ms").get<int64_t>());
     s.retry_max_delay = std::chrono::milliseconds(j.at("retry_max_delay_ms").get<int64_t>());
     s.lock_wait = std::chrono::milliseconds(j.at("lock_wait_ms").get<int64_t>());
-    return s;
 }
 
 json target_json(const core::TargetIdentity& t) {
@@ -449,7 +448,8 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
     const json body = verified_body(text, file);
     PlanArtifact artifact;
     artifact.allowed = body.value("verdict", "") == "allowed";
-    artifact.settings = settings_from(body.at("settings"));
+    artifact.settings = now.settings;
+    read_settings(body.at("settings"), artifact.settings);
     for (const auto& m : body.at("migrations")) {
         artifact.migrations.push_back({m.at("version").get<int64_t>(),
                                        m.at("name").get<std::string>(),

@@ -139,6 +139,8 @@ struct ArtifactMigration {
 
 struct PlanArtifact {
     std::vector<ArtifactMigration> migrations;
+    // The run's settings (PlanCheck::settings) with what the plan records laid
+    // over them: timeouts, retries and the lock wait. The rest stays the run's.
     core::ExecuteSettings settings;
     bool allowed = false;
     // The target is exactly at the plan's end state: the same system and
