@@ -40,6 +40,38 @@ MigrationFile whole(const fs::path& path, bool no_transaction,
     return f;
 }
 
+// A migration that is a directory (diesel, prisma): the file holding its up
+// script, and the version digits and name its directory's name gives.
+struct NamedDir {
+    fs::path file;
+    std::string digits;
+    std::string name;
+};
+
+// Each subdirectory of dir that holds file, its name read by pattern (digits,
+// name); a name that does not match is a problem on its file, expected saying
+// what it should be.
+std::vector<NamedDir> migration_dirs(const fs::path& dir, const char* file,
+                                     const std::regex& pattern, const char* expected,
+                                     std::vector<SourceProblem>& problems) {
+    std::vector<NamedDir> out;
+    for (const auto& sub : dirs_in(dir)) {
+        if (!fs::exists(sub / file)) {
+            continue;
+        }
+        std::string dirname = sub.filename().string();
+        std::smatch m;
+        if (!std::regex_match(dirname, m, pattern)) {
+            problems.push_back(
+                {sub / file, 0,
+                 std::string("cannot parse the directory name (expected ") + expected + ")"});
+            continue;
+        }
+        out.push_back({sub / file, m[1].str(), m[2].str()});
+    }
+    return out;
+}
+
 // One annotated line of a sectioned file (dbmate, goose).
 struct Marker {
     int line = 0;
@@ -251,25 +283,16 @@ MigrationSet load_flyway(const fs::path& dir, std::vector<SourceProblem>& proble
 MigrationSet load_diesel(const fs::path& dir, std::vector<SourceProblem>& problems) {
     // diesel_migrations: version_from_string takes the name before the first '_'
     // and drops its '-' (2024-01-31-120000 -> 20240131120000).
-    static const std::regex k_name(R"(([0-9][0-9-]*)_(.+))");
     Collector found(problems);
-    for (const auto& sub : dirs_in(dir)) {
-        std::string dirname = sub.filename().string();
-        std::smatch m;
-        if (!fs::exists(sub / "up.sql")) {
-            continue;
-        }
-        if (!std::regex_match(dirname, m, k_name)) {
-            problems.push_back(
-                {sub / "up.sql", 0, "cannot parse the directory name (expected <version>_<name>)"});
-            continue;
-        }
-        std::string digits = m[1].str();
+    for (auto& named : migration_dirs(dir, "up.sql", std::regex(R"(([0-9][0-9-]*)_(.+))"),
+                                      "<version>_<name>", problems)) {
+        std::string& digits = named.digits;
         digits.erase(std::remove(digits.begin(), digits.end(), '-'), digits.end());
-        auto version = found.version(digits, sub / "up.sql");
+        auto version = found.version(digits, named.file);
         if (!version) {
             continue;
         }
+        const fs::path sub = named.file.parent_path();
         bool no_tx = false;
         if (fs::path meta = sub / "metadata.toml"; fs::exists(meta)) {
             TomlNode root = parse_toml(util::read_file(meta), meta.string());
@@ -282,40 +305,30 @@ MigrationSet load_diesel(const fs::path& dir, std::vector<SourceProblem>& proble
         }
         Migration migration;
         migration.version = *version;
-        migration.name = m[2].str();
-        migration.up = whole(sub / "up.sql", no_tx, problems);
+        migration.name = named.name;
+        migration.up = whole(named.file, no_tx, problems);
         if (fs::path down = sub / "down.sql"; fs::exists(down) && has_sql(util::read_file(down))) {
             migration.down = whole(down, no_tx, problems);
         }
-        found.add(std::move(migration), sub / "up.sql");
+        found.add(std::move(migration), named.file);
     }
     return found.finish(dir);
 }
 
 MigrationSet load_prisma(const fs::path& dir, std::vector<SourceProblem>& problems) {
     // Prisma Migrate: prisma/migrations/<timestamp>_<name>/migration.sql.
-    static const std::regex k_name(R"(([0-9]+)_(.+))");
     Collector found(problems);
-    for (const auto& sub : dirs_in(dir)) {
-        std::string dirname = sub.filename().string();
-        std::smatch m;
-        if (!fs::exists(sub / "migration.sql")) {
-            continue;
-        }
-        if (!std::regex_match(dirname, m, k_name)) {
-            problems.push_back({sub / "migration.sql", 0,
-                                "cannot parse the directory name (expected <timestamp>_<name>)"});
-            continue;
-        }
-        auto version = found.version(m[1].str(), sub / "migration.sql");
+    for (const auto& named : migration_dirs(dir, "migration.sql", std::regex(R"(([0-9]+)_(.+))"),
+                                            "<timestamp>_<name>", problems)) {
+        auto version = found.version(named.digits, named.file);
         if (!version) {
             continue;
         }
         Migration migration;
         migration.version = *version;
-        migration.name = m[2].str();
-        migration.up = whole(sub / "migration.sql", false, problems);
-        found.add(std::move(migration), sub / "migration.sql");
+        migration.name = named.name;
+        migration.up = whole(named.file, false, problems);
+        found.add(std::move(migration), named.file);
     }
     return found.finish(dir);
 }

@@ -6,6 +6,7 @@
 // each refusal.
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -13,10 +14,6 @@
 using namespace sm::test;
 
 namespace {
-
-std::filesystem::path layouts_dir() {
-    return std::filesystem::path(SM_FIXTURES) / "layouts";
-}
 
 // The DDL each tool runs to create its history table on PostgreSQL, as in its source:
 const std::map<std::string, std::string>& ddl_of() {

@@ -15,7 +15,6 @@
 #include "support/tool.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
-#include "util/process.hpp"
 
 using namespace sm::test;
 using nlohmann::json;
@@ -47,15 +46,6 @@ json check_document(const std::vector<std::string>& args, const ToolRun& run) {
         CHECK(doc["exit_code"] == run.exit_code);
     }
     return doc;
-}
-
-// safe-migrate with args in dir (init writes into its working directory).
-ToolRun run_in(const std::filesystem::path& dir, const std::vector<std::string>& args) {
-    sm::util::ProcessSpec spec;
-    spec.program = SM_BINARY;
-    spec.args = args;
-    spec.cwd = dir;
-    return to_run(sm::util::run_process(spec));
 }
 
 }  // namespace
@@ -117,7 +107,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         for (auto args : runs_of.at(name)) {
             args.insert(args.end(), {"--format", "json"});
             ToolRun run =
-                name == "init" ? run_in(empty.path(), args) : run_tool(project.args(db, args));
+                name == "init" ? run_tool_in(empty.path(), args) : run_tool(project.args(db, args));
             json doc = check_document(args, run);
             if (name == "execute" || name == "rollback" || name == "backup") {
                 CHECK(doc["result"] == "ok");  // these runs succeed on this project

@@ -10,7 +10,6 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
-#include "util/process.hpp"
 #include "util/strings.hpp"
 
 using namespace sm::test;
@@ -18,18 +17,6 @@ using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {
-
-// safe-migrate with args in dir, with extra environment (no DATABASE_URL unless given).
-ToolRun run_in(const fs::path& dir, const std::vector<std::string>& args,
-               const std::map<std::string, std::string>& env = {}) {
-    sm::util::ProcessSpec spec;
-    spec.program = SM_BINARY;
-    spec.args = args;
-    spec.cwd = dir;
-    spec.env_unset = {"DATABASE_URL", "PGHOST", "PGPORT", "PGUSER", "PGDATABASE", "PGPASSWORD"};
-    spec.env_set = env;
-    return to_run(sm::util::run_process(spec));
-}
 
 // An example's words after "safe-migrate".
 std::vector<std::string> words_of(const std::string& example) {
@@ -62,16 +49,16 @@ TEST_CASE("version: --version names the commit, libpq, the parser's grammar and 
 
 TEST_CASE("init starts a project that lints and plans, and a second init writes nothing") {
     sm::util::TempDir d("sm-init-test");
-    auto r = run_in(d.path(), {"init"});
+    auto r = run_tool_in(d.path(), {"init"});
     INFO(r.all());
     REQUIRE(r.exit_code == 0);
     CHECK(r.out == "safe-migrate.toml\nsafe-migrate-policy.toml\nmigrations\n");
-    auto again = run_in(d.path(), {"init"});
+    auto again = run_tool_in(d.path(), {"init"});
     CHECK(again.exit_code == 3);
     CHECK_THAT(again.err, Contains("safe-migrate: error: "));
     CHECK_THAT(again.err, Contains("safe-migrate.toml already exists; init writes nothing"));
 
-    auto made = run_in(d.path(), {"new", "create_orders", "--format", "json"});
+    auto made = run_tool_in(d.path(), {"new", "create_orders", "--format", "json"});
     INFO(made.all());
     REQUIRE(made.exit_code == 0);
     auto created = nlohmann::json::parse(made.out)["created"];
@@ -80,20 +67,20 @@ TEST_CASE("init starts a project that lints and plans, and a second init writes 
     CHECK_THAT(up, Catch::Matchers::Matches("migrations/[0-9]{14}_create_orders\\.up\\.sql"));
     sm::util::write_file_atomic(
         d.path() / up, sm::util::read_file(d.path() / up) + "CREATE TABLE orders (id bigint);\n");
-    auto lint = run_in(d.path(), {"lint"});
+    auto lint = run_tool_in(d.path(), {"lint"});
     INFO(lint.all());
     CHECK(lint.exit_code == 0);
     CHECK_THAT(lint.out, Contains("(policy safe-migrate-policy)"));
 
     TestDatabase db;
-    auto plan = run_in(d.path(), {"plan"}, {{"DATABASE_URL", db.url()}});
+    auto plan = run_tool_in(d.path(), {"plan"}, {{"DATABASE_URL", db.url()}});
     INFO(plan.all());
     CHECK(plan.exit_code == 0);
 }
 
 TEST_CASE("new --no-transaction, and new refusing a bad name") {
     sm::util::TempDir d("sm-new-test");
-    auto r = run_in(d.path(), {"new", "index_orders", "--no-transaction"});
+    auto r = run_tool_in(d.path(), {"new", "index_orders", "--no-transaction"});
     INFO(r.all());
     REQUIRE(r.exit_code == 0);
     auto lines = sm::util::split(r.out, '\n');
@@ -102,7 +89,7 @@ TEST_CASE("new --no-transaction, and new refusing a bad name") {
     CHECK_THAT(up, Contains("\n-- safe-migrate: no-transaction\n"));
     CHECK_THAT(std::string(lines[1]), Catch::Matchers::EndsWith("_index_orders.down.sql"));
 
-    auto bad = run_in(d.path(), {"new", "drop;table"});
+    auto bad = run_tool_in(d.path(), {"new", "drop;table"});
     CHECK(bad.exit_code == 3);
     CHECK_THAT(bad.err, Contains("migration name 'drop;table' must be letters"));
 }
@@ -113,7 +100,7 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
     fs::path project = root.path() / "project";
     fs::create_directories(project);
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
-    REQUIRE(run_in(project, {"init"}).exit_code == 0);
+    REQUIRE(run_tool_in(project, {"init"}).exit_code == 0);
     fs::copy(SM_EXAMPLE_MIGRATIONS, project / "migrations", fs::copy_options::recursive);
     HttpReceiver receiver;  // notify's examples need an endpoint
     std::ofstream(project / "safe-migrate.toml", std::ios::app)
@@ -139,7 +126,7 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
     int fresh = 0;
     std::string failures;  // one line per example that did not run
     for (const auto& name : order) {
-        auto help = run_in(project, {name, "--help"});
+        auto help = run_tool_in(project, {name, "--help"});
         INFO(name << " --help:\n" << help.all());
         REQUIRE(help.exit_code == 0);
         CHECK_THAT(help.out, Catch::Matchers::EndsWith(sm::docs::examples_text(name) + "\n"));
@@ -149,9 +136,9 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
                 dir = root.path() / ("fresh" + std::to_string(++fresh));
                 fs::create_directories(dir);
             }
-            auto r = name == "adopt" ? run_in(dbmate_project, words_of(example),
-                                              {{"DATABASE_URL", dbmate_db.url()}})
-                                     : run_in(dir, words_of(example), env);
+            auto r = name == "adopt" ? run_tool_in(dbmate_project, words_of(example),
+                                                   {{"DATABASE_URL", dbmate_db.url()}})
+                                     : run_tool_in(dir, words_of(example), env);
             db.query("DROP DATABASE IF EXISTS app_restored WITH (FORCE)");  // restore's --into
             // 10: status reports the pending migrations, which is what its examples show.
             if (r.exit_code != 0 && !(name == "status" && r.exit_code == 10)) {

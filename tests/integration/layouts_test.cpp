@@ -4,16 +4,13 @@
 // to the schema the native equivalent gives, and rolls back through its downs.
 #include <catch2/catch.hpp>
 
+#include "support/fixtures.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
 using namespace sm::test;
 
 namespace {
-
-std::filesystem::path layouts_dir() {
-    return std::filesystem::path(SM_FIXTURES) / "layouts";
-}
 
 std::vector<std::string> in_layout(const std::string& tool, const TestDatabase& db,
                                    std::vector<std::string> args) {

@@ -36,12 +36,8 @@ void write(const fs::path& file, const std::string& text) {
 
 // safe-migrate run from cwd, as a CI job runs it.
 ToolRun lint_in(const fs::path& cwd, std::vector<std::string> args) {
-    sm::util::ProcessSpec spec;
-    spec.program = SM_BINARY;
-    spec.args = {"lint"};
-    spec.args.insert(spec.args.end(), args.begin(), args.end());
-    spec.cwd = cwd;
-    return to_run(sm::util::run_process(spec));
+    args.insert(args.begin(), "lint");
+    return run_tool_in(cwd, args);
 }
 
 // The files a JSON report says were linted.

@@ -27,6 +27,13 @@ ToolRun run_tool(const std::vector<std::string>& args,
     return to_run(util::run_process(spec_for(args, env)));
 }
 
+ToolRun run_tool_in(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env) {
+    util::ProcessSpec spec = spec_for(args, env);
+    spec.cwd = dir;
+    return to_run(util::run_process(spec));
+}
+
 std::unique_ptr<util::ChildProcess> start_tool(const std::vector<std::string>& args,
                                                const std::map<std::string, std::string>& env) {
     return std::make_unique<util::ChildProcess>(spec_for(args, env));

@@ -1,6 +1,7 @@
 #pragma once
 // Running the real safe-migrate binary from tests, as users and pipelines do.
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,6 +23,10 @@ struct ToolRun {
 // unless env sets it); waits for it.
 ToolRun run_tool(const std::vector<std::string>& args,
                  const std::map<std::string, std::string>& env = {});
+
+// run_tool from the working directory dir (init, new and lint read or write it).
+ToolRun run_tool_in(const std::filesystem::path& dir, const std::vector<std::string>& args,
+                    const std::map<std::string, std::string>& env = {});
 
 // Starts safe-migrate without waiting, for signal and concurrency tests.
 std::unique_ptr<util::ChildProcess> start_tool(const std::vector<std::string>& args,

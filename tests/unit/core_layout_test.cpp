@@ -9,6 +9,7 @@
 #include "core/checksum.hpp"
 #include "core/layout.hpp"
 #include "core/migration_source.hpp"
+#include "support/fixtures.hpp"
 #include "unit_helpers.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -22,11 +23,9 @@ using sm::core::SourceProblem;
 using sm_test::capture_error;
 using sm_test::TempTree;
 
-namespace {
+using sm::test::layouts_dir;
 
-std::filesystem::path layouts_dir() {
-    return std::filesystem::path(SM_FIXTURES) / "layouts";
-}
+namespace {
 
 MigrationSet load_ok(const std::filesystem::path& dir, Layout layout) {
     std::vector<SourceProblem> problems;
