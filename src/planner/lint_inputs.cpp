@@ -1,5 +1,7 @@
 #include "planner/lint_inputs.hpp"
 
+#include <map>
+
 #include "util/error.hpp"
 
 namespace sm::planner {
@@ -30,13 +32,21 @@ void add_parts(const core::Migration& m, bool include_down, std::vector<LintInpu
     }
 }
 
+// The migration sets of the directories read so far: files of one directory load it once.
+using LoadedSets = std::map<fs::path, core::MigrationSet>;
+
 // The parts of the migration that reads file, or the file whole.
-void add_file(const fs::path& file, core::Layout layout, bool include_down,
+void add_file(const fs::path& file, core::Layout layout, bool include_down, LoadedSets& sets,
               std::vector<LintInput>& out) {
     if (!fs::exists(file)) {
         throw Error(ExitCode::invalid_input, file.string() + " does not exist");
     }
-    core::MigrationSet set = load_set(set_dir_of(file, layout), layout);
+    fs::path dir = set_dir_of(file, layout);
+    auto loaded = sets.find(dir);
+    if (loaded == sets.end()) {
+        loaded = sets.emplace(dir, load_set(dir, layout)).first;
+    }
+    const core::MigrationSet& set = loaded->second;
     auto same = [&](const fs::path& a) { return fs::equivalent(a, file); };
     for (const auto& m : set.migrations) {
         if (same(m.up.path)) {
@@ -69,9 +79,10 @@ std::vector<LintInput> lint_inputs(const std::vector<fs::path>& inputs,
         return {files.begin(), files.end()};
     }
     std::vector<LintInput> out;
+    LoadedSets sets;
     for (const auto& input : inputs) {
         if (!fs::is_directory(input)) {
-            add_file(input, chosen, include_down, out);
+            add_file(input, chosen, include_down, sets, out);
             continue;
         }
         core::MigrationSet set = load_set(input, chosen);
