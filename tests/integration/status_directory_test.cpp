@@ -53,6 +53,11 @@ TEST_CASE("status names what a directory without migrations holds") {
     CHECK(diesel.exit_code == 3);
     CHECK(diesel.err.find("looks like a diesel project (2024-01-01-120000_create_users/up.sql") !=
           std::string::npos);
+    // The hint's command reads the directory as diesel's: one migration pending.
+    std::string hint = diesel.err.substr(diesel.err.find("hint: "));
+    std::vector<std::string> hinted = hinted_args(hint);
+    REQUIRE(hinted == std::vector<std::string>{"--layout", "diesel", "status"});
+    CHECK(run_tool(project.args(db, hinted)).exit_code == 10);
 }
 
 TEST_CASE("status on a Flyway or dbmate directory names the layout") {
