@@ -146,9 +146,7 @@ bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
     }
     auto artifact = planner::check_plan_artifact(util::read_file(file), file.string(), now);
     if (artifact.already_applied) {
-        steps.clear();
-        core::log_info("the plan in " + file.string() + " is already applied: the database is at " +
-                       std::to_string(artifact.migrations.back().version));
+        steps.clear();  // the run's result says so (Result::plan_already_applied)
         return false;
     }
     std::vector<Step> planned;
