@@ -9,6 +9,7 @@
 #include <map>
 #include <thread>
 
+#include "support/http_receiver.hpp"
 #include "support/project_fixture.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
@@ -257,4 +258,30 @@ TEST_CASE("rolling back a seed that is not applied hints seed status") {
     INFO(status.all());
     CHECK(status.exit_code == 10);  // 010_a pending
     CHECK(status.out.find("010_a") != std::string::npos);
+}
+
+TEST_CASE("a required endpoint that refuses the deploy hints notify test, which checks it") {
+    TestDatabase db;
+    HttpReceiver receiver;
+    receiver.set_default(ScriptedResponse::with_status(503));
+    Project project;
+    project.write_config(project.notify_section() +
+                         webhook("gate", "generic", receiver.url("/hooks/gate"),
+                                 "required = true\nevents = [\"deploy.*\"]\n"));
+    project.migration("1_first.up.sql", "CREATE TABLE first (a int);\n");
+    ToolRun refused = run_tool(project.args(db, {"execute"}));
+    INFO(refused.all());
+    CHECK(refused.exit_code == 8);
+    std::vector<std::string> hinted = hinted_args(hint_of(refused.err));
+    REQUIRE(hinted == std::vector<std::string>{"notify", "test"});
+
+    // The hinted command checks the endpoint: it fails while the endpoint refuses...
+    ToolRun down = run_tool(project.args(db, hinted));
+    INFO(down.all());
+    CHECK(down.exit_code != 0);
+    CHECK(down.exit_code != 2);
+    CHECK(down.all().find("gate") != std::string::npos);
+    // ...and passes once it takes events again.
+    receiver.set_default(ScriptedResponse::with_status(200));
+    CHECK(run_tool(project.args(db, hinted)).exit_code == 0);
 }
