@@ -160,7 +160,12 @@ AdoptResult adopt(const AdoptRequest& request) {
 }
 
 std::string adopt_hint(db::Session& session, const std::string& error) noexcept {
-    if (error.find("already exists") == std::string::npos) {
+    static const char* const k_duplicate_states[] = {"42P07", "42701", "42710", "42723", "42P06"};
+    bool duplicate = std::any_of(
+        std::begin(k_duplicate_states), std::end(k_duplicate_states), [&](const char* state) {
+            return error.find(std::string("(SQLSTATE ") + state + ")") != std::string::npos;
+        });
+    if (!duplicate) {
         return "";
     }
     auto tool = db::find_tool_history(session);

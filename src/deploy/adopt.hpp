@@ -51,7 +51,9 @@ struct AdoptResult {
 // (a standby), lock_busy; failure when recording fails (nothing recorded).
 AdoptResult adopt(const AdoptRequest& request);
 
-// For a migration that failed with error: when it says "already exists" and
+// For a migration that failed with error: when its SQLSTATE says an object
+// already exists (duplicate table, column, object, function or schema: the
+// code, not the text, which the server may write in another language) and
 // the session's database holds another tool's history table, the hint to run
 // `safe-migrate adopt --from TOOL`; otherwise "". Never throws.
 std::string adopt_hint(db::Session& session, const std::string& error) noexcept;

@@ -310,4 +310,12 @@ TEST_CASE("execute failing with 'already exists' on a dbmate database hints at a
     CHECK(run.err.find("hint: This database holds dbmate's history (schema_migrations): run "
                        "`safe-migrate adopt --from dbmate` to record what dbmate applied, then "
                        "execute again.") != std::string::npos);
+    // The hint's command, then execute again: the rest applies.
+    std::string hint = run.err.substr(run.err.find("hint: "));
+    std::vector<std::string> hinted = hinted_args(hint.substr(0, hint.find('\n')));
+    REQUIRE(hinted == std::vector<std::string>{"adopt", "--from", "dbmate"});
+    auto adopted = run_tool(with("dbmate", db, hinted));
+    INFO(adopted.all());
+    CHECK(adopted.exit_code == 0);
+    CHECK(run_tool(with("dbmate", db, {"--layout", "dbmate", "execute"})).exit_code == 0);
 }
