@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
+#include "core/version_json.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 
@@ -245,9 +246,11 @@ SourceIdentity read_source(const Reader& r, const json& j) {
 void read_archive(const Reader& r, const json& j, Manifest& m) {
     const json& head = r.at(j, "migration_head");
     if (head.is_number_integer()) {
-        m.migration_head = head.get<int64_t>();
+        m.migration_head = head.get<core::Version>();
+    } else if (head.is_string() && core::Version::parse(head.get<std::string>())) {
+        m.migration_head = core::Version::parse(head.get<std::string>());
     } else if (!head.is_null()) {
-        r.fail("migration_head", "must be an integer or null");
+        r.fail("migration_head", "must be a version (an integer or \"1.2\") or null");
     }
     m.archive_format = r.str(j, "archive_format");
     m.archive = r.str(j, "archive");

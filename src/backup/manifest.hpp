@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "backup/pg_tools.hpp"
+#include "core/version.hpp"
 
 namespace sm::backup {
 
@@ -66,10 +67,10 @@ struct Manifest {
     int64_t duration_ms = 0;
     std::string created_by;  // user@host
     SourceIdentity source;
-    std::optional<int64_t> migration_head;  // newest applied version at backup time
-    std::string archive_format;             // "directory" or "custom"
-    std::string archive;                    // "archive" (directory) or "archive.dump"
-    std::string tool_version;               // safe-migrate's
+    std::optional<core::Version> migration_head;  // newest applied version at backup time
+    std::string archive_format;                   // "directory" or "custom"
+    std::string archive;                          // "archive" (directory) or "archive.dump"
+    std::string tool_version;                     // safe-migrate's
     std::string pg_dump_version;
     std::vector<std::string> pg_dump_argv;  // redacted
     std::vector<BackupFile> files;

@@ -7,6 +7,7 @@
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
+#include "core/version_json.hpp"
 #include "deploy/adopt.hpp"
 
 namespace sm::cli {

@@ -113,7 +113,7 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
         rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
                         m.finished_at.substr(0, 19), m.source.database,
                         m.usable() ? util::human_bytes(m.total_bytes) : "-",
-                        m.migration_head ? std::to_string(*m.migration_head) : "-",
+                        m.migration_head ? core::to_string(*m.migration_head) : "-",
                         (m.pinned ? "pinned " : "") + m.error});
     }
     say(options, "catalog " + catalog.root.string());

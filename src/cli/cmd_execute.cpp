@@ -22,11 +22,11 @@ namespace {
 
 struct ExecuteArgs {
     std::optional<std::filesystem::path> plan;  // the reviewed plan artifact to hold the run to
-    std::optional<int64_t> target;
+    std::optional<std::string> target;
     std::optional<std::string> lock_wait;
     std::optional<std::string> lock_timeout;
     std::optional<int> lock_retries;
-    std::vector<int64_t> accept_changed;
+    std::vector<std::string> accept_changed;
     bool allow_out_of_order = false;
     bool backup = false;                    // take a verified pre-deploy backup first
     bool skip_backup = false;               // skip the backup a protected environment requires
@@ -167,7 +167,7 @@ class ExecuteReporter : public deploy::Reporter {
 };
 
 void ExecuteReporter::finished(const deploy::Result& r) {
-    std::string head = r.head ? std::to_string(*r.head) : "empty";
+    std::string head = r.head ? core::to_string(*r.head) : "empty";
     if (!m_text) {
         print_document(deploy::run_result_json(r));
         return;
@@ -176,7 +176,7 @@ void ExecuteReporter::finished(const deploy::Result& r) {
                    : r.nothing_pending    ? "nothing to apply; head is " + head
                                           : "applied " + std::to_string(r.applied.size()) +
                                              " migration(s) in " + util::format_duration(r.took) +
-                                             "; head is now " + std::to_string(*r.head));
+                                             "; head is now " + core::to_string(*r.head));
 }
 
 void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
@@ -209,8 +209,12 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     request.target = resolve_target(options, project.config);
     request.settings = deploy::resolve_settings(project.config, overrides_of(args), backup);
     request.plan_file = args.plan;
-    request.up_to = args.target;
-    request.accept_changed = args.accept_changed;
+    if (args.target) {
+        request.up_to = core::version_flag("--target", *args.target);
+    }
+    for (const auto& v : args.accept_changed) {
+        request.accept_changed.push_back(core::version_flag("--accept-changed", v));
+    }
     request.backup = backup;
     request.policy = planner::load_policy(args.policy);
     request.policy_override = override_policy;

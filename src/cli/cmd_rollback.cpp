@@ -17,7 +17,7 @@ namespace sm::cli {
 
 struct RollbackArgs {
     std::optional<int> steps;
-    std::optional<int64_t> to;
+    std::optional<std::string> to;
     std::optional<std::string> lock_wait;
     std::optional<std::string> confirm;  // the target's database name
 };
@@ -38,7 +38,9 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     request.settings = project.config.execute;
     request.settings.lock_wait =
         duration_flag(args.lock_wait, "--lock-wait", request.settings.lock_wait);
-    request.to = args.to;
+    if (args.to) {
+        request.to = core::version_flag("--to", *args.to);
+    }
     request.steps = args.steps.value_or(1);
     request.confirm = args.confirm;
     request.quiet_tools = options.quiet;

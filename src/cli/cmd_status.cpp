@@ -13,12 +13,12 @@ namespace {
 void print_text(const GlobalOptions& options, const std::string& target,
                 const executor::StatusReport& report) {
     say(options, "target: " + target);
-    say(options, "head:   " + (report.head ? std::to_string(*report.head)
+    say(options, "head:   " + (report.head ? core::to_string(*report.head)
                                            : std::string("(nothing applied)")));
     say(options, "");
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : report.entries) {
-        rows.push_back({std::to_string(e.version), e.name, executor::state_name(e.state),
+        rows.push_back({core::to_string(e.version), e.name, executor::state_name(e.state),
                         e.applied_at, e.detail});
         if (e.state == executor::MigrationState::changed) {
             rows.push_back({"", "", "", "", "recorded " + e.recorded_checksum});

@@ -1,7 +1,6 @@
 #include "core/layout.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <regex>
 
 #include "core/layout_readers.hpp"
@@ -186,13 +185,12 @@ std::string section_of(const std::string& text, int first, int end) {
 
 namespace layouts {
 
-std::optional<int64_t> Collector::version(const std::string& digits,
+std::optional<Version> Collector::version(const std::string& text,
                                           const std::filesystem::path& file) {
-    int64_t v = 0;
-    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (ec != std::errc() || ptr != digits.data() + digits.size()) {
-        m_problems.push_back({file, 0, "version " + digits + " is too large"});
-        return std::nullopt;
+    auto v = Version::parse(text);
+    if (!v) {
+        m_problems.push_back(
+            {file, 0, "version " + text + " is not digits separated by '.' or '_'"});
     }
     return v;
 }
@@ -201,11 +199,11 @@ void Collector::add(Migration m, const std::filesystem::path& file) {
     auto it = m_found.find(m.version);
     if (it != m_found.end()) {
         m_problems.push_back({file, 0,
-                              "duplicate version " + std::to_string(m.version) + " (also used by " +
+                              "duplicate version " + m.version.text() + " (also used by " +
                                   it->second.second.filename().string() + ")"});
         return;
     }
-    int64_t v = m.version;
+    Version v = m.version;
     m_found.emplace(v, std::make_pair(std::move(m), file));
 }
 
@@ -221,6 +219,17 @@ MigrationSet Collector::finish(const std::filesystem::path& dir) {
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
     std::vector<std::filesystem::path> out;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        if (entry.is_regular_file()) {
+            out.push_back(entry.path());
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
         if (entry.is_regular_file()) {
             out.push_back(entry.path());
         }

@@ -5,8 +5,9 @@
 //   native          <ver>_<name>.up.sql, <ver>_<name>.down.sql
 //   flyway          V<ver>__<desc>.sql, U<ver>__<desc>.sql (the undo, as the down);
 //                   V<ver>__<desc>.sql.conf with executeInTransaction=false;
-//                   R__ repeatable files are reported as unsupported, and so are
-//                   dotted versions (V1.2__) for now: versions are integers
+//                   R__ repeatable files are reported as unsupported; dotted
+//                   versions (V1.2.10__; V1_2__ is 1.2) are ordered as Flyway
+//                   orders them (version.hpp); subfolders are read, as Flyway does
 //   dbmate          <ver>_<name>.sql, sections `-- migrate:up [transaction:false]`
 //                   and `-- migrate:down`
 //   golang-migrate  <ver>_<name>.up.sql, <ver>_<name>.down.sql

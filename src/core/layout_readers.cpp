@@ -217,11 +217,11 @@ MigrationSet load_goose(const fs::path& dir, std::vector<SourceProblem>& problem
 
 MigrationSet load_flyway(const fs::path& dir, std::vector<SourceProblem>& problems) {
     // Flyway: https://documentation.red-gate.com/fd/migrations-184127470.html (naming).
-    static const std::regex k_name(R"(([VU])([0-9][0-9._]*)__(.+)\.sql)");
-    static const std::regex k_digits("[0-9]+");
+    // Flyway scans subfolders too, and splits the name at the first "__".
+    static const std::regex k_name(R"(([VU])([0-9][0-9._]*?)__(.+)\.sql)");
     Collector found(problems);
-    std::map<int64_t, fs::path> undo;
-    for (const auto& path : files_in(dir)) {
+    std::map<core::Version, fs::path> undo;
+    for (const auto& path : files_under(dir)) {
         std::string filename = path.filename().string();
         if (path.extension() != ".sql") {
             continue;
@@ -236,13 +236,6 @@ MigrationSet load_flyway(const fs::path& dir, std::vector<SourceProblem>& proble
                 {path, 0,
                  "cannot parse the file name (expected V<version>__<description>.sql "
                  "or U<version>__<description>.sql)"});
-            continue;
-        }
-        if (!std::regex_match(m[2].str(), k_digits)) {
-            problems.push_back({path, 0,
-                                "version " + m[2].str() +
-                                    ": dotted versions are not supported yet (only integer "
-                                    "versions such as V12__)"});
             continue;
         }
         auto version = found.version(m[2].str(), path);

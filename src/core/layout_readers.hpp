@@ -18,8 +18,9 @@ class Collector {
   public:
     explicit Collector(std::vector<SourceProblem>& problems) : m_problems(problems) {}
 
-    // The version digits as a number; a problem naming file when too large.
-    std::optional<int64_t> version(const std::string& digits, const std::filesystem::path& file);
+    // The version text reads as (version.hpp); a problem naming file when it
+    // is not one.
+    std::optional<Version> version(const std::string& text, const std::filesystem::path& file);
 
     // Adds m unless its version is taken (a problem naming file and the other).
     void add(Migration m, const std::filesystem::path& file);
@@ -30,12 +31,14 @@ class Collector {
 
   private:
     std::vector<SourceProblem>& m_problems;
-    std::map<int64_t, std::pair<Migration, std::filesystem::path>> m_found;
+    std::map<core::Version, std::pair<Migration, std::filesystem::path>> m_found;
 };
 
 // The regular files directly in dir, sorted by name; and the subdirectories.
 std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir);
 std::vector<std::filesystem::path> dirs_in(const std::filesystem::path& dir);
+// The regular files in dir and its subdirectories, sorted by path.
+std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir);
 
 MigrationSet load_dbmate(const std::filesystem::path& dir, std::vector<SourceProblem>& problems);
 MigrationSet load_goose(const std::filesystem::path& dir, std::vector<SourceProblem>& problems);

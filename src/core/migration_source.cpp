@@ -1,7 +1,6 @@
 #include "core/migration_source.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <regex>
 
@@ -47,10 +46,10 @@ std::optional<AllowDirective> parse_allow(const std::string& text, int line, std
 }  // namespace
 
 std::string Migration::id() const {
-    return std::to_string(version) + "_" + name;
+    return version.text() + "_" + name;
 }
 
-const Migration* MigrationSet::find(int64_t version) const {
+const Migration* MigrationSet::find(const Version& version) const {
     for (const auto& m : migrations) {
         if (m.version == version) {
             return &m;
@@ -184,7 +183,7 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
         std::optional<std::filesystem::path> up;
         std::optional<std::filesystem::path> down;
     };
-    std::map<int64_t, Found> found;
+    std::map<core::Version, Found> found;
 
     std::vector<std::filesystem::path> entries;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
@@ -205,20 +204,14 @@ MigrationSet load_migrations(const std::filesystem::path& dir,
             unparsed = true;
             continue;
         }
-        int64_t version = 0;
-        std::string digits = m[1].str();
-        auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), version);
-        if (ec != std::errc()) {
-            problems.push_back({path, 0, "version " + digits + " is too large"});
-            continue;
-        }
+        Version version = *Version::parse(m[1].str());  // digits always parse
         Found& slot = found[version];
         bool is_up = m[3].str() == "up";
         std::optional<std::filesystem::path>& target = is_up ? slot.up : slot.down;
         if (target || (!slot.name.empty() && slot.name != m[2].str())) {
             std::filesystem::path other = target ? *target : (slot.up ? *slot.up : *slot.down);
             problems.push_back({path, 0,
-                                "duplicate version " + std::to_string(version) + " (also used by " +
+                                "duplicate version " + version.text() + " (also used by " +
                                     other.filename().string() + ")"});
             continue;
         }

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include "core/version.hpp"
+
 namespace sm::core {
 
 // A suppression of a lint rule, as written in a file.
@@ -48,7 +50,7 @@ struct MigrationFile {
 };
 
 struct Migration {
-    int64_t version = 0;
+    Version version;
     std::string name;
     MigrationFile up;
     std::optional<MigrationFile> down;
@@ -62,7 +64,7 @@ struct MigrationSet {
     std::filesystem::path dir;
     std::vector<Migration> migrations;
 
-    const Migration* find(int64_t version) const;
+    const Migration* find(const Version& version) const;
 };
 
 // A problem in the sources, with the file and (where it applies) the line.

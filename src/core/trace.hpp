@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/version.hpp"
+
 namespace sm::core {
 
 // Rank of a pg_locks.mode, weakest first: 0 "AccessShareLock" ... 7
@@ -24,7 +26,7 @@ inline int lock_mode_rank(const std::string& mode) {
 }
 
 struct TracedStatement {
-    int64_t version = 0;
+    Version version;
     int line = 0;
     bool observed =
         false;  // false: ran outside a transaction (CONCURRENTLY, VACUUM): not observable

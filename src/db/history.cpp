@@ -15,7 +15,8 @@ CREATE SCHEMA IF NOT EXISTS safe_migrate;
 COMMENT ON SCHEMA safe_migrate IS 'migration history kept by safe-migrate; do not edit by hand';
 
 CREATE TABLE IF NOT EXISTS safe_migrate.history (
-    version            bigint      PRIMARY KEY,
+    version            text        PRIMARY KEY,
+    version_key        numeric[]   NOT NULL,
     name               text        NOT NULL,
     checksum           text        NOT NULL,
     checksum_algorithm text        NOT NULL,
@@ -31,14 +32,14 @@ CREATE TABLE IF NOT EXISTS safe_migrate.events (
     at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     run_id   uuid        NOT NULL,
     kind     text        NOT NULL,
-    version  bigint,
+    version  text,
     actor    text        NOT NULL,
     message  text        NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS events_run_id_idx ON safe_migrate.events (run_id);
 
 CREATE TABLE IF NOT EXISTS safe_migrate.progress (
-    version          bigint      PRIMARY KEY,
+    version          text        PRIMARY KEY,
     name             text        NOT NULL,
     checksum         text        NOT NULL,
     statements_total integer     NOT NULL,
@@ -88,8 +89,49 @@ COMMENT ON TABLE safe_migrate.protected_targets IS
     'databases safe-migrate ran against as a protected environment; reset and seed clear refuse them';
 )SQL";
 
+// Versions were bigint before they could be dotted (1.2.10): a history created
+// then is upgraded in place, once, keeping every row (the integer's text is the
+// version's text, and its key the one-element array). Rows are ordered by
+// version_key; the version's text is what the files say.
+constexpr const char* k_upgrade_sql = R"SQL(
+DO $upgrade$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['history', 'events', 'progress'] LOOP
+        IF (SELECT atttypid = 'bigint'::regtype FROM pg_attribute
+            WHERE attrelid = ('safe_migrate.' || t)::regclass AND attname = 'version') THEN
+            EXECUTE format('ALTER TABLE safe_migrate.%I ALTER COLUMN version TYPE text '
+                           'USING version::text', t);
+        END IF;
+    END LOOP;
+    IF NOT EXISTS (SELECT FROM pg_attribute WHERE attrelid = 'safe_migrate.history'::regclass
+                   AND attname = 'version_key' AND NOT attisdropped) THEN
+        ALTER TABLE safe_migrate.history ADD COLUMN version_key numeric[];
+        UPDATE safe_migrate.history SET version_key = ARRAY[version::numeric];
+        ALTER TABLE safe_migrate.history ALTER COLUMN version_key SET NOT NULL;
+    END IF;
+END
+$upgrade$;
+)SQL";
+
 std::string text_or_empty(const Value& v) {
     return v.value_or("");
+}
+
+// A stored version (bigint in a history not upgraded yet, text since); one
+// that does not read as a version keeps its text and sorts as 0.
+core::Version version_of(const Value& v) {
+    std::string text = v.value_or("");
+    auto parsed = core::Version::parse(text);
+    return parsed ? *parsed : core::Version(0);
+}
+
+// Rows in version order (SQL's order of a text column is not the versions').
+template <typename Row>
+void sort_by_version(std::vector<Row>& rows) {
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.version < b.version; });
 }
 
 }  // namespace
@@ -103,6 +145,7 @@ void ensure_history_schema(Session& session) {
         session.exec(
             set_timeouts_sql(k_bookkeeping_lock_timeout, std::nullopt, SettingScope::transaction));
         session.exec(k_schema_sql);
+        session.exec(k_upgrade_sql);
     });
 }
 
@@ -114,10 +157,10 @@ std::vector<AppliedMigration> read_applied(Session& session) {
     auto r = session.exec(
         "SELECT version, name, checksum, checksum_algorithm, "
         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history ORDER BY version");
+        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history");
     for (const auto& row : r.rows) {
         AppliedMigration m;
-        m.version = std::stoll(*row[0]);
+        m.version = version_of(row[0]);
         m.name = text_or_empty(row[1]);
         m.checksum = text_or_empty(row[2]);
         m.checksum_algorithm = text_or_empty(row[3]);
@@ -128,6 +171,7 @@ std::vector<AppliedMigration> read_applied(Session& session) {
         m.tool_version = text_or_empty(row[8]);
         out.push_back(std::move(m));
     }
+    sort_by_version(out);
     return out;
 }
 
@@ -140,10 +184,10 @@ std::vector<PartialMigration> read_partial(Session& session) {
         "SELECT version, name, checksum, statements_total, statements_done, done_hash, state, "
         "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "run_id "
-        "FROM safe_migrate.progress ORDER BY version");
+        "FROM safe_migrate.progress");
     for (const auto& row : r.rows) {
         PartialMigration p;
-        p.version = std::stoll(*row[0]);
+        p.version = version_of(row[0]);
         p.name = text_or_empty(row[1]);
         p.checksum = text_or_empty(row[2]);
         p.statements_total = std::stoi(row[3].value_or("0"));
@@ -156,6 +200,7 @@ std::vector<PartialMigration> read_partial(Session& session) {
         p.run_id = text_or_empty(row[9]);
         out.push_back(std::move(p));
     }
+    sort_by_version(out);
     return out;
 }
 
@@ -164,9 +209,8 @@ void record_event(Session& session, const Event& event) {
         session.exec_prepared(
             "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
             "VALUES ($1, $2, $3, $4, $5)",
-            {event.run_id, event.kind,
-             event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
-             util::redact_text(event.message)});
+            {event.run_id, event.kind, event.version ? Value{event.version->text()} : Value{},
+             Value{core::actor()}, util::redact_text(event.message)});
     } catch (const std::exception& e) {
         std::fprintf(stderr, "safe-migrate: warning: could not record event %s: %s\n",
                      event.kind.c_str(), util::redact_text(e.what()).c_str());
@@ -192,7 +236,7 @@ int import_events(Session& session, const std::string& events_json) {
         "WITH carried AS (INSERT INTO safe_migrate.events (at, run_id, kind, version, actor, "
         "message) SELECT x.at, x.run_id, x.kind, x.version, x.actor, x.message "
         "FROM json_to_recordset($1::json) AS x(id bigint, at timestamptz, run_id uuid, kind text, "
-        "version bigint, actor text, message text) "
+        "version text, actor text, message text) "
         "WHERE NOT EXISTS (SELECT 1 FROM safe_migrate.events e WHERE e.at = x.at "
         "AND e.run_id = x.run_id AND e.kind = x.kind AND e.version IS NOT DISTINCT FROM x.version "
         "AND e.actor = x.actor AND e.message = x.message) ORDER BY x.id RETURNING 1) "
@@ -203,26 +247,27 @@ int import_events(Session& session, const std::string& events_json) {
 
 void insert_history_row(Session& session, const AppliedMigration& row) {
     session.exec_prepared(
-        "INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "
-        "applied_by, "
-        "duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        {std::to_string(row.version), row.name, row.checksum, row.checksum_algorithm,
-         row.applied_by, std::to_string(row.duration_ms), row.run_id, row.tool_version});
+        "INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
+        "checksum_algorithm, applied_by, duration_ms, run_id, tool_version) "
+        "VALUES ($1, $9::numeric[], $2, $3, $4, $5, $6, $7, $8)",
+        {row.version.text(), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
+         std::to_string(row.duration_ms), row.run_id, row.tool_version, row.version.key_literal()});
 }
 
 std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
                                                       const std::string& actor) {
-    std::string version = std::to_string(row.version);
+    const std::string& version = row.version.text();
     return {
-        {"INSERT INTO safe_migrate.history (version, name, checksum, checksum_algorithm, "
-         "applied_by, duration_ms, run_id, tool_version) VALUES ($1, $2, $3, $4, $5, "
+        {"INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
+         "checksum_algorithm, applied_by, duration_ms, run_id, tool_version) VALUES ($1, "
+         "$8::numeric[], $2, $3, $4, $5, "
          "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7)",
          {version, row.name, row.checksum, row.checksum_algorithm, row.applied_by, row.run_id,
-          row.tool_version}},
+          row.tool_version, row.version.key_literal()}},
         {"INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
          "SELECT $1::uuid, 'migration.applied', version, $3::text, "
          "'applied in ' || duration_ms || 'ms' FROM safe_migrate.history WHERE version = "
-         "$2::bigint",
+         "$2::text",
          {row.run_id, version, actor}},
     };
 }
@@ -234,9 +279,8 @@ void record_event_durably(Session& session, const Event& event) {
             {"SET LOCAL synchronous_commit = on", {}},
             {"INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
              "VALUES ($1, $2, $3, $4, $5)",
-             {event.run_id, event.kind,
-              event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
-              util::redact_text(event.message)}},
+             {event.run_id, event.kind, event.version ? Value{event.version->text()} : Value{},
+              Value{core::actor()}, util::redact_text(event.message)}},
             {"COMMIT", {}},
         });
     } catch (const DbError&) {
@@ -245,9 +289,8 @@ void record_event_durably(Session& session, const Event& event) {
     }
 }
 
-void delete_history_row(Session& session, int64_t version) {
-    session.exec_prepared("DELETE FROM safe_migrate.history WHERE version = $1",
-                          {std::to_string(version)});
+void delete_history_row(Session& session, const core::Version& version) {
+    session.exec_prepared("DELETE FROM safe_migrate.history WHERE version = $1", {version.text()});
 }
 
 void save_progress(Session& session, const PartialMigration& p) {
@@ -259,30 +302,29 @@ void save_progress(Session& session, const PartialMigration& p) {
         "statements_total = EXCLUDED.statements_total, statements_done = EXCLUDED.statements_done, "
         "done_hash = EXCLUDED.done_hash, state = EXCLUDED.state, last_error = EXCLUDED.last_error, "
         "run_id = EXCLUDED.run_id, updated_at = clock_timestamp()",
-        {std::to_string(p.version), p.name, p.checksum, std::to_string(p.statements_total),
+        {p.version.text(), p.name, p.checksum, std::to_string(p.statements_total),
          std::to_string(p.statements_done), p.done_hash, progress_state_name(p.state),
          util::redact_text(p.last_error), p.run_id});
 }
 
-void delete_progress(Session& session, int64_t version) {
-    session.exec_prepared("DELETE FROM safe_migrate.progress WHERE version = $1",
-                          {std::to_string(version)});
+void delete_progress(Session& session, const core::Version& version) {
+    session.exec_prepared("DELETE FROM safe_migrate.progress WHERE version = $1", {version.text()});
 }
 
 const char* progress_state_name(ProgressState state) {
     return state == ProgressState::failed ? "failed" : "running";
 }
 
-void accept_checksum(Session& session, int64_t version, const std::string& checksum) {
+void accept_checksum(Session& session, const core::Version& version, const std::string& checksum) {
     session.exec_params("UPDATE safe_migrate.history SET checksum = $2 WHERE version = $1",
-                        {std::to_string(version), checksum});
+                        {version.text(), checksum});
 }
 
-std::optional<int64_t> read_head(Session& session) {
+std::optional<core::Version> read_head(Session& session) {
     if (!history_exists(session)) {
         return std::nullopt;
     }
-    std::optional<int64_t> head;
+    std::optional<core::Version> head;
     for (const auto& a : read_applied(session)) {
         head = std::max(head.value_or(a.version), a.version);
     }

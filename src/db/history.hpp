@@ -14,12 +14,13 @@
 #include <string>
 #include <vector>
 
+#include "core/version.hpp"
 #include "db/session.hpp"
 
 namespace sm::db {
 
 struct AppliedMigration {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::string checksum;
     std::string checksum_algorithm;
@@ -38,7 +39,7 @@ enum class ProgressState { running, failed };
 const char* progress_state_name(ProgressState state);
 
 struct PartialMigration {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::string checksum;
     int statements_total = 0;
@@ -53,7 +54,7 @@ struct PartialMigration {
 struct Event {
     std::string run_id;
     std::string kind;  // "run.started", "migration.applied", ...
-    std::optional<int64_t> version;
+    std::optional<core::Version> version;
     std::string message;  // short, never contains SQL data or secrets
 };
 
@@ -68,7 +69,7 @@ void ensure_history_schema(Session& session);
 std::vector<AppliedMigration> read_applied(Session& session);
 
 // The newest applied version; std::nullopt when none is (or there is no history).
-std::optional<int64_t> read_head(Session& session);
+std::optional<core::Version> read_head(Session& session);
 
 // Unfinished no-transaction migrations; empty when the schema does not exist.
 std::vector<PartialMigration> read_partial(Session& session);
@@ -93,7 +94,7 @@ int import_events(Session& session, const std::string& events_json);
 // Statements to insert and delete a history row; run inside the migration's
 // transaction by the caller.
 void insert_history_row(Session& session, const AppliedMigration& row);
-void delete_history_row(Session& session, int64_t version);
+void delete_history_row(Session& session, const core::Version& version);
 
 // The same history row, and event "migration.applied" ("applied in <n>ms"),
 // as the last statements of a batch that runs the migration's transaction
@@ -111,10 +112,10 @@ void record_event_durably(Session& session, const Event& event);
 
 // Records checksum as the applied migration version's checksum (autocommit):
 // an operator accepted its changed file. The caller records the event.
-void accept_checksum(Session& session, int64_t version, const std::string& checksum);
+void accept_checksum(Session& session, const core::Version& version, const std::string& checksum);
 
 // Progress rows of no-transaction migrations (autocommit).
 void save_progress(Session& session, const PartialMigration& progress);
-void delete_progress(Session& session, int64_t version);
+void delete_progress(Session& session, const core::Version& version);
 
 }  // namespace sm::db

@@ -1,7 +1,6 @@
 #include "db/tool_history.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 
@@ -14,13 +13,8 @@ namespace {
 
 using core::Layout;
 
-std::optional<int64_t> integer(const std::string& text) {
-    int64_t v = 0;
-    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
-        return std::nullopt;
-    }
-    return v;
+std::optional<core::Version> version_in(const std::string& text) {
+    return core::Version::parse(text);
 }
 
 bool table_exists(Session& session, const std::string& table) {
@@ -36,15 +30,14 @@ bool has_column(Session& session, const std::string& table, const std::string& c
                .scalar() == "1";
 }
 
-// Adds each row's first value as a version; a value that is not an integer is a refusal.
+// Adds each row's first value as a version; a value that is not one is a refusal.
 void add_versions(const QueryResult& result, ToolHistory& h, const char* what = "version") {
     for (const auto& row : result.rows) {
         std::string v = row[0].value_or("");
-        if (auto n = integer(v)) {
+        if (auto n = version_in(v)) {
             h.applied.push_back(*n);
         } else {
-            h.refusals.push_back(std::string(what) + " '" + v +
-                                 "' is not an integer (only integer versions are supported yet)");
+            h.refusals.push_back(std::string(what) + " '" + v + "' is not a version");
         }
     }
 }
@@ -64,7 +57,7 @@ void read_golang_migrate(Session& session, ToolHistory& h) {
                                  "`migrate force VERSION` with the version it is really at)");
             continue;
         }
-        if (auto n = integer(v); n && *n >= 0) {
+        if (auto n = version_in(v)) {
             h.applied.push_back(*n);
             h.up_to = true;
         }
@@ -84,7 +77,7 @@ void read_prisma(Session& session, ToolHistory& h) {
     auto rows = session.exec(
         "SELECT migration_name, finished_at IS NOT NULL, rolled_back_at IS NOT NULL "
         "FROM _prisma_migrations ORDER BY started_at, migration_name");
-    std::set<int64_t> applied;
+    std::set<core::Version> applied;
     for (const auto& row : rows.rows) {
         std::string name = row[0].value_or("");
         bool finished = row[1] == "t";
@@ -98,7 +91,7 @@ void read_prisma(Session& session, ToolHistory& h) {
                                  "run `prisma migrate resolve` first)");
             continue;
         }
-        auto n = integer(name.substr(0, name.find('_')));
+        auto n = version_in(name.substr(0, name.find('_')));
         if (!n) {
             h.refusals.push_back("migration " + name + " has no <timestamp>_ prefix");
             continue;
@@ -112,7 +105,7 @@ void read_flyway(Session& session, ToolHistory& h) {
     auto rows = session.exec(
         "SELECT version, type, success, script FROM flyway_schema_history "
         "ORDER BY installed_rank");
-    std::set<int64_t> applied;
+    std::set<core::Version> applied;
     for (const auto& row : rows.rows) {
         std::string script = row[3].value_or("");
         if (row[2] != "t") {
@@ -122,16 +115,17 @@ void read_flyway(Session& session, ToolHistory& h) {
         if (!row[0]) {
             continue;  // repeatable migrations have no version
         }
-        auto n = integer(*row[0]);
+        auto n = version_in(*row[0]);
         if (!n) {
-            h.refusals.push_back("version " + *row[0] + " (" + script +
-                                 "): dotted versions are not supported yet");
+            h.refusals.push_back("version " + *row[0] + " (" + script + ") is not a version");
             continue;
         }
         if (row[1] == "SQL") {
             applied.insert(*n);
         } else if (row[1] == "UNDO_SQL") {
             applied.erase(*n);
+        } else if (row[1] == "BASELINE") {
+            h.baseline = std::max(h.baseline.value_or(*n), *n);
         }
     }
     h.applied.assign(applied.begin(), applied.end());
@@ -228,9 +222,8 @@ void record_adopted(Session& session, const std::vector<AppliedMigration>& rows,
         session.exec_params(
             "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
             "VALUES ($1, $2, $3, $4, $5)",
-            {event.run_id, event.kind,
-             event.version ? Value{std::to_string(*event.version)} : Value{}, Value{core::actor()},
-             util::redact_text(event.message)});
+            {event.run_id, event.kind, event.version ? Value{event.version->text()} : Value{},
+             Value{core::actor()}, util::redact_text(event.message)});
     });
 }
 

@@ -4,6 +4,8 @@
 //
 //   flyway          flyway_schema_history: type SQL rows with success = true
 //                   (a later successful UNDO_SQL row undoes one), by version
+//                   (dotted ones included); a BASELINE row: every version up
+//                   to its own
 //   dbmate          schema_migrations(version): every row
 //   golang-migrate  schema_migrations(version, dirty): its one row means every
 //                   migration up to that version
@@ -28,12 +30,15 @@
 namespace sm::db {
 
 struct ToolHistory {
-    std::string table;             // "schema_migrations"
-    std::vector<int64_t> applied;  // ascending; golang-migrate: its one version
-    bool up_to = false;            // golang-migrate: every version <= applied.back()
+    std::string table;                   // "schema_migrations"
+    std::vector<core::Version> applied;  // ascending; golang-migrate: its one version
+    bool up_to = false;                  // golang-migrate: every version <= applied.back()
     // What stops an adopt, as found: dirty or failed rows, versions that are
     // not integers, a table with another tool's columns.
     std::vector<std::string> refusals;
+    // flyway: a BASELINE row's version; every version up to it counts as
+    // applied (flyway skips them), with or without a file here.
+    std::optional<core::Version> baseline;
 };
 
 // The tool's history table name ("flyway_schema_history").

@@ -54,13 +54,16 @@ AdoptChoice choose_adopted(const core::MigrationSet& files, const db::ToolHistor
     if (!history.applied.empty()) {
         choice.head = history.applied.back();
     }
+    if (history.baseline && (!choice.head || *choice.head < *history.baseline)) {
+        choice.head = history.baseline;
+    }
     // 1. Every version the tool applied has its file here.
     std::vector<std::string> no_file;
-    const std::vector<int64_t> listed =
-        history.up_to && choice.head ? std::vector<int64_t>{*choice.head} : history.applied;
-    for (int64_t v : listed) {
+    const std::vector<core::Version> listed =
+        history.up_to && choice.head ? std::vector<core::Version>{*choice.head} : history.applied;
+    for (const core::Version& v : listed) {
         if (files.find(v) == nullptr) {
-            no_file.push_back(std::to_string(v));
+            no_file.push_back(v.text());
         }
     }
     if (!no_file.empty()) {
@@ -72,15 +75,16 @@ AdoptChoice choose_adopted(const core::MigrationSet& files, const db::ToolHistor
                     "directory the tool ran), then run adopt again.");
     }
     // 2. Split the local files: applied by the tool, out of order, or pending.
-    std::set<int64_t> applied(history.applied.begin(), history.applied.end());
-    std::set<int64_t> done;
+    std::set<core::Version> applied(history.applied.begin(), history.applied.end());
+    std::set<core::Version> done;
     for (const auto& r : recorded) {
         done.insert(r.version);
     }
     std::vector<std::string> out_of_order;
     for (const auto& m : files.migrations) {
         bool by_tool = history.up_to ? (choice.head && m.version <= *choice.head)
-                                     : applied.count(m.version) != 0;
+                                     : applied.count(m.version) != 0 ||
+                                           (history.baseline && m.version <= *history.baseline);
         if (by_tool) {
             (done.count(m.version) != 0 ? choice.already : choice.record).push_back(&m);
         } else if (choice.head && m.version < *choice.head) {
@@ -93,7 +97,7 @@ AdoptChoice choose_adopted(const core::MigrationSet& files, const db::ToolHistor
         throw Error(ExitCode::drift,
                     std::to_string(out_of_order.size()) + " local migration(s) older than " +
                         core::layout_name(tool) + "'s newest applied one (" +
-                        std::to_string(*choice.head) +
+                        core::to_string(*choice.head) +
                         ") are not in its history (out of order):" + list(out_of_order),
                     "Nothing was recorded. Apply them with `" + tool_up_command(tool) +
                         "` first, then run adopt again.");

@@ -22,7 +22,7 @@ struct AdoptChoice {
     std::vector<const core::Migration*> record;   // applied by the tool, recorded now
     std::vector<const core::Migration*> already;  // applied by the tool, recorded before
     std::vector<const core::Migration*> pending;  // newer than the tool's head: execute's
-    std::optional<int64_t> head;                  // the tool's newest applied version
+    std::optional<core::Version> head;            // the tool's newest applied version
 };
 
 // Chooses, without a database. Throws sm::Error: invalid_input when the

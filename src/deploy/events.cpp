@@ -6,7 +6,7 @@
 namespace sm::deploy {
 
 DeployEvents::DeployEvents(notify::Notifier& notifier, db::Session& control,
-                           std::optional<int64_t> from, const std::vector<Step>& steps)
+                           std::optional<core::Version> from, const std::vector<Step>& steps)
     : m_notifier(notifier),
       m_target(notify::event_target(db::read_identity(control))),
       m_from(from),

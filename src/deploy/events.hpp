@@ -20,8 +20,8 @@ namespace sm::deploy {
 class DeployEvents {
   public:
     // Reads the target's identity on control. steps must outlive this object.
-    DeployEvents(notify::Notifier& notifier, db::Session& control, std::optional<int64_t> from,
-                 const std::vector<Step>& steps);
+    DeployEvents(notify::Notifier& notifier, db::Session& control,
+                 std::optional<core::Version> from, const std::vector<Step>& steps);
 
     void set_backup(const std::optional<backup::Manifest>& m) { m_backup = m; }
     // Every later event says the run went past the policy gate, and why.
@@ -40,7 +40,7 @@ class DeployEvents {
   private:
     notify::Notifier& m_notifier;
     notify::EventTarget m_target;
-    std::optional<int64_t> m_from;
+    std::optional<core::Version> m_from;
     const std::vector<Step>& m_steps;
     std::optional<backup::Manifest> m_backup;
     std::optional<PolicyOverridden> m_override;

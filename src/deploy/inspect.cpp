@@ -47,7 +47,7 @@ void add_pending(const planner::Project& project, const executor::StatusReport& 
                  planner::PlanInput& input) {
     using executor::MigrationState;
     for (const auto& e : report.entries) {
-        std::string id = std::to_string(e.version) + "_" + e.name;
+        std::string id = core::to_string(e.version) + "_" + e.name;
         if (executor::to_apply(e.state)) {
             input.pending.push_back(project.migrations.find(e.version));
         }

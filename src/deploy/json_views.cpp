@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/version_json.hpp"
 #include "planner/plan.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"

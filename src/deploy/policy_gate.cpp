@@ -15,8 +15,8 @@ planner::Plan plan_on_target(db::Session& session, const planner::Project& proje
     return plan;
 }
 
-planner::Plan plan_steps(const Request& request, db::Session& session, std::optional<int64_t> head,
-                         const std::vector<Step>& steps) {
+planner::Plan plan_steps(const Request& request, db::Session& session,
+                         std::optional<core::Version> head, const std::vector<Step>& steps) {
     planner::PlanInput input;
     input.head = head;
     input.settings = request.settings;

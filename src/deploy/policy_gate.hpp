@@ -27,8 +27,8 @@ planner::Plan plan_on_target(db::Session& session, const planner::Project& proje
 // The plan of steps, applied on top of head, under request.policy, with the
 // target's identity and table sizes read on session (read only). Throws
 // sm::Error when the target cannot be read.
-planner::Plan plan_steps(const Request& request, db::Session& session, std::optional<int64_t> head,
-                         const std::vector<Step>& steps);
+planner::Plan plan_steps(const Request& request, db::Session& session,
+                         std::optional<core::Version> head, const std::vector<Step>& steps);
 
 struct GateDecision {
     ExitCode stop = ExitCode::ok;                // ok: the run proceeds

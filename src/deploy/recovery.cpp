@@ -25,7 +25,7 @@ void tell(const Request& request, const std::string& line) {
     }
 }
 
-std::optional<int64_t> head_of(db::Session& control) {
+std::optional<core::Version> head_of(db::Session& control) {
     auto applied = db::read_applied(control);
     if (applied.empty()) {
         return std::nullopt;
@@ -33,8 +33,8 @@ std::optional<int64_t> head_of(db::Session& control) {
     return applied.back().version;
 }
 
-std::string version_text(std::optional<int64_t> v) {
-    return v ? std::to_string(*v) : "empty (no migrations)";
+std::string version_text(std::optional<core::Version> v) {
+    return v ? v->text() : "empty (no migrations)";
 }
 
 // What to undo, newest first: the failed no-transaction migration's completed
@@ -198,7 +198,7 @@ class Recoverer {
     }
 
     // The head as the history says, or fallback when it cannot be read.
-    std::optional<int64_t> head_of_or(std::optional<int64_t> fallback) {
+    std::optional<core::Version> head_of_or(std::optional<core::Version> fallback) {
         try {
             return head_of(m_ctx.control);
         } catch (const std::exception&) {

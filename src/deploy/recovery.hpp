@@ -36,7 +36,7 @@ namespace sm::deploy {
 struct FailedRun {
     std::vector<const core::Migration*> applied;  // by this run, in order
     const core::Migration* failed = nullptr;      // the one that failed, or null (between)
-    std::optional<int64_t> start_head;            // the version the run started from
+    std::optional<core::Version> start_head;      // the version the run started from
     std::optional<backup::Manifest> pre_deploy;   // the run's verified backup, if any
     std::string error;                            // the failure, one line, redacted
     notify::Notifier* notifier = nullptr;         // a restore sends restore.*; null: no events
@@ -44,10 +44,10 @@ struct FailedRun {
 };
 
 struct Recovery {
-    notify::EventRollback rollback;  // means, undone, complete, manual_action
-    std::string summary;             // one paragraph for the error message
-    std::optional<int64_t> head;     // the version the database is at now
-    bool restored = false;           // the database was swapped for the backup
+    notify::EventRollback rollback;     // means, undone, complete, manual_action
+    std::string summary;                // one paragraph for the error message
+    std::optional<core::Version> head;  // the version the database is at now
+    bool restored = false;              // the database was swapped for the backup
 };
 
 // Runs the failure policy. ctx's sessions are connected to the target and

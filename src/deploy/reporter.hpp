@@ -18,7 +18,7 @@
 namespace sm::deploy {
 
 struct AppliedStep {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::chrono::milliseconds took{0};
 };
@@ -35,7 +35,7 @@ struct Result {
     std::string run_id;
     std::string target;  // display form, no password
     std::vector<AppliedStep> applied;
-    std::optional<int64_t> head;  // the version the target is at now
+    std::optional<core::Version> head;  // the version the target is at now
     std::chrono::milliseconds took{0};
     bool nothing_pending = false;
     bool plan_already_applied = false;  // --plan: the target was already at its end state

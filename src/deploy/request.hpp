@@ -67,8 +67,8 @@ struct Request {
     core::Target target;
     core::ExecuteSettings settings;  // [execute] of the config and environment, flags applied
     std::optional<std::filesystem::path> plan_file;  // hold the run to this reviewed plan
-    std::optional<int64_t> up_to;                    // apply up to and including this version
-    std::vector<int64_t> accept_changed;  // applied versions whose changed file is accepted
+    std::optional<core::Version> up_to;              // apply up to and including this version
+    std::vector<core::Version> accept_changed;  // applied versions whose changed file is accepted
     BackupPolicy backup;
     // The policy gate: the steps are linted under policy with the target's
     // context before preflight and any backup (with plan_file, the plan's

@@ -100,7 +100,7 @@ class Reset {
         }
     }
 
-    void event(const std::string& kind, std::optional<int64_t> version,
+    void event(const std::string& kind, std::optional<core::Version> version,
                const std::string& message) {
         db::record_event(*m_control, {m_run_id, kind, version, message});
     }
@@ -160,7 +160,7 @@ class Reset {
             const auto* error = dynamic_cast<const Error*>(&e);
             ExitCode code = error ? error->code() : ExitCode::failure;
             const core::Migration* at = m_progress.current;
-            event(stopped_kind(code), at ? std::optional<int64_t>(at->version) : std::nullopt,
+            event(stopped_kind(code), at ? std::optional<core::Version>(at->version) : std::nullopt,
                   "stopped " + where(m_progress) + " after dropping schemas " +
                       dropped_text(m_progress) + " and re-applying " +
                       std::to_string(m_progress.migrations_applied) + " of " +

@@ -56,7 +56,7 @@ void verify_chosen(const CatalogRestoreRequest& request, const std::filesystem::
 void describe(const CatalogRestoreRequest& request, const backup::Manifest& m,
               const core::TargetIdentity& id, const std::function<void(const std::string&)>& tell) {
     tell("backup   " + m.id + " (finished " + m.finished_at + ", migration head " +
-         (m.migration_head ? std::to_string(*m.migration_head) : "none") + ", " +
+         (m.migration_head ? core::to_string(*m.migration_head) : "none") + ", " +
          std::to_string(m.tables.size()) + " tables, from " + m.source.database + " system " +
          m.source.system_identifier + ")");
     tell("target   " + id.host + ":" + id.port + " database " + id.database +
@@ -125,7 +125,7 @@ backup::RestoreRequest restore_request(const CatalogRestoreRequest& request,
 backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
                                        const backup::RestoreRequest& restore,
                                        const core::TargetIdentity& id, const std::string& run_id,
-                                       std::optional<int64_t> from) {
+                                       std::optional<core::Version> from) {
     const backup::Manifest& m = restore.manifest;
     // A restore is what puts things right: notifications that cannot be set up
     // do not stop it.
@@ -241,7 +241,7 @@ void record_completed(const CatalogRestoreRequest& request, const CatalogRestore
 }  // namespace
 
 RestoreEvents::RestoreEvents(notify::Notifier& notifier, notify::EventTarget target,
-                             std::optional<int64_t> from, const backup::Manifest& backup)
+                             std::optional<core::Version> from, const backup::Manifest& backup)
     : m_notifier(notifier), m_target(std::move(target)), m_from(from), m_backup(backup) {}
 
 notify::Event RestoreEvents::make(const std::string& type, const std::string& status) const {

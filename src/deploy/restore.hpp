@@ -67,7 +67,7 @@ inline constexpr const char* k_restore_runbook = "runbooks/restore.md";
 class RestoreEvents {
   public:
     RestoreEvents(notify::Notifier& notifier, notify::EventTarget target,
-                  std::optional<int64_t> from, const backup::Manifest& backup);
+                  std::optional<core::Version> from, const backup::Manifest& backup);
     // restore.started (took 0) or restore.completed with how long it took.
     void send(const std::string& type, const std::string& status,
               std::chrono::milliseconds took = std::chrono::milliseconds(0));
@@ -79,7 +79,7 @@ class RestoreEvents {
 
     notify::Notifier& m_notifier;
     notify::EventTarget m_target;
-    std::optional<int64_t> m_from;
+    std::optional<core::Version> m_from;
     const backup::Manifest& m_backup;
 };
 

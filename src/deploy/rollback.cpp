@@ -42,7 +42,7 @@ void require_down_files(const planner::Project& project,
         const core::Migration* m = project.migrations.find(a.version);
         if (m == nullptr || !m->down) {
             missing.push_back((project.config.migrations_dir /
-                               (std::to_string(a.version) + "_" + a.name + ".down.sql"))
+                               (core::to_string(a.version) + "_" + a.name + ".down.sql"))
                                   .string());
         } else if (auto it = project.broken_down.find(a.version); it != project.broken_down.end()) {
             for (const auto& p : it->second) {
@@ -190,7 +190,7 @@ void notify_rolled_back(notify::Notifier& notifier, executor::RunContext& ctx,
         e.version_to = remaining.back().version;
     }
     for (const auto& a : chosen) {
-        e.migrations.push_back(std::to_string(a.version) + "_" + a.name);
+        e.migrations.push_back(core::to_string(a.version) + "_" + a.name);
     }
     notifier.send(e);
 }

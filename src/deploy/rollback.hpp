@@ -32,7 +32,7 @@ struct RollbackRequest {
     const planner::Project* project = nullptr;  // config, migrations, down scripts
     core::Target target;
     core::ExecuteSettings settings;      // [execute] with the caller's lock wait
-    std::optional<int64_t> to;           // revert every applied version newer than this; else:
+    std::optional<core::Version> to;     // revert every applied version newer than this; else:
     int steps = 1;                       // revert this many of the newest applied migrations
     std::optional<std::string> confirm;  // the target's database name (protected environments)
     bool quiet_tools = false;            // pg_dump prints no progress

@@ -265,7 +265,7 @@ class Deployment {
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;
     std::vector<const core::Migration*> m_applied_migrations;
-    std::optional<int64_t> m_head;
+    std::optional<core::Version> m_head;
     const core::Migration* m_current = nullptr;
     bool m_in_apply = false;  // the failure happened inside m_current's own apply
 };

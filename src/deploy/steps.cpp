@@ -15,12 +15,12 @@ namespace {
 using executor::MigrationState;
 
 std::string id_of(const executor::StatusEntry& e) {
-    return std::to_string(e.version) + "_" + e.name;
+    return core::to_string(e.version) + "_" + e.name;
 }
 
 // Refuses an up_to that names no migration (in the files or the history),
 // naming the versions nearest to it.
-void check_up_to(const executor::StatusReport& report, int64_t up_to) {
+void check_up_to(const executor::StatusReport& report, const core::Version& up_to) {
     const executor::StatusEntry* below = nullptr;
     const executor::StatusEntry* above = nullptr;
     for (const auto& e : report.entries) {
@@ -40,7 +40,7 @@ void check_up_to(const executor::StatusReport& report, int64_t up_to) {
         }
     }
     throw Error(ExitCode::invalid_input,
-                "--target " + std::to_string(up_to) + ": no migration has this version" +
+                "--target " + core::to_string(up_to) + ": no migration has this version" +
                     (nearest.empty() ? std::string(" (there are no migrations)")
                                      : "; the nearest: " + util::join(nearest, ", ")),
                 "Run 'safe-migrate status' to list the versions.");
@@ -49,7 +49,7 @@ void check_up_to(const executor::StatusReport& report, int64_t up_to) {
 }  // namespace
 
 void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
-                 const std::vector<int64_t>& accepted, bool record) {
+                 const std::vector<core::Version>& accepted, bool record) {
     std::vector<std::string> problems;
     for (const auto& e : report.entries) {
         if (e.state == MigrationState::changed) {
@@ -90,7 +90,7 @@ std::vector<Step> choose_steps(const planner::Project& project,
                                const executor::StatusReport& report,
                                const std::vector<db::PartialMigration>& partial,
                                const core::ExecuteSettings& settings,
-                               std::optional<int64_t> up_to) {
+                               std::optional<core::Version> up_to) {
     if (up_to) {
         check_up_to(report, *up_to);
     }
@@ -121,7 +121,7 @@ std::vector<Step> choose_steps(const planner::Project& project,
         throw Error(
             ExitCode::drift,
             "pending migrations are older than the newest applied version " +
-                std::to_string(report.head.value_or(0)) + ":" + list,
+                core::to_string(report.head.value_or(0)) + ":" + list,
             "A branch merged older migrations. Renumber them, or apply them deliberately with "
             "--allow-out-of-order.");
     }

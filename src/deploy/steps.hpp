@@ -27,7 +27,7 @@ struct Step {
 // checksum is updated and the acceptance recorded as an event; a dry run
 // (record false) only says it would accept it.
 void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
-                 const std::vector<int64_t>& accepted, bool record);
+                 const std::vector<core::Version>& accepted, bool record);
 
 // The migrations to apply, in version order, up to up_to. Throws
 // sm::Error(invalid_input) when up_to names no migration (the nearest versions
@@ -36,7 +36,8 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
 std::vector<Step> choose_steps(const planner::Project& project,
                                const executor::StatusReport& report,
                                const std::vector<db::PartialMigration>& partial,
-                               const core::ExecuteSettings& settings, std::optional<int64_t> up_to);
+                               const core::ExecuteSettings& settings,
+                               std::optional<core::Version> up_to);
 
 // Checks the reviewed plan in file against the target, the files and lint_policy
 // (throws sm::Error on any difference; its verdict is the run's policy gate),

@@ -34,12 +34,12 @@ StatusReport compute_status(const core::MigrationSet& files,
                             const std::vector<db::AppliedMigration>& applied,
                             const std::vector<db::PartialMigration>& partial) {
     StatusReport report;
-    std::map<int64_t, const db::AppliedMigration*> by_version;
+    std::map<core::Version, const db::AppliedMigration*> by_version;
     for (const auto& a : applied) {
         by_version[a.version] = &a;
         report.head = std::max(report.head.value_or(a.version), a.version);
     }
-    std::map<int64_t, const db::PartialMigration*> partial_by_version;
+    std::map<core::Version, const db::PartialMigration*> partial_by_version;
     for (const auto& p : partial) {
         partial_by_version[p.version] = &p;
     }
@@ -73,7 +73,7 @@ StatusReport compute_status(const core::MigrationSet& files,
                                                               : "; interrupted";
         } else if (report.head && m.version < *report.head) {
             e.state = MigrationState::out_of_order;
-            e.detail = "older than the newest applied version " + std::to_string(*report.head);
+            e.detail = "older than the newest applied version " + core::to_string(*report.head);
         } else {
             e.state = MigrationState::pending;
         }
@@ -88,7 +88,7 @@ StatusReport compute_status(const core::MigrationSet& files,
             e.applied_at = a.applied_at;
             e.recorded_checksum = a.checksum;
             e.detail =
-                "applied, but no file " + std::to_string(a.version) + "_" + a.name + ".up.sql";
+                "applied, but no file " + core::to_string(a.version) + "_" + a.name + ".up.sql";
             report.entries.push_back(std::move(e));
         }
     }

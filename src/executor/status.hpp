@@ -28,7 +28,7 @@ const char* state_name(MigrationState state);
 bool to_apply(MigrationState state);
 
 struct StatusEntry {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     MigrationState state = MigrationState::pending;
     std::string applied_at;
@@ -38,8 +38,8 @@ struct StatusEntry {
 };
 
 struct StatusReport {
-    std::vector<StatusEntry> entries;  // ordered by version
-    std::optional<int64_t> head;       // newest applied version
+    std::vector<StatusEntry> entries;   // ordered by version
+    std::optional<core::Version> head;  // newest applied version
     int applied = 0, pending = 0, out_of_order = 0, changed = 0, missing = 0, partial = 0;
 
     bool has_drift() const { return changed > 0 || missing > 0 || partial > 0; }

@@ -15,7 +15,7 @@
 namespace sm::executor {
 
 struct TraceInput {
-    int64_t version = 0;
+    core::Version version;
     const core::Script* script = nullptr;
 };
 

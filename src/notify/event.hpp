@@ -60,8 +60,8 @@ struct Event {
     std::string timestamp;    // UTC, "2026-11-21T23:15:00.123Z"
     std::string environment;  // --env, or "" when none
     EventTarget target;
-    std::optional<int64_t> version_from;
-    std::optional<int64_t> version_to;
+    std::optional<core::Version> version_from;
+    std::optional<core::Version> version_to;
     std::vector<std::string> migrations;  // "20261121_add_orders"
     std::string status;                   // "started", "succeeded", "failed", ...
     std::string started_at;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/version_json.hpp"
 #include "notify/payload_text.hpp"
 #include "util/error.hpp"
 
@@ -25,7 +26,7 @@ Json string_or_null(const std::string& s) {
     return s.empty() ? Json(nullptr) : Json(s);
 }
 
-Json int_or_null(const std::optional<int64_t>& v) {
+Json version_or_null(const std::optional<core::Version>& v) {
     return v ? Json(*v) : Json(nullptr);
 }
 
@@ -147,8 +148,8 @@ std::string generic_body(const Event& e) {
     Json data;
     data["environment"] = string_or_null(e.environment);
     data["target"] = target;
-    data["version_from"] = int_or_null(e.version_from);
-    data["version_to"] = int_or_null(e.version_to);
+    data["version_from"] = version_or_null(e.version_from);
+    data["version_to"] = version_or_null(e.version_to);
     data["migrations"] = e.migrations;
     data["status"] = string_or_null(e.status);
     data["started_at"] = string_or_null(e.started_at);
@@ -184,6 +185,15 @@ std::string text_at(const Json& j, const char* key) {
 std::optional<int64_t> int_at(const Json& j, const char* key) {
     auto it = j.find(key);
     return it != j.end() && it->is_number_integer() ? std::optional(it->get<int64_t>())
+                                                    : std::nullopt;
+}
+
+std::optional<core::Version> version_at(const Json& j, const char* key) {
+    auto it = j.find(key);
+    if (it != j.end() && it->is_string()) {
+        return core::Version::parse(it->get<std::string>());
+    }
+    return it != j.end() && it->is_number_integer() ? std::optional(it->get<core::Version>())
                                                     : std::nullopt;
 }
 
@@ -243,8 +253,8 @@ std::optional<Event> event_from_generic(const std::string& body) {
         e.target = {text_at(*t, "host"), text_at(*t, "database"),
                     static_cast<int>(int_at(*t, "server_version").value_or(0))};
     }
-    e.version_from = int_at(data, "version_from");
-    e.version_to = int_at(data, "version_to");
+    e.version_from = version_at(data, "version_from");
+    e.version_to = version_at(data, "version_to");
     e.migrations = list_at(data, "migrations");
     e.status = text_at(data, "status");
     e.started_at = text_at(data, "started_at");

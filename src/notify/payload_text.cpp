@@ -18,8 +18,8 @@ std::string type_suffix(const std::string& type) {
     return dot == std::string::npos ? std::string() : type.substr(dot + 1);
 }
 
-std::string version_text(const std::optional<int64_t>& v) {
-    return v ? std::to_string(*v) : std::string("none");
+std::string version_text(const std::optional<core::Version>& v) {
+    return v ? v->text() : std::string("none");
 }
 
 }  // namespace

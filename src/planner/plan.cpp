@@ -10,6 +10,7 @@
 #include "core/checksum.hpp"
 #include "core/duration.hpp"
 #include "core/identity.hpp"
+#include "core/version_json.hpp"
 #include "planner/lint_output.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/plan_findings.hpp"
@@ -134,7 +135,7 @@ void attach_trace(Plan& plan, const std::vector<core::TracedStatement>& traced) 
         if (e.error) {
             plan.blocked_because.push_back(
                 fmt::format("trace: migration {} line {} failed on a copy of the schema: {}",
-                            e.version, e.line, *e.error));
+                            e.version.text(), e.line, *e.error));
         }
         entries.push_back(std::move(e));
     }
@@ -234,7 +235,7 @@ std::string render_plan_text(const Plan& plan) {
                        plan.target.port, plan.target.database, plan.target.system_identifier,
                        plan.target.server_version / 10000, plan.target.server_version % 10000);
     out +=
-        "head:   " + (plan.head ? std::to_string(*plan.head) : std::string("(nothing applied)")) +
+        "head:   " + (plan.head ? core::to_string(*plan.head) : std::string("(nothing applied)")) +
         "\n";
     out +=
         fmt::format("policy: {}; lock_timeout {}, {} retries\n\n", plan.policy.name,
@@ -244,7 +245,7 @@ std::string render_plan_text(const Plan& plan) {
     }
     for (const auto& m : plan.migrations) {
         out += fmt::format(
-            "{}_{}  [{}; lock_timeout {}, statement_timeout {}]\n", m.version, m.name,
+            "{}_{}  [{}; lock_timeout {}, statement_timeout {}]\n", m.version.text(), m.name,
             m.transactional ? "one transaction" : "no transaction, statement by statement",
             util::format_duration(m.lock_timeout), util::format_duration(m.statement_timeout));
         for (const auto& s : m.statements) {
@@ -278,7 +279,7 @@ std::string render_plan_text(const Plan& plan) {
                 observed += e.rewritten.empty() ? "; no rewrite"
                                                 : "; REWROTE " + util::join(e.rewritten, ", ");
             }
-            out += fmt::format("  {} line {:<4} predicted {}{}  {}{}\n", e.version, e.line,
+            out += fmt::format("  {} line {:<4} predicted {}{}  {}{}\n", e.version.text(), e.line,
                                lock_short(e.predicted), e.predicted_rewrite ? " + rewrite" : "",
                                observed, e.stronger ? "  << STRONGER THAN PREDICTED" : "");
         }
@@ -340,13 +341,13 @@ void target_changes(const json& body, const PlanCheck& now, std::vector<std::str
                                       t.value("server_version", 0) / 10000,
                                       now.target.server_version / 10000));
     }
-    std::optional<int64_t> planned_head;
+    std::optional<core::Version> planned_head;
     if (!body.at("head").is_null()) {
-        planned_head = body.at("head").get<int64_t>();
+        planned_head = body.at("head").get<core::Version>();
     }
     if (planned_head != now.head) {
-        auto show = [](std::optional<int64_t> h) {
-            return h ? std::to_string(*h) : std::string("empty");
+        auto show = [](const std::optional<core::Version>& h) {
+            return h ? h->text() : std::string("empty");
         };
         changes.push_back("head: planned at " + show(planned_head) + ", the database is now at " +
                           show(now.head));
@@ -372,7 +373,7 @@ bool at_plan_end(const json& body, const PlanArtifact& artifact, const PlanCheck
 // pending migrations the plan skipped.
 void migration_changes(const PlanArtifact& artifact, const PlanCheck& now,
                        std::vector<std::string>& changes) {
-    std::map<int64_t, const core::Migration*> pending;
+    std::map<core::Version, const core::Migration*> pending;
     for (const auto* m : now.pending) {
         pending[m->version] = m;
     }
@@ -381,19 +382,22 @@ void migration_changes(const PlanArtifact& artifact, const PlanCheck& now,
         if (it == pending.end()) {
             changes.push_back(fmt::format(
                 "migration {}_{}: in the plan, but no longer pending (or its file is gone)",
-                am.version, am.name));
+                am.version.text(), am.name));
         } else if (it->second->up.checksum != am.checksum) {
-            changes.push_back(fmt::format(
-                "migration {}_{}: file changed since the plan (planned {}, now {})", am.version,
-                am.name, am.checksum.substr(0, 12), it->second->up.checksum.substr(0, 12)));
+            changes.push_back(
+                fmt::format("migration {}_{}: file changed since the plan (planned {}, now {})",
+                            am.version.text(), am.name, am.checksum.substr(0, 12),
+                            it->second->up.checksum.substr(0, 12)));
         }
     }
-    int64_t last_planned =
-        artifact.migrations.empty() ? INT64_MIN : artifact.migrations.back().version;
+    std::optional<core::Version> last_planned;
+    if (!artifact.migrations.empty()) {
+        last_planned = artifact.migrations.back().version;
+    }
     for (const auto* m : now.pending) {
         bool planned = std::any_of(artifact.migrations.begin(), artifact.migrations.end(),
                                    [&](const auto& am) { return am.version == m->version; });
-        if (!planned && m->version < last_planned) {
+        if (!planned && last_planned && m->version < *last_planned) {
             changes.push_back(
                 fmt::format("migration {}: pending now, but not in the plan", m->id()));
         }
@@ -451,7 +455,7 @@ PlanArtifact check_plan_artifact(const std::string& text, const std::string& fil
     artifact.settings = now.settings;
     read_settings(body.at("settings"), artifact.settings);
     for (const auto& m : body.at("migrations")) {
-        artifact.migrations.push_back({m.at("version").get<int64_t>(),
+        artifact.migrations.push_back({m.at("version").get<core::Version>(),
                                        m.at("name").get<std::string>(),
                                        m.at("checksum").get<std::string>()});
     }

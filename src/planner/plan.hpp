@@ -37,7 +37,7 @@ struct PlannedStatement {
 };
 
 struct PlannedMigration {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::filesystem::path file;
     std::string checksum;
@@ -49,7 +49,7 @@ struct PlannedMigration {
 
 // A statement as plan --trace saw it beside what was predicted.
 struct TraceEntry {
-    int64_t version = 0;
+    core::Version version;
     int line = 0;
     std::string text;
     LockLevel predicted = LockLevel::none;
@@ -64,7 +64,7 @@ struct TraceEntry {
 
 struct Plan {
     core::TargetIdentity target;
-    std::optional<int64_t> head;
+    std::optional<core::Version> head;
     std::vector<PlannedMigration> migrations;
     core::ExecuteSettings settings;
     Policy policy;
@@ -82,15 +82,15 @@ struct Plan {
 // What the plan needs from the project and the target.
 struct PlanInput {
     core::TargetIdentity target;
-    std::optional<int64_t> head;
+    std::optional<core::Version> head;
     std::vector<const core::Migration*> pending;  // in order
-    const std::map<int64_t, core::Script>* scripts = nullptr;
+    const std::map<core::Version, core::Script>* scripts = nullptr;
     core::ExecuteSettings settings;
     Policy policy;
     std::vector<std::string> drift;  // changed/missing migrations: a plan over drift is blocked
     // Down files that do not parse, by version (planner/project.hpp): a pending
     // migration's is a broken-down-migration finding on its down file.
-    const std::map<int64_t, std::vector<core::SourceProblem>>* broken_down = nullptr;
+    const std::map<core::Version, std::vector<core::SourceProblem>>* broken_down = nullptr;
 };
 
 // Lints the pending migrations with the policy (its pg_version set from the
@@ -124,15 +124,15 @@ std::string render_plan_text(const Plan& plan);
 // What execute compares with an artifact.
 struct PlanCheck {
     core::TargetIdentity target;
-    std::optional<int64_t> head;
+    std::optional<core::Version> head;
     std::vector<const core::Migration*> pending;
     core::ExecuteSettings settings;
     Policy policy;  // the policy the run is under now (execute --policy, or the default)
-    std::map<int64_t, std::string> applied;  // applied version -> its recorded checksum
+    std::map<core::Version, std::string> applied;  // applied version -> its recorded checksum
 };
 
 struct ArtifactMigration {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::string checksum;
 };

@@ -26,13 +26,13 @@ struct ProjectOptions {
 struct Project {
     core::Config config;
     core::MigrationSet migrations;
-    std::map<int64_t, core::Script> up;
-    std::map<int64_t, core::Script> down;  // down files that parse
+    std::map<core::Version, core::Script> up;
+    std::map<core::Version, core::Script> down;  // down files that parse
     // Down files that do not parse (or cannot be read), by version, with their
     // problems. They never stop a load: plan reports a pending migration's as a
     // broken-down-migration finding (a warning under the default policy), and a
     // rollback that needs one refuses before reverting anything.
-    std::map<int64_t, std::vector<core::SourceProblem>> broken_down;
+    std::map<core::Version, std::vector<core::SourceProblem>> broken_down;
 };
 
 // Loads only the config: options.config (or ./safe-migrate.toml), the

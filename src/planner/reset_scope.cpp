@@ -44,7 +44,7 @@ void collect(const ParseTree& stmt, ResetScope& scope) {
 
 }  // namespace
 
-ResetScope reset_scope(const std::map<int64_t, core::Script>& up) {
+ResetScope reset_scope(const std::map<core::Version, core::Script>& up) {
     ResetScope scope;
     scope.schemas.insert("public");
     ParseDocument document;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/script.hpp"
+#include "core/version.hpp"
 
 namespace sm::planner {
 
@@ -24,6 +25,6 @@ struct ResetScope {
 // script merely references (a FOREIGN KEY to auth.users) are not included, nor
 // ever safe_migrate, information_schema or pg_*. Statements that do not parse
 // are skipped (loading the project reported them). Never throws for SQL.
-ResetScope reset_scope(const std::map<int64_t, core::Script>& up);
+ResetScope reset_scope(const std::map<core::Version, core::Script>& up);
 
 }  // namespace sm::planner

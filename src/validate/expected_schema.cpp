@@ -135,7 +135,7 @@ void stop_if_interrupted(const std::string& during) {
 }
 
 SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
-                                  const std::map<int64_t, core::Script>& scripts,
+                                  const std::map<core::Version, core::Script>& scripts,
                                   const std::vector<std::string>& roles) {
     std::vector<AppliedStep> ordered = steps;
     std::stable_sort(

@@ -25,7 +25,7 @@ namespace sm::validate {
 // and its directory removed however it ends (a second signal excepted: it
 // exits at once).
 SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
-                                  const std::map<int64_t, core::Script>& scripts,
+                                  const std::map<core::Version, core::Script>& scripts,
                                   const std::vector<std::string>& roles);
 
 // Throws sm::Error (interrupted) "interrupted by SIGINT while <during>" once

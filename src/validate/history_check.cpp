@@ -6,7 +6,7 @@ std::vector<HistoryProblem> history_problems(const executor::StatusReport& repor
     using executor::MigrationState;
     std::vector<HistoryProblem> out;
     for (const auto& e : report.entries) {
-        std::string id = std::to_string(e.version) + "_" + e.name;
+        std::string id = core::to_string(e.version) + "_" + e.name;
         std::string message;
         switch (e.state) {
             case MigrationState::changed:
@@ -37,7 +37,7 @@ std::vector<AppliedStep> applied_steps(const executor::StatusReport& report,
     using executor::MigrationState;
     std::vector<AppliedStep> out;
     for (const auto& e : report.entries) {
-        AppliedStep step{e.version, std::to_string(e.version) + "_" + e.name, std::nullopt};
+        AppliedStep step{e.version, core::to_string(e.version) + "_" + e.name, std::nullopt};
         if (e.state == MigrationState::applied || e.state == MigrationState::changed) {
             out.push_back(step);
         } else if (e.state == MigrationState::partial) {

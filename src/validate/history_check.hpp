@@ -14,7 +14,7 @@
 namespace sm::validate {
 
 struct HistoryProblem {
-    int64_t version = 0;
+    core::Version version;
     std::string name;
     std::string state;    // changed, missing, partial, out-of-order (status's names)
     std::string message;  // "migration 2_b: file changed after it was applied"
@@ -28,7 +28,7 @@ std::vector<HistoryProblem> history_problems(const executor::StatusReport& repor
 // One migration of the expected schema: the first statements of its up file
 // (all of them unless it is partial).
 struct AppliedStep {
-    int64_t version = 0;
+    core::Version version;
     std::string id;                 // "20260101090000_create_users"
     std::optional<int> statements;  // partial: only this many statements ran
 };

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/version_json.hpp"
 #include "util/strings.hpp"
 
 namespace sm::validate {
@@ -12,7 +13,7 @@ std::string plural(size_t n, const std::string& one, const std::string& many) {
 }
 
 std::string expected_text(const ValidationReport& r) {
-    std::string head = r.expected_head ? std::to_string(*r.expected_head) : "nothing applied";
+    std::string head = r.expected_head ? core::to_string(*r.expected_head) : "nothing applied";
     if (r.expected_source == "snapshot") {
         return "snapshot " + r.snapshot_file + " (head " + head + ")";
     }

@@ -16,7 +16,7 @@ struct ValidationReport {
     std::string target;           // display name, never with a password
     std::string expected_source;  // "sandbox" or "snapshot"
     std::string snapshot_file;    // for "snapshot"
-    std::optional<int64_t> expected_head;
+    std::optional<core::Version> expected_head;
     size_t expected_migrations = 0;
     size_t objects_compared = 0;  // objects in the expected schema
     std::vector<HistoryProblem> history;

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/version_json.hpp"
 #include "util/error.hpp"
 
 namespace sm::validate {
@@ -60,10 +61,10 @@ SchemaModel model_from_json(const std::string& text, const std::string& source) 
     SchemaModel model;
     try {
         if (in.contains("head") && !in["head"].is_null()) {
-            model.head = in["head"].get<int64_t>();
+            model.head = in["head"].get<core::Version>();
         }
         if (in.contains("versions")) {
-            model.versions = in["versions"].get<std::vector<int64_t>>();
+            model.versions = in["versions"].get<std::vector<core::Version>>();
         }
         for (const auto& entry : in.at("objects")) {
             SchemaObject o;

@@ -33,8 +33,8 @@ struct SchemaModel {
     std::map<std::string, SchemaObject> objects;  // by key(), so iteration is sorted
     // Snapshot provenance: the newest migration the model was built from, and
     // every applied version (empty when read from a live database).
-    std::optional<int64_t> head;
-    std::vector<int64_t> versions;
+    std::optional<core::Version> head;
+    std::vector<core::Version> versions;
 
     // Adds or replaces object.
     void add(SchemaObject object);

@@ -11,8 +11,8 @@
 namespace sm::validate {
 namespace {
 
-std::string head_text(const std::optional<int64_t>& head) {
-    return head ? std::to_string(*head) : std::string("nothing applied");
+std::string head_text(const std::optional<core::Version>& head) {
+    return head ? head->text() : std::string("nothing applied");
 }
 
 // Runs read against the target with SIGINT/SIGTERM cancelling it on the server;

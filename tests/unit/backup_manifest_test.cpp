@@ -430,8 +430,11 @@ TEST_CASE("manifest: a value of the wrong type is named in the error", "[backup]
         {"/verifications/1/ok", 0, "key 'verifications[].ok' must be true or false"},
         {"/files", json::object(), "key 'files' must be a list"},
         {"/tables", "public.orders", "key 'tables' must be a list"},
-        {"/migration_head", "20261120093000", "key 'migration_head' must be an integer or null"},
-        {"/migration_head", 2.5, "key 'migration_head' must be an integer or null"},
+        // A dotted version ("1.2.10") is a string; a string that is no version is refused.
+        {"/migration_head", "2026-11-20",
+         R"(key 'migration_head' must be a version (an integer or "1.2") or null)"},
+        {"/migration_head", 2.5,
+         R"(key 'migration_head' must be a version (an integer or "1.2") or null)"},
         {"/tables/0/rows", "1234", "key 'tables[].rows' must be an integer"},
         {"/listing/table_data_entries", true,
          "key 'listing.table_data_entries' must be an integer"},
