@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/version.hpp"
+
 namespace sm::notify {
 
 // The event types, as sent ("deploy.started").

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/version.hpp"
+
 namespace sm::validate {
 
 struct SchemaObject {

@@ -155,18 +155,35 @@ TEST_CASE("goose: sections, NO TRANSACTION, .go files unsupported", "[layout]") 
                Contains("00002_code.go: goose Go migrations are not supported"));
 }
 
-TEST_CASE("flyway: dotted versions and repeatables are refused, naming the file", "[layout]") {
+TEST_CASE("flyway: repeatables and orphan undo files are refused, naming the file", "[layout]") {
     TempTree t;
     t.write("V1__a.sql", "SELECT 1;\n");
     t.write("V1.2__b.sql", "SELECT 1;\n");
+    t.write("V1.2.0__c.sql", "SELECT 1;\n");
     t.write("R__views.sql", "SELECT 1;\n");
     t.write("U7__orphan.sql", "SELECT 1;\n");
     std::string problems = problems_of(t.path(), Layout::flyway);
     CHECK_THAT(problems,
-               Contains("V1.2__b.sql: version 1.2: dotted versions are not supported yet"));
+               Contains("V1.2__b.sql: duplicate version 1.2 (also used by V1.2.0__c.sql)"));
     CHECK_THAT(problems,
                Contains("R__views.sql: flyway repeatable migrations (R__) are not supported"));
     CHECK_THAT(problems, Contains("U7__orphan.sql: undo migration has no matching versioned"));
+}
+
+TEST_CASE("flyway: dotted versions in subfolders, in flyway's order", "[layout]") {
+    TempTree t;
+    t.write("V1.10__ten.sql", "SELECT 10;\n");
+    t.write("V1.9__nine.sql", "SELECT 9;\n");
+    t.write("sub/V1_2__two.sql", "SELECT 2;\n");
+    t.write("sub/U1_2__two.sql", "SELECT -2;\n");
+    t.write("V1__one.sql", "SELECT 1;\n");
+    MigrationSet set = load_ok(t.path(), Layout::flyway);
+    std::vector<std::string> ids;
+    for (const auto& m : set.migrations) {
+        ids.push_back(m.id());
+    }
+    CHECK(ids == std::vector<std::string>{"1_one", "1.2_two", "1.9_nine", "1.10_ten"});
+    CHECK(set.migrations[1].down.has_value());
 }
 
 TEST_CASE("section_of keeps the text's line numbers", "[layout]") {

@@ -14,8 +14,8 @@ using Names = std::set<std::string>;
 namespace {
 
 // The up scripts of migrations 1, 2, ... each holding one statement.
-std::map<int64_t, sm::core::Script> scripts(const std::vector<std::string>& statements) {
-    std::map<int64_t, sm::core::Script> up;
+std::map<sm::core::Version, sm::core::Script> scripts(const std::vector<std::string>& statements) {
+    std::map<sm::core::Version, sm::core::Script> up;
     int64_t version = 0;
     for (const auto& sql : statements) {
         sm::core::Statement s;
