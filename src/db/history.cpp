@@ -157,7 +157,7 @@ std::vector<AppliedMigration> read_applied(Session& session) {
     auto r = session.exec(
         "SELECT version, name, checksum, checksum_algorithm, "
         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history");
+        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history ORDER BY version");
     for (const auto& row : r.rows) {
         AppliedMigration m;
         m.version = version_of(row[0]);
@@ -184,7 +184,7 @@ std::vector<PartialMigration> read_partial(Session& session) {
         "SELECT version, name, checksum, statements_total, statements_done, done_hash, state, "
         "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
         "run_id "
-        "FROM safe_migrate.progress");
+        "FROM safe_migrate.progress ORDER BY version");
     for (const auto& row : r.rows) {
         PartialMigration p;
         p.version = version_of(row[0]);
