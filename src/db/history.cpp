@@ -127,7 +127,9 @@ core::Version version_of(const Value& v) {
     return parsed ? *parsed : core::Version(0);
 }
 
-// Rows in version order (SQL's order of a text column is not the versions').
+// Rows in version order. Not ORDER BY in SQL: the text column's order is not
+// the versions' (10 before 2), progress has no version_key, and a read-only
+// command (status) may read a history not upgraded yet, without version_key.
 template <typename Row>
 void sort_by_version(std::vector<Row>& rows) {
     std::stable_sort(rows.begin(), rows.end(),
@@ -157,7 +159,7 @@ std::vector<AppliedMigration> read_applied(Session& session) {
     auto r = session.exec(
         "SELECT version, name, checksum, checksum_algorithm, "
         "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history ORDER BY version");
+        "applied_by, duration_ms, run_id, tool_version FROM safe_migrate.history");
     for (const auto& row : r.rows) {
         AppliedMigration m;
         m.version = version_of(row[0]);
@@ -183,8 +185,7 @@ std::vector<PartialMigration> read_partial(Session& session) {
     auto r = session.exec(
         "SELECT version, name, checksum, statements_total, statements_done, done_hash, state, "
         "last_error, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-        "run_id "
-        "FROM safe_migrate.progress ORDER BY version");
+        "run_id FROM safe_migrate.progress");
     for (const auto& row : r.rows) {
         PartialMigration p;
         p.version = version_of(row[0]);

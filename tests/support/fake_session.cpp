@@ -79,8 +79,8 @@ FakeDatabase::FakeDatabase() {
     answer("pg_advisory_unlock(", column({"t"}));
     answer("l.locktype = 'advisory'", {});  // nobody else holds the migration lock
     answer("to_regclass('safe_migrate.history')", column({"t"}));
-    answer("FROM safe_migrate.history ORDER BY version", {});
-    answer("FROM safe_migrate.progress ORDER BY version", {});
+    answer("tool_version FROM safe_migrate.history", {});
+    answer("run_id FROM safe_migrate.progress", {});
     answer("FROM pg_stat_replication", {});
     answer("WITH ORDINALITY", {});                 // existing_relations: none of them yet
     answer("SELECT 1 FROM pg_locks", {});          // the blocker probe: nobody

@@ -81,7 +81,7 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
     // created and before the history is read.
     auto lock = h.db.first("pg_try_advisory_lock(", k_lock);
     auto schema = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_lock);
-    auto history = h.db.first("FROM safe_migrate.history ORDER BY version", k_lock);
+    auto history = h.db.first("tool_version FROM safe_migrate.history", k_lock);
     REQUIRE(lock);
     REQUIRE(schema);
     REQUIRE(history);
@@ -219,7 +219,7 @@ TEST_CASE("deploy: a lock held past lock_wait stops the run naming its holder", 
                                          "(application 'deployer-ci', client 10.0.0.5"));
     // Nothing past the lock: no history schema, no history read, no backup.
     CHECK_FALSE(h.db.ran("CREATE SCHEMA"));
-    CHECK_FALSE(h.db.ran("FROM safe_migrate.history ORDER BY version"));
+    CHECK_FALSE(h.db.ran("tool_version FROM safe_migrate.history"));
     check_nothing_applied(h.db);
     CHECK(h.http.posts().empty());
     CHECK(h.backups.calls.empty());
@@ -371,7 +371,7 @@ TEST_CASE(
     REQUIRE(out.code == 0);
     // The gate reads the sizes of the tables the steps touch, on the control session.
     auto lock = h.db.first("pg_try_advisory_lock(", k_lock);
-    auto history = h.db.first("FROM safe_migrate.history ORDER BY version", k_lock);
+    auto history = h.db.first("tool_version FROM safe_migrate.history", k_lock);
     auto gate = h.db.first("pg_total_relation_size(c.oid)", k_lock);
     auto preflight = h.db.first("WITH ORDINALITY", k_lock);
     REQUIRE(lock);
