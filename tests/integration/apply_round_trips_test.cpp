@@ -125,7 +125,7 @@ TEST_CASE(
     CHECK(a.db.scalar("SELECT to_regclass('half') IS NULL AND to_regclass('never') IS NULL") ==
           "t");
     CHECK(a.db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' "
-                      "AND version = 2 AND message LIKE '%2_bad.up.sql:3%'") == "1");
+                      "AND version = '2' AND message LIKE '%2_bad.up.sql:3%'") == "1");
     // The session is usable again, outside any transaction.
     CHECK(a.migration.exec("SELECT 1").scalar() == "1");
 }

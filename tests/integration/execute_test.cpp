@@ -38,7 +38,7 @@ TEST_CASE("execute applies pending migrations in order and records history and e
                     "WHERE attrelid = 't'::regclass AND attnum > 0") == "a,b,c");
     auto history = db.query(
         "SELECT version, name, checksum_algorithm, length(checksum), applied_by, "
-        "duration_ms >= 0, tool_version FROM safe_migrate.history ORDER BY version");
+        "duration_ms >= 0, tool_version FROM safe_migrate.history ORDER BY version_key");
     REQUIRE(history.rows.size() == 3);
     CHECK(*history.rows[0][0] == "1");
     CHECK(*history.rows[2][1] == "third");
@@ -99,7 +99,7 @@ TEST_CASE("a failing migration leaves no partial schema and a failed event") {
     CHECK(db.scalar("SELECT to_regclass('never') IS NULL") == "t");
     CHECK(db.scalar("SELECT string_agg(version::text, ',') FROM safe_migrate.history") == "1");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' AND "
-                    "version = 2 "
+                    "version = '2' "
                     "AND message LIKE '%2_bad.up.sql:2%'") == "1");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'run.failed'") == "1");
 

@@ -254,7 +254,7 @@ TEST_CASE("pipeline: a session idle in transaction on a touched table stops the 
     CHECK(run.all().find("pid " + pid) != std::string::npos);
     CHECK(run.all().find("pipeline-blocker") != std::string::npos);
     CHECK(run.all().find("idle in transaction") != std::string::npos);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = 2") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '2'") == "0");
     CHECK(has_note(db) == "0");
 
     blocker->exec("COMMIT");

@@ -49,7 +49,7 @@ void existing_tables(const Project& p, const TestDatabase& db,
 
 // Nothing of migration 2 was applied.
 void check_untouched(const TestDatabase& db) {
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = 2") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '2'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
                     "'orders' AND column_name = 'shipped_at'") == "1");
     CHECK(db.scalar("SELECT count(*) FROM order_items") == "100");
@@ -236,7 +236,7 @@ TEST_CASE(
     INFO(allowed.all());
     REQUIRE(allowed.exit_code == 0);
     CHECK(backups() == 2);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = 2") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '2'") == "1");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'policy.overridden'") ==
           "1");
 }
@@ -279,5 +279,5 @@ TEST_CASE("gate: execute --plan is held to the policy the plan was made under") 
     auto run = run_tool(p.args(db, {"execute", "--plan", plan_file, "--policy", policy.string()}));
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = 2") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '2'") == "1");
 }
