@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "backup/remote_catalog.hpp"
+#include "backup/storage.hpp"
 #include "util/error.hpp"
 
 namespace sm::backup {
@@ -90,6 +92,10 @@ const CatalogEntry& newest_usable(const Catalog& catalog) {
 }
 
 void delete_backup(const Catalog& catalog, const std::string& id) {
+    if (catalog.storage) {
+        delete_remote_backup(catalog, id);
+        return;
+    }
     fs::remove_all(catalog.root / id);
 }
 

@@ -6,6 +6,7 @@
 #include "backup/create.hpp"
 #include "backup/pg_tools.hpp"
 #include "backup/pre_restore.hpp"
+#include "backup/remote_catalog.hpp"
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
@@ -261,7 +262,7 @@ std::string take_safety_backup(const RestoreRequest& r) {
     safety.control = r.control;
     safety.lock_already_held = true;
     safety.quiet = r.quiet;
-    return create_backup(safety).id;
+    return take_backup(safety).id;  // into the catalog, wherever it is
 }
 
 // In place: pg_restore --clean over target in one transaction, then the

@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/catalog.hpp"
+#include "backup/remote_catalog.hpp"
 #include "backup/restore_test.hpp"
 #include "backup/retention.hpp"
 #include "backup/verify.hpp"
@@ -39,8 +40,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path catalog_root(const core::Config& config, const std::optional<fs::path>& flag) {
-    return flag ? fs::absolute(*flag) : config.backup.dir;
+// [backup], with --backup-dir naming a local catalog instead.
+core::BackupSettings catalog_settings(const core::Config& config,
+                                      const std::optional<fs::path>& flag) {
+    core::BackupSettings s = config.backup;
+    if (flag) {
+        s.dir = fs::absolute(*flag);
+        s.storage = "local";
+    }
+    return s;
 }
 
 int create(const GlobalOptions& options, const BackupArgs& args) {
@@ -48,8 +56,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 1. Settings: the config, then flags.
     core::Config config = load_config(options);
     deploy::BackupRequest request;
-    request.settings = config.backup;
-    request.settings.dir = catalog_root(config, args.dir);
+    request.settings = catalog_settings(config, args.dir);
     if (args.archive_format) {
         request.settings.format = *args.archive_format;
     }
@@ -66,13 +73,14 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 2. Take it (under the migration lock) and tell the team; then report.
     backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
-        print_document(deploy::backup_created_json({request.settings.dir / m.id, m, ""}));
+        print_document(
+            deploy::backup_created_json({backup::local_backup_dir(request.settings, m.id), m, ""}));
     } else {
         say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
                          " files, " + util::human_bytes(m.total_bytes) + ", " +
                          std::to_string(m.tables.size()) + " tables, in " +
                          util::format_duration(std::chrono::milliseconds(m.duration_ms)));
-        say(options, "  " + (request.settings.dir / m.id).string());
+        say(options, "  " + backup::backup_location(request.settings, m.id));
     }
     return 0;
 }
@@ -96,7 +104,7 @@ void say_pre_restore(const GlobalOptions& options, const deploy::PreRestoreShown
 
 int list(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     deploy::PreRestoreShown pre = deploy::show_pre_restore(resolve_target(options, config), config);
     if (options.format == Format::json) {
         print_document(deploy::catalog_json(catalog, pre));
@@ -105,8 +113,8 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
     std::vector<std::vector<std::string>> rows;
     for (const auto& e : catalog.backups) {
         if (!e.manifest) {
-            rows.push_back(
-                {e.dir.filename().string(), "unreadable", "", "", "", "", "", e.problem});
+            rows.push_back({e.dir.filename().string(), e.incomplete ? "incomplete" : "unreadable",
+                            "", "", "", "", "", e.problem});
             continue;
         }
         const auto& m = *e.manifest;
@@ -147,7 +155,7 @@ void restore_test(const GlobalOptions& options, const core::Config& config,
 
 int verify(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     if (args.latest == args.id.has_value()) {
         throw Error(ExitCode::usage, "give a backup id or --latest");
     }
@@ -158,12 +166,13 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
                                                  " failed verification: " + entry.problem);
     }
     backup::Manifest m = *entry.manifest;
-    backup::VerifyResult r = backup::verify_backup(entry.dir, m, args.full || args.restore_test,
-                                                   config.backup.pg_bin_dir);
+    backup::VerifyResult r = backup::verify_in_catalog(
+        catalog, entry, args.full || args.restore_test, config.backup.pg_bin_dir);
     if (r.ok && args.restore_test) {
         restore_test(options, config, entry, r);
     }
     backup::record_verification(entry.dir, m, r);
+    backup::save_manifest(catalog, entry.dir);
     // A failure is the error document (below); with --format json, success is this one.
     if (options.format == Format::json && r.ok) {
         print_document(deploy::verified_json(r));
@@ -218,7 +227,7 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
         }
         return 0;
     }
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     backup::RetentionPolicy policy = backup::retention_policy(config.backup);
     auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
     json out = json::array();
@@ -249,7 +258,7 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
 
 int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     if (!args.id) {
         throw Error(ExitCode::usage, "give the backup id to " + args.action);
     }
@@ -260,6 +269,7 @@ int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     backup::Manifest m = *entry.manifest;
     m.pinned = pinned;
     backup::write_manifest(entry.dir, m);
+    backup::save_manifest(catalog, entry.dir);
     if (options.format == Format::json) {
         print_ok({{"id", m.id}, {"pinned", pinned}});
     } else {

@@ -66,6 +66,9 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
 
     // 2. The request: the config, the catalog, the target, the flags.
     core::Config config = load_config(options);
+    if (args.dir) {
+        config.backup.storage = "local";  // --backup-dir names a local catalog
+    }
     deploy::CatalogRestoreRequest request;
     request.catalog = args.dir ? std::filesystem::absolute(*args.dir) : config.backup.dir;
     request.target = resolve_target(options, config);

@@ -68,11 +68,31 @@ struct ExecuteSettings {
 };
 
 // How backups are taken, kept and restored ([backup]).
+// Where an "s3" catalog lives ([backup] endpoint, bucket, prefix, region,
+// addressing and the credentials). The credentials are secrets: registered for
+// redaction, never printed or recorded; empty here means the AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.
+struct S3Settings {
+    std::string endpoint;  // "https://s3.eu-west-1.amazonaws.com"; http:// only on loopback
+    std::string bucket;
+    std::string prefix;                // objects are <prefix>/<id>/<file>; no leading '/'
+    std::string region = "us-east-1";  // for the signature
+    bool virtual_host = false;         // addressing = "virtual": <bucket>.<host>
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token;
+};
+
 struct BackupSettings {
-    std::filesystem::path dir;         // the catalog; absolute (default <project>/backups)
-    std::string format = "directory";  // "directory" (parallel) or "custom"
-    int jobs = 0;                      // pg_dump/pg_restore -j; 0: one per core
-    int compression = 1;               // gzip level 0-9 (pg_dump 15)
+    std::filesystem::path dir;      // the catalog; absolute (default <project>/backups)
+    std::string storage = "local";  // "local": dir; "s3": s3 (dir is unused)
+    S3Settings s3;
+    // s3: where downloaded backups are kept between runs (default: a private
+    // temporary directory removed at exit).
+    std::optional<std::filesystem::path> cache_dir;
+    std::string format = "directory";                    // "directory" (parallel) or "custom"
+    int jobs = 0;                                        // pg_dump/pg_restore -j; 0: one per core
+    int compression = 1;                                 // gzip level 0-9 (pg_dump 15)
     std::chrono::milliseconds lock_wait_timeout{30000};  // pg_dump --lock-wait-timeout
     std::optional<std::filesystem::path> pg_bin_dir;     // where pg_dump/pg_restore live
     std::optional<int> keep_last;                        // retention: newest N usable

@@ -1,5 +1,6 @@
 #include "deploy/backup_gate.hpp"
 
+#include "backup/remote_catalog.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
 #include "util/error.hpp"
@@ -38,7 +39,8 @@ std::optional<backup::Manifest> backup_gate(const Request& request, db::Session&
     create.lock_already_held = true;
     create.quiet = request.quiet_tools;
     backup::Manifest m = request.io.take_backup(create);
-    std::vector<std::string> problems = request.io.verify_backup(config.backup.dir / m.id, m);
+    std::vector<std::string> problems =
+        request.io.verify_backup(backup::local_backup_dir(config.backup, m.id), m);
     if (!problems.empty()) {
         throw Error(ExitCode::backup_failed, "the pre-deploy backup " + m.id +
                                                  " failed verification; nothing was applied:\n  " +

@@ -19,7 +19,9 @@ json or_null(const std::optional<T>& value) {
 
 json summary_json(const backup::CatalogEntry& e) {
     if (!e.manifest) {
-        return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
+        return {{"id", e.dir.filename().string()},
+                {"state", e.incomplete ? "incomplete" : "unreadable"},
+                {"problem", e.problem}};
     }
     const backup::Manifest& m = *e.manifest;
     return {{"id", m.id},

@@ -1,5 +1,6 @@
 #include "deploy/recovery.hpp"
 
+#include "backup/remote_catalog.hpp"
 #include "backup/restore.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
@@ -291,7 +292,7 @@ class Recoverer {
 
     backup::RestoreRequest restore_request(const backup::Manifest& m) {
         backup::RestoreRequest request;
-        request.backup_dir = m_project.config.backup.dir / m.id;
+        request.backup_dir = backup::local_backup_dir(m_project.config.backup, m.id);
         request.manifest = m;
         request.mode = backup::RestoreMode::swap;
         request.conninfo = m_request.target.conninfo;

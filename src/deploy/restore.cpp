@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "backup/catalog.hpp"
+#include "backup/remote_catalog.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "db/advisory_lock.hpp"
@@ -144,7 +145,11 @@ backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
     return result;
 }
 
-backup::Catalog read_catalog_checked(const std::filesystem::path& root) {
+backup::Catalog read_catalog_checked(const CatalogRestoreRequest& request) {
+    if (request.config.backup.storage == "s3") {
+        return backup::open_catalog(request.config.backup);
+    }
+    const std::filesystem::path& root = request.catalog;
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
         throw Error(ExitCode::backup_failed,
@@ -272,7 +277,7 @@ CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell) {
     // 1. The catalog and the target: connect (or find it dropped), refuse a
     //    standby, read who it is.
-    backup::Catalog catalog = read_catalog_checked(request.catalog);
+    backup::Catalog catalog = read_catalog_checked(request);
     OpenedTarget target = open_target(request);
     core::TargetIdentity id = target.identity;
 
