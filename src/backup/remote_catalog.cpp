@@ -115,9 +115,18 @@ Manifest take_backup(const CreateRequest& request) {
     if (!is_remote(request.settings)) {
         return create_backup(request);
     }
-    std::unique_ptr<Storage> storage = make_storage(request.settings);  // credentials first
+    std::unique_ptr<Storage> storage = make_storage(request.settings);
     CreateRequest local = request;
     local.settings.dir = local_copies_root(request.settings);
+    // The ids the remote catalog holds are taken: create_backup picks an id
+    // unused in its directory, so each gets a placeholder there. Listing first
+    // also proves the credentials before a long dump.
+    for (const auto& o : storage->list("")) {
+        size_t slash = o.key.find('/');
+        if (slash != std::string::npos && slash > 0) {
+            fs::create_directories(local.settings.dir / o.key.substr(0, slash));
+        }
+    }
     Manifest m = create_backup(local);
     try {
         upload_backup(*storage, local.settings.dir / m.id, m);

@@ -73,8 +73,8 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 2. Take it (under the migration lock) and tell the team; then report.
     backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
-        print_document(
-            deploy::backup_created_json({backup::local_backup_dir(request.settings, m.id), m, ""}));
+        print_document(deploy::backup_created_json(
+            {fs::path(backup::backup_location(request.settings, m.id)), m, ""}));
     } else {
         say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
                          " files, " + util::human_bytes(m.total_bytes) + ", " +

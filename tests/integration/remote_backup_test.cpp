@@ -226,7 +226,7 @@ TEST_CASE("remote catalog: create, list, verify, then restore --latest from anot
     CHECK(log.find("partNumber=2&uploadId=") != std::string::npos);
     CHECK(log.find(" 403") == std::string::npos);
     CHECK(log.rfind("PUT") ==
-          log.find("PUT 127.0.0.1:" + s3.port() + "/bk/team/app/" + id + "/manifest.json"));
+          log.find("PUT 127.0.0.1:" + s3.port() + " /bk/team/app/" + id + "/manifest.json"));
     json listed = list_json(first, db);
     CHECK(listed["catalog"] == "s3://bk/team/app");
     REQUIRE(listed["backups"].size() == 1);
