@@ -6,8 +6,10 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -25,6 +27,13 @@ namespace {
 const char* k_bucket = "bk";
 const char* k_prefix = "team/app";
 const char* k_secret = "S3RVER";  // s3rver's own default credentials
+
+sm::util::ProcessSpec command(const std::string& program, std::vector<std::string> args) {
+    sm::util::ProcessSpec spec;
+    spec.program = program;
+    spec.args = std::move(args);
+    return spec;
+}
 
 std::string wait_for_text(const std::function<std::string()>& read, const std::string& needle) {
     for (int i = 0; i < 600; ++i) {
@@ -44,16 +53,16 @@ class S3Server {
     explicit S3Server(bool tls = false) : m_dir("sm-s3-test") {
         // 1. The pinned s3rver, installed once for all tests (under a lock).
         fs::path s3 = SM_S3_DIR;
-        auto installed = sm::util::run_process(
-            {"flock", {(s3 / ".install.lock").string(), "sh", (s3 / "install.sh").string()}});
+        auto installed = sm::util::run_process(command(
+            "flock", {(s3 / ".install.lock").string(), "sh", (s3 / "install.sh").string()}));
         INFO(installed.out + installed.err);
         REQUIRE(installed.ok());
         // 2. s3rver on a free port with the bucket.
         fs::create_directories(data());
         m_s3rver = std::make_unique<sm::util::ChildProcess>(
-            sm::util::ProcessSpec{(s3 / "node_modules" / ".bin" / "s3rver").string(),
-                                  {"-d", data().string(), "-a", "127.0.0.1", "-p", "0",
-                                   "--configure-bucket", k_bucket, "--no-vhost-buckets"}});
+            command((s3 / "node_modules" / ".bin" / "s3rver").string(),
+                    {"-d", data().string(), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
+                     k_bucket, "--no-vhost-buckets"}));
         std::string said =
             wait_for_text([&] { return m_s3rver->stdout_so_far(); }, "listening on 127.0.0.1:");
         std::string upstream = said.substr(said.find("127.0.0.1:") + 10);
@@ -73,16 +82,15 @@ class S3Server {
                                          "--port-file",
                                          (m_dir.path() / "port").string()};
         if (tls) {
-            auto made = sm::util::run_process(
-                {"openssl",
-                 {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                  "/CN=127.0.0.1", "-keyout", (m_dir.path() / "key.pem").string(), "-out",
-                  (m_dir.path() / "cert.pem").string()}});
+            auto made = sm::util::run_process(command(
+                "openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-keyout", (m_dir.path() / "key.pem").string(), "-out",
+                            (m_dir.path() / "cert.pem").string()}));
             REQUIRE(made.ok());
             args.insert(args.end(), {"--cert", (m_dir.path() / "cert.pem").string(), "--key",
                                      (m_dir.path() / "key.pem").string()});
         }
-        m_proxy = std::make_unique<sm::util::ChildProcess>(sm::util::ProcessSpec{"python3", args});
+        m_proxy = std::make_unique<sm::util::ChildProcess>(command("python3", args));
         for (int i = 0; i < 600 && !fs::exists(m_dir.path() / "port"); ++i) {
             if (!m_proxy->running()) {
                 FAIL("the checking proxy ended: " << m_proxy->stderr_so_far());
@@ -350,10 +358,10 @@ TEST_CASE("remote catalog: a wrong secret is refused, and no secret is ever show
     // appears in the output, the manifests, or anything stored.
     auto env = credentials();
     env["AWS_SESSION_TOKEN"] = "token-8d1e77";
-    auto made = tool(wd, db, {"--log-level", "debug", "backup", "create", "--format", "json"}, env);
+    auto made = tool(wd, db, {"--verbose", "backup", "create", "--format", "json"}, env);
     INFO(made.all());
     REQUIRE(made.exit_code == 0);
-    auto verified = tool(wd, db, {"--log-level", "debug", "backup", "verify", "--latest"}, env);
+    auto verified = tool(wd, db, {"--verbose", "backup", "verify", "--latest"}, env);
     REQUIRE(verified.exit_code == 0);
     for (const auto& run : {made, verified}) {
         CHECK(run.all().find("token-8d1e77") == std::string::npos);
