@@ -149,7 +149,10 @@ S3Response S3Http::send(const S3Request& request) const {
         headers = curl_slist_append(headers, h.c_str());
     };
     for (const auto& [name, value] : request.headers) {
-        add(name + ": " + value);
+        std::string header = name;
+        header += ": ";
+        header += value;
+        add(header);
     }
     add("x-amz-content-sha256: " + (request.unsigned_payload ? std::string("UNSIGNED-PAYLOAD")
                                                              : core::sha256_hex(request.body)));
