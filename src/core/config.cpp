@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/base64.hpp"
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
 #include "core/toml_tree.hpp"
@@ -49,6 +50,51 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.read(table);
 }
 
+// The first ${NAME} in value whose variable is unset ("" when none).
+std::string first_unset_variable(const std::string& value) {
+    for (size_t i = 0; i + 1 < value.size(); ++i) {
+        if (value[i] == '$' && value[i + 1] == '$') {
+            ++i;
+        } else if (value[i] == '$' && value[i + 1] == '{') {
+            size_t close = value.find('}', i + 2);
+            if (close == std::string::npos) {
+                return "";  // expand_env names the unterminated reference
+            }
+            std::string name = value.substr(i + 2, close - i - 2);
+            if (std::getenv(name.c_str()) == nullptr) {
+                return name;
+            }
+            i = close;
+        }
+    }
+    return "";
+}
+
+// [backup] encryption_key: base64 of 32 bytes. The value is never put in a
+// message; an unset variable is recorded for the commands that need the key.
+EncryptionKey read_encryption_key(const TomlNode& node, const std::string& where) {
+    EncryptionKey key;
+    if (node.kind == TomlNode::Kind::string) {
+        std::string unset = first_unset_variable(node.string);
+        if (!unset.empty()) {
+            key.unset = where + " references environment variable " + unset + ", which is not set";
+            return key;
+        }
+    }
+    std::string raw = toml_string(node, where);
+    std::string text(util::trim(raw));
+    util::register_secret(text);
+    auto bytes = base64_decode(text);
+    if (!bytes || bytes->size() != 32) {
+        throw Error(ExitCode::invalid_input,
+                    where + " must be the base64 of 32 random bytes (the value is not shown)",
+                    "Generate a key with 'openssl rand -base64 32' and keep it outside the "
+                    "repository, e.g. encryption_key = \"${BACKUP_KEY}\".");
+    }
+    key.bytes = std::move(*bytes);
+    return key;
+}
+
 void read_backup(const TomlNode& table, BackupSettings& b, const std::string& file) {
     TomlReader r(file, "backup");
     r.on("dir", [&](auto& n, auto& w) { b.dir = toml_string(n, w); });
@@ -68,6 +114,7 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
     r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
+    r.on("encryption_key", [&](auto& n, auto& w) { b.encryption_key = read_encryption_key(n, w); });
     r.read(table);
 }
 
