@@ -91,6 +91,8 @@ TEST_CASE("an encrypted backup is created, verified and restored with its key") 
     REQUIRE(listed.size() == 1);
     std::string id = listed[0]["id"];
     fs::path dir = listed[0]["path"].get<std::string>();
+    CHECK(listed[0]["cipher"] == "aes-256-gcm");
+    CHECK(listed[0]["key_fingerprint"] == sm::backup::key_fingerprint(key.bytes));
 
     // The manifest records the cipher and the key's fingerprint, and the
     // checksums of what is stored; every stored file is encrypted.
@@ -210,6 +212,7 @@ TEST_CASE("an unencrypted backup still restores, with or without a key configure
     REQUIRE(run_tool(p.args(db, {"backup", "create"})).exit_code == 0);
     CHECK_FALSE(
         sm::backup::read_manifest(list_backups(p)[0]["path"].get<std::string>()).encrypted());
+    CHECK(list_backups(p)[0]["cipher"].is_null());
     db.query("DELETE FROM customers");
     db.disconnect();
     p.write_config(encrypted_config(p));
