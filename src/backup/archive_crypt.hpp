@@ -10,8 +10,9 @@
 // parallel only from regular files, so a restore decrypts into a private
 // directory (mode 0700) beside the backup: every segment is authenticated
 // before pg_restore starts, and the directory is removed when the restore
-// ends, however it ends (a killed process leaves it as a .tmp- leftover that
-// `backup list` shows and `backup prune` removes).
+// ends, however it ends (only a process killed with SIGKILL leaves it, as a
+// .tmp-decrypt-* leftover that `backup list` shows; so does a killed backup's
+// work directory, which holds pg_dump's output before it is encrypted).
 
 #include <filesystem>
 #include <string>
