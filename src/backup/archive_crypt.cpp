@@ -12,7 +12,7 @@ namespace sm::backup {
 namespace fs = std::filesystem;
 namespace {
 
-const char* const k_key_hint =
+const char* const k_no_key_hint =
     "Set [backup] encryption_key = \"${BACKUP_KEY}\" and export BACKUP_KEY with the key the "
     "backup was taken with.";
 
@@ -59,12 +59,15 @@ void require_backup_key(const Manifest& m, const core::EncryptionKey& key) {
     }
     std::string what = "backup " + m.id + " is encrypted (" + m.cipher + ", key fingerprint " +
                        short_fingerprint(m.key_fingerprint) + ")";
+    std::string export_hint = "Export the key the backup was taken with (fingerprint " +
+                              short_fingerprint(m.key_fingerprint) +
+                              ") in the variable [backup] encryption_key names.";
     if (!key.unset.empty()) {
-        throw Error(ExitCode::backup_failed, what + " and " + key.unset, k_key_hint);
+        throw Error(ExitCode::backup_failed, what + " and " + key.unset, export_hint);
     }
     if (key.bytes.empty()) {
         throw Error(ExitCode::backup_failed, what + " and no [backup] encryption_key is set",
-                    k_key_hint);
+                    k_no_key_hint);
     }
     if (m.cipher != k_cipher_name) {
         throw Error(
@@ -77,7 +80,7 @@ void require_backup_key(const Manifest& m, const core::EncryptionKey& key) {
         throw Error(ExitCode::backup_failed,
                     what + "; [backup] encryption_key is another key (fingerprint " +
                         short_fingerprint(have) + ")",
-                    k_key_hint);
+                    export_hint);
     }
 }
 
