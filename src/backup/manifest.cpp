@@ -31,7 +31,7 @@ json body_json(const Manifest& m) {
         verifications.push_back({{"at", v.at}, {"how", v.how}, {"ok", v.ok}, {"detail", v.detail}});
     }
     const ArchiveHeader& h = m.header;
-    return {
+    json body = {
         {"format", m.format},
         {"id", m.id},
         {"kind", kind_name(m.kind)},
@@ -72,6 +72,12 @@ json body_json(const Manifest& m) {
         {"pinned", m.pinned},
         {"error", m.error},
     };
+    if (m.encrypted()) {
+        body["encryption"] = {{"cipher", m.cipher},
+                              {"segment_bytes", m.cipher_segment_bytes},
+                              {"key_fingerprint", m.key_fingerprint}};
+    }
+    return body;
 }
 
 // Reads fields with errors that name the manifest and the key.
@@ -261,6 +267,12 @@ void read_archive(const Reader& r, const json& j, Manifest& m) {
                            r.str(f, "sha256", "files[].")});
     }
     m.total_bytes = r.num(j, "total_bytes");
+    if (j.contains("encryption")) {
+        const json& e = r.at(j, "encryption");
+        m.cipher = r.str(e, "cipher", "encryption.");
+        m.cipher_segment_bytes = r.num(e, "segment_bytes", "encryption.");
+        m.key_fingerprint = r.str(e, "key_fingerprint", "encryption.");
+    }
 }
 
 ArchiveHeader read_listing(const Reader& r, const json& j) {

@@ -72,8 +72,12 @@ struct Manifest {
     std::string tool_version;               // safe-migrate's
     std::string pg_dump_version;
     std::vector<std::string> pg_dump_argv;  // redacted
-    std::vector<BackupFile> files;
+    std::vector<BackupFile> files;          // as stored: encrypted bytes when encrypted
     int64_t total_bytes = 0;
+    // Encryption at rest (segment_cipher.hpp); written only when encrypted.
+    std::string cipher;  // "aes-256-gcm"; empty: the files are pg_dump's own
+    int64_t cipher_segment_bytes = 0;
+    std::string key_fingerprint;  // key_fingerprint() of the key, never the key
     ArchiveHeader header;
     std::vector<TableRows> tables;
     std::vector<Verification> verifications;  // oldest first
@@ -84,6 +88,7 @@ struct Manifest {
     std::chrono::system_clock::time_point finished() const;
     // Complete or verified: usable for a restore.
     bool usable() const { return state == BackupState::complete || state == BackupState::verified; }
+    bool encrypted() const { return !cipher.empty(); }
 };
 
 // The manifest as JSON text with "manifest_sha256" over the body (the document

@@ -168,7 +168,8 @@ std::vector<std::string> download_backup(Storage& storage, const fs::path& dir, 
 }
 
 VerifyResult verify_in_catalog(const Catalog& catalog, const CatalogEntry& entry, bool full,
-                               const std::optional<fs::path>& pg_bin_dir) {
+                               const std::optional<fs::path>& pg_bin_dir,
+                               const core::EncryptionKey& key) {
     const Manifest& m = *entry.manifest;
     if (catalog.storage && m.usable()) {
         VerifyResult r;
@@ -179,7 +180,7 @@ VerifyResult verify_in_catalog(const Catalog& catalog, const CatalogEntry& entry
             return r;
         }
     }
-    return verify_backup(entry.dir, m, full, pg_bin_dir);
+    return verify_backup(entry.dir, m, full, pg_bin_dir, key);
 }
 
 void delete_remote_backup(const Catalog& catalog, const std::string& id) {
@@ -216,7 +217,7 @@ std::vector<std::string> verify_and_record(const core::BackupSettings& settings,
         r.problems = download_backup(*catalog.storage, dir, m);
     }
     if (r.problems.empty()) {
-        r = verify_backup(dir, m, false, settings.pg_bin_dir);
+        r = verify_backup(dir, m, false, settings.pg_bin_dir, settings.encryption_key);
     }
     record_verification(dir, m, r);
     save_manifest(catalog, dir);

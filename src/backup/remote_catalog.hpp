@@ -57,7 +57,8 @@ std::vector<std::string> download_backup(Storage& storage, const std::filesystem
 // verify_backup for the entry of catalog: a remote backup is downloaded first
 // (download problems are the result's problems, the local checks skipped).
 VerifyResult verify_in_catalog(const Catalog& catalog, const CatalogEntry& entry, bool full,
-                               const std::optional<std::filesystem::path>& pg_bin_dir);
+                               const std::optional<std::filesystem::path>& pg_bin_dir,
+                               const core::EncryptionKey& key);
 
 // delete_backup for a remote catalog: the manifest first (so an interrupted
 // delete leaves an incomplete backup, never a broken complete one), then the

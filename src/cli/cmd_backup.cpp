@@ -166,8 +166,9 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
                                                  " failed verification: " + entry.problem);
     }
     backup::Manifest m = *entry.manifest;
-    backup::VerifyResult r = backup::verify_in_catalog(
-        catalog, entry, args.full || args.restore_test, config.backup.pg_bin_dir);
+    backup::VerifyResult r =
+        backup::verify_in_catalog(catalog, entry, args.full || args.restore_test,
+                                  config.backup.pg_bin_dir, config.backup.encryption_key);
     if (r.ok && args.restore_test) {
         restore_test(options, config, entry, r);
     }

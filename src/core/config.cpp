@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/config_backup.hpp"
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
 #include "core/toml_tree.hpp"
@@ -47,105 +48,6 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("allow_policy_override",
          [&](auto& n, auto& w) { s.allow_policy_override = toml_bool(n, w); });
     r.read(table);
-}
-
-// The host of an endpoint URL ("http://127.0.0.1:9000/x" -> "127.0.0.1").
-std::string endpoint_host(const std::string& url) {
-    size_t start = url.find("://");
-    start = start == std::string::npos ? 0 : start + 3;
-    std::string rest = url.substr(start, url.find('/', start) - start);
-    if (!rest.empty() && rest[0] == '[') {
-        return rest.substr(0, rest.find(']') + 1);
-    }
-    return rest.substr(0, rest.find(':'));
-}
-
-// [backup] storage = "s3" needs an endpoint (https, or http on loopback) and a bucket.
-void check_s3_settings(const BackupSettings& b, const std::string& file) {
-    if (b.storage != "s3") {
-        return;
-    }
-    const S3Settings& s = b.s3;
-    auto fail = [&](const std::string& key, const std::string& why) {
-        throw Error(ExitCode::invalid_input, file + ": [backup] " + key + " " + why);
-    };
-    if (s.endpoint.empty()) {
-        fail("endpoint", "is required with storage = \"s3\"");
-    }
-    if (s.bucket.empty()) {
-        fail("bucket", "is required with storage = \"s3\"");
-    }
-    bool https = s.endpoint.rfind("https://", 0) == 0;
-    if (!https && s.endpoint.rfind("http://", 0) != 0) {
-        fail("endpoint", "must start with https:// (or http:// on a loopback address)");
-    }
-    std::string host = endpoint_host(s.endpoint);
-    if (!https && host != "localhost" && host != "[::1]" && host.rfind("127.", 0) != 0) {
-        fail("endpoint", "uses plain http:// to " + host +
-                             ", which is only accepted on loopback addresses; use https://");
-    }
-}
-
-void read_backup_storage(TomlReader& r, BackupSettings& b) {
-    r.on("storage", [&](auto& n, auto& w) {
-        b.storage = toml_string(n, w);
-        if (b.storage != "local" && b.storage != "s3") {
-            throw Error(ExitCode::invalid_input, w + " must be \"local\" or \"s3\"");
-        }
-    });
-    r.on("endpoint", [&](auto& n, auto& w) { b.s3.endpoint = toml_string(n, w); });
-    r.on("bucket", [&](auto& n, auto& w) { b.s3.bucket = toml_string(n, w); });
-    r.on("prefix", [&](auto& n, auto& w) {
-        b.s3.prefix = std::string(util::trim(toml_string(n, w)));
-        while (!b.s3.prefix.empty() && b.s3.prefix.front() == '/') {
-            b.s3.prefix.erase(0, 1);
-        }
-        while (!b.s3.prefix.empty() && b.s3.prefix.back() == '/') {
-            b.s3.prefix.pop_back();
-        }
-    });
-    r.on("region", [&](auto& n, auto& w) { b.s3.region = toml_string(n, w); });
-    r.on("addressing", [&](auto& n, auto& w) {
-        std::string a = toml_string(n, w);
-        if (a != "path" && a != "virtual") {
-            throw Error(ExitCode::invalid_input, w + " must be \"path\" or \"virtual\"");
-        }
-        b.s3.virtual_host = a == "virtual";
-    });
-    auto secret = [&](std::string& into) {
-        return [&into](auto& n, auto& w) {
-            into = toml_string(n, w);
-            util::register_secret(into);
-        };
-    };
-    r.on("access_key_id", secret(b.s3.access_key_id));
-    r.on("secret_access_key", secret(b.s3.secret_access_key));
-    r.on("session_token", secret(b.s3.session_token));
-    r.on("cache_dir", [&](auto& n, auto& w) { b.cache_dir = toml_string(n, w); });
-}
-
-void read_backup(const TomlNode& table, BackupSettings& b, const std::string& file) {
-    TomlReader r(file, "backup");
-    read_backup_storage(r, b);
-    r.on("dir", [&](auto& n, auto& w) { b.dir = toml_string(n, w); });
-    r.on("format", [&](auto& n, auto& w) {
-        b.format = toml_string(n, w);
-        if (b.format != "directory" && b.format != "custom") {
-            throw Error(ExitCode::invalid_input, w + " must be \"directory\" or \"custom\"");
-        }
-    });
-    r.on("jobs", [&](auto& n, auto& w) { b.jobs = toml_int(n, w, 0, 64); });
-    r.on("compression", [&](auto& n, auto& w) { b.compression = toml_int(n, w, 0, 9); });
-    r.on("lock_wait_timeout", [&](auto& n, auto& w) { b.lock_wait_timeout = toml_duration(n, w); });
-    r.on("pg_bin_dir", [&](auto& n, auto& w) { b.pg_bin_dir = toml_string(n, w); });
-    r.on("keep_last", [&](auto& n, auto& w) { b.keep_last = toml_int(n, w, 1, 100000); });
-    r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
-    r.on("count_rows", [&](auto& n, auto& w) { b.count_rows = toml_bool(n, w); });
-    r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
-    r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
-    r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
-    r.read(table);
-    check_s3_settings(b, file);
 }
 
 std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string& where,

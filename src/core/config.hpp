@@ -67,6 +67,18 @@ struct ExecuteSettings {
     bool allow_policy_override = false;
 };
 
+// [backup] encryption_key: the key every archive file is encrypted with
+// (backup/segment_cipher.hpp). A secret: registered for redaction, never printed.
+struct EncryptionKey {
+    std::string bytes;  // the 32 raw key bytes; empty: no key
+    // The key is configured through a ${VAR} that is not set: "file:line:
+    // backup.encryption_key references environment variable BACKUP_KEY, which
+    // is not set". Only an error where a key is needed (creating a backup,
+    // reading an encrypted one), so commands that need none still run.
+    std::string unset;
+    bool configured() const { return !bytes.empty() || !unset.empty(); }
+};
+
 // How backups are taken, kept and restored ([backup]).
 // Where an "s3" catalog lives ([backup] endpoint, bucket, prefix, region,
 // addressing and the credentials). The credentials are secrets: registered for
@@ -104,6 +116,7 @@ struct BackupSettings {
     std::chrono::milliseconds heartbeat{30000};
     // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
     std::optional<std::chrono::milliseconds> keep_pre_restore;
+    EncryptionKey encryption_key;  // none: archives are stored as pg_dump writes them
 };
 
 // How restores treat the target's other sessions ([restore]); both `restore`

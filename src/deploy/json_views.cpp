@@ -41,6 +41,8 @@ json summary_json(const backup::CatalogEntry& e) {
             {"tables", m.tables.size()},
             {"pinned", m.pinned},
             {"error", m.error},
+            {"cipher", m.encrypted() ? json(m.cipher) : json(nullptr)},  // null: not encrypted
+            {"key_fingerprint", m.encrypted() ? json(m.key_fingerprint) : json(nullptr)},
             {"path", e.dir.string()}};
 }
 
