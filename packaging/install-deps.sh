@@ -21,6 +21,7 @@ PACKAGES="
   clang-format-14 clang-tidy-14
   dpkg-dev file
   postgresql-15 postgresql-client-15
+  pgbackrest
 "
 
 missing=""

@@ -59,10 +59,13 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id) {
 }
 
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
-                                          const std::string& system_identifier) {
+                                          const std::string& system_identifier, KindFilter kinds) {
     const CatalogEntry* best = nullptr;
     for (const auto& e : catalog.backups) {
+        bool point = e.manifest && e.manifest->kind == BackupKind::restore_point;
         if (!e.manifest || !e.manifest->usable() || e.manifest->kind == BackupKind::pre_restore ||
+            (kinds == KindFilter::logical && point) ||
+            (kinds == KindFilter::restore_point && !point) ||
             e.manifest->source.database != database ||
             e.manifest->source.system_identifier != system_identifier) {
             continue;

@@ -68,7 +68,24 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
     r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
+    r.on("engine", [&](auto& n, auto& w) {
+        b.engine = toml_string(n, w);
+        if (b.engine != "pg_dump" && b.engine != "pgbackrest") {
+            throw Error(ExitCode::invalid_input, w + " must be \"pg_dump\" or \"pgbackrest\"");
+        }
+    });
+    r.on("stanza", [&](auto& n, auto& w) { b.stanza = toml_string(n, w); });
+    r.on("pgbackrest_config", [&](auto& n, auto& w) { b.pgbackrest_config = toml_string(n, w); });
+    r.on("max_base_backup_age",
+         [&](auto& n, auto& w) { b.max_base_backup_age = toml_duration(n, w); });
+    r.on("take_base_backup", [&](auto& n, auto& w) { b.take_base_backup = toml_bool(n, w); });
     r.read(table);
+    if (b.engine == "pgbackrest" && b.stanza.empty()) {
+        throw Error(ExitCode::invalid_input,
+                    file +
+                        ": [backup] engine = \"pgbackrest\" needs stanza (the pgBackRest "
+                        "stanza of this cluster)");
+    }
 }
 
 std::vector<WebhookConfig> read_webhooks(const TomlNode& node, const std::string& where,
@@ -379,6 +396,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         project_path(config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
     if (config.seed.dir) {
         config.seed.dir = project_path(config.project_dir, *config.seed.dir);
+    }
+    if (config.backup.pgbackrest_config) {
+        config.backup.pgbackrest_config =
+            project_path(config.project_dir, *config.backup.pgbackrest_config);
     }
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);

@@ -22,24 +22,31 @@ json summary_json(const backup::CatalogEntry& e) {
         return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
     }
     const backup::Manifest& m = *e.manifest;
-    return {{"id", m.id},
-            {"state", backup::state_name(m.state)},
-            {"kind", backup::kind_name(m.kind)},
-            {"label", m.label},
-            {"started_at", m.started_at},
-            {"finished_at", m.finished_at},
-            {"duration_ms", m.duration_ms},
-            {"database", m.source.database},
-            {"host", m.source.host},
-            {"port", m.source.port},
-            {"system_identifier", m.source.system_identifier},
-            {"migration_head", or_null(m.migration_head)},
-            {"format", m.archive_format},
-            {"total_bytes", m.total_bytes},
-            {"tables", m.tables.size()},
-            {"pinned", m.pinned},
-            {"error", m.error},
-            {"path", e.dir.string()}};
+    json summary = {{"id", m.id},
+                    {"state", backup::state_name(m.state)},
+                    {"kind", backup::kind_name(m.kind)},
+                    {"label", m.label},
+                    {"started_at", m.started_at},
+                    {"finished_at", m.finished_at},
+                    {"duration_ms", m.duration_ms},
+                    {"database", m.source.database},
+                    {"host", m.source.host},
+                    {"port", m.source.port},
+                    {"system_identifier", m.source.system_identifier},
+                    {"migration_head", or_null(m.migration_head)},
+                    {"format", m.archive_format},
+                    {"total_bytes", m.total_bytes},
+                    {"tables", m.tables.size()},
+                    {"pinned", m.pinned},
+                    {"error", m.error},
+                    {"path", e.dir.string()}};
+    if (m.restore_point) {
+        summary["restore_point"] = {{"name", m.restore_point->name},
+                                    {"lsn", m.restore_point->lsn},
+                                    {"stanza", m.restore_point->stanza},
+                                    {"base_backup", m.restore_point->base_backup}};
+    }
+    return summary;
 }
 
 json pre_restore_json(const PreRestoreShown& pre) {
@@ -183,15 +190,21 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
 
 std::string restore_result_json(const CatalogRestoreResult& done) {
     const backup::RestoreResult& r = done.restored;
-    return json({{"result", "ok"},
-                 {"backup", done.backup_id},
-                 {"database", r.database},
-                 {"previous_database", r.previous_database},
-                 {"safety_backup", or_null(r.safety_id)},
-                 {"terminated_sessions", r.terminated},
-                 {"extra_tables", r.extra_tables},
-                 {"duration_ms", r.took.count()}})
-        .dump(2);
+    json doc = {{"result", "ok"},
+                {"backup", done.backup_id},
+                {"database", r.database},
+                {"previous_database", r.previous_database},
+                {"safety_backup", or_null(r.safety_id)},
+                {"terminated_sessions", r.terminated},
+                {"extra_tables", r.extra_tables},
+                {"duration_ms", r.took.count()}};
+    if (!done.restore_point.empty()) {
+        doc["restore_point"] = done.restore_point;
+        doc["steps"] = done.steps;  // empty: safe-migrate ran the recovery itself
+        doc["events_file"] = done.events_file;
+        doc["events_carried"] = r.events_carried;
+    }
+    return doc.dump(2);
 }
 
 std::string reset_result_json(const ResetResult& result, const std::string& environment) {
