@@ -99,7 +99,10 @@ std::optional<BaseBackup> newest_base_backup(
                     std::string("pgbackrest info did not print JSON: ") + e.what());
     }
     const nlohmann::json* found = nullptr;
-    for (const auto& s : info.is_array() ? info : nlohmann::json::array()) {
+    if (!info.is_array()) {
+        info = nlohmann::json::array();
+    }
+    for (const auto& s : info) {
         if (s.is_object() && s.value("name", "") == stanza) {
             found = &s;
         }

@@ -46,7 +46,8 @@ ClusterFacts read_cluster_facts(db::Session& s, const core::TargetIdentity& id) 
              .rows) {
         f.databases.push_back(row.at(0).value_or(""));
     }
-    f.port = id.port;
+    // The server's own port: the connection's may be a socket's, or a pooler's.
+    f.port = s.exec("SELECT current_setting('port')").scalar().value_or("");
     f.server_major = id.server_version / 10000;
     f.data_dir = backup::data_directory(s);
     if (!f.data_dir) {
@@ -60,7 +61,7 @@ ClusterFacts read_cluster_facts(db::Session& s, const core::TargetIdentity& id) 
     auto pid_text = util::read_file_if_exists(pid_file);
     std::vector<std::string> lines = util::split(pid_text.value_or(""), '\n');
     if (!pid_text || lines.size() < 4 || util::trim(lines[1]) != *f.data_dir ||
-        util::trim(lines[3]) != id.port) {
+        util::trim(lines[3]) != f.port) {
         f.why_not_local = "the data directory " + *f.data_dir + " is not on this host";
     } else if (::stat(f.data_dir->c_str(), &st) != 0 ||
                (::geteuid() != 0 && ::geteuid() != st.st_uid)) {
