@@ -43,6 +43,8 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id);
 // restored by id. std::nullopt when none.
 // kinds narrows the choice: logical (pg_dump backups) or restore points.
 enum class KindFilter { any, logical, restore_point };
+// "any", "logical" or "restore-point". Throws sm::Error (usage) naming --kind otherwise.
+KindFilter kind_filter(const std::string& name);
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
                                           const std::string& system_identifier,
                                           KindFilter kinds = KindFilter::any);

@@ -7,7 +7,6 @@
 #include "cli/project.hpp"
 #include "core/log.hpp"
 #include "deploy/json_views.hpp"
-#include "deploy/pitr_restore.hpp"
 #include "deploy/restore.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -26,7 +25,7 @@ struct RestoreArgs {
     std::optional<int> jobs;
     std::optional<std::filesystem::path> dir;
     std::optional<std::string> lock_wait;
-    std::string kind = "any";  // what --latest may choose: any, logical, restore-point
+    std::string kind = "any";
     bool print_steps = false;
     std::optional<std::filesystem::path> carry_events;
 };
@@ -40,15 +39,8 @@ void print_result(const GlobalOptions& options, const deploy::CatalogRestoreResu
         return;
     }
     if (!done.restore_point.empty()) {
-        say(options, done.steps.empty()
-                         ? "rewound the cluster to " + done.restore_point + " in " +
-                               util::format_duration(result.took) + "; " +
-                               std::to_string(result.events_carried) +
-                               " later event(s) carried over"
-                         : "events exported to " + done.events_file +
-                               "; run these steps on the database host as the cluster's owner:");
-        for (const auto& step : done.steps) {
-            say(options, "  " + step);
+        for (const auto& line : deploy::restore_point_text(done)) {
+            say(options, line);
         }
         return;
     }
@@ -99,18 +91,10 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     request.quiet = options.quiet || options.format == Format::json;
     request.io = deploy::real_boundaries(request.target, config);
     request.config = std::move(config);
-    request.kinds = args.kind == "logical"         ? backup::KindFilter::logical
-                    : args.kind == "restore-point" ? backup::KindFilter::restore_point
-                                                   : backup::KindFilter::any;
+    request.kinds = backup::kind_filter(args.kind);
     request.print_steps = args.print_steps;
     if (args.carry_events) {  // the last step of a recovery done by hand
-        int added = deploy::carry_events(request, *args.carry_events);
-        if (options.format == Format::json) {
-            print_document("{\"result\": \"ok\", \"events_carried\": " + std::to_string(added) +
-                           "}");
-        } else {
-            say(options, std::to_string(added) + " event(s) carried over");
-        }
+        print_result(options, deploy::carry_events(request, *args.carry_events));
         return 0;
     }
 
@@ -153,8 +137,7 @@ Command restore_command() {
                                "The catalog (default [backup] dir, else ./backups)");
                 sub.add_option("--lock-wait", args->lock_wait,
                                "How long to wait for the migration lock");
-                sub.add_option("--kind", args->kind, "What --latest may choose")
-                    ->check(CLI::IsMember({"any", "logical", "restore-point"}));
+                sub.add_option("--kind", args->kind, "What --latest picks: logical, restore-point");
                 sub.add_flag("--print-steps", args->print_steps,
                              "Restore point: print the recovery's steps instead of running them");
                 sub.add_option("--carry-events", args->carry_events,

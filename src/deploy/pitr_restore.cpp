@@ -210,6 +210,29 @@ std::vector<std::string> printed_steps(const CatalogRestoreRequest& request, con
             "safe-migrate restore --carry-events " + shell_quote_arg(events_file)};
 }
 
+// Stops the cluster, restores it to m's point with pgBackRest, starts it and
+// waits for the promotion, as the cluster's owner.
+void recover_here(const CatalogRestoreRequest& request, const ClusterFacts& f,
+                  const backup::PgBackRest& p, const backup::Manifest& m,
+                  const std::function<void(const std::string&)>& tell) {
+    std::string pg_ctl = pg_ctl_path(f, request);
+    std::string start_again = "Start the cluster again with '" +
+                              command_line(pg_ctl, start_args(f)) +
+                              "' as its owner; see runbooks/pgbackrest-pitr.md.";
+    tell("stopping the cluster (" + *f.data_dir + ")");
+    run_pg_ctl(pg_ctl, {"stop", "-D", *f.data_dir, "-m", "fast", "-w"}, p.run_as,
+               "The cluster may still be running; nothing was restored.");
+    tell("restoring to " + m.restore_point->name + " with pgBackRest");
+    try {
+        backup::run_pgbackrest(p, "restore", restore_options(m));
+    } catch (const Error& e) {
+        throw Error(ExitCode::backup_failed, std::string(e.what()) + "\nthe cluster is stopped",
+                    start_again);
+    }
+    run_pg_ctl(pg_ctl, start_args(f), p.run_as, start_again);
+    wait_for_promotion(request);
+}
+
 }  // namespace
 
 CatalogRestoreResult restore_to_point(const CatalogRestoreRequest& request,
@@ -262,22 +285,7 @@ CatalogRestoreResult restore_to_point(const CatalogRestoreRequest& request,
     }
 
     // 4. Stop, restore to the point, start; the server promotes itself there.
-    std::string pg_ctl = pg_ctl_path(f, request);
-    std::string start_again = "Start the cluster again with '" +
-                              command_line(pg_ctl, start_args(f)) +
-                              "' as its owner; see runbooks/pgbackrest-pitr.md.";
-    tell("stopping the cluster (" + *f.data_dir + ")");
-    run_pg_ctl(pg_ctl, {"stop", "-D", *f.data_dir, "-m", "fast", "-w"}, p.run_as,
-               "The cluster may still be running; nothing was restored.");
-    tell("restoring to " + m.restore_point->name + " with pgBackRest");
-    try {
-        backup::run_pgbackrest(p, "restore", restore_options(m));
-    } catch (const Error& e) {
-        throw Error(ExitCode::backup_failed, std::string(e.what()) + "\nthe cluster is stopped",
-                    start_again);
-    }
-    run_pg_ctl(pg_ctl, start_args(f), p.run_as, start_again);
-    wait_for_promotion(request);
+    recover_here(request, f, p, m, tell);
 
     // 5. The events recorded after the point go back in: the trail only grows.
     auto events = request.io.connect("events");
@@ -292,17 +300,40 @@ CatalogRestoreResult restore_to_point(const CatalogRestoreRequest& request,
     return done;
 }
 
-int carry_events(const CatalogRestoreRequest& request, const fs::path& file) {
+CatalogRestoreResult carry_events(const CatalogRestoreRequest& request, const fs::path& file) {
     auto text = util::read_file_if_exists(file);
     if (!text) {
         throw Error(ExitCode::invalid_input, "cannot read the exported events " + file.string());
     }
     auto session = request.io.connect("events");
-    int added = db::import_events(*session, *text);
+    CatalogRestoreResult done;
+    done.carried_only = true;
+    done.restore_point = "(finished by hand)";
+    done.events_file = file.string();
+    done.restored.events_carried = db::import_events(*session, *text);
     db::record_event(*session, {core::new_run_id(), "restore.completed", std::nullopt,
                                 "point-in-time recovery finished by hand; " +
-                                    std::to_string(added) + " later event(s) carried over"});
-    return added;
+                                    std::to_string(done.restored.events_carried) +
+                                    " later event(s) carried over"});
+    return done;
+}
+
+std::vector<std::string> restore_point_text(const CatalogRestoreResult& done) {
+    std::string carried = std::to_string(done.restored.events_carried) + " event(s) carried over";
+    if (done.carried_only) {
+        return {carried + " from " + done.events_file};
+    }
+    if (done.steps.empty()) {
+        return {"rewound the cluster to " + done.restore_point + " in " +
+                util::format_duration(done.restored.took) + "; " + carried};
+    }
+    std::vector<std::string> lines = {
+        "events exported to " + done.events_file +
+        "; run these steps on the database host as the cluster's owner:"};
+    for (const auto& step : done.steps) {
+        lines.push_back("  " + step);
+    }
+    return lines;
 }
 
 }  // namespace sm::deploy

@@ -36,9 +36,4 @@ CatalogRestoreResult restore_to_point(const CatalogRestoreRequest& request,
                                       db::Session& session, const core::TargetIdentity& id,
                                       const std::function<void(const std::string&)>& tell);
 
-// Re-inserts the events exported to file (the last printed step) into the
-// target's trail; returns how many were added. Throws sm::Error
-// (invalid_input) when file cannot be read, db_unreachable.
-int carry_events(const CatalogRestoreRequest& request, const std::filesystem::path& file);
-
 }  // namespace sm::deploy

@@ -54,7 +54,8 @@ struct CatalogRestoreResult {
     // to a DBA (empty when safe-migrate did the recovery itself).
     std::string restore_point;
     std::vector<std::string> steps;
-    std::string events_file;  // the target's events exported before the rewind
+    std::string events_file;    // the target's events exported before the rewind
+    bool carried_only = false;  // carry_events: only the events were re-inserted
 };
 
 // Runs the restore. tell receives the two lines that describe the backup
@@ -91,6 +92,15 @@ class RestoreEvents {
     std::optional<int64_t> m_from;
     const backup::Manifest& m_backup;
 };
+
+// The last step of a recovery to a restore point done by hand: re-inserts the
+// events exported to file into the target's trail (restored.events_carried).
+// Throws sm::Error (invalid_input) when file cannot be read, db_unreachable.
+CatalogRestoreResult carry_events(const CatalogRestoreRequest& request,
+                                  const std::filesystem::path& file);
+
+// The text lines of a restore point's result: what was done, or the steps left.
+std::vector<std::string> restore_point_text(const CatalogRestoreResult& done);
 
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell);

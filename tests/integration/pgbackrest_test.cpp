@@ -4,16 +4,21 @@
 // would take the shared sandbox with it): the Debian pgbackrest package, a
 // repository in the cluster's temporary directory, archive_command set, and
 // pgbackrest run as the cluster's owner. A missing pgbackrest fails.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
+#include "backup/restore_point.hpp"
 #include "db/session.hpp"
 #include "sandbox/cluster.hpp"
 #include "support/project_fixture.hpp"
 #include "support/tool.hpp"
+#include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -104,8 +109,8 @@ std::string project_config(const Project& p, const ArchivedCluster& c,
                            const std::string& extra = "") {
     return "migrations_dir = \"migrations\"\n[backup]\ndir = \"" + p.backups().string() +
            "\"\nengine = \"pgbackrest\"\nstanza = \"main\"\npgbackrest_config = \"" +
-           c.config().string() + "\"\n" + extra +
-           "[environments.prod]\nprotected = true\ndatabase_url = \"" + c.url() + "\"\n";
+           c.config().string() + "\"\n" + extra + "[environments.prod]\ndatabase_url = \"" +
+           c.url() + "\"\n";
 }
 
 std::vector<std::string> prod(const Project& p, std::vector<std::string> more) {
@@ -139,14 +144,15 @@ TEST_CASE(
     project.migration("1_customers.up.sql",
                       "CREATE TABLE customers (id int PRIMARY KEY, name text);\n"
                       "INSERT INTO customers SELECT g, 'c' || g FROM generate_series(1, 500) g;\n");
-    auto first = run_tool(prod(project, {"execute"}));
+    auto first = run_tool(prod(project, {"execute", "--backup"}));
     INFO(first.all());
     REQUIRE(first.exit_code == 0);
     CHECK(first.out.find("pre-deploy restore point safe-migrate-") != std::string::npos);
 
     // The deploy that loses data, behind its own restore point.
     project.migration("2_drop_customers.up.sql", "DROP TABLE customers;\n");
-    auto second = run_tool(prod(project, {"execute", "--override-policy", "--reason", "test"}));
+    auto second =
+        run_tool(prod(project, {"execute", "--backup", "--override-policy", "--reason", "test"}));
     INFO(second.all());
     REQUIRE(second.exit_code == 0);
     CHECK(cluster.sql("app", "SELECT to_regclass('customers') IS NULL") == "t");
@@ -190,4 +196,123 @@ TEST_CASE(
         prod(project, {"restore", "--latest", "--kind", "logical", "--confirm", "app,postgres"}));
     CHECK(logical.exit_code == 7);
     CHECK(logical.err.find("no complete backup of database app") != std::string::npos);
+}
+
+TEST_CASE(
+    "pgbackrest restore points refuse a failing check, an old base backup and a role without "
+    "EXECUTE") {
+    ArchivedCluster cluster;
+    Project project;
+    project.migration("1_customers.up.sql", "CREATE TABLE customers (id int PRIMARY KEY);\n");
+
+    // pgbackrest check fails (no such stanza): exit 7, nothing applied, nothing listed.
+    project.write_config(project_config(project, cluster));
+    std::string text = sm::util::read_file_if_exists(project.config()).value();
+    project.write_config(text.replace(text.find("stanza = \"main\""), 15, "stanza = \"nosuch\""));
+    auto failing = run_tool(prod(project, {"execute", "--backup"}));
+    INFO(failing.all());
+    CHECK(failing.exit_code == 7);
+    CHECK(failing.err.find("pgbackrest check exited with code") != std::string::npos);
+    CHECK(cluster.sql("app", "SELECT to_regclass('customers') IS NULL") == "t");
+    CHECK(backup_list(project).empty());
+
+    // The newest full backup is older than max_base_backup_age: refused, with
+    // the command that takes one; that command works.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    project.write_config(project_config(project, cluster, "max_base_backup_age = \"1s\"\n"));
+    auto old = run_tool(prod(project, {"execute", "--backup"}));
+    INFO(old.all());
+    CHECK(old.exit_code == 7);
+    CHECK(old.err.find("no restore point taken: the newest full or differential backup of stanza "
+                       "main") != std::string::npos);
+    CHECK(cluster.sql("app", "SELECT to_regclass('customers') IS NULL") == "t");
+    std::string hint = old.err.substr(old.err.find("hint: Take one as the cluster's owner with '"));
+    hint = hint.substr(hint.find('\'') + 1);
+    std::vector<std::string> take = words(hint.substr(0, hint.find('\'')));
+    REQUIRE(take.at(0) == "pgbackrest");
+    cluster.as_owner("pgbackrest", {take.begin() + 1, take.end()});
+    project.write_config(project_config(project, cluster, "max_base_backup_age = \"10min\"\n"));
+    auto fresh = run_tool(prod(project, {"execute", "--backup"}));
+    INFO(fresh.all());
+    CHECK(fresh.exit_code == 0);
+    CHECK(backup_list(project).size() == 1);
+
+    // take_base_backup = true takes the full backup itself.
+    std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+    project.write_config(project_config(project, cluster,
+                                        "max_base_backup_age = \"1s\"\ntake_base_backup = true\n"));
+    project.migration("2_orders.up.sql", "CREATE TABLE orders (id int PRIMARY KEY);\n");
+    auto taken = run_tool(prod(project, {"execute", "--backup"}));
+    INFO(taken.all());
+    CHECK(taken.exit_code == 0);
+    json list = backup_list(project);
+    REQUIRE(list.size() == 2);
+    CHECK(list[0]["restore_point"]["base_backup"] != list[1]["restore_point"]["base_backup"]);
+
+    // A role that is not a superuser and may not call the functions: the GRANT
+    // in the hint is what fixes it.
+    cluster.sql("app", "CREATE ROLE deployer LOGIN PASSWORD 'deployer-pw'");
+    std::string deployer =
+        "postgresql://deployer:deployer-pw@127.0.0.1:" + std::to_string(cluster.state().port) +
+        "/app";
+    auto session = sm::db::connect(deployer, "sm-test");
+    std::optional<sm::Error> refused;
+    try {
+        sm::backup::require_restore_point_privileges(*session);
+    } catch (const sm::Error& e) {
+        refused = e;
+    }
+    REQUIRE(refused);
+    CHECK(refused->code() == sm::ExitCode::backup_failed);
+    CHECK(std::string(refused->what()).find("role deployer may not create restore points") !=
+          std::string::npos);
+    std::string grants = refused->hint().substr(refused->hint().find("GRANT"));
+    cluster.sql("app", grants);
+    CHECK_NOTHROW(sm::backup::require_restore_point_privileges(*session));
+}
+
+TEST_CASE("restore --print-steps exports the events and prints each step as a command that works") {
+    ArchivedCluster cluster;
+    Project project;
+    project.write_config(project_config(project, cluster));
+    project.migration("1_customers.up.sql",
+                      "CREATE TABLE customers (id int PRIMARY KEY);\n"
+                      "INSERT INTO customers SELECT generate_series(1, 42);\n");
+    REQUIRE(run_tool(prod(project, {"execute"})).exit_code == 0);
+    project.migration("2_truncate.up.sql", "DELETE FROM customers;\n");
+    auto second =
+        run_tool(prod(project, {"execute", "--backup", "--override-policy", "--reason", "test"}));
+    INFO(second.all());
+    REQUIRE(second.exit_code == 0);
+    CHECK(cluster.sql("app", "SELECT count(*) FROM customers") == "0");
+
+    auto printed =
+        run_tool(prod(project, {"restore", "--latest", "--kind", "restore-point", "--print-steps",
+                                "--confirm", "postgres,app", "--format", "json"}));
+    INFO(printed.all());
+    REQUIRE(printed.exit_code == 0);
+    json doc = json::parse(printed.out);
+    CHECK(doc["result"] == "ok");
+    std::vector<std::string> steps = doc["steps"];
+    REQUIRE(steps.size() == 4);
+    CHECK(cluster.sql("app", "SELECT count(*) FROM customers") == "0");  // nothing done yet
+
+    // The first three on the database host as the owner, the last one from here.
+    for (size_t i = 0; i < 3; ++i) {
+        std::vector<std::string> w = words(steps[i]);
+        cluster.as_owner(w.at(0), {w.begin() + 1, w.end()});
+    }
+    for (int i = 0; i < 200 && cluster.sql("postgres", "SELECT pg_is_in_recovery()") != "f"; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(cluster.sql("app", "SELECT count(*) FROM customers") == "42");
+    std::vector<std::string> carry = words(steps[3]);
+    REQUIRE(carry.at(0) == "safe-migrate");
+    auto carried = run_tool(prod(project, {carry.begin() + 1, carry.end()}));
+    INFO(carried.all());
+    REQUIRE(carried.exit_code == 0);
+    CHECK(cluster.sql("app", "SELECT max(version) FROM safe_migrate.history") == "1");
+    CHECK(cluster.sql("app",
+                      "SELECT count(*) FROM safe_migrate.events WHERE kind = "
+                      "'migration.applied' AND version = 2") == "1");
 }
