@@ -10,8 +10,9 @@
 # backup taken before the data is generated), then for each size generates the
 # pgbench database at that size and times `safe-migrate execute --backup` of a
 # one-statement migration under each engine. The migration itself takes
-# milliseconds: the time is the safety point's (lock, pg_dump + checksums +
-# verification; or pgbackrest check + info + pg_create_restore_point +
+# milliseconds; the same execute without --backup is measured too and
+# subtracted, so the figure is the safety point's alone (pg_dump + checksums +
+# verification; or pgbackrest check and info + pg_create_restore_point +
 # pg_switch_wal). Expected: pg_dump grows linearly with size; the restore point
 # stays under 2 s at every size.
 #
@@ -80,12 +81,12 @@ url_of() { printf '%s\n' "$URL" | sed "s|/postgres?|/$1?|"; }
 psql_q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$(url_of "$1")" -c "$2"; }
 "$PGBIN/createdb" --maintenance-db="$URL" bench
 
-config() {  # engine
+config() {  # engine ("none": the pg_dump config, and execute without --backup)
   cat > "$WORK/project/safe-migrate.toml" <<CONF
 migrations_dir = "migrations"
 [backup]
 dir = "$WORK/catalog-$1"
-engine = "$1"
+engine = "$( [ "$1" = none ] && echo pg_dump || echo "$1")"
 stanza = "main"
 pgbackrest_config = "$WORK/pgbackrest.conf"
 jobs = 2
@@ -99,7 +100,7 @@ measure() {  # engine size: prints and records the seconds of execute --backup
   psql_q postgres "CHECKPOINT"
   sync
   if ! /usr/bin/time -f "%e" -o "$WORK/time" "$BIN" --config "$WORK/project/safe-migrate.toml" \
-      --database-url "$(url_of bench)" execute --backup >"$WORK/out" 2>&1; then
+      --database-url "$(url_of bench)" execute $( [ "$1" = none ] || echo --backup) >"$WORK/out" 2>&1; then
     echo "!! execute --backup ($1) failed:" >&2; sed 's/^/   /' "$WORK/out" >&2; exit 1
   fi
   printf "   %-12s %6s GB %8.2fs\n" "$1" "$2" "$(tail -n 1 "$WORK/time")"
@@ -112,12 +113,15 @@ for size in $SIZES; do
   "$PGBIN/pgbench" -i -q -s "$scale" "$(url_of bench)" 2>&1 | tail -n 1 | sed 's/^/   /'
   psql_q bench "VACUUM ANALYZE"
   echo "   database size: $(psql_q bench "SELECT pg_size_pretty(pg_database_size('bench'))")"
+  measure none "$size"
   measure pg_dump "$size"
   measure pgbackrest "$size"
   rm -rf "$WORK/catalog-pg_dump"  # room for the next size's dump
 done
 
-echo "== pre-deploy safety time (execute --backup of a one-statement migration)"
-printf "   %-8s %12s %12s\n" "GB" "pg_dump" "pgbackrest"
+echo "== pre-deploy safety time: execute --backup minus execute without a backup"
+echo "   (the same one-statement migration; 'execute' is that baseline)"
+printf "   %-8s %10s %12s %12s\n" "GB" "execute" "pg_dump" "pgbackrest"
 awk '{ t[$1 " " $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
-     END { for (i = 1; i <= n; i++) printf "   %-8s %11.2fs %11.2fs\n", order[i], t[order[i] " pg_dump"], t[order[i] " pgbackrest"] }' "$WORK/results"
+     END { for (i = 1; i <= n; i++) { g = order[i]; b = t[g " none"];
+       printf "   %-8s %9.2fs %11.2fs %11.2fs\n", g, b, t[g " pg_dump"] - b, t[g " pgbackrest"] - b } }' "$WORK/results"

@@ -5,7 +5,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "backup/pg_tools.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
@@ -80,7 +79,10 @@ util::ProcessResult run_pgbackrest(const PgBackRest& p, const std::string& comma
     }
     util::ProcessResult r = util::run_process(spec);
     if (!r.ok()) {
-        std::string why = error_lines(r.err.empty() ? r.out : r.err);
+        // pgBackRest's stderr holds only its warnings and errors ("ERROR: [037]: ...",
+        // then an indented "HINT: ...").
+        std::string why =
+            std::string(util::trim(util::last_lines(r.err.empty() ? r.out : r.err, 5)));
         throw Error(ExitCode::backup_failed,
                     "pgbackrest " + command + " " + r.how_it_ended() +
                         (why.empty() ? "" : ":\n  " + util::redact_text(why)));

@@ -10,6 +10,7 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/time.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::backup {
 namespace fs = std::filesystem;
@@ -19,12 +20,14 @@ using Clock = std::chrono::system_clock;
 
 // The newest full/diff backup, young enough, or a new full one when allowed.
 std::string require_recent_base_backup(const PgBackRest& p, const core::BackupSettings& settings,
-                                       bool quiet) {
-    auto newest = newest_base_backup(run_pgbackrest(p, "info", {"--output=json"}).out, p.stanza);
+                                       const std::string& info_json, bool quiet) {
+    auto newest = newest_base_backup(info_json, p.stanza);
     auto age = [&](const BaseBackup& b) {
         return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - b.stopped);
     };
-    if (newest && age(*newest) <= settings.max_base_backup_age) {
+    // "0" is no limit, as for the other durations.
+    if (newest && (settings.max_base_backup_age.count() == 0 ||
+                   age(*newest) <= settings.max_base_backup_age)) {
         return newest->label;
     }
     std::string why = newest ? "the newest full or differential backup of stanza " + p.stanza +
@@ -132,8 +135,16 @@ Manifest create_restore_point(const RestorePointRequest& request) {
 
     // 2. pgBackRest: archiving works, and a base backup recent enough.
     PgBackRest p = pgbackrest_for(request.settings, s);
-    run_pgbackrest(p, "check");
-    std::string base = require_recent_base_backup(p, request.settings, request.quiet);
+    //    check waits for a WAL segment to be archived: info runs meanwhile.
+    std::string info_json;
+    util::parallel_for(2, 2, [&](size_t i) {
+        if (i == 0) {
+            run_pgbackrest(p, "check");
+        } else {
+            info_json = run_pgbackrest(p, "info", {"--output=json"}).out;
+        }
+    });
+    std::string base = require_recent_base_backup(p, request.settings, info_json, request.quiet);
 
     // 3. The named point, and a WAL switch so its segment is archived now.
     Manifest m;

@@ -212,7 +212,8 @@ TEST_CASE(
     auto failing = run_tool(prod(project, {"execute", "--backup"}));
     INFO(failing.all());
     CHECK(failing.exit_code == 7);
-    CHECK(failing.err.find("pgbackrest check exited with code") != std::string::npos);
+    CHECK(failing.err.find("pgbackrest check exited with code 37:\n  ERROR: [037]: check command "
+                           "requires option: pg1-path") != std::string::npos);
     CHECK(cluster.sql("app", "SELECT to_regclass('customers') IS NULL") == "t");
     CHECK(backup_list(project).empty());
 
@@ -226,8 +227,9 @@ TEST_CASE(
     CHECK(old.err.find("no restore point taken: the newest full or differential backup of stanza "
                        "main") != std::string::npos);
     CHECK(cluster.sql("app", "SELECT to_regclass('customers') IS NULL") == "t");
-    std::string hint = old.err.substr(old.err.find("hint: Take one as the cluster's owner with '"));
-    hint = hint.substr(hint.find('\'') + 1);
+    const std::string with = "hint: Take one as the cluster's owner with '";
+    REQUIRE(old.err.find(with) != std::string::npos);
+    std::string hint = old.err.substr(old.err.find(with) + with.size());
     std::vector<std::string> take = words(hint.substr(0, hint.find('\'')));
     REQUIRE(take.at(0) == "pgbackrest");
     cluster.as_owner("pgbackrest", {take.begin() + 1, take.end()});
