@@ -17,34 +17,40 @@ json or_null(const std::optional<T>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
-json summary_json(const backup::CatalogEntry& e) {
+json entry_json(const backup::CatalogEntry& e) {
     if (!e.manifest) {
         return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
     }
     const backup::Manifest& m = *e.manifest;
-    json summary = {{"id", m.id},
-                    {"state", backup::state_name(m.state)},
-                    {"kind", backup::kind_name(m.kind)},
-                    {"label", m.label},
-                    {"started_at", m.started_at},
-                    {"finished_at", m.finished_at},
-                    {"duration_ms", m.duration_ms},
-                    {"database", m.source.database},
-                    {"host", m.source.host},
-                    {"port", m.source.port},
-                    {"system_identifier", m.source.system_identifier},
-                    {"migration_head", or_null(m.migration_head)},
-                    {"format", m.archive_format},
-                    {"total_bytes", m.total_bytes},
-                    {"tables", m.tables.size()},
-                    {"pinned", m.pinned},
-                    {"error", m.error},
-                    {"path", e.dir.string()}};
-    if (m.restore_point) {
-        summary["restore_point"] = {{"name", m.restore_point->name},
-                                    {"lsn", m.restore_point->lsn},
-                                    {"stanza", m.restore_point->stanza},
-                                    {"base_backup", m.restore_point->base_backup}};
+    return {{"id", m.id},
+            {"state", backup::state_name(m.state)},
+            {"kind", backup::kind_name(m.kind)},
+            {"label", m.label},
+            {"started_at", m.started_at},
+            {"finished_at", m.finished_at},
+            {"duration_ms", m.duration_ms},
+            {"database", m.source.database},
+            {"host", m.source.host},
+            {"port", m.source.port},
+            {"system_identifier", m.source.system_identifier},
+            {"migration_head", or_null(m.migration_head)},
+            {"format", m.archive_format},
+            {"total_bytes", m.total_bytes},
+            {"tables", m.tables.size()},
+            {"pinned", m.pinned},
+            {"error", m.error},
+            {"path", e.dir.string()}};
+}
+
+// An entry of the catalog; a restore point also says where it is.
+json summary_json(const backup::CatalogEntry& e) {
+    json summary = entry_json(e);
+    if (e.manifest && e.manifest->restore_point) {
+        const backup::RestorePointInfo& rp = *e.manifest->restore_point;
+        summary["restore_point"] = {{"name", rp.name},
+                                    {"lsn", rp.lsn},
+                                    {"stanza", rp.stanza},
+                                    {"base_backup", rp.base_backup}};
     }
     return summary;
 }
