@@ -46,8 +46,13 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id);
 // manifest, never by directory names or mtimes. Safety backups taken before a
 // restore (kind pre-restore) hold the state being replaced and are only
 // restored by id. std::nullopt when none.
+// kinds narrows the choice: logical (pg_dump backups) or restore points.
+enum class KindFilter { any, logical, restore_point };
+// "any", "logical" or "restore-point". Throws sm::Error (usage) naming --kind otherwise.
+KindFilter kind_filter(const std::string& name);
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
-                                          const std::string& system_identifier);
+                                          const std::string& system_identifier,
+                                          KindFilter kinds = KindFilter::any);
 
 // The newest usable backup of any source, by the finish time in its manifest
 // (what `backup verify --latest` checks). Throws sm::Error (invalid_input)

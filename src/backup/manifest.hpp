@@ -22,7 +22,9 @@ inline constexpr const char* k_manifest_name = "manifest.json";
 inline constexpr int k_manifest_format = 1;
 
 enum class BackupState { running, complete, verified, failed };
-enum class BackupKind { manual, pre_deploy, pre_restore };
+// restore_point: a named point in the WAL that pgBackRest archives, not a
+// dump (Manifest::restore_point says where; backup/restore_point.hpp).
+enum class BackupKind { manual, pre_deploy, pre_restore, restore_point };
 
 const char* state_name(BackupState s);
 const char* kind_name(BackupKind k);
@@ -54,6 +56,15 @@ struct Verification {
     std::string detail;
 };
 
+// Where a restore point is: pg_create_restore_point's name and LSN, the
+// pgBackRest stanza whose archive holds the WAL, and the base backup before it.
+struct RestorePointInfo {
+    std::string name;  // "safe-migrate-<run id>"
+    std::string lsn;   // "0/4016070"
+    std::string stanza;
+    std::string base_backup;  // pgBackRest's label of the newest full/diff backup before it
+};
+
 struct Manifest {
     int format = k_manifest_format;
     std::string id;  // "20261121T231500Z-pre-deploy": sorts by time
@@ -82,7 +93,8 @@ struct Manifest {
     std::vector<TableRows> tables;
     std::vector<Verification> verifications;  // oldest first
     bool pinned = false;
-    std::string error;  // why it failed (redacted), for failed backups
+    std::string error;                              // why it failed (redacted), for failed backups
+    std::optional<RestorePointInfo> restore_point;  // with kind restore_point
 
     // finished_at as a time point (epoch when empty or unparsable).
     std::chrono::system_clock::time_point finished() const;

@@ -53,6 +53,13 @@ VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
                              (m.error.empty() ? "" : ": " + m.error));
         return r;
     }
+    if (m.kind == BackupKind::restore_point) {
+        // Nothing of a restore point is here: its base backup and WAL are in
+        // pgBackRest's repository (`pgbackrest verify` checks those).
+        r.how = "restore-point";
+        r.ok = r.problems.empty();
+        return r;
+    }
 
     // Every recorded file, and nothing else.
     std::set<std::string> recorded;

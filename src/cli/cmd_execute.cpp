@@ -133,7 +133,10 @@ class ExecuteReporter : public deploy::Reporter {
         }
     }
     void backup_verified(const backup::Manifest& m) override {
-        if (m_text) {
+        if (m_text && m.restore_point) {
+            say(m_options, "pre-deploy restore point " + m.restore_point->name + " at " +
+                               m.restore_point->lsn + " (" + m.id + ")");
+        } else if (m_text) {
             say(m_options, "pre-deploy backup " + m.id + " verified (" +
                                util::human_bytes(m.total_bytes) + ")");
         }

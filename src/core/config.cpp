@@ -362,6 +362,10 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
     if (config.backup.cache_dir) {
         config.backup.cache_dir = project_path(config.project_dir, *config.backup.cache_dir);
     }
+    if (config.backup.pgbackrest_config) {
+        config.backup.pgbackrest_config =
+            project_path(config.project_dir, *config.backup.pgbackrest_config);
+    }
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);
     }

@@ -117,6 +117,14 @@ struct BackupSettings {
     // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
     std::optional<std::chrono::milliseconds> keep_pre_restore;
     EncryptionKey encryption_key;  // none: archives are stored as pg_dump writes them
+    // engine = "pgbackrest": the pre-deploy safety point is a named restore
+    // point in the WAL that pgBackRest archives (backup/restore_point.hpp)
+    // instead of a pg_dump; pgBackRest's own configuration stays its own.
+    std::string engine = "pg_dump";                          // "pg_dump" or "pgbackrest"
+    std::string stanza;                                      // required with pgbackrest
+    std::optional<std::filesystem::path> pgbackrest_config;  // pgbackrest --config
+    std::chrono::milliseconds max_base_backup_age{24LL * 3600 * 1000};
+    bool take_base_backup = false;  // take a full backup when the newest is too old
 };
 
 // How restores treat the target's other sessions ([restore]); both `restore`

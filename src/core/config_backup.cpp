@@ -155,8 +155,25 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
     r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
     r.on("encryption_key", [&](auto& n, auto& w) { b.encryption_key = read_encryption_key(n, w); });
+    r.on("engine", [&](auto& n, auto& w) {
+        b.engine = toml_string(n, w);
+        if (b.engine != "pg_dump" && b.engine != "pgbackrest") {
+            throw Error(ExitCode::invalid_input, w + " must be \"pg_dump\" or \"pgbackrest\"");
+        }
+    });
+    r.on("stanza", [&](auto& n, auto& w) { b.stanza = toml_string(n, w); });
+    r.on("pgbackrest_config", [&](auto& n, auto& w) { b.pgbackrest_config = toml_string(n, w); });
+    r.on("max_base_backup_age",
+         [&](auto& n, auto& w) { b.max_base_backup_age = toml_duration(n, w); });
+    r.on("take_base_backup", [&](auto& n, auto& w) { b.take_base_backup = toml_bool(n, w); });
     r.read(table);
     check_s3_settings(b, file);
+    if (b.engine == "pgbackrest" && b.stanza.empty()) {
+        throw Error(ExitCode::invalid_input,
+                    file +
+                        ": [backup] engine = \"pgbackrest\" needs stanza (the pgBackRest "
+                        "stanza of this cluster)");
+    }
 }
 
 }  // namespace sm::core

@@ -27,6 +27,18 @@ std::optional<backup::Manifest> backup_gate(const Request& request, db::Session&
         return std::nullopt;
     }
 
+    // 2. With pgBackRest, a restore point instead of a dump (its checks
+    //    refuse with exit 7 before anything is applied).
+    if (config.backup.engine == "pgbackrest") {
+        backup::Manifest m =
+            request.io.take_restore_point({run_id, config.backup, &control, request.quiet_tools});
+        db::record_event(control, {run_id, "backup.completed", std::nullopt,
+                                   "restore point " + m.restore_point->name + " at " +
+                                       m.restore_point->lsn + " (" + m.id + ")"});
+        reporter.backup_verified(m);
+        return m;
+    }
+
     // 2. Take it under the lock we already hold, then verify every file.
     backup::CreateRequest create;
     create.kind = backup::BackupKind::pre_deploy;

@@ -17,7 +17,7 @@ json or_null(const std::optional<T>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
-json summary_json(const backup::CatalogEntry& e) {
+json entry_json(const backup::CatalogEntry& e) {
     if (!e.manifest) {
         return {{"id", e.dir.filename().string()},
                 {"state", e.incomplete ? "incomplete" : "unreadable"},
@@ -44,6 +44,19 @@ json summary_json(const backup::CatalogEntry& e) {
             {"cipher", m.encrypted() ? json(m.cipher) : json(nullptr)},  // null: not encrypted
             {"key_fingerprint", m.encrypted() ? json(m.key_fingerprint) : json(nullptr)},
             {"path", e.dir.string()}};
+}
+
+// An entry of the catalog; a restore point also says where it is.
+json summary_json(const backup::CatalogEntry& e) {
+    json summary = entry_json(e);
+    if (e.manifest && e.manifest->restore_point) {
+        const backup::RestorePointInfo& rp = *e.manifest->restore_point;
+        summary["restore_point"] = {{"name", rp.name},
+                                    {"lsn", rp.lsn},
+                                    {"stanza", rp.stanza},
+                                    {"base_backup", rp.base_backup}};
+    }
+    return summary;
 }
 
 json pre_restore_json(const PreRestoreShown& pre) {
@@ -187,15 +200,21 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
 
 std::string restore_result_json(const CatalogRestoreResult& done) {
     const backup::RestoreResult& r = done.restored;
-    return json({{"result", "ok"},
-                 {"backup", done.backup_id},
-                 {"database", r.database},
-                 {"previous_database", r.previous_database},
-                 {"safety_backup", or_null(r.safety_id)},
-                 {"terminated_sessions", r.terminated},
-                 {"extra_tables", r.extra_tables},
-                 {"duration_ms", r.took.count()}})
-        .dump(2);
+    json doc = {{"result", "ok"},
+                {"backup", done.backup_id},
+                {"database", r.database},
+                {"previous_database", r.previous_database},
+                {"safety_backup", or_null(r.safety_id)},
+                {"terminated_sessions", r.terminated},
+                {"extra_tables", r.extra_tables},
+                {"duration_ms", r.took.count()}};
+    if (!done.restore_point.empty()) {
+        doc["restore_point"] = done.restore_point;
+        doc["steps"] = done.steps;  // empty: safe-migrate ran the recovery itself
+        doc["events_file"] = done.events_file;
+        doc["events_carried"] = r.events_carried;
+    }
+    return doc.dump(2);
 }
 
 std::string reset_result_json(const ResetResult& result, const std::string& environment) {

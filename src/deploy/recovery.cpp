@@ -219,6 +219,18 @@ class Recoverer {
             return manual(why + ": no pre-deploy backup was taken in this run (use --backup)");
         }
         const backup::Manifest& m = *m_run.pre_deploy;
+        if (m.kind == backup::BackupKind::restore_point) {
+            // A rewind of the whole cluster is a DBA's decision, never automatic.
+            std::string reason = "the pre-deploy safety point " + m.id +
+                                 " is a pgBackRest restore point, which rewinds the whole "
+                                 "cluster and is never restored automatically";
+            m_restore_failed = true;
+            if (down_files != nullptr) {
+                return fall_back(*down_files, reason);
+            }
+            return manual(why + "; " + reason + " (see runbooks/pgbackrest-pitr.md: " +
+                          "safe-migrate restore --id " + m.id + ")");
+        }
         tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
         db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
                                          why + "; restoring pre-deploy backup " + m.id});
