@@ -17,8 +17,8 @@ Command backfill_command() {
             },
             [args](const GlobalOptions& g) {
                 core::Config config = load_config(g);
-                auto report = deploy::backfill_admin(resolve_target(g, config), config,
-                                                     args->first, args->second);
+                auto report = deploy::backfill_admin(resolve_target(g, config), config, args->first,
+                                                     args->second);
                 g.format == Format::json ? print_document(report.json) : say(g, report.text);
                 return 0;
             },

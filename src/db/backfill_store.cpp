@@ -126,8 +126,7 @@ void start_backfill(Session& session, const BackfillRow& row) {
 }
 
 void set_backfill_state(Session& session, int64_t version, const std::string& state,
-                        const std::string& paused_reason, int batch_size,
-                        double rows_per_second) {
+                        const std::string& paused_reason, int batch_size, double rows_per_second) {
     session.exec_params(
         "UPDATE safe_migrate.backfill SET state = $2, paused_reason = $3, batch_size = $4, "
         "rows_per_second = $5, updated_at = clock_timestamp(), "
@@ -155,9 +154,9 @@ std::vector<BackfillRow> request_pause(Session& session, std::optional<int64_t> 
 }
 
 bool pause_requested(Session& session, int64_t version) {
-    auto result =
-        session.exec_prepared("SELECT pause_requested FROM safe_migrate.backfill WHERE version = $1",
-                              {std::to_string(version)});
+    auto result = session.exec_prepared(
+        "SELECT pause_requested FROM safe_migrate.backfill WHERE version = $1",
+        {std::to_string(version)});
     return !result.empty() && result.scalar() == "t";
 }
 

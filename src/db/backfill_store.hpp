@@ -50,8 +50,7 @@ void start_backfill(Session& session, const BackfillRow& row);
 // Sets state ("running", "paused", "done") and the reason it is paused, and
 // the batch size and rate last seen.
 void set_backfill_state(Session& session, int64_t version, const std::string& state,
-                        const std::string& paused_reason, int batch_size,
-                        double rows_per_second);
+                        const std::string& paused_reason, int batch_size, double rows_per_second);
 
 // Asks the runner of version (every unfinished backfill when version is not
 // given) to pause or go on between batches. Returns the rows flagged.

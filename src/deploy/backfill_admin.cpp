@@ -41,8 +41,8 @@ json backfill_json(const db::BackfillRow& b) {
 
 // "2_fill_email (public.users): running, 12000 rows, 40% of 30000 keys, 5200 rows/s, batch 1000"
 std::string backfill_line(const db::BackfillRow& b) {
-    std::string line = std::to_string(b.version) + "_" + b.name + " (" + b.table +
-                       "): " + b.state + ", " + std::to_string(b.rows_done) + " rows, " +
+    std::string line = std::to_string(b.version) + "_" + b.name + " (" + b.table + "): " + b.state +
+                       ", " + std::to_string(b.rows_done) + " rows, " +
                        std::to_string(percent_of(b)) + "% of " + std::to_string(b.keys_total) +
                        " keys, " + std::to_string(std::lround(b.rows_per_second)) +
                        " rows/s, batch " + std::to_string(b.batch_size);
@@ -59,8 +59,8 @@ std::string backfill_line(const db::BackfillRow& b) {
 BackfillReport backfill_admin(const core::Target& target, const core::Config& config,
                               const std::string& action, std::optional<int64_t> version) {
     if (action != "status" && action != "pause" && action != "resume") {
-        throw Error(ExitCode::usage, "backfill: unknown action '" + action +
-                                         "' (known: status, pause, resume)");
+        throw Error(ExitCode::usage,
+                    "backfill: unknown action '" + action + "' (known: status, pause, resume)");
     }
     auto session = db::connect_as(target.conninfo, config.application_name, "backfill");
     std::vector<db::BackfillRow> rows;
@@ -87,10 +87,11 @@ BackfillReport backfill_admin(const core::Target& target, const core::Config& co
         list.push_back(backfill_json(b));
         lines.push_back(backfill_line(b));
     }
-    report.json =
-        json({{"result", "ok"}, {"action", action}, {"target", session->display_name()},
-              {"backfills", list}})
-            .dump(2);
+    report.json = json({{"result", "ok"},
+                        {"action", action},
+                        {"target", session->display_name()},
+                        {"backfills", list}})
+                      .dump(2);
     if (rows.empty()) {
         lines.push_back(action == "status" ? "no backfill has run here" : "no unfinished backfill");
     } else if (action != "status") {

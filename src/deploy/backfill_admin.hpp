@@ -19,10 +19,10 @@ struct BackfillReport {
     std::string text;
 };
 
-// Runs action ("status", "pause" or "resume") against target: status lists every backfill (or version's);
-// pause and resume flag every unfinished backfill (or version's), which its
-// runner reads before its next batch. Throws sm::Error: db_unreachable,
-// invalid_input when version names no backfill the target knows of.
+// Runs action ("status", "pause" or "resume") against target: status lists every backfill (or
+// version's); pause and resume flag every unfinished backfill (or version's), which its runner
+// reads before its next batch. Throws sm::Error: db_unreachable, invalid_input when version names
+// no backfill the target knows of.
 BackfillReport backfill_admin(const core::Target& target, const core::Config& config,
                               const std::string& action, std::optional<int64_t> version);
 

@@ -146,9 +146,8 @@ std::vector<std::string> run_result_lines(const Result& r) {
     std::vector<std::string> lines = {
         r.plan_already_applied ? "the plan is already applied; head is " + head
         : r.nothing_pending    ? "nothing to apply; head is " + head
-                               : "applied " + std::to_string(r.applied.size()) +
-                                  " migration(s) in " + util::format_duration(r.took) +
-                                  "; head is now " + head};
+                            : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                                  util::format_duration(r.took) + "; head is now " + head};
     if (!r.held.empty()) {
         lines.push_back(held_line(r.held));
     }

@@ -86,9 +86,9 @@ std::string contract_refusal(const std::vector<Step>& steps, size_t first,
             try {
                 old_apps = executor::sessions_of_application(session, old_app_pattern);
             } catch (const db::DbError& e) {
-                throw Error(ExitCode::invalid_input,
-                            "[execute] old_app_pattern '" + old_app_pattern +
-                                "' cannot be used: " + e.primary());
+                throw Error(ExitCode::invalid_input, "[execute] old_app_pattern '" +
+                                                         old_app_pattern +
+                                                         "' cannot be used: " + e.primary());
             }
             old_apps_read = true;
         }

@@ -56,7 +56,7 @@ struct DryRunReport {
     std::string backup_directory;            // the catalog it would go to
     core::FailurePolicy on_failure = core::FailurePolicy::rollback;
     size_t pending = 0;                                 // migrations the run would apply
-    std::vector<std::string> held;  // pending migrations left for a later phase
+    std::vector<std::string> held;                      // pending migrations left for a later phase
     std::optional<PolicyOverridden> policy_overridden;  // the run would override the policy
 };
 

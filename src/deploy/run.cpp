@@ -208,8 +208,7 @@ class Deployment {
         db::record_event(*m_control, {m_ctx->run_id, "phase.refused", std::nullopt,
                                       reason + "; " + std::to_string(m_applied.size()) +
                                           " migration(s) applied before it"});
-        throw Error(ExitCode::policy,
-                    reason + (m_applied.empty() ? "; nothing was applied" : ""),
+        throw Error(ExitCode::policy, reason + (m_applied.empty() ? "; nothing was applied" : ""),
                     "Finish the backfill and stop the old application version, then run "
                     "'safe-migrate execute --through contract' again.");
     }
@@ -241,8 +240,8 @@ class Deployment {
     // Prints a backfill's progress on stderr: every 2s on a terminal, else every
     // heartbeat; at once when it pauses or goes on, and at its end.
     executor::BackfillObserver backfill_printer() const {
-        auto every = isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(2000)
-                                                : m_r.settings.heartbeat;
+        auto every =
+            isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(2000) : m_r.settings.heartbeat;
         auto last = std::make_shared<std::pair<Clock::time_point, std::string>>(Clock::now(), "");
         return [every, last](const executor::BackfillProgress& p) {
             bool changed = p.paused != last->second;

@@ -32,7 +32,11 @@ class BackfillRunner {
   public:
     BackfillRunner(RunContext& ctx, const core::Migration& m, const core::Script& up,
                    const core::BackfillSettings& settings, const BackfillObserver& observe)
-        : m_ctx(ctx), m_m(m), m_up(up), m_stmt(*up.backfill), m_settings(settings),
+        : m_ctx(ctx),
+          m_m(m),
+          m_up(up),
+          m_stmt(*up.backfill),
+          m_settings(settings),
           m_observe(observe) {
         m_table = core::quote_ident(m_stmt.schema) + "." + core::quote_ident(m_stmt.table);
         m_progress.id = m.id();
@@ -75,7 +79,8 @@ class BackfillRunner {
                 "ORDER BY array_position(i.indkey::int2[], a.attnum)",
                 {m_table});
         } catch (const db::DbError& e) {
-            fail(ExitCode::failure, "cannot read the primary key of " + m_table + ": " + db_text(e));
+            fail(ExitCode::failure,
+                 "cannot read the primary key of " + m_table + ": " + db_text(e));
         }
         for (const auto& row : r.rows) {
             m_key.push_back({row[0].value_or(""), row[1].value_or("")});
@@ -170,8 +175,7 @@ class BackfillRunner {
                 fail(ExitCode::invalid_input, "[backfill] check_sql failed: " + db_text(e));
             }
             if (answer.value_or("") != "t") {
-                return "[backfill] check_sql returned " + answer.value_or("NULL") +
-                       ", not true";
+                return "[backfill] check_sql returned " + answer.value_or("NULL") + ", not true";
             }
         }
         return "";
@@ -236,9 +240,12 @@ class BackfillRunner {
 // key), the migration's statement limited to them, and the progress row.
 std::string BackfillRunner::batch_sql() const {
     const size_t n = m_key.size();
-    const std::string limit = "$" + std::to_string(n + 1) + "::int";
-    const std::string version = "$" + std::to_string(n + 2);
-    const std::string rate = "$" + std::to_string(n + 3);
+    bool first = m_last_key.empty();
+    // $1..$n: the last key (after the first batch); then the limit, the version, the rate.
+    const size_t base = first ? 0 : n;
+    const std::string limit = "$" + std::to_string(base + 1) + "::int";
+    const std::string version = "$" + std::to_string(base + 2);
+    const std::string rate = "$" + std::to_string(base + 3);
     std::vector<std::string> keys, aliased, alias, qualified, lower, desc, as_text;
     for (size_t i = 0; i < n; ++i) {
         std::string a = "sm_bf_k" + std::to_string(i);
@@ -251,7 +258,6 @@ std::string BackfillRunner::batch_sql() const {
         as_text.push_back(a + "::text");
     }
     auto row = [](const std::vector<std::string>& v) { return "(" + util::join(v, ", ") + ")"; };
-    bool first = m_last_key.empty();
     std::string after_last = first ? "" : row(keys) + " > " + row(lower);
     std::string range = (first ? "" : row(qualified) + " > " + row(lower) + " AND ") +
                         row(qualified) + " <= (SELECT " + util::join(alias, ", ") +
@@ -279,8 +285,9 @@ void BackfillRunner::batch() {
     db::TransactionLimits limits = db::transaction_limits(m_ctx.settings);
     limits.lock_timeout = m_up.lock_timeout.value_or(m_ctx.settings.lock_timeout);
     // A batch aims at batch_time: one that runs far longer is split, not waited for.
-    limits.statement_timeout = m_up.statement_timeout.value_or(std::min(
-        m_ctx.settings.statement_timeout, std::max(milliseconds(5000), 20 * m_settings.batch_time)));
+    limits.statement_timeout = m_up.statement_timeout.value_or(
+        std::min(m_ctx.settings.statement_timeout,
+                 std::max(milliseconds(5000), 20 * m_settings.batch_time)));
     limits.deadline = m_ctx.deadline;
     std::vector<db::Value> params;
     for (const auto& k : m_last_key) {
@@ -292,22 +299,22 @@ void BackfillRunner::batch() {
     auto start = BackfillClock::now();
     db::QueryResult result;
     try {
-        result = db::run_transaction_batch(
-                     m_ctx.migration, limits, {{batch_sql(), params}},
-                     [&](int attempt, milliseconds delay, size_t) {
-                         core::log_warn(db::lock_retry_message(m_m.id(), attempt,
-                                                               limits.lock_retries, delay));
-                     })
+        result = db::run_transaction_batch(m_ctx.migration, limits, {{batch_sql(), params}},
+                                           [&](int attempt, milliseconds delay, size_t) {
+                                               core::log_warn(db::lock_retry_message(
+                                                   m_m.id(), attempt, limits.lock_retries, delay));
+                                           })
                      .at(0);
     } catch (const db::DbError& e) {
         if (util::interrupted()) {
             interrupted();
         }
-        if (e.is_canceled() && m_size > 1 && !(m_ctx.deadline && BackfillClock::now() >= *m_ctx.deadline)) {
+        if (e.is_canceled() && m_size > 1 &&
+            !(m_ctx.deadline && BackfillClock::now() >= *m_ctx.deadline)) {
             m_size = std::max(1, m_size / 2);  // statement_timeout: split the batch
             core::log_warn("backfill " + m_m.id() + ": a batch outran statement_timeout (" +
-                           util::format_duration(limits.statement_timeout) +
-                           "); retrying with " + std::to_string(m_size) + " rows");
+                           util::format_duration(limits.statement_timeout) + "); retrying with " +
+                           std::to_string(m_size) + " rows");
             return;
         }
         fail(e.is_lock_timeout() ? ExitCode::lock_busy : ExitCode::failure,
@@ -335,16 +342,16 @@ void BackfillRunner::batch() {
     m_progress.rows_per_second = static_cast<double>(m_rows_this_run) / seconds;
     double keys_per_second = static_cast<double>(m_keys_this_run) / seconds;
     int64_t left = std::max<int64_t>(0, m_progress.keys_total - m_progress.keys_done);
-    m_progress.eta = milliseconds(static_cast<int64_t>(1000.0 * static_cast<double>(left) /
-                                                       std::max(1.0, keys_per_second)));
+    m_progress.eta = milliseconds(
+        static_cast<int64_t>(1000.0 * static_cast<double>(left) / std::max(1.0, keys_per_second)));
     m_progress.batch_size = m_size;
     if (keys >= m_size) {
         // Toward batch_time, at most doubling or halving at a time.
-        double ratio = std::clamp(static_cast<double>(m_settings.batch_time.count()) /
-                                      static_cast<double>(took.count()),
-                                  0.5, 2.0);
-        m_size = std::clamp(static_cast<int>(std::lround(m_size * ratio)), 1,
-                            m_settings.max_batch_size);
+        double ratio = std::clamp(
+            static_cast<double>(m_settings.batch_time.count()) / static_cast<double>(took.count()),
+            0.5, 2.0);
+        m_size =
+            std::clamp(static_cast<int>(std::lround(m_size * ratio)), 1, m_settings.max_batch_size);
     } else {
         m_progress.done = true;  // the last keys of the table
     }
@@ -404,9 +411,8 @@ std::string BackfillProgress::describe() const {
     return text;
 }
 
-milliseconds run_backfill(RunContext& ctx, const core::Migration& migration,
-                          const core::Script& up, const core::BackfillSettings& settings,
-                          const BackfillObserver& observe) {
+milliseconds run_backfill(RunContext& ctx, const core::Migration& migration, const core::Script& up,
+                          const core::BackfillSettings& settings, const BackfillObserver& observe) {
     if (!up.backfill) {
         throw Error(ExitCode::failure, migration.id() + " is not a backfill migration");
     }

@@ -198,8 +198,8 @@ std::vector<std::string> sessions_of_application(db::Session& session, const std
     std::vector<std::string> out;
     for (const auto& row : result.rows) {
         out.push_back("pid " + row[0].value_or("") + " (user '" + row[1].value_or("") +
-                      "', application '" + row[2].value_or("") + "', from " +
-                      row[3].value_or("") + ")");
+                      "', application '" + row[2].value_or("") + "', from " + row[3].value_or("") +
+                      ")");
     }
     return out;
 }

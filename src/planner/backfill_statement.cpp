@@ -102,11 +102,11 @@ std::vector<BackfillWord> words_of(std::string& sql, bool blank = false) {
 // The reason a SELECT's rows do not map to key ranges of one table, or "".
 std::string select_problem(const ParseTree& select) {
     static const std::pair<const char*, const char*> k_refused[] = {
-        {"withClause", "WITH"},         {"groupClause", "GROUP BY"},
-        {"havingClause", "HAVING"},     {"distinctClause", "DISTINCT"},
-        {"sortClause", "ORDER BY"},     {"limitCount", "LIMIT"},
-        {"limitOffset", "OFFSET"},      {"windowClause", "a WINDOW clause"},
-        {"valuesLists", "VALUES"},      {"larg", "a set operation (UNION, INTERSECT, EXCEPT)"},
+        {"withClause", "WITH"},     {"groupClause", "GROUP BY"},
+        {"havingClause", "HAVING"}, {"distinctClause", "DISTINCT"},
+        {"sortClause", "ORDER BY"}, {"limitCount", "LIMIT"},
+        {"limitOffset", "OFFSET"},  {"windowClause", "a WINDOW clause"},
+        {"valuesLists", "VALUES"},  {"larg", "a set operation (UNION, INTERSECT, EXCEPT)"},
     };
     for (const auto& [key, what] : k_refused) {
         if (select.contains(key)) {
@@ -179,8 +179,8 @@ BackfillParse parse_backfill_statement(const std::string& sql) {
     const ParseTree& stmt = member(stmts[0], "stmt");
     if (stmt.contains("UpdateStmt")) {
         const ParseTree& u = stmt["UpdateStmt"];
-        for (const auto& [key, what] : {std::pair{"withClause", "WITH"},
-                                        std::pair{"returningList", "RETURNING"}}) {
+        for (const auto& [key, what] :
+             {std::pair{"withClause", "WITH"}, std::pair{"returningList", "RETURNING"}}) {
             if (u.contains(key)) {
                 return refuse(std::string("it has ") + what);
             }

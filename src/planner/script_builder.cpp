@@ -119,7 +119,8 @@ core::Script build_script(const core::MigrationFile& file,
         BackfillParse backfill = parse_backfill_statement(
             script.statements.size() == 1 ? script.statements[0].sql : text);
         if (!backfill.statement) {
-            problems.push_back({file.path, script.statements.empty() ? 0 : script.statements[0].line,
+            problems.push_back({file.path,
+                                script.statements.empty() ? 0 : script.statements[0].line,
                                 "phase=backfill: " + backfill.problem});
         }
         script.backfill = backfill.statement;

@@ -45,7 +45,8 @@ const char* k_fill =
 
 std::string checksum_sql(const std::string& table) {
     return "SELECT md5(string_agg(id || ':' || coalesce(doubled::text, '-') || ':' || n, ',' "
-           "ORDER BY id)) FROM " + table;
+           "ORDER BY id)) FROM " +
+           table;
 }
 
 const char* k_slow_config =
@@ -144,9 +145,7 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last batch and appli
                         "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
                         "tablename = 'backfill'",
                         "1"));
-        REQUIRE(becomes(db,
-                        "SELECT rows_done > " + before + " FROM safe_migrate.backfill",
-                        "t"));
+        REQUIRE(becomes(db, "SELECT rows_done > " + before + " FROM safe_migrate.backfill", "t"));
         child->send_signal(kill == 0 ? SIGKILL : SIGINT);
         auto result = to_run(child->wait());
         INFO(result.all());
@@ -300,8 +299,9 @@ TEST_CASE("a backfill pauses while the replicas' lag cannot be read and names th
     Project p;
     p.write_config("[backfill]\nmax_replica_lag = \"30s\"\npause_poll = \"100ms\"\n");
     p.migration("1_fill.up.sql", k_fill);
-    std::string url = "postgresql://" + role + ":runner-secret@127.0.0.1:" +
-                      std::to_string(cluster().port) + "/" + db.name();
+    std::string url = "postgresql://" + role +
+                      ":runner-secret@127.0.0.1:" + std::to_string(cluster().port) + "/" +
+                      db.name();
     auto child = start_tool(p.args({"--database-url", url, "execute"}));
     REQUIRE(becomes(db,
                     "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "

@@ -30,7 +30,8 @@ void email_change(const Project& p) {
 TEST_CASE("plain execute stops before the contract phase and --through contract applies it") {
     TestDatabase db;
     db.query("CREATE TABLE users (id bigint PRIMARY KEY, email text)");
-    db.query("INSERT INTO users SELECT g, 'User' || g || '@Example.com' FROM generate_series(1, 50) g");
+    db.query(
+        "INSERT INTO users SELECT g, 'User' || g || '@Example.com' FROM generate_series(1, 50) g");
     Project p;
     email_change(p);
 
@@ -88,8 +89,9 @@ TEST_CASE("a contract migration is refused while the backfill of its change is u
     p.migration("3_fill_email.up.sql",
                 "-- safe-migrate: phase=backfill\n-- safe-migrate: change=email\n"
                 "UPDATE users SET email_lower = lower(email);\n");
-    const std::string reason = "contract migration 2_drop_email waits for the backfill of change "
-                               "'email': 3_fill_email is unfinished";
+    const std::string reason =
+        "contract migration 2_drop_email waits for the backfill of change "
+        "'email': 3_fill_email is unfinished";
 
     auto dry = run_tool(p.args(db, {"execute", "--through", "contract", "--dry-run"}));
     INFO(dry.all());

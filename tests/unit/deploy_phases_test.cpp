@@ -19,10 +19,9 @@ Migration migration(int64_t version, const char* name, Phase phase) {
 }  // namespace
 
 TEST_CASE("a run stops before the first pending migration of a later phase") {
-    std::vector<Migration> ms = {migration(1, "add", Phase::expand),
-                                 migration(2, "fill", Phase::backfill),
-                                 migration(3, "drop", Phase::contract),
-                                 migration(4, "add_more", Phase::expand)};
+    std::vector<Migration> ms = {
+        migration(1, "add", Phase::expand), migration(2, "fill", Phase::backfill),
+        migration(3, "drop", Phase::contract), migration(4, "add_more", Phase::expand)};
     std::vector<sm::deploy::Step> steps;
     for (const auto& m : ms) {
         steps.push_back({&m, std::nullopt});

@@ -15,8 +15,7 @@ TEST_CASE("an UPDATE with a WHERE is split around its condition") {
     CHECK(p.statement->schema == "app");
     CHECK(p.statement->table == "users");
     CHECK(p.statement->key_qualifier == "u");
-    CHECK(p.statement->before ==
-          "UPDATE app.users u SET email_lower = lower(u.email) WHERE ");
+    CHECK(p.statement->before == "UPDATE app.users u SET email_lower = lower(u.email) WHERE ");
     CHECK(p.statement->condition == "u.email_lower IS NULL AND u.note <> 'a where (b)'");
     CHECK(p.statement->after.empty());
 }
@@ -42,7 +41,8 @@ TEST_CASE("an INSERT ... SELECT keys on its one source table and keeps ON CONFLI
     CHECK(p.statement->table == "src");
     CHECK(p.statement->key_qualifier == "s");
     CHECK(p.statement->condition == "s.a > $x$where$x$");
-    CHECK(p.statement->after == " ON CONFLICT (a) DO UPDATE SET a = EXCLUDED.a WHERE dst.a IS NULL");
+    CHECK(p.statement->after ==
+          " ON CONFLICT (a) DO UPDATE SET a = EXCLUDED.a WHERE dst.a IS NULL");
 }
 
 TEST_CASE("statements whose rows do not map to key ranges are refused with the reason") {
