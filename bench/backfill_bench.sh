@@ -41,7 +41,7 @@ cleanup() {
 if [ "$PREPARE_ONLY" != 1 ]; then trap cleanup EXIT; fi
 trap 'cleanup; exit 130' INT TERM
 
-echo "== $("$BIN" --version); starting the sandbox"
+echo "== $("$BIN" --version | head -n 1); starting the sandbox"
 "$BIN" sandbox start --state "$STATE" >/dev/null
 URL=$("$BIN" sandbox url --state "$STATE")
 url_of() { printf '%s\n' "$URL" | sed "s|/postgres?|/$1?sslmode=disable\&|"; }
@@ -71,8 +71,8 @@ for n in $SIZES; do
   for db in "sm_$n" "loop_$n" "plain_$n"; do
     "$PGBIN/createdb" --maintenance-db="$URL" "$db"
     psql_q "$db" "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int NOT NULL, doubled bigint);
-      INSERT INTO accounts (id, balance) SELECT g, (g * 7919) % 1000 FROM generate_series(1, $n) g;
-      VACUUM ANALYZE accounts" >/dev/null
+      INSERT INTO accounts (id, balance) SELECT g, (g * 7919) % 1000 FROM generate_series(1, $n) g" >/dev/null
+    psql_q "$db" "VACUUM ANALYZE accounts" >/dev/null
   done
   cat > "$WORK/safe-migrate-$n.sh" <<SH
 #!/bin/sh

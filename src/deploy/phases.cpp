@@ -63,10 +63,10 @@ std::string held_line(const std::vector<std::string>& held) {
            "; apply with: safe-migrate execute --through " + (contract ? "contract" : "backfill");
 }
 
-std::string contract_refusal(const std::vector<Step>& steps, size_t first,
-                             const executor::StatusReport& report,
-                             const core::MigrationSet& migrations, db::Session& session,
-                             const std::string& old_app_pattern) {
+ContractRefusal contract_refusal(const std::vector<Step>& steps, size_t first,
+                                 const executor::StatusReport& report,
+                                 const core::MigrationSet& migrations, db::Session& session,
+                                 const std::string& old_app_pattern) {
     std::vector<std::string> old_apps;
     bool old_apps_read = false;
     for (size_t i = first; i < steps.size(); ++i) {
@@ -78,8 +78,10 @@ std::string contract_refusal(const std::vector<Step>& steps, size_t first,
         if (!change.empty()) {
             std::string backfill = unfinished_backfill(change, steps, i, report, migrations);
             if (!backfill.empty()) {
-                return "contract migration " + m.id() + " waits for the backfill of change '" +
-                       change + "': " + backfill + " is unfinished";
+                return {"contract migration " + m.id() + " waits for the backfill of change '" +
+                            change + "': " + backfill + " is unfinished",
+                        "Apply " + backfill + " first: number it before " + m.id() +
+                            ", or let the run that is applying it finish."};
             }
         }
         if (!old_app_pattern.empty() && !old_apps_read) {
@@ -93,13 +95,15 @@ std::string contract_refusal(const std::vector<Step>& steps, size_t first,
             old_apps_read = true;
         }
         if (!old_apps.empty()) {
-            return "contract migration " + m.id() +
-                   " waits for the old application to disconnect: " +
-                   std::to_string(old_apps.size()) + " session(s) match old_app_pattern '" +
-                   old_app_pattern + "': " + util::join(old_apps, ", ");
+            return {"contract migration " + m.id() +
+                        " waits for the old application to disconnect: " +
+                        std::to_string(old_apps.size()) + " session(s) match old_app_pattern '" +
+                        old_app_pattern + "': " + util::join(old_apps, ", "),
+                    "Stop the old application version, then run 'safe-migrate execute --through "
+                    "contract' again."};
         }
     }
-    return "";
+    return {};
 }
 
 }  // namespace sm::deploy

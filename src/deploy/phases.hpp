@@ -34,15 +34,21 @@ std::vector<std::string> describe_held(const std::vector<const core::Migration*>
 // phase: 3_drop_old (contract); apply with: safe-migrate execute --through contract". Pure.
 std::string held_line(const std::vector<std::string>& held);
 
+// Why a contract migration cannot be applied now, and what to do about it.
+struct ContractRefusal {
+    std::string reason;  // "" when every contract step may run
+    std::string hint;
+};
+
 // Why the contract migrations among steps (from index first on) cannot be
-// applied now, or "" when they can: a phase=backfill migration of the same
+// applied now, or an empty reason when they can: a phase=backfill migration of the same
 // change that is not applied and not applied earlier in steps (unfinished),
 // or, when old_app_pattern is set, sessions whose application_name matches it
 // (named). Reads the target through session; throws sm::Error (invalid_input)
 // when old_app_pattern is not a valid regular expression.
-std::string contract_refusal(const std::vector<Step>& steps, size_t first,
-                             const executor::StatusReport& report,
-                             const core::MigrationSet& migrations, db::Session& session,
-                             const std::string& old_app_pattern);
+ContractRefusal contract_refusal(const std::vector<Step>& steps, size_t first,
+                                 const executor::StatusReport& report,
+                                 const core::MigrationSet& migrations, db::Session& session,
+                                 const std::string& old_app_pattern);
 
 }  // namespace sm::deploy

@@ -75,7 +75,7 @@ class Deployment {
         policy_gate();
         //    A contract migration waits for its change's backfill and for the
         //    old application to disconnect (phases.hpp): exit 4, nothing applied.
-        phase_gate(0);
+        phase_gate();
         // 5. Preflight: replicas in step, and no session that would block the
         //    run's tables (wait, terminate if allowed, or stop: nothing applied).
         preflight();
@@ -194,23 +194,20 @@ class Deployment {
         throw Error(gate.stop, gate.reason + "; nothing was applied", gate.hint);
     }
 
-    // Refuses the contract steps from index first on that cannot run yet.
-    void phase_gate(size_t first) {
-        std::string reason = contract_refusal(m_steps, first, m_report, m_project.migrations,
-                                              *m_control, m_r.settings.old_app_pattern);
-        if (reason.empty()) {
+    // Refuses the run when a contract step cannot run yet (before anything is applied).
+    void phase_gate() {
+        ContractRefusal refusal = contract_refusal(m_steps, 0, m_report, m_project.migrations,
+                                                   *m_control, m_r.settings.old_app_pattern);
+        if (refusal.reason.empty()) {
             return;
         }
         if (m_r.dry_run) {
-            stop_dry(ExitCode::policy, reason);
+            stop_dry(ExitCode::policy, refusal.reason);
             return;
         }
         db::record_event(*m_control, {m_ctx->run_id, "phase.refused", std::nullopt,
-                                      reason + "; " + std::to_string(m_applied.size()) +
-                                          " migration(s) applied before it"});
-        throw Error(ExitCode::policy, reason + (m_applied.empty() ? "; nothing was applied" : ""),
-                    "Finish the backfill and stop the old application version, then run "
-                    "'safe-migrate execute --through contract' again.");
+                                      refusal.reason + "; nothing was applied"});
+        throw Error(ExitCode::policy, refusal.reason + "; nothing was applied", refusal.hint);
     }
 
     void preflight() {
