@@ -71,7 +71,7 @@ for n in $SIZES; do
   for db in "sm_$n" "loop_$n" "plain_$n"; do
     "$PGBIN/createdb" --maintenance-db="$URL" "$db"
     psql_q "$db" "CREATE TABLE accounts (id bigint PRIMARY KEY, balance int NOT NULL, doubled bigint);
-      INSERT INTO accounts (id, balance) SELECT g, (g * 7919) % 1000 FROM generate_series(1, $n) g" >/dev/null
+      INSERT INTO accounts (id, balance) SELECT g, (g::bigint * 7919) % 1000 FROM generate_series(1, $n) g" >/dev/null
     psql_q "$db" "VACUUM ANALYZE accounts" >/dev/null
   done
   cat > "$WORK/safe-migrate-$n.sh" <<SH
