@@ -125,60 +125,76 @@ class BackfillRunner {
         fresh.table = m_stmt.schema + "." + m_stmt.table;
         fresh.checksum = m_up.checksum;
         fresh.batch_size = m_size;
+        // The planner's estimate when the table was analyzed; else a count.
         fresh.keys_total = std::stoll(
-            m_ctx.control.exec("SELECT count(*) FROM " + m_table).scalar().value_or("0"));
+            m_ctx.control
+                .exec_params("SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = "
+                             "$1::regclass",
+                             {m_table})
+                .scalar()
+                .value_or("0"));
+        if (fresh.keys_total == 0) {
+            fresh.keys_total = std::stoll(
+                m_ctx.control.exec("SELECT count(*) FROM " + m_table).scalar().value_or("0"));
+        }
         m_progress.keys_total = fresh.keys_total;
         db::start_backfill(m_ctx.control, fresh);
     }
 
-    // Why the runner must wait before its next batch, or "".
+    // Why the runner must wait before its next batch, or "". The signals the
+    // database gives are read in one round trip.
     std::string throttle_reason() {
-        if (db::pause_requested(m_ctx.control, m_m.version)) {
+        auto max_lag = m_settings.max_replica_lag ? m_settings.max_replica_lag
+                                                  : m_ctx.settings.max_replica_lag;
+        auto r = m_ctx.control.exec_prepared(
+            "SELECT (SELECT pause_requested FROM safe_migrate.backfill WHERE version = $1), "
+            "(SELECT string_agg(DISTINCT pid::text, ', ') FROM pg_locks WHERE locktype = "
+            "'relation' AND relation = $2::regclass AND NOT granted AND pid <> ALL ($3::int[])), "
+            "CASE WHEN $4 THEN (SELECT count(*) FILTER (WHERE state IS NULL) || ' ' || "
+            "coalesce(max((extract(epoch FROM replay_lag) * 1000)::bigint), 0) FROM "
+            "pg_stat_replication) END, current_user",
+            {std::to_string(m_m.version), m_table,
+             "{" + std::to_string(m_ctx.control.backend_pid()) + "," +
+                 std::to_string(m_ctx.migration.backend_pid()) + "}",
+             max_lag ? "true" : "false"});
+        const auto& row = r.rows.at(0);
+        if (row[0].value_or("f") == "t") {
             return "paused by 'safe-migrate backfill pause'; go on with: safe-migrate backfill "
                    "resume";
         }
-        auto max_lag = m_settings.max_replica_lag ? m_settings.max_replica_lag
-                                                  : m_ctx.settings.max_replica_lag;
-        if (max_lag) {
-            auto r = m_ctx.control.exec_prepared(
-                "SELECT count(*) FILTER (WHERE state IS NULL), coalesce(max((extract(epoch FROM "
-                "replay_lag) * 1000)::bigint), 0), current_user FROM pg_stat_replication",
-                {});
-            const auto& row = r.rows.at(0);
-            if (row[0].value_or("0") != "0") {
-                std::string role = row[2].value_or("");
+        if (row[2]) {
+            auto space = row[2]->find(' ');
+            std::string role = row[3].value_or("");
+            if (row[2]->substr(0, space) != "0") {
                 return "the replicas' lag cannot be read: role " + role +
                        " may not see pg_stat_replication's details; fix: GRANT pg_monitor TO " +
                        core::quote_ident(role) + ";";
             }
-            milliseconds lag(std::stoll(row[1].value_or("0")));
+            milliseconds lag(std::stoll(row[2]->substr(space + 1)));
             if (lag > *max_lag) {
                 return "a replica replays " + util::format_duration(lag) +
                        " behind (max_replica_lag " + util::format_duration(*max_lag) + ")";
             }
         }
-        auto waiters = m_ctx.control.exec_prepared(
-            "SELECT string_agg(DISTINCT pid::text, ', ') FROM pg_locks WHERE locktype = "
-            "'relation' AND relation = $1::regclass AND NOT granted AND pid <> ALL ($2::int[])",
-            {m_table, "{" + std::to_string(m_ctx.control.backend_pid()) + "," +
-                          std::to_string(m_ctx.migration.backend_pid()) + "}"});
-        if (auto pids = waiters.scalar()) {
+        if (row[1]) {
             return "sessions wait for locks on " + m_stmt.schema + "." + m_stmt.table + ": pid " +
-                   *pids;
+                   *row[1];
         }
-        if (!m_settings.check_sql.empty()) {
-            db::Value answer;
-            try {
-                auto r = m_ctx.control.exec(m_settings.check_sql);
-                answer = r.empty() || r.rows[0].empty() ? db::Value() : r.scalar();
-            } catch (const db::DbError& e) {
-                fail(ExitCode::invalid_input, "[backfill] check_sql failed: " + db_text(e));
-            }
-            if (answer.value_or("") != "t") {
-                return "[backfill] check_sql returned " + answer.value_or("NULL") + ", not true";
-            }
+        return m_settings.check_sql.empty() ? "" : check_sql_reason();
+    }
+
+    // "" when [backfill] check_sql returns true, else why not.
+    std::string check_sql_reason() {
+        db::Value answer;
+        try {
+            auto r = m_ctx.control.exec(m_settings.check_sql);
+            answer = r.empty() || r.rows[0].empty() ? db::Value() : r.scalar();
+        } catch (const db::DbError& e) {
+            fail(ExitCode::invalid_input, "[backfill] check_sql failed: " + db_text(e));
         }
-        return "";
+        return answer.value_or("") == "t"
+                   ? ""
+                   : "[backfill] check_sql returned " + answer.value_or("NULL") + ", not true";
     }
 
     // Waits while throttle_reason() names a reason, telling the table and the observer.
