@@ -27,18 +27,7 @@ void print_text(const GlobalOptions& options, const std::string& target,
     }
     say_table(options, {"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
     say(options, "");
-    std::string summary =
-        std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
-    auto add = [&](int n, const char* what) {
-        if (n > 0) {
-            summary += ", " + std::to_string(n) + " " + what;
-        }
-    };
-    add(report.out_of_order, "out of order");
-    add(report.changed, "changed");
-    add(report.missing, "missing");
-    add(report.partial, "partially applied");
-    say(options, summary);
+    say(options, deploy::status_summary(report));
 }
 
 int run_status(const GlobalOptions& options) {

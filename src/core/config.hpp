@@ -65,6 +65,22 @@ struct ExecuteSettings {
     // execute --override-policy may run past the policy gate on a protected
     // environment (elsewhere it always may, with a reason).
     bool allow_policy_override = false;
+    // A contract migration is refused while a session whose application_name
+    // matches this POSIX regular expression is connected (the old application
+    // version); "" = no such check.
+    std::string old_app_pattern;
+};
+
+// How phase=backfill migrations run ([backfill]; executor/backfill.hpp).
+struct BackfillSettings {
+    std::chrono::milliseconds batch_time{200};  // each batch's target duration
+    double sleep_ratio = 0.5;                   // sleep this much of a batch's time after it
+    int batch_size = 1000;                      // the first batch's rows
+    int max_batch_size = 100000;                // adaptive sizing never goes above
+    // Pause while a physical replica replays further behind (or its lag cannot be read).
+    std::optional<std::chrono::milliseconds> max_replica_lag;
+    std::string check_sql;  // run between batches; pause unless it returns true ("": none)
+    std::chrono::milliseconds pause_poll{1000};  // how often a paused runner looks again
 };
 
 // [backup] encryption_key: the key every archive file is encrypted with
@@ -202,6 +218,7 @@ struct Config {
     RestoreSettings restore;
     std::shared_ptr<const NotifySource> notify_source;  // null: no [notify]
     SeedSettings seed;
+    BackfillSettings backfill;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 

@@ -41,15 +41,21 @@ void trace_on_copy(const core::Target& target, const planner::Project& project,
     sandbox::stop_cluster(state_file);
 }
 
-// The pending migrations, in order; drift and out-of-order files are listed
-// so that they block the plan.
+// The pending migrations plain execute applies (up to the backfill phase,
+// phases.hpp), in order; drift and out-of-order files are listed so that they
+// block the plan.
 void add_pending(const planner::Project& project, const executor::StatusReport& report,
                  planner::PlanInput& input) {
     using executor::MigrationState;
+    bool held = false;
     for (const auto& e : report.entries) {
         std::string id = std::to_string(e.version) + "_" + e.name;
         if (executor::to_apply(e.state)) {
-            input.pending.push_back(project.migrations.find(e.version));
+            const core::Migration* m = project.migrations.find(e.version);
+            held = held || m->up.directives.phase > core::Phase::backfill;
+            if (!held) {
+                input.pending.push_back(m);
+            }
         }
         if (e.state == MigrationState::changed || e.state == MigrationState::missing) {
             input.drift.push_back(id + " is " + executor::state_name(e.state));

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "deploy/phases.hpp"
 #include "planner/plan.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -152,8 +153,22 @@ std::string run_result_json(const Result& r) {
                  {"applied", list},
                  {"head", or_null(r.head)},
                  {"plan_already_applied", r.plan_already_applied},
+                 {"held", r.held},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
+}
+
+std::vector<std::string> run_result_lines(const Result& r) {
+    std::string head = r.head ? std::to_string(*r.head) : "empty";
+    std::vector<std::string> lines = {
+        r.plan_already_applied ? "the plan is already applied; head is " + head
+        : r.nothing_pending    ? "nothing to apply; head is " + head
+                            : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                                  util::format_duration(r.took) + "; head is now " + head};
+    if (!r.held.empty()) {
+        lines.push_back(held_line(r.held));
+    }
+    return lines;
 }
 
 std::string dry_run_json(const DryRunReport& r) {
@@ -169,6 +184,7 @@ std::string dry_run_json(const DryRunReport& r) {
                    {"estimated_data_bytes", r.backup_estimated_bytes},
                    {"directory", r.backup_directory}}},
                  {"on_failure", core::failure_policy_name(r.on_failure)},
+                 {"held", r.held},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -188,6 +204,9 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
     }
     for (const auto& reason : r.reasons) {
         lines.push_back("  would stop: " + reason);
+    }
+    if (!r.held.empty()) {
+        lines.push_back("  " + held_line(r.held));
     }
     lines.push_back(r.exit_code == 0
                         ? (r.pending == 0 ? "  nothing to apply"
@@ -224,6 +243,21 @@ std::string reset_result_json(const ResetResult& result, const std::string& envi
                  {"migrations_applied", result.migrations_applied},
                  {"seeds_run", result.seeds_run}})
         .dump(2);
+}
+
+std::string status_summary(const executor::StatusReport& report) {
+    std::string summary =
+        std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
+    auto add = [&](int n, const char* what) {
+        if (n > 0) {
+            summary += ", " + std::to_string(n) + " " + what;
+        }
+    };
+    add(report.out_of_order, "out of order");
+    add(report.changed, "changed");
+    add(report.missing, "missing");
+    add(report.partial, "partially applied");
+    return summary;
 }
 
 std::string status_json(const TargetStatus& status) {

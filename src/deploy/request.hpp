@@ -71,6 +71,8 @@ struct Request {
     core::ExecuteSettings settings;  // [execute] of the config and environment, flags applied
     std::optional<std::filesystem::path> plan_file;  // hold the run to this reviewed plan
     std::optional<int64_t> up_to;                    // apply up to and including this version
+    // Apply pending migrations up to and including this phase (deploy/phases.hpp).
+    core::Phase through = core::Phase::backfill;
     std::vector<int64_t> accept_changed;  // applied versions whose changed file is accepted
     BackupPolicy backup;
     // The policy gate: the steps are linted under policy with the target's

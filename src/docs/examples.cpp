@@ -23,7 +23,8 @@ const Examples& table() {
         {"plan", {"safe-migrate plan", "safe-migrate plan --out plan.json"}},
         {"execute",
          {"safe-migrate execute --dry-run", "safe-migrate execute --plan plan.json",
-          "safe-migrate execute --lock-timeout 2s --lock-retries 10"}},
+          "safe-migrate execute --lock-timeout 2s --lock-retries 10",
+          "safe-migrate execute --through contract"}},
         {"rollback", {"safe-migrate rollback", "safe-migrate rollback --steps 2"}},
         {"backup",
          {"safe-migrate backup create --label before-release", "safe-migrate backup list",
@@ -45,6 +46,9 @@ const Examples& table() {
          {"safe-migrate schema dump --out schema.json", "safe-migrate schema dump --from-target"}},
         {"adopt",
          {"safe-migrate adopt --from dbmate --dry-run", "safe-migrate adopt --from dbmate"}},
+        {"backfill",
+         {"safe-migrate backfill status", "safe-migrate backfill pause",
+          "safe-migrate backfill resume --format json"}},
     };
     return examples;
 }

@@ -72,6 +72,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         {"lint", {{"lint"}, {"lint", "--list-rules"}}},
         {"plan", {{"plan"}}},
         {"execute", {{"execute", "--dry-run"}, {"execute"}}},
+        {"backfill", {{"backfill", "status"}, {"backfill", "pause"}}},
         {"rollback", {{"rollback"}}},
         {"backup",
          {{"backup", "create"},
@@ -98,9 +99,10 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         REQUIRE(runs_of.count(name) == 1);
     }
     // An order in which each run has what it needs (a backup to restore, a table to seed).
-    std::vector<std::string> order = {
-        "status",   "lint",  "plan",    "execute",  "backup", "restore", "notify", "seed",
-        "rollback", "reset", "sandbox", "validate", "schema", "adopt",   "init",   "new"};
+    std::vector<std::string> order = {"status", "lint",    "plan",     "execute", "backfill",
+                                      "backup", "restore", "notify",   "seed",    "rollback",
+                                      "reset",  "sandbox", "validate", "schema",  "adopt",
+                                      "init",   "new"};
     sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {
