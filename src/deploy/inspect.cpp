@@ -2,6 +2,7 @@
 
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "db/health.hpp"
 #include "db/history.hpp"
 #include "deploy/policy_gate.hpp"
 #include "executor/trace.hpp"
@@ -83,12 +84,21 @@ void notify_blocked(const planner::Project& project, const core::TargetIdentity&
 
 }  // namespace
 
-TargetStatus read_status(const planner::Project& project, const core::Target& target) {
+TargetStatus read_status(const planner::Project& project, const core::Target& target,
+                         StatusExtras extras) {
     auto session = open(project, target);
     auto applied = db::read_applied(*session);
     auto partial = db::read_partial(*session);
-    return {session->display_name(),
-            executor::compute_status(project.migrations, applied, partial)};
+    TargetStatus status{session->display_name(),
+                        executor::compute_status(project.migrations, applied, partial),
+                        std::nullopt, std::nullopt};
+    if (extras.tables) {
+        status.tables = db::read_table_stats(*session);
+    }
+    if (extras.health) {
+        status.health = db::read_health(*session);
+    }
+    return status;
 }
 
 planner::Plan plan_for_target(const PlanRequest& request,

@@ -260,6 +260,63 @@ std::string status_summary(const executor::StatusReport& report) {
     return summary;
 }
 
+namespace {
+
+json long_session_json(const std::optional<core::LongSession>& s) {
+    if (!s) {
+        return nullptr;
+    }
+    return {{"pid", s->pid},
+            {"user", s->user},
+            {"application", s->application},
+            {"seconds", s->seconds},
+            {"query", s->query}};
+}
+
+json tables_json(const std::vector<core::TableStats>& tables) {
+    json out = json::array();
+    for (const auto& t : tables) {
+        out.push_back({{"schema", t.schema},
+                       {"name", t.name},
+                       {"estimated_rows", t.estimated_rows},
+                       {"total_bytes", t.total_bytes},
+                       {"index_bytes", t.index_bytes},
+                       {"dead_tuples", t.dead_tuples},
+                       {"last_vacuum", text_or_null(t.last_vacuum)},
+                       {"last_analyze", text_or_null(t.last_analyze)}});
+    }
+    return out;
+}
+
+json health_json(const core::Health& h) {
+    json standbys = json::array();
+    for (const auto& s : h.standbys) {
+        standbys.push_back({{"name", s.name},
+                            {"state", s.state},
+                            {"replay_lag_seconds", or_null(s.replay_lag_seconds)},
+                            {"replay_lag_bytes", or_null(s.replay_lag_bytes)}});
+    }
+    json sequences = json::array();
+    for (const auto& s : h.sequences_near_limit) {
+        sequences.push_back({{"name", s.name},
+                             {"last_value", s.last_value},
+                             {"limit", s.max_value},
+                             {"percent", s.percent}});
+    }
+    return {{"server_version", h.server_version},
+            {"database_bytes", h.database_bytes},
+            {"connections", h.connections},
+            {"max_connections", h.max_connections},
+            {"longest_running", long_session_json(h.longest_running)},
+            {"longest_idle_in_transaction", long_session_json(h.longest_idle_in_transaction)},
+            {"standbys", standbys},
+            {"invalid_indexes", h.invalid_indexes},
+            {"unvalidated_constraints", h.unvalidated_constraints},
+            {"sequences_near_limit", sequences}};
+}
+
+}  // namespace
+
 std::string status_json(const TargetStatus& status) {
     const executor::StatusReport& report = status.report;
     json migrations = json::array();
@@ -273,19 +330,25 @@ std::string status_json(const TargetStatus& status) {
                               {"detail", e.detail}});
     }
     ExitCode code = report.exit_code();
-    return json({{"target", status.target},
-                 {"head", or_null(report.head)},
-                 {"summary",
-                  {{"applied", report.applied},
-                   {"pending", report.pending},
-                   {"out_of_order", report.out_of_order},
-                   {"changed", report.changed},
-                   {"missing", report.missing},
-                   {"partial", report.partial}}},
-                 {"result", exit_code_name(code)},
-                 {"exit_code", static_cast<int>(code)},
-                 {"migrations", migrations}})
-        .dump(2);
+    json doc({{"target", status.target},
+              {"head", or_null(report.head)},
+              {"summary",
+               {{"applied", report.applied},
+                {"pending", report.pending},
+                {"out_of_order", report.out_of_order},
+                {"changed", report.changed},
+                {"missing", report.missing},
+                {"partial", report.partial}}},
+              {"result", exit_code_name(code)},
+              {"exit_code", static_cast<int>(code)},
+              {"migrations", migrations}});
+    if (status.tables) {
+        doc["tables"] = tables_json(*status.tables);
+    }
+    if (status.health) {
+        doc["health"] = health_json(*status.health);
+    }
+    return doc.dump(2);
 }
 
 std::string seed_status_json(const SeedStatus& status,
