@@ -3,15 +3,14 @@
 
 #include "backup/catalog.hpp"
 #include "backup/remote_catalog.hpp"
-#include "backup/restore_test.hpp"
 #include "backup/retention.hpp"
-#include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
 #include "deploy/backup.hpp"
 #include "deploy/json_views.hpp"
 #include "deploy/pre_restore.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -85,23 +84,6 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
-void say_pre_restore(const GlobalOptions& options, const deploy::PreRestoreShown& pre) {
-    if (pre.error) {
-        say(options, "pre-restore databases not listed: " + *pre.error);
-        return;
-    }
-    if (pre.databases.empty()) {
-        return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& d : pre.databases) {
-        rows.push_back({d.name, deploy::pre_restore_age(d), util::human_bytes(d.bytes)});
-    }
-    say(options,
-        "databases kept by restores (backup prune --pre-restore --confirm DB drops them):");
-    say_table(options, {"DATABASE", "AGE", "SIZE"}, rows);
-}
-
 int list(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
     backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
@@ -110,70 +92,42 @@ int list(const GlobalOptions& options, const BackupArgs& args) {
         print_document(deploy::catalog_json(catalog, pre));
         return 0;
     }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& e : catalog.backups) {
-        if (!e.manifest) {
-            rows.push_back({e.dir.filename().string(), e.incomplete ? "incomplete" : "unreadable",
-                            "", "", "", "", "", e.problem});
-            continue;
-        }
-        const auto& m = *e.manifest;
-        rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
-                        m.finished_at.substr(0, 19), m.source.database,
-                        m.usable() ? util::human_bytes(m.total_bytes) : "-",
-                        m.migration_head ? std::to_string(*m.migration_head) : "-",
-                        (m.pinned ? "pinned " : "") + m.error});
-    }
+    deploy::TextTable backups = deploy::catalog_table(catalog);
     say(options, "catalog " + catalog.root.string());
-    if (rows.empty()) {
+    if (backups.rows.empty()) {
         say(options, "no backups");
     } else {
-        say_table(options, {"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"},
-                  rows);
+        say_table(options, backups.header, backups.rows);
     }
     for (const auto& l : catalog.leftovers) {
         say(options, "leftover work directory (an interrupted backup; not usable): " + l.string());
     }
-    say_pre_restore(options, pre);
+    for (const auto& line : deploy::pre_restore_note(pre)) {
+        say(options, line);
+    }
+    if (!pre.databases.empty() && !pre.error) {
+        deploy::TextTable kept = deploy::pre_restore_table(pre);
+        say_table(options, kept.header, kept.rows);
+    }
     return 0;
 }
 
-// Restores into a scratch database on the target's server, compares the table
-// list and row counts with the manifest, drops it (backup/restore_test.hpp).
-void restore_test(const GlobalOptions& options, const core::Config& config,
-                  const backup::CatalogEntry& entry, backup::VerifyResult& r) {
-    util::InterruptGuard interrupts;
-    backup::RestoreTestRequest request;
-    request.backup_dir = entry.dir;
-    request.manifest = *entry.manifest;
-    request.conninfo = resolve_target(options, config).conninfo;
-    request.application_name = config.application_name;
-    request.settings = config.backup;
-    request.quiet = options.quiet || options.format == Format::json;
-    backup::restore_test(request, r);
-}
-
 int verify(const GlobalOptions& options, const BackupArgs& args) {
+    util::InterruptGuard interrupts;  // the restore test restores into a scratch database
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     if (args.latest == args.id.has_value()) {
         throw Error(ExitCode::usage, "give a backup id or --latest");
     }
-    const backup::CatalogEntry& entry =
-        args.latest ? backup::newest_usable(catalog) : backup::find_backup(catalog, *args.id);
-    if (!entry.manifest) {
-        throw Error(ExitCode::backup_failed, "backup " + entry.dir.filename().string() +
-                                                 " failed verification: " + entry.problem);
-    }
-    backup::Manifest m = *entry.manifest;
-    backup::VerifyResult r =
-        backup::verify_in_catalog(catalog, entry, args.full || args.restore_test,
-                                  config.backup.pg_bin_dir, config.backup.encryption_key);
-    if (r.ok && args.restore_test) {
-        restore_test(options, config, entry, r);
-    }
-    backup::record_verification(entry.dir, m, r);
-    backup::save_manifest(catalog, entry.dir);
+    deploy::VerifyRequest request;
+    request.settings = catalog_settings(config, args.dir);
+    request.target = resolve_target(options, config);
+    request.id = args.id;
+    request.full = args.full;
+    request.restore_test = args.restore_test;
+    request.quiet = options.quiet || options.format == Format::json;
+    request.config = std::move(config);
+    deploy::VerifyOutcome out = deploy::verify_catalog_backup(request);
+    const backup::VerifyResult& r = out.result;
     // A failure is the error document (below); with --format json, success is this one.
     if (options.format == Format::json && r.ok) {
         print_document(deploy::verified_json(r));
@@ -187,8 +141,8 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
                     "Do not restore from it; it is now marked failed. Take a new backup.");
     }
     if (options.format != Format::json) {
-        say(options, "backup " + r.id + " verified (" + r.how +
-                         "): " + std::to_string(m.files.size()) + " files match the manifest");
+        say(options, "backup " + r.id + " verified (" + r.how + "): " + std::to_string(out.files) +
+                         " files match the manifest");
     }
     return 0;
 }
