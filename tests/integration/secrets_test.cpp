@@ -5,6 +5,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace secrets_test {
+
 using namespace sm::test;
 
 TEST_CASE("the database password never appears in output, JSON, history or events") {
@@ -53,3 +56,5 @@ TEST_CASE("the database password never appears in output, JSON, history or event
                     password + "%'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events") != "0");
 }
+
+}  // namespace secrets_test

@@ -15,6 +15,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_manifest_test {
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -594,3 +597,5 @@ TEST_CASE("manifest: read_manifest reports an edited file with its path", "[back
     CHECK(contains(e.what(), file.string()));
     CHECK(contains(e.what(), "manifest checksum mismatch"));
 }
+
+}  // namespace backup_manifest_test

@@ -11,6 +11,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -480,3 +483,5 @@ TEST_CASE("config: [restore] session_wait and [backup] keep_pre_restore", "[conf
     CHECK(e.code() == ExitCode::invalid_input);
     CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("session_wiat"));
 }
+
+}  // namespace core_config_test

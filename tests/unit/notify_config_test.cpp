@@ -13,6 +13,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::core::Config;
@@ -138,3 +141,5 @@ TEST_CASE("backup settings are read and checked", "[backup][config]") {
     auto e2 = capture_error([] { parse("[backup]\ncompression = 12\n"); });
     CHECK_THAT(e2.what(), Contains("backup.compression"));
 }
+
+}  // namespace notify_config_test

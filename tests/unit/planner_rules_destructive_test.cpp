@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_destructive_test {
+
 using sm::planner::FileState;
 using sm_test::contains;
 using sm_test::Emitted;
@@ -237,3 +240,5 @@ TEST_CASE("several destructive subcommands in one ALTER TABLE each get a finding
     CHECK(found[1].rule == "ban-drop-not-null");
     CHECK(found[2].rule == "ban-drop-foreign-key");
 }
+
+}  // namespace planner_rules_destructive_test
