@@ -12,6 +12,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backfill_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -328,3 +331,5 @@ TEST_CASE("a backfill pauses while the replicas' lag cannot be read and names th
     db.query("DROP OWNED BY " + role);
     db.query("DROP ROLE " + role);
 }
+
+}  // namespace backfill_test

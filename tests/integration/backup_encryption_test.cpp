@@ -17,6 +17,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_encryption_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -274,3 +277,5 @@ TEST_CASE("a changed segment is named by verify and the restore refuses the back
     CHECK_THAT(v.err, Catch::Contains(biggest->name + ": wrong checksum"));
     CHECK_THAT(v.err, Catch::Contains(biggest->name + ": segment 1 failed authentication"));
 }
+
+}  // namespace backup_encryption_test

@@ -16,6 +16,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace cli_json_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -121,3 +124,5 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         run_tool(project.args(db, {"backup", "verify", "no-such-id", "--format", "json"}));
     CHECK(check_document({"backup verify no-such-id"}, failed)["result"] == "error");
 }
+
+}  // namespace cli_json_test

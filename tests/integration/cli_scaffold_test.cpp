@@ -12,6 +12,9 @@
 #include "util/files.hpp"
 #include "util/strings.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace cli_scaffold_test {
+
 using namespace sm::test;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -152,3 +155,5 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
     INFO(failures);
     CHECK(failures.empty());
 }
+
+}  // namespace cli_scaffold_test

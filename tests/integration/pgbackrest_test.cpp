@@ -23,6 +23,9 @@
 #include "util/process.hpp"
 #include "util/strings.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace pgbackrest_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -322,3 +325,5 @@ TEST_CASE("restore --print-steps exports the events and prints each step as a co
                       "SELECT count(*) FROM safe_migrate.events WHERE kind = "
                       "'migration.applied' AND version = 2") == "1");
 }
+
+}  // namespace pgbackrest_test

@@ -7,6 +7,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace phases_test {
+
 using namespace sm::test;
 
 namespace {
@@ -148,3 +151,5 @@ TEST_CASE("an unknown phase is an error naming the file and line") {
     CHECK(run.err.find("1_a.up.sql:1: directive phase: unknown phase 'cleanup' (known: expand, "
                        "backfill, contract)") != std::string::npos);
 }
+
+}  // namespace phases_test

@@ -18,6 +18,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace remote_backup_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -434,3 +437,5 @@ TEST_CASE("remote catalog: configuration errors name the key") {
     r = tool(bad, db, {"backup", "list"});
     CHECK(r.err.find("'backup.storage' must be \"local\" or \"s3\"") != std::string::npos);
 }
+
+}  // namespace remote_backup_test

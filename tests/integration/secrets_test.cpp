@@ -8,6 +8,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace secrets_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 
@@ -106,3 +109,5 @@ TEST_CASE("the backup encryption key never appears in output, JSON, manifests or
                     "row(safe_migrate.events.*)::text LIKE '%" +
                     key + "%'") == "0");
 }
+
+}  // namespace secrets_test

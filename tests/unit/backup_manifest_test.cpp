@@ -15,6 +15,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_manifest_test {
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -622,3 +625,5 @@ TEST_CASE("manifest: encryption is recorded only for encrypted backups", "[backu
     CHECK(contains(parse_error(replace_once(text, fingerprint, std::string(64, 'e'))).what(),
                    "manifest checksum mismatch"));
 }
+
+}  // namespace backup_manifest_test

@@ -14,6 +14,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_pgbackrest_test {
+
 namespace fs = std::filesystem;
 using sm::ExitCode;
 using sm::backup::BackupKind;
@@ -164,3 +167,5 @@ TEST_CASE("config: [backup] engine, stanza and the base backup's age", "[config]
     });
     CHECK(contains(wrong.what(), "must be \"pg_dump\" or \"pgbackrest\""));
 }
+
+}  // namespace backup_pgbackrest_test

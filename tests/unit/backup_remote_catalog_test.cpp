@@ -12,6 +12,9 @@
 #include "core/checksum.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_remote_catalog_test {
+
 namespace fs = std::filesystem;
 using namespace sm::backup;
 
@@ -104,3 +107,5 @@ TEST_CASE("a local catalog's backups are where they always were") {
     settings.cache_dir = "/var/cache/sm";
     CHECK(local_backup_dir(settings, "b1") == fs::path("/var/cache/sm/b1"));
 }
+
+}  // namespace backup_remote_catalog_test

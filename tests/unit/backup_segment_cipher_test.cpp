@@ -16,6 +16,9 @@
 #include "unit_helpers.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_segment_cipher_test {
+
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 using sm::backup::check_file;
@@ -198,3 +201,5 @@ TEST_CASE("segment cipher: files, fingerprints and key sizes", "[backup][cipher]
     CHECK_THAT(capture_error([&] { seal("x", k_segment_bytes, "short"); }).what(),
                Contains("must be 32 bytes"));
 }
+
+}  // namespace backup_segment_cipher_test

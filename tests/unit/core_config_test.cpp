@@ -11,6 +11,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -509,3 +512,5 @@ TEST_CASE("config: [backup] storage = \"s3\" and its keys", "[config]") {
     CHECK_THAT(parse_error("[backup]\naddressing = \"dns\"\n").what(),
                Contains("addressing") && Contains("\"path\" or \"virtual\""));
 }
+
+}  // namespace core_config_test

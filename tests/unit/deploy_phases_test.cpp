@@ -3,6 +3,9 @@
 
 #include "deploy/phases.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace deploy_phases_test {
+
 using sm::core::Migration;
 using sm::core::Phase;
 
@@ -54,3 +57,5 @@ TEST_CASE("phase directives parse, and an unknown phase names the file and line"
           "1_a.up.sql:1: directive phase: unknown phase 'later' (known: expand, backfill, "
           "contract)");
 }
+
+}  // namespace deploy_phases_test

@@ -7,6 +7,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace docs_tool_doc_test {
+
 using Catch::Matchers::Contains;
 using sm::docs::ToolDoc;
 
@@ -110,3 +113,5 @@ TEST_CASE("zsh and fish completions name every command", "[docs]") {
     }
     CHECK_THAT(fish, Contains("__fish_seen_subcommand_from lint' -l format -x -a 'text json"));
 }
+
+}  // namespace docs_tool_doc_test

@@ -13,6 +13,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::core::Config;
@@ -173,3 +176,5 @@ TEST_CASE("backup encryption_key: base64 of 32 bytes, a secret, lazily missing",
                Contains("references environment variable SM_TEST_UNIT_BACKUP_KEY, which is not "
                         "set"));
 }
+
+}  // namespace notify_config_test

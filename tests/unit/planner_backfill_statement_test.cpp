@@ -4,6 +4,9 @@
 
 #include "planner/backfill_statement.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_backfill_statement_test {
+
 using sm::planner::parse_backfill_statement;
 
 TEST_CASE("an UPDATE with a WHERE is split around its condition") {
@@ -61,3 +64,5 @@ TEST_CASE("statements whose rows do not map to key ranges are refused with the r
     CHECK(parse_backfill_statement("UPDATE t SET a = 1; UPDATE t SET b = 2").problem ==
           "a backfill migration holds exactly one statement (found 2)");
 }
+
+}  // namespace planner_backfill_statement_test

@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_destructive_test {
+
 using sm::planner::FileState;
 using sm_test::contains;
 using sm_test::Emitted;
@@ -247,3 +250,5 @@ TEST_CASE("a phase=backfill UPDATE is batched by construction: no whole-table fi
     // A DELETE is no backfill statement: it is still judged.
     CHECK(run("DELETE FROM orders", backfill).size() == 1);
 }
+
+}  // namespace planner_rules_destructive_test
