@@ -87,7 +87,8 @@ TEST_CASE("the description reads the declared options and their fixed values", "
 TEST_CASE("the bash completion completes commands, actions, flags and their values", "[docs]") {
     CHECK(complete("safe-migrate li") == "lint");
     CHECK(complete("safe-migrate backup c") == "create");
-    CHECK(complete("safe-migrate --env prod ba") == "backup");
+    CHECK(complete("safe-migrate --env prod ba") == "backup backfill");
+    CHECK(complete("safe-migrate --env prod backu") == "backup");
     CHECK(complete("safe-migrate lint --format gi") == "github gitlab");
     CHECK_THAT(complete("safe-migrate new --"), Contains("--no-transaction"));
 }
