@@ -21,7 +21,14 @@ PACKAGES="
   clang-format-14 clang-tidy-14
   dpkg-dev file
   postgresql-15 postgresql-client-15
+  python3-botocore openssl util-linux \
+  pgbackrest
 "
+# The remote-catalog tests run s3rver (tests/s3, pinned by its package-lock.json):
+# Debian's node and npm, unless an npm is already there.
+if ! command -v npm >/dev/null 2>&1; then
+  PACKAGES="$PACKAGES nodejs npm"
+fi
 
 missing=""
 for p in $PACKAGES; do

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "backup/remote_catalog.hpp"
+#include "backup/storage.hpp"
 #include "util/error.hpp"
 
 namespace sm::backup {
@@ -58,11 +60,24 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id) {
                     : "Newest backups: " + newest + " (see 'safe-migrate backup list').");
 }
 
+KindFilter kind_filter(const std::string& name) {
+    if (name != "any" && name != "logical" && name != "restore-point") {
+        throw Error(ExitCode::usage,
+                    "--kind must be any, logical or restore-point, not '" + name + "'");
+    }
+    return name == "logical"         ? KindFilter::logical
+           : name == "restore-point" ? KindFilter::restore_point
+                                     : KindFilter::any;
+}
+
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
-                                          const std::string& system_identifier) {
+                                          const std::string& system_identifier, KindFilter kinds) {
     const CatalogEntry* best = nullptr;
     for (const auto& e : catalog.backups) {
+        bool point = e.manifest && e.manifest->kind == BackupKind::restore_point;
         if (!e.manifest || !e.manifest->usable() || e.manifest->kind == BackupKind::pre_restore ||
+            (kinds == KindFilter::logical && point) ||
+            (kinds == KindFilter::restore_point && !point) ||
             e.manifest->source.database != database ||
             e.manifest->source.system_identifier != system_identifier) {
             continue;
@@ -90,6 +105,10 @@ const CatalogEntry& newest_usable(const Catalog& catalog) {
 }
 
 void delete_backup(const Catalog& catalog, const std::string& id) {
+    if (catalog.storage) {
+        delete_remote_backup(catalog, id);
+        return;
+    }
     fs::remove_all(catalog.root / id);
 }
 

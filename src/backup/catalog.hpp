@@ -7,6 +7,7 @@
 // left by a killed process are listed as leftovers, never as backups.
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,15 +18,19 @@ namespace sm::backup {
 
 inline constexpr const char* k_work_prefix = ".tmp-";
 
+class Storage;
+
 struct CatalogEntry {
     std::filesystem::path dir;
     std::optional<Manifest> manifest;  // absent when unreadable or missing
     std::string problem;               // why the manifest could not be used
+    bool incomplete = false;           // remote: files with no manifest (an unfinished upload)
 };
 
 struct Catalog {
-    std::filesystem::path root;
-    std::vector<CatalogEntry> backups;             // by id (oldest first)
+    std::filesystem::path root;         // remote: the storage's name ("s3://bucket/prefix")
+    std::shared_ptr<Storage> storage;   // set for a remote catalog (remote_catalog.hpp)
+    std::vector<CatalogEntry> backups;  // by id (oldest first)
     std::vector<std::filesystem::path> leftovers;  // work directories of unfinished runs
 };
 
@@ -41,8 +46,13 @@ const CatalogEntry& find_backup(const Catalog& catalog, const std::string& id);
 // manifest, never by directory names or mtimes. Safety backups taken before a
 // restore (kind pre-restore) hold the state being replaced and are only
 // restored by id. std::nullopt when none.
+// kinds narrows the choice: logical (pg_dump backups) or restore points.
+enum class KindFilter { any, logical, restore_point };
+// "any", "logical" or "restore-point". Throws sm::Error (usage) naming --kind otherwise.
+KindFilter kind_filter(const std::string& name);
 std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::string& database,
-                                          const std::string& system_identifier);
+                                          const std::string& system_identifier,
+                                          KindFilter kinds = KindFilter::any);
 
 // The newest usable backup of any source, by the finish time in its manifest
 // (what `backup verify --latest` checks). Throws sm::Error (invalid_input)
@@ -50,7 +60,9 @@ std::optional<CatalogEntry> latest_backup(const Catalog& catalog, const std::str
 const CatalogEntry& newest_usable(const Catalog& catalog);
 
 // Deletes the backup id's directory with everything in it (nothing when it
-// is not there). Throws std::filesystem::filesystem_error when it cannot.
+// is not there); in a remote catalog its manifest first, then its objects and
+// unfinished uploads, and the local copy. Throws std::filesystem::filesystem_error
+// (sm::Error for a remote catalog) when it cannot.
 void delete_backup(const Catalog& catalog, const std::string& id);
 
 }  // namespace sm::backup

@@ -6,6 +6,7 @@
 #include <optional>
 #include <thread>
 
+#include "backup/archive_crypt.hpp"
 #include "backup/catalog.hpp"
 #include "backup/pg_tools.hpp"
 #include "backup/tables.hpp"
@@ -233,6 +234,7 @@ DumpTools check_tools_and_space(const CreateRequest& request, Manifest& m) {
     tools.pg_restore = find_pg_tool("pg_restore", settings.pg_bin_dir, server_major);
     require_tool_for_server("pg_restore", read_tool_version(tools.pg_restore), server_major);
     m.pg_dump_version = dump_version.text;
+    require_create_key(settings.encryption_key);
     make_private_dir(settings.dir);
     check_free_space(settings.dir, estimate_data_bytes(*request.control), settings.compression);
     return tools;
@@ -311,10 +313,18 @@ void dump_snapshot(const CreateRequest& request, const fs::path& pg_dump, const 
 }
 
 // Step 7: checksums of every file in work, and the archive's own listing.
-void describe_archive(const fs::path& pg_restore, const fs::path& work, Manifest& m) {
+// Files about to be encrypted are checksummed as they are encrypted.
+void describe_archive(const fs::path& pg_restore, const fs::path& work, bool encrypting,
+                      Manifest& m) {
     std::vector<std::string> names = list_files(work);
     names.erase(std::remove(names.begin(), names.end(), k_manifest_name), names.end());
-    m.files = checksum_files(work, names);
+    if (encrypting) {
+        for (const auto& name : names) {
+            m.files.push_back({name, 0, ""});
+        }
+    } else {
+        m.files = checksum_files(work, names);
+    }
     for (const auto& f : m.files) {
         m.total_bytes += f.bytes;
     }
@@ -422,8 +432,10 @@ Manifest create_backup(const CreateRequest& request) {
         dump_snapshot(request, tools.pg_dump, work, *snapshot_session, snapshot, tables, m);
         snapshot_session->exec("COMMIT");
 
-        // 7. Checksums of every file, and the archive's own listing.
-        describe_archive(tools.pg_restore, work, m);
+        // 7. Checksums of every file, and the archive's own listing; then each
+        //    file encrypted at rest when there is a key (checksums of what is stored).
+        describe_archive(tools.pg_restore, work, !settings.encryption_key.bytes.empty(), m);
+        encrypt_archive(work, settings.encryption_key, job_count(settings), m);
 
         // 8. The manifest, written last; then the directory becomes visible.
         publish(work, final_dir, m, started);

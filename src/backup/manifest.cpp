@@ -16,7 +16,7 @@ namespace {
 using nlohmann::json;
 
 const char* const k_states[] = {"running", "complete", "verified", "failed"};
-const char* const k_kinds[] = {"manual", "pre-deploy", "pre-restore"};
+const char* const k_kinds[] = {"manual", "pre-deploy", "pre-restore", "restore-point"};
 
 json body_json(const Manifest& m) {
     json files = json::array();
@@ -32,7 +32,7 @@ json body_json(const Manifest& m) {
         verifications.push_back({{"at", v.at}, {"how", v.how}, {"ok", v.ok}, {"detail", v.detail}});
     }
     const ArchiveHeader& h = m.header;
-    return {
+    json body = {
         {"format", m.format},
         {"id", m.id},
         {"kind", kind_name(m.kind)},
@@ -73,6 +73,20 @@ json body_json(const Manifest& m) {
         {"pinned", m.pinned},
         {"error", m.error},
     };
+    if (m.encrypted()) {
+        body["encryption"] = {{"cipher", m.cipher},
+                              {"segment_bytes", m.cipher_segment_bytes},
+                              {"key_fingerprint", m.key_fingerprint}};
+    }
+    // Only restore points carry the key, so older manifests keep their checksums.
+    if (m.restore_point) {
+        const RestorePointInfo& rp = *m.restore_point;
+        body["restore_point"] = {{"name", rp.name},
+                                 {"lsn", rp.lsn},
+                                 {"stanza", rp.stanza},
+                                 {"base_backup", rp.base_backup}};
+    }
+    return body;
 }
 
 // Reads fields with errors that name the manifest and the key.
@@ -215,7 +229,7 @@ void read_what_and_when(const Reader& r, const json& j, Manifest& m) {
     int kind = index_of(k_kinds, r.str(j, "kind"));
     int state = index_of(k_states, r.str(j, "state"));
     if (kind < 0) {
-        r.fail("kind", "is not one of manual, pre-deploy, pre-restore");
+        r.fail("kind", "is not one of manual, pre-deploy, pre-restore, restore-point");
     }
     if (state < 0) {
         r.fail("state", "is not one of running, complete, verified, failed");
@@ -264,6 +278,12 @@ void read_archive(const Reader& r, const json& j, Manifest& m) {
                            r.str(f, "sha256", "files[].")});
     }
     m.total_bytes = r.num(j, "total_bytes");
+    if (j.contains("encryption")) {
+        const json& e = r.at(j, "encryption");
+        m.cipher = r.str(e, "cipher", "encryption.");
+        m.cipher_segment_bytes = r.num(e, "segment_bytes", "encryption.");
+        m.key_fingerprint = r.str(e, "key_fingerprint", "encryption.");
+    }
 }
 
 ArchiveHeader read_listing(const Reader& r, const json& j) {
@@ -293,6 +313,12 @@ void read_checks(const Reader& r, const json& j, Manifest& m) {
     }
     m.pinned = r.flag(j, "pinned");
     m.error = r.str(j, "error");
+    if (m.kind == BackupKind::restore_point) {
+        const json& rp = r.at(j, "restore_point");
+        m.restore_point = RestorePointInfo{
+            r.str(rp, "name", "restore_point."), r.str(rp, "lsn", "restore_point."),
+            r.str(rp, "stanza", "restore_point."), r.str(rp, "base_backup", "restore_point.")};
+    }
 }
 
 }  // namespace

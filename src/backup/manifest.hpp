@@ -23,7 +23,9 @@ inline constexpr const char* k_manifest_name = "manifest.json";
 inline constexpr int k_manifest_format = 1;
 
 enum class BackupState { running, complete, verified, failed };
-enum class BackupKind { manual, pre_deploy, pre_restore };
+// restore_point: a named point in the WAL that pgBackRest archives, not a
+// dump (Manifest::restore_point says where; backup/restore_point.hpp).
+enum class BackupKind { manual, pre_deploy, pre_restore, restore_point };
 
 const char* state_name(BackupState s);
 const char* kind_name(BackupKind k);
@@ -55,6 +57,15 @@ struct Verification {
     std::string detail;
 };
 
+// Where a restore point is: pg_create_restore_point's name and LSN, the
+// pgBackRest stanza whose archive holds the WAL, and the base backup before it.
+struct RestorePointInfo {
+    std::string name;  // "safe-migrate-<run id>"
+    std::string lsn;   // "0/4016070"
+    std::string stanza;
+    std::string base_backup;  // pgBackRest's label of the newest full/diff backup before it
+};
+
 struct Manifest {
     int format = k_manifest_format;
     std::string id;  // "20261121T231500Z-pre-deploy": sorts by time
@@ -73,18 +84,24 @@ struct Manifest {
     std::string tool_version;                     // safe-migrate's
     std::string pg_dump_version;
     std::vector<std::string> pg_dump_argv;  // redacted
-    std::vector<BackupFile> files;
+    std::vector<BackupFile> files;          // as stored: encrypted bytes when encrypted
     int64_t total_bytes = 0;
+    // Encryption at rest (segment_cipher.hpp); written only when encrypted.
+    std::string cipher;  // "aes-256-gcm"; empty: the files are pg_dump's own
+    int64_t cipher_segment_bytes = 0;
+    std::string key_fingerprint;  // key_fingerprint() of the key, never the key
     ArchiveHeader header;
     std::vector<TableRows> tables;
     std::vector<Verification> verifications;  // oldest first
     bool pinned = false;
-    std::string error;  // why it failed (redacted), for failed backups
+    std::string error;                              // why it failed (redacted), for failed backups
+    std::optional<RestorePointInfo> restore_point;  // with kind restore_point
 
     // finished_at as a time point (epoch when empty or unparsable).
     std::chrono::system_clock::time_point finished() const;
     // Complete or verified: usable for a restore.
     bool usable() const { return state == BackupState::complete || state == BackupState::verified; }
+    bool encrypted() const { return !cipher.empty(); }
 };
 
 // The manifest as JSON text with "manifest_sha256" over the body (the document

@@ -3,9 +3,11 @@
 #include <map>
 #include <thread>
 
+#include "backup/archive_crypt.hpp"
 #include "backup/create.hpp"
 #include "backup/pg_tools.hpp"
 #include "backup/pre_restore.hpp"
+#include "backup/remote_catalog.hpp"
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
@@ -261,7 +263,7 @@ std::string take_safety_backup(const RestoreRequest& r) {
     safety.control = r.control;
     safety.lock_already_held = true;
     safety.quiet = r.quiet;
-    return create_backup(safety).id;
+    return take_backup(safety).id;  // into the catalog, wherever it is
 }
 
 // In place: pg_restore --clean over target in one transaction, then the
@@ -386,7 +388,9 @@ int user_table_count(db::Session& session) {
     return static_cast<int>(list_tables(session).size());
 }
 
-RestoreResult restore_backup(const RestoreRequest& r) {
+namespace {
+
+RestoreResult restore_archive(const RestoreRequest& r) {
     auto started = std::chrono::steady_clock::now();
     db::Session& control = *r.control;
     RestoreResult result;
@@ -419,6 +423,20 @@ RestoreResult restore_backup(const RestoreRequest& r) {
     result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     return result;
+}
+
+}  // namespace
+
+RestoreResult restore_backup(const RestoreRequest& r) {
+    if (!r.manifest.encrypted()) {
+        return restore_archive(r);
+    }
+    // 0. Encrypted: decrypted into a private directory, every segment
+    //    authenticated, before anything is touched; removed however it ends.
+    PlainArchive plain(r.backup_dir, r.manifest, r.settings.encryption_key, r.settings.jobs);
+    RestoreRequest decrypted = r;
+    decrypted.backup_dir = plain.dir();
+    return restore_archive(decrypted);
 }
 
 }  // namespace sm::backup

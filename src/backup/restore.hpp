@@ -80,11 +80,13 @@ std::unique_ptr<db::Session> maintenance_session(const std::string& conninfo,
 // session's user). Throws DbError.
 void create_empty_database(db::Session& maintenance, const std::string& name, const Manifest& m);
 
-// Runs the restore. Throws sm::Error: backup_failed when pg_restore or the
-// check fails (the target untouched in swap and into modes, rolled back in place),
-// refused when sessions are still connected after session_wait without force
-// (the target untouched, the caller's sessions still connected), interrupted
-// on SIGINT. After a failed swap the target keeps its name and content.
+// Runs the restore. An encrypted backup is decrypted first (archive_crypt.hpp)
+// with settings.encryption_key, every segment authenticated before anything is
+// touched. Throws sm::Error: backup_failed when the key cannot open the backup,
+// a segment fails authentication, pg_restore or the check fails (the target untouched in swap and
+// into modes, rolled back in place), refused when sessions are still connected after session_wait
+// without force (the target untouched, the caller's sessions still connected), interrupted on
+// SIGINT. After a failed swap the target keeps its name and content.
 RestoreResult restore_backup(const RestoreRequest& request);
 
 }  // namespace sm::backup

@@ -216,7 +216,13 @@ std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
             manifests.push_back(*e.manifest);
         }
     }
-    return decide_retention(manifests, policy, now);
+    std::vector<RetentionDecision> decisions = decide_retention(manifests, policy, now);
+    for (const auto& e : catalog.backups) {
+        if (e.incomplete) {
+            decisions.push_back({e.dir.filename().string(), false, "incomplete: no manifest"});
+        }
+    }
+    return decisions;
 }
 
 }  // namespace sm::backup

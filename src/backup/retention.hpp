@@ -45,7 +45,7 @@ RetentionPolicy retention_policy(const core::BackupSettings& settings);
 
 // decide_retention over the catalog's backups whose manifest could be read,
 // in catalog order; unreadable directories get no decision (nothing deletes
-// them).
+// them). Incomplete remote backups (files, no manifest) follow, to be deleted.
 std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
                                                const RetentionPolicy& policy,
                                                std::chrono::system_clock::time_point now);

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "backup/archive_crypt.hpp"
 #include "backup/pg_tools.hpp"
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
@@ -35,7 +36,11 @@ void compare_header(const ArchiveHeader& want, const ArchiveHeader& got,
 }  // namespace
 
 VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
-                           const std::optional<fs::path>& pg_bin_dir) {
+                           const std::optional<fs::path>& pg_bin_dir,
+                           const core::EncryptionKey& key) {
+    if (m.usable()) {
+        require_backup_key(m, key);
+    }
     VerifyResult r;
     r.id = m.id;
     r.how = full ? "full-read" : "checksums";
@@ -46,6 +51,13 @@ VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
     if (!m.usable()) {
         r.problems.push_back(std::string("backup state is ") + state_name(m.state) +
                              (m.error.empty() ? "" : ": " + m.error));
+        return r;
+    }
+    if (m.kind == BackupKind::restore_point) {
+        // Nothing of a restore point is here: its base backup and WAL are in
+        // pgBackRest's repository (`pgbackrest verify` checks those).
+        r.how = "restore-point";
+        r.ok = r.problems.empty();
         return r;
     }
 
@@ -76,10 +88,24 @@ VerifyResult verify_backup(const fs::path& dir, const Manifest& m, bool full,
         }
     }
 
+    // Encrypted: every segment authenticated, by decrypting for pg_restore
+    // below, or (when the files already failed) to name the bad segments.
+    std::optional<PlainArchive> plain;
+    if (m.encrypted() && r.problems.empty()) {
+        try {
+            plain.emplace(dir, m, key, 0);
+        } catch (const Error& e) {
+            r.problems.push_back(e.what());
+        }
+    } else if (m.encrypted()) {
+        auto bad = check_archive_segments(dir, m, key);
+        r.problems.insert(r.problems.end(), bad.begin(), bad.end());
+    }
+
     // The archive's own listing agrees with what was recorded.
     int major = m.source.server_version / 10000;
     fs::path pg_restore = find_pg_tool("pg_restore", pg_bin_dir, major);
-    fs::path archive = dir / m.archive;
+    fs::path archive = (plain ? plain->dir() : dir) / m.archive;
     if (r.problems.empty()) {
         util::ProcessResult listed =
             util::run_process(tool_spec(pg_restore, {"--list", archive.string()}));

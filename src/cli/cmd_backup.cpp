@@ -2,15 +2,15 @@
 #include <nlohmann/json.hpp>
 
 #include "backup/catalog.hpp"
-#include "backup/restore_test.hpp"
+#include "backup/remote_catalog.hpp"
 #include "backup/retention.hpp"
-#include "backup/verify.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
 #include "deploy/backup.hpp"
 #include "deploy/json_views.hpp"
 #include "deploy/pre_restore.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
@@ -39,8 +39,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-fs::path catalog_root(const core::Config& config, const std::optional<fs::path>& flag) {
-    return flag ? fs::absolute(*flag) : config.backup.dir;
+// [backup], with --backup-dir naming a local catalog instead.
+core::BackupSettings catalog_settings(const core::Config& config,
+                                      const std::optional<fs::path>& flag) {
+    core::BackupSettings s = config.backup;
+    if (flag) {
+        s.dir = fs::absolute(*flag);
+        s.storage = "local";
+    }
+    return s;
 }
 
 int create(const GlobalOptions& options, const BackupArgs& args) {
@@ -48,8 +55,7 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 1. Settings: the config, then flags.
     core::Config config = load_config(options);
     deploy::BackupRequest request;
-    request.settings = config.backup;
-    request.settings.dir = catalog_root(config, args.dir);
+    request.settings = catalog_settings(config, args.dir);
     if (args.archive_format) {
         request.settings.format = *args.archive_format;
     }
@@ -66,104 +72,62 @@ int create(const GlobalOptions& options, const BackupArgs& args) {
     // 2. Take it (under the migration lock) and tell the team; then report.
     backup::Manifest m = deploy::create_backup(request);
     if (options.format == Format::json) {
-        print_document(deploy::backup_created_json({request.settings.dir / m.id, m, ""}));
+        print_document(deploy::backup_created_json(
+            {fs::path(backup::backup_location(request.settings, m.id)), m, ""}));
     } else {
         say(options, "backup " + m.id + " complete: " + std::to_string(m.files.size()) +
                          " files, " + util::human_bytes(m.total_bytes) + ", " +
                          std::to_string(m.tables.size()) + " tables, in " +
                          util::format_duration(std::chrono::milliseconds(m.duration_ms)));
-        say(options, "  " + (request.settings.dir / m.id).string());
+        say(options, "  " + backup::backup_location(request.settings, m.id));
     }
     return 0;
 }
 
-void say_pre_restore(const GlobalOptions& options, const deploy::PreRestoreShown& pre) {
-    if (pre.error) {
-        say(options, "pre-restore databases not listed: " + *pre.error);
-        return;
-    }
-    if (pre.databases.empty()) {
-        return;
-    }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& d : pre.databases) {
-        rows.push_back({d.name, deploy::pre_restore_age(d), util::human_bytes(d.bytes)});
-    }
-    say(options,
-        "databases kept by restores (backup prune --pre-restore --confirm DB drops them):");
-    say_table(options, {"DATABASE", "AGE", "SIZE"}, rows);
-}
-
 int list(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     deploy::PreRestoreShown pre = deploy::show_pre_restore(resolve_target(options, config), config);
     if (options.format == Format::json) {
         print_document(deploy::catalog_json(catalog, pre));
         return 0;
     }
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& e : catalog.backups) {
-        if (!e.manifest) {
-            rows.push_back(
-                {e.dir.filename().string(), "unreadable", "", "", "", "", "", e.problem});
-            continue;
-        }
-        const auto& m = *e.manifest;
-        rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
-                        m.finished_at.substr(0, 19), m.source.database,
-                        m.usable() ? util::human_bytes(m.total_bytes) : "-",
-                        m.migration_head ? core::to_string(*m.migration_head) : "-",
-                        (m.pinned ? "pinned " : "") + m.error});
-    }
+    deploy::TextTable backups = deploy::catalog_table(catalog);
     say(options, "catalog " + catalog.root.string());
-    if (rows.empty()) {
+    if (backups.rows.empty()) {
         say(options, "no backups");
     } else {
-        say_table(options, {"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"},
-                  rows);
+        say_table(options, backups.header, backups.rows);
     }
     for (const auto& l : catalog.leftovers) {
         say(options, "leftover work directory (an interrupted backup; not usable): " + l.string());
     }
-    say_pre_restore(options, pre);
+    for (const auto& line : deploy::pre_restore_note(pre)) {
+        say(options, line);
+    }
+    if (!pre.databases.empty() && !pre.error) {
+        deploy::TextTable kept = deploy::pre_restore_table(pre);
+        say_table(options, kept.header, kept.rows);
+    }
     return 0;
 }
 
-// Restores into a scratch database on the target's server, compares the table
-// list and row counts with the manifest, drops it (backup/restore_test.hpp).
-void restore_test(const GlobalOptions& options, const core::Config& config,
-                  const backup::CatalogEntry& entry, backup::VerifyResult& r) {
-    util::InterruptGuard interrupts;
-    backup::RestoreTestRequest request;
-    request.backup_dir = entry.dir;
-    request.manifest = *entry.manifest;
-    request.conninfo = resolve_target(options, config).conninfo;
-    request.application_name = config.application_name;
-    request.settings = config.backup;
-    request.quiet = options.quiet || options.format == Format::json;
-    backup::restore_test(request, r);
-}
-
 int verify(const GlobalOptions& options, const BackupArgs& args) {
+    util::InterruptGuard interrupts;  // the restore test restores into a scratch database
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
     if (args.latest == args.id.has_value()) {
         throw Error(ExitCode::usage, "give a backup id or --latest");
     }
-    const backup::CatalogEntry& entry =
-        args.latest ? backup::newest_usable(catalog) : backup::find_backup(catalog, *args.id);
-    if (!entry.manifest) {
-        throw Error(ExitCode::backup_failed, "backup " + entry.dir.filename().string() +
-                                                 " failed verification: " + entry.problem);
-    }
-    backup::Manifest m = *entry.manifest;
-    backup::VerifyResult r = backup::verify_backup(entry.dir, m, args.full || args.restore_test,
-                                                   config.backup.pg_bin_dir);
-    if (r.ok && args.restore_test) {
-        restore_test(options, config, entry, r);
-    }
-    backup::record_verification(entry.dir, m, r);
+    deploy::VerifyRequest request;
+    request.settings = catalog_settings(config, args.dir);
+    request.target = resolve_target(options, config);
+    request.id = args.id;
+    request.full = args.full;
+    request.restore_test = args.restore_test;
+    request.quiet = options.quiet || options.format == Format::json;
+    request.config = std::move(config);
+    deploy::VerifyOutcome out = deploy::verify_catalog_backup(request);
+    const backup::VerifyResult& r = out.result;
     // A failure is the error document (below); with --format json, success is this one.
     if (options.format == Format::json && r.ok) {
         print_document(deploy::verified_json(r));
@@ -177,8 +141,8 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
                     "Do not restore from it; it is now marked failed. Take a new backup.");
     }
     if (options.format != Format::json) {
-        say(options, "backup " + r.id + " verified (" + r.how +
-                         "): " + std::to_string(m.files.size()) + " files match the manifest");
+        say(options, "backup " + r.id + " verified (" + r.how + "): " + std::to_string(out.files) +
+                         " files match the manifest");
     }
     return 0;
 }
@@ -218,7 +182,7 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
         }
         return 0;
     }
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     backup::RetentionPolicy policy = backup::retention_policy(config.backup);
     auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
     json out = json::array();
@@ -249,7 +213,7 @@ int prune(const GlobalOptions& options, const BackupArgs& args) {
 
 int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     core::Config config = load_config(options);
-    backup::Catalog catalog = backup::read_catalog(catalog_root(config, args.dir));
+    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     if (!args.id) {
         throw Error(ExitCode::usage, "give the backup id to " + args.action);
     }
@@ -260,6 +224,7 @@ int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
     backup::Manifest m = *entry.manifest;
     m.pinned = pinned;
     backup::write_manifest(entry.dir, m);
+    backup::save_manifest(catalog, entry.dir);
     if (options.format == Format::json) {
         print_ok({{"id", m.id}, {"pinned", pinned}});
     } else {

@@ -23,6 +23,7 @@ namespace {
 struct ExecuteArgs {
     std::optional<std::filesystem::path> plan;  // the reviewed plan artifact to hold the run to
     std::optional<std::string> target;
+    std::string through = "backfill";  // the last phase applied (deploy/phases.hpp)
     std::optional<std::string> lock_wait;
     std::optional<std::string> lock_timeout;
     std::optional<int> lock_retries;
@@ -133,7 +134,10 @@ class ExecuteReporter : public deploy::Reporter {
         }
     }
     void backup_verified(const backup::Manifest& m) override {
-        if (m_text) {
+        if (m_text && m.restore_point) {
+            say(m_options, "pre-deploy restore point " + m.restore_point->name + " at " +
+                               m.restore_point->lsn + " (" + m.id + ")");
+        } else if (m_text) {
             say(m_options, "pre-deploy backup " + m.id + " verified (" +
                                util::human_bytes(m.total_bytes) + ")");
         }
@@ -167,16 +171,13 @@ class ExecuteReporter : public deploy::Reporter {
 };
 
 void ExecuteReporter::finished(const deploy::Result& r) {
-    std::string head = r.head ? core::to_string(*r.head) : "empty";
     if (!m_text) {
         print_document(deploy::run_result_json(r));
         return;
     }
-    say(m_options, r.plan_already_applied ? "the plan is already applied; head is " + head
-                   : r.nothing_pending    ? "nothing to apply; head is " + head
-                                          : "applied " + std::to_string(r.applied.size()) +
-                                             " migration(s) in " + util::format_duration(r.took) +
-                                             "; head is now " + core::to_string(*r.head));
+    for (const auto& line : deploy::run_result_lines(r)) {
+        say(m_options, line);
+    }
 }
 
 void ExecuteReporter::dry_run(const deploy::DryRunReport& r) {
@@ -215,6 +216,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     for (const auto& v : args.accept_changed) {
         request.accept_changed.push_back(core::version_flag("--accept-changed", v));
     }
+    request.through = core::parse_phase(args.through).value_or(core::Phase::backfill);
     request.backup = backup;
     request.policy = planner::load_policy(args.policy);
     request.policy_override = override_policy;
@@ -247,6 +249,9 @@ Command execute_command() {
             sub.add_option("--plan", args->plan,
                            "Apply exactly this reviewed plan artifact, or refuse");
             sub.add_option("--target", args->target, "Apply up to and including this version");
+            sub.add_option("--through", args->through,
+                           "Apply pending migrations up to this phase (default: backfill)")
+                ->check(one_of("--through", {"expand", "backfill", "contract"}));
             sub.add_option("--lock-wait", args->lock_wait,
                            "How long to wait for another runner's migration lock (e.g. 2min)");
             sub.add_option("--lock-timeout", args->lock_timeout,

@@ -25,6 +25,9 @@ struct RestoreArgs {
     std::optional<int> jobs;
     std::optional<std::filesystem::path> dir;
     std::optional<std::string> lock_wait;
+    std::string kind = "any";
+    bool print_steps = false;
+    std::optional<std::filesystem::path> carry_events;
 };
 
 namespace {
@@ -33,6 +36,12 @@ void print_result(const GlobalOptions& options, const deploy::CatalogRestoreResu
     const backup::RestoreResult& result = done.restored;
     if (options.format == Format::json) {
         print_document(deploy::restore_result_json(done));
+        return;
+    }
+    if (!done.restore_point.empty()) {
+        for (const auto& line : deploy::restore_point_text(done)) {
+            say(options, line);
+        }
         return;
     }
     if (result.safety_id) {
@@ -60,12 +69,15 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     if (args.in_place && args.into) {
         throw Error(ExitCode::usage, "give --in-place or --into, not both");
     }
-    if (args.latest == args.id.has_value()) {
+    if (args.latest == args.id.has_value() && !args.carry_events) {
         throw Error(ExitCode::usage, "give --latest or --id ID");
     }
 
     // 2. The request: the config, the catalog, the target, the flags.
     core::Config config = load_config(options);
+    if (args.dir) {
+        config.backup.storage = "local";  // --backup-dir names a local catalog
+    }
     deploy::CatalogRestoreRequest request;
     request.catalog = args.dir ? std::filesystem::absolute(*args.dir) : config.backup.dir;
     request.target = resolve_target(options, config);
@@ -82,6 +94,12 @@ int run_restore(const GlobalOptions& options, const RestoreArgs& args) {
     request.quiet = options.quiet || options.format == Format::json;
     request.io = deploy::real_boundaries(request.target, config);
     request.config = std::move(config);
+    request.kinds = backup::kind_filter(args.kind);
+    request.print_steps = args.print_steps;
+    if (args.carry_events) {  // the last step of a recovery done by hand
+        print_result(options, deploy::carry_events(request, *args.carry_events));
+        return 0;
+    }
 
     // 3. Restore; what it will do is said first (with --format json stdout
     //    holds the result document only, so that goes to stderr).
@@ -122,6 +140,11 @@ Command restore_command() {
                                "The catalog (default [backup] dir, else ./backups)");
                 sub.add_option("--lock-wait", args->lock_wait,
                                "How long to wait for the migration lock");
+                sub.add_option("--kind", args->kind, "What --latest picks: logical, restore-point");
+                sub.add_flag("--print-steps", args->print_steps,
+                             "Restore point: print the recovery's steps instead of running them");
+                sub.add_option("--carry-events", args->carry_events,
+                               "Re-insert events a recovery exported (its last step)");
             },
             [args](const GlobalOptions& g) { return run_restore(g, *args); }, false};
 }

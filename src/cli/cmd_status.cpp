@@ -4,44 +4,36 @@
 #include "core/migration_layout.hpp"
 #include "deploy/inspect.hpp"
 #include "deploy/json_views.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
-#include "util/strings.hpp"
 
 namespace sm::cli {
 namespace {
 
-void print_text(const GlobalOptions& options, const std::string& target,
-                const executor::StatusReport& report) {
-    say(options, "target: " + target);
+void print_text(const GlobalOptions& options, const deploy::TargetStatus& status) {
+    const executor::StatusReport& report = status.report;
+    say(options, "target: " + status.target);
     say(options, "head:   " + (report.head ? core::to_string(*report.head)
                                            : std::string("(nothing applied)")));
     say(options, "");
-    std::vector<std::vector<std::string>> rows;
-    for (const auto& e : report.entries) {
-        rows.push_back({core::to_string(e.version), e.name, executor::state_name(e.state),
-                        e.applied_at, e.detail});
-        if (e.state == executor::MigrationState::changed) {
-            rows.push_back({"", "", "", "", "recorded " + e.recorded_checksum});
-            rows.push_back({"", "", "", "", "file     " + e.file_checksum});
+    deploy::TextTable migrations = deploy::migrations_table(report);
+    say_table(options, migrations.header, migrations.rows);
+    say(options, "");
+    say(options, deploy::status_summary(report));
+    if (status.tables) {
+        deploy::TextTable tables = deploy::table_stats_table(*status.tables);
+        say(options, "");
+        say_table(options, tables.header, tables.rows);
+    }
+    if (status.health) {
+        say(options, "");
+        for (const auto& line : deploy::health_lines(*status.health)) {
+            say(options, line);
         }
     }
-    say_table(options, {"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, rows);
-    say(options, "");
-    std::string summary =
-        std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
-    auto add = [&](int n, const char* what) {
-        if (n > 0) {
-            summary += ", " + std::to_string(n) + " " + what;
-        }
-    };
-    add(report.out_of_order, "out of order");
-    add(report.changed, "changed");
-    add(report.missing, "missing");
-    add(report.partial, "partially applied");
-    say(options, summary);
 }
 
-int run_status(const GlobalOptions& options) {
+int run_status(const GlobalOptions& options, const deploy::StatusExtras& extras) {
     // 1. Load the config and the migration sources.
     //    A directory with no migrations is a mistake, not "0 pending" (exit 3).
     planner::Project project = load_project(options);
@@ -49,20 +41,29 @@ int run_status(const GlobalOptions& options) {
 
     // 2. Read the target's history (no lock: status only reads) and compare
     //    it with the files; the exit code tells the result.
-    auto status = deploy::read_status(project, resolve_target(options, project.config));
+    //    With --tables and --health, the same session reads those too.
+    auto status = deploy::read_status(project, resolve_target(options, project.config), extras);
     if (options.format == Format::json) {
         print_document(deploy::status_json(status));
-    } else {
-        print_text(options, status.target, status.report);
+        return static_cast<int>(status.report.exit_code());
     }
+    print_text(options, status);
     return static_cast<int>(status.report.exit_code());
 }
 
 }  // namespace
 
 Command status_command() {
+    auto extras = std::make_shared<deploy::StatusExtras>();
     return {"status", "Show applied, pending, changed, missing and partial migrations",
-            [](CLI::App&) {}, [](const GlobalOptions& g) { return run_status(g); }, false};
+            [extras](CLI::App& sub) {
+                sub.add_flag("--tables", extras->tables,
+                             "Also each table: estimated rows, sizes, dead tuples, maintenance");
+                sub.add_flag("--health", extras->health,
+                             "Also the server's health: size, connections, long sessions, "
+                             "replication lag, invalid indexes, NOT VALID constraints, sequences");
+            },
+            [extras](const GlobalOptions& g) { return run_status(g, *extras); }, false};
 }
 
 }  // namespace sm::cli

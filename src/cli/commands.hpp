@@ -42,5 +42,6 @@ Command sandbox_command();
 Command validate_command();
 Command schema_command();
 Command adopt_command();
+Command backfill_command();
 
 }  // namespace sm::cli

@@ -6,6 +6,7 @@
 #include <functional>
 #include <vector>
 
+#include "core/config_backup.hpp"
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
 #include "core/toml_tree.hpp"
@@ -46,28 +47,27 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
          [&](auto& n, auto& w) { s.restore_terminates_sessions = toml_bool(n, w); });
     r.on("allow_policy_override",
          [&](auto& n, auto& w) { s.allow_policy_override = toml_bool(n, w); });
+    r.on("old_app_pattern", [&](auto& n, auto& w) { s.old_app_pattern = toml_string(n, w); });
     r.read(table);
 }
 
-void read_backup(const TomlNode& table, BackupSettings& b, const std::string& file) {
-    TomlReader r(file, "backup");
-    r.on("dir", [&](auto& n, auto& w) { b.dir = toml_string(n, w); });
-    r.on("format", [&](auto& n, auto& w) {
-        b.format = toml_string(n, w);
-        if (b.format != "directory" && b.format != "custom") {
-            throw Error(ExitCode::invalid_input, w + " must be \"directory\" or \"custom\"");
+void read_backfill(const TomlNode& table, BackfillSettings& b, const std::string& file) {
+    TomlReader r(file, "backfill");
+    r.on("batch_time", [&](auto& n, auto& w) { b.batch_time = toml_duration(n, w); });
+    r.on("sleep_ratio", [&](auto& n, auto& w) {
+        bool number = n.kind == TomlNode::Kind::floating || n.kind == TomlNode::Kind::integer;
+        double v = n.kind == TomlNode::Kind::floating ? n.floating : static_cast<double>(n.integer);
+        if (!number || v < 0 || v > 100) {
+            throw Error(ExitCode::invalid_input, w + " must be a number from 0 to 100 (e.g. 0.5)");
         }
+        b.sleep_ratio = v;
     });
-    r.on("jobs", [&](auto& n, auto& w) { b.jobs = toml_int(n, w, 0, 64); });
-    r.on("compression", [&](auto& n, auto& w) { b.compression = toml_int(n, w, 0, 9); });
-    r.on("lock_wait_timeout", [&](auto& n, auto& w) { b.lock_wait_timeout = toml_duration(n, w); });
-    r.on("pg_bin_dir", [&](auto& n, auto& w) { b.pg_bin_dir = toml_string(n, w); });
-    r.on("keep_last", [&](auto& n, auto& w) { b.keep_last = toml_int(n, w, 1, 100000); });
-    r.on("keep_days", [&](auto& n, auto& w) { b.keep_days = toml_int(n, w, 1, 100000); });
-    r.on("count_rows", [&](auto& n, auto& w) { b.count_rows = toml_bool(n, w); });
-    r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
-    r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
-    r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
+    r.on("batch_size", [&](auto& n, auto& w) { b.batch_size = toml_int(n, w, 1, 10000000); });
+    r.on("max_batch_size",
+         [&](auto& n, auto& w) { b.max_batch_size = toml_int(n, w, 1, 10000000); });
+    r.on("max_replica_lag", [&](auto& n, auto& w) { b.max_replica_lag = toml_duration(n, w); });
+    r.on("check_sql", [&](auto& n, auto& w) { b.check_sql = toml_string(n, w); });
+    r.on("pause_poll", [&](auto& n, auto& w) { b.pause_poll = toml_duration(n, w); });
     r.read(table);
 }
 
@@ -300,6 +300,8 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         read_execute(toml_table(n, w), config.execute, file, "execute");
     });
     top.on("backup", [&](auto& n, auto& w) { read_backup(toml_table(n, w), config.backup, file); });
+    top.on("backfill",
+           [&](auto& n, auto& w) { read_backfill(toml_table(n, w), config.backfill, file); });
     top.on("restore", [&](auto& n, auto& w) {
         TomlReader r(file, "restore");
         r.on("session_wait",
@@ -379,6 +381,13 @@ Config parse_config(const std::string& text, const std::filesystem::path& file_n
         project_path(config.project_dir, config.backup.dir.empty() ? "backups" : config.backup.dir);
     if (config.seed.dir) {
         config.seed.dir = project_path(config.project_dir, *config.seed.dir);
+    }
+    if (config.backup.cache_dir) {
+        config.backup.cache_dir = project_path(config.project_dir, *config.backup.cache_dir);
+    }
+    if (config.backup.pgbackrest_config) {
+        config.backup.pgbackrest_config =
+            project_path(config.project_dir, *config.backup.pgbackrest_config);
     }
     if (config.backup.pg_bin_dir) {
         config.backup.pg_bin_dir = project_path(config.project_dir, *config.backup.pg_bin_dir);

@@ -65,14 +65,62 @@ struct ExecuteSettings {
     // execute --override-policy may run past the policy gate on a protected
     // environment (elsewhere it always may, with a reason).
     bool allow_policy_override = false;
+    // A contract migration is refused while a session whose application_name
+    // matches this POSIX regular expression is connected (the old application
+    // version); "" = no such check.
+    std::string old_app_pattern;
+};
+
+// How phase=backfill migrations run ([backfill]; executor/backfill.hpp).
+struct BackfillSettings {
+    std::chrono::milliseconds batch_time{200};  // each batch's target duration
+    double sleep_ratio = 0.5;                   // sleep this much of a batch's time after it
+    int batch_size = 1000;                      // the first batch's rows
+    int max_batch_size = 100000;                // adaptive sizing never goes above
+    // Pause while a physical replica replays further behind (or its lag cannot be read).
+    std::optional<std::chrono::milliseconds> max_replica_lag;
+    std::string check_sql;  // run between batches; pause unless it returns true ("": none)
+    std::chrono::milliseconds pause_poll{1000};  // how often a paused runner looks again
+};
+
+// [backup] encryption_key: the key every archive file is encrypted with
+// (backup/segment_cipher.hpp). A secret: registered for redaction, never printed.
+struct EncryptionKey {
+    std::string bytes;  // the 32 raw key bytes; empty: no key
+    // The key is configured through a ${VAR} that is not set: "file:line:
+    // backup.encryption_key references environment variable BACKUP_KEY, which
+    // is not set". Only an error where a key is needed (creating a backup,
+    // reading an encrypted one), so commands that need none still run.
+    std::string unset;
+    bool configured() const { return !bytes.empty() || !unset.empty(); }
 };
 
 // How backups are taken, kept and restored ([backup]).
+// Where an "s3" catalog lives ([backup] endpoint, bucket, prefix, region,
+// addressing and the credentials). The credentials are secrets: registered for
+// redaction, never printed or recorded; empty here means the AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.
+struct S3Settings {
+    std::string endpoint;  // "https://s3.eu-west-1.amazonaws.com"; http:// only on loopback
+    std::string bucket;
+    std::string prefix;                // objects are <prefix>/<id>/<file>; no leading '/'
+    std::string region = "us-east-1";  // for the signature
+    bool virtual_host = false;         // addressing = "virtual": <bucket>.<host>
+    std::string access_key_id;
+    std::string secret_access_key;
+    std::string session_token;
+};
+
 struct BackupSettings {
-    std::filesystem::path dir;         // the catalog; absolute (default <project>/backups)
-    std::string format = "directory";  // "directory" (parallel) or "custom"
-    int jobs = 0;                      // pg_dump/pg_restore -j; 0: one per core
-    int compression = 1;               // gzip level 0-9 (pg_dump 15)
+    std::filesystem::path dir;      // the catalog; absolute (default <project>/backups)
+    std::string storage = "local";  // "local": dir; "s3": s3 (dir is unused)
+    S3Settings s3;
+    // s3: where downloaded backups are kept between runs (default: a private
+    // temporary directory removed at exit).
+    std::optional<std::filesystem::path> cache_dir;
+    std::string format = "directory";                    // "directory" (parallel) or "custom"
+    int jobs = 0;                                        // pg_dump/pg_restore -j; 0: one per core
+    int compression = 1;                                 // gzip level 0-9 (pg_dump 15)
     std::chrono::milliseconds lock_wait_timeout{30000};  // pg_dump --lock-wait-timeout
     std::optional<std::filesystem::path> pg_bin_dir;     // where pg_dump/pg_restore live
     std::optional<int> keep_last;                        // retention: newest N usable
@@ -84,6 +132,15 @@ struct BackupSettings {
     std::chrono::milliseconds heartbeat{30000};
     // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
     std::optional<std::chrono::milliseconds> keep_pre_restore;
+    EncryptionKey encryption_key;  // none: archives are stored as pg_dump writes them
+    // engine = "pgbackrest": the pre-deploy safety point is a named restore
+    // point in the WAL that pgBackRest archives (backup/restore_point.hpp)
+    // instead of a pg_dump; pgBackRest's own configuration stays its own.
+    std::string engine = "pg_dump";                          // "pg_dump" or "pgbackrest"
+    std::string stanza;                                      // required with pgbackrest
+    std::optional<std::filesystem::path> pgbackrest_config;  // pgbackrest --config
+    std::chrono::milliseconds max_base_backup_age{24LL * 3600 * 1000};
+    bool take_base_backup = false;  // take a full backup when the newest is too old
 };
 
 // How restores treat the target's other sessions ([restore]); both `restore`
@@ -161,6 +218,7 @@ struct Config {
     RestoreSettings restore;
     std::shared_ptr<const NotifySource> notify_source;  // null: no [notify]
     SeedSettings seed;
+    BackfillSettings backfill;
     std::map<std::string, EnvironmentConfig> environments;
     std::optional<std::string> environment;  // the one selected with --env
 

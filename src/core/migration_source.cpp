@@ -45,6 +45,27 @@ std::optional<AllowDirective> parse_allow(const std::string& text, int line, std
 
 }  // namespace
 
+const char* phase_name(Phase phase) {
+    switch (phase) {
+        case Phase::expand:
+            return "expand";
+        case Phase::backfill:
+            return "backfill";
+        case Phase::contract:
+            return "contract";
+    }
+    return "expand";
+}
+
+std::optional<Phase> parse_phase(std::string_view name) {
+    for (Phase p : {Phase::expand, Phase::backfill, Phase::contract}) {
+        if (name == phase_name(p)) {
+            return p;
+        }
+    }
+    return std::nullopt;
+}
+
 std::string Migration::id() const {
     return version.text() + "_" + name;
 }
@@ -113,9 +134,25 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
             } else {
                 d.statement_timeout = duration;
             }
+        } else if (name == "phase") {
+            if (auto phase = parse_phase(value)) {
+                d.phase = *phase;
+            } else {
+                problem("directive phase: unknown phase '" + value +
+                        "' (known: expand, backfill, contract)");
+            }
+        } else if (name == "change") {
+            static const std::regex k_change(R"([A-Za-z0-9_.-]+)");
+            if (std::regex_match(value, k_change)) {
+                d.change = value;
+            } else {
+                problem("directive change: '" + value +
+                        "' is not a change name (letters, digits, '_', '-' and '.')");
+            }
         } else {
             problem("unknown directive '" + *text +
-                    "' (known: no-transaction, lock-timeout=, statement-timeout=, allow)");
+                    "' (known: no-transaction, lock-timeout=, statement-timeout=, phase=, "
+                    "change=, allow)");
         }
     }
     return d;

@@ -12,6 +12,8 @@
 //   -- safe-migrate: no-transaction
 //   -- safe-migrate: lock-timeout=5s
 //   -- safe-migrate: statement-timeout=30min
+//   -- safe-migrate: phase=expand|backfill|contract   (default expand)
+//   -- safe-migrate: change=NAME   (ties the migrations of one change together)
 //
 // and `-- safe-migrate: allow <rule> reason="..."` anywhere (used by the linter).
 
@@ -20,6 +22,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/version.hpp"
@@ -34,11 +37,24 @@ struct AllowDirective {
     bool whole_file = false;  // written in the header, before any statement
 };
 
+// The phase of an online change a migration belongs to: execute applies
+// expand and backfill migrations by default and contract ones with
+// --through contract (deploy/phases.hpp).
+enum class Phase { expand, backfill, contract };
+
+// "expand", "backfill", "contract".
+const char* phase_name(Phase phase);
+
+// The phase a name gives, or std::nullopt for any other text.
+std::optional<Phase> parse_phase(std::string_view name);
+
 // Settings a file asks for through its header directives.
 struct FileDirectives {
     bool no_transaction = false;
     std::optional<std::chrono::milliseconds> lock_timeout;
     std::optional<std::chrono::milliseconds> statement_timeout;
+    Phase phase = Phase::expand;
+    std::string change;  // change=NAME; "" when the file names none
     std::vector<AllowDirective> allows;
 };
 

@@ -28,6 +28,21 @@ struct Statement {
     std::vector<std::string> tables;
 };
 
+// A phase=backfill migration's one statement (UPDATE ... [WHERE ...] or
+// INSERT ... SELECT ... FROM one table [WHERE ...]), split where the runner
+// adds each batch's key range (planner/backfill_statement.hpp):
+//   before + "(" + condition + ") AND " + range + after   with a condition,
+//   before + " WHERE " + range + after                     without one.
+struct BackfillStatement {
+    std::string kind;    // "UPDATE" or "INSERT ... SELECT"
+    std::string schema;  // of the table whose primary key splits the work ("public" by default)
+    std::string table;
+    std::string key_qualifier;  // how the statement names that table (its alias), as SQL
+    std::string before;
+    std::string condition;  // the statement's own WHERE condition, "" when it has none
+    std::string after;      // text after the condition (" ON CONFLICT ..."), or ""
+};
+
 struct Script {
     std::filesystem::path file;
     std::string checksum;
@@ -35,6 +50,8 @@ struct Script {
     std::optional<std::chrono::milliseconds> lock_timeout;       // from directives
     std::optional<std::chrono::milliseconds> statement_timeout;  // from directives
     std::vector<Statement> statements;
+    // Set for a phase=backfill migration: its statement, ready to split.
+    std::optional<BackfillStatement> backfill;
 
     // Every relation its statements lock, each once, in order of appearance.
     std::vector<std::string> tables() const;

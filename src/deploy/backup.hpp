@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backup/manifest.hpp"
+#include "backup/verify.hpp"
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
 #include "deploy/request.hpp"
@@ -30,5 +31,29 @@ struct BackupRequest {
 // lock_busy, interrupted under the caller's util::InterruptGuard) after
 // notifying backup.failed.
 backup::Manifest create_backup(const BackupRequest& request);
+
+// `backup verify` as a library call.
+struct VerifyRequest {
+    core::Config config;            // [backup] keys, application_name
+    core::BackupSettings settings;  // the catalog (config.backup with the caller's --backup-dir)
+    core::Target target;            // where a restore test restores
+    std::optional<std::string> id;  // the backup; std::nullopt: the newest usable one
+    bool full = false;              // read every archive file (pg_restore --list of each)
+    bool restore_test = false;      // also restore into a scratch database and compare
+    bool quiet = false;
+};
+
+struct VerifyOutcome {
+    backup::VerifyResult result;
+    size_t files = 0;  // how many files the manifest lists
+};
+
+// Verifies one backup of the catalog (downloading a remote one first), with a
+// restore test when asked and the checks passed, and records the result in
+// its manifest (a failed backup is marked failed). A restore test stops with
+// interrupted under the caller's util::InterruptGuard. Throws sm::Error
+// (backup_failed) when the entry has no readable manifest, not_found for an
+// unknown id; a failed verification is returned, not thrown.
+VerifyOutcome verify_catalog_backup(const VerifyRequest& request);
 
 }  // namespace sm::deploy

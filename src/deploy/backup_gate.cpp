@@ -1,5 +1,6 @@
 #include "deploy/backup_gate.hpp"
 
+#include "backup/remote_catalog.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
 #include "util/error.hpp"
@@ -26,6 +27,18 @@ std::optional<backup::Manifest> backup_gate(const Request& request, db::Session&
         return std::nullopt;
     }
 
+    // 2. With pgBackRest, a restore point instead of a dump (its checks
+    //    refuse with exit 7 before anything is applied).
+    if (config.backup.engine == "pgbackrest") {
+        backup::Manifest m =
+            request.io.take_restore_point({run_id, config.backup, &control, request.quiet_tools});
+        db::record_event(control, {run_id, "backup.completed", std::nullopt,
+                                   "restore point " + m.restore_point->name + " at " +
+                                       m.restore_point->lsn + " (" + m.id + ")"});
+        reporter.backup_verified(m);
+        return m;
+    }
+
     // 2. Take it under the lock we already hold, then verify every file.
     backup::CreateRequest create;
     create.kind = backup::BackupKind::pre_deploy;
@@ -38,7 +51,8 @@ std::optional<backup::Manifest> backup_gate(const Request& request, db::Session&
     create.lock_already_held = true;
     create.quiet = request.quiet_tools;
     backup::Manifest m = request.io.take_backup(create);
-    std::vector<std::string> problems = request.io.verify_backup(config.backup.dir / m.id, m);
+    std::vector<std::string> problems =
+        request.io.verify_backup(backup::local_backup_dir(config.backup, m.id), m);
     if (!problems.empty()) {
         throw Error(ExitCode::backup_failed, "the pre-deploy backup " + m.id +
                                                  " failed verification; nothing was applied:\n  " +

@@ -2,6 +2,7 @@
 
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "db/health.hpp"
 #include "db/history.hpp"
 #include "deploy/policy_gate.hpp"
 #include "executor/trace.hpp"
@@ -41,15 +42,21 @@ void trace_on_copy(const core::Target& target, const planner::Project& project,
     sandbox::stop_cluster(state_file);
 }
 
-// The pending migrations, in order; drift and out-of-order files are listed
-// so that they block the plan.
+// The pending migrations plain execute applies (up to the backfill phase,
+// phases.hpp), in order; drift and out-of-order files are listed so that they
+// block the plan.
 void add_pending(const planner::Project& project, const executor::StatusReport& report,
                  planner::PlanInput& input) {
     using executor::MigrationState;
+    bool held = false;
     for (const auto& e : report.entries) {
         std::string id = core::to_string(e.version) + "_" + e.name;
         if (executor::to_apply(e.state)) {
-            input.pending.push_back(project.migrations.find(e.version));
+            const core::Migration* m = project.migrations.find(e.version);
+            held = held || m->up.directives.phase > core::Phase::backfill;
+            if (!held) {
+                input.pending.push_back(m);
+            }
         }
         if (e.state == MigrationState::changed || e.state == MigrationState::missing) {
             input.drift.push_back(id + " is " + executor::state_name(e.state));
@@ -77,12 +84,21 @@ void notify_blocked(const planner::Project& project, const core::TargetIdentity&
 
 }  // namespace
 
-TargetStatus read_status(const planner::Project& project, const core::Target& target) {
+TargetStatus read_status(const planner::Project& project, const core::Target& target,
+                         StatusExtras extras) {
     auto session = open(project, target);
     auto applied = db::read_applied(*session);
     auto partial = db::read_partial(*session);
-    return {session->display_name(),
-            executor::compute_status(project.migrations, applied, partial)};
+    TargetStatus status{session->display_name(),
+                        executor::compute_status(project.migrations, applied, partial),
+                        std::nullopt, std::nullopt};
+    if (extras.tables) {
+        status.tables = db::read_table_stats(*session);
+    }
+    if (extras.health) {
+        status.health = db::read_health(*session);
+    }
+    return status;
 }
 
 planner::Plan plan_for_target(const PlanRequest& request,

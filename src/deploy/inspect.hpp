@@ -4,23 +4,35 @@
 // migration lock or creates the history schema.
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "core/conninfo.hpp"
+#include "core/health.hpp"
 #include "executor/status.hpp"
 #include "planner/plan.hpp"
 #include "planner/project.hpp"
 
 namespace sm::deploy {
 
+// What status shows beside the migrations (--tables, --health).
+struct StatusExtras {
+    bool tables = false;
+    bool health = false;
+};
+
 struct TargetStatus {
     std::string target;  // display form, no password
     executor::StatusReport report;
+    std::optional<std::vector<core::TableStats>> tables;  // with StatusExtras::tables
+    std::optional<core::Health> health;                   // with StatusExtras::health
 };
 
-// Reads the target's history and compares it with the project's files. Throws
-// sm::Error (db_unreachable) when the target cannot be reached.
-TargetStatus read_status(const planner::Project& project, const core::Target& target);
+// Reads the target's history and compares it with the project's files, and
+// what extras asks for (read-only, in the same session). Throws sm::Error
+// (db_unreachable) when the target cannot be reached.
+TargetStatus read_status(const planner::Project& project, const core::Target& target,
+                         StatusExtras extras = {});
 
 struct PlanRequest {
     const planner::Project* project = nullptr;

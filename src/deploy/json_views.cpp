@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/version_json.hpp"
+#include "deploy/phases.hpp"
 #include "planner/plan.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -18,9 +19,11 @@ json or_null(const std::optional<T>& value) {
     return value ? json(*value) : json(nullptr);
 }
 
-json summary_json(const backup::CatalogEntry& e) {
+json entry_json(const backup::CatalogEntry& e) {
     if (!e.manifest) {
-        return {{"id", e.dir.filename().string()}, {"state", "unreadable"}, {"problem", e.problem}};
+        return {{"id", e.dir.filename().string()},
+                {"state", e.incomplete ? "incomplete" : "unreadable"},
+                {"problem", e.problem}};
     }
     const backup::Manifest& m = *e.manifest;
     return {{"id", m.id},
@@ -40,7 +43,22 @@ json summary_json(const backup::CatalogEntry& e) {
             {"tables", m.tables.size()},
             {"pinned", m.pinned},
             {"error", m.error},
+            {"cipher", m.encrypted() ? json(m.cipher) : json(nullptr)},  // null: not encrypted
+            {"key_fingerprint", m.encrypted() ? json(m.key_fingerprint) : json(nullptr)},
             {"path", e.dir.string()}};
+}
+
+// An entry of the catalog; a restore point also says where it is.
+json summary_json(const backup::CatalogEntry& e) {
+    json summary = entry_json(e);
+    if (e.manifest && e.manifest->restore_point) {
+        const backup::RestorePointInfo& rp = *e.manifest->restore_point;
+        summary["restore_point"] = {{"name", rp.name},
+                                    {"lsn", rp.lsn},
+                                    {"stanza", rp.stanza},
+                                    {"base_backup", rp.base_backup}};
+    }
+    return summary;
 }
 
 json pre_restore_json(const PreRestoreShown& pre) {
@@ -136,8 +154,22 @@ std::string run_result_json(const Result& r) {
                  {"applied", list},
                  {"head", or_null(r.head)},
                  {"plan_already_applied", r.plan_already_applied},
+                 {"held", r.held},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
+}
+
+std::vector<std::string> run_result_lines(const Result& r) {
+    std::string head = r.head ? core::to_string(*r.head) : "empty";
+    std::vector<std::string> lines = {
+        r.plan_already_applied ? "the plan is already applied; head is " + head
+        : r.nothing_pending    ? "nothing to apply; head is " + head
+                            : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
+                                  util::format_duration(r.took) + "; head is now " + head};
+    if (!r.held.empty()) {
+        lines.push_back(held_line(r.held));
+    }
+    return lines;
 }
 
 std::string dry_run_json(const DryRunReport& r) {
@@ -153,6 +185,7 @@ std::string dry_run_json(const DryRunReport& r) {
                    {"estimated_data_bytes", r.backup_estimated_bytes},
                    {"directory", r.backup_directory}}},
                  {"on_failure", core::failure_policy_name(r.on_failure)},
+                 {"held", r.held},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -173,6 +206,9 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
     for (const auto& reason : r.reasons) {
         lines.push_back("  would stop: " + reason);
     }
+    if (!r.held.empty()) {
+        lines.push_back("  " + held_line(r.held));
+    }
     lines.push_back(r.exit_code == 0
                         ? (r.pending == 0 ? "  nothing to apply"
                                           : "  the run would proceed: " +
@@ -184,15 +220,21 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
 
 std::string restore_result_json(const CatalogRestoreResult& done) {
     const backup::RestoreResult& r = done.restored;
-    return json({{"result", "ok"},
-                 {"backup", done.backup_id},
-                 {"database", r.database},
-                 {"previous_database", r.previous_database},
-                 {"safety_backup", or_null(r.safety_id)},
-                 {"terminated_sessions", r.terminated},
-                 {"extra_tables", r.extra_tables},
-                 {"duration_ms", r.took.count()}})
-        .dump(2);
+    json doc = {{"result", "ok"},
+                {"backup", done.backup_id},
+                {"database", r.database},
+                {"previous_database", r.previous_database},
+                {"safety_backup", or_null(r.safety_id)},
+                {"terminated_sessions", r.terminated},
+                {"extra_tables", r.extra_tables},
+                {"duration_ms", r.took.count()}};
+    if (!done.restore_point.empty()) {
+        doc["restore_point"] = done.restore_point;
+        doc["steps"] = done.steps;  // empty: safe-migrate ran the recovery itself
+        doc["events_file"] = done.events_file;
+        doc["events_carried"] = r.events_carried;
+    }
+    return doc.dump(2);
 }
 
 std::string reset_result_json(const ResetResult& result, const std::string& environment) {
@@ -203,6 +245,78 @@ std::string reset_result_json(const ResetResult& result, const std::string& envi
                  {"seeds_run", result.seeds_run}})
         .dump(2);
 }
+
+std::string status_summary(const executor::StatusReport& report) {
+    std::string summary =
+        std::to_string(report.applied) + " applied, " + std::to_string(report.pending) + " pending";
+    auto add = [&](int n, const char* what) {
+        if (n > 0) {
+            summary += ", " + std::to_string(n) + " " + what;
+        }
+    };
+    add(report.out_of_order, "out of order");
+    add(report.changed, "changed");
+    add(report.missing, "missing");
+    add(report.partial, "partially applied");
+    return summary;
+}
+
+namespace {
+
+json long_session_json(const std::optional<core::LongSession>& s) {
+    if (!s) {
+        return nullptr;
+    }
+    return {{"pid", s->pid},
+            {"user", s->user},
+            {"application", s->application},
+            {"seconds", s->seconds},
+            {"query", s->query}};
+}
+
+json tables_json(const std::vector<core::TableStats>& tables) {
+    json out = json::array();
+    for (const auto& t : tables) {
+        out.push_back({{"schema", t.schema},
+                       {"name", t.name},
+                       {"estimated_rows", t.estimated_rows},
+                       {"total_bytes", t.total_bytes},
+                       {"index_bytes", t.index_bytes},
+                       {"dead_tuples", t.dead_tuples},
+                       {"last_vacuum", text_or_null(t.last_vacuum)},
+                       {"last_analyze", text_or_null(t.last_analyze)}});
+    }
+    return out;
+}
+
+json health_json(const core::Health& h) {
+    json standbys = json::array();
+    for (const auto& s : h.standbys) {
+        standbys.push_back({{"name", s.name},
+                            {"state", s.state},
+                            {"replay_lag_seconds", or_null(s.replay_lag_seconds)},
+                            {"replay_lag_bytes", or_null(s.replay_lag_bytes)}});
+    }
+    json sequences = json::array();
+    for (const auto& s : h.sequences_near_limit) {
+        sequences.push_back({{"name", s.name},
+                             {"last_value", s.last_value},
+                             {"limit", s.max_value},
+                             {"percent", s.percent}});
+    }
+    return {{"server_version", h.server_version},
+            {"database_bytes", h.database_bytes},
+            {"connections", h.connections},
+            {"max_connections", h.max_connections},
+            {"longest_running", long_session_json(h.longest_running)},
+            {"longest_idle_in_transaction", long_session_json(h.longest_idle_in_transaction)},
+            {"standbys", standbys},
+            {"invalid_indexes", h.invalid_indexes},
+            {"unvalidated_constraints", h.unvalidated_constraints},
+            {"sequences_near_limit", sequences}};
+}
+
+}  // namespace
 
 std::string status_json(const TargetStatus& status) {
     const executor::StatusReport& report = status.report;
@@ -217,19 +331,25 @@ std::string status_json(const TargetStatus& status) {
                               {"detail", e.detail}});
     }
     ExitCode code = report.exit_code();
-    return json({{"target", status.target},
-                 {"head", or_null(report.head)},
-                 {"summary",
-                  {{"applied", report.applied},
-                   {"pending", report.pending},
-                   {"out_of_order", report.out_of_order},
-                   {"changed", report.changed},
-                   {"missing", report.missing},
-                   {"partial", report.partial}}},
-                 {"result", exit_code_name(code)},
-                 {"exit_code", static_cast<int>(code)},
-                 {"migrations", migrations}})
-        .dump(2);
+    json doc({{"target", status.target},
+              {"head", or_null(report.head)},
+              {"summary",
+               {{"applied", report.applied},
+                {"pending", report.pending},
+                {"out_of_order", report.out_of_order},
+                {"changed", report.changed},
+                {"missing", report.missing},
+                {"partial", report.partial}}},
+              {"result", exit_code_name(code)},
+              {"exit_code", static_cast<int>(code)},
+              {"migrations", migrations}});
+    if (status.tables) {
+        doc["tables"] = tables_json(*status.tables);
+    }
+    if (status.health) {
+        doc["health"] = health_json(*status.health);
+    }
+    return doc.dump(2);
 }
 
 std::string seed_status_json(const SeedStatus& status,

@@ -33,6 +33,10 @@ std::string verified_json(const backup::VerifyResult& result);
 // execute: the run that finished.
 std::string run_result_json(const Result& result);
 
+// The same in words: what was applied (or that nothing was) and the head, then
+// what was left for a later phase, a line each.
+std::vector<std::string> run_result_lines(const Result& result);
+
 // execute --dry-run: the plan, the reasons it would stop and what it would do.
 std::string dry_run_json(const DryRunReport& report);
 
@@ -48,6 +52,10 @@ std::string reset_result_json(const ResetResult& result, const std::string& envi
 
 // status: each migration's state, the counts, and the exit code.
 std::string status_json(const TargetStatus& status);
+
+// status's last line: "3 applied, 1 pending, 1 changed" (counts that are not 0
+// after the first two).
+std::string status_summary(const executor::StatusReport& report);
 
 // seed status, for environment (null: every environment).
 std::string seed_status_json(const SeedStatus& status,

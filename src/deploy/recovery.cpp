@@ -1,5 +1,6 @@
 #include "deploy/recovery.hpp"
 
+#include "backup/remote_catalog.hpp"
 #include "backup/restore.hpp"
 #include "core/log.hpp"
 #include "db/history.hpp"
@@ -218,6 +219,18 @@ class Recoverer {
             return manual(why + ": no pre-deploy backup was taken in this run (use --backup)");
         }
         const backup::Manifest& m = *m_run.pre_deploy;
+        if (m.kind == backup::BackupKind::restore_point) {
+            // A rewind of the whole cluster is a DBA's decision, never automatic.
+            std::string reason = "the pre-deploy safety point " + m.id +
+                                 " is a pgBackRest restore point, which rewinds the whole "
+                                 "cluster and is never restored automatically";
+            m_restore_failed = true;
+            if (down_files != nullptr) {
+                return fall_back(*down_files, reason);
+            }
+            return manual(why + "; " + reason + " (see runbooks/pgbackrest-pitr.md: " +
+                          "safe-migrate restore --id " + m.id + ")");
+        }
         tell(m_request, why + "; restoring the pre-deploy backup " + m.id);
         db::record_event(m_ctx.control, {m_ctx.run_id, "restore.started", std::nullopt,
                                          why + "; restoring pre-deploy backup " + m.id});
@@ -291,7 +304,7 @@ class Recoverer {
 
     backup::RestoreRequest restore_request(const backup::Manifest& m) {
         backup::RestoreRequest request;
-        request.backup_dir = m_project.config.backup.dir / m.id;
+        request.backup_dir = backup::local_backup_dir(m_project.config.backup, m.id);
         request.manifest = m;
         request.mode = backup::RestoreMode::swap;
         request.conninfo = m_request.target.conninfo;

@@ -40,6 +40,8 @@ struct Result {
     bool nothing_pending = false;
     bool plan_already_applied = false;  // --plan: the target was already at its end state
     std::optional<PolicyOverridden> policy_overridden;
+    // Pending migrations left for a later phase ("3_drop_old (contract)"; phases.hpp).
+    std::vector<std::string> held;
 };
 
 // What a dry run found: the plan it would apply and every reason it would stop.
@@ -54,6 +56,7 @@ struct DryRunReport {
     std::string backup_directory;            // the catalog it would go to
     core::FailurePolicy on_failure = core::FailurePolicy::rollback;
     size_t pending = 0;                                 // migrations the run would apply
+    std::vector<std::string> held;                      // pending migrations left for a later phase
     std::optional<PolicyOverridden> policy_overridden;  // the run would override the policy
 };
 

@@ -14,6 +14,7 @@
 
 #include "backup/create.hpp"
 #include "backup/restore.hpp"
+#include "backup/restore_point.hpp"
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
 #include "db/session.hpp"
@@ -54,6 +55,8 @@ struct Boundaries {
     // Takes a backup, and restores one.
     std::function<backup::Manifest(const backup::CreateRequest&)> take_backup;
     std::function<backup::RestoreResult(const backup::RestoreRequest&)> restore_backup;
+    // Takes a pgBackRest restore point ([backup] engine = "pgbackrest").
+    std::function<backup::Manifest(const backup::RestorePointRequest&)> take_restore_point;
     // Verifies a backup just taken: the problems found (empty: verified).
     std::function<std::vector<std::string>(const std::filesystem::path& dir, backup::Manifest& m)>
         verify_backup;
@@ -68,6 +71,8 @@ struct Request {
     core::ExecuteSettings settings;  // [execute] of the config and environment, flags applied
     std::optional<std::filesystem::path> plan_file;  // hold the run to this reviewed plan
     std::optional<core::Version> up_to;              // apply up to and including this version
+    // Apply pending migrations up to and including this phase (deploy/phases.hpp).
+    core::Phase through = core::Phase::backfill;
     std::vector<core::Version> accept_changed;  // applied versions whose changed file is accepted
     BackupPolicy backup;
     // The policy gate: the steps are linted under policy with the target's

@@ -4,11 +4,13 @@
 #include <vector>
 
 #include "backup/catalog.hpp"
+#include "backup/remote_catalog.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "deploy/pitr_restore.hpp"
 #include "notify/notifier.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
@@ -20,7 +22,7 @@ namespace {
 // --latest is the newest usable backup of this very database.
 backup::CatalogEntry choose_backup(const backup::Catalog& catalog,
                                    const std::optional<std::string>& id,
-                                   const core::TargetIdentity& target) {
+                                   const core::TargetIdentity& target, backup::KindFilter kinds) {
     if (id) {
         backup::CatalogEntry e = backup::find_backup(catalog, *id);
         if (!e.manifest) {
@@ -28,7 +30,7 @@ backup::CatalogEntry choose_backup(const backup::Catalog& catalog,
         }
         return e;
     }
-    auto latest = backup::latest_backup(catalog, target.database, target.system_identifier);
+    auto latest = backup::latest_backup(catalog, target.database, target.system_identifier, kinds);
     if (!latest) {
         throw Error(ExitCode::backup_failed,
                     "no complete backup of database " + target.database + " (system identifier " +
@@ -144,7 +146,11 @@ backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
     return result;
 }
 
-backup::Catalog read_catalog_checked(const std::filesystem::path& root) {
+backup::Catalog read_catalog_checked(const CatalogRestoreRequest& request) {
+    if (request.config.backup.storage == "s3") {
+        return backup::open_catalog(request.config.backup);
+    }
+    const std::filesystem::path& root = request.catalog;
     std::error_code ec;
     if (!std::filesystem::is_directory(root, ec)) {
         throw Error(ExitCode::backup_failed,
@@ -272,13 +278,18 @@ CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell) {
     // 1. The catalog and the target: connect (or find it dropped), refuse a
     //    standby, read who it is.
-    backup::Catalog catalog = read_catalog_checked(request.catalog);
+    backup::Catalog catalog = read_catalog_checked(request);
     OpenedTarget target = open_target(request);
     core::TargetIdentity id = target.identity;
 
     // 2. Which backup: the one named, or the newest usable one of this database.
-    backup::CatalogEntry entry = choose_backup(catalog, request.id, id);
+    backup::CatalogEntry entry = choose_backup(catalog, request.id, id, request.kinds);
     backup::Manifest m = *entry.manifest;
+    if (m.kind == backup::BackupKind::restore_point) {
+        // A point-in-time recovery of the whole cluster (deploy/pitr_restore.hpp).
+        return restore_to_point(request, entry, m,
+                                target.control ? *target.control : *target.maintenance, id, tell);
+    }
 
     // 3. Verify it before touching anything.
     verify_chosen(request, entry.dir, m);
@@ -307,8 +318,9 @@ CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                          {run_id, "restore.started", m.migration_head,
                           "restoring backup " + m.id + " (" + describe_mode(restore.mode) + ")"});
     }
-    CatalogRestoreResult done{
-        m.id, restore_notified(request, restore, id, run_id, db::read_head(*target.control))};
+    CatalogRestoreResult done;
+    done.backup_id = m.id;
+    done.restored = restore_notified(request, restore, id, run_id, db::read_head(*target.control));
     record_completed(request, done, run_id, m);
     return done;
 }

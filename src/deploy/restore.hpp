@@ -17,7 +17,9 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "backup/catalog.hpp"
 #include "backup/restore.hpp"
 #include "core/config.hpp"
 #include "core/conninfo.hpp"
@@ -38,14 +40,22 @@ struct CatalogRestoreRequest {
     bool force = false;                  // terminate other sessions on the target
     bool no_safety_backup = false;       // skip the backup of the target taken first
     std::optional<int> jobs;             // pg_restore -j; default [backup] jobs
-    std::chrono::milliseconds lock_wait{60000};  // for the migration lock
-    bool quiet = false;                          // pg_restore prints no progress
+    std::chrono::milliseconds lock_wait{60000};          // for the migration lock
+    bool quiet = false;                                  // pg_restore prints no progress
+    backup::KindFilter kinds = backup::KindFilter::any;  // which kinds --latest may choose
+    bool print_steps = false;  // a restore point: print the recovery's steps, do none
     Boundaries io;
 };
 
 struct CatalogRestoreResult {
     std::string backup_id;  // the backup restored
     backup::RestoreResult restored;
+    // A restore point (deploy/pitr_restore.hpp): the point, and the steps left
+    // to a DBA (empty when safe-migrate did the recovery itself).
+    std::string restore_point;
+    std::vector<std::string> steps;
+    std::string events_file;    // the target's events exported before the rewind
+    bool carried_only = false;  // carry_events: only the events were re-inserted
 };
 
 // Runs the restore. tell receives the two lines that describe the backup
@@ -82,6 +92,15 @@ class RestoreEvents {
     std::optional<core::Version> m_from;
     const backup::Manifest& m_backup;
 };
+
+// The last step of a recovery to a restore point done by hand: re-inserts the
+// events exported to file into the target's trail (restored.events_carried).
+// Throws sm::Error (invalid_input) when file cannot be read, db_unreachable.
+CatalogRestoreResult carry_events(const CatalogRestoreRequest& request,
+                                  const std::filesystem::path& file);
+
+// The text lines of a restore point's result: what was done, or the steps left.
+std::vector<std::string> restore_point_text(const CatalogRestoreResult& done);
 
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell);

@@ -1,6 +1,9 @@
 #include "deploy/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <memory>
 
 #include "backup/create.hpp"
 #include "core/identity.hpp"
@@ -11,11 +14,13 @@
 #include "deploy/adopt.hpp"
 #include "deploy/backup_gate.hpp"
 #include "deploy/events.hpp"
+#include "deploy/phases.hpp"
 #include "deploy/policy_gate.hpp"
 #include "deploy/preflight_gate.hpp"
 #include "deploy/recovery.hpp"
 #include "deploy/steps.hpp"
 #include "executor/apply.hpp"
+#include "executor/backfill.hpp"
 #include "seed/protected_target.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -68,6 +73,9 @@ class Deployment {
         //    with the target's context; errors stop the run (exit 4) unless
         //    overridden with a reason. With a plan, its verdict was the gate.
         policy_gate();
+        //    A contract migration waits for its change's backfill and for the
+        //    old application to disconnect (phases.hpp): exit 4, nothing applied.
+        phase_gate();
         // 5. Preflight: replicas in step, and no session that would block the
         //    run's tables (wait, terminate if allowed, or stop: nothing applied).
         preflight();
@@ -120,6 +128,11 @@ class Deployment {
             executor::compute_status(m_project.migrations, db::read_applied(*m_control), m_partial);
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
+        // Only up to the phase asked for (--through; plain execute: backfill).
+        PhaseCut cut = cut_at_phase(m_steps, m_r.through);
+        m_steps = std::move(cut.steps);
+        m_held = describe_held(cut.held);
+        m_dry.held = m_held;
         if (m_r.plan_file) {
             m_plan_already_applied = !hold_to_plan(*m_r.plan_file, *m_control, m_report, m_r.policy,
                                                    m_steps, m_r.settings);
@@ -181,6 +194,22 @@ class Deployment {
         throw Error(gate.stop, gate.reason + "; nothing was applied", gate.hint);
     }
 
+    // Refuses the run when a contract step cannot run yet (before anything is applied).
+    void phase_gate() {
+        ContractRefusal refusal = contract_refusal(m_steps, 0, m_report, m_project.migrations,
+                                                   *m_control, m_r.settings.old_app_pattern);
+        if (refusal.reason.empty()) {
+            return;
+        }
+        if (m_r.dry_run) {
+            stop_dry(ExitCode::policy, refusal.reason);
+            return;
+        }
+        db::record_event(*m_control, {m_ctx->run_id, "phase.refused", std::nullopt,
+                                      refusal.reason + "; nothing was applied"});
+        throw Error(ExitCode::policy, refusal.reason + "; nothing was applied", refusal.hint);
+    }
+
     void preflight() {
         if (m_steps.empty()) {
             return;
@@ -203,6 +232,22 @@ class Deployment {
         }
         m_watched = watched_tables(*m_ctx, tables_of(m_project, m_steps));
         clear_blockers(*m_ctx, m_watched, "the run", m_r.quiet);
+    }
+
+    // Prints a backfill's progress on stderr: every 2s on a terminal, else every
+    // heartbeat; at once when it pauses or goes on, and at its end.
+    executor::BackfillObserver backfill_printer() const {
+        auto every =
+            isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(2000) : m_r.settings.heartbeat;
+        auto last = std::make_shared<std::pair<Clock::time_point, std::string>>(Clock::now(), "");
+        return [every, last](const executor::BackfillProgress& p) {
+            bool changed = p.paused != last->second;
+            if (!changed && !p.done && (every.count() == 0 || since(last->first) < every)) {
+                return;
+            }
+            *last = {Clock::now(), p.paused};
+            core::log_info(p.describe());
+        };
     }
 
     void stop_dry(ExitCode code, const std::string& reason) {
@@ -258,6 +303,7 @@ class Deployment {
     executor::StatusReport m_report;
     std::vector<Step> m_steps;
     std::vector<std::string> m_watched;
+    std::vector<std::string> m_held;  // pending migrations left for a later phase
     std::optional<backup::Manifest> m_pre_deploy;
     std::optional<PolicyOverridden> m_overridden;  // the run went past the policy gate
     bool m_plan_already_applied = false;           // --plan: nothing left of it to apply
@@ -319,6 +365,7 @@ int Deployment::apply_all() {
     result.nothing_pending = m_steps.empty();
     result.plan_already_applied = m_plan_already_applied;
     result.policy_overridden = m_overridden;
+    result.held = m_held;
     // run.finished commits synchronously: once it is on disk, so is every
     // migration this run applied (they committed asynchronously before it).
     record_finished(result);
@@ -356,7 +403,9 @@ void Deployment::apply_step(const Step& step, DeployEvents& events) {
     clear_blockers(*m_ctx, only(up.tables(), m_watched), m_current->id(), m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
-    auto took = executor::apply_migration(*m_ctx, *m_current, up, step.resume);
+    auto took = up.backfill ? executor::run_backfill(*m_ctx, *m_current, up,
+                                                     m_project.config.backfill, backfill_printer())
+                            : executor::apply_migration(*m_ctx, *m_current, up, step.resume);
     m_in_apply = false;
     m_applied.push_back({m_current->version, m_current->name, took});
     m_applied_migrations.push_back(m_current);

@@ -16,14 +16,16 @@ const Examples& table() {
         {"new",
          {"safe-migrate new add_orders_status",
           "safe-migrate new index_orders_status --no-transaction"}},
-        {"status", {"safe-migrate status", "safe-migrate status --format json"}},
+        {"status",
+         {"safe-migrate status", "safe-migrate status --format json",
+          "safe-migrate status --tables --health"}},
         {"lint",
          {"safe-migrate lint", "safe-migrate lint migrations --policy strict --format sarif",
           "safe-migrate lint --list-rules"}},
         {"plan", {"safe-migrate plan", "safe-migrate plan --out plan.json"}},
         {"execute",
          {"safe-migrate execute --dry-run", "safe-migrate execute --plan plan.json",
-          "safe-migrate execute --lock-timeout 2s --lock-retries 10"}},
+          "safe-migrate execute --through contract --lock-timeout 2s --lock-retries 10"}},
         {"rollback", {"safe-migrate rollback", "safe-migrate rollback --steps 2"}},
         {"backup",
          {"safe-migrate backup create --label before-release", "safe-migrate backup list",
@@ -45,6 +47,9 @@ const Examples& table() {
          {"safe-migrate schema dump --out schema.json", "safe-migrate schema dump --from-target"}},
         {"adopt",
          {"safe-migrate adopt --from dbmate --dry-run", "safe-migrate adopt --from dbmate"}},
+        {"backfill",
+         {"safe-migrate backfill status", "safe-migrate backfill pause",
+          "safe-migrate backfill resume --format json"}},
     };
     return examples;
 }

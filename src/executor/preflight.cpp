@@ -188,4 +188,20 @@ std::vector<ReplicaLag> replica_lag(db::Session& session) {
     return out;
 }
 
+std::vector<std::string> sessions_of_application(db::Session& session, const std::string& pattern) {
+    auto result = session.exec_params(
+        "SELECT pid, coalesce(usename, ''), application_name, "
+        "coalesce(host(client_addr), 'local socket') FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND application_name ~ $1 ORDER BY backend_start, pid",
+        {pattern});
+    std::vector<std::string> out;
+    for (const auto& row : result.rows) {
+        out.push_back("pid " + row[0].value_or("") + " (user '" + row[1].value_or("") +
+                      "', application '" + row[2].value_or("") + "', from " + row[3].value_or("") +
+                      ")");
+    }
+    return out;
+}
+
 }  // namespace sm::executor

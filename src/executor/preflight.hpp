@@ -51,6 +51,12 @@ std::vector<std::string> existing_relations(db::Session& session,
 // could terminate. Throws db::DbError when the role may not.
 std::vector<int> terminate_blockers(db::Session& session, const std::vector<Blocker>& blockers);
 
+// The other sessions connected to this database whose application_name
+// matches pattern (a POSIX regular expression, PostgreSQL's ~), described as
+// "pid 4242 (user 'app', application 'shop-v1', from 10.0.0.5)", oldest first.
+// Throws db::DbError (an invalid pattern among others).
+std::vector<std::string> sessions_of_application(db::Session& session, const std::string& pattern);
+
 struct ReplicaLag {
     std::string name;  // application_name of the standby, or its address
     std::chrono::milliseconds lag{0};

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/version_json.hpp"
+#include "core/base64.hpp"
 #include "notify/payload_text.hpp"
 #include "util/error.hpp"
 
@@ -30,50 +31,12 @@ Json version_or_null(const std::optional<core::Version>& v) {
     return v ? Json(*v) : Json(nullptr);
 }
 
-// --- base64 and HMAC through OpenSSL ------------------------------------------
-
-std::string base64_encode(const unsigned char* data, size_t size) {
-    std::string out(4 * ((size + 2) / 3) + 1, '\0');
-    int n =
-        EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-    out.resize(static_cast<size_t>(n < 0 ? 0 : n));
-    return out;
-}
-
-// Standard base64 (padding optional). std::nullopt when it is not base64.
-std::optional<std::string> base64_decode(std::string_view text) {
-    std::string padded(text);
-    while (padded.size() % 4 != 0) {
-        padded += '=';
-    }
-    for (char c : padded) {
-        bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                  c == '+' || c == '/' || c == '=';
-        if (!ok) {
-            return std::nullopt;
-        }
-    }
-    std::string out(padded.size() / 4 * 3 + 1, '\0');
-    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                            reinterpret_cast<const unsigned char*>(padded.data()),
-                            static_cast<int>(padded.size()));
-    if (n < 0) {
-        return std::nullopt;
-    }
-    // EVP_DecodeBlock counts the bytes that padding stands for; drop them.
-    size_t pad = 0;
-    if (!padded.empty() && padded.back() == '=') {
-        pad = (padded.size() >= 2 && padded[padded.size() - 2] == '=') ? 2 : 1;
-    }
-    size_t length = static_cast<size_t>(n);
-    out.resize(length >= pad ? length - pad : 0);
-    return out;
-}
+// --- HMAC through OpenSSL (base64: core/base64.hpp) -------------------------
 
 std::string signing_key(const std::string& secret) {
     constexpr std::string_view k_prefix = "whsec_";
     if (secret.rfind(k_prefix, 0) == 0) {
-        auto key = base64_decode(std::string_view(secret).substr(k_prefix.size()));
+        auto key = core::base64_decode(std::string_view(secret).substr(k_prefix.size()));
         if (!key || key->empty()) {
             throw Error(ExitCode::invalid_input,
                         "webhook signing secret starts with whsec_ but is not valid base64",
@@ -290,7 +253,7 @@ std::string sign(const std::string& secret, const std::string& id, const std::st
         throw Error(ExitCode::failure, "hmac-sha256 computation failed in openssl");
     }
     OPENSSL_cleanse(key.data(), key.size());
-    return "v1," + base64_encode(mac, mac_length);
+    return "v1," + core::base64_encode(mac, mac_length);
 }
 
 bool verify_signature(const std::string& secret, const std::string& id,

@@ -162,7 +162,8 @@ class FileLinter : public Emitter {
             problem("invalid-directive", p.line, 1, p.message);
         }
         if (header) {
-            m_state.no_transaction = m_state.no_transaction || d.no_transaction;
+            m_state.backfill = m_state.backfill || d.phase == core::Phase::backfill;
+            m_state.no_transaction = m_state.no_transaction || d.no_transaction || m_state.backfill;
             if (d.lock_timeout) {
                 m_state.lock_timeout_ms = d.lock_timeout->count();
             }

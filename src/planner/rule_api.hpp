@@ -76,6 +76,9 @@ struct FileState : RunFacts {
     // statement PostgreSQL refuses in a transaction (transaction_mode.hpp).
     bool no_transaction = false;
     bool in_explicit_block = false;  // between BEGIN and COMMIT written in the file
+    // A phase=backfill migration: the runner splits its statement into key-range
+    // batches, each its own short transaction, so it is batched by construction.
+    bool backfill = false;
     TransactionState tx;
     std::optional<long long> lock_timeout_ms;  // from a directive or SET lock_timeout
     std::optional<long long> statement_timeout_ms;

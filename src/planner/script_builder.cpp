@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
+#include "planner/backfill_statement.hpp"
 #include "planner/lock_model.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/sql_parser.hpp"
@@ -112,6 +113,19 @@ core::Script build_script(const core::MigrationFile& file,
         problems.push_back({file.path, 0, "file contains no SQL statements"});
     }
     script.transactional = !file.directives.no_transaction && !any_needs_no_transaction;
+    if (file.directives.phase == core::Phase::backfill && problems.size() == problems_before) {
+        // Each batch runs in its own transaction (executor/backfill.hpp).
+        script.transactional = false;
+        BackfillParse backfill = parse_backfill_statement(
+            script.statements.size() == 1 ? script.statements[0].sql : text);
+        if (!backfill.statement) {
+            problems.push_back({file.path,
+                                script.statements.empty() ? 0 : script.statements[0].line,
+                                "phase=backfill: " + backfill.problem});
+        }
+        script.backfill = backfill.statement;
+        return script;
+    }
     if (script.transactional) {
         for (const auto& s : script.statements) {
             if (s.transaction_control) {

@@ -11,6 +11,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace adopt_test {
+
 using namespace sm::test;
 
 namespace {
@@ -319,3 +322,5 @@ TEST_CASE("execute failing with 'already exists' on a dbmate database hints at a
     CHECK(adopted.exit_code == 0);
     CHECK(run_tool(with("dbmate", db, {"--layout", "dbmate", "execute"})).exit_code == 0);
 }
+
+}  // namespace adopt_test

@@ -12,6 +12,9 @@
 #include "support/test_database.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace apply_round_trips_test {
+
 using namespace sm::test;
 
 namespace {
@@ -129,3 +132,5 @@ TEST_CASE(
     // The session is usable again, outside any transaction.
     CHECK(a.migration.exec("SELECT 1").scalar() == "1");
 }
+
+}  // namespace apply_round_trips_test

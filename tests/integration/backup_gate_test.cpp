@@ -9,6 +9,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_gate_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -118,3 +121,5 @@ TEST_CASE("a failed pre-deploy backup stops execute before anything is applied")
     CHECK(db.scalar("SELECT to_regclass('customers') IS NULL") == "t");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "0");
 }
+
+}  // namespace backup_gate_test

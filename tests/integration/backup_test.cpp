@@ -13,6 +13,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -568,3 +571,5 @@ TEST_CASE("a migration waits for a running backup and gives up naming it") {
     INFO(finished.all());
     CHECK(finished.exit_code == 0);
 }
+
+}  // namespace backup_test

@@ -10,6 +10,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace ci_steps_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 
@@ -102,3 +105,5 @@ TEST_CASE("ci steps: lint, plan and execute of the example project, as the CI ex
         }
     }
 }
+
+}  // namespace ci_steps_test

@@ -16,6 +16,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace cli_json_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -72,6 +75,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         {"lint", {{"lint"}, {"lint", "--list-rules"}}},
         {"plan", {{"plan"}}},
         {"execute", {{"execute", "--dry-run"}, {"execute"}}},
+        {"backfill", {{"backfill", "status"}, {"backfill", "pause"}}},
         {"rollback", {{"rollback"}}},
         {"backup",
          {{"backup", "create"},
@@ -98,9 +102,10 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         REQUIRE(runs_of.count(name) == 1);
     }
     // An order in which each run has what it needs (a backup to restore, a table to seed).
-    std::vector<std::string> order = {
-        "status",   "lint",  "plan",    "execute",  "backup", "restore", "notify", "seed",
-        "rollback", "reset", "sandbox", "validate", "schema", "adopt",   "init",   "new"};
+    std::vector<std::string> order = {"status", "lint",    "plan",     "execute", "backfill",
+                                      "backup", "restore", "notify",   "seed",    "rollback",
+                                      "reset",  "sandbox", "validate", "schema",  "adopt",
+                                      "init",   "new"};
     sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {
@@ -119,3 +124,5 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         run_tool(project.args(db, {"backup", "verify", "no-such-id", "--format", "json"}));
     CHECK(check_document({"backup verify no-such-id"}, failed)["result"] == "error");
 }
+
+}  // namespace cli_json_test

@@ -10,6 +10,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace cli_terminal_test {
+
 using namespace sm::test;
 
 namespace {
@@ -108,3 +111,5 @@ TEST_CASE("progress is redrawn on a terminal, and not when TERM=dumb") {
     CHECK(dumb.out.find(k_redraw) == std::string::npos);
     CHECK(dumb.out.find("dumping: started") != std::string::npos);  // the line-by-line form
 }
+
+}  // namespace cli_terminal_test

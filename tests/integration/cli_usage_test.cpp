@@ -7,6 +7,9 @@
 
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace cli_usage_test {
+
 using namespace sm::test;
 
 namespace {
@@ -96,3 +99,5 @@ TEST_CASE("the short flag -V prints the version, as --version does") {
     CHECK_FALSE(long_flag.out.empty());
     CHECK(short_flag.out == long_flag.out);
 }
+
+}  // namespace cli_usage_test

@@ -12,6 +12,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace db_messages_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -158,3 +161,5 @@ TEST_CASE("db messages: a dump that waits prints a heartbeat off a terminal") {
     CHECK(has(backup.err, "dumping: 0/"));
     CHECK(has(backup.err, ", still running after "));
 }
+
+}  // namespace db_messages_test

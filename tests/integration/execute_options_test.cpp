@@ -9,6 +9,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace execute_options_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -152,3 +155,5 @@ TEST_CASE("a rollback that cannot reach the starting version undoes nothing and 
         CHECK(refused.err.find("needs a pre-deploy backup") != std::string::npos);
     }
 }
+
+}  // namespace execute_options_test

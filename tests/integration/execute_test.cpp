@@ -5,6 +5,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace execute_test {
+
 using namespace sm::test;
 
 namespace {
@@ -219,3 +222,5 @@ TEST_CASE("config errors name the file, the line and the key") {
           std::string::npos);
     CHECK(run.err.find("hint: Did you mean 'execute.lock_retries'?") != std::string::npos);
 }
+
+}  // namespace execute_test

@@ -14,6 +14,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace hints_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -285,3 +288,5 @@ TEST_CASE("a required endpoint that refuses the deploy hints notify test, which 
     receiver.set_default(ScriptedResponse::with_status(200));
     CHECK(run_tool(project.args(db, hinted)).exit_code == 0);
 }
+
+}  // namespace hints_test

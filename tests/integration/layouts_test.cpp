@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace layouts_test {
+
 using namespace sm::test;
 
 namespace {
@@ -141,3 +144,5 @@ TEST_CASE("lint reads a dbmate file's up section only, at the file's line number
     CHECK(lint.out.find("DROP TABLE") == std::string::npos);
     CHECK(lint.out.find("20240101000000_drop.sql:6") == std::string::npos);
 }
+
+}  // namespace layouts_test

@@ -9,6 +9,9 @@
 #include "util/files.hpp"
 #include "util/strings.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace lint_changed_since_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 
@@ -267,3 +270,5 @@ TEST_CASE("lint of an empty directory, a directory of down files or a missing pa
     CHECK(no_project.exit_code == 3);
     CHECK(no_project.err.find("migrations does not exist") != std::string::npos);
 }
+
+}  // namespace lint_changed_since_test

@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace locking_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -123,3 +126,5 @@ TEST_CASE("a migration blocked by an open transaction is retried and readers are
     CHECK(reads > 20);
     CHECK(worst_ms < 1500);
 }
+
+}  // namespace locking_test

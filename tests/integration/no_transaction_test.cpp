@@ -5,6 +5,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace no_transaction_test {
+
 using namespace sm::test;
 
 TEST_CASE(
@@ -96,3 +99,5 @@ TEST_CASE("a partial migration whose completed statements changed is not resumed
               "1_x stopped midway after 1 statements, and those statements have changed since") !=
           std::string::npos);
 }
+
+}  // namespace no_transaction_test

@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_section_test {
+
 using sm::test::MigrationDir;
 using sm::test::run_tool;
 using sm::test::TestDatabase;
@@ -66,3 +69,5 @@ TEST_CASE("a malformed signing secret stops execute and its dry run before anyth
     CHECK(db.scalar("SELECT count(*) FROM pg_tables WHERE tablename = 't'") == "0");
     CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'safe_migrate'") == "0");
 }
+
+}  // namespace notify_section_test

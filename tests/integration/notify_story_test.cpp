@@ -16,6 +16,9 @@
 #include "util/files.hpp"
 #include "util/time.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_story_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -220,3 +223,5 @@ TEST_CASE("notify story: an unset variable only notifications use does not stop 
     INFO(status.all());
     CHECK(status.exit_code == 0);
 }
+
+}  // namespace notify_story_test

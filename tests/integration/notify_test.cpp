@@ -16,6 +16,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -564,3 +567,5 @@ TEST_CASE("notify: deploy events carry the pre-deploy backup of a protected envi
         CHECK(b["bytes"].get<int64_t>() > 0);
     }
 }
+
+}  // namespace notify_test

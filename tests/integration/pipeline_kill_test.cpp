@@ -14,6 +14,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace pipeline_kill_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -214,3 +217,5 @@ TEST_CASE(
                 << " left a partial no-transaction migration");
     CHECK(killed >= k_rounds / 2);  // the kills landed inside runs, not after them
 }
+
+}  // namespace pipeline_kill_test

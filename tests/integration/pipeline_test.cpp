@@ -15,6 +15,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace pipeline_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -385,3 +388,5 @@ TEST_CASE("pipeline: two executes at once apply each migration exactly once") {
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed'") ==
           "0");
 }
+
+}  // namespace pipeline_test

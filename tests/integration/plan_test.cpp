@@ -7,6 +7,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace plan_test {
+
 using namespace sm::test;
 
 namespace {
@@ -222,3 +225,5 @@ TEST_CASE("a plan never contains the password") {
     CHECK(artifact.find(password) == std::string::npos);
     CHECK(artifact.find("\"database\": \"" + p.db.name() + "\"") != std::string::npos);
 }
+
+}  // namespace plan_test

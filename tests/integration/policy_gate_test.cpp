@@ -14,6 +14,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace policy_gate_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -281,3 +284,5 @@ TEST_CASE("gate: execute --plan is held to the policy the plan was made under") 
     REQUIRE(run.exit_code == 0);
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '2'") == "1");
 }
+
+}  // namespace policy_gate_test

@@ -6,6 +6,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace reset_test {
+
 using namespace sm::test;
 
 namespace {
@@ -229,3 +232,5 @@ TEST_CASE("a reset that fails re-applying a migration records it and says how fa
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'reset.finished'") ==
           "0");
 }
+
+}  // namespace reset_test

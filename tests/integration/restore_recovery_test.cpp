@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace restore_recovery_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -213,3 +216,5 @@ TEST_CASE("on-failure restore with the application connected falls back to the d
     CHECK(count_databases(like_prefix(db, "\\_pre\\_restore\\_")) == "0");
     CHECK(count_databases(like_prefix(db, "\\_restore\\_")) == "0");
 }
+
+}  // namespace restore_recovery_test

@@ -4,6 +4,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace rollback_test {
+
 using namespace sm::test;
 
 TEST_CASE("rolling back the example project returns the schema to what it was") {
@@ -88,3 +91,5 @@ TEST_CASE("a down file that does not parse never blocks execute, rollback refuse
     CHECK(db.scalar("SELECT to_regclass('a') IS NOT NULL") == "t");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
 }
+
+}  // namespace rollback_test

@@ -11,6 +11,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace safety_model_test {
+
 using namespace sm::test;
 using nlohmann::json;
 
@@ -183,3 +186,5 @@ TEST_CASE("lint, plan, dry run and execute reach the same decision on every fixt
         }
     }
 }
+
+}  // namespace safety_model_test

@@ -7,6 +7,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace sandbox_test {
+
 using namespace sm::test;
 
 TEST_CASE("sandbox start, status, url and stop manage a private cluster") {
@@ -68,3 +71,5 @@ TEST_CASE("sandbox start without server binaries says what to install") {
           std::string::npos);
     CHECK_FALSE(std::filesystem::exists(dir.path() / "state.json"));
 }
+
+}  // namespace sandbox_test

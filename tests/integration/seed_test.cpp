@@ -10,6 +10,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace seed_test {
+
 using namespace sm::test;
 
 namespace {
@@ -432,3 +435,5 @@ TEST_CASE("a seed blocked by a lock is rolled back and retried, and succeeds onc
     CHECK(db.scalar("SELECT count(*) > 0 FROM safe_migrate.events WHERE kind = 'seed.retry' AND "
                     "message LIKE '010_rows: lock timeout at 010_rows.sql:1 %'") == "t");
 }
+
+}  // namespace seed_test

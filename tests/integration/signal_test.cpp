@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace signal_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -103,3 +106,5 @@ TEST_CASE(
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
     CHECK(std::chrono::steady_clock::now() - killed < 15s);
 }
+
+}  // namespace signal_test

@@ -14,6 +14,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace standby_test {
+
 using namespace sm::test;
 
 namespace {
@@ -92,3 +95,5 @@ TEST_CASE("execute refuses a standby and applies nothing") {
     CHECK(rollback.exit_code == 8);
     CHECK(session->exec("SELECT to_regnamespace('safe_migrate') IS NULL").scalar() == "t");
 }
+
+}  // namespace standby_test

@@ -9,6 +9,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace statement_watch_test {
+
 using namespace sm::test;
 using namespace std::chrono_literals;
 
@@ -167,3 +170,5 @@ TEST_CASE("a heartbeat reports the progress of an index build") {
     CHECK(run.err.find("heartbeat: 1_idx.up.sql:2 running for 1.0s") != std::string::npos);
     CHECK(run.err.find("; create index concurrently: building index") != std::string::npos);
 }
+
+}  // namespace statement_watch_test

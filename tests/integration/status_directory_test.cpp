@@ -8,6 +8,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace status_directory_test {
+
 using namespace sm::test;
 
 namespace {
@@ -80,3 +83,5 @@ TEST_CASE("status on a Flyway or dbmate directory names the layout") {
     CHECK(mate.err.find("looks like a dbmate project (20240101120000_create_users.sql") !=
           std::string::npos);
 }
+
+}  // namespace status_directory_test

@@ -12,6 +12,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace targets_test {
+
 using namespace sm::test;
 namespace fs = std::filesystem;
 
@@ -264,3 +267,5 @@ TEST_CASE("rollback on a protected environment needs --confirm, backs up, lints 
     CHECK(last["type"] == "deploy.rolled_back");
     CHECK(last["data"]["backup"]["verified"] == true);
 }
+
+}  // namespace targets_test

@@ -9,6 +9,9 @@
 #include "support/tool.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace trace_test {
+
 using namespace sm::test;
 
 TEST_CASE(
@@ -118,3 +121,5 @@ TEST_CASE("plan --trace keeps the password out of its output and off pg_dump's a
     CHECK(argv.find(password) == std::string::npos);
     CHECK(nlohmann::json::parse(run.out)["trace"][0]["observed_lock"] == "ACCESS EXCLUSIVE");
 }
+
+}  // namespace trace_test

@@ -15,6 +15,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace validate_test {
+
 using namespace sm::test;
 
 namespace {
@@ -367,3 +370,5 @@ TEST_CASE("SIGINT while validate runs a slow migration on the throwaway database
     CHECK(tmp.entries("sm-validate").empty());
     CHECK(processes_under(tmp.path()) == 0);
 }
+
+}  // namespace validate_test

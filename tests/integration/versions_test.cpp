@@ -10,6 +10,9 @@
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace versions_test {
+
 using namespace sm::test;
 
 namespace {
@@ -268,3 +271,5 @@ TEST_CASE("adopt --from flyway: a BASELINE row means every version up to it is a
                     "safe_migrate.history") == "1,1.2,1.2.1,1.10");
     CHECK(db.scalar("SELECT to_regclass('ten') IS NOT NULL") == "t");
 }
+
+}  // namespace versions_test

@@ -14,6 +14,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_catalog_test {
+
 namespace fs = std::filesystem;
 using sm::ExitCode;
 using sm::backup::BackupKind;
@@ -315,3 +318,5 @@ TEST_CASE("catalog: newest_usable takes the latest finish of any source, or says
     CHECK(std::string(e.what()) == "no complete backup in " + root.string());
     CHECK(e.hint() == "Take one with 'safe-migrate backup create'.");
 }
+
+}  // namespace backup_catalog_test

@@ -15,6 +15,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_manifest_test {
+
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using nlohmann::json;
@@ -597,3 +600,33 @@ TEST_CASE("manifest: read_manifest reports an edited file with its path", "[back
     CHECK(contains(e.what(), file.string()));
     CHECK(contains(e.what(), "manifest checksum mismatch"));
 }
+
+TEST_CASE("manifest: encryption is recorded only for encrypted backups", "[backup][manifest]") {
+    Manifest plain = full_manifest();
+    std::string plain_text = sm::backup::manifest_to_text(plain);
+    CHECK_FALSE(contains(plain_text, "\"encryption\""));
+    CHECK_FALSE(sm::backup::parse_manifest(plain_text, manifest_path()).encrypted());
+
+    Manifest m = full_manifest();
+    m.cipher = "aes-256-gcm";
+    m.cipher_segment_bytes = 1 << 20;
+    const std::string fingerprint(64, 'f');
+    m.key_fingerprint = fingerprint;
+    Manifest back = sm::backup::parse_manifest(sm::backup::manifest_to_text(m), manifest_path());
+    check_same(back, m);
+    CHECK(back.encrypted());
+    CHECK(back.cipher == "aes-256-gcm");
+    CHECK(back.cipher_segment_bytes == 1 << 20);
+    CHECK(back.key_fingerprint == fingerprint);
+
+    // The fingerprint is under the manifest's checksum, and a half-written
+    // encryption entry is named.
+    json doc = json::parse(sm::backup::manifest_to_text(m));
+    doc["encryption"].erase("key_fingerprint");
+    CHECK(contains(parse_error(resign(doc)).what(), "key 'encryption.key_fingerprint' is missing"));
+    std::string text = sm::backup::manifest_to_text(m);
+    CHECK(contains(parse_error(replace_once(text, fingerprint, std::string(64, 'e'))).what(),
+                   "manifest checksum mismatch"));
+}
+
+}  // namespace backup_manifest_test

@@ -11,6 +11,9 @@
 #include "unit_helpers.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_pg_tools_test {
+
 using Catch::Matchers::Contains;
 using sm::backup::ArchiveHeader;
 using sm::backup::parse_archive_listing;
@@ -476,3 +479,5 @@ TEST_CASE("find_pg_tool runs the binary behind Debian's pg_wrapper, when one is 
     auto too_old = sm::backup::find_pg_tool("pg_dump", std::nullopt, 99);
     CHECK(std::filesystem::canonical(too_old).filename() == "pg_wrapper");
 }
+
+}  // namespace backup_pg_tools_test

@@ -3,6 +3,9 @@
 
 #include "backup/pre_restore.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_pre_restore_test {
+
 using namespace sm::backup;
 using namespace std::chrono_literals;
 using Clock = std::chrono::system_clock;
@@ -36,3 +39,5 @@ TEST_CASE("prune drops pre-restore databases older than keep_pre_restore, or all
     CHECK(all[0].drop);
     CHECK(all[1].drop);
 }
+
+}  // namespace backup_pre_restore_test

@@ -10,6 +10,9 @@
 #include "backup/manifest.hpp"
 #include "backup/retention.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace backup_retention_test {
+
 using namespace std::chrono_literals;
 using sm::backup::BackupState;
 using sm::backup::decide_retention;
@@ -374,3 +377,5 @@ TEST_CASE("retention: prune decides on the catalog's readable backups only",
     CHECK(ds[1].id == "b");
     CHECK(ds[1].keep);
 }
+
+}  // namespace backup_retention_test

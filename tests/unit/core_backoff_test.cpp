@@ -6,6 +6,9 @@
 
 #include "core/backoff.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_backoff_test {
+
 using namespace std::chrono_literals;
 using sm::core::Backoff;
 
@@ -57,3 +60,5 @@ TEST_CASE("backoff: a zero base gives zero delays", "[backoff]") {
     CHECK(b.ceiling(5) == 0ms);
     CHECK(b.delay(5) == 0ms);
 }
+
+}  // namespace core_backoff_test

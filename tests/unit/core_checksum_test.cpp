@@ -5,6 +5,9 @@
 
 #include "core/checksum.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_checksum_test {
+
 using sm::core::k_checksum_algorithm;
 using sm::core::migration_checksum;
 using sm::core::normalize_for_checksum;
@@ -85,3 +88,5 @@ TEST_CASE("a real content change changes the checksum", "[checksum]") {
     // Deterministic.
     CHECK(migration_checksum(base) == migration_checksum(base));
 }
+
+}  // namespace core_checksum_test

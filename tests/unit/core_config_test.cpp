@@ -11,6 +11,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -480,3 +483,34 @@ TEST_CASE("config: [restore] session_wait and [backup] keep_pre_restore", "[conf
     CHECK(e.code() == ExitCode::invalid_input);
     CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("session_wiat"));
 }
+
+TEST_CASE("config: [backup] storage = \"s3\" and its keys", "[config]") {
+    Config d = parse("");
+    CHECK(d.backup.storage == "local");
+    ScopedEnv secret("SM_TEST_S3_SECRET", "s3cr3t-value");
+    Config c = parse(
+        "[backup]\nstorage = \"s3\"\nendpoint = \"https://s3.example.com\"\nbucket = \"b\"\n"
+        "prefix = \"/team/app/\"\nregion = \"eu-west-1\"\naddressing = \"virtual\"\n"
+        "secret_access_key = \"${SM_TEST_S3_SECRET}\"\ncache_dir = \"cache\"\n");
+    CHECK(c.backup.storage == "s3");
+    CHECK(c.backup.s3.prefix == "team/app");
+    CHECK(c.backup.s3.region == "eu-west-1");
+    CHECK(c.backup.s3.virtual_host);
+    CHECK(c.backup.s3.secret_access_key == "s3cr3t-value");
+    CHECK(sm::util::redact_text("x s3cr3t-value y").find("s3cr3t-value") == std::string::npos);
+    CHECK(c.backup.cache_dir == c.project_dir / "cache");
+    CHECK(parse("[backup]\nstorage = \"s3\"\nendpoint = \"http://127.0.0.1:9000\"\nbucket = "
+                "\"b\"\n")
+              .backup.s3.endpoint == "http://127.0.0.1:9000");
+
+    CHECK_THAT(parse_error("[backup]\nstorage = \"s3\"\nbucket = \"b\"\n").what(),
+               Contains("[backup] endpoint is required with storage = \"s3\""));
+    CHECK_THAT(parse_error("[backup]\nstorage = \"s3\"\nendpoint = \"http://10.0.0.5\"\n"
+                           "bucket = \"b\"\n")
+                   .what(),
+               Contains("safe-migrate.toml: [backup] endpoint uses plain http:// to 10.0.0.5"));
+    CHECK_THAT(parse_error("[backup]\naddressing = \"dns\"\n").what(),
+               Contains("addressing") && Contains("\"path\" or \"virtual\""));
+}
+
+}  // namespace core_config_test

@@ -13,6 +13,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_conninfo_test {
+
 using Catch::Matchers::Contains;
 using sm::core::redacted_conninfo;
 using sm::core::resolve_target;
@@ -194,3 +197,5 @@ TEST_CASE("target_source_name", "[conninfo]") {
     CHECK(std::string(sm::core::target_source_name(TargetSource::libpq_defaults)) ==
           "libpq environment");
 }
+
+}  // namespace core_conninfo_test

@@ -6,6 +6,9 @@
 
 #include "core/duration.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_duration_test {
+
 using namespace std::chrono_literals;
 using sm::core::parse_duration;
 using sm::core::to_pg_setting;
@@ -96,3 +99,5 @@ TEST_CASE("duration_problem names what is missing", "[duration]") {
     CHECK(sm::core::duration_problem("3 sec") ==
           "'3 sec' is not a duration (a number and a unit: ms, s, min, h or d, such as 30s)");
 }
+
+}  // namespace core_duration_test

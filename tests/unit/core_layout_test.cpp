@@ -14,6 +14,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_layout_test {
+
 using Catch::Matchers::Contains;
 using sm::ExitCode;
 using sm::core::Layout;
@@ -230,3 +233,5 @@ TEST_CASE("layout names round-trip", "[layout]") {
     }
     CHECK_FALSE(sm::core::parse_layout("liquibase"));
 }
+
+}  // namespace core_layout_test

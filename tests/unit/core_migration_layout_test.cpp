@@ -8,6 +8,9 @@
 #include "core/migration_layout.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_migration_layout_test {
+
 using namespace sm;
 using sm_test::TempTree;
 
@@ -61,3 +64,5 @@ TEST_CASE("load_migrations names the layout when no file name parses", "[migrati
               std::string::npos);
     }
 }
+
+}  // namespace core_migration_layout_test

@@ -11,6 +11,9 @@
 #include "unit_helpers.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_migration_source_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -377,3 +380,5 @@ TEST_CASE("load_migrations on the fixture project", "[migration_source]") {
     CHECK(set.migrations[2].up.directives.allows[0].line == 3);
     CHECK_FALSE(set.migrations[2].up.directives.allows[0].whole_file);
 }
+
+}  // namespace core_migration_source_test

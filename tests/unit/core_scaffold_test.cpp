@@ -9,6 +9,9 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_scaffold_test {
+
 using namespace sm::core;
 using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
@@ -94,3 +97,5 @@ TEST_CASE("new refuses a bad name, and a version already taken moves to the next
     REQUIRE(set.migrations.size() == 3);
     CHECK(set.migrations[1].id() == "20260304050608_second");
 }
+
+}  // namespace core_scaffold_test

@@ -6,6 +6,9 @@
 #include "core/share_dir.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_share_dir_test {
+
 using sm::core::find_share_dir;
 namespace fs = std::filesystem;
 
@@ -53,3 +56,5 @@ TEST_CASE("this test binary, in its build tree, finds the source tree's policies
     CHECK(fs::exists(sm::core::share_dir() / "policies" / "strict.toml"));
     CHECK(fs::exists(sm::core::share_dir() / "runbooks" / "failed-deployment.md"));
 }
+
+}  // namespace core_share_dir_test

@@ -4,6 +4,9 @@
 
 #include "core/sql_quote.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_sql_quote_test {
+
 using sm::core::Keywords;
 using sm::core::quote_ident;
 using sm::core::quote_literal;
@@ -32,3 +35,5 @@ TEST_CASE("quote_literal doubles quotes and escapes backslashes with E''", "[quo
     CHECK(quote_literal("C:\\temp") == "E'C:\\\\temp'");
     CHECK(quote_literal("a'\\b") == "E'a''\\\\b'");
 }
+
+}  // namespace core_sql_quote_test

@@ -5,6 +5,9 @@
 #include "core/version_json.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace core_version_test {
+
 using sm::core::Version;
 
 namespace {
@@ -65,3 +68,5 @@ TEST_CASE("versions in JSON: integers are numbers, dotted ones strings", "[versi
     CHECK(j["b"].get<Version>() == v("1.2.10"));
     CHECK_THROWS_AS(nlohmann::json(2.5).get<Version>(), sm::Error);
 }
+
+}  // namespace core_version_test

@@ -13,6 +13,9 @@
 #include "db/transaction.hpp"
 #include "support/scripted_session.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace db_transaction_test {
+
 using namespace std::chrono_literals;
 using sm::db::DbError;
 using sm::db::QueryResult;
@@ -207,3 +210,5 @@ TEST_CASE("a batch transaction names the failing statement by its index, and ret
     }
     CHECK(session.sent.back() == "ROLLBACK");
 }
+
+}  // namespace db_transaction_test

@@ -8,6 +8,9 @@
 #include "deploy/adopt.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace deploy_adopt_test {
+
 using Catch::Matchers::Contains;
 using sm::ExitCode;
 using sm::core::Layout;
@@ -98,3 +101,5 @@ TEST_CASE("choose_adopted: refusals, missing files and out-of-order files", "[ad
     CHECK_THAT(std::string(gap.what()), Contains("(out of order):\n  2_m2"));
     CHECK_THAT(gap.hint(), Contains("`goose up`"));
 }
+
+}  // namespace deploy_adopt_test

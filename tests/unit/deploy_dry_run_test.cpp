@@ -6,6 +6,9 @@
 
 #include "support/deploy_harness.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace deploy_dry_run_test {
+
 using namespace sm::test;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -141,3 +144,5 @@ TEST_CASE("deploy: a dry run reports the plan, the backup and every reason it wo
         CHECK_THAT(report.reasons[1], Contains("blocking session: pid 4343"));
     }
 }
+
+}  // namespace deploy_dry_run_test

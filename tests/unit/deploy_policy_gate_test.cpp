@@ -8,6 +8,9 @@
 #include "planner/policy.hpp"
 #include "support/deploy_harness.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace deploy_policy_gate_test {
+
 using namespace sm::test;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -177,3 +180,5 @@ TEST_CASE(
         CHECK(dry.backups.calls.empty());
     }
 }
+
+}  // namespace deploy_policy_gate_test

@@ -8,6 +8,9 @@
 
 #include "support/deploy_harness.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace deploy_run_test {
+
 using namespace sm::test;
 using Catch::Matchers::Contains;
 using sm::ExitCode;
@@ -421,3 +424,5 @@ TEST_CASE("deploy: a policy gate that blocks stops the run with exit 4 and takes
     CHECK(h.http.types() == std::vector<std::string>{"plan.blocked"});
     CHECK(data_of(h.http.posts().at(0))["error"]["code"] == "policy");
 }
+
+}  // namespace deploy_run_test

@@ -7,6 +7,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace docs_tool_doc_test {
+
 using Catch::Matchers::Contains;
 using sm::docs::ToolDoc;
 
@@ -84,7 +87,8 @@ TEST_CASE("the description reads the declared options and their fixed values", "
 TEST_CASE("the bash completion completes commands, actions, flags and their values", "[docs]") {
     CHECK(complete("safe-migrate li") == "lint");
     CHECK(complete("safe-migrate backup c") == "create");
-    CHECK(complete("safe-migrate --env prod ba") == "backup");
+    CHECK(complete("safe-migrate --env prod ba") == "backup backfill");
+    CHECK(complete("safe-migrate --env prod backu") == "backup");
     CHECK(complete("safe-migrate lint --format gi") == "github gitlab");
     CHECK_THAT(complete("safe-migrate new --"), Contains("--no-transaction"));
 }
@@ -110,3 +114,5 @@ TEST_CASE("zsh and fish completions name every command", "[docs]") {
     }
     CHECK_THAT(fish, Contains("__fish_seen_subcommand_from lint' -l format -x -a 'text json"));
 }
+
+}  // namespace docs_tool_doc_test

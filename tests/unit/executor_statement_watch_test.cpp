@@ -7,6 +7,9 @@
 
 #include "executor/statement_watch.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace executor_statement_watch_test {
+
 using namespace sm::executor;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -179,3 +182,5 @@ TEST_CASE("the watch cancels the statement once at the deadline") {
     CHECK(cancelled == 1);
     CHECK(watch.cancelled_at_deadline());
 }
+
+}  // namespace executor_statement_watch_test

@@ -8,6 +8,9 @@
 #include "core/checksum.hpp"
 #include "executor/status.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace executor_status_test {
+
 using Catch::Matchers::Contains;
 using sm::core::Migration;
 using sm::core::MigrationSet;
@@ -316,3 +319,5 @@ TEST_CASE("status: a mix of every state", "[status]") {
     CHECK(r.has_drift());
     CHECK(r.has_pending());
 }
+
+}  // namespace executor_status_test

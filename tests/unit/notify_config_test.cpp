@@ -13,6 +13,9 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_config_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using sm::core::Config;
@@ -138,3 +141,40 @@ TEST_CASE("backup settings are read and checked", "[backup][config]") {
     auto e2 = capture_error([] { parse("[backup]\ncompression = 12\n"); });
     CHECK_THAT(e2.what(), Contains("backup.compression"));
 }
+
+TEST_CASE("backup encryption_key: base64 of 32 bytes, a secret, lazily missing",
+          "[backup][config]") {
+    // 32 bytes 0x00..0x1f.
+    const std::string key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    ::setenv("SM_TEST_UNIT_BACKUP_KEY", key.c_str(), 1);
+    Config c = parse("[backup]\nencryption_key = \"${SM_TEST_UNIT_BACKUP_KEY}\"\n");
+    REQUIRE(c.backup.encryption_key.bytes.size() == 32);
+    CHECK(c.backup.encryption_key.bytes[31] == '\x1f');
+    CHECK(c.backup.encryption_key.unset.empty());
+    CHECK_THAT(sm::util::redact_text("key " + key), !Contains(key));
+    CHECK_FALSE(parse("").backup.encryption_key.configured());
+
+    // Malformed: named, never shown.
+    const std::string bad = "c2hvcnQta2V5LW5vdC0zMi1ieXRlcw==";
+    ::setenv("SM_TEST_UNIT_BACKUP_KEY", bad.c_str(), 1);
+    auto e =
+        capture_error([] { parse("[backup]\nencryption_key = \"${SM_TEST_UNIT_BACKUP_KEY}\"\n"); });
+    CHECK(e.code() == sm::ExitCode::invalid_input);
+    CHECK_THAT(e.what(), Contains("safe-migrate.toml:2: 'backup.encryption_key' must be the "
+                                  "base64 of 32 random bytes"));
+    CHECK_THAT(std::string(e.what()) + e.hint(), !Contains(bad));
+    CHECK_THAT(e.hint(), Contains("openssl rand -base64 32"));
+    auto e2 = capture_error([] { parse("[backup]\nencryption_key = \"not base64!\"\n"); });
+    CHECK_THAT(e2.what(), !Contains("not base64!"));
+
+    // An unset variable is not an error until a key is needed.
+    ::unsetenv("SM_TEST_UNIT_BACKUP_KEY");
+    Config u = parse("[backup]\nencryption_key = \"${SM_TEST_UNIT_BACKUP_KEY}\"\n");
+    CHECK(u.backup.encryption_key.configured());
+    CHECK(u.backup.encryption_key.bytes.empty());
+    CHECK_THAT(u.backup.encryption_key.unset,
+               Contains("references environment variable SM_TEST_UNIT_BACKUP_KEY, which is not "
+                        "set"));
+}
+
+}  // namespace notify_config_test

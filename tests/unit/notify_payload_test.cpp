@@ -9,6 +9,9 @@
 #include "notify/payload.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace notify_payload_test {
+
 using nlohmann::json;
 using sm::notify::Event;
 using sm::notify::EventBackup;
@@ -491,3 +494,5 @@ TEST_CASE("slack_body says a stale event is late and links a runbook", "[notify]
           std::string::npos);
     CHECK(late.dump().find("Delivered late") != std::string::npos);
 }
+
+}  // namespace notify_payload_test

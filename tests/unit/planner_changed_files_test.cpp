@@ -7,6 +7,9 @@
 #include "planner/changed_files.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_changed_files_test {
+
 namespace fs = std::filesystem;
 using Paths = std::vector<fs::path>;
 
@@ -28,3 +31,5 @@ TEST_CASE("keep_changed matches relative inputs against absolute names, in input
     CHECK(kept == Paths{"../m/2_b.up.sql", "3_c.up.sql"});
     CHECK(sm::planner::keep_changed(files, {}).empty());
 }
+
+}  // namespace planner_changed_files_test

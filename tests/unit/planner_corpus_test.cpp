@@ -23,6 +23,9 @@
 #include "planner/policy.hpp"
 #include "planner/rule_catalog.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_corpus_test {
+
 using namespace sm::planner;
 namespace fs = std::filesystem;
 
@@ -176,3 +179,5 @@ TEST_CASE("corpus: lock names are read whole", "[corpus]") {
           std::set<LockLevel>{LockLevel::access_exclusive, LockLevel::share, LockLevel::exclusive});
     CHECK(locks_named("a shared lock, SHAREHOLDER").empty());
 }
+
+}  // namespace planner_corpus_test

@@ -8,6 +8,9 @@
 #include "planner/policy.hpp"
 #include "util/files.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_gitlab_output_test {
+
 using namespace sm::planner;
 namespace fs = std::filesystem;
 
@@ -80,3 +83,5 @@ TEST_CASE("gitlab: a suppressed finding is left out, a warning is minor", "[lint
     REQUIRE(report.size() == 1);
     CHECK(report[0]["severity"] == "minor");
 }
+
+}  // namespace planner_gitlab_output_test

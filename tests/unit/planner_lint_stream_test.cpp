@@ -31,6 +31,9 @@
 #include "unit_helpers.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_lint_stream_test {
+
 using namespace sm::planner;
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -263,3 +266,5 @@ TEST_CASE("lint output: findings a later file settles are held back, the rest sp
         }
     }
 }
+
+}  // namespace planner_lint_stream_test

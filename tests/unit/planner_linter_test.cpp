@@ -14,6 +14,9 @@
 #include "util/files.hpp"
 #include "util/process.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_linter_test {
+
 using namespace sm::planner;
 using Catch::Matchers::Contains;
 
@@ -378,3 +381,5 @@ TEST_CASE("lint: a bad directive after the last statement is reported at its lin
     CHECK(bad[0]->line == 2);
     CHECK(bad[0]->statement.empty());
 }
+
+}  // namespace planner_linter_test

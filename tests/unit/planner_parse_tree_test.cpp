@@ -9,6 +9,9 @@
 #include "planner/parse_tree.hpp"
 #include "planner/sql_parser.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_parse_tree_test {
+
 using sm::planner::ParseDocument;
 using sm::planner::ParseTree;
 
@@ -94,3 +97,5 @@ TEST_CASE("text that is not JSON is an error", "[parse_tree]") {
     ParseDocument doc;
     CHECK_THROWS_AS(doc.parse("{\"unterminated\": "), std::runtime_error);
 }
+
+}  // namespace planner_parse_tree_test

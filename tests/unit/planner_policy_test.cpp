@@ -9,6 +9,9 @@
 #include "planner/policy.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_policy_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::parse_policy;
 using sm::planner::Policy;
@@ -120,3 +123,5 @@ TEST_CASE("plan artifact: one that records no policy identity must be made again
                Contains("policy: the plan does not record which policy it was made under"));
     CHECK_THAT(message, Contains("re-run safe-migrate plan --out"));
 }
+
+}  // namespace planner_policy_test

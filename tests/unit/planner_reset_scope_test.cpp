@@ -8,6 +8,9 @@
 
 #include "planner/reset_scope.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_reset_scope_test {
+
 using sm::planner::reset_scope;
 using Names = std::set<std::string>;
 
@@ -66,3 +69,5 @@ TEST_CASE("reset skips statements that do not parse", "[reset_scope]") {
     auto scope = reset_scope(scripts({"CREATE SCHEMA (", "CREATE SCHEMA app"}));
     CHECK(scope.schemas == Names{"app", "public"});
 }
+
+}  // namespace planner_reset_scope_test

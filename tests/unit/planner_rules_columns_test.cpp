@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_columns_test {
+
 using sm_test::contains;
 using sm_test::Emitted;
 
@@ -264,3 +267,5 @@ TEST_CASE("column rules quote identifiers in rewrites and report every subcomman
     CHECK(found[1].rule == "set-not-null");
     CHECK(contains(found[1].extras.rewrite, "CHECK (\"Code\" IS NOT NULL)"));
 }
+
+}  // namespace planner_rules_columns_test

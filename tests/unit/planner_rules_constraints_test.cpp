@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_constraints_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
 using sm_test::Emitted;
@@ -316,3 +319,5 @@ TEST_CASE("constraints: unrelated statements are ignored", "[rules-constraints]"
     CHECK(run("CREATE INDEX orders_idx ON orders (a)").empty());
     CHECK(run("ALTER TABLE orders DROP CONSTRAINT c").empty());
 }
+
+}  // namespace planner_rules_constraints_test

@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_destructive_test {
+
 using sm::planner::FileState;
 using sm_test::contains;
 using sm_test::Emitted;
@@ -237,3 +240,15 @@ TEST_CASE("several destructive subcommands in one ALTER TABLE each get a finding
     CHECK(found[1].rule == "ban-drop-not-null");
     CHECK(found[2].rule == "ban-drop-foreign-key");
 }
+
+TEST_CASE("a phase=backfill UPDATE is batched by construction: no whole-table finding",
+          "[rules-destructive]") {
+    FileState backfill;
+    backfill.backfill = true;
+    CHECK(run("UPDATE orders SET total = price * qty", backfill).empty());
+    CHECK(run("UPDATE orders SET total = price * qty").size() == 1);
+    // A DELETE is no backfill statement: it is still judged.
+    CHECK(run("DELETE FROM orders", backfill).size() == 1);
+}
+
+}  // namespace planner_rules_destructive_test

@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_indexes_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
 using sm_test::at_version;
@@ -260,3 +263,5 @@ TEST_CASE("concurrent-index-if-not-exists: only in files another runner runs", "
                "concurrent-index-if-not-exists")
               .empty());
 }
+
+}  // namespace planner_rules_indexes_test

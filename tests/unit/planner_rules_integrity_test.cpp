@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_integrity_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
 using sm::planner::LockLevel;
@@ -128,3 +131,5 @@ TEST_CASE("DISABLE TRIGGER ALL and USER, and session_replication_role = replica"
     CHECK(run("ALTER TABLE orders DISABLE TRIGGER orders_audit").empty());
     CHECK(run("ALTER TABLE orders ENABLE TRIGGER ALL").empty());
 }
+
+}  // namespace planner_rules_integrity_test

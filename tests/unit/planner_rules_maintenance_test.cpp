@@ -7,6 +7,9 @@
 #include "planner/rule_api.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_maintenance_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
 using sm_test::at_version;
@@ -290,3 +293,5 @@ TEST_CASE("a sync trigger under its own lock_timeout, alone in its transaction, 
     // An explicit LOCK TABLE means to hold the lock: still flagged.
     CHECK(run("LOCK TABLE orders", f).of("explicit-lock-or-trigger-ddl").size() == 1);
 }
+
+}  // namespace planner_rules_maintenance_test

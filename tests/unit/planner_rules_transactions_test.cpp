@@ -12,6 +12,9 @@
 #include "planner/sql_parser.hpp"
 #include "rule_test_support.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_rules_transactions_test {
+
 using Catch::Matchers::Contains;
 using sm::planner::FileState;
 using sm_test::no_transaction_file;
@@ -467,3 +470,5 @@ TEST_CASE("PREPARE TRANSACTION is always a finding", "[rules-transactions]") {
     REQUIRE(found.size() == 1);
     CHECK_THAT(found[0].message, Contains("prepared transaction"));
 }
+
+}  // namespace planner_rules_transactions_test

@@ -14,6 +14,9 @@
 #include "unit_helpers.hpp"
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_safety_model_test {
+
 using namespace sm::planner;
 using Catch::Matchers::Contains;
 using sm_test::TempTree;
@@ -258,3 +261,5 @@ TEST_CASE("model: SET NOT NULL after a CHECK validated by an earlier migration o
                                  load_policy(std::string("default")), 1);
     CHECK(of_rule(lint, "set-not-null").size() == 1);
 }
+
+}  // namespace planner_safety_model_test

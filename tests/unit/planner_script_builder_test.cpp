@@ -11,6 +11,9 @@
 #include "planner/sql_parser.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace planner_script_builder_test {
+
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -565,3 +568,5 @@ TEST_CASE("script: with a syntax error, statements are still split and the error
     REQUIRE(b.problems.size() == 1);
     CHECK(b.problems[0].line == 2);
 }
+
+}  // namespace planner_script_builder_test

@@ -7,6 +7,9 @@
 
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace seed_order_test {
+
 using sm::ExitCode;
 using sm::seed::order_all;
 using sm::seed::order_for_environment;
@@ -100,3 +103,5 @@ TEST_CASE("an ordering error's hint says what the calling command did not do", "
     CHECK(capture_error([&] { order_for_environment(missing, "dev"); }).hint() ==
           "Fix the requires= directives, or add the seeds.");
 }
+
+}  // namespace seed_order_test

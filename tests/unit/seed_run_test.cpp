@@ -11,6 +11,9 @@
 #include "support/scripted_session.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace seed_run_test {
+
 using sm::ExitCode;
 using sm::db::DbError;
 using sm::db::QueryResult;
@@ -170,3 +173,5 @@ TEST_CASE("seed rollback refuses a seed applied to another environment", "[seed_
     CHECK(contains(e.hint(), "Nothing was rolled back."));
     CHECK(session.sent.empty());
 }
+
+}  // namespace seed_run_test

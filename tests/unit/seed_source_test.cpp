@@ -8,6 +8,9 @@
 #include "core/migration_source.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace seed_source_test {
+
 using sm::ExitCode;
 using sm::seed::load_seeds;
 using sm::seed::SeedSet;
@@ -141,3 +144,5 @@ TEST_CASE("the example project's seeds load cleanly", "[seed_source]") {
         CHECK(s.rollback);
     }
 }
+
+}  // namespace seed_source_test

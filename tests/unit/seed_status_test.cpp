@@ -7,6 +7,9 @@
 #include "core/config.hpp"
 #include "unit_helpers.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace seed_status_test {
+
 using sm::seed::AppliedSeed;
 using sm::seed::compute_seed_status;
 using sm::seed::Seed;
@@ -98,3 +101,5 @@ TEST_CASE("seed status: the detail beside each state", "[seed_status]") {
     e.applied->runs = 3;
     CHECK(sm::seed::entry_detail(e) == "3 runs");
 }
+
+}  // namespace seed_status_test

@@ -5,6 +5,9 @@
 
 #include "util/error.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_error_test {
+
 using sm::Error;
 using sm::ExitCode;
 
@@ -45,3 +48,5 @@ TEST_CASE("Error carries code, message and hint", "[error]") {
     const std::runtime_error& base = plain;
     CHECK(std::string(base.what()) == "boom");
 }
+
+}  // namespace util_error_test

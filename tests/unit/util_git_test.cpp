@@ -7,6 +7,9 @@
 
 #include "util/git.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_git_test {
+
 using sm::util::git_fetch_command;
 using Remotes = std::vector<std::string>;
 
@@ -30,3 +33,5 @@ TEST_CASE("git fetch hint: names, commit ids and expressions", "[git]") {
 TEST_CASE("git fetch hint: no remote, no command", "[git]") {
     CHECK(git_fetch_command("origin/main", Remotes{}).empty());
 }
+
+}  // namespace util_git_test

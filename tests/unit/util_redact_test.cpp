@@ -7,6 +7,9 @@
 
 #include "util/redact.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_redact_test {
+
 using sm::util::redact_text;
 using sm::util::register_secret;
 
@@ -72,3 +75,5 @@ TEST_CASE("redact: a registered password is hidden wherever it appears", "[redac
     CHECK(redact_text("FATAL: password authentication failed (tried Pw-Only-In-Error-889)") ==
           "FATAL: password authentication failed (tried ***)");
 }
+
+}  // namespace util_redact_test

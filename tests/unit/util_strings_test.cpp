@@ -6,6 +6,9 @@
 
 #include "util/strings.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_strings_test {
+
 using namespace sm::util;
 using Strings = std::vector<std::string>;
 
@@ -164,3 +167,5 @@ TEST_CASE("replace_invalid_utf8 writes U+FFFD for each byte that starts no valid
     CHECK(sm::util::first_invalid_utf8(replace_invalid_utf8("a\x80z\xc0\xafz")) ==
           std::string::npos);
 }
+
+}  // namespace util_strings_test

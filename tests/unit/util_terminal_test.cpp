@@ -11,6 +11,9 @@
 
 #include "util/terminal.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_terminal_test {
+
 using namespace sm::util;
 
 namespace {
@@ -98,3 +101,5 @@ TEST_CASE("paint wraps text in the style's escape codes only when on", "[termina
     CHECK(paint("error:", Style::error, false) == "error:");
     CHECK(paint("", Style::error, true).empty());
 }
+
+}  // namespace util_terminal_test

@@ -5,6 +5,9 @@
 
 #include "util/time.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace util_time_test {
+
 using sm::util::format_duration;
 using std::chrono::milliseconds;
 
@@ -38,3 +41,5 @@ TEST_CASE("format_duration reads a negative duration as 0ms", "[time]") {
     CHECK(format_duration(milliseconds(-1)) == "0ms");
     CHECK(format_duration(milliseconds(-3725000)) == "0ms");
 }
+
+}  // namespace util_time_test

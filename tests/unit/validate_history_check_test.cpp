@@ -5,6 +5,9 @@
 
 #include "validate/history_check.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace validate_history_check_test {
+
 using sm::db::PartialMigration;
 using sm::executor::MigrationState;
 using sm::executor::StatusEntry;
@@ -66,3 +69,5 @@ TEST_CASE("the expected schema comes from applied and changed migrations and par
     CHECK(steps[3].version == 6);
     CHECK_FALSE(steps[3].statements.has_value());
 }
+
+}  // namespace validate_history_check_test

@@ -7,6 +7,9 @@
 
 #include "validate/schema_diff.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace validate_schema_diff_test {
+
 using sm::validate::diff_schemas;
 using sm::validate::Difference;
 using sm::validate::DiffKind;
@@ -143,3 +146,5 @@ TEST_CASE("differences are sorted by object, whatever order they were found in")
     CHECK(diffs[1].object == "table public.b");
     CHECK(diffs[2].object == "table public.c");
 }
+
+}  // namespace validate_schema_diff_test

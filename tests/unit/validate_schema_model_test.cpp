@@ -7,6 +7,9 @@
 #include "util/error.hpp"
 #include "validate/schema_model.hpp"
 
+// One namespace per test file: the files compile together in unity batches.
+namespace validate_schema_model_test {
+
 using sm::validate::model_from_json;
 using sm::validate::model_to_json;
 using sm::validate::SchemaModel;
@@ -66,3 +69,5 @@ TEST_CASE("a file that is not a snapshot is invalid input naming the file") {
     rejects(R"({"format": "safe-migrate-plan/1"})", "format is not safe-migrate-schema/1");
     rejects(R"({"format": "safe-migrate-schema/1", "objects": [{"kind": "table"}]})", "name");
 }
+
+}  // namespace validate_schema_model_test

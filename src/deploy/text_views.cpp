@@ -1,0 +1,123 @@
+#include "deploy/text_views.hpp"
+
+#include <chrono>
+#include <iomanip>
+#include <sstream>
+
+#include "util/strings.hpp"
+#include "util/time.hpp"
+
+namespace sm::deploy {
+namespace {
+
+std::string one_decimal(double value) {
+    std::ostringstream out;
+    out << std::fixed << std::setprecision(1) << value;
+    return out.str();
+}
+
+std::string or_never(const std::string& at) {
+    return at.empty() ? "never" : at;
+}
+
+std::string describe_session(const std::optional<core::LongSession>& s) {
+    if (!s) {
+        return "none";
+    }
+    auto ms = std::chrono::milliseconds(static_cast<int64_t>(s->seconds * 1000));
+    return util::format_duration(ms) + " (pid " + std::to_string(s->pid) + ", " + s->user +
+           (s->application.empty() ? "" : ", " + s->application) + "): " + s->query;
+}
+
+std::string listed(const char* what, const std::vector<std::string>& items) {
+    return std::string(what) + (items.empty() ? "none" : util::join(items, ", "));
+}
+
+}  // namespace
+
+TextTable migrations_table(const executor::StatusReport& report) {
+    TextTable t{{"VERSION", "NAME", "STATE", "APPLIED AT", "DETAIL"}, {}};
+    for (const auto& e : report.entries) {
+        t.rows.push_back({core::to_string(e.version), e.name, executor::state_name(e.state),
+                          e.applied_at, e.detail});
+        if (e.state == executor::MigrationState::changed) {
+            t.rows.push_back({"", "", "", "", "recorded " + e.recorded_checksum});
+            t.rows.push_back({"", "", "", "", "file     " + e.file_checksum});
+        }
+    }
+    return t;
+}
+
+TextTable table_stats_table(const std::vector<core::TableStats>& tables) {
+    TextTable out{
+        {"TABLE", "ROWS (EST.)", "TOTAL", "INDEXES", "DEAD", "LAST VACUUM", "LAST ANALYZE"}, {}};
+    for (const auto& t : tables) {
+        out.rows.push_back(
+            {t.schema + "." + t.name, t.estimated_rows < 0 ? "?" : std::to_string(t.estimated_rows),
+             util::human_bytes(t.total_bytes), util::human_bytes(t.index_bytes),
+             std::to_string(t.dead_tuples), or_never(t.last_vacuum), or_never(t.last_analyze)});
+    }
+    return out;
+}
+
+std::vector<std::string> health_lines(const core::Health& h) {
+    std::vector<std::string> standbys;
+    for (const auto& s : h.standbys) {
+        standbys.push_back(s.name + " " + s.state + " replay lag " +
+                           (s.replay_lag_bytes ? util::human_bytes(*s.replay_lag_bytes) : "?"));
+    }
+    std::vector<std::string> sequences;
+    for (const auto& s : h.sequences_near_limit) {
+        sequences.push_back(s.name + " " + one_decimal(s.percent) + "% (" +
+                            std::to_string(s.last_value) + " of " + std::to_string(s.max_value) +
+                            ")");
+    }
+    return {"server:              PostgreSQL " + h.server_version,
+            "database size:       " + util::human_bytes(h.database_bytes),
+            "connections:         " + std::to_string(h.connections) + " of " +
+                std::to_string(h.max_connections),
+            "longest running:     " + describe_session(h.longest_running),
+            "longest idle in tx:  " + describe_session(h.longest_idle_in_transaction),
+            listed("standbys:            ", standbys),
+            listed("invalid indexes:     ", h.invalid_indexes),
+            listed("NOT VALID left:      ", h.unvalidated_constraints),
+            listed("sequences over 75%:  ", sequences)};
+}
+
+TextTable catalog_table(const backup::Catalog& catalog) {
+    TextTable t{{"ID", "STATE", "KIND", "FINISHED", "DATABASE", "SIZE", "HEAD", "NOTE"}, {}};
+    for (const auto& e : catalog.backups) {
+        if (!e.manifest) {
+            t.rows.push_back({e.dir.filename().string(), e.incomplete ? "incomplete" : "unreadable",
+                              "", "", "", "", "", e.problem});
+            continue;
+        }
+        const auto& m = *e.manifest;
+        t.rows.push_back({m.id, backup::state_name(m.state), backup::kind_name(m.kind),
+                          m.finished_at.substr(0, 19), m.source.database,
+                          m.usable() ? util::human_bytes(m.total_bytes) : "-",
+                          m.migration_head ? core::to_string(*m.migration_head) : "-",
+                          (m.pinned ? "pinned " : "") + m.error});
+    }
+    return t;
+}
+
+std::vector<std::string> pre_restore_note(const PreRestoreShown& pre) {
+    if (pre.error) {
+        return {"pre-restore databases not listed: " + *pre.error};
+    }
+    if (pre.databases.empty()) {
+        return {};
+    }
+    return {"databases kept by restores (backup prune --pre-restore --confirm DB drops them):"};
+}
+
+TextTable pre_restore_table(const PreRestoreShown& pre) {
+    TextTable t{{"DATABASE", "AGE", "SIZE"}, {}};
+    for (const auto& d : pre.databases) {
+        t.rows.push_back({d.name, pre_restore_age(d), util::human_bytes(d.bytes)});
+    }
+    return t;
+}
+
+}  // namespace sm::deploy

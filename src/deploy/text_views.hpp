@@ -1,0 +1,37 @@
+#pragma once
+// Commands' text, as data the command line prints: tables (a header and rows,
+// which it aligns and colours) and lines. The JSON is json_views.hpp's.
+
+#include <string>
+#include <vector>
+
+#include "backup/catalog.hpp"
+#include "core/health.hpp"
+#include "deploy/pre_restore.hpp"
+#include "executor/status.hpp"
+
+namespace sm::deploy {
+
+struct TextTable {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+};
+
+// A row per migration (a changed one adds its recorded and file checksums).
+TextTable migrations_table(const executor::StatusReport& report);
+
+// status --tables: a row per table; "?" rows for a table never analyzed.
+TextTable table_stats_table(const std::vector<core::TableStats>& tables);
+
+// status --health: a line per fact ("invalid indexes:     none").
+std::vector<std::string> health_lines(const core::Health& health);
+
+// backup list: a row per backup (an incomplete or unreadable one says so).
+TextTable catalog_table(const backup::Catalog& catalog);
+
+// backup list: the databases restores kept (a heading and a table; no rows
+// when there are none), or why they could not be listed (one line).
+std::vector<std::string> pre_restore_note(const PreRestoreShown& pre);
+TextTable pre_restore_table(const PreRestoreShown& pre);
+
+}  // namespace sm::deploy

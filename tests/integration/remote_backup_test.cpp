@@ -1,0 +1,441 @@
+// The backup catalog in object storage: s3rver (tests/s3, pinned by its
+// lockfile) behind tests/s3/checking_proxy.py, which recomputes every request's
+// SigV4 signature with botocore, checks Content-MD5 and part sizes, answers
+// the multipart listing and abort s3rver lacks, and injects 503/SlowDown.
+// A missing npm, s3rver or botocore fails these tests; nothing is skipped.
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "support/test_database.hpp"
+#include "support/tool.hpp"
+#include "util/files.hpp"
+#include "util/process.hpp"
+
+// One namespace per test file: the files compile together in unity batches.
+namespace remote_backup_test {
+
+using namespace sm::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const char* k_bucket = "bk";
+const char* k_prefix = "team/app";
+const char* k_secret = "S3RVER";  // s3rver's own default credentials
+
+sm::util::ProcessSpec command(const std::string& program, std::vector<std::string> args) {
+    sm::util::ProcessSpec spec;
+    spec.program = program;
+    spec.args = std::move(args);
+    return spec;
+}
+
+std::string wait_for_text(const std::function<std::string()>& read, const std::string& needle) {
+    for (int i = 0; i < 600; ++i) {
+        std::string text = read();
+        if (text.find(needle) != std::string::npos) {
+            return text;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL("timed out waiting for '" << needle << "' in: " << read());
+    return "";
+}
+
+// s3rver and the checking proxy in front of it, in a private directory.
+class S3Server {
+  public:
+    explicit S3Server(bool tls = false) : m_dir("sm-s3-test") {
+        // 1. The pinned s3rver, installed once for all tests (under a lock).
+        fs::path s3 = SM_S3_DIR;
+        auto installed = sm::util::run_process(command(
+            "flock", {(s3 / ".install.lock").string(), "sh", (s3 / "install.sh").string()}));
+        INFO(installed.out + installed.err);
+        REQUIRE(installed.ok());
+        // 2. s3rver on a free port with the bucket.
+        fs::create_directories(data());
+        m_s3rver = std::make_unique<sm::util::ChildProcess>(
+            command((s3 / "node_modules" / ".bin" / "s3rver").string(),
+                    {"-d", data().string(), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
+                     k_bucket, "--no-vhost-buckets"}));
+        std::string said =
+            wait_for_text([&] { return m_s3rver->stdout_so_far(); }, "listening on 127.0.0.1:");
+        std::string upstream = said.substr(said.find("127.0.0.1:") + 10);
+        upstream = upstream.substr(0, upstream.find_first_not_of("0123456789"));
+        // 3. The checking proxy in front of it (TLS with a self-signed certificate).
+        std::vector<std::string> args = {(s3 / "checking_proxy.py").string(),
+                                         "--upstream-port",
+                                         upstream,
+                                         "--secret",
+                                         k_secret,
+                                         "--bucket",
+                                         k_bucket,
+                                         "--faults",
+                                         faults().string(),
+                                         "--log",
+                                         log().string(),
+                                         "--port-file",
+                                         (m_dir.path() / "port").string()};
+        if (tls) {
+            auto made = sm::util::run_process(command(
+                "openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                            "/CN=127.0.0.1", "-keyout", (m_dir.path() / "key.pem").string(), "-out",
+                            (m_dir.path() / "cert.pem").string()}));
+            REQUIRE(made.ok());
+            args.insert(args.end(), {"--cert", (m_dir.path() / "cert.pem").string(), "--key",
+                                     (m_dir.path() / "key.pem").string()});
+        }
+        m_proxy = std::make_unique<sm::util::ChildProcess>(command("python3", args));
+        for (int i = 0; i < 600 && !fs::exists(m_dir.path() / "port"); ++i) {
+            if (!m_proxy->running()) {
+                FAIL("the checking proxy ended: " << m_proxy->stderr_so_far());
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+        m_port = sm::util::read_file(m_dir.path() / "port");
+    }
+
+    const std::string& port() const { return m_port; }
+    fs::path data() const { return m_dir.path() / "data"; }
+    fs::path faults() const { return m_dir.path() / "faults"; }
+    fs::path log() const { return m_dir.path() / "requests.log"; }
+    std::string requests() const { return sm::util::read_file_if_exists(log()).value_or(""); }
+    // Makes the count requests after the next skip fail with kind (503, slowdown).
+    void inject(const std::string& kind, int count, int skip = 0) const {
+        std::ofstream(faults()) << kind << " " << count << " " << skip << "\n";
+    }
+    // The file s3rver keeps an object's bytes in.
+    fs::path object_file(const std::string& key) const {
+        return data() / k_bucket / (std::string(k_prefix) + "/" + key + "._S3rver_object");
+    }
+    // Keys (below the prefix) of every object stored.
+    std::vector<std::string> keys() const {
+        std::vector<std::string> out;
+        fs::path root = data() / k_bucket / k_prefix;
+        if (!fs::exists(root)) {
+            return out;
+        }
+        const std::string suffix = "._S3rver_object";
+        for (const auto& e : fs::recursive_directory_iterator(root)) {
+            std::string name = fs::relative(e.path(), root).generic_string();
+            if (name.size() > suffix.size() &&
+                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                out.push_back(name.substr(0, name.size() - suffix.size()));
+            }
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
+    // [backup] for this server; extra: more keys.
+    std::string config(const std::string& extra = "", bool tls = false) const {
+        return std::string("[backup]\nstorage = \"s3\"\nendpoint = \"") + (tls ? "https" : "http") +
+               "://127.0.0.1:" + m_port + "\"\nbucket = \"" + k_bucket + "\"\nprefix = \"" +
+               k_prefix + "\"\nregion = \"eu-west-1\"\n" + extra;
+    }
+
+  private:
+    sm::util::TempDir m_dir;
+    std::unique_ptr<sm::util::ChildProcess> m_s3rver;
+    std::unique_ptr<sm::util::ChildProcess> m_proxy;
+    std::string m_port;
+};
+
+// A working directory holding only safe-migrate.toml.
+struct WorkDir {
+    sm::util::TempDir dir{"sm-remote-wd"};
+    explicit WorkDir(const std::string& toml) {
+        std::ofstream(dir.path() / "safe-migrate.toml") << toml;
+        fs::create_directories(dir.path() / "migrations");
+    }
+    // Every file in it but the config (nothing may be staged here).
+    std::vector<std::string> stray_files() const {
+        std::vector<std::string> out;
+        for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+            if (e.is_regular_file() && e.path().filename() != "safe-migrate.toml") {
+                out.push_back(e.path().string());
+            }
+        }
+        return out;
+    }
+};
+
+std::map<std::string, std::string> credentials(const std::string& secret = k_secret) {
+    return {{"AWS_ACCESS_KEY_ID", "S3RVER"}, {"AWS_SECRET_ACCESS_KEY", secret}};
+}
+
+ToolRun tool(const WorkDir& wd, const TestDatabase& db, std::vector<std::string> args,
+             const std::map<std::string, std::string>& env = credentials()) {
+    args.insert(args.begin(), {"--database-url", db.url()});
+    return run_tool_in(wd.dir.path(), args, env);
+}
+
+json list_json(const WorkDir& wd, const TestDatabase& db) {
+    auto r = tool(wd, db, {"backup", "list", "--format", "json"});
+    INFO(r.all());
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+}
+
+void load_rows(const TestDatabase& db, int rows) {
+    db.query(
+        "CREATE TABLE items (id bigint PRIMARY KEY, a text, b text, c text);"
+        "INSERT INTO items SELECT g, md5(g::text), md5((g * 7)::text), md5((g * 13)::text) "
+        "FROM generate_series(1, " +
+        std::to_string(rows) +
+        ") g;"
+        "CREATE TABLE small (id int PRIMARY KEY); INSERT INTO small SELECT generate_series(1, "
+        "10);");
+}
+
+std::string create_backup(const WorkDir& wd, const TestDatabase& db) {
+    auto r = tool(wd, db, {"backup", "create", "--format", "json"});
+    INFO(r.all());
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out)["backup"]["id"];
+}
+
+// The archive's data files of backup id (names under <id>/), largest first.
+std::vector<std::string> data_files(const S3Server& s3, const std::string& id) {
+    std::vector<std::pair<uintmax_t, std::string>> sized;
+    for (const auto& k : s3.keys()) {
+        if (k.rfind(id + "/archive/", 0) == 0 && k.find(".dat") != std::string::npos) {
+            sized.emplace_back(fs::file_size(s3.object_file(k)), k);
+        }
+    }
+    std::sort(sized.rbegin(), sized.rend());
+    std::vector<std::string> out;
+    for (const auto& [size, key] : sized) {
+        out.push_back(key);
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("remote catalog: create, list, verify, then restore --latest from another directory") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 400000);  // an items file of over 16 MiB: a multipart upload
+    WorkDir first(s3.config());
+    std::string id = create_backup(first, db);
+    CHECK(first.stray_files().empty());
+
+    // Every file went up, in parts for the large one, each part's signature
+    // and Content-MD5 checked by the proxy; the manifest last.
+    std::string log = s3.requests();
+    INFO(log);
+    CHECK(log.find("?uploads= 200") != std::string::npos);
+    CHECK(log.find("partNumber=2&uploadId=") != std::string::npos);
+    CHECK(log.find(" 403") == std::string::npos);
+    CHECK(log.rfind("PUT") ==
+          log.find("PUT 127.0.0.1:" + s3.port() + " /bk/team/app/" + id + "/manifest.json"));
+    json listed = list_json(first, db);
+    CHECK(listed["catalog"] == "s3://bk/team/app");
+    REQUIRE(listed["backups"].size() == 1);
+    CHECK(listed["backups"][0]["id"] == id);
+    CHECK(listed["backups"][0]["state"] == "complete");
+
+    auto verified = tool(first, db, {"backup", "verify", "--latest"});
+    INFO(verified.all());
+    CHECK(verified.exit_code == 0);
+    CHECK(list_json(first, db)["backups"][0]["state"] == "verified");  // saved remotely
+
+    // A DBA elsewhere: another directory, only the config, no local files.
+    std::string before = db.scalar("SELECT count(*) || '/' || sum(length(a)) FROM items");
+    db.query("DELETE FROM items WHERE id % 2 = 0; DROP TABLE small;");
+    db.disconnect();
+    WorkDir elsewhere(s3.config());
+    auto restored = tool(elsewhere, db, {"restore", "--latest", "--confirm", db.name()});
+    INFO(restored.all());
+    REQUIRE(restored.exit_code == 0);
+    CHECK(db.scalar("SELECT count(*) || '/' || sum(length(a)) FROM items") == before);
+    CHECK(db.scalar("SELECT count(*) FROM small") == "10");
+    CHECK(elsewhere.stray_files().empty());
+    // The safety backup taken before the restore went to the same catalog.
+    json after = list_json(elsewhere, db);
+    REQUIRE(after["backups"].size() == 2);
+    CHECK(after["backups"][1]["kind"] == "pre-restore");
+}
+
+TEST_CASE("remote catalog: verify names a truncated and a bit-flipped object") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 20000);
+    db.query("CREATE TABLE more_items AS SELECT * FROM items");
+    WorkDir wd(s3.config());
+    std::string id = create_backup(wd, db);
+    std::vector<std::string> files = data_files(s3, id);
+    REQUIRE(files.size() >= 2);
+    fs::resize_file(s3.object_file(files[0]), fs::file_size(s3.object_file(files[0])) / 2);
+    {
+        std::fstream f(s3.object_file(files[1]), std::ios::in | std::ios::out | std::ios::binary);
+        f.seekg(100);
+        char c = 0;
+        f.get(c);
+        f.seekp(100);
+        f.put(static_cast<char>(c ^ 0x01));
+    }
+    auto r = tool(wd, db, {"backup", "verify", id});
+    INFO(r.all());
+    CHECK(r.exit_code == 7);
+    CHECK(r.err.find("s3://bk/team/app/" + files[0] + ": wrong size") != std::string::npos);
+    CHECK(r.err.find("s3://bk/team/app/" + files[1] + ": wrong checksum") != std::string::npos);
+    // Marked failed in the remote manifest: never restored.
+    CHECK(list_json(wd, db)["backups"][0]["state"] == "failed");
+    auto restore = tool(wd, db, {"restore", "--latest", "--into", db.name() + "_x"});
+    CHECK(restore.exit_code == 7);
+    CHECK(restore.err.find("no complete backup") != std::string::npos);
+}
+
+TEST_CASE("remote catalog: an upload killed midway is incomplete, never chosen, and pruned") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 20000);
+    WorkDir wd(s3.config());
+    std::string good = create_backup(wd, db);
+
+    // The next backup's uploads stall after two requests; it is killed there.
+    std::string before = s3.requests();
+    s3.inject("503", 100000, 2);
+    auto child = start_tool({"--config", (wd.dir.path() / "safe-migrate.toml").string(),
+                             "--database-url", db.url(), "backup", "create"},
+                            credentials());
+    wait_for_text([&] { return s3.requests().substr(before.size()); }, " 503");
+    child->send_signal(SIGKILL);
+    child->wait();
+    s3.inject("503", 0);
+
+    json listed = list_json(wd, db);
+    INFO(listed.dump(2));
+    REQUIRE(listed["backups"].size() == 2);
+    CHECK(listed["backups"][1]["state"] == "incomplete");
+    std::string partial = listed["backups"][1]["id"];
+    auto text = tool(wd, db, {"backup", "list"});
+    CHECK(text.out.find(partial + "  incomplete") != std::string::npos);
+
+    // --latest passes it by for the complete one.
+    db.disconnect();
+    auto restored =
+        tool(wd, db, {"restore", "--latest", "--into", db.name() + "_r", "--format", "json"});
+    INFO(restored.all());
+    REQUIRE(restored.exit_code == 0);
+    CHECK(json::parse(restored.out)["backup"] == good);
+
+    // prune removes it (objects and unfinished uploads), and keeps the good one.
+    auto pruned = tool(wd, db, {"backup", "prune"});
+    INFO(pruned.all());
+    CHECK(pruned.exit_code == 0);
+    CHECK(pruned.out.find("delete " + partial + "  (incomplete: no manifest)") !=
+          std::string::npos);
+    for (const auto& k : s3.keys()) {
+        CHECK(k.rfind(good + "/", 0) == 0);
+    }
+    CHECK(list_json(wd, db)["backups"].size() == 1);
+}
+
+TEST_CASE("remote catalog: a wrong secret is refused, and no secret is ever shown or stored") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 1000);
+    WorkDir wd(s3.config());
+    const std::string wrong = "wrong-secret-5f2a9c";
+    auto refused = tool(wd, db, {"backup", "create"}, credentials(wrong));
+    INFO(refused.all());
+    CHECK(refused.exit_code == 7);
+    CHECK(refused.err.find("SignatureDoesNotMatch") != std::string::npos);
+    CHECK(refused.all().find(wrong) == std::string::npos);
+    auto listed = tool(wd, db, {"backup", "list"}, credentials(wrong));
+    CHECK(listed.exit_code == 7);
+    CHECK(s3.keys().empty());
+
+    // With the right secret and a session token, in debug logging: neither
+    // appears in the output, the manifests, or anything stored.
+    auto env = credentials();
+    env["AWS_SESSION_TOKEN"] = "token-8d1e77";
+    auto made = tool(wd, db, {"--verbose", "backup", "create", "--format", "json"}, env);
+    INFO(made.all());
+    REQUIRE(made.exit_code == 0);
+    auto verified = tool(wd, db, {"--verbose", "backup", "verify", "--latest"}, env);
+    REQUIRE(verified.exit_code == 0);
+    for (const auto& run : {made, verified}) {
+        CHECK(run.all().find("token-8d1e77") == std::string::npos);
+        CHECK(run.all().find("Signature=") == std::string::npos);
+        CHECK(run.all().find("AWS4-HMAC") == std::string::npos);
+    }
+    for (const auto& k : s3.keys()) {
+        std::string stored = sm::util::read_file(s3.object_file(k));
+        CHECK(stored.find("token-8d1e77") == std::string::npos);
+        CHECK(stored.find("Signature=") == std::string::npos);
+    }
+}
+
+TEST_CASE("remote catalog: requests are retried on 503 and SlowDown") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 1000);
+    WorkDir wd(s3.config());
+    s3.inject("503", 2);
+    std::string id = create_backup(wd, db);
+    s3.inject("slowdown", 2);
+    json listed = list_json(wd, db);
+    CHECK(listed["backups"][0]["id"] == id);
+    std::string log = s3.requests();
+    INFO(log);
+    size_t unavailable = 0;
+    for (size_t at = log.find(" 503\n"); at != std::string::npos; at = log.find(" 503\n", at + 1)) {
+        ++unavailable;
+    }
+    CHECK(unavailable == 4);
+}
+
+TEST_CASE("remote catalog: virtual-host addressing puts the bucket in the host name") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 1000);
+    WorkDir wd(s3.config("addressing = \"virtual\"\n"));
+    std::string id = create_backup(wd, db);
+    std::string log = s3.requests();
+    INFO(log);
+    CHECK(log.find("PUT bk.127.0.0.1:" + s3.port() + " /team/app/" + id + "/manifest.json 200") !=
+          std::string::npos);
+    CHECK(list_json(wd, db)["backups"][0]["id"] == id);
+}
+
+TEST_CASE("remote catalog: a self-signed https endpoint fails TLS verification") {
+    S3Server s3(true);
+    TestDatabase db;
+    WorkDir wd(s3.config("", true));
+    auto r = tool(wd, db, {"backup", "list"});
+    INFO(r.all());
+    CHECK(r.exit_code == 7);
+    CHECK(r.err.find("certificate") != std::string::npos);
+    CHECK(r.err.find("TLS certificates are always verified") != std::string::npos);
+    CHECK(s3.requests().empty());
+}
+
+TEST_CASE("remote catalog: configuration errors name the key") {
+    TestDatabase db;
+    WorkDir plain(
+        "[backup]\nstorage = \"s3\"\nendpoint = \"http://10.1.2.3:9000\"\n"
+        "bucket = \"b\"\n");
+    auto r = tool(plain, db, {"backup", "list"});
+    CHECK(r.exit_code == 3);
+    CHECK(r.err.find("[backup] endpoint uses plain http:// to 10.1.2.3") != std::string::npos);
+    WorkDir no_bucket("[backup]\nstorage = \"s3\"\nendpoint = \"https://s3.example.com\"\n");
+    r = tool(no_bucket, db, {"backup", "list"});
+    CHECK(r.err.find("[backup] bucket is required") != std::string::npos);
+    WorkDir bad("[backup]\nstorage = \"gcs\"\n");
+    r = tool(bad, db, {"backup", "list"});
+    CHECK(r.err.find("'backup.storage' must be \"local\" or \"s3\"") != std::string::npos);
+}
+
+}  // namespace remote_backup_test
