@@ -92,7 +92,7 @@ TEST_CASE("a backfill runs in key-range batches and loses no concurrent write") 
     CHECK(db.scalar("SELECT sum(touched) FROM accounts") == std::to_string(writes.load()));
     CHECK(db.scalar("SELECT state || ' ' || (rows_done >= 20000) || ' ' || (batches > 5) FROM "
                     "safe_migrate.backfill") == "done true true");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = 1") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '1'") == "1");
 }
 
 TEST_CASE("an INSERT ... SELECT backfill walks a composite primary key") {

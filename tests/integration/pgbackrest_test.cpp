@@ -192,7 +192,7 @@ TEST_CASE(
     CHECK(cluster.sql("app", "SELECT max(version) FROM safe_migrate.history") == "1");
     CHECK(cluster.sql("app",
                       "SELECT count(*) FROM safe_migrate.events WHERE kind = "
-                      "'migration.applied' AND version = 2") != "0");
+                      "'migration.applied' AND version = '2'") != "0");
     CHECK(cluster.sql("app",
                       "SELECT count(*) FROM safe_migrate.events WHERE kind = "
                       "'restore.completed'") == "1");
@@ -323,7 +323,7 @@ TEST_CASE("restore --print-steps exports the events and prints each step as a co
     CHECK(cluster.sql("app", "SELECT max(version) FROM safe_migrate.history") == "1");
     CHECK(cluster.sql("app",
                       "SELECT count(*) FROM safe_migrate.events WHERE kind = "
-                      "'migration.applied' AND version = 2") == "1");
+                      "'migration.applied' AND version = '2'") == "1");
 }
 
 }  // namespace pgbackrest_test
