@@ -210,12 +210,8 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     request.target = resolve_target(options, project.config);
     request.settings = deploy::resolve_settings(project.config, overrides_of(args), backup);
     request.plan_file = args.plan;
-    if (args.target) {
-        request.up_to = core::version_flag("--target", *args.target);
-    }
-    for (const auto& v : args.accept_changed) {
-        request.accept_changed.push_back(core::version_flag("--accept-changed", v));
-    }
+    request.up_to = core::optional_version_flag("--target", args.target);
+    request.accept_changed = core::version_flags("--accept-changed", args.accept_changed);
     request.through = core::parse_phase(args.through).value_or(core::Phase::backfill);
     request.backup = backup;
     request.policy = planner::load_policy(args.policy);

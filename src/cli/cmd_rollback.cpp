@@ -38,9 +38,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     request.settings = project.config.execute;
     request.settings.lock_wait =
         duration_flag(args.lock_wait, "--lock-wait", request.settings.lock_wait);
-    if (args.to) {
-        request.to = core::version_flag("--to", *args.to);
-    }
+    request.to = core::optional_version_flag("--to", args.to);
     request.steps = args.steps.value_or(1);
     request.confirm = args.confirm;
     request.quiet_tools = options.quiet;

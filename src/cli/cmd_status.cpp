@@ -40,8 +40,7 @@ int run_status(const GlobalOptions& options, const deploy::StatusExtras& extras)
     core::require_migrations(project.migrations);
 
     // 2. Read the target's history (no lock: status only reads) and compare
-    //    it with the files; the exit code tells the result.
-    //    With --tables and --health, the same session reads those too.
+    //    it with the files (and --tables, --health); the exit code tells the result.
     auto status = deploy::read_status(project, resolve_target(options, project.config), extras);
     if (options.format == Format::json) {
         print_document(deploy::status_json(status));

@@ -97,6 +97,22 @@ Version version_flag(std::string_view flag, std::string_view text) {
                                      "as 1.2.10)");
 }
 
+std::optional<Version> optional_version_flag(std::string_view flag,
+                                             const std::optional<std::string>& text) {
+    if (!text) {
+        return std::nullopt;
+    }
+    return version_flag(flag, std::string_view(*text));
+}
+
+std::vector<Version> version_flags(std::string_view flag, const std::vector<std::string>& texts) {
+    std::vector<Version> out;
+    for (const auto& t : texts) {
+        out.push_back(version_flag(flag, std::string_view(t)));
+    }
+    return out;
+}
+
 std::string to_string(const Version& version) {
     return version.text();
 }

@@ -53,6 +53,10 @@ class Version {
 // The version a command-line flag gives; throws sm::Error (usage) naming the
 // flag when text is not a version.
 Version version_flag(std::string_view flag, std::string_view text);
+// The same for a flag that may be absent, and for a repeated one.
+std::optional<Version> optional_version_flag(std::string_view flag,
+                                             const std::optional<std::string>& text);
+std::vector<Version> version_flags(std::string_view flag, const std::vector<std::string>& texts);
 
 // version.text(), for building messages.
 std::string to_string(const Version& version);
