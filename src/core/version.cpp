@@ -107,6 +107,7 @@ std::optional<Version> optional_version_flag(std::string_view flag,
 
 std::vector<Version> version_flags(std::string_view flag, const std::vector<std::string>& texts) {
     std::vector<Version> out;
+    out.reserve(texts.size());
     for (const auto& t : texts) {
         out.push_back(version_flag(flag, std::string_view(t)));
     }

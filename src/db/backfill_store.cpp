@@ -106,7 +106,7 @@ std::vector<BackfillRow> read_backfills(Session& session) {
     return out;
 }
 
-std::optional<BackfillRow> read_backfill(Session& session, core::Version version) {
+std::optional<BackfillRow> read_backfill(Session& session, const core::Version& version) {
     auto result = session.exec_params(std::string("SELECT ") + k_backfill_columns +
                                           " FROM safe_migrate.backfill WHERE version = $1",
                                       {core::to_string(version)});
@@ -130,7 +130,7 @@ void start_backfill(Session& session, const BackfillRow& row) {
          std::to_string(row.keys_total), std::to_string(row.batch_size)});
 }
 
-void set_backfill_state(Session& session, core::Version version, const std::string& state,
+void set_backfill_state(Session& session, const core::Version& version, const std::string& state,
                         const std::string& paused_reason, int batch_size, double rows_per_second) {
     session.exec_params(
         "UPDATE safe_migrate.backfill SET state = $2, paused_reason = $3, batch_size = $4, "
@@ -140,8 +140,8 @@ void set_backfill_state(Session& session, core::Version version, const std::stri
          std::to_string(rows_per_second)});
 }
 
-std::vector<BackfillRow> request_pause(Session& session, std::optional<core::Version> version,
-                                       bool pause) {
+std::vector<BackfillRow> request_pause(Session& session,
+                                       const std::optional<core::Version>& version, bool pause) {
     if (session.exec("SELECT to_regclass('safe_migrate.backfill') IS NOT NULL").scalar() != "t") {
         return {};
     }
@@ -158,7 +158,7 @@ std::vector<BackfillRow> request_pause(Session& session, std::optional<core::Ver
     return out;
 }
 
-bool pause_requested(Session& session, core::Version version) {
+bool pause_requested(Session& session, const core::Version& version) {
     auto result = session.exec_prepared(
         "SELECT pause_requested FROM safe_migrate.backfill WHERE version = $1",
         {core::to_string(version)});

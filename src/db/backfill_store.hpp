@@ -43,22 +43,22 @@ void ensure_backfill_table(Session& session);
 std::vector<BackfillRow> read_backfills(Session& session);
 
 // The row of version, if any. Throws DbError.
-std::optional<BackfillRow> read_backfill(Session& session, core::Version version);
+std::optional<BackfillRow> read_backfill(Session& session, const core::Version& version);
 
 // Starts (or restarts from scratch) the row of version: no key, nothing done.
 void start_backfill(Session& session, const BackfillRow& row);
 
 // Sets state ("running", "paused", "done") and the reason it is paused, and
 // the batch size and rate last seen.
-void set_backfill_state(Session& session, core::Version version, const std::string& state,
+void set_backfill_state(Session& session, const core::Version& version, const std::string& state,
                         const std::string& paused_reason, int batch_size, double rows_per_second);
 
 // Asks the runner of version (every unfinished backfill when version is not
 // given) to pause or go on between batches. Returns the rows flagged.
-std::vector<BackfillRow> request_pause(Session& session, std::optional<core::Version> version,
-                                       bool pause);
+std::vector<BackfillRow> request_pause(Session& session,
+                                       const std::optional<core::Version>& version, bool pause);
 
 // True when someone asked the runner of version to pause.
-bool pause_requested(Session& session, core::Version version);
+bool pause_requested(Session& session, const core::Version& version);
 
 }  // namespace sm::db

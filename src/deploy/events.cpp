@@ -1,5 +1,7 @@
 #include "deploy/events.hpp"
 
+#include <utility>
+
 #include "db/target_info.hpp"
 #include "util/time.hpp"
 
@@ -9,7 +11,7 @@ DeployEvents::DeployEvents(notify::Notifier& notifier, db::Session& control,
                            std::optional<core::Version> from, const std::vector<Step>& steps)
     : m_notifier(notifier),
       m_target(notify::event_target(db::read_identity(control))),
-      m_from(from),
+      m_from(std::move(from)),
       m_steps(steps),
       m_started_at(util::format_utc(std::chrono::system_clock::now(), true)) {}
 

@@ -45,6 +45,7 @@ PhaseCut cut_at_phase(const std::vector<Step>& steps, core::Phase through) {
 
 std::vector<std::string> describe_held(const std::vector<const core::Migration*>& held) {
     std::vector<std::string> out;
+    out.reserve(held.size());
     for (const auto* m : held) {
         out.push_back(m->id() + " (" + core::phase_name(m->up.directives.phase) + ")");
     }
@@ -78,10 +79,12 @@ ContractRefusal contract_refusal(const std::vector<Step>& steps, size_t first,
         if (!change.empty()) {
             std::string backfill = unfinished_backfill(change, steps, i, report, migrations);
             if (!backfill.empty()) {
-                return {"contract migration " + m.id() + " waits for the backfill of change '" +
-                            change + "': " + backfill + " is unfinished",
-                        "Apply " + backfill + " first: number it before " + m.id() +
-                            ", or let the run that is applying it finish."};
+                std::string why = "contract migration " + m.id();
+                why += " waits for the backfill of change '" + change + "': ";
+                why += backfill + " is unfinished";
+                std::string hint = "Apply " + backfill + " first: number it before " + m.id();
+                hint += ", or let the run that is applying it finish.";
+                return {why, hint};
             }
         }
         if (!old_app_pattern.empty() && !old_apps_read) {

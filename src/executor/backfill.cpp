@@ -354,7 +354,7 @@ void BackfillRunner::batch() {
     m_progress.keys_done += keys;
     m_rows_this_run += rows;
     m_keys_this_run += keys;
-    double seconds = std::max(0.001, since(m_started).count() / 1000.0);
+    double seconds = std::max(0.001, static_cast<double>(since(m_started).count()) / 1000.0);
     m_progress.rows_per_second = static_cast<double>(m_rows_this_run) / seconds;
     double keys_per_second = static_cast<double>(m_keys_this_run) / seconds;
     int64_t left = std::max<int64_t>(0, m_progress.keys_total - m_progress.keys_done);

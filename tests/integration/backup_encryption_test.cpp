@@ -243,7 +243,7 @@ TEST_CASE("a changed segment is named by verify and the restore refuses the back
             biggest = &f;
         }
     }
-    REQUIRE(biggest->bytes > 2 * (1 << 20));
+    REQUIRE(biggest->bytes > 2 * (int64_t{1} << 20));
     // One bit flipped inside segment 1.
     fs::path file = dir / biggest->name;
     std::string bytes = sm::util::read_file(file);

@@ -213,6 +213,7 @@ std::vector<std::string> data_files(const S3Server& s3, const std::string& id) {
     }
     std::sort(sized.rbegin(), sized.rend());
     std::vector<std::string> out;
+    out.reserve(sized.size());
     for (const auto& [size, key] : sized) {
         out.push_back(key);
     }

@@ -29,7 +29,7 @@ namespace {
 
 // Two stanzas, as pgBackRest 2.45 prints them (trimmed): main has an
 // incremental, a full, a differential and a failed full backup.
-const std::string k_info = R"([
+const char* const k_info = R"([
  {"name": "other", "backup": [{"label": "X", "type": "full", "error": false,
    "timestamp": {"start": 1796600000, "stop": 1796600100}}]},
  {"name": "main", "backup": [

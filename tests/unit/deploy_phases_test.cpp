@@ -26,6 +26,7 @@ TEST_CASE("a run stops before the first pending migration of a later phase") {
         migration(1, "add", Phase::expand), migration(2, "fill", Phase::backfill),
         migration(3, "drop", Phase::contract), migration(4, "add_more", Phase::expand)};
     std::vector<sm::deploy::Step> steps;
+    steps.reserve(ms.size());
     for (const auto& m : ms) {
         steps.push_back({&m, std::nullopt});
     }

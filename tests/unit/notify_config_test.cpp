@@ -25,9 +25,9 @@ using sm_test::capture_error;
 
 namespace {
 
-const std::filesystem::path k_file = "/srv/app/safe-migrate.toml";
+const char* const k_file = "/srv/app/safe-migrate.toml";
 
-Config parse(const std::string& text, std::optional<std::string> env = std::nullopt) {
+Config parse(const std::string& text, const std::optional<std::string>& env = std::nullopt) {
     return parse_config(text, k_file, env);
 }
 
