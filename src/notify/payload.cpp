@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "core/version_json.hpp"
 #include "core/base64.hpp"
+#include "core/version_json.hpp"
 #include "notify/payload_text.hpp"
 #include "util/error.hpp"
 
