@@ -21,7 +21,7 @@ PACKAGES="
   clang-format-14 clang-tidy-14
   dpkg-dev file
   postgresql-15 postgresql-client-15
-  python3-botocore openssl util-linux \
+  python3-botocore openssl util-linux
   pgbackrest
 "
 # The remote-catalog tests run s3rver (tests/s3, pinned by its package-lock.json):
