@@ -41,9 +41,11 @@ URL=$("$BIN" sandbox url --state "$STATE")
 url_of() { printf '%s\n' "$URL" | sed "s|/postgres?|/$1?|"; }
 URL_BENCH=$(url_of bench)
 psql_q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$(url_of "$1")" -c "$2"; }
-flock "$HERE/tests/s3/.install.lock" sh "$HERE/tests/s3/install.sh"
+NODE="${S3_NODE_DIR:-$HERE/build/s3-node}"  # the tests install s3rver there too
+mkdir -p "$NODE"
+flock "$NODE/.install.lock" sh "$HERE/tests/s3/install.sh" "$NODE"
 mkdir -p "$WORK/s3data"
-"$HERE/tests/s3/node_modules/.bin/s3rver" -d "$WORK/s3data" -a 127.0.0.1 -p 0 \
+"$NODE/node_modules/.bin/s3rver" -d "$WORK/s3data" -a 127.0.0.1 -p 0 \
   --configure-bucket bench --no-vhost-buckets >"$WORK/s3rver.log" 2>&1 &
 S3PID=$!
 PORT=""

@@ -56,14 +56,17 @@ class S3Server {
     explicit S3Server(bool tls = false) : m_dir("sm-s3-test") {
         // 1. The pinned s3rver, installed once for all tests (under a lock).
         fs::path s3 = SM_S3_DIR;
-        auto installed = sm::util::run_process(command(
-            "flock", {(s3 / ".install.lock").string(), "sh", (s3 / "install.sh").string()}));
+        fs::path node = SM_S3_NODE_DIR;
+        fs::create_directories(node);
+        auto installed =
+            sm::util::run_process(command("flock", {(node / ".install.lock").string(), "sh",
+                                                    (s3 / "install.sh").string(), node.string()}));
         INFO(installed.out + installed.err);
         REQUIRE(installed.ok());
         // 2. s3rver on a free port with the bucket.
         fs::create_directories(data());
         m_s3rver = std::make_unique<sm::util::ChildProcess>(
-            command((s3 / "node_modules" / ".bin" / "s3rver").string(),
+            command((node / "node_modules" / ".bin" / "s3rver").string(),
                     {"-d", data().string(), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
                      k_bucket, "--no-vhost-buckets"}));
         std::string said =
