@@ -35,7 +35,9 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-SourceIdentity read_source(db::Session& s) {
+}  // namespace
+
+SourceIdentity read_source_identity(db::Session& s) {
     core::TargetIdentity id = db::read_identity(s);
     SourceIdentity src{id.host, id.port, id.database, id.system_identifier, id.server_version, ""};
     src.encoding = s.exec(
@@ -45,8 +47,6 @@ SourceIdentity read_source(db::Session& s) {
                        .value_or("");
     return src;
 }
-
-}  // namespace
 
 // A database never analyzed counts as its whole size.
 
@@ -210,7 +210,7 @@ Manifest start_manifest(const CreateRequest& request, Clock::time_point started)
     m.created_by = core::actor();
     m.tool_version = core::tool_version();
     m.started_at = util::format_utc(started, true);
-    m.source = read_source(*request.control);
+    m.source = read_source_identity(*request.control);
     m.migration_head = db::read_head(*request.control);
     m.archive_format = request.settings.format;
     m.archive = request.settings.format == "directory" ? "archive" : "archive.dump";

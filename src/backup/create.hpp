@@ -43,4 +43,8 @@ Manifest create_backup(const CreateRequest& request);
 // counts, taking no locks: an upper bound for an uncompressed dump.
 int64_t estimate_data_bytes(db::Session& session);
 
+// Who the session is connected to, as a manifest records it (host, port,
+// database, system identifier, server version, encoding). Throws DbError.
+SourceIdentity read_source_identity(db::Session& s);
+
 }  // namespace sm::backup

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "backup/create.hpp"
 #include "core/duration.hpp"
 #include "core/identity.hpp"
 #include "core/log.hpp"
@@ -54,17 +55,6 @@ std::string require_recent_base_backup(const PgBackRest& p, const core::BackupSe
             "pgbackrest backup finished but info lists no full backup of stanza " + p.stanza);
     }
     return newest->label;
-}
-
-SourceIdentity restore_point_source(db::Session& s) {
-    core::TargetIdentity id = db::read_identity(s);
-    SourceIdentity src{id.host, id.port, id.database, id.system_identifier, id.server_version, ""};
-    src.encoding = s.exec(
-                        "SELECT pg_encoding_to_char(encoding) FROM pg_database "
-                        "WHERE datname = current_database()")
-                       .scalar()
-                       .value_or("");
-    return src;
 }
 
 // Writes the manifest in a private work directory renamed into place, so a
@@ -154,7 +144,7 @@ Manifest create_restore_point(const RestorePointRequest& request) {
     m.created_by = core::actor();
     m.tool_version = core::tool_version();
     m.started_at = util::format_utc(started, true);
-    m.source = restore_point_source(s);
+    m.source = read_source_identity(s);
     m.migration_head = db::read_head(s);
     m.archive_format = "pgbackrest";
     std::string name = "safe-migrate-" + m.run_id;

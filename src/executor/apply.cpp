@@ -337,20 +337,6 @@ void run_autocommit_statement(RunContext& ctx, const core::Migration& m, const c
     }
 }
 
-db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
-                                 milliseconds took) {
-    db::AppliedMigration row;
-    row.version = m.version;
-    row.name = m.name;
-    row.checksum = m.up.checksum;
-    row.checksum_algorithm = core::k_checksum_algorithm;
-    row.applied_by = ctx.actor;
-    row.duration_ms = took.count();
-    row.run_id = ctx.run_id;
-    row.tool_version = core::tool_version();
-    return row;
-}
-
 milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m,
                                        const core::Script& up,
                                        const std::optional<db::PartialMigration>& resume) {
@@ -410,6 +396,20 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
 }
 
 }  // namespace
+
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
+                                 milliseconds took) {
+    db::AppliedMigration row;
+    row.version = m.version;
+    row.name = m.name;
+    row.checksum = m.up.checksum;
+    row.checksum_algorithm = core::k_checksum_algorithm;
+    row.applied_by = ctx.actor;
+    row.duration_ms = took.count();
+    row.run_id = ctx.run_id;
+    row.tool_version = core::tool_version();
+    return row;
+}
 
 void prepare_migration_session(db::Session& session) {
     if (session.server_version() >= 140000) {

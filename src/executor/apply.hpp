@@ -68,6 +68,10 @@ void prepare_migration_session(db::Session& session);
 // reached: "the run exceeded its time limit"), lock_busy (lock timeouts
 // outlasted the retries), drift (resume impossible because
 // completed statements changed), interrupted, or db_unreachable.
+// The history row of m, applied in this run in took.
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
+                                 std::chrono::milliseconds took);
+
 std::chrono::milliseconds apply_migration(RunContext& ctx, const core::Migration& migration,
                                           const core::Script& up,
                                           const std::optional<db::PartialMigration>& resume);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/checksum.hpp"
-#include "core/identity.hpp"
 #include "core/log.hpp"
 #include "core/sql_quote.hpp"
 #include "db/backfill_store.hpp"
@@ -381,15 +379,7 @@ void BackfillRunner::batch() {
 
 // The history row and the end of the backfill row land together.
 void BackfillRunner::record_applied(milliseconds took) {
-    db::AppliedMigration row;
-    row.version = m_m.version;
-    row.name = m_m.name;
-    row.checksum = m_m.up.checksum;
-    row.checksum_algorithm = core::k_checksum_algorithm;
-    row.applied_by = m_ctx.actor;
-    row.duration_ms = took.count();
-    row.run_id = m_ctx.run_id;
-    row.tool_version = core::tool_version();
+    db::AppliedMigration row = history_row(m_ctx, m_m, took);
     try {
         db::in_transaction(m_ctx.migration, [&] {
             db::insert_history_row(m_ctx.migration, row);
