@@ -2,13 +2,13 @@
 // migration tool has been running (deploy/adopt.hpp).
 #include <cstdio>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
-#include "core/version_json.hpp"
 #include "deploy/adopt.hpp"
+#include "deploy/json_views.hpp"
+#include "deploy/text_views.hpp"
 
 namespace sm::cli {
 
@@ -18,29 +18,6 @@ struct AdoptArgs {
 };
 
 namespace {
-
-nlohmann::json ids(const std::vector<const core::Migration*>& migrations) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto* m : migrations) {
-        out.push_back({{"version", m->version}, {"name", m->name}, {"checksum", m->up.checksum}});
-    }
-    return out;
-}
-
-void print_text(const GlobalOptions& options, const deploy::AdoptResult& r, const AdoptArgs& args) {
-    const auto& c = r.choice;
-    std::string verb = args.dry_run ? "would record " : "recorded ";
-    for (const auto* m : c.record) {
-        say(options, (args.dry_run ? "would adopt " : "adopted ") + m->id());
-    }
-    say(options, verb + std::to_string(c.record.size()) + " migration(s) from " + args.from + " (" +
-                     r.table + ") as applied; " + std::to_string(c.already.size()) +
-                     " already recorded, " + std::to_string(c.pending.size()) +
-                     " pending for execute");
-    if (args.dry_run) {
-        say(options, "dry run: nothing was recorded");
-    }
-}
 
 int run_adopt(const GlobalOptions& global, const AdoptArgs& args) {
     // 1. The project in the tool's layout (unless --layout names one).
@@ -60,14 +37,11 @@ int run_adopt(const GlobalOptions& global, const AdoptArgs& args) {
 
     // 3. Say what was (or would be) recorded.
     if (options.format == Format::json) {
-        print_ok({{"tool", args.from},
-                  {"table", result.table},
-                  {"dry_run", args.dry_run},
-                  {"recorded", ids(result.choice.record)},
-                  {"already_recorded", ids(result.choice.already)},
-                  {"pending", ids(result.choice.pending)}});
-    } else {
-        print_text(options, result, args);
+        print_document(deploy::adopt_json(result, args.from, args.dry_run));
+        return 0;
+    }
+    for (const auto& line : deploy::adopt_lines(result, args.from, args.dry_run)) {
+        say(options, line);
     }
     return 0;
 }

@@ -3,13 +3,12 @@
 
 #include "backup/catalog.hpp"
 #include "backup/remote_catalog.hpp"
-#include "backup/retention.hpp"
 #include "cli/commands.hpp"
 #include "cli/project.hpp"
 #include "cli/usage.hpp"
 #include "deploy/backup.hpp"
+#include "deploy/backup_admin.hpp"
 #include "deploy/json_views.hpp"
-#include "deploy/pre_restore.hpp"
 #include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
@@ -37,7 +36,6 @@ struct BackupArgs {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::json;
 
 // [backup], with --backup-dir naming a local catalog instead.
 core::BackupSettings catalog_settings(const core::Config& config,
@@ -147,84 +145,32 @@ int verify(const GlobalOptions& options, const BackupArgs& args) {
     return 0;
 }
 
-// The target's pre-restore databases: all (--pre-restore --confirm DB), or
-// those older than [backup] keep_pre_restore.
-json prune_pre_restore(const GlobalOptions& options, const BackupArgs& args,
-                       const core::Config& config) {
-    deploy::PreRestorePruneRequest request;
-    request.target = resolve_target(options, config);
-    request.config = config;
-    request.all = args.pre_restore;
-    request.confirm = args.confirm;
-    request.dry_run = args.dry_run;
-    deploy::PreRestorePruneResult result = deploy::prune_pre_restore(request);
-    json out = json::array();
-    for (const auto& d : result.decisions) {
-        out.push_back({{"database", d.name}, {"drop", d.drop}, {"reason", d.reason}});
-        if (options.format != Format::json) {
-            say(options,
-                std::string(!d.drop ? "keep   " : (args.dry_run ? "would drop " : "drop   ")) +
-                    "database " + d.name + "  (" + d.reason + ")");
-        }
-    }
-    if (result.decisions.empty() && options.format != Format::json) {
-        say(options, "no " + result.database + "_pre_restore_* databases");
-    }
-    return out;
-}
-
 int prune(const GlobalOptions& options, const BackupArgs& args) {
     core::Config config = load_config(options);
-    if (args.pre_restore) {
-        json dbs = prune_pre_restore(options, args, config);
-        if (options.format == Format::json) {
-            print_ok({{"dry_run", args.dry_run}, {"pre_restore_databases", dbs}});
-        }
+    deploy::PruneRequest request;
+    request.settings = catalog_settings(config, args.dir);
+    request.target = resolve_target(options, config);
+    request.pre_restore_only = args.pre_restore;
+    request.confirm = args.confirm;
+    request.dry_run = args.dry_run;
+    request.config = std::move(config);
+    deploy::PruneOutcome outcome = deploy::prune_backups(request);
+    if (options.format == Format::json) {
+        print_document(deploy::prune_json(outcome));
         return 0;
     }
-    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
-    backup::RetentionPolicy policy = backup::retention_policy(config.backup);
-    auto decisions = backup::prune_decisions(catalog, policy, std::chrono::system_clock::now());
-    json out = json::array();
-    int deleted = 0;
-    for (const auto& d : decisions) {
-        if (!d.keep && !args.dry_run) {
-            backup::delete_backup(catalog, d.id);
-            ++deleted;
-        }
-        out.push_back({{"id", d.id}, {"keep", d.keep}, {"reason", d.reason}});
-        if (options.format != Format::json) {
-            say(options,
-                std::string(d.keep ? "keep   " : (args.dry_run ? "would delete " : "delete ")) +
-                    d.id + "  (" + d.reason + ")");
-        }
-    }
-    json dbs = config.backup.keep_pre_restore ? prune_pre_restore(options, args, config) : json();
-    if (options.format == Format::json) {
-        print_ok({{"dry_run", args.dry_run},
-                  {"decisions", out},
-                  {"deleted", deleted},
-                  {"pre_restore_databases", dbs}});
-    } else if (!policy.keep_last && !policy.keep_for) {
-        say(options, "no retention set ([backup] keep_last / keep_days): only failed backups go");
+    for (const auto& line : deploy::prune_lines(outcome)) {
+        say(options, line);
     }
     return 0;
 }
 
 int pin(const GlobalOptions& options, const BackupArgs& args, bool pinned) {
-    core::Config config = load_config(options);
-    backup::Catalog catalog = backup::open_catalog(catalog_settings(config, args.dir));
     if (!args.id) {
         throw Error(ExitCode::usage, "give the backup id to " + args.action);
     }
-    const backup::CatalogEntry& entry = backup::find_backup(catalog, *args.id);
-    if (!entry.manifest) {
-        throw Error(ExitCode::backup_failed, entry.problem);
-    }
-    backup::Manifest m = *entry.manifest;
-    m.pinned = pinned;
-    backup::write_manifest(entry.dir, m);
-    backup::save_manifest(catalog, entry.dir);
+    core::Config config = load_config(options);
+    backup::Manifest m = deploy::pin_backup(catalog_settings(config, args.dir), *args.id, pinned);
     if (options.format == Format::json) {
         print_ok({{"id", m.id}, {"pinned", pinned}});
     } else {

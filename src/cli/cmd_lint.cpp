@@ -28,19 +28,6 @@ struct LintArgs {
 
 namespace {
 
-planner::LintFormat lint_format(const std::string& name) {
-    if (name == "json") {
-        return planner::LintFormat::json;
-    }
-    if (name == "sarif") {
-        return planner::LintFormat::sarif;
-    }
-    if (name == "gitlab") {
-        return planner::LintFormat::gitlab;
-    }
-    return name == "github" ? planner::LintFormat::github : planner::LintFormat::text;
-}
-
 // Says how many files --changed-since selected: on stdout in text, where a CI
 // log reads it; on stderr (and as a notice annotation) where stdout is a document.
 void report_changed(const GlobalOptions& options, const LintArgs& args, size_t count) {
@@ -88,7 +75,7 @@ int run_lint(const GlobalOptions& options, const LintArgs& args) {
 
     // 3. Lint every file (in parallel), writing the report as the files finish.
     planner::LintTotals totals = planner::lint_to(
-        files, policy, args.jobs, lint_format(args.format),
+        files, policy, args.jobs, planner::lint_format_named(args.format),
         [](std::string_view piece) { std::fwrite(piece.data(), 1, piece.size(), stdout); });
 
     // 4. Exit: 3 when something does not parse, 4 on policy errors, else 0.

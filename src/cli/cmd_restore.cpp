@@ -8,9 +8,9 @@
 #include "core/log.hpp"
 #include "deploy/json_views.hpp"
 #include "deploy/restore.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
-#include "util/time.hpp"
 
 namespace sm::cli {
 
@@ -33,30 +33,14 @@ struct RestoreArgs {
 namespace {
 
 void print_result(const GlobalOptions& options, const deploy::CatalogRestoreResult& done) {
-    const backup::RestoreResult& result = done.restored;
     if (options.format == Format::json) {
         print_document(deploy::restore_result_json(done));
         return;
     }
-    if (!done.restore_point.empty()) {
-        for (const auto& line : deploy::restore_point_text(done)) {
-            say(options, line);
-        }
-        return;
+    for (const auto& line : deploy::restore_result_lines(done)) {
+        say(options, line);
     }
-    if (result.safety_id) {
-        say(options, "safety backup of the target: " + *result.safety_id);
-    }
-    for (const auto& t : result.terminated) {
-        say(options, "terminated " + t + " (--force)");
-    }
-    say(options, "restored " + done.backup_id + " into " + result.database + " in " +
-                     util::format_duration(result.took) + "; table list and row counts match");
-    if (!result.previous_database.empty()) {
-        say(options, "the previous database is kept as " + result.previous_database +
-                         " (drop it once you are sure)");
-    }
-    for (const auto& t : result.extra_tables) {
+    for (const auto& t : done.restored.extra_tables) {
         core::log_warn("table " + t + " is not in the backup and was left as it is (in place)");
     }
 }

@@ -374,4 +374,27 @@ std::string seed_status_json(const SeedStatus& status,
         .dump(2);
 }
 
+namespace {
+
+json adopted_ids(const std::vector<const core::Migration*>& migrations) {
+    json out = json::array();
+    for (const auto* m : migrations) {
+        out.push_back({{"version", m->version}, {"name", m->name}, {"checksum", m->up.checksum}});
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string adopt_json(const AdoptResult& result, const std::string& tool, bool dry_run) {
+    return json({{"result", "ok"},
+                 {"tool", tool},
+                 {"table", result.table},
+                 {"dry_run", dry_run},
+                 {"recorded", adopted_ids(result.choice.record)},
+                 {"already_recorded", adopted_ids(result.choice.already)},
+                 {"pending", adopted_ids(result.choice.pending)}})
+        .dump(2);
+}
+
 }  // namespace sm::deploy

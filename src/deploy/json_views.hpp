@@ -10,6 +10,7 @@
 
 #include "backup/catalog.hpp"
 #include "backup/verify.hpp"
+#include "deploy/adopt.hpp"
 #include "deploy/inspect.hpp"
 #include "deploy/pre_restore.hpp"
 #include "deploy/reporter.hpp"
@@ -60,5 +61,9 @@ std::string status_summary(const executor::StatusReport& report);
 // seed status, for environment (null: every environment).
 std::string seed_status_json(const SeedStatus& status,
                              const std::optional<std::string>& environment);
+
+// adopt: {"result": "ok", "tool", "table", "dry_run", "recorded",
+// "already_recorded", "pending"}, each migration's version, name and checksum.
+std::string adopt_json(const AdoptResult& result, const std::string& tool, bool dry_run);
 
 }  // namespace sm::deploy

@@ -318,22 +318,4 @@ CatalogRestoreResult carry_events(const CatalogRestoreRequest& request, const fs
     return done;
 }
 
-std::vector<std::string> restore_point_text(const CatalogRestoreResult& done) {
-    std::string carried = std::to_string(done.restored.events_carried) + " event(s) carried over";
-    if (done.carried_only) {
-        return {carried + " from " + done.events_file};
-    }
-    if (done.steps.empty()) {
-        return {"rewound the cluster to " + done.restore_point + " in " +
-                util::format_duration(done.restored.took) + "; " + carried};
-    }
-    std::vector<std::string> lines = {
-        "events exported to " + done.events_file +
-        "; run these steps on the database host as the cluster's owner:"};
-    for (const auto& step : done.steps) {
-        lines.push_back("  " + step);
-    }
-    return lines;
-}
-
 }  // namespace sm::deploy

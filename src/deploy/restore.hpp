@@ -99,9 +99,6 @@ class RestoreEvents {
 CatalogRestoreResult carry_events(const CatalogRestoreRequest& request,
                                   const std::filesystem::path& file);
 
-// The text lines of a restore point's result: what was done, or the steps left.
-std::vector<std::string> restore_point_text(const CatalogRestoreResult& done);
-
 CatalogRestoreResult restore_from_catalog(const CatalogRestoreRequest& request,
                                           const std::function<void(const std::string&)>& tell);
 

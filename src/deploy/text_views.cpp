@@ -120,4 +120,64 @@ TextTable pre_restore_table(const PreRestoreShown& pre) {
     return t;
 }
 
+namespace {
+
+std::vector<std::string> restore_point_lines(const CatalogRestoreResult& done) {
+    std::string carried = std::to_string(done.restored.events_carried) + " event(s) carried over";
+    if (done.carried_only) {
+        return {carried + " from " + done.events_file};
+    }
+    if (done.steps.empty()) {
+        return {"rewound the cluster to " + done.restore_point + " in " +
+                util::format_duration(done.restored.took) + "; " + carried};
+    }
+    std::vector<std::string> lines = {
+        "events exported to " + done.events_file +
+        "; run these steps on the database host as the cluster's owner:"};
+    for (const auto& step : done.steps) {
+        lines.push_back("  " + step);
+    }
+    return lines;
+}
+
+}  // namespace
+
+std::vector<std::string> restore_result_lines(const CatalogRestoreResult& done) {
+    if (!done.restore_point.empty()) {
+        return restore_point_lines(done);
+    }
+    const backup::RestoreResult& result = done.restored;
+    std::vector<std::string> lines;
+    if (result.safety_id) {
+        lines.push_back("safety backup of the target: " + *result.safety_id);
+    }
+    for (const auto& t : result.terminated) {
+        lines.push_back("terminated " + t + " (--force)");
+    }
+    lines.push_back("restored " + done.backup_id + " into " + result.database + " in " +
+                    util::format_duration(result.took) + "; table list and row counts match");
+    if (!result.previous_database.empty()) {
+        lines.push_back("the previous database is kept as " + result.previous_database +
+                        " (drop it once you are sure)");
+    }
+    return lines;
+}
+
+std::vector<std::string> adopt_lines(const AdoptResult& result, const std::string& tool,
+                                     bool dry_run) {
+    const AdoptChoice& c = result.choice;
+    std::vector<std::string> lines;
+    for (const auto* m : c.record) {
+        lines.push_back((dry_run ? "would adopt " : "adopted ") + m->id());
+    }
+    lines.push_back((dry_run ? "would record " : "recorded ") + std::to_string(c.record.size()) +
+                    " migration(s) from " + tool + " (" + result.table + ") as applied; " +
+                    std::to_string(c.already.size()) + " already recorded, " +
+                    std::to_string(c.pending.size()) + " pending for execute");
+    if (dry_run) {
+        lines.emplace_back("dry run: nothing was recorded");
+    }
+    return lines;
+}
+
 }  // namespace sm::deploy

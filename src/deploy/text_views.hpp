@@ -7,7 +7,9 @@
 
 #include "backup/catalog.hpp"
 #include "core/health.hpp"
+#include "deploy/adopt.hpp"
 #include "deploy/pre_restore.hpp"
+#include "deploy/restore.hpp"
 #include "executor/status.hpp"
 
 namespace sm::deploy {
@@ -33,5 +35,13 @@ TextTable catalog_table(const backup::Catalog& catalog);
 // when there are none), or why they could not be listed (one line).
 std::vector<std::string> pre_restore_note(const PreRestoreShown& pre);
 TextTable pre_restore_table(const PreRestoreShown& pre);
+
+// restore: what was restored and what was kept; for a restore point, what was
+// done or the steps left to run by hand.
+std::vector<std::string> restore_result_lines(const CatalogRestoreResult& done);
+
+// adopt: a line per migration recorded (or that would be), then the counts.
+std::vector<std::string> adopt_lines(const AdoptResult& result, const std::string& tool,
+                                     bool dry_run);
 
 }  // namespace sm::deploy

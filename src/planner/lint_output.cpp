@@ -323,4 +323,17 @@ std::string render_rules_json() {
     return json({{"result", "ok"}, {"rules", rules}}).dump(2) + "\n";
 }
 
+LintFormat lint_format_named(std::string_view name) {
+    if (name == "json") {
+        return LintFormat::json;
+    }
+    if (name == "sarif") {
+        return LintFormat::sarif;
+    }
+    if (name == "gitlab") {
+        return LintFormat::gitlab;
+    }
+    return name == "github" ? LintFormat::github : LintFormat::text;
+}
+
 }  // namespace sm::planner

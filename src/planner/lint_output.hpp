@@ -14,6 +14,10 @@ namespace sm::planner {
 
 enum class LintFormat { text, json, sarif, github, gitlab };
 
+// The format a --format value names: "json", "sarif", "github", "gitlab";
+// anything else is text (the command line checks the value first).
+LintFormat lint_format_named(std::string_view name);
+
 // Receives rendered output in order, piece by piece.
 using LintSink = std::function<void(std::string_view)>;
 
