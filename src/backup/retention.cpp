@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <ctime>
 #include <map>
 #include <utility>
+
+#include "util/time.hpp"
 
 namespace sm::backup {
 namespace {
@@ -198,12 +201,43 @@ std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& bac
     return out;
 }
 
+namespace {
+
+// When the backup with this id started: its "YYYYMMDDTHHMMSSZ" prefix (backup::new_backup_id).
+std::optional<std::chrono::system_clock::time_point> id_start_time(const std::string& id) {
+    std::tm tm{};
+    const char* end = ::strptime(id.c_str(), "%Y%m%dT%H%M%SZ", &tm);
+    if (end == nullptr || (*end != '\0' && *end != '-')) {
+        return std::nullopt;
+    }
+    return std::chrono::system_clock::from_time_t(::timegm(&tm));
+}
+
+RetentionDecision incomplete_decision(const std::string& id, const RetentionPolicy& policy,
+                                      std::chrono::system_clock::time_point now) {
+    auto started = id_start_time(id);
+    if (!started) {
+        return {id, true, "incomplete: no manifest, and not a backup id (left alone)"};
+    }
+    auto age = std::chrono::duration_cast<std::chrono::milliseconds>(now - *started);
+    if (age < policy.keep_incomplete) {
+        return {id, true,
+                "incomplete: no manifest, started " + util::format_duration(age) +
+                    " ago; kept for " + util::format_duration(policy.keep_incomplete) +
+                    " in case its upload is still running ([backup] keep_incomplete)"};
+    }
+    return {id, false, "incomplete: no manifest"};
+}
+
+}  // namespace
+
 RetentionPolicy retention_policy(const core::BackupSettings& settings) {
     RetentionPolicy policy;
     policy.keep_last = settings.keep_last;
     if (settings.keep_days) {
         policy.keep_for = std::chrono::hours(24 * *settings.keep_days);
     }
+    policy.keep_incomplete = settings.keep_incomplete;
     return policy;
 }
 
@@ -219,7 +253,7 @@ std::vector<RetentionDecision> prune_decisions(const Catalog& catalog,
     std::vector<RetentionDecision> decisions = decide_retention(manifests, policy, now);
     for (const auto& e : catalog.backups) {
         if (e.incomplete) {
-            decisions.push_back({e.dir.filename().string(), false, "incomplete: no manifest"});
+            decisions.push_back(incomplete_decision(e.dir.filename().string(), policy, now));
         }
     }
     return decisions;

@@ -11,6 +11,10 @@
 //  - Failed backups are deleted unless pinned.
 //  - With neither keep_last nor keep_days set nothing usable is deleted.
 //  - "Newest" is by the finish time in the manifest, never by id or mtime.
+//  - A remote backup with no manifest (incomplete) is deleted once its id's
+//    start time is older than keep_incomplete; a younger one may be an upload
+//    still running on another machine and is kept, as is one whose id has no
+//    start time (not safe-migrate's to delete).
 
 #include <chrono>
 #include <optional>
@@ -26,6 +30,7 @@ namespace sm::backup {
 struct RetentionPolicy {
     std::optional<int> keep_last;
     std::optional<std::chrono::hours> keep_for;  // keep_days * 24h
+    std::chrono::milliseconds keep_incomplete{24LL * 3600 * 1000};
 };
 
 struct RetentionDecision {
@@ -40,7 +45,7 @@ std::vector<RetentionDecision> decide_retention(const std::vector<Manifest>& bac
                                                 const RetentionPolicy& policy,
                                                 std::chrono::system_clock::time_point now);
 
-// The policy [backup] sets: keep_last, and keep_days as hours.
+// The policy [backup] sets: keep_last, keep_days as hours, keep_incomplete.
 RetentionPolicy retention_policy(const core::BackupSettings& settings);
 
 // decide_retention over the catalog's backups whose manifest could be read,

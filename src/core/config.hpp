@@ -132,6 +132,9 @@ struct BackupSettings {
     std::chrono::milliseconds heartbeat{30000};
     // backup prune drops <db>_pre_restore_* databases older than this; unset: never.
     std::optional<std::chrono::milliseconds> keep_pre_restore;
+    // backup prune leaves a remote backup with no manifest alone while it is
+    // younger than this (by its id's start time): its upload may still be running.
+    std::chrono::milliseconds keep_incomplete{24LL * 3600 * 1000};
     EncryptionKey encryption_key;  // none: archives are stored as pg_dump writes them
     // engine = "pgbackrest": the pre-deploy safety point is a named restore
     // point in the WAL that pgBackRest archives (backup/restore_point.hpp)

@@ -154,6 +154,7 @@ void read_backup(const TomlNode& table, BackupSettings& b, const std::string& fi
     r.on("heartbeat", [&](auto& n, auto& w) { b.heartbeat = toml_duration(n, w); });
     r.on("safety_backup", [&](auto& n, auto& w) { b.safety_backup = toml_bool(n, w); });
     r.on("keep_pre_restore", [&](auto& n, auto& w) { b.keep_pre_restore = toml_duration(n, w); });
+    r.on("keep_incomplete", [&](auto& n, auto& w) { b.keep_incomplete = toml_duration(n, w); });
     r.on("encryption_key", [&](auto& n, auto& w) { b.encryption_key = read_encryption_key(n, w); });
     r.on("engine", [&](auto& n, auto& w) {
         b.engine = toml_string(n, w);

@@ -300,7 +300,8 @@ TEST_CASE("remote catalog: verify names a truncated and a bit-flipped object") {
     CHECK(restore.err.find("no complete backup") != std::string::npos);
 }
 
-TEST_CASE("remote catalog: an upload killed midway is incomplete, never chosen, and pruned") {
+TEST_CASE(
+    "remote catalog: an upload killed midway is incomplete, never chosen, and pruned once old") {
     S3Server s3;
     TestDatabase db;
     load_rows(db, 20000);
@@ -334,8 +335,20 @@ TEST_CASE("remote catalog: an upload killed midway is incomplete, never chosen, 
     REQUIRE(restored.exit_code == 0);
     CHECK(json::parse(restored.out)["backup"] == good);
 
-    // prune removes it (objects and unfinished uploads), and keeps the good one.
-    auto pruned = tool(wd, db, {"backup", "prune"});
+    // prune leaves a young one alone (its upload may still be running elsewhere)...
+    auto kept = tool(wd, db, {"backup", "prune"});
+    INFO(kept.all());
+    CHECK(kept.exit_code == 0);
+    CHECK(kept.out.find("keep   " + partial + "  (incomplete: no manifest, started ") !=
+          std::string::npos);
+    CHECK(kept.out.find("in case its upload is still running ([backup] keep_incomplete)") !=
+          std::string::npos);
+    CHECK(list_json(wd, db)["backups"].size() == 2);
+
+    // ...and once it is older than keep_incomplete, removes it (objects and
+    // unfinished uploads), and keeps the good one.
+    WorkDir later(s3.config("keep_incomplete = \"0s\"\n"));
+    auto pruned = tool(later, db, {"backup", "prune"});
     INFO(pruned.all());
     CHECK(pruned.exit_code == 0);
     CHECK(pruned.out.find("delete " + partial + "  (incomplete: no manifest)") !=

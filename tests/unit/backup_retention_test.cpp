@@ -378,4 +378,37 @@ TEST_CASE("retention: prune decides on the catalog's readable backups only",
     CHECK(ds[1].keep);
 }
 
+TEST_CASE(
+    "retention: an incomplete remote backup is deleted only once it is older than keep_incomplete",
+    "[backup][retention]") {
+    sm::backup::Catalog catalog;
+    catalog.root = "s3://bucket/prefix";
+    auto incomplete = [](const std::string& id) {
+        sm::backup::CatalogEntry e{"/cache/" + id, std::nullopt, "incomplete"};
+        e.incomplete = true;
+        return e;
+    };
+    catalog.backups.push_back(incomplete("20261128T000000Z-pre-deploy"));  // two days old
+    catalog.backups.push_back(incomplete("20261129T230000Z-pre-deploy"));  // an hour old
+    catalog.backups.push_back(incomplete("20261129T235959Z"));             // a second old
+    catalog.backups.push_back(incomplete("not-an-id"));
+    RetentionPolicy p = policy(1, std::nullopt);  // keep_incomplete: 24h by default
+    auto ds = sm::backup::prune_decisions(catalog, p, k_now);
+    REQUIRE(ds.size() == 4);
+    CHECK_FALSE(ds[0].keep);
+    CHECK(ds[0].reason == "incomplete: no manifest");
+    CHECK(ds[1].keep);
+    CHECK(ds[1].reason.find("started 1h 0min ago; kept for 24h 0min") != std::string::npos);
+    CHECK(ds[1].reason.find("[backup] keep_incomplete") != std::string::npos);
+    CHECK(ds[2].keep);
+    CHECK(ds[3].keep);
+    CHECK(ds[3].reason.find("not a backup id") != std::string::npos);
+
+    p.keep_incomplete = std::chrono::milliseconds(0);  // keep_incomplete = "0s"
+    ds = sm::backup::prune_decisions(catalog, p, k_now);
+    CHECK_FALSE(ds[1].keep);
+    CHECK_FALSE(ds[2].keep);
+    CHECK(ds[3].keep);
+}
+
 }  // namespace backup_retention_test
