@@ -92,6 +92,14 @@ Catalog open_catalog(const core::BackupSettings& settings) {
         has_manifest = has_manifest || o.key.substr(slash + 1) == k_manifest_name;
         ++objects;
     }
+    // An upload killed during its first file left no object, only an
+    // unfinished multipart upload: incomplete too, so that prune aborts it.
+    for (const auto& key : catalog.storage->unfinished_uploads("")) {
+        size_t slash = key.find('/');
+        if (slash != std::string::npos && slash > 0) {
+            ids[key.substr(0, slash)];
+        }
+    }
     for (const auto& [id, seen] : ids) {
         catalog.backups.push_back(remote_entry(*catalog.storage, id, seen.first, seen.second,
                                                local_backup_dir(settings, id)));

@@ -104,6 +104,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {status}")
+        return True  # handled: multipart() callers must not forward the request too
 
     def signature_problem(self, body):
         auth = self.headers.get("Authorization", "")
