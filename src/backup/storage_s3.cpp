@@ -51,8 +51,10 @@ std::string s3_error_code(const std::string& body) {
     return codes.empty() ? "" : codes.front();
 }
 
+// 501 Not Implemented is no passing trouble (s3rver's answer to ListMultipartUploads).
 bool retryable(const S3Response& r) {
-    return r.status == 0 || r.status >= 500 || s3_error_code(r.body) == "SlowDown";
+    return r.status == 0 || (r.status >= 500 && r.status != 501) ||
+           s3_error_code(r.body) == "SlowDown";
 }
 
 std::string env_or(const std::string& configured, const char* variable) {
