@@ -10,7 +10,13 @@
 # 70) and times, alternating which side goes first:
 #   - backup create into the local catalog  vs  into the S3 catalog
 #   - restore --latest --into a new database from each
-# with the peak RSS of each (GNU time's "Maximum resident set size").
+# with the peak RSS of each (GNU time's "Maximum resident set size"), and the
+# breakdown of each: the step timings the tool logs under --verbose ("timings
+# of backup <id> create|upload|verify|restore: pg_dump 1.2s, ..."): create is
+# prepare, pg_dump, checksums, encryption, manifest, then upload (files,
+# manifest) for S3; restore is verify (download for S3, checksums, manifest),
+# then restore (checks, decrypt when encrypted, pg_restore); "other" is the
+# wall time no step accounts for (process start, connecting, listing).
 # Targets (issue 20): remote at most 1.25x local; peak RSS under 200 MB.
 #
 # Environment: SCALE (default 70), RUNS (default 1; medians reported), JOBS
@@ -82,16 +88,42 @@ measure() {
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$WORK/time")
   echo "$secs" >> "$WORK/times.$name"
   echo "$rss" >> "$WORK/rss.$name"
+  steps "$name"
   printf "   %-16s %8.2fs  peak RSS %6d MB\n" "$name" "$secs" $((rss / 1024))
+}
+# steps NAME: the step timings the tool logged in $WORK/out.NAME, appended to
+# $WORK/steps.NAME as "phase.step seconds" lines ("create.pg_dump 1.200").
+steps() {
+  sed -n 's/.*timings of backup [^ ]* \([a-z]*\): \(.*\)/\1 \2/p' "$WORK/out.$1" | awk '{
+    phase = $1; sub(/^[a-z]+ /, ""); n = split($0, items, ", ")
+    for (i = 1; i <= n; i++) {
+      k = split(items[i], t, " "); secs = 0; j = k
+      while (j > 1 && t[j] ~ /^[0-9.]+(ms|s|min|h)$/) {  # util::format_duration: "1min 2s"
+        v = t[j]; u = t[j]; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v)
+        secs += v * (u == "ms" ? 0.001 : u == "s" ? 1 : u == "min" ? 60 : 3600); j--
+      }
+      step = t[1]; for (m = 2; m <= j; m++) step = step "_" t[m]
+      printf "%s.%s %.3f\n", phase, step, secs
+    }
+  }' >> "$WORK/steps.$1"
+}
+# breakdown NAME: the mean of each step over the runs, and "other".
+breakdown() {
+  awk -v runs="$RUNS" -v wall="$(awk '{ s += $1 } END { print s / NR }' "$WORK/times.$1")" '
+    !($1 in sum) { order[++n] = $1 } { sum[$1] += $2 }
+    END { line = ""; used = 0
+          for (i = 1; i <= n; i++) { v = sum[order[i]] / runs; used += v
+                                     line = line sprintf("%s %.2fs, ", order[i], v) }
+          printf "%sother %.2fs", line, wall - used }' "$WORK/steps.$1"
 }
 median() {
   sort -n "$WORK/$1" | awk '{ v[NR] = $1 } END {
     if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 dropdb_if() { PGOPTIONS="-c client_min_messages=warning" "$PGBIN/dropdb" --maintenance-db="$URL" --if-exists "$1"; }
-create() { measure "create_$1" "$WORK/$1" "$BIN" --database-url "$URL_BENCH" -q backup create; }
+create() { measure "create_$1" "$WORK/$1" "$BIN" --database-url "$URL_BENCH" --verbose backup create; }
 restore() { dropdb_if "bench_$1"
-            measure "restore_$1" "$WORK/$1" "$BIN" --database-url "$URL_BENCH" -q restore --latest \
+            measure "restore_$1" "$WORK/$1" "$BIN" --database-url "$URL_BENCH" --verbose restore --latest \
               --into "bench_$1"; }
 
 run=1
@@ -112,4 +144,8 @@ for op in create restore; do
     ratio = r / l
     printf "   %-8s local %7.2fs (%4d MB)  s3 %7.2fs (%4d MB)  s3/local %.3fx (<= 1.25x: %s; RSS < 200 MB: %s)\n",
       op, l, lr / 1024, r, rr / 1024, ratio, (ratio <= 1.25 ? "met" : "MISSED"), (rr < 204800 ? "met" : "MISSED") }'
+done
+echo "== breakdown (mean seconds per step over $RUNS run(s))"
+for name in create_local create_remote restore_local restore_remote; do
+  printf "   %-15s %s\n" "$name" "$(breakdown "$name")"
 done

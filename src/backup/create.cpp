@@ -9,6 +9,7 @@
 #include "backup/archive_crypt.hpp"
 #include "backup/catalog.hpp"
 #include "backup/pg_tools.hpp"
+#include "backup/step_timings.hpp"
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/checksum.hpp"
@@ -395,6 +396,7 @@ Error record_failure(const std::exception& e, const fs::path& work, const fs::pa
 Manifest create_backup(const CreateRequest& request) {
     const core::BackupSettings& settings = request.settings;
     auto started = Clock::now();
+    StepTimings timings;
 
     // 1. Hold the migration lock: a backup and a migration never overlap.
     std::optional<db::AdvisoryLock> lock;
@@ -417,6 +419,7 @@ Manifest create_backup(const CreateRequest& request) {
     make_private_dir(work);
     write_manifest(work, m);  // state "running", for anyone looking at the work directory
     core::log_info("backup " + m.id + " of " + m.source.database + " started");
+    timings.lap("prepare");
 
     try {
         // 5. A snapshot that pg_dump and the row counts share.
@@ -431,20 +434,25 @@ Manifest create_backup(const CreateRequest& request) {
         // 6. pg_dump on that snapshot, with the rows counted alongside.
         dump_snapshot(request, tools.pg_dump, work, *snapshot_session, snapshot, tables, m);
         snapshot_session->exec("COMMIT");
+        timings.lap("pg_dump");
 
         // 7. Checksums of every file, and the archive's own listing; then each
         //    file encrypted at rest when there is a key (checksums of what is stored).
         describe_archive(tools.pg_restore, work, !settings.encryption_key.bytes.empty(), m);
+        timings.lap("checksums");
         encrypt_archive(work, settings.encryption_key, job_count(settings), m);
+        timings.lap("encryption");
 
         // 8. The manifest, written last; then the directory becomes visible.
         publish(work, final_dir, m, started);
+        timings.lap("manifest");
     } catch (const std::exception& e) {
         // Recorded as failed, archive removed, visible with the reason.
         throw record_failure(e, work, final_dir, m, started);
     }
     core::log_debug("backup " + m.id + " complete: " + std::to_string(m.files.size()) + " files, " +
                     std::to_string(m.total_bytes) + " bytes");
+    timings.log("backup " + m.id + " create");
     return m;
 }
 

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "backup/step_timings.hpp"
 #include "core/log.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
@@ -91,6 +92,14 @@ Catalog open_catalog(const core::BackupSettings& settings) {
         has_manifest = has_manifest || o.key.substr(slash + 1) == k_manifest_name;
         ++objects;
     }
+    // An upload killed during its first file left no object, only an
+    // unfinished multipart upload: incomplete too, so that prune aborts it.
+    for (const auto& key : catalog.storage->unfinished_uploads("")) {
+        size_t slash = key.find('/');
+        if (slash != std::string::npos && slash > 0) {
+            ids[key.substr(0, slash)];
+        }
+    }
     for (const auto& [id, seen] : ids) {
         catalog.backups.push_back(remote_entry(*catalog.storage, id, seen.first, seen.second,
                                                local_backup_dir(settings, id)));
@@ -99,6 +108,7 @@ Catalog open_catalog(const core::BackupSettings& settings) {
 }
 
 void upload_backup(Storage& storage, const fs::path& dir, const Manifest& m) {
+    StepTimings timings;
     for (const auto& f : m.files) {
         if (util::interrupted()) {
             throw Error(ExitCode::interrupted,
@@ -107,8 +117,11 @@ void upload_backup(Storage& storage, const fs::path& dir, const Manifest& m) {
         }
         storage.put_file(m.id + "/" + f.name, dir / f.name);
     }
+    timings.lap("upload");
     // Written last: only now is the backup complete.
     storage.put_text(manifest_key(m.id), util::read_file(dir / k_manifest_name));
+    timings.lap("manifest");
+    timings.log("backup " + m.id + " upload");
 }
 
 Manifest take_backup(const CreateRequest& request) {
@@ -208,6 +221,7 @@ void save_manifest(const Catalog& catalog, const fs::path& dir) {
 std::vector<std::string> verify_and_record(const core::BackupSettings& settings,
                                            const fs::path& dir, Manifest& m) {
     VerifyResult r;
+    StepTimings timings;
     fs::create_directories(dir);
     Catalog catalog;
     if (is_remote(settings)) {
@@ -215,12 +229,16 @@ std::vector<std::string> verify_and_record(const core::BackupSettings& settings,
         r.id = m.id;
         r.how = "checksums";
         r.problems = download_backup(*catalog.storage, dir, m);
+        timings.lap("download");
     }
     if (r.problems.empty()) {
         r = verify_backup(dir, m, false, settings.pg_bin_dir, settings.encryption_key);
+        timings.lap("verify");
     }
     record_verification(dir, m, r);
     save_manifest(catalog, dir);
+    timings.lap("manifest");
+    timings.log("backup " + m.id + " verify");
     return r.problems;
 }
 

@@ -8,6 +8,7 @@
 #include "backup/pg_tools.hpp"
 #include "backup/pre_restore.hpp"
 #include "backup/remote_catalog.hpp"
+#include "backup/step_timings.hpp"
 #include "backup/tables.hpp"
 #include "backup/tool_run.hpp"
 #include "core/conninfo.hpp"
@@ -390,7 +391,7 @@ int user_table_count(db::Session& session) {
 
 namespace {
 
-RestoreResult restore_archive(const RestoreRequest& r) {
+RestoreResult restore_archive(const RestoreRequest& r, StepTimings& timings) {
     auto started = std::chrono::steady_clock::now();
     db::Session& control = *r.control;
     RestoreResult result;
@@ -406,9 +407,11 @@ RestoreResult restore_archive(const RestoreRequest& r) {
         result.terminated = clear_sessions(control, target, own, r.force, r.session_wait);
     }
 
+    timings.lap("checks");
     // 3. A safety backup of what is there now.
     if (r.safety_backup && r.mode != RestoreMode::into && user_table_count(control) > 0) {
         result.safety_id = take_safety_backup(r);
+        timings.lap("safety backup");
     }
 
     // 4. Restore.
@@ -420,6 +423,8 @@ RestoreResult restore_archive(const RestoreRequest& r) {
     } else {
         restore_and_swap(r, *maintenance, pg_restore, target, own, result);
     }
+    timings.lap("pg_restore");
+    timings.log("backup " + r.manifest.id + " restore");
     result.took = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - started);
     return result;
@@ -428,15 +433,17 @@ RestoreResult restore_archive(const RestoreRequest& r) {
 }  // namespace
 
 RestoreResult restore_backup(const RestoreRequest& r) {
+    StepTimings timings;
     if (!r.manifest.encrypted()) {
-        return restore_archive(r);
+        return restore_archive(r, timings);
     }
     // 0. Encrypted: decrypted into a private directory, every segment
     //    authenticated, before anything is touched; removed however it ends.
     PlainArchive plain(r.backup_dir, r.manifest, r.settings.encryption_key, r.settings.jobs);
     RestoreRequest decrypted = r;
     decrypted.backup_dir = plain.dir();
-    return restore_archive(decrypted);
+    timings.lap("decrypt");
+    return restore_archive(decrypted, timings);
 }
 
 }  // namespace sm::backup

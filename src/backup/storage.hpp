@@ -62,6 +62,11 @@ class Storage {
     // Deletes key (nothing when it is not there).
     virtual void remove(const std::string& key) = 0;
 
+    // Keys under prefix with an unfinished multipart upload (begun, neither
+    // completed nor aborted), sorted; empty where the storage has none or
+    // cannot list them (s3rver, a role without s3:ListBucketMultipartUploads).
+    virtual std::vector<std::string> unfinished_uploads(const std::string& prefix) = 0;
+
     // Aborts unfinished multipart uploads under prefix. Returns how many were
     // aborted; 0 where the storage has no such uploads or cannot list them.
     virtual int abort_uploads(const std::string& prefix) = 0;

@@ -103,6 +103,16 @@ class LocalStorage : public Storage {
         }
     }
 
+    std::vector<std::string> unfinished_uploads(const std::string& prefix) override {
+        std::vector<std::string> keys;
+        for (const auto& part : list_parts(prefix)) {
+            fs::path key = fs::relative(part, m_root);
+            keys.push_back(key.replace_extension().generic_string());  // without ".part"
+        }
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    }
+
     int abort_uploads(const std::string& prefix) override {
         int n = 0;
         for (const auto& o : list_parts(prefix)) {

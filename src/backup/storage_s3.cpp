@@ -1,5 +1,6 @@
 #include "backup/storage_s3.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -50,8 +51,10 @@ std::string s3_error_code(const std::string& body) {
     return codes.empty() ? "" : codes.front();
 }
 
+// 501 Not Implemented is no passing trouble (s3rver's answer to ListMultipartUploads).
 bool retryable(const S3Response& r) {
-    return r.status == 0 || r.status >= 500 || s3_error_code(r.body) == "SlowDown";
+    return r.status == 0 || (r.status >= 500 && r.status != 501) ||
+           s3_error_code(r.body) == "SlowDown";
 }
 
 std::string env_or(const std::string& configured, const char* variable) {
@@ -169,24 +172,47 @@ class S3Storage : public Storage {
         }
     }
 
-    int abort_uploads(const std::string& prefix) override {
+    std::vector<std::string> unfinished_uploads(const std::string& prefix) override {
         std::string root = m_http.settings().prefix.empty() ? "" : m_http.settings().prefix + "/";
-        S3Request r;
-        r.query = "prefix=" + s3_encode(root + prefix, false) + "&uploads=";
-        S3Response got = with_retries(r, nullptr);
-        if (got.status != 200) {
-            return 0;  // the server cannot list them (s3rver): nothing known to abort
+        std::vector<std::string> keys;
+        for (const auto& [key, id] : list_uploads(prefix)) {
+            keys.push_back(key.substr(root.size()));
         }
-        auto keys = xml_values(got.body, "Key");
-        auto ids = xml_values(got.body, "UploadId");
+        std::sort(keys.begin(), keys.end());
+        return keys;
+    }
+
+    int abort_uploads(const std::string& prefix) override {
         int aborted = 0;
-        for (size_t i = 0; i < keys.size() && i < ids.size(); ++i) {
-            aborted += abort_upload(keys[i], ids[i]) ? 1 : 0;
+        for (const auto& [key, id] : list_uploads(prefix)) {
+            aborted += abort_upload(key, id) ? 1 : 0;
         }
         return aborted;
     }
 
   private:
+    // ListMultipartUploads under prefix: (full key, upload id) pairs; none when
+    // the server cannot list them (s3rver answers with its object listing).
+    std::vector<std::pair<std::string, std::string>> list_uploads(const std::string& prefix) const {
+        std::string root = m_http.settings().prefix.empty() ? "" : m_http.settings().prefix + "/";
+        S3Request r;
+        r.query = "prefix=" + s3_encode(root + prefix, false) + "&uploads=";
+        S3Response got = with_retries(r, nullptr);
+        std::vector<std::pair<std::string, std::string>> out;
+        if (got.status != 200 ||
+            got.body.find("<ListMultipartUploadsResult") == std::string::npos) {
+            return out;
+        }
+        auto keys = xml_values(got.body, "Key");
+        auto ids = xml_values(got.body, "UploadId");
+        for (size_t i = 0; i < keys.size() && i < ids.size(); ++i) {
+            if (keys[i].rfind(root, 0) == 0) {
+                out.emplace_back(keys[i], ids[i]);
+            }
+        }
+        return out;
+    }
+
     std::string full(const std::string& key) const {
         const std::string& prefix = m_http.settings().prefix;
         return prefix.empty() ? key : prefix + "/" + key;

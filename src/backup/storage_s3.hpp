@@ -3,9 +3,9 @@
 // objects are <prefix>/<key>. Files larger than one part go up as multipart
 // uploads, read part by part (bounded memory), each part with its Content-MD5;
 // a failed multipart upload is aborted. Every request is retried with backoff
-// (core/backoff) on network errors, 5xx and SlowDown; other errors fail at
-// once, naming the object, the HTTP status and S3's error code (a wrong secret
-// is "SignatureDoesNotMatch").
+// (core/backoff) on network errors, 5xx but 501 (Not Implemented) and
+// SlowDown; other errors fail at once, naming the object, the HTTP status and
+// S3's error code (a wrong secret is "SignatureDoesNotMatch").
 
 #include <cstdint>
 #include <memory>

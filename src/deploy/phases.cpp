@@ -109,4 +109,15 @@ ContractRefusal contract_refusal(const std::vector<Step>& steps, size_t first,
     return {};
 }
 
+ContractRefusal contract_step_refusal(const std::vector<Step>& steps, size_t index,
+                                      const executor::StatusReport& report,
+                                      const core::MigrationSet& migrations, db::Session& session,
+                                      const std::string& old_app_pattern) {
+    if (steps.at(index).migration->up.directives.phase != core::Phase::contract) {
+        return {};
+    }
+    std::vector<Step> upto(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(index) + 1);
+    return contract_refusal(upto, index, report, migrations, session, old_app_pattern);
+}
+
 }  // namespace sm::deploy

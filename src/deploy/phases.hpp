@@ -51,4 +51,13 @@ ContractRefusal contract_refusal(const std::vector<Step>& steps, size_t first,
                                  const core::MigrationSet& migrations, db::Session& session,
                                  const std::string& old_app_pattern);
 
+// contract_refusal for steps[index] alone, with the steps before it applied:
+// the check a run repeats right before each contract step, since a backfill
+// earlier in the run may have taken long enough for the old application to
+// connect. An empty reason for a step that is not phase=contract. Same errors.
+ContractRefusal contract_step_refusal(const std::vector<Step>& steps, size_t index,
+                                      const executor::StatusReport& report,
+                                      const core::MigrationSet& migrations, db::Session& session,
+                                      const std::string& old_app_pattern);
+
 }  // namespace sm::deploy

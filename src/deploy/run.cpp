@@ -313,7 +313,8 @@ class Deployment {
     std::vector<const core::Migration*> m_applied_migrations;
     std::optional<core::Version> m_head;
     const core::Migration* m_current = nullptr;
-    bool m_in_apply = false;  // the failure happened inside m_current's own apply
+    bool m_in_apply = false;       // the failure happened inside m_current's own apply
+    bool m_contract_held = false;  // a contract step was refused at its turn
 };
 
 int Deployment::apply_all() {
@@ -348,8 +349,17 @@ int Deployment::apply_all() {
         m_ctx->deadline = m_started + *m_r.settings.max_duration;
     }
     try {
-        for (const auto& step : m_steps) {
-            apply_step(step, events);
+        for (size_t i = 0; i < m_steps.size(); ++i) {
+            // A contract step's refusals again at its turn (phases.hpp); the
+            // steps before it stay applied (fail() undoes nothing for this stop).
+            ContractRefusal late = contract_step_refusal(m_steps, i, m_report, m_project.migrations,
+                                                         *m_control, m_r.settings.old_app_pattern);
+            m_contract_held = !late.reason.empty();
+            if (m_contract_held) {
+                db::record_event(*m_control, {m_ctx->run_id, "phase.refused", {}, late.reason});
+                throw Error(ExitCode::policy, late.reason, late.hint);
+            }
+            apply_step(m_steps[i], events);
         }
     } catch (const Error& e) {
         fail(e, events);
@@ -434,14 +444,15 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
     failed.runbook = k_failure_runbook;
     events.send(failed);
 
-    // An interrupt stops without undoing anything.
-    if (interrupted) {
+    // An interrupt, or a contract step refused at its turn, stops without undoing anything.
+    if (interrupted || m_contract_held) {
         throw Error(e.code(),
                     std::string(e.what()) + "; " + count + " migration(s) of this run stay applied",
-                    m_applied.empty() ? "Re-run execute to continue."
-                                      : "Re-run execute to continue, or undo them with "
-                                        "safe-migrate rollback --steps " +
-                                            count + ".");
+                    m_contract_held     ? e.hint()
+                    : m_applied.empty() ? "Re-run execute to continue."
+                                        : "Re-run execute to continue, or undo them with "
+                                          "safe-migrate rollback --steps " +
+                                              count + ".");
     }
     // Undo under the failure policy.
     FailedRun run;

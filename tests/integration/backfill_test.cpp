@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <random>
 #include <thread>
 
 #include "support/project_fixture.hpp"
@@ -22,13 +25,13 @@ namespace {
 
 // Polls sql on db until it returns expected (true) or timeout passes (false).
 bool becomes(const TestDatabase& db, const std::string& sql, const std::string& expected,
-             std::chrono::milliseconds timeout = 30s) {
+             std::chrono::milliseconds timeout = 30s, std::chrono::milliseconds poll = 50ms) {
     auto until = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < until) {
         if (db.scalar(sql) == expected) {
             return true;
         }
-        std::this_thread::sleep_for(50ms);
+        std::this_thread::sleep_for(poll);
     }
     return false;
 }
@@ -178,6 +181,70 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last batch and appli
     CHECK(rerun.err.find("backfill 1_fill: resuming after ") != std::string::npos);
     CHECK(db.scalar(checksum_sql("accounts")) == db.scalar(checksum_sql("twin")));
     CHECK(db.scalar("SELECT max(n) FROM accounts") == "1");
+}
+
+TEST_CASE("a backfill killed with SIGKILL at 10 random moments ends equal to one UPDATE") {
+    TestDatabase db;
+    accounts(db, 120000);
+    accounts(db, 120000, "twin");
+    db.query("UPDATE twin SET doubled = balance * 2, n = n + 1");
+    Project p;
+    p.write_config(
+        "[backfill]\nbatch_size = 500\nmax_batch_size = 500\nbatch_time = \"20ms\"\n"
+        "sleep_ratio = 0.5\n");
+    p.migration("1_fill.up.sql", k_fill);
+
+    // Seeded so that a failure can be replayed: SM_TEST_SEED=<seed> chooses it.
+    const char* chosen = std::getenv("SM_TEST_SEED");
+    unsigned seed =
+        chosen != nullptr ? static_cast<unsigned>(std::stoul(chosen)) : std::random_device{}();
+    std::mt19937 random(seed);
+    // A moment: a random number of rows past the last run's (at most 2500 of
+    // 120000: 10 kills end far from the end), then a random part of a batch cycle.
+    std::uniform_int_distribution<int> rows_past(1, 2500);
+    std::uniform_int_distribution<int> delay_ms(0, 40);
+    std::cout << "backfill kill test: SM_TEST_SEED=" << seed << std::endl;
+    INFO("SM_TEST_SEED=" << seed);
+
+    std::string done = "0";
+    for (int kill = 0; kill < 10; ++kill) {
+        // Each run resumes where the last one's committed batches end, makes
+        // progress, and is killed at a random moment.
+        auto child = start_tool(p.args(db, {"execute"}));
+        REQUIRE(becomes(db,
+                        "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
+                        "tablename = 'backfill'",
+                        "1"));
+        int target = std::stoi(done) + rows_past(random);
+        REQUIRE(becomes(
+            db, "SELECT rows_done >= " + std::to_string(target) + " FROM safe_migrate.backfill",
+            "t", 30s, 5ms));
+        int delay = delay_ms(random);
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay));
+        child->send_signal(SIGKILL);
+        auto killed = to_run(child->wait());
+        INFO("kill " << kill << " at " << target << " rows + " << delay << "ms: " << killed.all());
+        if (kill > 0) {
+            CHECK(killed.err.find("backfill 1_fill: resuming after ") != std::string::npos);
+        }
+        REQUIRE(db.scalar("SELECT state <> 'done' FROM safe_migrate.backfill") == "t");
+        // A batch sent before the kill may still commit: wait for its backend to end.
+        REQUIRE(becomes(db,
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                        "AND application_name LIKE 'safe-migrate%'",
+                        "0"));
+        // The committed batches are exactly the rows the progress row counts, each once.
+        CHECK(db.scalar("SELECT (SELECT count(*) FROM accounts WHERE n = 1) = rows_done AND "
+                        "(SELECT max(n) FROM accounts) <= 1 FROM safe_migrate.backfill") == "t");
+        done = db.scalar("SELECT rows_done FROM safe_migrate.backfill");
+    }
+    auto last = run_tool(p.args(db, {"execute"}));
+    INFO(last.all());
+    REQUIRE(last.exit_code == 0);
+    CHECK(last.err.find("backfill 1_fill: resuming after ") != std::string::npos);
+    CHECK(db.scalar("SELECT state FROM safe_migrate.backfill") == "done");
+    CHECK(db.scalar(checksum_sql("accounts")) == db.scalar(checksum_sql("twin")));
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history WHERE version = '1'") == "1");
 }
 
 TEST_CASE("a backfill pauses while check_sql is not true and goes on when it is") {

@@ -2,6 +2,8 @@
 // asked (--through), and a contract migration waits for its change's backfill
 // and for the old application version to disconnect.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
 
 #include "support/project_fixture.hpp"
 #include "support/test_database.hpp"
@@ -138,6 +140,56 @@ TEST_CASE("a contract migration is refused while the old application is connecte
     auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
     INFO(run.all());
     CHECK(run.exit_code == 0);
+}
+
+TEST_CASE("a contract step is refused at its turn when the old application connected meanwhile") {
+    TestDatabase db;
+    db.query("CREATE TABLE users (id bigint PRIMARY KEY, email text)");
+    db.query("INSERT INTO users SELECT g, 'U' || g || '@X.com' FROM generate_series(1, 500) g");
+    // The backfill waits on check_sql until the test lets it go on: the old
+    // application connects while it runs, after the run's first phase gate.
+    db.query("CREATE TABLE hold (x int); INSERT INTO hold VALUES (1)");
+    Project p;
+    p.write_config(
+        "[execute]\nold_app_pattern = '^shop-v1'\n[backfill]\npause_poll = \"100ms\"\n"
+        "check_sql = \"SELECT NOT EXISTS (SELECT 1 FROM hold)\"\n");
+    email_change(p);
+    auto child = start_tool(p.args(db, {"execute", "--through", "contract"}));
+    auto paused = [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
+                   "tablename = 'backfill'") == "1" &&
+               db.scalar("SELECT count(*) FROM safe_migrate.backfill WHERE state = 'paused'") ==
+                   "1";
+    };
+    for (int i = 0; i < 300 && !paused(); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    REQUIRE(paused());
+    auto old_app = db.connect("shop-v1.7");
+    int pid = old_app->backend_pid();
+    db.query("DELETE FROM hold");
+    auto refused = to_run(child->wait());
+    INFO(refused.all());
+    CHECK(refused.exit_code == 4);
+    CHECK(refused.err.find("contract migration 3_drop_email waits for the old application to "
+                           "disconnect: 1 session(s) match old_app_pattern '^shop-v1': pid " +
+                           std::to_string(pid)) != std::string::npos);
+    CHECK(refused.err.find("2 migration(s) of this run stay applied") != std::string::npos);
+    CHECK(refused.err.find("hint: Stop the old application version") != std::string::npos);
+    // The expand and the backfill stay; the contract did not run.
+    CHECK(db.scalar("SELECT string_agg(version, ',' ORDER BY version) FROM "
+                    "safe_migrate.history") == "1,2");
+    CHECK(db.scalar("SELECT count(*) FROM users WHERE email_lower = lower(email)") == "500");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'phase.refused'") ==
+          "1");
+
+    old_app.reset();
+    auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
+    INFO(run.all());
+    CHECK(run.exit_code == 0);
+    CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                    "AND column_name = 'email'") == "0");
 }
 
 TEST_CASE("an unknown phase is an error naming the file and line") {

@@ -10,9 +10,12 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "support/s3_server.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -27,130 +30,7 @@ using nlohmann::json;
 
 namespace {
 
-const char* k_bucket = "bk";
-const char* k_prefix = "team/app";
-const char* k_secret = "S3RVER";  // s3rver's own default credentials
-
-sm::util::ProcessSpec command(const std::string& program, std::vector<std::string> args) {
-    sm::util::ProcessSpec spec;
-    spec.program = program;
-    spec.args = std::move(args);
-    return spec;
-}
-
-std::string wait_for_text(const std::function<std::string()>& read, const std::string& needle) {
-    for (int i = 0; i < 600; ++i) {
-        std::string text = read();
-        if (text.find(needle) != std::string::npos) {
-            return text;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    FAIL("timed out waiting for '" << needle << "' in: " << read());
-    return "";
-}
-
-// s3rver and the checking proxy in front of it, in a private directory.
-class S3Server {
-  public:
-    explicit S3Server(bool tls = false) : m_dir("sm-s3-test") {
-        // 1. The pinned s3rver, installed once for all tests (under a lock).
-        fs::path s3 = SM_S3_DIR;
-        fs::path node = SM_S3_NODE_DIR;
-        fs::create_directories(node);
-        auto installed =
-            sm::util::run_process(command("flock", {(node / ".install.lock").string(), "sh",
-                                                    (s3 / "install.sh").string(), node.string()}));
-        INFO(installed.out + installed.err);
-        REQUIRE(installed.ok());
-        // 2. s3rver on a free port with the bucket.
-        fs::create_directories(data());
-        m_s3rver = std::make_unique<sm::util::ChildProcess>(
-            command((node / "node_modules" / ".bin" / "s3rver").string(),
-                    {"-d", data().string(), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
-                     k_bucket, "--no-vhost-buckets"}));
-        std::string said =
-            wait_for_text([&] { return m_s3rver->stdout_so_far(); }, "listening on 127.0.0.1:");
-        std::string upstream = said.substr(said.find("127.0.0.1:") + 10);
-        upstream = upstream.substr(0, upstream.find_first_not_of("0123456789"));
-        // 3. The checking proxy in front of it (TLS with a self-signed certificate).
-        std::vector<std::string> args = {(s3 / "checking_proxy.py").string(),
-                                         "--upstream-port",
-                                         upstream,
-                                         "--secret",
-                                         k_secret,
-                                         "--bucket",
-                                         k_bucket,
-                                         "--faults",
-                                         faults().string(),
-                                         "--log",
-                                         log().string(),
-                                         "--port-file",
-                                         (m_dir.path() / "port").string()};
-        if (tls) {
-            auto made = sm::util::run_process(command(
-                "openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                            "/CN=127.0.0.1", "-keyout", (m_dir.path() / "key.pem").string(), "-out",
-                            (m_dir.path() / "cert.pem").string()}));
-            REQUIRE(made.ok());
-            args.insert(args.end(), {"--cert", (m_dir.path() / "cert.pem").string(), "--key",
-                                     (m_dir.path() / "key.pem").string()});
-        }
-        m_proxy = std::make_unique<sm::util::ChildProcess>(command("python3", args));
-        for (int i = 0; i < 600 && !fs::exists(m_dir.path() / "port"); ++i) {
-            if (!m_proxy->running()) {
-                FAIL("the checking proxy ended: " << m_proxy->stderr_so_far());
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        }
-        m_port = sm::util::read_file(m_dir.path() / "port");
-    }
-
-    const std::string& port() const { return m_port; }
-    fs::path data() const { return m_dir.path() / "data"; }
-    fs::path faults() const { return m_dir.path() / "faults"; }
-    fs::path log() const { return m_dir.path() / "requests.log"; }
-    std::string requests() const { return sm::util::read_file_if_exists(log()).value_or(""); }
-    // Makes the count requests after the next skip fail with kind (503, slowdown).
-    void inject(const std::string& kind, int count, int skip = 0) const {
-        std::ofstream(faults()) << kind << " " << count << " " << skip << "\n";
-    }
-    // The file s3rver keeps an object's bytes in.
-    fs::path object_file(const std::string& key) const {
-        return data() / k_bucket / (std::string(k_prefix) + "/" + key + "._S3rver_object");
-    }
-    // Keys (below the prefix) of every object stored.
-    std::vector<std::string> keys() const {
-        std::vector<std::string> out;
-        fs::path root = data() / k_bucket / k_prefix;
-        if (!fs::exists(root)) {
-            return out;
-        }
-        const std::string suffix = "._S3rver_object";
-        for (const auto& e : fs::recursive_directory_iterator(root)) {
-            std::string name = fs::relative(e.path(), root).generic_string();
-            if (name.size() > suffix.size() &&
-                name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0) {
-                out.push_back(name.substr(0, name.size() - suffix.size()));
-            }
-        }
-        std::sort(out.begin(), out.end());
-        return out;
-    }
-
-    // [backup] for this server; extra: more keys.
-    std::string config(const std::string& extra = "", bool tls = false) const {
-        return std::string("[backup]\nstorage = \"s3\"\nendpoint = \"") + (tls ? "https" : "http") +
-               "://127.0.0.1:" + m_port + "\"\nbucket = \"" + k_bucket + "\"\nprefix = \"" +
-               k_prefix + "\"\nregion = \"eu-west-1\"\n" + extra;
-    }
-
-  private:
-    sm::util::TempDir m_dir;
-    std::unique_ptr<sm::util::ChildProcess> m_s3rver;
-    std::unique_ptr<sm::util::ChildProcess> m_proxy;
-    std::string m_port;
-};
+const char* k_secret = k_s3_secret;
 
 // A working directory holding only safe-migrate.toml.
 struct WorkDir {
@@ -223,6 +103,24 @@ std::vector<std::string> data_files(const S3Server& s3, const std::string& id) {
     return out;
 }
 
+// The sizes of the multipart parts the proxy received for each object, in
+// part order, from its "part N of /BUCKET/KEY: SIZE bytes" lines.
+std::map<std::string, std::map<int, int64_t>> parts_seen(const S3Server& s3) {
+    std::map<std::string, std::map<int, int64_t>> out;
+    std::istringstream lines(s3.requests());
+    std::string line;
+    while (std::getline(lines, line)) {
+        if (line.rfind("part ", 0) != 0) {
+            continue;
+        }
+        size_t of = line.find(" of ");
+        size_t colon = line.rfind(": ");
+        int number = std::stoi(line.substr(5, of - 5));
+        out[line.substr(of + 4, colon - of - 4)][number] = std::stoll(line.substr(colon + 2));
+    }
+    return out;
+}
+
 }  // namespace
 
 TEST_CASE("remote catalog: create, list, verify, then restore --latest from another directory") {
@@ -239,6 +137,23 @@ TEST_CASE("remote catalog: create, list, verify, then restore --latest from anot
     INFO(log);
     CHECK(log.find("?uploads= 200") != std::string::npos);
     CHECK(log.find("partNumber=2&uploadId=") != std::string::npos);
+    // Real part sizes: 16 MiB each but the last (the proxy refuses a
+    // completion with a part but the last under 5 MiB).
+    auto parts = parts_seen(s3);
+    REQUIRE(parts.size() == 1);
+    const auto& sizes = parts.begin()->second;
+    CHECK(parts.begin()->first.find("/bk/team/app/" + id + "/archive/") == 0);
+    REQUIRE(sizes.size() >= 2);
+    for (const auto& [number, size] : sizes) {
+        if (number < static_cast<int>(sizes.size())) {
+            CHECK(size == 16 * 1024 * 1024);
+        } else {
+            CHECK(size > 0);
+            CHECK(size <= 16 * 1024 * 1024);
+        }
+    }
+    CHECK(log.find("POST 127.0.0.1:" + s3.port() + " " + parts.begin()->first + "?uploadId=") !=
+          std::string::npos);
     CHECK(log.find(" 403") == std::string::npos);
     CHECK(log.rfind("PUT") ==
           log.find("PUT 127.0.0.1:" + s3.port() + " /bk/team/app/" + id + "/manifest.json"));
@@ -357,6 +272,53 @@ TEST_CASE(
         CHECK(k.rfind(good + "/", 0) == 0);
     }
     CHECK(list_json(wd, db)["backups"].size() == 1);
+}
+
+TEST_CASE("remote catalog: a multipart upload killed midway is aborted by prune") {
+    S3Server s3;
+    TestDatabase db;
+    load_rows(db, 400000);  // an items file of over 16 MiB: a multipart upload
+    WorkDir wd(s3.config());
+
+    // The first part goes up; every later part fails (503) and is retried
+    // until the run is killed, its upload begun and never completed.
+    s3.inject("503", 100000, 1, "partNumber=");
+    auto child = start_tool({"--config", (wd.dir.path() / "safe-migrate.toml").string(),
+                             "--database-url", db.url(), "backup", "create"},
+                            credentials());
+    wait_for_text([&] { return s3.requests(); }, " 503");
+    child->send_signal(SIGKILL);
+    child->wait();
+    s3.inject("503", 0);
+    std::string log = s3.requests();
+    INFO(log);
+    // "POST 127.0.0.1:PORT /bk/team/app/ID/archive/N.dat?uploads= 200": the upload begun.
+    size_t begun = log.find("?uploads= 200");
+    REQUIRE(begun != std::string::npos);
+    size_t path_at = log.rfind(' ', begun) + 1;
+    const std::string upload_path = log.substr(path_at, begun - path_at);
+
+    json listed = list_json(wd, db);
+    REQUIRE(listed["backups"].size() == 1);
+    CHECK(listed["backups"][0]["state"] == "incomplete");
+    std::string partial = listed["backups"][0]["id"];
+    CHECK(upload_path.find("/bk/team/app/" + partial + "/archive/") == 0);
+
+    // prune lists the backup's unfinished uploads and aborts each.
+    auto pruned = tool(wd, db, {"backup", "prune"});
+    INFO(pruned.all());
+    CHECK(pruned.exit_code == 0);
+    CHECK(pruned.out.find("delete " + partial + "  (incomplete: no manifest)") !=
+          std::string::npos);
+    std::string after = s3.requests().substr(log.size());
+    INFO(after);
+    CHECK(after.find("GET 127.0.0.1:" + s3.port() + " /bk/?prefix=team%2Fapp%2F" + partial +
+                     "%2F&uploads= 200") != std::string::npos);
+    CHECK(after.find("DELETE 127.0.0.1:" + s3.port() + " " + upload_path + "?uploadId=") !=
+          std::string::npos);
+    CHECK(after.find("?uploadId=") == after.rfind("?uploadId="));  // that one upload
+    CHECK(s3.keys().empty());
+    CHECK(list_json(wd, db)["backups"].empty());
 }
 
 TEST_CASE("remote catalog: a wrong secret is refused, and no secret is ever shown or stored") {

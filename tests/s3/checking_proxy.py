@@ -16,8 +16,10 @@ ListMultipartUploads/AbortMultipartUpload. This proxy does what it does not:
   uploads it saw begin and not complete;
 - rewrites virtual-host requests (Host: <bucket>.<host>) to path style;
 - injects failures: a line "503 N [S]" or "slowdown N [S]" in the --faults
-  file makes the N requests after the next S fail that way;
-- logs "METHOD HOST PATH?QUERY STATUS" per request to --log;
+  file makes the N requests after the next S fail that way; a fourth field M
+  counts only the requests whose path and query contain M ("partNumber=");
+- logs "METHOD HOST PATH?QUERY STATUS" per request to --log, and "part N of
+  KEY: SIZE bytes" per multipart part received;
 - serves TLS with --cert/--key.
 
 Usage: checking_proxy.py --port P --upstream-port U --secret S [--faults F]
@@ -52,7 +54,7 @@ class State:
         self.lock = threading.Lock()
         self.uploads = {}  # upload id -> (key, {part number: size})
 
-    def take_fault(self):
+    def take_fault(self, target):
         if not self.args.faults:
             return None
         with self.lock:
@@ -61,14 +63,18 @@ class State:
                     line = f.read().split()
             except FileNotFoundError:
                 return None
-            if len(line) not in (2, 3) or int(line[1]) <= 0:
+            if len(line) not in (2, 3, 4) or int(line[1]) <= 0:
                 return None
-            kind, count, skip = line[0], int(line[1]), int(line[2]) if len(line) == 3 else 0
+            kind, count = line[0], int(line[1])
+            skip = int(line[2]) if len(line) >= 3 else 0
+            match = line[3] if len(line) == 4 else ""
+            if match not in target:
+                return None
             with open(self.args.faults, "w") as f:
                 if skip > 0:
-                    f.write(f"{kind} {count} {skip - 1}\n")
+                    f.write(f"{kind} {count} {skip - 1} {match}\n")
                 else:
-                    f.write(f"{kind} {count - 1}\n")
+                    f.write(f"{kind} {count - 1} 0 {match}\n")
             return kind if skip == 0 else None
 
     def log(self, text):
@@ -98,6 +104,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
         self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {status}")
+        return True  # handled: multipart() callers must not forward the request too
 
     def signature_problem(self, body):
         auth = self.headers.get("Authorization", "")
@@ -131,7 +138,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_any(self):
         length = int(self.headers.get("Content-Length", "0") or 0)
         body = self.rfile.read(length) if length else b""
-        fault = self.state.take_fault()
+        fault = self.state.take_fault(self.path)
         if fault == "503":
             return self.reply(503, xml_error("ServiceUnavailable", "injected"))
         if fault == "slowdown":
@@ -173,9 +180,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.state.uploads.pop(upload, None)
             return self.reply(204)
         if self.command == "PUT" and "partNumber" in params:
+            number = int(params["partNumber"][0])
             with self.state.lock:
                 if upload in self.state.uploads:
-                    self.state.uploads[upload][1][int(params["partNumber"][0])] = len(body)
+                    self.state.uploads[upload][1][number] = len(body)
+            self.state.log(f"part {number} of {urllib.parse.unquote(path)}: {len(body)} bytes")
             return None
         if self.command == "POST":
             numbers = [int(n) for n in re.findall(rb"<PartNumber>(\d+)</PartNumber>", body)]
