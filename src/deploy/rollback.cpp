@@ -28,11 +28,10 @@ std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>
                 return {a};
             }
         }
-        throw Error(ExitCode::invalid_input,
-                    "--only " + core::to_string(*request.only) +
-                        ": no applied migration has this "
-                        "version",
-                    "Run 'safe-migrate status' to list the applied versions.");
+        throw Error(
+            ExitCode::invalid_input,
+            "--only " + core::to_string(*request.only) + ": no applied migration has this version",
+            "Run 'safe-migrate status' to list the applied versions.");
     }
     if (request.to) {
         for (auto it = applied.rbegin(); it != applied.rend() && it->version > *request.to; ++it) {
@@ -45,6 +44,28 @@ std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>
         chosen.push_back(*it);
     }
     return chosen;
+}
+
+// chosen (newest first) reordered so that a migration is reverted after the
+// chosen ones that require it (requires=), newest first otherwise.
+std::vector<db::AppliedMigration> requirers_first(const planner::Dependencies& dependencies,
+                                                  std::vector<db::AppliedMigration> chosen) {
+    std::vector<db::AppliedMigration> out;
+    while (!chosen.empty()) {
+        auto needed = [&](const db::AppliedMigration& c) {
+            return std::any_of(chosen.begin(), chosen.end(), [&](const auto& other) {
+                const auto& required = dependencies.required_by(other.version);
+                return std::find(required.begin(), required.end(), c.version) != required.end();
+            });
+        };
+        auto next = std::find_if_not(chosen.begin(), chosen.end(), needed);
+        if (next == chosen.end()) {
+            next = chosen.begin();  // a cycle cannot load; keep the order
+        }
+        out.push_back(*next);
+        chosen.erase(next);
+    }
+    return out;
 }
 
 // Refuses before anything runs when a chosen migration has no down file, or
@@ -254,7 +275,10 @@ void notify_rolled_back(notify::Notifier& notifier, executor::RunContext& ctx,
         e.backup = notify::EventBackup{backup->id, backup->total_bytes, true};
     }
     e.target = notify::event_target(db::read_identity(ctx.control));
-    e.version_from = chosen.front().version;
+    e.version_from =
+        std::max_element(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) {
+            return a.version < b.version;
+        })->version;
     auto remaining = db::read_applied(ctx.control);
     if (!remaining.empty()) {
         e.version_to = remaining.back().version;
@@ -287,7 +311,7 @@ RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& 
     //    missing, or the environment is protected and the operator did not
     //    name the database.
     auto applied = db::read_applied(*control);
-    auto chosen = choose(applied, request);
+    auto chosen = requirers_first(project.dependencies, choose(applied, request));
     require_down_files(project, chosen);
     refuse_blocked_rollback(rollback_blockers(project, applied, chosen, request.only.has_value()));
     RollbackResult result;

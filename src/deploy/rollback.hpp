@@ -1,6 +1,7 @@
 #pragma once
 // `rollback` as a library call: revert applied migrations of one target with
-// their down files, newest first:
+// their down files, newest first (a migration after those of them that
+// require it):
 //
 //   connect (a control session and a migration session; refuse a standby)
 //   take the migration lock
