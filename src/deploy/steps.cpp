@@ -63,15 +63,14 @@ std::vector<core::Version> applied_versions(const executor::StatusReport& report
 std::string by_dependency_refusal(const planner::Project& project,
                                   const std::vector<core::Version>& applied,
                                   const std::vector<Step>& before, const core::Version& version) {
-    std::vector<core::Version> order;
+    std::vector<core::Version> done = applied;
     for (const auto& step : before) {
-        order.push_back(step.migration->version);
+        done.push_back(step.migration->version);
     }
-    order.push_back(version);
     auto unmet =
-        planner::unmet_requirements(project.migrations, project.dependencies, applied, order);
+        planner::unmet_requirements(project.migrations, project.dependencies, done, {version});
     if (!unmet.empty()) {
-        return unmet.back();
+        return unmet.front();
     }
     for (const auto& r : project.dependencies.requirers_of(version)) {
         if (std::find(applied.begin(), applied.end(), r) != applied.end()) {
@@ -172,6 +171,7 @@ std::vector<Step> choose_steps(const planner::Project& project,
 void check_requirements(const planner::Project& project, const executor::StatusReport& report,
                         const std::vector<Step>& steps) {
     std::vector<core::Version> order;
+    order.reserve(steps.size());
     for (const auto& step : steps) {
         order.push_back(step.migration->version);
     }
