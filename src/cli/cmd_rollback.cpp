@@ -18,14 +18,15 @@ namespace sm::cli {
 struct RollbackArgs {
     std::optional<int> steps;
     std::optional<std::string> to;
+    std::optional<std::string> only;
     std::optional<std::string> lock_wait;
     std::optional<std::string> confirm;  // the target's database name
 };
 
 int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     util::InterruptGuard interrupts;
-    if (args.steps && args.to) {
-        throw Error(ExitCode::usage, "give --steps or --to, not both");
+    if ((args.steps ? 1 : 0) + (args.to ? 1 : 0) + (args.only ? 1 : 0) > 1) {
+        throw Error(ExitCode::usage, "give one of --steps, --to and --only");
     }
     if (args.steps && *args.steps < 1) {
         throw Error(ExitCode::usage, "--steps must be at least 1");
@@ -39,6 +40,7 @@ int run_rollback(const GlobalOptions& options, const RollbackArgs& args) {
     request.settings.lock_wait =
         duration_flag(args.lock_wait, "--lock-wait", request.settings.lock_wait);
     request.to = core::optional_version_flag("--to", args.to);
+    request.only = core::optional_version_flag("--only", args.only);
     request.steps = args.steps.value_or(1);
     request.confirm = args.confirm;
     request.quiet_tools = options.quiet;
@@ -77,6 +79,8 @@ Command rollback_command() {
             [args](CLI::App& sub) {
                 sub.add_option("--steps", args->steps, "How many migrations to revert (default 1)");
                 sub.add_option("--to", args->to, "Revert everything newer than this version");
+                sub.add_option("--only", args->only,
+                               "Revert this one applied migration, if nothing applied needs it");
                 sub.add_option("--lock-wait", args->lock_wait,
                                "How long to wait for the migration lock");
                 sub.add_option("--confirm", args->confirm,

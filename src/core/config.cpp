@@ -28,6 +28,15 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("retry_max_delay", [&](auto& n, auto& w) { s.retry_max_delay = toml_duration(n, w); });
     r.on("lock_wait", [&](auto& n, auto& w) { s.lock_wait = toml_duration(n, w); });
     r.on("allow_out_of_order", [&](auto& n, auto& w) { s.allow_out_of_order = toml_bool(n, w); });
+    r.on("out_of_order", [&](auto& n, auto& w) {
+        std::string v = toml_string(n, w);
+        if (v != "refuse" && v != "allow" && v != "by-dependency") {
+            throw Error(ExitCode::invalid_input,
+                        w + " must be \"refuse\", \"allow\" or \"by-dependency\"");
+        }
+        s.allow_out_of_order = s.allow_out_of_order || v == "allow";
+        s.out_of_order_by_dependency = v == "by-dependency";
+    });
     r.on("blocker_age", [&](auto& n, auto& w) { s.blocker_age = toml_duration(n, w); });
     r.on("wait_for_blockers", [&](auto& n, auto& w) { s.wait_for_blockers = toml_duration(n, w); });
     r.on("terminate_blockers", [&](auto& n, auto& w) { s.terminate_blockers = toml_bool(n, w); });

@@ -40,6 +40,10 @@ struct ExecuteSettings {
     std::chrono::milliseconds retry_max_delay{15000};
     std::chrono::milliseconds lock_wait{60000};  // wait for another runner's lock
     bool allow_out_of_order = false;
+    // out_of_order = "by-dependency": a pending migration older than the head
+    // runs without allow_out_of_order when its requirements are met and no
+    // applied migration requires it (planner/dependencies.hpp).
+    bool out_of_order_by_dependency = false;
 
     // Preflight: a session holding or awaiting a lock on a table a migration
     // touches blocks it when it is idle in transaction, or its transaction or

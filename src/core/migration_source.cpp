@@ -43,6 +43,23 @@ std::optional<AllowDirective> parse_allow(const std::string& text, int line, std
     return AllowDirective{line, m[1].str(), m[2].str(), false};
 }
 
+// requires=A,B: each a version or a migration's id (planner/dependencies.hpp).
+template <typename Problem>
+std::vector<std::string> parse_required(const std::string& value, const Problem& problem) {
+    static const std::regex k_requirement(R"([A-Za-z0-9_.-]+)");
+    std::vector<std::string> out;
+    for (const auto& part : util::split(value, ',')) {
+        std::string entry(util::trim(part));
+        if (!std::regex_match(entry, k_requirement)) {
+            problem("directive requires: '" + entry +
+                    "' is not a migration (a version or an id, comma-separated)");
+            continue;
+        }
+        out.push_back(entry);
+    }
+    return out;
+}
+
 }  // namespace
 
 const char* phase_name(Phase phase) {
@@ -149,10 +166,13 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
                 problem("directive change: '" + value +
                         "' is not a change name (letters, digits, '_', '-' and '.')");
             }
+        } else if (name == "requires") {
+            d.required = parse_required(value, problem);
+            d.required_line = line_number;
         } else {
             problem("unknown directive '" + *text +
                     "' (known: no-transaction, lock-timeout=, statement-timeout=, phase=, "
-                    "change=, allow)");
+                    "change=, requires=, allow)");
         }
     }
     return d;

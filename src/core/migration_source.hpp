@@ -14,6 +14,8 @@
 //   -- safe-migrate: statement-timeout=30min
 //   -- safe-migrate: phase=expand|backfill|contract   (default expand)
 //   -- safe-migrate: change=NAME   (ties the migrations of one change together)
+//   -- safe-migrate: requires=V1,V2   (migrations applied before this one;
+//                                      planner/dependencies.hpp resolves them)
 //
 // and `-- safe-migrate: allow <rule> reason="..."` anywhere (used by the linter).
 
@@ -55,6 +57,9 @@ struct FileDirectives {
     std::optional<std::chrono::milliseconds> statement_timeout;
     Phase phase = Phase::expand;
     std::string change;  // change=NAME; "" when the file names none
+    // requires=A,B: the migrations this one needs, as written, and the line.
+    std::vector<std::string> required;
+    int required_line = 0;
     std::vector<AllowDirective> allows;
 };
 

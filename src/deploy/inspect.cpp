@@ -4,13 +4,16 @@
 #include "core/log.hpp"
 #include "db/health.hpp"
 #include "db/history.hpp"
+#include "deploy/phases.hpp"
 #include "deploy/policy_gate.hpp"
+#include "deploy/steps.hpp"
 #include "executor/trace.hpp"
 #include "notify/notifier.hpp"
 #include "sandbox/cluster.hpp"
 #include "sandbox/schema_copy.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 namespace sm::deploy {
 namespace {
@@ -61,8 +64,20 @@ void add_pending(const planner::Project& project, const executor::StatusReport& 
         if (e.state == MigrationState::changed || e.state == MigrationState::missing) {
             input.drift.push_back(id + " is " + executor::state_name(e.state));
         }
-        if (e.state == MigrationState::out_of_order && !project.config.execute.allow_out_of_order) {
-            input.drift.push_back(id + " is older than the newest applied version");
+    }
+    // Out-of-order files (unless allowed) and unmet requirements as execute
+    // chooses and checks them (deploy/steps.hpp).
+    try {
+        auto steps = choose_steps(project, report, {}, project.config.execute, std::nullopt);
+        check_requirements(project, report, cut_at_phase(steps, core::Phase::backfill).steps);
+    } catch (const Error& e) {
+        if (e.code() != ExitCode::drift) {
+            throw;
+        }
+        auto lines = util::split(e.what(), '\n');  // the header, then one file a line
+        for (size_t i = 1; i < lines.size(); ++i) {
+            input.drift.push_back(std::string(util::trim(lines[i])) +
+                                  " is older than the newest applied version");
         }
     }
 }

@@ -1,5 +1,6 @@
 #include "deploy/rollback.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "core/identity.hpp"
@@ -9,8 +10,10 @@
 #include "deploy/backup_gate.hpp"
 #include "executor/apply.hpp"
 #include "notify/notifier.hpp"
+#include "planner/dependencies.hpp"
 #include "planner/linter.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 
 namespace sm::deploy {
 namespace {
@@ -19,6 +22,17 @@ namespace {
 std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>& applied,
                                          const RollbackRequest& request) {
     std::vector<db::AppliedMigration> chosen;
+    if (request.only) {
+        for (const auto& a : applied) {
+            if (a.version == *request.only) {
+                return {a};
+            }
+        }
+        throw Error(
+            ExitCode::invalid_input,
+            "--only " + core::to_string(*request.only) + ": no applied migration has this version",
+            "Run 'safe-migrate status' to list the applied versions.");
+    }
     if (request.to) {
         for (auto it = applied.rbegin(); it != applied.rend() && it->version > *request.to; ++it) {
             chosen.push_back(*it);
@@ -30,6 +44,28 @@ std::vector<db::AppliedMigration> choose(const std::vector<db::AppliedMigration>
         chosen.push_back(*it);
     }
     return chosen;
+}
+
+// chosen (newest first) reordered so that a migration is reverted after the
+// chosen ones that require it (requires=), newest first otherwise.
+std::vector<db::AppliedMigration> requirers_first(const planner::Dependencies& dependencies,
+                                                  std::vector<db::AppliedMigration> chosen) {
+    std::vector<db::AppliedMigration> out;
+    while (!chosen.empty()) {
+        auto needed = [&](const db::AppliedMigration& c) {
+            return std::any_of(chosen.begin(), chosen.end(), [&](const auto& other) {
+                const auto& required = dependencies.required_by(other.version);
+                return std::find(required.begin(), required.end(), c.version) != required.end();
+            });
+        };
+        auto next = std::find_if_not(chosen.begin(), chosen.end(), needed);
+        if (next == chosen.end()) {
+            next = chosen.begin();  // a cycle cannot load; keep the order
+        }
+        out.push_back(*next);
+        chosen.erase(next);
+    }
+    return out;
 }
 
 // Refuses before anything runs when a chosen migration has no down file, or
@@ -61,6 +97,61 @@ void require_down_files(const planner::Project& project,
         throw Error(ExitCode::invalid_input, "cannot roll back:" + list,
                     "Nothing was rolled back. Fix or write the down file, or restore a backup.");
     }
+}
+
+// What keeps the chosen migrations from being reverted: an applied migration
+// that stays (or is reverted after them) requires one; with --only, a later
+// applied migration touches a relation it created. One line each.
+std::vector<std::string> rollback_blockers(const planner::Project& project,
+                                           const std::vector<db::AppliedMigration>& applied,
+                                           const std::vector<db::AppliedMigration>& chosen,
+                                           bool only) {
+    std::vector<std::string> out;
+    auto id = [](const db::AppliedMigration& a) {
+        return core::to_string(a.version) + "_" + a.name;
+    };
+    for (auto c = chosen.begin(); c != chosen.end(); ++c) {
+        for (const auto& r : project.dependencies.requirers_of(c->version)) {
+            bool reverted_first =
+                std::any_of(chosen.begin(), c, [&](const auto& x) { return x.version == r; });
+            for (const auto& a : applied) {
+                if (a.version == r && !reverted_first) {
+                    out.push_back(id(*c) + " is required by applied migration " + id(a));
+                }
+            }
+        }
+    }
+    if (!only || chosen.empty()) {
+        return out;
+    }
+    const db::AppliedMigration& v = chosen.front();
+    auto created = planner::created_relations(project.migrations.find(v.version)->up);
+    for (const auto& a : applied) {
+        const core::Migration* m = project.migrations.find(a.version);
+        bool later = a.version > v.version || a.applied_at > v.applied_at;
+        if (m == nullptr || a.version == v.version || !later || created.empty()) {
+            continue;
+        }
+        auto touched = planner::touched_relations(m->up, project.up.at(a.version), created);
+        if (!touched.empty()) {
+            out.push_back("applied migration " + id(a) + " uses " + util::join(touched, ", ") +
+                          ", created by " + id(v));
+        }
+    }
+    return out;
+}
+
+// Refuses (policy) when rollback_blockers finds any; nothing was reverted.
+void refuse_blocked_rollback(const std::vector<std::string>& blockers) {
+    if (blockers.empty()) {
+        return;
+    }
+    std::string message = "rollback refused:";
+    for (const auto& b : blockers) {
+        message += "\n  " + b;
+    }
+    throw Error(ExitCode::policy, message,
+                "Nothing was rolled back. Revert the migrations that depend on it first.");
 }
 
 // On a protected environment, refuses unless --confirm names the target's
@@ -184,7 +275,10 @@ void notify_rolled_back(notify::Notifier& notifier, executor::RunContext& ctx,
         e.backup = notify::EventBackup{backup->id, backup->total_bytes, true};
     }
     e.target = notify::event_target(db::read_identity(ctx.control));
-    e.version_from = chosen.front().version;
+    e.version_from =
+        std::max_element(chosen.begin(), chosen.end(), [](const auto& a, const auto& b) {
+            return a.version < b.version;
+        })->version;
     auto remaining = db::read_applied(ctx.control);
     if (!remaining.empty()) {
         e.version_to = remaining.back().version;
@@ -216,8 +310,10 @@ RollbackResult rollback(const RollbackRequest& request, const RollbackProgress& 
     // 2. Choose what to revert, and refuse up front when a down file is
     //    missing, or the environment is protected and the operator did not
     //    name the database.
-    auto chosen = choose(db::read_applied(*control), request);
+    auto applied = db::read_applied(*control);
+    auto chosen = requirers_first(project.dependencies, choose(applied, request));
     require_down_files(project, chosen);
+    refuse_blocked_rollback(rollback_blockers(project, applied, chosen, request.only.has_value()));
     RollbackResult result;
     result.chosen = chosen.size();
     std::optional<backup::Manifest> backup;

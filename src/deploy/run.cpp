@@ -137,6 +137,8 @@ class Deployment {
             m_plan_already_applied = !hold_to_plan(*m_r.plan_file, *m_control, m_report, m_r.policy,
                                                    m_steps, m_r.settings);
         }
+        // Every requires= met by the history or an earlier step (a dry run says the same).
+        check_requirements(m_project, m_report, m_steps);
     }
 
     // The same plan and decision for the real run and the dry run

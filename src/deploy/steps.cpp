@@ -46,6 +46,40 @@ void check_up_to(const executor::StatusReport& report, const core::Version& up_t
                 "Run 'safe-migrate status' to list the versions.");
 }
 
+// The versions the history holds as applied (changed files included).
+std::vector<core::Version> applied_versions(const executor::StatusReport& report) {
+    std::vector<core::Version> out;
+    for (const auto& e : report.entries) {
+        if (e.state == MigrationState::applied || e.state == MigrationState::changed) {
+            out.push_back(e.version);
+        }
+    }
+    return out;
+}
+
+// Under out_of_order = "by-dependency": why the out-of-order migration version
+// may not run now (a requirement not met before it, or an applied migration
+// requiring it), or "" when it may.
+std::string by_dependency_refusal(const planner::Project& project,
+                                  const std::vector<core::Version>& applied,
+                                  const std::vector<Step>& before, const core::Version& version) {
+    std::vector<core::Version> done = applied;
+    for (const auto& step : before) {
+        done.push_back(step.migration->version);
+    }
+    auto unmet =
+        planner::unmet_requirements(project.migrations, project.dependencies, done, {version});
+    if (!unmet.empty()) {
+        return unmet.front();
+    }
+    for (const auto& r : project.dependencies.requirers_of(version)) {
+        if (std::find(applied.begin(), applied.end(), r) != applied.end()) {
+            return "applied migration " + project.migrations.find(r)->id() + " requires it";
+        }
+    }
+    return "";
+}
+
 }  // namespace
 
 void check_drift(executor::RunContext& ctx, const executor::StatusReport& report,
@@ -96,12 +130,18 @@ std::vector<Step> choose_steps(const planner::Project& project,
     }
     std::vector<Step> steps;
     std::vector<std::string> out_of_order;
+    const auto applied = applied_versions(report);
     for (const auto& e : report.entries) {
         if (up_to && e.version > *up_to) {
             continue;
         }
-        if (e.state == MigrationState::out_of_order) {
-            out_of_order.push_back(id_of(e));
+        if (e.state == MigrationState::out_of_order && !settings.allow_out_of_order) {
+            std::string refusal = settings.out_of_order_by_dependency
+                                      ? by_dependency_refusal(project, applied, steps, e.version)
+                                      : "";
+            if (!settings.out_of_order_by_dependency || !refusal.empty()) {
+                out_of_order.push_back(id_of(e) + (refusal.empty() ? "" : " (" + refusal + ")"));
+            }
         }
         if (executor::to_apply(e.state)) {
             Step step{project.migrations.find(e.version), std::nullopt};
@@ -113,7 +153,7 @@ std::vector<Step> choose_steps(const planner::Project& project,
             steps.push_back(step);
         }
     }
-    if (!out_of_order.empty() && !settings.allow_out_of_order) {
+    if (!out_of_order.empty()) {
         std::string list;
         for (const auto& id : out_of_order) {
             list += "\n  " + id;
@@ -126,6 +166,27 @@ std::vector<Step> choose_steps(const planner::Project& project,
             "--allow-out-of-order.");
     }
     return steps;
+}
+
+void check_requirements(const planner::Project& project, const executor::StatusReport& report,
+                        const std::vector<Step>& steps) {
+    std::vector<core::Version> order;
+    order.reserve(steps.size());
+    for (const auto& step : steps) {
+        order.push_back(step.migration->version);
+    }
+    auto unmet = planner::unmet_requirements(project.migrations, project.dependencies,
+                                             applied_versions(report), order);
+    if (unmet.empty()) {
+        return;
+    }
+    std::string message = "migrations whose requirements this run does not meet:";
+    for (const auto& u : unmet) {
+        message += "\n  " + u;
+    }
+    throw Error(ExitCode::invalid_input, message,
+                "Nothing was applied. Apply the required migrations first, or fix the "
+                "requires= directives.");
 }
 
 bool hold_to_plan(const std::filesystem::path& file, db::Session& session,

@@ -32,12 +32,19 @@ void check_drift(executor::RunContext& ctx, const executor::StatusReport& report
 // The migrations to apply, in version order, up to up_to. Throws
 // sm::Error(invalid_input) when up_to names no migration (the nearest versions
 // named), sm::Error(drift) for pending migrations older than the head unless
-// settings allow out-of-order application.
+// settings allow out-of-order application (allow_out_of_order, or
+// out_of_order_by_dependency for a migration whose requirements are met and
+// that no applied migration requires).
 std::vector<Step> choose_steps(const planner::Project& project,
                                const executor::StatusReport& report,
                                const std::vector<db::PartialMigration>& partial,
                                const core::ExecuteSettings& settings,
                                std::optional<core::Version> up_to);
+
+// Throws sm::Error(invalid_input) listing each step whose requirements
+// (requires=) are neither applied nor earlier steps; nothing was applied.
+void check_requirements(const planner::Project& project, const executor::StatusReport& report,
+                        const std::vector<Step>& steps);
 
 // Checks the reviewed plan in file against the target, the files and lint_policy
 // (throws sm::Error on any difference; its verdict is the run's policy gate),

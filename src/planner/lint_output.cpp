@@ -171,6 +171,15 @@ void append_github_finding(const Finding& f, std::string& out) {
                    gh_escape(f.rule, true), gh_escape(message, false));
 }
 
+// {"file": ["1", "2_x"]}: the files' requires= as written.
+json required_json(const LintRunSummary& run) {
+    json out = json::object();
+    for (const auto& [path, required] : run.required) {
+        out[path] = required;
+    }
+    return out;
+}
+
 std::string json_head(const Policy& policy, const LintRunSummary& run) {
     json summary = {{"errors", run.totals.errors},
                     {"warnings", run.totals.warnings},
@@ -185,7 +194,17 @@ std::string json_head(const Policy& policy, const LintRunSummary& run) {
            ",\n\"file_paths\": " + dump_text(run.paths) +
            ",\n\"statements\": " + std::to_string(run.totals.statements) +
            ",\n\"no_transaction\": " + dump_text(run.no_transaction) +
+           ",\n\"requires\": " + dump_text(required_json(run)) +
            ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n";
+}
+
+// "migrations/2_b.up.sql requires 1" lines, one per file with requires=.
+std::string required_text(const LintRunSummary& run) {
+    std::string out;
+    for (const auto& [path, required] : run.required) {
+        out += path + " requires " + util::join(required, ", ") + "\n";
+    }
+    return out;
 }
 
 }  // namespace
@@ -272,10 +291,11 @@ std::string document_tail(LintFormat format, const Policy& policy, const LintRun
     const LintTotals& t = run.totals;
     switch (format) {
         case LintFormat::text:
-            return fmt::format(
-                "{} file(s), {} statement(s): {} error(s), {} warning(s), {} suppressed (policy "
-                "{})\n",
-                t.files, t.statements, t.errors, t.warnings, t.suppressed, policy.name);
+            return required_text(run) +
+                   fmt::format(
+                       "{} file(s), {} statement(s): {} error(s), {} warning(s), {} suppressed "
+                       "(policy {})\n",
+                       t.files, t.statements, t.errors, t.warnings, t.suppressed, policy.name);
         case LintFormat::json:
             return "\n],\n\"suppressions\": [" + run.suppressions + "]\n}\n";
         case LintFormat::sarif:

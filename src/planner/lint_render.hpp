@@ -22,7 +22,9 @@ struct LintRunSummary {
     std::vector<std::string> paths;           // every file, as shown
     std::vector<std::string> no_transaction;  // the files execute runs statement by statement
     std::string suppressions;                 // JSON objects joined by ",", in file order
-    bool any_finding = false;                 // a finding was written (SARIF closes its array so)
+    // The files with a requires= directive, and what each requires as written.
+    std::vector<std::pair<std::string, std::vector<std::string>>> required;
+    bool any_finding = false;  // a finding was written (SARIF closes its array so)
 };
 
 // The path as the user should see it: relative to the working directory when

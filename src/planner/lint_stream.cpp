@@ -117,6 +117,7 @@ PreparedFile prepare_file(const FileReport& report, LintFormat format) {
     file.suppressions = report.suppressions;
     file.created_objects = report.created_objects;
     file.index_keys = report.index_keys;
+    file.required = report.required;
     file.findings.reserve(report.findings.size());
     for (const auto& f : report.findings) {
         append_rendered(format, f, file);
@@ -147,6 +148,9 @@ void LintWriter::add(PreparedFile file) {
     m_run.paths.push_back(shown_path(file.file));
     if (file.no_transaction) {
         m_run.no_transaction.push_back(m_run.paths.back());
+    }
+    if (!file.required.empty()) {
+        m_run.required.emplace_back(m_run.paths.back(), file.required);
     }
     for (const auto& s : file.suppressions) {
         if (!m_run.suppressions.empty()) {

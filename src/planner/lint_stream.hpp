@@ -43,6 +43,7 @@ struct PreparedFile {
     std::vector<Suppression> suppressions;
     std::vector<CreatedObject> created_objects;
     std::vector<std::string> index_keys;
+    std::vector<std::string> required;      // requires=, as written
     std::string rendered;                   // the findings' bytes, one after another
     std::vector<RenderedFinding> findings;  // in output order
 };

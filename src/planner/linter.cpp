@@ -163,6 +163,7 @@ class FileLinter : public Emitter {
         }
         if (header) {
             m_state.backfill = m_state.backfill || d.phase == core::Phase::backfill;
+            m_report.required.insert(m_report.required.end(), d.required.begin(), d.required.end());
             m_state.no_transaction = m_state.no_transaction || d.no_transaction || m_state.backfill;
             if (d.lock_timeout) {
                 m_state.lock_timeout_ms = d.lock_timeout->count();

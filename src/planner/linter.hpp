@@ -58,6 +58,7 @@ struct FileReport {
     std::vector<Suppression> suppressions;  // every suppression written in the file
     RunFacts facts;  // what the run has established once this file ran (earlier files' too)
     std::vector<CreatedObject> created_objects;  // in statement order
+    std::vector<std::string> required;           // requires=, as written
     std::vector<std::string> index_keys;  // index_key() of every prefix of every CREATE INDEX
 };
 

@@ -83,6 +83,7 @@ Plan build_plan(const PlanInput& input) {
         pm.file = m->up.path;
         pm.checksum = m->up.checksum;
         pm.transactional = script.transactional;
+        pm.required = m->up.directives.required;
         pm.lock_timeout = script.lock_timeout.value_or(input.settings.lock_timeout);
         pm.statement_timeout = script.statement_timeout.value_or(input.settings.statement_timeout);
         reports.push_back(lint_file(
@@ -177,6 +178,7 @@ std::string plan_to_json(const Plan& plan) {
                               {"transactional", m.transactional},
                               {"lock_timeout_ms", m.lock_timeout.count()},
                               {"statement_timeout_ms", m.statement_timeout.count()},
+                              {"requires", m.required},
                               {"statements", statements}});
     }
     json tables = json::array();
@@ -248,6 +250,9 @@ std::string render_plan_text(const Plan& plan) {
             "{}_{}  [{}; lock_timeout {}, statement_timeout {}]\n", m.version.text(), m.name,
             m.transactional ? "one transaction" : "no transaction, statement by statement",
             util::format_duration(m.lock_timeout), util::format_duration(m.statement_timeout));
+        if (!m.required.empty()) {
+            out += "  requires " + util::join(m.required, ", ") + "\n";
+        }
         for (const auto& s : m.statements) {
             std::string tables;
             for (const auto& t : s.lock.tables()) {

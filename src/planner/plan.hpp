@@ -44,6 +44,7 @@ struct PlannedMigration {
     bool transactional = true;
     std::chrono::milliseconds lock_timeout{0};
     std::chrono::milliseconds statement_timeout{0};
+    std::vector<std::string> required;  // requires=, as written
     std::vector<PlannedStatement> statements;
 };
 

@@ -61,6 +61,7 @@ Project load_project(const ProjectOptions& options) {
         }
         problems.erase(std::remove_if(problems.begin(), problems.end(), is_down), problems.end());
     }
+    project.dependencies = Dependencies::build(project.migrations, problems);
     core::throw_if_problems(problems, project.config.migrations_dir.string());
     return project;
 }

@@ -11,6 +11,7 @@
 #include "core/config.hpp"
 #include "core/migration_source.hpp"
 #include "core/script.hpp"
+#include "planner/dependencies.hpp"
 
 namespace sm::planner {
 
@@ -33,6 +34,9 @@ struct Project {
     // broken-down-migration finding (a warning under the default policy), and a
     // rollback that needs one refuses before reverting anything.
     std::map<core::Version, std::vector<core::SourceProblem>> broken_down;
+    // requires= between the migrations (an unknown requirement or a cycle
+    // fails the load).
+    Dependencies dependencies;
 };
 
 // Loads only the config: options.config (or ./safe-migrate.toml), the
@@ -43,7 +47,8 @@ core::Config load_project_config(const ProjectOptions& options);
 
 // Loads the config and the migrations in the config's layout, and parses every
 // up and down file. Throws sm::Error (invalid_input) listing every problem of
-// the config and the up files; nothing is returned half-checked. Down-file
+// the config and the up files (requirements naming no migration, and cycles,
+// included); nothing is returned half-checked. Down-file
 // problems are kept in Project::broken_down instead. With no layout set, a
 // directory in another tool's layout is an error saying which one and how to
 // set it (core::resolve_layout).

@@ -470,6 +470,18 @@ restore_terminates_sessions = true
                              Contains("\"rollback\", \"restore\" or \"stop\""));
 }
 
+TEST_CASE("config: [execute] out_of_order", "[config]") {
+    CHECK_FALSE(parse("").execute.out_of_order_by_dependency);
+    Config by = parse("[execute]\nout_of_order = \"by-dependency\"\n");
+    CHECK(by.execute.out_of_order_by_dependency);
+    CHECK_FALSE(by.execute.allow_out_of_order);
+    CHECK(parse("[execute]\nout_of_order = \"allow\"\n").execute.allow_out_of_order);
+    sm::Error e = parse_error("[execute]\nout_of_order = \"sometimes\"\n");
+    CHECK(e.code() == ExitCode::invalid_input);
+    CHECK_THAT(e.what(), Contains("safe-migrate.toml:2") && Contains("out_of_order") &&
+                             Contains("\"refuse\", \"allow\" or \"by-dependency\""));
+}
+
 TEST_CASE("config: [restore] session_wait and [backup] keep_pre_restore", "[config]") {
     Config d = parse("");
     CHECK(d.restore.session_wait == 30s);
