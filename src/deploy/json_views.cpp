@@ -1,5 +1,6 @@
 #include "deploy/json_views.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/version_json.hpp"
@@ -108,6 +109,18 @@ json seed_json(const seed::SeedEntry& e) {
 }
 
 // An empty text is null.
+json checks_json(const std::vector<CheckResult>& checks) {
+    json list = json::array();
+    for (const auto& c : checks) {
+        list.push_back({{"name", c.name},
+                        {"kind", c.kind},
+                        {"result", c.passed ? "passed" : "failed"},
+                        {"detail", c.detail},
+                        {"duration_ms", c.took.count()}});
+    }
+    return list;
+}
+
 json text_or_null(const std::string& text) {
     return text.empty() ? json(nullptr) : json(text);
 }
@@ -155,6 +168,7 @@ std::string run_result_json(const Result& r) {
                  {"head", or_null(r.head)},
                  {"plan_already_applied", r.plan_already_applied},
                  {"held", r.held},
+                 {"checks", checks_json(r.checks)},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -166,6 +180,9 @@ std::vector<std::string> run_result_lines(const Result& r) {
         : r.nothing_pending    ? "nothing to apply; head is " + head
                             : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
                                   util::format_duration(r.took) + "; head is now " + head};
+    for (const auto& c : r.checks) {
+        lines.push_back("check '" + c.name + "' passed in " + util::format_duration(c.took));
+    }
     if (!r.held.empty()) {
         lines.push_back(held_line(r.held));
     }
@@ -186,6 +203,7 @@ std::string dry_run_json(const DryRunReport& r) {
                    {"directory", r.backup_directory}}},
                  {"on_failure", core::failure_policy_name(r.on_failure)},
                  {"held", r.held},
+                 {"checks", r.checks},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -202,6 +220,9 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
         lines.push_back("  policy " + r.policy_overridden->policy + " would be overridden (" +
                         std::to_string(r.policy_overridden->findings) +
                         " error finding(s)): " + r.policy_overridden->reason);
+    }
+    if (!r.checks.empty()) {
+        lines.push_back("  after the last migration, checks: " + util::join(r.checks, ", "));
     }
     for (const auto& reason : r.reasons) {
         lines.push_back("  would stop: " + reason);
@@ -372,6 +393,47 @@ std::string seed_status_json(const SeedStatus& status,
                  {"exit_code", static_cast<int>(code)},
                  {"seeds", seeds}})
         .dump(2);
+}
+
+std::string check_report_json(const CheckReport& report) {
+    ExitCode code = report.passed() ? ExitCode::ok : ExitCode::failure;
+    return json({{"result", exit_code_name(code)},
+                 {"exit_code", static_cast<int>(code)},
+                 {"target", report.target},
+                 {"checks", checks_json(report.results)},
+                 {"duration_ms", report.took.count()}})
+        .dump(2);
+}
+
+std::string seed_run_json(const seed::SeedRunSummary& summary) {
+    return json({{"result", "ok"},
+                 {"action", "run"},
+                 {"environment", summary.environment},
+                 {"scale", summary.scale},
+                 {"count", summary.seeds},
+                 {"rows", summary.rows},
+                 {"total_rows", summary.total_rows()},
+                 {"duration_ms", summary.took.count()}})
+        .dump(2);
+}
+
+std::vector<std::string> seed_run_lines(const seed::SeedRunSummary& s) {
+    if (s.seeds == 0) {
+        return {"nothing to seed: every seed of environment '" + s.environment + "' is applied"};
+    }
+    std::vector<std::string> lines = {
+        "seeded " + std::to_string(s.seeds) + " seed(s) into environment '" + s.environment +
+        "' at scale " + std::to_string(s.scale) + " in " + util::format_duration(s.took) + ": " +
+        std::to_string(s.total_rows()) + " row(s) inserted"};
+    size_t width = 0;
+    for (const auto& [table, count] : s.rows) {
+        width = std::max(width, table.size());
+    }
+    for (const auto& [table, count] : s.rows) {
+        lines.push_back("  " + table + std::string(width - table.size() + 2, ' ') +
+                        std::to_string(count));
+    }
+    return lines;
 }
 
 }  // namespace sm::deploy
