@@ -4,6 +4,7 @@
 #include "cli/project.hpp"
 #include "deploy/checks.hpp"
 #include "deploy/json_views.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 
 namespace sm::cli {

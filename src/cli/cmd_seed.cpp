@@ -12,6 +12,7 @@
 #include "cli/usage.hpp"
 #include "deploy/json_views.hpp"
 #include "deploy/seed.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"

@@ -36,12 +36,13 @@ std::string run_check_command(const core::PostDeployCheck& check, const core::Ta
                               const std::filesystem::path& project_dir) {
     util::ProcessSpec spec;
     std::filesystem::path program = check.command.front();
+    std::filesystem::path dir = std::filesystem::absolute(project_dir);
     // "./scripts/smoke" is the project's, wherever safe-migrate runs from.
     spec.program = program.is_relative() && check.command.front().find('/') != std::string::npos
-                       ? (project_dir / program).string()
+                       ? (dir / program).lexically_normal().string()
                        : program.string();
     spec.args.assign(check.command.begin() + 1, check.command.end());
-    spec.cwd = project_dir;
+    spec.cwd = dir;
     if (!target.conninfo.empty()) {
         spec.env_set["DATABASE_URL"] = target.conninfo;  // the environment, never argv
     }
@@ -180,26 +181,6 @@ CheckReport check_target(const core::Config& config, const core::Target& target)
     }
     report.took = check_elapsed(start);
     return report;
-}
-
-std::vector<std::string> check_report_lines(const CheckReport& report) {
-    std::vector<std::string> lines = {"target: " + report.target};
-    size_t failed = 0;
-    for (const auto& r : report.results) {
-        failed += r.passed ? 0 : 1;
-        lines.push_back(std::string(r.passed ? "  passed  " : "  FAILED  ") + r.name + " (" +
-                        r.kind + ", " + util::format_duration(r.took) + ")" +
-                        (r.passed ? "" : ": " + r.detail));
-    }
-    if (report.results.empty()) {
-        lines.emplace_back(
-            "no post-deploy checks are configured: add [[execute.checks]] to safe-migrate.toml");
-    } else {
-        lines.push_back(std::to_string(report.results.size()) +
-                        " check(s): " + std::to_string(report.results.size() - failed) +
-                        " passed, " + std::to_string(failed) + " failed");
-    }
-    return lines;
 }
 
 }  // namespace sm::deploy

@@ -58,7 +58,4 @@ struct CheckReport {
 // interrupted).
 CheckReport check_target(const core::Config& config, const core::Target& target);
 
-// The report as `check` prints it: a line per check, then the verdict.
-std::vector<std::string> check_report_lines(const CheckReport& report);
-
 }  // namespace sm::deploy

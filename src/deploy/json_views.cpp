@@ -1,9 +1,9 @@
 #include "deploy/json_views.hpp"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/version_json.hpp"
+#include "deploy/checks.hpp"
 #include "deploy/phases.hpp"
 #include "planner/plan.hpp"
 #include "util/error.hpp"
@@ -108,7 +108,6 @@ json seed_json(const seed::SeedEntry& e) {
     return s;
 }
 
-// An empty text is null.
 json checks_json(const std::vector<CheckResult>& checks) {
     json list = json::array();
     for (const auto& c : checks) {
@@ -121,6 +120,7 @@ json checks_json(const std::vector<CheckResult>& checks) {
     return list;
 }
 
+// An empty text is null.
 json text_or_null(const std::string& text) {
     return text.empty() ? json(nullptr) : json(text);
 }
@@ -237,6 +237,16 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
                         : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
                               ", " + exit_code_name(static_cast<ExitCode>(r.exit_code)) + ")");
     return lines;
+}
+
+std::string check_report_json(const CheckReport& report) {
+    ExitCode code = report.passed() ? ExitCode::ok : ExitCode::failure;
+    return json({{"result", exit_code_name(code)},
+                 {"exit_code", static_cast<int>(code)},
+                 {"target", report.target},
+                 {"checks", checks_json(report.results)},
+                 {"duration_ms", report.took.count()}})
+        .dump(2);
 }
 
 std::string restore_result_json(const CatalogRestoreResult& done) {
@@ -373,6 +383,18 @@ std::string status_json(const TargetStatus& status) {
     return doc.dump(2);
 }
 
+std::string seed_run_json(const seed::SeedRunSummary& summary) {
+    return json({{"result", "ok"},
+                 {"action", "run"},
+                 {"environment", summary.environment},
+                 {"scale", summary.scale},
+                 {"count", summary.seeds},
+                 {"rows", summary.rows},
+                 {"total_rows", summary.total_rows()},
+                 {"duration_ms", summary.took.count()}})
+        .dump(2);
+}
+
 std::string seed_status_json(const SeedStatus& status,
                              const std::optional<std::string>& environment) {
     const seed::SeedReport& report = status.report;
@@ -393,47 +415,6 @@ std::string seed_status_json(const SeedStatus& status,
                  {"exit_code", static_cast<int>(code)},
                  {"seeds", seeds}})
         .dump(2);
-}
-
-std::string check_report_json(const CheckReport& report) {
-    ExitCode code = report.passed() ? ExitCode::ok : ExitCode::failure;
-    return json({{"result", exit_code_name(code)},
-                 {"exit_code", static_cast<int>(code)},
-                 {"target", report.target},
-                 {"checks", checks_json(report.results)},
-                 {"duration_ms", report.took.count()}})
-        .dump(2);
-}
-
-std::string seed_run_json(const seed::SeedRunSummary& summary) {
-    return json({{"result", "ok"},
-                 {"action", "run"},
-                 {"environment", summary.environment},
-                 {"scale", summary.scale},
-                 {"count", summary.seeds},
-                 {"rows", summary.rows},
-                 {"total_rows", summary.total_rows()},
-                 {"duration_ms", summary.took.count()}})
-        .dump(2);
-}
-
-std::vector<std::string> seed_run_lines(const seed::SeedRunSummary& s) {
-    if (s.seeds == 0) {
-        return {"nothing to seed: every seed of environment '" + s.environment + "' is applied"};
-    }
-    std::vector<std::string> lines = {
-        "seeded " + std::to_string(s.seeds) + " seed(s) into environment '" + s.environment +
-        "' at scale " + std::to_string(s.scale) + " in " + util::format_duration(s.took) + ": " +
-        std::to_string(s.total_rows()) + " row(s) inserted"};
-    size_t width = 0;
-    for (const auto& [table, count] : s.rows) {
-        width = std::max(width, table.size());
-    }
-    for (const auto& [table, count] : s.rows) {
-        lines.push_back("  " + table + std::string(width - table.size() + 2, ' ') +
-                        std::to_string(count));
-    }
-    return lines;
 }
 
 }  // namespace sm::deploy

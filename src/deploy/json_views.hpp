@@ -10,7 +10,6 @@
 
 #include "backup/catalog.hpp"
 #include "backup/verify.hpp"
-#include "deploy/checks.hpp"
 #include "deploy/inspect.hpp"
 #include "deploy/pre_restore.hpp"
 #include "deploy/reporter.hpp"
@@ -45,6 +44,8 @@ std::string dry_run_json(const DryRunReport& report);
 // changed, the backup, on_failure, an override, each reason it would stop, the verdict.
 std::vector<std::string> dry_run_lines(const DryRunReport& report);
 
+struct CheckReport;  // deploy/checks.hpp
+
 // check: each check's name, kind, result ("passed", "failed"), detail and
 // duration_ms; "result" is the exit code's name ("ok", "failure").
 std::string check_report_json(const CheckReport& report);
@@ -65,10 +66,6 @@ std::string status_summary(const executor::StatusReport& report);
 // seed run: {"result", "action": "run", "environment", "scale", "count" (seeds
 // that ran), "rows" ({"public.users": 100}), "total_rows", "duration_ms"}.
 std::string seed_run_json(const seed::SeedRunSummary& summary);
-
-// The same in words: what was seeded, where, at which scale and how fast, then
-// a line per table with its rows.
-std::vector<std::string> seed_run_lines(const seed::SeedRunSummary& summary);
 
 // seed status, for environment (null: every environment).
 std::string seed_status_json(const SeedStatus& status,
