@@ -41,6 +41,7 @@ struct ExecuteArgs {
     std::optional<std::string> max_replica_lag;
     std::optional<std::string> max_duration;
     bool dry_run = false;  // change nothing; say whether the run would proceed
+    bool verify = false;   // validate after the last migration
 };
 
 // The one --reason, trimmed; usage error naming flag when it is missing.
@@ -216,6 +217,7 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     request.backup = backup;
     request.policy = planner::load_policy(args.policy);
     request.policy_override = override_policy;
+    request.verify = args.verify;
     request.dry_run = args.dry_run;
     request.quiet = options.quiet;
     request.quiet_tools = options.quiet || options.format == Format::json;
@@ -289,6 +291,9 @@ Command execute_command() {
             sub.add_option("--max-duration", args->max_duration,
                            "Stop and roll back when the run takes longer (a running statement "
                            "is stopped at the limit)");
+            sub.add_flag("--verify", args->verify,
+                         "After the last migration, also validate the live schema against the "
+                         "migrations; drift fails the run (exit 11) and undoes it");
             sub.add_flag("--dry-run", args->dry_run,
                          "Plan, preflight and say what would be backed up; change nothing "
                          "(exit 0: the run would proceed)");

@@ -12,6 +12,7 @@
 #include "cli/usage.hpp"
 #include "deploy/json_views.hpp"
 #include "deploy/seed.hpp"
+#include "deploy/text_views.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -126,15 +127,17 @@ int run_seed(const GlobalOptions& options, const SeedArgs& args) {
         request.progress = [&options](const std::string& line) { say(options, line); };
     }
 
-    // 4. Do it, then print the result.
+    // 4. Do it, then print the result (run: its summary).
+    seed::SeedRunSummary summary;
+    request.summary = &summary;
     int done = deploy::change_seeds(request);
     std::string environment = config.environment.value_or("");
-    if (args.action == "run") {
-        print_result(options, "run", done,
-                     done == 0 ? "nothing to seed: every seed of environment '" + environment +
-                                     "' is applied"
-                               : "seeded " + std::to_string(done) + " seed(s) into environment '" +
-                                     environment + "'");
+    if (args.action == "run" && options.format == Format::json) {
+        print_document(deploy::seed_run_json(summary));
+    } else if (args.action == "run") {
+        for (const auto& line : deploy::seed_run_lines(summary)) {
+            say(options, line);
+        }
     } else if (args.action == "rollback") {
         print_result(options, "rollback", 1, "rolled back seed " + *args.id);
     } else {

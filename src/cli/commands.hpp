@@ -40,6 +40,7 @@ Command seed_command();
 Command reset_command();
 Command sandbox_command();
 Command validate_command();
+Command check_command();
 Command schema_command();
 Command adopt_command();
 Command backfill_command();

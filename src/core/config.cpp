@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/config_backup.hpp"
+#include "core/config_checks.hpp"
 #include "core/conninfo.hpp"
 #include "core/duration.hpp"
 #include "core/toml_tree.hpp"
@@ -57,6 +58,8 @@ void read_execute(const TomlNode& table, ExecuteSettings& s, const std::string& 
     r.on("allow_policy_override",
          [&](auto& n, auto& w) { s.allow_policy_override = toml_bool(n, w); });
     r.on("old_app_pattern", [&](auto& n, auto& w) { s.old_app_pattern = toml_string(n, w); });
+    r.on("checks",
+         [&](auto& n, auto& w) { s.checks = read_checks(n, w, file, prefix + ".checks"); });
     r.read(table);
 }
 

@@ -31,6 +31,17 @@ const char* failure_policy_name(FailurePolicy policy);
 // The policy a name gives, or std::nullopt for any other text.
 std::optional<FailurePolicy> parse_failure_policy(std::string_view name);
 
+// A post-deploy check ([[execute.checks]]), run after a run's last migration
+// and by `safe-migrate check` (deploy/checks.hpp): exactly one of sql (must
+// return one row whose first value is true) and command (an argv, run without
+// a shell; must exit 0).
+struct PostDeployCheck {
+    std::string name;
+    std::string sql;
+    std::vector<std::string> command;
+    std::chrono::milliseconds timeout{60000};
+};
+
 // How execute and rollback behave. Environments may override any of these.
 struct ExecuteSettings {
     std::chrono::milliseconds lock_timeout{3000};
@@ -73,6 +84,7 @@ struct ExecuteSettings {
     // matches this POSIX regular expression is connected (the old application
     // version); "" = no such check.
     std::string old_app_pattern;
+    std::vector<PostDeployCheck> checks;  // [[execute.checks]], in order
 };
 
 // How phase=backfill migrations run ([backfill]; executor/backfill.hpp).

@@ -30,6 +30,12 @@ migrations_dir = "{}"
 # lock_wait = "1min"         # waiting for another runner's migration lock
 # on_failure = "rollback"    # or "restore", "stop"
 
+# Post-deploy checks, after the last migration and by `safe-migrate check`: sql must
+# return true (or command, an argv array, must exit 0); a failing one undoes the run.
+# [[execute.checks]]
+# name = "users readable"
+# sql = "SELECT count(*) >= 0 FROM public.users"
+
 [backup]
 # dir = "backups"            # the catalog
 # keep_last = 7

@@ -6,6 +6,7 @@
 // connect() returns the real one, the only code that includes libpqxx.
 // Statements run in autocommit unless the caller sends BEGIN itself.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -51,6 +52,9 @@ using Row = std::vector<Value>;
 struct QueryResult {
     std::vector<std::string> columns;
     std::vector<Row> rows;
+    // The rows an INSERT, UPDATE, DELETE, MERGE, COPY or SELECT affected, as
+    // its command tag counts them (the last statement's, for several).
+    int64_t affected_rows = 0;
 
     bool empty() const { return rows.empty(); }
     // The first row's first value; throws std::logic_error when there is none.

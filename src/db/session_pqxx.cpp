@@ -2,6 +2,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <map>
 #include <pqxx/pqxx>
 #include <utility>
@@ -95,6 +96,7 @@ class NoticeToLog : public pqxx::errorhandler {
 
 QueryResult convert(const pqxx::result& r) {
     QueryResult out;
+    out.affected_rows = static_cast<int64_t>(r.affected_rows());
     for (pqxx::row::size_type c = 0; c < r.columns(); ++c) {
         out.columns.emplace_back(r.column_name(c));
     }
@@ -157,6 +159,7 @@ class Connection final : public pqxx::connection_base {
 // A result of a batch: rows, or the error it carries.
 QueryResult convert_raw(const PGresult* r) {
     QueryResult out;
+    out.affected_rows = std::atoll(PQcmdTuples(const_cast<PGresult*>(r)));
     int columns = PQnfields(r);
     for (int c = 0; c < columns; ++c) {
         out.columns.emplace_back(PQfname(r, c));

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/version_json.hpp"
+#include "deploy/checks.hpp"
 #include "deploy/phases.hpp"
 #include "planner/plan.hpp"
 #include "util/error.hpp"
@@ -107,6 +108,18 @@ json seed_json(const seed::SeedEntry& e) {
     return s;
 }
 
+json checks_json(const std::vector<CheckResult>& checks) {
+    json list = json::array();
+    for (const auto& c : checks) {
+        list.push_back({{"name", c.name},
+                        {"kind", c.kind},
+                        {"result", c.passed ? "passed" : "failed"},
+                        {"detail", c.detail},
+                        {"duration_ms", c.took.count()}});
+    }
+    return list;
+}
+
 // An empty text is null.
 json text_or_null(const std::string& text) {
     return text.empty() ? json(nullptr) : json(text);
@@ -155,6 +168,7 @@ std::string run_result_json(const Result& r) {
                  {"head", or_null(r.head)},
                  {"plan_already_applied", r.plan_already_applied},
                  {"held", r.held},
+                 {"checks", checks_json(r.checks)},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -166,6 +180,9 @@ std::vector<std::string> run_result_lines(const Result& r) {
         : r.nothing_pending    ? "nothing to apply; head is " + head
                             : "applied " + std::to_string(r.applied.size()) + " migration(s) in " +
                                   util::format_duration(r.took) + "; head is now " + head};
+    for (const auto& c : r.checks) {
+        lines.push_back("check '" + c.name + "' passed in " + util::format_duration(c.took));
+    }
     if (!r.held.empty()) {
         lines.push_back(held_line(r.held));
     }
@@ -186,6 +203,7 @@ std::string dry_run_json(const DryRunReport& r) {
                    {"directory", r.backup_directory}}},
                  {"on_failure", core::failure_policy_name(r.on_failure)},
                  {"held", r.held},
+                 {"checks", r.checks},
                  {"policy_override", override_json(r.policy_overridden)}})
         .dump(2);
 }
@@ -203,6 +221,9 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
                         std::to_string(r.policy_overridden->findings) +
                         " error finding(s)): " + r.policy_overridden->reason);
     }
+    if (!r.checks.empty()) {
+        lines.push_back("  after the last migration, checks: " + util::join(r.checks, ", "));
+    }
     for (const auto& reason : r.reasons) {
         lines.push_back("  would stop: " + reason);
     }
@@ -216,6 +237,16 @@ std::vector<std::string> dry_run_lines(const DryRunReport& r) {
                         : "  the run would not proceed (exit " + std::to_string(r.exit_code) +
                               ", " + exit_code_name(static_cast<ExitCode>(r.exit_code)) + ")");
     return lines;
+}
+
+std::string check_report_json(const CheckReport& report) {
+    ExitCode code = report.passed() ? ExitCode::ok : ExitCode::failure;
+    return json({{"result", exit_code_name(code)},
+                 {"exit_code", static_cast<int>(code)},
+                 {"target", report.target},
+                 {"checks", checks_json(report.results)},
+                 {"duration_ms", report.took.count()}})
+        .dump(2);
 }
 
 std::string restore_result_json(const CatalogRestoreResult& done) {
@@ -350,6 +381,18 @@ std::string status_json(const TargetStatus& status) {
         doc["health"] = health_json(*status.health);
     }
     return doc.dump(2);
+}
+
+std::string seed_run_json(const seed::SeedRunSummary& summary) {
+    return json({{"result", "ok"},
+                 {"action", "run"},
+                 {"environment", summary.environment},
+                 {"scale", summary.scale},
+                 {"count", summary.seeds},
+                 {"rows", summary.rows},
+                 {"total_rows", summary.total_rows()},
+                 {"duration_ms", summary.took.count()}})
+        .dump(2);
 }
 
 std::string seed_status_json(const SeedStatus& status,

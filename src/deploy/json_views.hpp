@@ -45,6 +45,12 @@ std::string dry_run_json(const DryRunReport& report);
 // changed, the backup, on_failure, an override, each reason it would stop, the verdict.
 std::vector<std::string> dry_run_lines(const DryRunReport& report);
 
+struct CheckReport;  // deploy/checks.hpp
+
+// check: each check's name, kind, result ("passed", "failed"), detail and
+// duration_ms; "result" is the exit code's name ("ok", "failure").
+std::string check_report_json(const CheckReport& report);
+
 // restore: what was restored, kept, terminated and left alone.
 std::string restore_result_json(const CatalogRestoreResult& done);
 
@@ -57,6 +63,10 @@ std::string status_json(const TargetStatus& status);
 // status's last line: "3 applied, 1 pending, 1 changed" (counts that are not 0
 // after the first two).
 std::string status_summary(const executor::StatusReport& report);
+
+// seed run: {"result", "action": "run", "environment", "scale", "count" (seeds
+// that ran), "rows" ({"public.users": 100}), "total_rows", "duration_ms"}.
+std::string seed_run_json(const seed::SeedRunSummary& summary);
 
 // seed status, for environment (null: every environment).
 std::string seed_status_json(const SeedStatus& status,

@@ -30,6 +30,15 @@ struct PolicyOverridden {
     std::string reason;  // why, as given
 };
 
+// One post-deploy check's outcome (deploy/checks.hpp).
+struct CheckResult {
+    std::string name;
+    std::string kind;  // "sql", "command", or "validate" (execute --verify)
+    bool passed = false;
+    std::string detail;  // why it failed, one redacted line; "" when it passed
+    std::chrono::milliseconds took{0};
+};
+
 // A run that finished (exit 0).
 struct Result {
     std::string run_id;
@@ -42,6 +51,7 @@ struct Result {
     std::optional<PolicyOverridden> policy_overridden;
     // Pending migrations left for a later phase ("3_drop_old (contract)"; phases.hpp).
     std::vector<std::string> held;
+    std::vector<CheckResult> checks;  // run after the last migration, all passed
 };
 
 // What a dry run found: the plan it would apply and every reason it would stop.
@@ -58,6 +68,7 @@ struct DryRunReport {
     size_t pending = 0;                                 // migrations the run would apply
     std::vector<std::string> held;                      // pending migrations left for a later phase
     std::optional<PolicyOverridden> policy_overridden;  // the run would override the policy
+    std::vector<std::string> checks;  // the checks it would run after its last migration
 };
 
 class Reporter {

@@ -80,6 +80,9 @@ struct Request {
     // verdict is the gate and policy must be the one it was made under).
     planner::Policy policy;
     PolicyOverride policy_override;
+    // After the last migration, also validate: the live schema against what the
+    // migrations build (validate/validate_target.hpp); drift fails the run.
+    bool verify = false;
     bool dry_run = false;      // walk the same steps, change nothing, report the verdict
     bool quiet = false;        // -q: announce no waits and no rollback steps
     bool quiet_tools = false;  // pg_dump/pg_restore print no progress

@@ -13,6 +13,7 @@
 #include "db/target_info.hpp"
 #include "deploy/adopt.hpp"
 #include "deploy/backup_gate.hpp"
+#include "deploy/checks.hpp"
 #include "deploy/events.hpp"
 #include "deploy/phases.hpp"
 #include "deploy/policy_gate.hpp"
@@ -267,6 +268,8 @@ class Deployment {
         m_dry.backup_directory = m_project.config.backup.dir.string();
         m_dry.on_failure = m_r.settings.on_failure;
         m_dry.pending = m_steps.size();
+        m_dry.checks =
+            m_steps.empty() ? std::vector<std::string>{} : planned_checks(m_r.settings, m_r.verify);
         m_reporter.dry_run(m_dry);
         return m_dry.exit_code;
     }
@@ -313,6 +316,7 @@ class Deployment {
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;
     std::vector<const core::Migration*> m_applied_migrations;
+    std::vector<CheckResult> m_checks;  // the post-deploy checks, all passed
     std::optional<core::Version> m_head;
     const core::Migration* m_current = nullptr;
     bool m_in_apply = false;       // the failure happened inside m_current's own apply
@@ -363,6 +367,11 @@ int Deployment::apply_all() {
             }
             apply_step(m_steps[i], events);
         }
+        // The post-deploy checks (and validate with --verify): one failing
+        // fails the run, which is undone under the failure policy.
+        if (!m_steps.empty()) {
+            m_checks = run_post_deploy_checks(m_r, *m_migration, *m_control, m_ctx->run_id);
+        }
     } catch (const Error& e) {
         fail(e, events);
     }
@@ -378,6 +387,7 @@ int Deployment::apply_all() {
     result.plan_already_applied = m_plan_already_applied;
     result.policy_overridden = m_overridden;
     result.held = m_held;
+    result.checks = m_checks;
     // run.finished commits synchronously: once it is on disk, so is every
     // migration this run applied (they committed asynchronously before it).
     record_finished(result);

@@ -49,6 +49,7 @@ const char* seed_action_name(SeedAction action) {
 
 int change_seeds(const SeedRequest& request) {
     util::InterruptGuard interrupts;
+    auto started = std::chrono::steady_clock::now();
     const core::Config& config = *request.config;
 
     // 1. Load every seed; bad files stop here, before connecting. seed clear
@@ -78,11 +79,17 @@ int change_seeds(const SeedRequest& request) {
                           config.environment.value_or(""),
                           config.is_protected(),
                           request.scale.value_or(config.seed.scale),
-                          request.progress};
+                          request.progress,
+                          request.summary};
     seed::refuse_recorded_protected(ctx, std::string("seed ") + seed_action_name(request.action));
 
     // 3. Do it: each seed in its own transaction, recorded in it.
-    return act(request, ctx, set);
+    int done = act(request, ctx, set);
+    if (request.summary != nullptr) {
+        request.summary->took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            std::chrono::steady_clock::now() - started);
+    }
+    return done;
 }
 
 SeedStatus read_seed_status(const core::Config& config, const core::Target& target) {

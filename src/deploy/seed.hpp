@@ -19,6 +19,7 @@
 #include "core/conninfo.hpp"
 #include "seed/seed_source.hpp"
 #include "seed/seed_status.hpp"
+#include "seed/seed_summary.hpp"
 
 namespace sm::deploy {
 
@@ -36,6 +37,9 @@ struct SeedRequest {
     std::chrono::milliseconds lock_wait{0};  // how long to wait for the migration lock
     // Progress lines ("seeding 010_users", "  done in 12ms"); may be empty.
     std::function<void(const std::string&)> progress;
+    // run: when set, filled with the seeds that ran, the rows inserted per
+    // table, the environment, the scale and the whole command's time.
+    seed::SeedRunSummary* summary = nullptr;
 };
 
 // Runs request.action: run returns how many seeds ran, rollback 1, clear how

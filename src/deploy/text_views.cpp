@@ -1,9 +1,11 @@
 #include "deploy/text_views.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <iomanip>
 #include <sstream>
 
+#include "deploy/checks.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -82,6 +84,45 @@ std::vector<std::string> health_lines(const core::Health& h) {
             listed("invalid indexes:     ", h.invalid_indexes),
             listed("NOT VALID left:      ", h.unvalidated_constraints),
             listed("sequences over 75%:  ", sequences)};
+}
+
+std::vector<std::string> check_report_lines(const CheckReport& report) {
+    std::vector<std::string> lines = {"target: " + report.target};
+    size_t failed = 0;
+    for (const auto& r : report.results) {
+        failed += r.passed ? 0 : 1;
+        lines.push_back(std::string(r.passed ? "  passed  " : "  FAILED  ") + r.name + " (" +
+                        r.kind + ", " + util::format_duration(r.took) + ")" +
+                        (r.passed ? "" : ": " + r.detail));
+    }
+    if (report.results.empty()) {
+        lines.emplace_back(
+            "no post-deploy checks are configured: add [[execute.checks]] to safe-migrate.toml");
+    } else {
+        lines.push_back(std::to_string(report.results.size()) +
+                        " check(s): " + std::to_string(report.results.size() - failed) +
+                        " passed, " + std::to_string(failed) + " failed");
+    }
+    return lines;
+}
+
+std::vector<std::string> seed_run_lines(const seed::SeedRunSummary& s) {
+    if (s.seeds == 0) {
+        return {"nothing to seed: every seed of environment '" + s.environment + "' is applied"};
+    }
+    std::vector<std::string> lines = {
+        "seeded " + std::to_string(s.seeds) + " seed(s) into environment '" + s.environment +
+        "' at scale " + std::to_string(s.scale) + " in " + util::format_duration(s.took) + ": " +
+        std::to_string(s.total_rows()) + " row(s) inserted"};
+    size_t width = 0;
+    for (const auto& [table, count] : s.rows) {
+        width = std::max(width, table.size());
+    }
+    for (const auto& [table, count] : s.rows) {
+        lines.push_back("  " + table + std::string(width - table.size() + 2, ' ') +
+                        std::to_string(count));
+    }
+    return lines;
 }
 
 TextTable catalog_table(const backup::Catalog& catalog) {

@@ -11,6 +11,7 @@
 #include "deploy/pre_restore.hpp"
 #include "deploy/restore.hpp"
 #include "executor/status.hpp"
+#include "seed/seed_summary.hpp"
 
 namespace sm::deploy {
 
@@ -27,6 +28,15 @@ TextTable table_stats_table(const std::vector<core::TableStats>& tables);
 
 // status --health: a line per fact ("invalid indexes:     none").
 std::vector<std::string> health_lines(const core::Health& health);
+
+// check: a line per check (passed or FAILED, its kind and time, why), then
+// the counts; a note when none is configured.
+struct CheckReport;  // deploy/checks.hpp
+std::vector<std::string> check_report_lines(const CheckReport& report);
+
+// seed run: what was seeded, where, at which scale and how fast, then a line
+// per table with the rows its INSERTs inserted.
+std::vector<std::string> seed_run_lines(const seed::SeedRunSummary& summary);
 
 // backup list: a row per backup (an incomplete or unreadable one says so).
 TextTable catalog_table(const backup::Catalog& catalog);

@@ -76,9 +76,11 @@ constexpr const char* k_clear_failed_hint =
 // script leaves, for the error's hint. Throws sm::Error naming the file and
 // line that failed. Whatever is thrown, the session is left outside any
 // transaction.
+// With inserted, adds the rows each INSERT's table received (seed_summary.hpp).
 milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const core::Script& script,
                                 const std::string& verb, const std::string& failed_hint,
-                                const std::function<void(milliseconds)>& finish) {
+                                const std::function<void(milliseconds)>& finish,
+                                std::map<std::string, int64_t>* inserted = nullptr) {
     db::TransactionLimits limits = db::transaction_limits(ctx.settings);
     limits.settings = {{"safe_migrate.seed_scale", std::to_string(ctx.scale)},
                        {"safe_migrate.seed_environment", ctx.environment}};
@@ -89,14 +91,23 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
     };
     int attempts = 1;
     milliseconds took{0};
+    std::vector<std::string> targets;  // each statement's INSERT table, or ""
+    for (const auto& statement : script.statements) {
+        targets.push_back(inserted != nullptr ? insert_target(statement.sql) : "");
+    }
+    std::map<std::string, int64_t> rows;  // of the attempt that commits
     auto body = [&] {
         auto start = Clock::now();
-        for (const auto& statement : script.statements) {
-            current = &statement;
+        rows.clear();
+        for (size_t i = 0; i < script.statements.size(); ++i) {
+            current = &script.statements[i];
             if (util::interrupted()) {
                 throw db::DbError("57014", "canceling statement due to user request");
             }
-            ctx.session.exec(statement.sql);
+            int64_t affected = ctx.session.exec(current->sql).affected_rows;
+            if (!targets[i].empty()) {
+                rows[targets[i]] += affected;
+            }
         }
         current = nullptr;
         took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
@@ -112,6 +123,11 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
     };
     try {
         db::run_transaction(ctx.session, limits, body, on_retry);
+        for (const auto& [table, count] : rows) {
+            if (inserted != nullptr) {
+                (*inserted)[table] += count;
+            }
+        }
         return took;
     } catch (const db::DbError& e) {
         transaction_failed(ctx, id, verb, failed_hint, e, at(), attempts);
@@ -182,15 +198,22 @@ int run_seeds(SeedContext& ctx, const SeedSet& set) {
     for (const Seed* s : to_run) {
         say(ctx, "seeding " + s->id);
         auto took = run_in_transaction(
-            ctx, s->id, s->script, "seeding", k_run_failed_hint, [&](milliseconds t) {
+            ctx, s->id, s->script, "seeding", k_run_failed_hint,
+            [&](milliseconds t) {
                 record_seed(ctx.session, {s->id, ctx.environment, s->checksum,
                                           core::k_checksum_algorithm, ctx.scale, "", ctx.actor,
                                           t.count(), ctx.run_id, core::tool_version(), 1});
-            });
+            },
+            ctx.summary != nullptr ? &ctx.summary->rows : nullptr);
         event(ctx, "seed.applied",
               s->id + " (" + ctx.environment + ", scale " + std::to_string(ctx.scale) + ")");
         say(ctx, "  done in " + util::format_duration(took));
         ++done;
+    }
+    if (ctx.summary != nullptr) {
+        ctx.summary->environment = ctx.environment;
+        ctx.summary->scale = ctx.scale;
+        ctx.summary->seeds += done;
     }
     return done;
 }

@@ -21,6 +21,7 @@
 #include "core/config.hpp"
 #include "db/session.hpp"
 #include "seed/seed_source.hpp"
+#include "seed/seed_summary.hpp"
 
 namespace sm::seed {
 
@@ -34,6 +35,7 @@ struct SeedContext {
     bool is_protected = false;  // the environment is protected
     int scale = 1;
     std::function<void(const std::string&)> say;  // progress lines
+    SeedRunSummary* summary = nullptr;            // run_seeds adds what ran to it (not its time)
 };
 
 // Throws sm::Error (refused) when the target is recorded as protected
@@ -46,7 +48,8 @@ void refuse_recorded_protected(SeedContext& ctx, const std::string& command);
 // running anything: changed seeds that are not re-runnable (drift), and on a
 // protected environment any seed to run that is not marked protected-ok
 // (refused). A failing seed throws sm::Error (failure) naming file:line; the
-// seeds before it stay applied.
+// seeds before it stay applied. With ctx.summary, adds the seeds that ran and
+// the rows their INSERTs inserted per table (of committed attempts only).
 int run_seeds(SeedContext& ctx, const SeedSet& set);
 
 // Runs seed's rollback file and forgets the seed, in one transaction. Refuses

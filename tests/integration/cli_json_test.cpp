@@ -92,6 +92,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
           {"sandbox", "url", "--state", state},
           {"sandbox", "stop", "--state", state}}},
         {"validate", {{"validate"}}},
+        {"check", {{"check"}}},
         {"schema", {{"schema", "dump", "--out", snapshot}}},
         {"adopt", {{"adopt", "--from", "dbmate", "--dry-run"}}},  // not dbmate's: the error
         {"init", {{"init"}}},                                     // in an empty directory
@@ -104,8 +105,8 @@ TEST_CASE("every command prints one JSON document with a result under --format j
     // An order in which each run has what it needs (a backup to restore, a table to seed).
     std::vector<std::string> order = {"status", "lint",    "plan",     "execute", "backfill",
                                       "backup", "restore", "notify",   "seed",    "rollback",
-                                      "reset",  "sandbox", "validate", "schema",  "adopt",
-                                      "init",   "new"};
+                                      "reset",  "sandbox", "validate", "check",   "schema",
+                                      "adopt",  "init",    "new"};
     sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {
