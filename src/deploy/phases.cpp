@@ -1,5 +1,11 @@
 #include "deploy/phases.hpp"
 
+#include <unistd.h>
+
+#include <memory>
+#include <utility>
+
+#include "core/log.hpp"
 #include "executor/preflight.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -118,6 +124,20 @@ ContractRefusal contract_step_refusal(const std::vector<Step>& steps, size_t ind
     }
     std::vector<Step> upto(steps.begin(), steps.begin() + static_cast<std::ptrdiff_t>(index) + 1);
     return contract_refusal(upto, index, report, migrations, session, old_app_pattern);
+}
+
+executor::BackfillObserver backfill_progress_printer(std::chrono::milliseconds heartbeat) {
+    using Clock = std::chrono::steady_clock;
+    auto every = isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(2000) : heartbeat;
+    auto last = std::make_shared<std::pair<Clock::time_point, std::string>>(Clock::now(), "");
+    return [every, last](const executor::BackfillProgress& p) {
+        bool changed = p.paused != last->second;
+        if (!changed && !p.done && (every.count() == 0 || Clock::now() - last->first < every)) {
+            return;
+        }
+        *last = {Clock::now(), p.paused};
+        core::log_info(p.describe());
+    };
 }
 
 }  // namespace sm::deploy

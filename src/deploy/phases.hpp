@@ -14,6 +14,7 @@
 #include "core/migration_source.hpp"
 #include "db/session.hpp"
 #include "deploy/steps.hpp"
+#include "executor/backfill.hpp"
 #include "executor/status.hpp"
 
 namespace sm::deploy {
@@ -59,5 +60,9 @@ ContractRefusal contract_step_refusal(const std::vector<Step>& steps, size_t ind
                                       const executor::StatusReport& report,
                                       const core::MigrationSet& migrations, db::Session& session,
                                       const std::string& old_app_pattern);
+
+// Logs a backfill's progress (core::log_info, stderr): every 2s on a terminal,
+// else every heartbeat; at once when it pauses or goes on, and at its end.
+executor::BackfillObserver backfill_progress_printer(std::chrono::milliseconds heartbeat);
 
 }  // namespace sm::deploy

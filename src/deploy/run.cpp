@@ -1,7 +1,5 @@
 #include "deploy/run.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <memory>
 
@@ -237,22 +235,6 @@ class Deployment {
         clear_blockers(*m_ctx, m_watched, "the run", m_r.quiet);
     }
 
-    // Prints a backfill's progress on stderr: every 2s on a terminal, else every
-    // heartbeat; at once when it pauses or goes on, and at its end.
-    executor::BackfillObserver backfill_printer() const {
-        auto every =
-            isatty(STDERR_FILENO) != 0 ? std::chrono::milliseconds(2000) : m_r.settings.heartbeat;
-        auto last = std::make_shared<std::pair<Clock::time_point, std::string>>(Clock::now(), "");
-        return [every, last](const executor::BackfillProgress& p) {
-            bool changed = p.paused != last->second;
-            if (!changed && !p.done && (every.count() == 0 || since(last->first) < every)) {
-                return;
-            }
-            *last = {Clock::now(), p.paused};
-            core::log_info(p.describe());
-        };
-    }
-
     void stop_dry(ExitCode code, const std::string& reason) {
         if (m_dry.exit_code == 0) {
             m_dry.exit_code = static_cast<int>(code);
@@ -425,9 +407,10 @@ void Deployment::apply_step(const Step& step, DeployEvents& events) {
     clear_blockers(*m_ctx, only(up.tables(), m_watched), m_current->id(), m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
-    auto took = up.backfill ? executor::run_backfill(*m_ctx, *m_current, up,
-                                                     m_project.config.backfill, backfill_printer())
-                            : executor::apply_migration(*m_ctx, *m_current, up, step.resume);
+    auto took = up.backfill
+                    ? executor::run_backfill(*m_ctx, *m_current, up, m_project.config.backfill,
+                                             backfill_progress_printer(m_r.settings.heartbeat))
+                    : executor::apply_migration(*m_ctx, *m_current, up, step.resume);
     m_in_apply = false;
     m_applied.push_back({m_current->version, m_current->name, took});
     m_applied_migrations.push_back(m_current);
