@@ -38,7 +38,7 @@ const std::vector<Command>& command_table() {
         plan_command(),     execute_command(),  rollback_command(), backup_command(),
         restore_command(),  notify_command(),   seed_command(),     reset_command(),
         sandbox_command(),  validate_command(), schema_command(),   adopt_command(),
-        backfill_command(),
+        backfill_command(), rewrite_command(),
     };
     return table;
 }

@@ -43,5 +43,6 @@ Command validate_command();
 Command schema_command();
 Command adopt_command();
 Command backfill_command();
+Command rewrite_command();
 
 }  // namespace sm::cli

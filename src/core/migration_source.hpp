@@ -14,6 +14,8 @@
 //   -- safe-migrate: statement-timeout=30min
 //   -- safe-migrate: phase=expand|backfill|contract   (default expand)
 //   -- safe-migrate: change=NAME   (ties the migrations of one change together)
+//   -- safe-migrate: unproven      (written by rewrite without a database: plan and
+//                                   execute prove it on a copy of the schema first)
 //
 // and `-- safe-migrate: allow <rule> reason="..."` anywhere (used by the linter).
 
@@ -54,7 +56,8 @@ struct FileDirectives {
     std::optional<std::chrono::milliseconds> lock_timeout;
     std::optional<std::chrono::milliseconds> statement_timeout;
     Phase phase = Phase::expand;
-    std::string change;  // change=NAME; "" when the file names none
+    std::string change;     // change=NAME; "" when the file names none
+    bool unproven = false;  // its locks are proven before it is applied (deploy/rewrite.hpp)
     std::vector<AllowDirective> allows;
 };
 

@@ -5,6 +5,7 @@
 #include "db/health.hpp"
 #include "db/history.hpp"
 #include "deploy/policy_gate.hpp"
+#include "deploy/rewrite.hpp"
 #include "executor/trace.hpp"
 #include "notify/notifier.hpp"
 #include "sandbox/cluster.hpp"
@@ -116,6 +117,7 @@ planner::Plan plan_for_target(const PlanRequest& request,
     input.settings = project.config.execute;
     input.policy = request.policy;
     add_pending(project, status, input);
+    prove_unproven(project, request.target, input.pending);  // rewrite's unproven steps first
     planner::Plan plan = plan_on_target(*session, project, input);
 
     // 3. With trace, prove the prediction on a throwaway copy of the schema.

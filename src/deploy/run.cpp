@@ -18,6 +18,7 @@
 #include "deploy/policy_gate.hpp"
 #include "deploy/preflight_gate.hpp"
 #include "deploy/recovery.hpp"
+#include "deploy/rewrite.hpp"
 #include "deploy/steps.hpp"
 #include "executor/apply.hpp"
 #include "executor/backfill.hpp"
@@ -73,6 +74,9 @@ class Deployment {
         //    with the target's context; errors stop the run (exit 4) unless
         //    overridden with a reason. With a plan, its verdict was the gate.
         policy_gate();
+        //    Migrations marked unproven (rewrite without a database) are
+        //    proven on a copy of the schema first (rewrite.hpp): exit 4.
+        proof_gate();
         //    A contract migration waits for its change's backfill and for the
         //    old application to disconnect (phases.hpp): exit 4, nothing applied.
         phase_gate();
@@ -192,6 +196,21 @@ class Deployment {
             events.send(e);
         }
         throw Error(gate.stop, gate.reason + "; nothing was applied", gate.hint);
+    }
+
+    void proof_gate() {
+        std::vector<const core::Migration*> pending;
+        for (const auto& s : m_steps) {
+            pending.push_back(s.migration);
+        }
+        try {
+            prove_unproven(m_project, m_r.target, pending);
+        } catch (const Error& e) {
+            if (!m_r.dry_run) {
+                throw;
+            }
+            stop_dry(e.code(), e.what());
+        }
     }
 
     // Refuses the run when a contract step cannot run yet (before anything is applied).

@@ -114,7 +114,7 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
     std::vector<std::string> order = {"status",   "lint",     "plan",   "execute", "backfill",
                                       "seed",     "validate", "schema", "backup",  "restore",
                                       "rollback", "reset",    "notify", "sandbox", "new",
-                                      "init",     "adopt"};
+                                      "init",     "adopt",    "rewrite"};
     // adopt's examples take over a dbmate project, on a database dbmate ran.
     TestDatabase dbmate_db;
     fs::path dbmate_project = root.path() / "dbmate-project";
