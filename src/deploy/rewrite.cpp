@@ -234,7 +234,9 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     // 2. The proof, recipe by recipe, on copies of the target's schema.
     RewriteReport report;
     std::vector<std::vector<std::string>> problems(planned.size());
-    if (request.target) {
+    bool any_steps = std::any_of(planned.begin(), planned.end(),
+                                 [](const auto& steps) { return !steps.empty(); });
+    if (request.target && any_steps) {
         problems = prove_recipes(*request.target, planned, project);
     }
     // 3. The report, then the files.

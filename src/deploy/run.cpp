@@ -70,13 +70,13 @@ class Deployment {
         // 3. Read where the target stands; refuse drift unless accepted; choose
         //    the steps; with a plan, apply only what it lists, under its settings.
         choose_steps();
-        // 4. The policy gate: lint what is about to be applied under the policy
-        //    with the target's context; errors stop the run (exit 4) unless
-        //    overridden with a reason. With a plan, its verdict was the gate.
-        policy_gate();
-        //    Migrations marked unproven (rewrite without a database) are
-        //    proven on a copy of the schema first (rewrite.hpp): exit 4.
+        // 4. The policy gate: migrations marked unproven (rewrite without a
+        //    database) are proven on a copy of the schema (rewrite.hpp); then
+        //    lint what is about to be applied under the policy with the
+        //    target's context; errors stop the run (exit 4) unless overridden
+        //    with a reason. With a plan, its verdict was the gate.
         proof_gate();
+        policy_gate();
         //    A contract migration waits for its change's backfill and for the
         //    old application to disconnect (phases.hpp): exit 4, nothing applied.
         phase_gate();
