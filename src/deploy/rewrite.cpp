@@ -207,6 +207,44 @@ std::string proof_line(const RewriteRequest& request, size_t recipes) {
                             "of the target's schema before applying anything\n";
 }
 
+// Each statement's recipe (or why it has none, or why its proof refused it)
+// into report's text, and as JSON; counts the recipes that will be written.
+json describe(const std::vector<planner::Rewrite>& rewrites,
+              const std::vector<std::vector<PlannedStep>>& planned,
+              const std::vector<std::vector<std::string>>& problems, RewriteReport& report,
+              size_t& recipes) {
+    json statements = json::array();
+    for (size_t i = 0; i < rewrites.size(); ++i) {
+        const auto& r = rewrites[i];
+        if (r.steps.empty() && r.no_recipe.empty()) {
+            continue;
+        }
+        json steps = json::array();
+        report.text += "line " + std::to_string(r.line) + ": " + r.statement + "\n";
+        if (!problems[i].empty()) {
+            report.refused = true;
+            report.text += "  refused: " + util::join(problems[i], "; ") + "\n";
+        } else if (r.steps.empty()) {
+            report.text += "  " + r.no_recipe + "\n";
+        } else {
+            ++recipes;
+            report.text +=
+                "  change " + r.change + ", " + std::to_string(r.steps.size()) + " migration(s):\n";
+            for (const auto& p : planned[i]) {
+                report.text += step_text(p);
+                steps.push_back(step_json(p));
+            }
+        }
+        statements.push_back({{"line", r.line},
+                              {"statement", r.statement},
+                              {"change", r.change},
+                              {"steps", steps},
+                              {"no_recipe", r.no_recipe},
+                              {"refused", problems[i]}});
+    }
+    return statements;
+}
+
 }  // namespace
 
 RewriteReport rewrite_file(const RewriteRequest& request) {
@@ -240,36 +278,8 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
         problems = prove_recipes(*request.target, planned, project);
     }
     // 3. The report, then the files.
-    json statements = json::array();
     size_t recipes = 0;
-    for (size_t i = 0; i < rewrites.size(); ++i) {
-        const auto& r = rewrites[i];
-        if (r.steps.empty() && r.no_recipe.empty()) {
-            continue;
-        }
-        json steps = json::array();
-        report.text += "line " + std::to_string(r.line) + ": " + r.statement + "\n";
-        if (!problems[i].empty()) {
-            report.refused = true;
-            report.text += "  refused: " + util::join(problems[i], "; ") + "\n";
-        } else if (r.steps.empty()) {
-            report.text += "  " + r.no_recipe + "\n";
-        } else {
-            ++recipes;
-            report.text +=
-                "  change " + r.change + ", " + std::to_string(r.steps.size()) + " migration(s):\n";
-            for (const auto& p : planned[i]) {
-                report.text += step_text(p);
-                steps.push_back(step_json(p));
-            }
-        }
-        statements.push_back({{"line", r.line},
-                              {"statement", r.statement},
-                              {"change", r.change},
-                              {"steps", steps},
-                              {"no_recipe", r.no_recipe},
-                              {"refused", problems[i]}});
-    }
+    json statements = describe(rewrites, planned, problems, report, recipes);
     if (statements.empty()) {
         report.text += "nothing to rewrite in " + request.file.string() + "\n";
     }
@@ -278,7 +288,8 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     if (request.write && !report.refused && recipes > 0) {
         written = write_steps(planned, project.config.migrations_dir, !request.target);
         report.text += "wrote " + std::to_string(written.size()) + " file(s) to " +
-                       project.config.migrations_dir.string() + "; " + request.file.string() +
+                       project.config.migrations_dir.lexically_normal().string() + "; " +
+                       request.file.string() +
                        " is left untouched: delete it, the new migrations replace it\n";
     } else if (request.write && report.refused) {
         report.text += "nothing was written\n";

@@ -100,11 +100,13 @@ void recipe_not_valid(const RecipeInput& in, const ParseTree& con, Rewrite& out)
         rw_column_refs(member(con, "raw_expr"), cols);
         name = make_object_name(in.table.name, cols.size() == 1 ? cols[0] : "", "check");
     }
-    out.change = change_name({in.table.name, name});
-    out.steps.push_back(recipe_step(
-        out.change, 1, "not_valid", Phase::expand,
-        layout.with_piece(0, name_constraint_piece(layout.pieces[0], name) + " NOT VALID") + ";\n",
-        drop_constraint(in.table, name)));
+    out.change = change_name({name});
+    out.steps.push_back(
+        recipe_step(out.change, 1, "not_valid", Phase::expand,
+                    statement_text(layout.with_piece(
+                        0, name_constraint_piece(layout.pieces[0], name) + " NOT VALID")) +
+                        ";\n",
+                    drop_constraint(in.table, name)));
     out.steps.push_back(recipe_step(out.change, 2, "validate", Phase::expand,
                                     alter(in.table, "VALIDATE CONSTRAINT " + quote_ident(name)),
                                     nothing_to_undo("VALIDATE only checks the rows")));
