@@ -48,7 +48,7 @@ std::string schema_facts(const TestDatabase& db) {
         "SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
         "coalesce(column_default, '-') FROM information_schema.columns "
         "WHERE table_name = 'accounts' ORDER BY column_name",
-        "SELECT conname || ' ' || contype || ' ' || convalidated || ' ' || "
+        "SELECT conname || ' ' || contype::text || ' ' || convalidated::text || ' ' || "
         "pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'accounts'::regclass "
         "ORDER BY conname",
         "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE tablename = 'accounts' "
