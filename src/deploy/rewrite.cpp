@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 // Starts a throwaway cluster, runs fn with it, and stops it whatever happens.
-void with_sandbox(const std::function<void(const sandbox::ClusterState&)>& fn) {
+void with_proof_sandbox(const std::function<void(const sandbox::ClusterState&)>& fn) {
     util::TempDir state_dir("sm-rewrite");
     fs::path state_file = state_dir.path() / "sandbox.json";
     core::log_info("proof: starting a throwaway PostgreSQL and copying the target's schema");
@@ -82,7 +82,7 @@ std::vector<core::Script> step_scripts(const std::vector<PlannedStep>& planned, 
     return scripts;
 }
 
-json step_json(const PlannedStep& p) {
+json rewrite_step_json(const PlannedStep& p) {
     return {{"version", core::to_string(p.version)},
             {"name", p.step->name},
             {"phase", core::phase_name(p.step->phase)},
@@ -91,7 +91,7 @@ json step_json(const PlannedStep& p) {
             {"down", p.step->down}};
 }
 
-std::string step_text(const PlannedStep& p) {
+std::string rewrite_step_text(const PlannedStep& p) {
     return "    " + p.id() + " (" + core::phase_name(p.step->phase) +
            (p.step->no_transaction ? ", no transaction" : "") + ")\n" +
            util::indent(util::trim(p.step->up), "      ") + "\n";
@@ -161,7 +161,7 @@ std::vector<std::vector<std::string>> prove_recipes(
     const core::Target& target, const std::vector<std::vector<PlannedStep>>& planned,
     const planner::Project& project) {
     std::vector<std::vector<std::string>> problems(planned.size());
-    with_sandbox([&](const sandbox::ClusterState& cluster) {
+    with_proof_sandbox([&](const sandbox::ClusterState& cluster) {
         for (size_t i = 0; i < planned.size(); ++i) {
             if (planned[i].empty()) {
                 continue;
@@ -209,10 +209,10 @@ std::string proof_line(const RewriteRequest& request, size_t recipes) {
 
 // Each statement's recipe (or why it has none, or why its proof refused it)
 // into report's text, and as JSON; counts the recipes that will be written.
-json describe(const std::vector<planner::Rewrite>& rewrites,
-              const std::vector<std::vector<PlannedStep>>& planned,
-              const std::vector<std::vector<std::string>>& problems, RewriteReport& report,
-              size_t& recipes) {
+json describe_rewrites(const std::vector<planner::Rewrite>& rewrites,
+                       const std::vector<std::vector<PlannedStep>>& planned,
+                       const std::vector<std::vector<std::string>>& problems, RewriteReport& report,
+                       size_t& recipes) {
     json statements = json::array();
     for (size_t i = 0; i < rewrites.size(); ++i) {
         const auto& r = rewrites[i];
@@ -231,8 +231,8 @@ json describe(const std::vector<planner::Rewrite>& rewrites,
             report.text +=
                 "  change " + r.change + ", " + std::to_string(r.steps.size()) + " migration(s):\n";
             for (const auto& p : planned[i]) {
-                report.text += step_text(p);
-                steps.push_back(step_json(p));
+                report.text += rewrite_step_text(p);
+                steps.push_back(rewrite_step_json(p));
             }
         }
         statements.push_back({{"line", r.line},
@@ -279,7 +279,7 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     }
     // 3. The report, then the files.
     size_t recipes = 0;
-    json statements = describe(rewrites, planned, problems, report, recipes);
+    json statements = describe_rewrites(rewrites, planned, problems, report, recipes);
     if (statements.empty()) {
         report.text += "nothing to rewrite in " + request.file.string() + "\n";
     }
@@ -328,7 +328,7 @@ void prove_unproven(const planner::Project& project, const core::Target& target,
         return;
     }
     std::vector<std::string> problems;
-    with_sandbox([&](const sandbox::ClusterState& cluster) {
+    with_proof_sandbox([&](const sandbox::ClusterState& cluster) {
         problems = prove_on_copy(cluster, target, "proof", inputs, steps,
                                  project.config.execute.lock_timeout);
     });

@@ -10,7 +10,7 @@
 namespace sm::deploy {
 namespace {
 
-constexpr const char* k_column_sql =
+constexpr const char* k_rewrite_column_sql =
     "SELECT format_type(a.atttypid, a.atttypmod), a.attnotnull::text, "
     "coalesce(pg_get_expr(d.adbin, d.adrelid), ''), "
     "(EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = a.attrelid "
@@ -20,7 +20,7 @@ constexpr const char* k_column_sql =
     "FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
     "WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped";
 
-constexpr const char* k_indexes_sql =
+constexpr const char* k_rewrite_indexes_sql =
     "SELECT ic.relname, i.indisunique::text, am.amname, "
     "(i.indexprs IS NULL AND i.indpred IS NULL AND i.indnkeyatts = i.indnatts "
     "AND ic.reloptions IS NULL)::text, "
@@ -33,7 +33,7 @@ constexpr const char* k_indexes_sql =
     "WHERE dep.classid = 'pg_class'::regclass AND dep.objid = i.indexrelid "
     "AND dep.refobjid = i.indrelid AND dep.refobjsubid = $2::int) ORDER BY ic.relname";
 
-constexpr const char* k_views_sql =
+constexpr const char* k_rewrite_views_sql =
     "SELECT DISTINCT v.oid::regclass::text FROM pg_depend dep "
     "JOIN pg_rewrite r ON r.oid = dep.objid JOIN pg_class v ON v.oid = r.ev_class "
     "WHERE dep.classid = 'pg_rewrite'::regclass AND dep.refobjid = to_regclass($1) "
@@ -43,11 +43,12 @@ std::string regclass_text(const std::string& schema, const std::string& name) {
     return core::quote_ident(schema) + "." + core::quote_ident(name);
 }
 
-std::optional<planner::ColumnFacts> read_column(db::Session& session, const std::string& schema,
-                                                const std::string& table,
-                                                const std::string& column) {
+std::optional<planner::ColumnFacts> read_column_facts(db::Session& session,
+                                                      const std::string& schema,
+                                                      const std::string& table,
+                                                      const std::string& column) {
     std::string rel = regclass_text(schema, table);
-    auto r = session.exec_params(k_column_sql, {rel, column});
+    auto r = session.exec_params(k_rewrite_column_sql, {rel, column});
     planner::ColumnFacts c;
     if (r.rows.empty()) {
         return c;  // exists = false
@@ -58,11 +59,11 @@ std::optional<planner::ColumnFacts> read_column(db::Session& session, const std:
     c.not_null = row[1] == "true";
     c.default_sql = row[2].value_or("");
     c.key = row[3] == "true";
-    for (const auto& i : session.exec_params(k_indexes_sql, {rel, row[4]}).rows) {
+    for (const auto& i : session.exec_params(k_rewrite_indexes_sql, {rel, row[4]}).rows) {
         c.indexes.push_back({i[0].value_or(""), i[1] == "true", i[2].value_or(""),
                              util::split(i[4].value_or(""), ','), i[3] == "true"});
     }
-    for (const auto& v : session.exec_params(k_views_sql, {rel, row[4]}).rows) {
+    for (const auto& v : session.exec_params(k_rewrite_views_sql, {rel, row[4]}).rows) {
         c.views.push_back(v[0].value_or(""));
     }
     return c;
@@ -74,7 +75,7 @@ planner::TargetFacts target_facts(db::Session& session) {
     planner::TargetFacts facts;
     facts.column = [&session](const std::string& schema, const std::string& table,
                               const std::string& column) {
-        return read_column(session, schema, table, column);
+        return read_column_facts(session, schema, table, column);
     };
     facts.index_def = [&session](const std::string& schema,
                                  const std::string& name) -> std::optional<std::string> {

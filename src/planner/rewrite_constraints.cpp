@@ -41,12 +41,12 @@ void rw_column_refs(const ParseTree& node, std::vector<std::string>& out) {
     }
 }
 
-std::string alter(const RecipeTable& t, const std::string& rest) {
+std::string rw_alter(const RecipeTable& t, const std::string& rest) {
     return "ALTER TABLE " + t.sql + " " + rest + ";\n";
 }
 
-std::string drop_constraint(const RecipeTable& t, const std::string& name) {
-    return alter(t, "DROP CONSTRAINT IF EXISTS " + quote_ident(name));
+std::string rw_drop_constraint(const RecipeTable& t, const std::string& name) {
+    return rw_alter(t, "DROP CONSTRAINT IF EXISTS " + quote_ident(name));
 }
 
 }  // namespace
@@ -66,16 +66,16 @@ void recipe_set_not_null(const RecipeInput& in, const std::string& column, Rewri
     std::string check = not_null_check_names(t, {column})[0];
     std::string col = quote_ident(column);
     out.steps.push_back(recipe_step(out.change, 1, "check", Phase::expand,
-                                    alter(t, "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
-                                                 col + " IS NOT NULL) NOT VALID"),
-                                    drop_constraint(t, check)));
+                                    rw_alter(t, "ADD CONSTRAINT " + quote_ident(check) +
+                                                    " CHECK (" + col + " IS NOT NULL) NOT VALID"),
+                                    rw_drop_constraint(t, check)));
     out.steps.push_back(recipe_step(out.change, 2, "validate", Phase::expand,
-                                    alter(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
+                                    rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
                                     nothing_to_undo("VALIDATE only checks the rows")));
-    RewriteStep set =
-        recipe_step(out.change, 3, "set", Phase::expand,
-                    alter(t, "ALTER COLUMN " + col + " SET NOT NULL") + drop_constraint(t, check),
-                    alter(t, "ALTER COLUMN " + col + " DROP NOT NULL"));
+    RewriteStep set = recipe_step(
+        out.change, 3, "set", Phase::expand,
+        rw_alter(t, "ALTER COLUMN " + col + " SET NOT NULL") + rw_drop_constraint(t, check),
+        rw_alter(t, "ALTER COLUMN " + col + " DROP NOT NULL"));
     set.allows.emplace_back("set-not-null", "change " + out.change + ": the CHECK validated by " +
                                                 out.steps[1].name + " proves it, no scan");
     out.steps.push_back(std::move(set));
@@ -106,9 +106,9 @@ void recipe_not_valid(const RecipeInput& in, const ParseTree& con, Rewrite& out)
                     statement_text(layout.with_piece(
                         0, name_constraint_piece(layout.pieces[0], name) + " NOT VALID")) +
                         ";\n",
-                    drop_constraint(in.table, name)));
+                    rw_drop_constraint(in.table, name)));
     out.steps.push_back(recipe_step(out.change, 2, "validate", Phase::expand,
-                                    alter(in.table, "VALIDATE CONSTRAINT " + quote_ident(name)),
+                                    rw_alter(in.table, "VALIDATE CONSTRAINT " + quote_ident(name)),
                                     nothing_to_undo("VALIDATE only checks the rows")));
 }
 
@@ -139,14 +139,14 @@ void recipe_unique(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
         std::string add;
         std::string drop;
         for (size_t i = 0; i < keys.size(); ++i) {
-            add += alter(t, "ADD CONSTRAINT " + quote_ident(checks[i]) + " CHECK (" +
-                                quote_ident(keys[i]) + " IS NOT NULL) NOT VALID");
-            drop += drop_constraint(t, checks[i]);
+            add += rw_alter(t, "ADD CONSTRAINT " + quote_ident(checks[i]) + " CHECK (" +
+                                   quote_ident(keys[i]) + " IS NOT NULL) NOT VALID");
+            drop += rw_drop_constraint(t, checks[i]);
         }
         out.steps.push_back(recipe_step(out.change, ++n, "checks", Phase::expand, add, drop));
         std::string validate;
         for (const auto& c : checks) {
-            validate += alter(t, "VALIDATE CONSTRAINT " + quote_ident(c));
+            validate += rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(c));
         }
         out.steps.push_back(recipe_step(out.change, ++n, "validate", Phase::expand, validate,
                                         nothing_to_undo("VALIDATE only checks the rows")));
@@ -160,13 +160,13 @@ void recipe_unique(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
     build.no_transaction = true;
     out.steps.push_back(std::move(build));
     std::string attach =
-        alter(t, "ADD CONSTRAINT " + quote_ident(name) + (primary ? " PRIMARY KEY" : " UNIQUE") +
-                     " USING INDEX " + quote_ident(name));
+        rw_alter(t, "ADD CONSTRAINT " + quote_ident(name) + (primary ? " PRIMARY KEY" : " UNIQUE") +
+                        " USING INDEX " + quote_ident(name));
     for (const auto& c : checks) {
-        attach += drop_constraint(t, c);
+        attach += rw_drop_constraint(t, c);
     }
     out.steps.push_back(recipe_step(out.change, ++n, "constraint", Phase::expand, attach,
-                                    drop_constraint(t, name)));
+                                    rw_drop_constraint(t, name)));
 }
 
 void recipe_create_index(const RecipeInput& in, Rewrite& out) {

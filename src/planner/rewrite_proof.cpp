@@ -5,7 +5,7 @@
 namespace sm::planner {
 namespace {
 
-const ProofStep* step_of(const std::vector<ProofStep>& steps, const core::Version& version) {
+const ProofStep* proof_step_of(const std::vector<ProofStep>& steps, const core::Version& version) {
     for (const auto& s : steps) {
         if (s.version == version) {
             return &s;
@@ -14,7 +14,7 @@ const ProofStep* step_of(const std::vector<ProofStep>& steps, const core::Versio
     return nullptr;
 }
 
-bool listed_in(const std::vector<std::string>& names, const std::string& name) {
+bool proof_lists(const std::vector<std::string>& names, const std::string& name) {
     return std::find(names.begin(), names.end(), name) != names.end();
 }
 
@@ -30,7 +30,7 @@ std::vector<std::string> proof_problems(const std::vector<core::TracedStatement>
         }
     }
     for (const auto& t : traced) {
-        const ProofStep* s = step_of(steps, t.version);
+        const ProofStep* s = proof_step_of(steps, t.version);
         if (s == nullptr) {
             continue;
         }
@@ -43,9 +43,9 @@ std::vector<std::string> proof_problems(const std::vector<core::TracedStatement>
             if (mode != "AccessExclusiveLock") {
                 continue;
             }
-            if (listed_in(t.rewritten, relation)) {
+            if (proof_lists(t.rewritten, relation)) {
                 problems.push_back(where + " rewrites " + relation + " under ACCESS EXCLUSIVE");
-            } else if (listed_in(t.scanned, relation)) {
+            } else if (proof_lists(t.scanned, relation)) {
                 problems.push_back(where + " scans " + relation + " under ACCESS EXCLUSIVE");
             }
         }
