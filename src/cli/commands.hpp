@@ -44,5 +44,6 @@ Command check_command();
 Command schema_command();
 Command adopt_command();
 Command backfill_command();
+Command rewrite_command();
 
 }  // namespace sm::cli

@@ -142,6 +142,8 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
             eq == std::string::npos ? "" : std::string(util::trim(text->substr(eq + 1)));
         if (name == "no-transaction" && eq == std::string::npos) {
             d.no_transaction = true;
+        } else if (name == "unproven" && eq == std::string::npos) {
+            d.unproven = true;
         } else if (name == "lock-timeout" || name == "statement-timeout") {
             auto duration = parse_duration(value);
             if (!duration) {
@@ -172,7 +174,7 @@ FileDirectives parse_directives(const std::filesystem::path& file, const std::st
         } else {
             problem("unknown directive '" + *text +
                     "' (known: no-transaction, lock-timeout=, statement-timeout=, phase=, "
-                    "change=, requires=, allow)");
+                    "change=, requires=, unproven, allow)");
         }
     }
     return d;

@@ -16,6 +16,8 @@
 //   -- safe-migrate: change=NAME   (ties the migrations of one change together)
 //   -- safe-migrate: requires=V1,V2   (migrations applied before this one;
 //                                      planner/dependencies.hpp resolves them)
+//   -- safe-migrate: unproven      (written by rewrite without a database: plan and
+//                                   execute prove it on a copy of the schema first)
 //
 // and `-- safe-migrate: allow <rule> reason="..."` anywhere (used by the linter).
 
@@ -60,6 +62,7 @@ struct FileDirectives {
     // requires=A,B: the migrations this one needs, as written, and the line.
     std::vector<std::string> required;
     int required_line = 0;
+    bool unproven = false;  // its locks are proven before it is applied (deploy/rewrite.hpp)
     std::vector<AllowDirective> allows;
 };
 

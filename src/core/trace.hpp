@@ -34,7 +34,9 @@ struct TracedStatement {
     // ("AccessExclusiveLock").
     std::map<std::string, std::string> locks;
     std::vector<std::string> rewritten;  // pre-existing relations whose relfilenode changed
-    std::optional<std::string> error;    // the statement failed: it would fail in production too
+    // Pre-existing tables it read in full (pg_stat_xact_user_tables.seq_scan grew).
+    std::vector<std::string> scanned;
+    std::optional<std::string> error;  // the statement failed: it would fail in production too
 };
 
 }  // namespace sm::core

@@ -6,6 +6,7 @@
 #include "db/history.hpp"
 #include "deploy/phases.hpp"
 #include "deploy/policy_gate.hpp"
+#include "deploy/rewrite.hpp"
 #include "deploy/steps.hpp"
 #include "executor/trace.hpp"
 #include "notify/notifier.hpp"
@@ -131,6 +132,7 @@ planner::Plan plan_for_target(const PlanRequest& request,
     input.settings = project.config.execute;
     input.policy = request.policy;
     add_pending(project, status, input);
+    prove_unproven(project, request.target, input.pending);  // rewrite's unproven steps first
     planner::Plan plan = plan_on_target(*session, project, input);
 
     // 3. With trace, prove the prediction on a throwaway copy of the schema.

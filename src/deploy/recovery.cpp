@@ -383,4 +383,21 @@ Recovery recover_failed_run(const Request& request, executor::RunContext& ctx, c
     }
 }
 
+bool tell_rolled_back(DeployEvents& events, const Recovery& recovery, const notify::Event& failed,
+                      core::FailurePolicy policy) {
+    bool undid = recovery.rollback.means != "none";
+    bool stuck = !recovery.rollback.manual_action.empty() && policy != core::FailurePolicy::stop;
+    if (undid || stuck) {
+        notify::Event rolled =
+            events.make("deploy.rolled_back",
+                        recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
+        rolled.version_to = recovery.head;
+        rolled.error = failed.error;
+        rolled.rollback = recovery.rollback;
+        rolled.runbook = failed.runbook;
+        events.send(rolled);
+    }
+    return undid;
+}
+
 }  // namespace sm::deploy

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "backup/manifest.hpp"
+#include "deploy/events.hpp"
 #include "deploy/request.hpp"
 #include "executor/apply.hpp"
 #include "notify/event.hpp"
@@ -58,5 +59,11 @@ struct Recovery {
 Recovery recover_failed_run(const Request& request, executor::RunContext& ctx, const FailedRun& run,
                             std::unique_ptr<db::Session>& migration_session,
                             std::unique_ptr<db::Session>& control_after);
+
+// Tells the team what recovery undid (deploy.rolled_back, with failed's error
+// and the runbook), or that it could not under a policy meant to undo (a
+// manual action left). Returns whether anything was undone.
+bool tell_rolled_back(DeployEvents& events, const Recovery& recovery, const notify::Event& failed,
+                      core::FailurePolicy policy);
 
 }  // namespace sm::deploy

@@ -17,6 +17,7 @@
 #include "deploy/policy_gate.hpp"
 #include "deploy/preflight_gate.hpp"
 #include "deploy/recovery.hpp"
+#include "deploy/rewrite.hpp"
 #include "deploy/steps.hpp"
 #include "executor/apply.hpp"
 #include "executor/backfill.hpp"
@@ -33,18 +34,6 @@ constexpr const char* k_failure_runbook = "runbooks/failed-deployment.md";
 
 std::chrono::milliseconds since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
-}
-
-// The tables of list that are also in watched.
-std::vector<std::string> only(const std::vector<std::string>& list,
-                              const std::vector<std::string>& watched) {
-    std::vector<std::string> out;
-    for (const auto& t : list) {
-        if (std::find(watched.begin(), watched.end(), t) != watched.end()) {
-            out.push_back(t);
-        }
-    }
-    return out;
 }
 
 // One run of the pipeline (run.hpp). A real run throws where it stops; a dry
@@ -68,9 +57,12 @@ class Deployment {
         // 3. Read where the target stands; refuse drift unless accepted; choose
         //    the steps; with a plan, apply only what it lists, under its settings.
         choose_steps();
-        // 4. The policy gate: lint what is about to be applied under the policy
-        //    with the target's context; errors stop the run (exit 4) unless
-        //    overridden with a reason. With a plan, its verdict was the gate.
+        // 4. The policy gate: migrations marked unproven (rewrite without a
+        //    database) are proven on a copy of the schema (rewrite.hpp); then
+        //    lint what is about to be applied under the policy with the
+        //    target's context; errors stop the run (exit 4) unless overridden
+        //    with a reason. With a plan, its verdict was the gate.
+        proof_gate();
         policy_gate();
         //    A contract migration waits for its change's backfill and for the
         //    old application to disconnect (phases.hpp): exit 4, nothing applied.
@@ -195,6 +187,14 @@ class Deployment {
         throw Error(gate.stop, gate.reason + "; nothing was applied", gate.hint);
     }
 
+    void proof_gate() {
+        std::vector<const core::Migration*> pending;
+        for (const auto& s : m_steps) {
+            pending.push_back(s.migration);
+        }
+        gated([&] { prove_unproven(m_project, m_r.target, pending); });
+    }
+
     // Refuses the run when a contract step cannot run yet (before anything is applied).
     void phase_gate() {
         ContractRefusal refusal = contract_refusal(m_steps, 0, m_report, m_project.migrations,
@@ -215,14 +215,7 @@ class Deployment {
         if (m_steps.empty()) {
             return;
         }
-        try {
-            check_replica_lag(*m_control, m_r.settings);
-        } catch (const Error& e) {
-            if (!m_r.dry_run) {
-                throw;
-            }
-            stop_dry(e.code(), e.what());
-        }
+        gated([&] { check_replica_lag(*m_control, m_r.settings); });
         if (m_r.dry_run) {
             // Once and without waiting.
             m_dry.blockers = describe_blockers(*m_ctx, tables_of(m_project, m_steps));
@@ -233,6 +226,19 @@ class Deployment {
         }
         m_watched = watched_tables(*m_ctx, tables_of(m_project, m_steps));
         clear_blockers(*m_ctx, m_watched, "the run", m_r.quiet);
+    }
+
+    // A gate's refusal: thrown in a real run, recorded in a dry run's report.
+    template <class Check>
+    void gated(Check&& check) {
+        try {
+            check();
+        } catch (const Error& e) {
+            if (!m_r.dry_run) {
+                throw;
+            }
+            stop_dry(e.code(), e.what());
+        }
     }
 
     void stop_dry(ExitCode code, const std::string& reason) {
@@ -404,7 +410,10 @@ void Deployment::apply_step(const Step& step, DeployEvents& events) {
     }
     check_duration(*m_current);
     check_replica_lag(*m_control, m_r.settings);
-    clear_blockers(*m_ctx, only(up.tables(), m_watched), m_current->id(), m_r.quiet);
+    std::vector<std::string> tables = up.tables();  // those of the step's tables the run watches
+    std::erase_if(
+        tables, [&](const auto& t) { return !std::count(m_watched.begin(), m_watched.end(), t); });
+    clear_blockers(*m_ctx, tables, m_current->id(), m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
     auto took = up.backfill
@@ -462,19 +471,7 @@ void Deployment::fail(const Error& e, DeployEvents& events) {
     Recovery recovery = recover_failed_run(m_r, *m_ctx, run, m_migration, control_after);
 
     // Tell the team what was undone, and by which means.
-    bool undid = recovery.rollback.means != "none";
-    bool stuck = !recovery.rollback.manual_action.empty() &&
-                 m_r.settings.on_failure != core::FailurePolicy::stop;
-    if (undid || stuck) {
-        notify::Event rolled =
-            events.make("deploy.rolled_back",
-                        recovery.rollback.complete ? "rolled_back" : "rollback_incomplete");
-        rolled.version_to = recovery.head;
-        rolled.error = failed.error;
-        rolled.rollback = recovery.rollback;
-        rolled.runbook = k_failure_runbook;
-        events.send(rolled);
-    }
+    bool undid = tell_rolled_back(events, recovery, failed, m_r.settings.on_failure);
     // The failing step's own hint assumes nothing was undone; "already exists" on
     // a database another tool ran wants adopt instead.
     std::string hint = adopt_hint(*m_control, e.what());

@@ -53,6 +53,10 @@ const Examples& table() {
         {"backfill",
          {"safe-migrate backfill status", "safe-migrate backfill pause",
           "safe-migrate backfill resume --format json"}},
+        {"rewrite",
+         {"safe-migrate rewrite migrations/20260101091000_add_orders_total_check.up.sql",
+          "safe-migrate rewrite migrations/20260101090800_index_foreign_keys.up.sql --format "
+          "json"}},
     };
     return examples;
 }

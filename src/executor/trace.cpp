@@ -51,6 +51,16 @@ std::map<std::string, std::string> held_locks(db::Session& session, const Relati
     return out;
 }
 
+// Sequential scans this transaction made of each user table so far, by oid.
+std::map<std::string, std::string> table_scans(db::Session& session) {
+    std::map<std::string, std::string> out;
+    for (const auto& row :
+         session.exec("SELECT relid::text, seq_scan::text FROM pg_stat_xact_user_tables").rows) {
+        out[*row[0]] = row[1].value_or("0");
+    }
+    return out;
+}
+
 }  // namespace
 
 std::vector<core::TracedStatement> trace_scripts(db::Session& session,
@@ -62,12 +72,14 @@ std::vector<core::TracedStatement> trace_scripts(db::Session& session,
     bool in_block = false;
     std::map<std::string, std::string> locks;  // held so far in the open block
     Relations files;                           // relfilenodes after the previous statement
+    std::map<std::string, std::string> scans;  // seq_scan counts after the previous statement
     auto begin = [&] {
         if (!in_block) {
             session.exec("BEGIN");
             in_block = true;
             locks.clear();
             files = snapshot(session);
+            scans = table_scans(session);
         }
     };
     auto commit = [&] {
@@ -106,6 +118,16 @@ std::vector<core::TracedStatement> trace_scripts(db::Session& session,
                             traced.rewritten.push_back(rel.name);
                         }
                     }
+                    auto scans_now = table_scans(session);
+                    for (const auto& [oid, count] : scans_now) {
+                        auto it = before.find(oid);
+                        auto was = scans.find(oid);
+                        if (it != before.end() &&
+                            count != (was == scans.end() ? "0" : was->second)) {
+                            traced.scanned.push_back(it->second.name);
+                        }
+                    }
+                    scans = std::move(scans_now);
                     locks = std::move(locks_now);
                     files = std::move(files_now);
                     if (!script.transactional) {

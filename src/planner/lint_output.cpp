@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "planner/lint_render.hpp"
+#include "planner/rewrite.hpp"
 #include "planner/rule_catalog.hpp"
 #include "util/strings.hpp"
 
@@ -38,6 +39,12 @@ void append_text_finding(const Finding& f, std::string& out) {
     }
     if (!f.alternative.empty()) {
         fmt::format_to(to, "    safe alternative: {}\n", f.alternative);
+    }
+    if (!f.suppressed_by && rule_has_recipe(f.rule)) {
+        fmt::format_to(to,
+                       "    fix: safe-migrate rewrite {} (prints the online steps; --write adds "
+                       "them as migrations)\n",
+                       shown_path(f.file));
     }
     if (!f.rewrite.empty()) {
         out += "    instead:\n" + util::indent(f.rewrite, "      ") + "\n";

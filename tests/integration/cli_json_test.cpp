@@ -97,6 +97,9 @@ TEST_CASE("every command prints one JSON document with a result under --format j
         {"adopt", {{"adopt", "--from", "dbmate", "--dry-run"}}},  // not dbmate's: the error
         {"init", {{"init"}}},                                     // in an empty directory
         {"new", {{"new", "add_email"}}},
+        {"rewrite",
+         {{"rewrite", (project.migrations() / "1_users.up.sql").string()},
+          {"rewrite", (project.migrations() / "1_users.up.sql").string(), "--write"}}},
     };
     for (const auto& name : sm::cli::command_names()) {
         INFO("command " << name << " needs its --format json runs in this test");
@@ -106,7 +109,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
     std::vector<std::string> order = {"status", "lint",    "plan",     "execute", "backfill",
                                       "backup", "restore", "notify",   "seed",    "rollback",
                                       "reset",  "sandbox", "validate", "check",   "schema",
-                                      "adopt",  "init",    "new"};
+                                      "adopt",  "init",    "new",     "rewrite"};
     sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {

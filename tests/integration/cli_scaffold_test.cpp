@@ -112,7 +112,7 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
 
     // In the order a project lives; init runs in fresh directories, new last.
     std::vector<std::string> order = {"status",  "lint",     "plan",  "execute", "backfill",
-                                      "seed",    "validate", "check", "schema",  "backup",
+                                      "rewrite", "seed",     "validate", "check", "schema",  "backup",
                                       "restore", "rollback", "reset", "notify",  "sandbox",
                                       "new",     "init",     "adopt"};
     // adopt's examples take over a dbmate project, on a database dbmate ran.

@@ -1,0 +1,210 @@
+// safe-migrate rewrite: recipes written, proven and applied on a table with
+// rows while a writer runs; the end schema is the original statement's and no
+// write is lost; unproven steps proven at plan time; no-recipe messages; the
+// lint hint.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "support/project_fixture.hpp"
+#include "support/test_database.hpp"
+#include "support/tool.hpp"
+
+// One namespace per test file: the files compile together in unity batches.
+namespace rewrite_test {
+
+using namespace sm::test;
+using Catch::Matchers::Contains;
+
+namespace {
+
+constexpr const char* k_schema =
+    "CREATE TABLE customers (id bigint PRIMARY KEY);"
+    "CREATE TABLE accounts (id bigserial PRIMARY KEY, customer_id bigint, "
+    "balance integer NOT NULL DEFAULT 0, note text, code text);"
+    "CREATE INDEX accounts_balance_idx ON accounts (balance);"
+    "INSERT INTO customers SELECT g FROM generate_series(1, 100) g;"
+    "INSERT INTO accounts (customer_id, balance, note, code) "
+    "SELECT g % 100 + 1, g, CASE WHEN g % 3 = 0 THEN NULL ELSE 'n' END, 'c' || g "
+    "FROM generate_series(1, 3000) g";
+
+// One statement of each recipe, in an order that works.
+constexpr const char* k_original =
+    "UPDATE accounts SET note = coalesce(note, 'none');\n"
+    "ALTER TABLE accounts ALTER COLUMN balance TYPE bigint;\n"
+    "ALTER TABLE accounts ALTER COLUMN note SET NOT NULL;\n"
+    "ALTER TABLE accounts ADD CONSTRAINT accounts_customer_fkey FOREIGN KEY (customer_id) "
+    "REFERENCES customers (id);\n"
+    "ALTER TABLE accounts ADD CHECK (balance >= 0);\n"
+    "ALTER TABLE accounts ADD UNIQUE (code);\n"
+    "CREATE INDEX accounts_customer_idx ON accounts (customer_id);\n";
+
+// The facts about accounts that the original statements decide, column order aside.
+std::string schema_facts(const TestDatabase& db) {
+    std::string out;
+    const char* queries[] = {
+        "SELECT column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
+        "coalesce(column_default, '-') FROM information_schema.columns "
+        "WHERE table_name = 'accounts' ORDER BY column_name",
+        "SELECT conname || ' ' || contype::text || ' ' || convalidated::text || ' ' || "
+        "pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = 'accounts'::regclass "
+        "ORDER BY conname",
+        "SELECT indexname || ' ' || indexdef FROM pg_indexes WHERE tablename = 'accounts' "
+        "ORDER BY indexname",
+        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND NOT tgisinternal",
+        "SELECT proname FROM pg_proc WHERE proname LIKE '%sm_sync%'",
+    };
+    for (const char* q : queries) {
+        for (const auto& row : db.query(q).rows) {
+            out += row[0].value_or("NULL") + "\n";
+        }
+        out += "--\n";
+    }
+    return out;
+}
+
+// Inserts rows and adds to balances on its own connection until stopped.
+struct Writer {
+    explicit Writer(const TestDatabase& db) : m_session(db.connect("writer")) {
+        m_thread = std::thread([this] { run(); });
+    }
+    void stop() {
+        m_stop = true;
+        m_thread.join();
+    }
+    void run() {
+        try {
+            write_until_stopped();
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    }
+    void write_until_stopped() {
+        while (!m_stop) {
+            int64_t n = ++inserted;
+            m_session->exec("INSERT INTO accounts (customer_id, balance, note, code) VALUES (" +
+                            std::to_string(n % 100 + 1) + ", 5, 'w', 'w" + std::to_string(n) +
+                            "')");
+            m_session->exec("UPDATE accounts SET balance = balance + 1 WHERE id = " +
+                            std::to_string(n * 7 % 3000 + 1));
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    std::unique_ptr<sm::db::Session> m_session;
+    std::atomic<bool> m_stop{false};
+    std::atomic<int64_t> inserted{0};
+    std::string error;  // why the writer stopped early
+    std::thread m_thread;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "rewrite --write then execute --through contract under a writer gives the original's "
+    "schema and loses no write") {
+    TestDatabase db;
+    TestDatabase reference;
+    db.query(k_schema);
+    reference.query(k_schema);
+    reference.query(k_original);
+    Project p;
+    p.write_config("");
+    p.migration("1_base.up.sql", "SELECT 1;\n");
+    REQUIRE(run_tool(p.args(db, {"execute"})).exit_code == 0);
+    std::ofstream(p.dir() / "original.sql") << k_original;
+
+    auto rewrite =
+        run_tool(p.args(db, {"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+    CHECK_THAT(rewrite.out, Contains("proven on a copy of the target's schema"));
+    CHECK_THAT(rewrite.out, Contains("change accounts_balance_type, 7 migration(s):"));
+    CHECK_THAT(rewrite.out, Contains("is left untouched: delete it"));
+    CHECK_THAT(rewrite.out, Contains("2_accounts_update_1_backfill (backfill)"));
+
+    // The gate (lint under the default policy) accepts every written step.
+    auto lint = run_tool(p.args({"lint"}));
+    INFO(lint.all());
+    CHECK(lint.exit_code == 0);
+
+    int64_t before = std::stoll(db.scalar("SELECT sum(balance) FROM accounts"));
+    Writer writer(db);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    writer.stop();
+    INFO(run.all());
+    REQUIRE(run.exit_code == 0);
+
+    CHECK(writer.error.empty());
+    int64_t n = writer.inserted;
+    CHECK(db.scalar("SELECT count(*) FROM accounts") == std::to_string(3000 + n));
+    CHECK(db.scalar("SELECT sum(balance) FROM accounts") == std::to_string(before + 6 * n));
+    CHECK(db.scalar("SELECT count(*) FROM accounts WHERE note IS NULL") == "0");
+    CHECK(schema_facts(db) == schema_facts(reference));
+}
+
+TEST_CASE("rewrite without a database writes unproven steps that plan and execute prove first") {
+    TestDatabase db;
+    db.query("CREATE TABLE t (id int PRIMARY KEY, x int, y int)");
+    db.query("INSERT INTO t SELECT g, g, g FROM generate_series(1, 100) g");
+    Project p;
+    p.write_config("");
+    std::ofstream(p.dir() / "original.sql") << "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n";
+
+    auto rewrite = run_tool(p.args({"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+    CHECK_THAT(rewrite.out, Contains("unproven (no database)"));
+    CHECK_THAT(sm::util::read_file(p.migrations() / "1_t_x_not_null_1_check.up.sql"),
+               Contains("-- safe-migrate: unproven\n"));
+
+    auto plan = run_tool(p.args(db, {"plan"}));
+    INFO(plan.all());
+    CHECK(plan.exit_code == 0);
+    CHECK_THAT(plan.err, Contains("proof: 3 unproven migration(s) proven"));
+
+    // An unproven step that rewrites the table is refused by plan and execute.
+    p.migration("4_retype.up.sql",
+                "-- safe-migrate: unproven\nALTER TABLE t ALTER COLUMN y TYPE bigint;\n");
+    auto refused = run_tool(p.args(db, {"plan"}));
+    INFO(refused.all());
+    CHECK(refused.exit_code == 4);
+    CHECK_THAT(refused.err, Contains("4_retype line 2 rewrites public.t under ACCESS EXCLUSIVE"));
+    auto execute = run_tool(p.args(db, {"execute"}));
+    INFO(execute.all());
+    CHECK(execute.exit_code == 4);
+    CHECK_THAT(execute.err, Contains("4_retype line 2 rewrites public.t"));
+    CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_x_not_null'") == "0");
+}
+
+TEST_CASE("rewrite says when a statement has no recipe, and lint names rewrite") {
+    TestDatabase db;
+    db.query("CREATE TABLE t (id int PRIMARY KEY, x int)");
+    Project p;
+    p.write_config("");
+    std::ofstream(p.dir() / "original.sql")
+        << "CREATE TABLE u (id int);\nDELETE FROM t;\nALTER TABLE t ALTER COLUMN x TYPE bigint "
+           "USING x + 1;\n";
+    auto r =
+        run_tool(p.args(db, {"rewrite", (p.dir() / "original.sql").string(), "--format", "json"}));
+    INFO(r.all());
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.out, Contains("\"result\": \"ok\""));
+    CHECK_THAT(r.out, Contains("no recipe yet for a DELETE of a whole table"));
+    CHECK_THAT(r.out, Contains("no recipe for ALTER COLUMN ... TYPE ... USING"));
+
+    p.migration("1_not_null.up.sql", "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n");
+    auto lint = run_tool_in(p.dir(), {"lint", "migrations"});
+    INFO(lint.all());
+    CHECK_THAT(lint.out, Contains("fix: safe-migrate rewrite migrations/1_not_null.up.sql"));
+    // The hint's command works.
+    auto hinted = run_tool_in(p.dir(), {"rewrite", "migrations/1_not_null.up.sql"});
+    INFO(hinted.all());
+    CHECK(hinted.exit_code == 0);
+    CHECK_THAT(hinted.out, Contains("change t_x_not_null, 3 migration(s):"));
+}
+
+}  // namespace rewrite_test
