@@ -37,9 +37,9 @@ std::string native_header(const std::string& id, bool up, bool no_transaction) {
 std::string utc_stamp(std::time_t t, bool dashed) {
     std::tm utc{};
     gmtime_r(&t, &utc);
-    return fmt::format(
-        dashed ? "{:04}-{:02}-{:02}-{:02}{:02}{:02}" : "{:04}{:02}{:02}{:02}{:02}{:02}",
-        utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+    const char* sep = dashed ? "-" : "";
+    return fmt::format("{:04}{}{:02}{}{:02}{}{:02}{:02}{:02}", utc.tm_year + 1900, sep,
+                       utc.tm_mon + 1, sep, utc.tm_mday, sep, utc.tm_hour, utc.tm_min, utc.tm_sec);
 }
 
 // True when an entry of dir (a file, or a diesel or prisma directory) starts with prefix.

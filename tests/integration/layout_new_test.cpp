@@ -75,7 +75,8 @@ std::vector<fs::path> run_new(const Project& p, const TestDatabase& db,
     INFO(made.all());
     REQUIRE(made.exit_code == 0);
     std::vector<fs::path> files;
-    for (const auto& f : nlohmann::json::parse(made.out)["created"]) {
+    auto document = nlohmann::json::parse(made.out);
+    for (const auto& f : document["created"]) {
         files.emplace_back(f.get<std::string>());
     }
     return files;
@@ -97,7 +98,8 @@ void new_then_run(const std::string& tool, bool has_down) {
     INFO(status.all());
     CHECK(status.exit_code == 10);
     CHECK(status.out.find("0 applied, 5 pending") != std::string::npos);
-    CHECK(status.out.find("_add_orders") != std::string::npos);
+    CHECK(status.out.find("add_orders") != std::string::npos);
+    CHECK(status.out.find("index_orders") != std::string::npos);
 
     auto lint = run_tool(p.args(db, {"lint"}));
     INFO(lint.all());
