@@ -124,6 +124,13 @@ TEST_CASE("layout prisma: rollback refuses, as prisma has no downs") {
     auto back = run_tool(in_layout("prisma", db, {"rollback"}));
     INFO(back.all());
     CHECK(back.exit_code == 3);
+    CHECK(
+        back.err.find(
+            "cannot roll back:\n  no down: prisma migrations have none (" +
+            (layouts_dir() / "prisma" / "20240103090000_create_posts" / "migration.sql").string() +
+            ")") != std::string::npos);
+    CHECK(back.err.find("hint: Nothing was rolled back. Undo the change with a new migration, "
+                        "or restore a backup.") != std::string::npos);
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
 }
 
