@@ -47,16 +47,23 @@ Command init_command() {
 
 Command new_command() {
     auto args = std::make_shared<NewArgs>();
-    return {"new", "Create <UTC timestamp>_NAME.up.sql and .down.sql in the migrations directory",
+    return {"new",
+            "Create a migration in the project's layout (native: <UTC timestamp>_NAME.up.sql "
+            "and .down.sql)",
             [args](CLI::App& sub) {
                 sub.add_option("name", args->name, "Letters, digits, '_' and '-'")->required();
-                sub.add_flag("--no-transaction", args->no_transaction,
-                             "Run the files statement by statement (CREATE INDEX CONCURRENTLY)");
+                sub.add_flag(
+                    "--no-transaction", args->no_transaction,
+                    "Run the migration statement by statement (CREATE INDEX CONCURRENTLY), "
+                    "with the layout's own marker");
             },
             [args](const GlobalOptions& g) {
-                auto dir = load_config(g).migrations_dir;
-                return print_created(g, core::new_migration(dir, args->name, args->no_transaction,
-                                                            std::chrono::system_clock::now()));
+                auto config = load_config(g);
+                auto dir = config.migrations_dir;
+                auto layout = core::resolve_layout(config.layout, dir);
+                return print_created(
+                    g, core::new_migration(dir, layout, args->name, args->no_transaction,
+                                           std::chrono::system_clock::now()));
             }};
 }
 

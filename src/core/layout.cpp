@@ -163,6 +163,27 @@ MigrationSet load_layout(const std::filesystem::path& dir, Layout layout,
     }
 }
 
+std::string missing_down(Layout layout, const Migration& m) {
+    const std::filesystem::path& up = m.up.path;
+    std::string name = up.filename().string();
+    switch (layout) {
+        case Layout::flyway:
+            return "down file missing: " + (up.parent_path() / ("U" + name.substr(1))).string();
+        case Layout::dbmate:
+            return "no statements in the '-- migrate:down' section of " + up.string();
+        case Layout::goose:
+            return "no statements in the '-- +goose Down' section of " + up.string();
+        case Layout::diesel:
+            return "down file missing: " + (up.parent_path() / "down.sql").string();
+        case Layout::prisma:
+            return "no down: prisma migrations have none (" + up.string() + ")";
+        default:
+            break;
+    }
+    std::string down = name.size() > 7 ? name.substr(0, name.size() - 7) + ".down.sql" : name;
+    return "down file missing: " + (up.parent_path() / down).string();
+}
+
 std::string section_of(const std::string& text, int first, int end) {
     std::string out;
     int line = 1;

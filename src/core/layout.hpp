@@ -73,6 +73,13 @@ Layout resolve_layout(const std::optional<Layout>& layout, const std::filesystem
 MigrationSet load_layout(const std::filesystem::path& dir, Layout layout,
                          std::vector<SourceProblem>& problems);
 
+// What rollback lacks for m, a migration of layout with no down, as one line:
+// "down file missing: <path>" (native, golang-migrate, flyway's U file,
+// diesel's down.sql), "no statements in the '-- migrate:down' section of
+// <path>" (dbmate; goose likewise), or "no down: prisma migrations have none
+// (<path>)".
+std::string missing_down(Layout layout, const Migration& m);
+
 // The part of text from line first (1-based) up to, not including, line end
 // (0: the end of the text), with every line before first emptied, so positions
 // in it are positions in text.

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <ctime>
-
+#include "core/log.hpp"
+#include "core/scaffold_layouts.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -65,37 +65,10 @@ extends = "default"
 # ban-drop-column = "warning"  # error | warning | off
 )";
 
-std::string header(const std::string& id, bool up, bool no_transaction) {
-    std::string text = fmt::format(
-        "-- {}: {}\n"
-        "--\n"
-        "-- Directives go in this header, one per line, before the first statement:\n"
-        "--   no-transaction          run statement by statement (CREATE INDEX CONCURRENTLY)\n"
-        "--   lock-timeout=5s         lower this file's lock_timeout\n"
-        "--   statement-timeout=1h    this file's statement_timeout\n"
-        "-- each written as `-- safe-migrate: <directive>`. Anywhere in the file,\n"
-        "-- `-- safe-migrate: allow <rule> reason=\"...\"` accepts a lint finding.\n",
-        id, up ? "the change" : "undoes the up file, for rollback");
-    if (no_transaction) {
-        text += "-- safe-migrate: no-transaction\n";
-    }
-    return text + "\n";
-}
-
 bool valid_name(const std::string& name) {
     return !name.empty() && name.find_first_not_of(
                                 "abcdefghijklmnopqrstuvwxyz"
                                 "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") == std::string::npos;
-}
-
-bool version_taken(const fs::path& dir, const std::string& version) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (util::starts_with(entry.path().filename().string(), version + "_")) {
-            return true;
-        }
-    }
-    return false;
 }
 
 void refuse_existing(const fs::path& file) {
@@ -131,7 +104,7 @@ std::vector<fs::path> init_project(const fs::path& dir, const std::string& migra
     return {config, policy, migrations};
 }
 
-std::vector<fs::path> new_migration(const fs::path& dir, const std::string& name,
+std::vector<fs::path> new_migration(const fs::path& dir, Layout layout, const std::string& name,
                                     bool no_transaction,
                                     std::chrono::system_clock::time_point now) {
     if (!valid_name(name)) {
@@ -139,24 +112,33 @@ std::vector<fs::path> new_migration(const fs::path& dir, const std::string& name
                     "migration name '" + name + "' must be letters, digits, '_' and '-'",
                     "For example: safe-migrate new add_orders_status");
     }
-    // The first second from now on that no file in dir uses as its version, so
-    // two quick calls still make two migrations, in order.
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::string version;
-    while (version.empty() || version_taken(dir, version)) {
-        std::tm utc{};
-        gmtime_r(&t, &utc);
-        version = fmt::format("{:04}{:02}{:02}{:02}{:02}{:02}", utc.tm_year + 1900, utc.tm_mon + 1,
-                              utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-        ++t;
+    // What the directory holds now, read as the layout reads it: the new
+    // version follows the newest (problems in other files are lint's to report).
+    MigrationSet existing;
+    existing.dir = dir;
+    if (fs::is_directory(dir)) {
+        std::vector<SourceProblem> ignored;
+        existing = load_layout(dir, layout, ignored);
     }
-    fs::create_directories(dir);
-    std::string id = version + "_" + name;
-    fs::path up = dir / (id + ".up.sql");
-    fs::path down = dir / (id + ".down.sql");
-    util::write_file_atomic(up, header(id, true, no_transaction));
-    util::write_file_atomic(down, header(id, false, no_transaction));
-    return {up, down};
+    auto files = scaffold::layout_files(layout, existing, name, no_transaction, now);
+    std::vector<fs::path> written;
+    for (const auto& file : files) {
+        fs::path path = dir / file.path;
+        if (fs::exists(path)) {  // a clash the version choice rules out; never overwrite
+            throw Error(ExitCode::invalid_input,
+                        path.string() + " already exists; new writes nothing");
+        }
+        written.push_back(path);
+    }
+    for (size_t i = 0; i < files.size(); ++i) {
+        fs::create_directories(written[i].parent_path());
+        util::write_file_atomic(written[i], files[i].content);
+    }
+    if (layout == Layout::prisma) {
+        log_info("prisma migrations have no down: rollback cannot revert " +
+                 written[0].parent_path().filename().string() + " (undo it with a new migration)");
+    }
+    return written;
 }
 
 }  // namespace sm::core

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "core/layout.hpp"
+
 namespace sm::core {
 
 // The commented safe-migrate.toml init writes (migrations_dir as given, relative
@@ -20,12 +22,16 @@ std::string starter_policy();
 std::vector<std::filesystem::path> init_project(const std::filesystem::path& dir,
                                                 const std::string& migrations_dir);
 
-// Creates <UTC now as YYYYMMDDHHMMSS>_<name>.up.sql and .down.sql in dir (made
-// when missing), each with a header showing the directives; with no_transaction
-// both files carry `-- safe-migrate: no-transaction`. When a file in dir already
-// has that version, the next free second is used. Returns the two paths.
-// Throws sm::Error (invalid_input) when name is not letters, digits, '_' and '-'.
-std::vector<std::filesystem::path> new_migration(const std::filesystem::path& dir,
+// Creates a migration named name in dir (made when missing) as layout's own
+// generator would (scaffold_layouts.hpp): native writes <UTC now as
+// YYYYMMDDHHMMSS>_<name>.up.sql and .down.sql, each with a header showing the
+// directives; another layout its own files, its version following the newest
+// migration dir holds in that layout. no_transaction writes the layout's
+// no-transaction marker. When a file in dir already has a timestamp version,
+// the next free second is used. Returns the paths written (the up file first).
+// Throws sm::Error (invalid_input) when name is not letters, digits, '_' and
+// '-', writing nothing.
+std::vector<std::filesystem::path> new_migration(const std::filesystem::path& dir, Layout layout,
                                                  const std::string& name, bool no_transaction,
                                                  std::chrono::system_clock::time_point now);
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "core/identity.hpp"
+#include "core/layout.hpp"
 #include "db/advisory_lock.hpp"
 #include "db/history.hpp"
 #include "db/target_info.hpp"
@@ -74,12 +75,16 @@ void require_down_files(const planner::Project& project,
                         const std::vector<db::AppliedMigration>& chosen) {
     std::vector<std::string> missing;
     std::vector<std::string> broken;
+    core::Layout layout = project.config.layout.value_or(core::Layout::native);
     for (const auto& a : chosen) {
         const core::Migration* m = project.migrations.find(a.version);
-        if (m == nullptr || !m->down) {
-            missing.push_back((project.config.migrations_dir /
+        if (m == nullptr) {
+            missing.push_back("down file missing: " +
+                              (project.config.migrations_dir /
                                (core::to_string(a.version) + "_" + a.name + ".down.sql"))
                                   .string());
+        } else if (!m->down) {
+            missing.push_back(core::missing_down(layout, *m));
         } else if (auto it = project.broken_down.find(a.version); it != project.broken_down.end()) {
             for (const auto& p : it->second) {
                 broken.push_back(p.describe());
@@ -88,14 +93,18 @@ void require_down_files(const planner::Project& project,
     }
     std::string list;
     for (const auto& f : missing) {
-        list += "\n  down file missing: " + f;
+        list += "\n  " + f;
     }
     for (const auto& p : broken) {
         list += "\n  down file does not parse: " + p;
     }
     if (!list.empty()) {
         throw Error(ExitCode::invalid_input, "cannot roll back:" + list,
-                    "Nothing was rolled back. Fix or write the down file, or restore a backup.");
+                    layout == core::Layout::prisma
+                        ? "Nothing was rolled back. Undo the change with a new migration, or "
+                          "restore a backup."
+                        : "Nothing was rolled back. Fix or write the down file, or restore a "
+                          "backup.");
     }
 }
 

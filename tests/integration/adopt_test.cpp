@@ -323,4 +323,88 @@ TEST_CASE("execute failing with 'already exists' on a dbmate database hints at a
     CHECK(run_tool(with("dbmate", db, {"--layout", "dbmate", "execute"})).exit_code == 0);
 }
 
+TEST_CASE("adopt: a rolled-back prisma row and a flyway undo are not applied, nor refused") {
+    // prisma migrate resolve --rolled-back sets rolled_back_at on a failed row;
+    // flyway undo adds an UNDO_SQL row for the version it undid.
+    const std::pair<std::string, std::string> cases[] = {
+        {"prisma",
+         "INSERT INTO _prisma_migrations (id, checksum, finished_at, rolled_back_at, "
+         "migration_name) VALUES (md5('a'), md5('x'), now(), NULL, "
+         "'20240101090000_create_users'), (md5('b'), md5('y'), NULL, now(), "
+         "'20240102090000_index_users_email')"},
+        {"flyway",
+         "INSERT INTO flyway_schema_history (installed_rank, version, description, type, "
+         "script, checksum, installed_by, execution_time, success) VALUES "
+         "(1, '1', 'create users', 'SQL', 'V1__create_users.sql', 1, 'postgres', 1, true), "
+         "(2, '2', 'index users email', 'SQL', 'V2__index_users_email.sql', 2, 'postgres', 1, "
+         "true), (3, '2', 'index users email', 'UNDO_SQL', 'U2__index_users_email.sql', 3, "
+         "'postgres', 1, true)"},
+    };
+    for (const auto& [tool, rows] : cases) {
+        INFO(tool);
+        TestDatabase db;
+        db.query(sm::util::read_file(layouts_dir() / "native" / "1_create_users.up.sql"));
+        db.query(ddl_of().at(tool));
+        db.query(rows);
+        auto adopt = run_tool(with(tool, db, {"adopt", "--from", tool}));
+        INFO(adopt.all());
+        REQUIRE(adopt.exit_code == 0);
+        CHECK(db.scalar("SELECT string_agg(name, ',') FROM safe_migrate.history") ==
+              "create_users");
+        auto run = run_tool(with(tool, db, {"--layout", tool, "execute"}));
+        INFO(run.all());
+        CHECK(run.exit_code == 0);
+        CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
+    }
+}
+
+TEST_CASE("adopt refuses golang-migrate's schema_migrations read as dbmate's, and back") {
+    TestDatabase db;
+    as_tool_left_it(db, "golang-migrate");
+    auto run = run_tool(with("dbmate", db, {"adopt", "--from", "dbmate"}));
+    INFO(run.all());
+    CHECK(run.exit_code == 3);
+    CHECK(run.err.find("schema_migrations has golang-migrate's columns (version, dirty), not "
+                       "dbmate's") != std::string::npos);
+
+    TestDatabase other;
+    as_tool_left_it(other, "dbmate");
+    auto back = run_tool(with("golang-migrate", other, {"adopt", "--from", "golang-migrate"}));
+    INFO(back.all());
+    CHECK(back.exit_code == 3);
+    CHECK(back.err.find("schema_migrations has no dirty column: it is not golang-migrate's") !=
+          std::string::npos);
+    CHECK(db.scalar("SELECT to_regclass('safe_migrate.history') IS NULL") == "t");
+    CHECK(other.scalar("SELECT to_regclass('safe_migrate.history') IS NULL") == "t");
+}
+
+TEST_CASE("adopt --from flyway with --layout native: flyway's history, native files") {
+    TestDatabase db;
+    as_tool_left_it(db, "flyway");
+    auto adopt = run_tool(with("native", db, {"--layout", "native", "adopt", "--from", "flyway"}));
+    INFO(adopt.all());
+    REQUIRE(adopt.exit_code == 0);
+    CHECK(db.scalar("SELECT string_agg(version || '_' || name, ',' ORDER BY version_key) FROM "
+                    "safe_migrate.history") == "1_create_users,2_index_users_email");
+    auto status = run_tool(with("native", db, {"status"}));
+    INFO(status.all());
+    CHECK(status.exit_code == 10);
+    CHECK(status.out.find("2 applied, 1 pending") != std::string::npos);
+}
+
+TEST_CASE("execute's 'already exists' hint names each tool whose history the database holds") {
+    for (const std::string tool :
+         {"flyway", "dbmate", "golang-migrate", "goose", "diesel", "prisma"}) {
+        INFO(tool);
+        TestDatabase db;
+        as_tool_left_it(db, tool);
+        auto run = run_tool(with(tool, db, {"--layout", tool, "execute"}));
+        INFO(run.all());
+        CHECK(run.exit_code == 1);
+        CHECK(run.err.find("hint: This database holds " + tool + "'s history (") !=
+              std::string::npos);
+        CHECK(run.err.find("run `safe-migrate adopt --from " + tool + "`") != std::string::npos);
+    }
+}
+
 }  // namespace adopt_test

@@ -49,6 +49,14 @@ std::string lint_status_execute(const std::string& tool, const TestDatabase& db)
     CHECK(before.exit_code == 10);
     CHECK(before.out.find("0 applied, 3 pending") != std::string::npos);
 
+    auto plan = run_tool(in_layout(tool, db, {"plan"}));
+    INFO(plan.all());
+    CHECK(plan.exit_code == 0);
+    // The tool's no-transaction marker reaches the plan, as it reaches execute.
+    CHECK(plan.out.find("index_users_email  [no transaction, statement by statement") !=
+          std::string::npos);
+    CHECK(plan.out.find("verdict: allowed") != std::string::npos);
+
     auto run = run_tool(in_layout(tool, db, {"execute"}));
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
@@ -61,6 +69,16 @@ std::string lint_status_execute(const std::string& tool, const TestDatabase& db)
     return db.scalar(
         "SELECT string_agg(version::text, ',' ORDER BY version) FROM "
         "safe_migrate.history");
+}
+
+// Rolls back to the first migration through the layout's downs.
+void rollback_to_first(const std::string& tool, const TestDatabase& db, const std::string& first) {
+    auto back = run_tool(in_layout(tool, db, {"rollback", "--to", first}));
+    INFO(back.all());
+    REQUIRE(back.exit_code == 0);
+    CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname IN ('posts', "
+                    "'users_email_idx')") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
 }
 
 }  // namespace
@@ -78,9 +96,10 @@ TEST_CASE("layout dbmate: lint, status, execute and rollback of its sections") {
     CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'users'") == "1");
 }
 
-TEST_CASE("layout golang-migrate: lint, status and execute") {
+TEST_CASE("layout golang-migrate: lint, status, execute and rollback") {
     TestDatabase db;
     CHECK(lint_status_execute("golang-migrate", db) == "1,2,3");
+    rollback_to_first("golang-migrate", db, "1");
 }
 
 TEST_CASE("layout goose: lint, status, execute and rollback") {
@@ -92,9 +111,27 @@ TEST_CASE("layout goose: lint, status, execute and rollback") {
     CHECK(db.scalar("SELECT count(*) FROM pg_class WHERE relname = 'posts'") == "0");
 }
 
-TEST_CASE("layout diesel: lint, status and execute of its directories") {
+TEST_CASE("layout diesel: lint, status, execute and rollback of its directories") {
     TestDatabase db;
     CHECK(lint_status_execute("diesel", db) == "20240101090000,20240102090000,20240103090000");
+    // The index's down runs outside a transaction (metadata.toml).
+    rollback_to_first("diesel", db, "20240101090000");
+}
+
+TEST_CASE("layout prisma: rollback refuses, as prisma has no downs") {
+    TestDatabase db;
+    REQUIRE(run_tool(in_layout("prisma", db, {"execute"})).exit_code == 0);
+    auto back = run_tool(in_layout("prisma", db, {"rollback"}));
+    INFO(back.all());
+    CHECK(back.exit_code == 3);
+    CHECK(
+        back.err.find(
+            "cannot roll back:\n  no down: prisma migrations have none (" +
+            (layouts_dir() / "prisma" / "20240103090000_create_posts" / "migration.sql").string() +
+            ")") != std::string::npos);
+    CHECK(back.err.find("hint: Nothing was rolled back. Undo the change with a new migration, "
+                        "or restore a backup.") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
 }
 
 TEST_CASE("layout prisma: lint, status and execute of its directories") {
@@ -126,6 +163,32 @@ TEST_CASE("an unset layout on another tool's directory is exit 3 saying how to s
                            "pass --layout diesel") != std::string::npos);
     }
     CHECK(db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'safe_migrate'") == "0");
+}
+
+TEST_CASE("the unset-layout hint works both ways: its command, and the config key") {
+    TestDatabase db;
+    std::vector<std::string> base = {"--migrations-dir", (layouts_dir() / "diesel").string(),
+                                     "--database-url", db.url()};
+    auto run = run_tool({base[0], base[1], base[2], base[3], "rollback"});
+    INFO(run.all());
+    CHECK(run.exit_code == 3);
+    std::string hint = run.err.substr(run.err.find("hint: "));
+    std::vector<std::string> hinted = hinted_args(hint.substr(hint.find("(safe-migrate")));
+    REQUIRE(hinted == std::vector<std::string>{"--layout", "diesel", "status"});
+    base.insert(base.end(), hinted.begin(), hinted.end());
+    auto status = run_tool(base);
+    INFO(status.all());
+    CHECK(status.exit_code == 10);
+    CHECK(status.out.find("0 applied, 3 pending") != std::string::npos);
+
+    MigrationDir project;
+    project.write("safe-migrate.toml", "layout = \"diesel\"\nmigrations_dir = \"" +
+                                           (layouts_dir() / "diesel").string() + "\"\n");
+    auto configured = run_tool({"--config", (project.path() / "safe-migrate.toml").string(),
+                                "--database-url", db.url(), "status"});
+    INFO(configured.all());
+    CHECK(configured.exit_code == 10);
+    CHECK(configured.out.find("0 applied, 3 pending") != std::string::npos);
 }
 
 TEST_CASE("lint reads a dbmate file's up section only, at the file's line numbers") {

@@ -21,7 +21,9 @@ using Catch::Matchers::Contains;
 using sm::ExitCode;
 using sm::core::Layout;
 using sm::core::load_layout;
+using sm::core::Migration;
 using sm::core::MigrationSet;
+using sm::core::missing_down;
 using sm::core::SourceProblem;
 using sm_test::capture_error;
 using sm_test::TempTree;
@@ -232,6 +234,26 @@ TEST_CASE("layout names round-trip", "[layout]") {
         CHECK(std::string(sm::core::layout_name(*l)) == name);
     }
     CHECK_FALSE(sm::core::parse_layout("liquibase"));
+}
+
+TEST_CASE("missing_down names what each layout keeps its down in", "[layout]") {
+    Migration m;
+    m.up.path = "m/V1.2__add_x.sql";
+    CHECK(missing_down(Layout::flyway, m) == "down file missing: m/U1.2__add_x.sql");
+    m.up.path = "m/000004_add_x.up.sql";
+    CHECK(missing_down(Layout::golang_migrate, m) == "down file missing: m/000004_add_x.down.sql");
+    CHECK(missing_down(Layout::native, m) == "down file missing: m/000004_add_x.down.sql");
+    m.up.path = "m/20240101090000_add_x.sql";
+    CHECK(missing_down(Layout::dbmate, m) ==
+          "no statements in the '-- migrate:down' section of m/20240101090000_add_x.sql");
+    CHECK(missing_down(Layout::goose, m) ==
+          "no statements in the '-- +goose Down' section of m/20240101090000_add_x.sql");
+    m.up.path = "m/2024-01-01-090000_add_x/up.sql";
+    CHECK(missing_down(Layout::diesel, m) ==
+          "down file missing: m/2024-01-01-090000_add_x/down.sql");
+    m.up.path = "m/20240101090000_add_x/migration.sql";
+    CHECK(missing_down(Layout::prisma, m) ==
+          "no down: prisma migrations have none (m/20240101090000_add_x/migration.sql)");
 }
 
 }  // namespace core_layout_test
