@@ -34,11 +34,11 @@ std::vector<std::string> command_names() {
 
 const std::vector<Command>& command_table() {
     static const std::vector<Command> table = {
-        init_command(),     new_command(),      status_command(),   lint_command(),
-        plan_command(),     execute_command(),  rollback_command(), backup_command(),
-        restore_command(),  notify_command(),   seed_command(),     reset_command(),
-        sandbox_command(),  validate_command(), check_command(),    schema_command(),
-        adopt_command(),    backfill_command(), rewrite_command(),
+        init_command(),    new_command(),      status_command(),   lint_command(),
+        plan_command(),    execute_command(),  rollback_command(), backup_command(),
+        restore_command(), notify_command(),   seed_command(),     reset_command(),
+        sandbox_command(), validate_command(), check_command(),    schema_command(),
+        adopt_command(),   backfill_command(), rewrite_command(),
     };
     return table;
 }

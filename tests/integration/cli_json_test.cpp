@@ -109,7 +109,7 @@ TEST_CASE("every command prints one JSON document with a result under --format j
     std::vector<std::string> order = {"status", "lint",    "plan",     "execute", "backfill",
                                       "backup", "restore", "notify",   "seed",    "rollback",
                                       "reset",  "sandbox", "validate", "check",   "schema",
-                                      "adopt",  "init",    "new",     "rewrite"};
+                                      "adopt",  "init",    "new",      "rewrite"};
     sm::util::TempDir empty("sm-json-init");
     REQUIRE(order.size() == runs_of.size());
     for (const auto& name : order) {

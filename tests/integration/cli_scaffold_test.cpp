@@ -111,10 +111,10 @@ TEST_CASE("every command's --help ends with its examples, and every example runs
         << webhook("team", "generic", receiver.url("/hook"));
 
     // In the order a project lives; init runs in fresh directories, new last.
-    std::vector<std::string> order = {"status",  "lint",     "plan",  "execute", "backfill",
-                                      "rewrite", "seed",     "validate", "check", "schema",  "backup",
-                                      "restore", "rollback", "reset", "notify",  "sandbox",
-                                      "new",     "init",     "adopt"};
+    std::vector<std::string> order = {"status",  "lint",    "plan",     "execute", "backfill",
+                                      "rewrite", "seed",    "validate", "check",   "schema",
+                                      "backup",  "restore", "rollback", "reset",   "notify",
+                                      "sandbox", "new",     "init",     "adopt"};
     // adopt's examples take over a dbmate project, on a database dbmate ran.
     TestDatabase dbmate_db;
     fs::path dbmate_project = root.path() / "dbmate-project";
