@@ -181,7 +181,8 @@ std::string step_file_text(const RewriteStep& step, const std::string& change, b
     }
     if (!down) {
         for (const auto& [rule, reason] : step.allows) {
-            text += "-- safe-migrate: allow " + rule + " reason=\"" + reason + "\"\n";
+            text.append("-- safe-migrate: allow ").append(rule).append(" reason=\"");
+            text.append(reason).append("\"\n");
         }
     }
     return text + (down ? step.down : step.up);

@@ -54,6 +54,7 @@ std::string rw_drop_constraint(const RecipeTable& t, const std::string& name) {
 std::vector<std::string> not_null_check_names(const RecipeTable& table,
                                               const std::vector<std::string>& columns) {
     std::vector<std::string> names;
+    names.reserve(columns.size());
     for (const auto& col : columns) {
         names.push_back(make_object_name(table.name, col, "not_null"));
     }

@@ -44,9 +44,15 @@ std::vector<std::string> proof_problems(const std::vector<core::TracedStatement>
                 continue;
             }
             if (proof_lists(t.rewritten, relation)) {
-                problems.push_back(where + " rewrites " + relation + " under ACCESS EXCLUSIVE");
+                problems.push_back(where);
+                problems.back()
+                    .append(" rewrites ")
+                    .append(relation)
+                    .append(" under ACCESS EXCLUSIVE");
             } else if (proof_lists(t.scanned, relation)) {
-                problems.push_back(where + " scans " + relation + " under ACCESS EXCLUSIVE");
+                problems.push_back(where);
+                problems.back().append(" scans ").append(relation).append(
+                    " under ACCESS EXCLUSIVE");
             }
         }
     }

@@ -146,10 +146,10 @@ TEST_CASE("remote catalog: create, list, verify, then restore --latest from anot
     REQUIRE(sizes.size() >= 2);
     for (const auto& [number, size] : sizes) {
         if (number < static_cast<int>(sizes.size())) {
-            CHECK(size == 16 * 1024 * 1024);
+            CHECK(size == 16L * 1024 * 1024);
         } else {
             CHECK(size > 0);
-            CHECK(size <= 16 * 1024 * 1024);
+            CHECK(size <= 16L * 1024 * 1024);
         }
     }
     CHECK(log.find("POST 127.0.0.1:" + s3.port() + " " + parts.begin()->first + "?uploadId=") !=

@@ -23,7 +23,7 @@ using sm::backup::RetentionPolicy;
 namespace {
 
 // 2026-11-30T00:00:00Z
-const std::chrono::system_clock::time_point k_now =
+constexpr std::chrono::system_clock::time_point k_now =
     std::chrono::sys_days{std::chrono::year{2026} / 11 / 30};
 
 Manifest backup(const std::string& id, const std::string& finished_at,

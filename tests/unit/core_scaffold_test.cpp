@@ -105,6 +105,7 @@ namespace {
 // The names new wrote, relative to dir, '/'-separated.
 std::vector<std::string> names(const fs::path& dir, const std::vector<fs::path>& files) {
     std::vector<std::string> out;
+    out.reserve(files.size());
     for (const auto& f : files) {
         out.push_back(f.lexically_relative(dir).generic_string());
     }
@@ -126,20 +127,20 @@ MigrationSet read_back(const fs::path& dir, Layout layout) {
 TEST_CASE("new in each layout: its tool's names, read back by its reader", "[scaffold]") {
     using V = std::vector<std::string>;
     struct Case {
-        Layout layout;
         V files;
+        Layout layout;
         bool down;
     };
     const Case cases[] = {
-        {Layout::native, V{"20260304050607_add_x.up.sql", "20260304050607_add_x.down.sql"}, true},
-        {Layout::flyway, V{"V1__add_x.sql", "U1__add_x.sql"}, true},
-        {Layout::dbmate, V{"20260304050607_add_x.sql"}, false},
-        {Layout::golang_migrate, V{"20260304050607_add_x.up.sql", "20260304050607_add_x.down.sql"},
+        {V{"20260304050607_add_x.up.sql", "20260304050607_add_x.down.sql"}, Layout::native, true},
+        {V{"V1__add_x.sql", "U1__add_x.sql"}, Layout::flyway, true},
+        {V{"20260304050607_add_x.sql"}, Layout::dbmate, false},
+        {V{"20260304050607_add_x.up.sql", "20260304050607_add_x.down.sql"}, Layout::golang_migrate,
          true},
-        {Layout::goose, V{"20260304050607_add_x.sql"}, false},
-        {Layout::diesel, V{"2026-03-04-050607_add_x/up.sql", "2026-03-04-050607_add_x/down.sql"},
+        {V{"20260304050607_add_x.sql"}, Layout::goose, false},
+        {V{"2026-03-04-050607_add_x/up.sql", "2026-03-04-050607_add_x/down.sql"}, Layout::diesel,
          false},
-        {Layout::prisma, V{"20260304050607_add_x/migration.sql"}, false},
+        {V{"20260304050607_add_x/migration.sql"}, Layout::prisma, false},
     };
     for (const auto& c : cases) {
         INFO(layout_name(c.layout));
