@@ -26,6 +26,9 @@ struct Statement {
     // The relations it locks ("public.orders"; the schema defaults to public),
     // as the planner predicts them: what preflight checks for blockers.
     std::vector<std::string> tables;
+    // For a plain INSERT (not one inside a WITH): the table it fills
+    // ("public.users"; the schema defaults to public), else empty.
+    std::string insert_target;
 };
 
 // A phase=backfill migration's one statement (UPDATE ... [WHERE ...] or

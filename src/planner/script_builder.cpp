@@ -37,6 +37,9 @@ void classify(const ParseTree& stmt, core::Statement& out) {
     if (kind == "TransactionStmt") {
         out.transaction_control = true;
     }
+    if (kind == "InsertStmt" && node.contains("relation")) {
+        out.insert_target = qualified_name(node["relation"]);
+    }
 }
 
 // Line and column of byte offsets in text, asked for in increasing order

@@ -91,22 +91,18 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
     };
     int attempts = 1;
     milliseconds took{0};
-    std::vector<std::string> targets;  // each statement's INSERT table, or ""
-    for (const auto& statement : script.statements) {
-        targets.push_back(inserted != nullptr ? insert_target(statement.sql) : "");
-    }
     std::map<std::string, int64_t> rows;  // of the attempt that commits
     auto body = [&] {
         auto start = Clock::now();
         rows.clear();
-        for (size_t i = 0; i < script.statements.size(); ++i) {
-            current = &script.statements[i];
+        for (const auto& statement : script.statements) {
+            current = &statement;
             if (util::interrupted()) {
                 throw db::DbError("57014", "canceling statement due to user request");
             }
             int64_t affected = ctx.session.exec(current->sql).affected_rows;
-            if (!targets[i].empty()) {
-                rows[targets[i]] += affected;
+            if (!current->insert_target.empty()) {
+                rows[current->insert_target] += affected;
             }
         }
         current = nullptr;

@@ -1,7 +1,8 @@
 #pragma once
 // What seed run did, for its closing summary: the rows each table received
 // from the seeds' own INSERT statements (each statement's command-tag count,
-// attributed to its target table by PostgreSQL's parser), the time, the
+// attributed to core::Statement::insert_target, which the planner reads from
+// PostgreSQL's parse tree), the time, the
 // environment and the scale. Rows that other statements add (a function call,
 // an INSERT inside a WITH, COPY) are not attributed to a table.
 
@@ -21,10 +22,5 @@ struct SeedRunSummary {
 
     int64_t total_rows() const;
 };
-
-// The table ("schema.table"; the schema defaults to public) an INSERT
-// statement inserts into, or "" for any other statement or text that does
-// not parse.
-std::string insert_target(const std::string& sql);
 
 }  // namespace sm::seed
