@@ -21,7 +21,7 @@
 #
 # Environment: SCALE (default 70), RUNS (default 1; medians reported), JOBS
 # (default 2), PGBIN (default /usr/lib/postgresql/15/bin). Needs: node/npm
-# (tests/s3/install.sh), GNU time, PostgreSQL 15 server binaries. Run by hand;
+# (tests/support/npm_install.sh), GNU time, PostgreSQL 15 server binaries. Run by hand;
 # not part of CI.
 set -eu
 BIN=$(realpath "${1:-build/safe-migrate}")
@@ -49,7 +49,7 @@ URL_BENCH=$(url_of bench)
 psql_q() { "$PGBIN/psql" -X -q -At -v ON_ERROR_STOP=1 -d "$(url_of "$1")" -c "$2"; }
 NODE="${S3_NODE_DIR:-$HERE/build/s3-node}"  # the tests install s3rver there too
 mkdir -p "$NODE"
-flock "$NODE/.install.lock" sh "$HERE/tests/s3/install.sh" "$NODE"
+flock "$NODE/.install.lock" sh "$HERE/tests/support/npm_install.sh" "$HERE/tests/s3" "$NODE" s3rver
 mkdir -p "$WORK/s3data"
 "$NODE/node_modules/.bin/s3rver" -d "$WORK/s3data" -a 127.0.0.1 -p 0 \
   --configure-bucket bench --no-vhost-buckets >"$WORK/s3rver.log" 2>&1 &

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include "support/fixtures.hpp"
+#include "support/npm_tool.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
@@ -18,20 +19,6 @@ using namespace sm::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// The pinned dbmate, installed once for all tests (under a lock); its path.
-fs::path installed_dbmate() {
-    fs::path node = SM_DBMATE_NODE_DIR;
-    fs::create_directories(node);
-    sm::util::ProcessSpec install;
-    install.program = "flock";
-    install.args = {(node / ".install.lock").string(), "sh",
-                    (fs::path(SM_DBMATE_DIR) / "install.sh").string(), node.string()};
-    auto installed = sm::util::run_process(install);
-    INFO(installed.out + installed.err);
-    REQUIRE(installed.ok());
-    return node / "node_modules" / ".bin" / "dbmate";
-}
 
 sm::util::ProcessResult dbmate(const fs::path& program, const TestDatabase& db, const fs::path& dir,
                                const std::string& command) {
@@ -50,7 +37,7 @@ sm::util::ProcessResult dbmate(const fs::path& program, const TestDatabase& db, 
 }  // namespace
 
 TEST_CASE("adopt --from dbmate after the real dbmate applied two migrations") {
-    fs::path program = installed_dbmate();
+    fs::path program = installed_npm_tool(SM_DBMATE_DIR, SM_DBMATE_NODE_DIR, "dbmate");
     TestDatabase db;
     sm::util::TempDir work("sm-dbmate");
     fs::path dir = work.path() / "migrations";

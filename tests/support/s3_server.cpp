@@ -6,6 +6,8 @@
 #include <fstream>
 #include <thread>
 
+#include "support/npm_tool.hpp"
+
 namespace sm::test {
 namespace fs = std::filesystem;
 namespace {
@@ -34,19 +36,12 @@ std::string wait_for_text(const std::function<std::string()>& read, const std::s
 S3Server::S3Server(bool tls) {
     // 1. The pinned s3rver, installed once for all tests (under a lock).
     fs::path s3 = SM_S3_DIR;
-    fs::path node = SM_S3_NODE_DIR;
-    fs::create_directories(node);
-    auto installed =
-        util::run_process(s3_command("flock", {(node / ".install.lock").string(), "sh",
-                                               (s3 / "install.sh").string(), node.string()}));
-    INFO(installed.out + installed.err);
-    REQUIRE(installed.ok());
+    fs::path s3rver = installed_npm_tool(s3, SM_S3_NODE_DIR, "s3rver");
     // 2. s3rver on a free port with the bucket.
     fs::create_directories(data());
     m_s3rver = std::make_unique<util::ChildProcess>(
-        s3_command((node / "node_modules" / ".bin" / "s3rver").string(),
-                   {"-d", data().string(), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
-                    k_s3_bucket, "--no-vhost-buckets"}));
+        s3_command(s3rver.string(), {"-d", data().string(), "-a", "127.0.0.1", "-p", "0",
+                                     "--configure-bucket", k_s3_bucket, "--no-vhost-buckets"}));
     std::string said =
         wait_for_text([&] { return m_s3rver->stdout_so_far(); }, "listening on 127.0.0.1:");
     std::string upstream = said.substr(said.find("127.0.0.1:") + 10);
