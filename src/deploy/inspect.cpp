@@ -10,13 +10,22 @@
 #include "deploy/steps.hpp"
 #include "executor/trace.hpp"
 #include "notify/notifier.hpp"
-#include "sandbox/cluster.hpp"
 #include "sandbox/schema_copy.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
 
 namespace sm::deploy {
+
+std::vector<core::TracedStatement> trace_on_copy(const sandbox::ThrowawayCluster& cluster,
+                                                 const core::Target& target,
+                                                 const std::string& dbname,
+                                                 const std::vector<executor::TraceInput>& inputs) {
+    sandbox::copy_schema(target.conninfo, cluster.state(), dbname);
+    auto session = db::connect(cluster.url(dbname), "safe-migrate/trace");
+    return executor::trace_scripts(*session, inputs);
+}
+
 namespace {
 
 std::unique_ptr<db::Session> open(const planner::Project& project, const core::Target& target) {
@@ -25,25 +34,14 @@ std::unique_ptr<db::Session> open(const planner::Project& project, const core::T
 
 // Starts a sandbox, loads the target's schema into it, applies the pending
 // migrations statement by statement and records what was locked and rewritten.
-void trace_on_copy(const core::Target& target, const planner::Project& project,
-                   planner::Plan& plan) {
-    util::TempDir state_dir("sm-trace");
-    std::filesystem::path state_file = state_dir.path() / "sandbox.json";
+void trace_plan(const core::Target& target, const planner::Project& project, planner::Plan& plan) {
     core::log_info("trace: starting a throwaway PostgreSQL and copying the target's schema");
-    auto cluster = sandbox::start_cluster(state_file);
-    try {
-        sandbox::copy_schema(target.conninfo, cluster, "trace");
-        auto session = db::connect(cluster.url("trace"), "safe-migrate/trace");
-        std::vector<executor::TraceInput> inputs;
-        for (const auto& m : plan.migrations) {
-            inputs.push_back({m.version, &project.up.at(m.version)});
-        }
-        planner::attach_trace(plan, executor::trace_scripts(*session, inputs));
-    } catch (...) {
-        sandbox::stop_cluster(state_file);
-        throw;
+    sandbox::ThrowawayCluster cluster("sm-trace");
+    std::vector<executor::TraceInput> inputs;
+    for (const auto& m : plan.migrations) {
+        inputs.push_back({m.version, &project.up.at(m.version)});
     }
-    sandbox::stop_cluster(state_file);
+    planner::attach_trace(plan, trace_on_copy(cluster, target, "trace", inputs));
 }
 
 // The pending migrations plain execute applies (up to the backfill phase,
@@ -137,7 +135,7 @@ planner::Plan plan_for_target(const PlanRequest& request,
 
     // 3. With trace, prove the prediction on a throwaway copy of the schema.
     if (request.trace) {
-        trace_on_copy(request.target, project, plan);
+        trace_plan(request.target, project, plan);
     }
     // 4. Report, then tell the team when the policy blocks it.
     report(plan);

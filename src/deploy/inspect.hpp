@@ -10,8 +10,10 @@
 #include "core/conninfo.hpp"
 #include "core/health.hpp"
 #include "executor/status.hpp"
+#include "executor/trace.hpp"
 #include "planner/plan.hpp"
 #include "planner/project.hpp"
+#include "sandbox/throwaway.hpp"
 
 namespace sm::deploy {
 
@@ -47,5 +49,13 @@ struct PlanRequest {
 // artifact) and returned; a blocked plan is then notified (plan.blocked).
 planner::Plan plan_for_target(const PlanRequest& request,
                               const std::function<void(const planner::Plan&)>& report);
+
+// Copies target's schema into database dbname of cluster and applies inputs
+// there statement by statement (executor::trace_scripts): what each locked,
+// rewrote and scanned. plan --trace and rewrite's proof both use it.
+std::vector<core::TracedStatement> trace_on_copy(const sandbox::ThrowawayCluster& cluster,
+                                                 const core::Target& target,
+                                                 const std::string& dbname,
+                                                 const std::vector<executor::TraceInput>& inputs);
 
 }  // namespace sm::deploy

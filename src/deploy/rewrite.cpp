@@ -2,18 +2,16 @@
 
 #include <algorithm>
 #include <ctime>
-#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
 #include "db/session.hpp"
+#include "deploy/inspect.hpp"
 #include "deploy/rewrite_facts.hpp"
 #include "executor/trace.hpp"
 #include "planner/rewrite.hpp"
 #include "planner/rewrite_proof.hpp"
 #include "planner/script_builder.hpp"
-#include "sandbox/cluster.hpp"
-#include "sandbox/schema_copy.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
@@ -24,31 +22,15 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// Starts a throwaway cluster, runs fn with it, and stops it whatever happens.
-void with_proof_sandbox(const std::function<void(const sandbox::ClusterState&)>& fn) {
-    util::TempDir state_dir("sm-rewrite");
-    fs::path state_file = state_dir.path() / "sandbox.json";
-    core::log_info("proof: starting a throwaway PostgreSQL and copying the target's schema");
-    auto cluster = sandbox::start_cluster(state_file);
-    try {
-        fn(cluster);
-    } catch (...) {
-        sandbox::stop_cluster(state_file);
-        throw;
-    }
-    sandbox::stop_cluster(state_file);
-}
-
 // Applies inputs to a fresh copy of target's schema (database dbname of
 // cluster) and judges steps.
-std::vector<std::string> prove_on_copy(const sandbox::ClusterState& cluster,
+std::vector<std::string> prove_on_copy(const sandbox::ThrowawayCluster& cluster,
                                        const core::Target& target, const std::string& dbname,
                                        const std::vector<executor::TraceInput>& inputs,
                                        const std::vector<planner::ProofStep>& steps,
                                        std::chrono::milliseconds lock_timeout) {
-    sandbox::copy_schema(target.conninfo, cluster, dbname);
-    auto session = db::connect(cluster.url(dbname), "safe-migrate/proof");
-    return planner::proof_problems(executor::trace_scripts(*session, inputs), steps, lock_timeout);
+    return planner::proof_problems(trace_on_copy(cluster, target, dbname, inputs), steps,
+                                   lock_timeout);
 }
 
 // One step ready to write and to prove.
@@ -161,22 +143,22 @@ std::vector<std::vector<std::string>> prove_recipes(
     const core::Target& target, const std::vector<std::vector<PlannedStep>>& planned,
     const planner::Project& project) {
     std::vector<std::vector<std::string>> problems(planned.size());
-    with_proof_sandbox([&](const sandbox::ClusterState& cluster) {
-        for (size_t i = 0; i < planned.size(); ++i) {
-            if (planned[i].empty()) {
-                continue;
-            }
-            auto scripts = step_scripts(planned[i], project.config.migrations_dir, false);
-            std::vector<executor::TraceInput> inputs;
-            std::vector<planner::ProofStep> steps;
-            for (size_t k = 0; k < scripts.size(); ++k) {
-                inputs.push_back({planned[i][k].version, &scripts[k]});
-                steps.push_back({planned[i][k].version, planned[i][k].id(), &scripts[k]});
-            }
-            problems[i] = prove_on_copy(cluster, target, "rewrite" + std::to_string(i), inputs,
-                                        steps, project.config.execute.lock_timeout);
+    core::log_info("proof: starting a throwaway PostgreSQL and copying the target's schema");
+    sandbox::ThrowawayCluster cluster("sm-rewrite");
+    for (size_t i = 0; i < planned.size(); ++i) {
+        if (planned[i].empty()) {
+            continue;
         }
-    });
+        auto scripts = step_scripts(planned[i], project.config.migrations_dir, false);
+        std::vector<executor::TraceInput> inputs;
+        std::vector<planner::ProofStep> steps;
+        for (size_t k = 0; k < scripts.size(); ++k) {
+            inputs.push_back({planned[i][k].version, &scripts[k]});
+            steps.push_back({planned[i][k].version, planned[i][k].id(), &scripts[k]});
+        }
+        problems[i] = prove_on_copy(cluster, target, "rewrite" + std::to_string(i), inputs, steps,
+                                    project.config.execute.lock_timeout);
+    }
     return problems;
 }
 
@@ -327,11 +309,13 @@ void prove_unproven(const planner::Project& project, const core::Target& target,
     if (steps.empty()) {
         return;
     }
+    core::log_info("proof: starting a throwaway PostgreSQL and copying the target's schema");
     std::vector<std::string> problems;
-    with_proof_sandbox([&](const sandbox::ClusterState& cluster) {
+    {
+        sandbox::ThrowawayCluster cluster("sm-rewrite");
         problems = prove_on_copy(cluster, target, "proof", inputs, steps,
                                  project.config.execute.lock_timeout);
-    });
+    }
     if (!problems.empty()) {
         throw Error(ExitCode::policy,
                     "unproven migration is not safe: " + util::join(problems, "; ") +

@@ -7,7 +7,7 @@
 
 #include "core/log.hpp"
 #include "db/session.hpp"
-#include "sandbox/cluster.hpp"
+#include "sandbox/throwaway.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/signals.hpp"
@@ -17,30 +17,6 @@ namespace sm::validate {
 namespace {
 
 constexpr const char* k_database = "expected";
-
-// The throwaway cluster, stopped and its directory removed however the scope
-// is left (an error, an interrupt).
-class ThrowawayCluster {
-  public:
-    explicit ThrowawayCluster(std::filesystem::path state_file)
-        : m_state_file(std::move(state_file)), m_state(sandbox::start_cluster(m_state_file)) {}
-    ~ThrowawayCluster() {
-        try {
-            sandbox::stop_cluster(m_state_file);
-        } catch (const std::exception& e) {
-            core::log_warn("could not stop the throwaway cluster in " + m_state.root.string() +
-                           ": " + e.what());
-        }
-    }
-    ThrowawayCluster(const ThrowawayCluster&) = delete;
-    ThrowawayCluster& operator=(const ThrowawayCluster&) = delete;
-
-    std::string url(const std::string& dbname) const { return m_state.url(dbname); }
-
-  private:
-    std::filesystem::path m_state_file;
-    sandbox::ClusterState m_state;
-};
 
 // The session the watcher cancels on SIGINT/SIGTERM. cancel() runs on the
 // watcher thread; the mutex keeps a session from closing while it is cancelled.
@@ -142,12 +118,11 @@ SchemaModel build_expected_schema(const std::vector<AppliedStep>& steps,
         ordered.begin(), ordered.end(),
         [](const AppliedStep& a, const AppliedStep& b) { return a.version < b.version; });
 
-    // Declared in this order so the cluster stops before its state directory
-    // goes, and the hook is cleared before the sessions it cancels close.
-    util::TempDir state_dir("sm-validate");
+    // Declared in this order so the hook is cleared before the sessions it
+    // cancels close, and the cluster stops after them.
     stop_if_interrupted("starting the throwaway cluster");
     core::log_info("validate: building the expected schema on a throwaway PostgreSQL");
-    ThrowawayCluster cluster(state_dir.path() / "sandbox.json");
+    sandbox::ThrowawayCluster cluster("sm-validate");
     CancelTarget running;
     util::ScopedCancelHook hook([&running] { running.cancel(); });
     stop_if_interrupted("starting the throwaway cluster");
