@@ -131,29 +131,31 @@ CheckResult run_check(const core::PostDeployCheck& check, db::Session& session,
 
 std::vector<CheckResult> run_post_deploy_checks(const Request& request, db::Session& session,
                                                 db::Session& control, const std::string& run_id) {
-    const core::Config& config = request.project->config;
     std::vector<CheckResult> results;
-    for (const auto& name : planned_checks(request.settings, request.verify)) {
+    // Logs and records one check; a failed one fails the run with code.
+    auto run_one = [&](const std::string& name, ExitCode code, const auto& check) {
         if (util::interrupted()) {
             throw Error(ExitCode::interrupted,
                         "interrupted before post-deploy check '" + name + "'");
         }
-        const core::PostDeployCheck* check = nullptr;
-        for (const auto& c : request.settings.checks) {
-            check = c.name == name ? &c : check;
-        }
-        CheckResult r = check != nullptr
-                            ? run_check(*check, session, request.target, config.project_dir)
-                            : run_verify_check(request);
+        CheckResult r = check();
         log_check(r);
         db::record_event(control, {run_id, r.passed ? "check.passed" : "check.failed", std::nullopt,
                                    "post-deploy check '" + r.name + "' " +
                                        (r.passed ? "passed" : "failed: " + r.detail)});
         if (!r.passed) {
-            throw Error(check != nullptr ? ExitCode::failure : ExitCode::drift,
-                        "post-deploy check '" + r.name + "' failed: " + r.detail);
+            throw Error(code, "post-deploy check '" + r.name + "' failed: " + r.detail);
         }
         results.push_back(std::move(r));
+    };
+    // The configured checks in order (planned_checks' order), then --verify's.
+    for (const auto& c : request.settings.checks) {
+        run_one(c.name, ExitCode::failure, [&] {
+            return run_check(c, session, request.target, request.project->config.project_dir);
+        });
+    }
+    if (request.verify) {
+        run_one(k_verify_check, ExitCode::drift, [&] { return run_verify_check(request); });
     }
     return results;
 }
