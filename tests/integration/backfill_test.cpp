@@ -41,8 +41,16 @@ void accounts(const TestDatabase& db, int rows, const std::string& name = "accou
     db.query("CREATE TABLE " + name +
              " (id bigint PRIMARY KEY, balance int NOT NULL, doubled bigint, n int NOT NULL "
              "DEFAULT 0, touched int NOT NULL DEFAULT 0)");
-    db.query("INSERT INTO " + name + " (id, balance) SELECT g, (g * 7919) % 1000 FROM " +
+    db.query("INSERT INTO " + name + " (id, balance) SELECT g, (g::bigint * 7919) % 1000 FROM " +
              "generate_series(1, " + std::to_string(rows) + ") g");
+}
+
+// Waits until a runner started in the background has made its progress table.
+void wait_for_backfill_table(const TestDatabase& db) {
+    REQUIRE(becomes(db,
+                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
+                    "tablename = 'backfill'",
+                    "1"));
 }
 
 const char* k_fill =
@@ -151,10 +159,7 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last batch and appli
     std::string before = "0";
     for (int kill = 0; kill < 2; ++kill) {
         auto child = start_tool(p.args(db, {"execute"}));
-        REQUIRE(becomes(db,
-                        "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                        "tablename = 'backfill'",
-                        "1"));
+        wait_for_backfill_table(db);
         REQUIRE(becomes(db, "SELECT rows_done > " + before + " FROM safe_migrate.backfill", "t"));
         child->send_signal(kill == 0 ? SIGKILL : SIGINT);
         auto result = to_run(child->wait());
@@ -211,10 +216,7 @@ TEST_CASE("a backfill killed with SIGKILL at 10 random moments ends equal to one
         // Each run resumes where the last one's committed batches end, makes
         // progress, and is killed at a random moment.
         auto child = start_tool(p.args(db, {"execute"}));
-        REQUIRE(becomes(db,
-                        "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                        "tablename = 'backfill'",
-                        "1"));
+        wait_for_backfill_table(db);
         int target = std::stoi(done) + rows_past(random);
         REQUIRE(becomes(
             db, "SELECT rows_done >= " + std::to_string(target) + " FROM safe_migrate.backfill",
@@ -258,10 +260,7 @@ TEST_CASE("a backfill pauses while check_sql is not true and goes on when it is"
         "check_sql = \"SELECT NOT EXISTS (SELECT 1 FROM hold)\"\n");
     p.migration("1_fill.up.sql", k_fill);
     auto child = start_tool(p.args(db, {"execute"}));
-    REQUIRE(becomes(db,
-                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                    "tablename = 'backfill'",
-                    "1"));
+    wait_for_backfill_table(db);
     REQUIRE(becomes(db, "SELECT state || ': ' || paused_reason FROM safe_migrate.backfill",
                     "paused: [backfill] check_sql returned f, not true"));
     auto status = run_tool(p.args(db, {"backfill", "status", "--format", "json"}));
@@ -286,10 +285,7 @@ TEST_CASE("a backfill pauses while other sessions wait for locks on its table") 
     p.write_config(k_slow_config);
     p.migration("1_fill.up.sql", k_fill);
     auto child = start_tool(p.args(db, {"execute"}));
-    REQUIRE(becomes(db,
-                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                    "tablename = 'backfill'",
-                    "1"));
+    wait_for_backfill_table(db);
     REQUIRE(becomes(db, "SELECT rows_done > 0 FROM safe_migrate.backfill", "t"));
 
     // A reader holds the table; an ALTER queues behind it.
@@ -318,10 +314,7 @@ TEST_CASE("backfill pause and resume from another process hold and release the r
     p.write_config(k_slow_config);
     p.migration("1_fill.up.sql", k_fill);
     auto child = start_tool(p.args(db, {"execute"}));
-    REQUIRE(becomes(db,
-                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                    "tablename = 'backfill'",
-                    "1"));
+    wait_for_backfill_table(db);
     REQUIRE(becomes(db, "SELECT rows_done > 0 FROM safe_migrate.backfill", "t"));
 
     auto pause = run_tool(p.args(db, {"backfill", "pause", "--format", "json"}));
@@ -378,10 +371,7 @@ TEST_CASE("a backfill pauses while the replicas' lag cannot be read and names th
                       ":runner-secret@127.0.0.1:" + std::to_string(cluster().port) + "/" +
                       db.name();
     auto child = start_tool(p.args({"--database-url", url, "execute"}));
-    REQUIRE(becomes(db,
-                    "SELECT count(*) FROM pg_tables WHERE schemaname = 'safe_migrate' AND "
-                    "tablename = 'backfill'",
-                    "1"));
+    wait_for_backfill_table(db);
     CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill",
                   "the replicas' lag cannot be read: role " + role +
                       " may not see pg_stat_replication's details; fix: GRANT pg_monitor TO " +
