@@ -191,27 +191,56 @@ class S3Storage : public Storage {
     }
 
   private:
-    // ListMultipartUploads under prefix: (full key, upload id) pairs; none when
-    // the server cannot list them (s3rver answers with its object listing).
+    // ListMultipartUploads under prefix, every page (S3 answers at most 1000
+    // uploads a page; the next page starts after NextKeyMarker and
+    // NextUploadIdMarker): (full key, upload id) pairs; none when the server
+    // cannot list them (s3rver answers with its object listing).
     std::vector<std::pair<std::string, std::string>> list_uploads(const std::string& prefix) const {
         std::string root = m_http.settings().prefix.empty() ? "" : m_http.settings().prefix + "/";
-        S3Request r;
-        r.query = "prefix=" + s3_encode(root + prefix, false) + "&uploads=";
-        S3Response got = with_retries(r, nullptr);
         std::vector<std::pair<std::string, std::string>> out;
-        if (got.status != 200 ||
-            got.body.find("<ListMultipartUploadsResult") == std::string::npos) {
-            return out;
-        }
-        auto keys = xml_values(got.body, "Key");
-        auto ids = xml_values(got.body, "UploadId");
-        for (size_t i = 0; i < keys.size() && i < ids.size(); ++i) {
-            if (keys[i].rfind(root, 0) == 0) {
-                out.emplace_back(keys[i], ids[i]);
+        std::string key_marker;
+        std::string id_marker;
+        for (int page = 0; page < k_max_upload_pages; ++page) {
+            S3Response got =
+                with_retries(uploads_request(root + prefix, key_marker, id_marker), nullptr);
+            if (got.status != 200 ||
+                got.body.find("<ListMultipartUploadsResult") == std::string::npos) {
+                return out;
             }
+            auto keys = xml_values(got.body, "Key");
+            auto ids = xml_values(got.body, "UploadId");
+            for (size_t i = 0; i < keys.size() && i < ids.size(); ++i) {
+                if (keys[i].rfind(root, 0) == 0) {
+                    out.emplace_back(keys[i], ids[i]);
+                }
+            }
+            auto truncated = xml_values(got.body, "IsTruncated");
+            auto next_key = xml_values(got.body, "NextKeyMarker");
+            auto next_id = xml_values(got.body, "NextUploadIdMarker");
+            bool more = !truncated.empty() && truncated[0] == "true" && !next_key.empty();
+            if (!more ||
+                (next_key[0] == key_marker && (next_id.empty() ? "" : next_id[0]) == id_marker)) {
+                return out;  // the last page, or a server whose markers do not move
+            }
+            key_marker = next_key[0];
+            id_marker = next_id.empty() ? "" : next_id[0];
         }
         return out;
     }
+
+    // The ListMultipartUploads request after the given markers; the query's
+    // parameters in sorted order (curl issue 9717).
+    static S3Request uploads_request(const std::string& prefix, const std::string& key_marker,
+                                     const std::string& id_marker) {
+        S3Request r;
+        r.query = (key_marker.empty() ? "" : "key-marker=" + s3_encode(key_marker, false) + "&") +
+                  "prefix=" + s3_encode(prefix, false) +
+                  (id_marker.empty() ? "" : "&upload-id-marker=" + s3_encode(id_marker, false)) +
+                  "&uploads=";
+        return r;
+    }
+
+    static constexpr int k_max_upload_pages = 10000;  // 10 million uploads
 
     std::string full(const std::string& key) const {
         const std::string& prefix = m_http.settings().prefix;

@@ -12,8 +12,9 @@ ListMultipartUploads/AbortMultipartUpload. This proxy does what it does not:
   against the body (400 XAmzContentSHA256Mismatch / BadDigest);
 - records multipart part sizes and refuses CompleteMultipartUpload when a part
   but the last is under 5 MiB (400 EntityTooSmall);
-- answers ListMultipartUploads and AbortMultipartUpload itself from the
-  uploads it saw begin and not complete;
+- answers ListMultipartUploads (in pages of --uploads-page, default 1000, as
+  S3 does) and AbortMultipartUpload itself from the uploads it saw begin and
+  not complete;
 - rewrites virtual-host requests (Host: <bucket>.<host>) to path style;
 - injects failures: a line "503 N [S]" or "slowdown N [S]" in the --faults
   file makes the N requests after the next S fail that way; a fourth field M
@@ -23,7 +24,7 @@ ListMultipartUploads/AbortMultipartUpload. This proxy does what it does not:
 - serves TLS with --cert/--key.
 
 Usage: checking_proxy.py --port P --upstream-port U --secret S [--faults F]
-       [--log L] [--cert C --key K] [--port-file F]
+       [--log L] [--cert C --key K] [--port-file F] [--uploads-page N]
 """
 
 import argparse
@@ -166,12 +167,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def multipart(self, path, params, body):
         """ListMultipartUploads, AbortMultipartUpload, part sizes; None: forward."""
         if self.command == "GET" and "uploads" in params:
-            prefix = params.get("prefix", [""])[0]
-            items = "".join(f"<Upload><Key>{k}</Key><UploadId>{u}</UploadId></Upload>"
-                            for u, (k, _) in sorted(self.state.uploads.items())
-                            if k.startswith(prefix))
-            return self.reply(200, f"<ListMultipartUploadsResult>{items}"
-                                   f"</ListMultipartUploadsResult>".encode())
+            return self.list_uploads(params)
         upload = params.get("uploadId", [None])[0]
         if upload is None:
             return None
@@ -193,6 +189,28 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 if sizes.get(n, MIN_PART) < MIN_PART:
                     return self.reply(400, xml_error("EntityTooSmall", f"part {n} is too small"))
         return None
+
+    def list_uploads(self, params):
+        """ListMultipartUploads as S3 pages it: sorted by key then upload id,
+        after key-marker/upload-id-marker, at most max-uploads (and at most
+        --uploads-page) a page, with IsTruncated and the next markers."""
+        prefix = params.get("prefix", [""])[0]
+        key_marker = params.get("key-marker", [""])[0]
+        id_marker = params.get("upload-id-marker", [""])[0]
+        page = min(int(params.get("max-uploads", ["1000"])[0]), self.state.args.uploads_page)
+        with self.state.lock:
+            uploads = sorted((k, u) for u, (k, _) in self.state.uploads.items()
+                             if k.startswith(prefix))
+        after = [(k, u) for k, u in uploads
+                 if not key_marker or k > key_marker or (k == key_marker and u > id_marker)]
+        shown, more = after[:page], len(after) > page
+        items = "".join(f"<Upload><Key>{k}</Key><UploadId>{u}</UploadId></Upload>"
+                        for k, u in shown)
+        tail = (f"<NextKeyMarker>{shown[-1][0]}</NextKeyMarker>"
+                f"<NextUploadIdMarker>{shown[-1][1]}</NextUploadIdMarker>" if more else "")
+        return self.reply(200, f"<ListMultipartUploadsResult><IsTruncated>"
+                               f"{'true' if more else 'false'}</IsTruncated>{tail}{items}"
+                               f"</ListMultipartUploadsResult>".encode())
 
     def forward(self, target, body, params):
         up = http.client.HTTPConnection("127.0.0.1", self.state.args.upstream_port, timeout=300)
@@ -250,6 +268,7 @@ def main():
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--port-file")
+    p.add_argument("--uploads-page", type=int, default=1000)
     args = p.parse_args()
     Handler.state = State(args)
     server = Server(("127.0.0.1", args.port), Handler)

@@ -33,7 +33,7 @@ std::string wait_for_text(const std::function<std::string()>& read, const std::s
     return "";
 }
 
-S3Server::S3Server(bool tls) {
+S3Server::S3Server(bool tls, int uploads_page) {
     // 1. The pinned s3rver, installed once for all tests (under a lock).
     fs::path s3 = SM_S3_DIR;
     fs::path s3rver = installed_npm_tool(s3, SM_S3_NODE_DIR, "s3rver");
@@ -59,7 +59,9 @@ S3Server::S3Server(bool tls) {
                                      "--log",
                                      log().string(),
                                      "--port-file",
-                                     (m_dir.path() / "port").string()};
+                                     (m_dir.path() / "port").string(),
+                                     "--uploads-page",
+                                     std::to_string(uploads_page)};
     if (tls) {
         auto made = util::run_process(s3_command(
             "openssl", {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",

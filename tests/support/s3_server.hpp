@@ -28,9 +28,9 @@ std::string wait_for_text(const std::function<std::string()>& read, const std::s
 class S3Server {
   public:
     // Installs s3rver once (under a lock), starts it and the proxy (with TLS
-    // and a self-signed certificate when tls). Fails the test when either
-    // cannot start.
-    explicit S3Server(bool tls = false);
+    // and a self-signed certificate when tls; ListMultipartUploads answered
+    // in pages of uploads_page). Fails the test when either cannot start.
+    explicit S3Server(bool tls = false, int uploads_page = 1000);
 
     const std::string& port() const { return m_port; }
     std::filesystem::path data() const { return m_dir.path() / "data"; }
