@@ -112,6 +112,15 @@ for size in $SIZES; do
   echo "== $size GB: pgbench -i -s $scale"
   "$PGBIN/pgbench" -i -q -s "$scale" "$(url_of bench)" 2>&1 | tail -n 1 | sed 's/^/   /'
   psql_q bench "VACUUM ANALYZE"
+  # Let the WAL archive catch up with the data load first: a deploy runs on a
+  # server whose archiving keeps up, and pgbackrest check waits for the segment
+  # it switches to, behind any backlog.
+  seg=$(psql_q postgres "SELECT pg_walfile_name(pg_switch_wal())")
+  waited=0
+  until [ "$(psql_q postgres "SELECT coalesce(last_archived_wal >= '$seg', false) FROM pg_stat_archiver")" = t ]; do
+    sleep 1; waited=$((waited + 1))
+  done
+  echo "   WAL archive caught up after ${waited}s"
   echo "   database size: $(psql_q bench "SELECT pg_size_pretty(pg_database_size('bench'))")"
   measure none "$size"
   measure pg_dump "$size"
