@@ -125,6 +125,7 @@ if [ "$PREPARE_ONLY" = 1 ]; then
   echo "== prepared: $POOL runs per tool, each on a fresh database"
   echo "   $WORK/safe-migrate.sh"
   echo "   $WORK/dbmate.sh"
+  echo "   paired: farm-bench -n $((POOL - 1)) --warmup 1 --timeout 1800 --vs $WORK/dbmate.sh -- $WORK/safe-migrate.sh"
   echo "   stop: $BIN sandbox stop --state $STATE && rm -rf $WORK"
   exit 0
 fi

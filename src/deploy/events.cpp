@@ -16,13 +16,27 @@ DeployEvents::DeployEvents(notify::Notifier& notifier, db::Session& control,
       m_started_at(util::format_utc(std::chrono::system_clock::now(), true)) {}
 
 notify::Event DeployEvents::make(const std::string& type, const std::string& status) const {
-    notify::Event e = m_notifier.event(type, status);
-    e.target = m_target;
-    e.version_from = m_from;
+    notify::Event e = fill(type, status);
     for (const auto& step : m_steps) {
         e.migrations.push_back(step.migration->id());
         e.version_to = step.migration->version;
     }
+    return e;
+}
+
+notify::Event DeployEvents::applied(const core::Migration& m,
+                                    std::chrono::milliseconds took) const {
+    notify::Event e = fill("migration.applied", "applied");
+    e.migrations = {m.id()};
+    e.version_to = m.version;
+    e.duration_ms = took.count();
+    return e;
+}
+
+notify::Event DeployEvents::fill(const std::string& type, const std::string& status) const {
+    notify::Event e = m_notifier.event(type, status);
+    e.target = m_target;
+    e.version_from = m_from;
     if (m_backup) {
         e.backup = notify::EventBackup{m_backup->id, m_backup->total_bytes,
                                        m_backup->state == backup::BackupState::verified};

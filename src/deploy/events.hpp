@@ -33,11 +33,18 @@ class DeployEvents {
 
     // A fresh event of type with status, and everything known so far.
     notify::Event make(const std::string& type, const std::string& status) const;
+    // Event migration.applied for m, applied in took: the run's event with m as
+    // its only migration and version_to (not the whole run's list, which would
+    // make each of a run's N migration events cost O(N)).
+    notify::Event applied(const core::Migration& m, std::chrono::milliseconds took) const;
 
     // Sends e; false when a required endpoint did not take it. Never throws.
     bool send(const notify::Event& e);
 
   private:
+    // An event of type with status and what every event carries (no migrations).
+    notify::Event fill(const std::string& type, const std::string& status) const;
+
     notify::Notifier& m_notifier;
     notify::EventTarget m_target;
     std::optional<core::Version> m_from;

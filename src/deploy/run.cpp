@@ -424,11 +424,7 @@ void Deployment::apply_step(const Step& step, DeployEvents& events) {
     m_applied.push_back({m_current->version, m_current->name, took});
     m_applied_migrations.push_back(m_current);
     m_head = std::max(m_head.value_or(m_current->version), m_current->version);
-    notify::Event e = events.make("migration.applied", "applied");
-    e.migrations = {m_current->id()};
-    e.version_to = m_current->version;
-    e.duration_ms = took.count();
-    events.send(e);
+    events.send(events.applied(*m_current, took));
     m_reporter.applied(m_current->id(), took);
 }
 

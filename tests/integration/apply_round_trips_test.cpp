@@ -7,7 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include "db/history.hpp"
+#include "deploy/reporter.hpp"
+#include "deploy/request.hpp"
+#include "deploy/run.hpp"
 #include "executor/apply.hpp"
+#include "planner/policy.hpp"
 #include "planner/project.hpp"
 #include "support/test_database.hpp"
 #include "util/error.hpp"
@@ -21,29 +25,44 @@ namespace {
 
 constexpr const char* k_run_id = "5b1f0c7e-8d0a-4c1e-9a53-0d2b7f3e6a10";
 
-// A real session that counts the calls that reach the server (a batch is one).
+// What a session sent to the server: its round trips (a batch is one) and, of
+// those, the batches that committed a transaction with synchronous_commit off.
+struct Traffic {
+    int round_trips = 0;
+    int async_commits = 0;
+};
+
+// A real session that counts the calls that reach the server into a Traffic
+// (which outlives the session: deploy::run closes its sessions on return).
 class CountingSession final : public sm::db::Session {
   public:
-    explicit CountingSession(std::unique_ptr<sm::db::Session> real) : m_real(std::move(real)) {}
-    int round_trips = 0;
+    CountingSession(std::unique_ptr<sm::db::Session> real, Traffic& traffic)
+        : m_real(std::move(real)), m_traffic(traffic) {}
 
     sm::db::QueryResult exec(const std::string& sql) override {
-        ++round_trips;
+        ++m_traffic.round_trips;
         return m_real->exec(sql);
     }
     sm::db::QueryResult exec_params(const std::string& sql,
                                     const std::vector<sm::db::Value>& params) override {
-        ++round_trips;
+        ++m_traffic.round_trips;
         return m_real->exec_params(sql, params);
     }
     sm::db::QueryResult exec_prepared(const std::string& sql,
                                       const std::vector<sm::db::Value>& params) override {
-        ++round_trips;
+        ++m_traffic.round_trips;
         return m_real->exec_prepared(sql, params);
     }
     std::vector<sm::db::QueryResult> exec_batch(
         const std::vector<sm::db::BatchStatement>& statements) override {
-        ++round_trips;
+        ++m_traffic.round_trips;
+        bool async = false;
+        bool commits = false;
+        for (const auto& s : statements) {
+            async = async || s.sql == "SET LOCAL synchronous_commit = 'off'";
+            commits = commits || s.sql == "COMMIT";
+        }
+        m_traffic.async_commits += async && commits ? 1 : 0;
         return m_real->exec_batch(statements);
     }
     void cancel() noexcept override { m_real->cancel(); }
@@ -53,13 +72,16 @@ class CountingSession final : public sm::db::Session {
 
   private:
     std::unique_ptr<sm::db::Session> m_real;
+    Traffic& m_traffic;
 };
 
 struct Applier {
     TestDatabase db;
     MigrationDir dir;
-    CountingSession migration{db.connect("sm-test/migration")};
-    CountingSession control{db.connect("sm-test/lock")};
+    Traffic migration_traffic;
+    Traffic control_traffic;
+    CountingSession migration{db.connect("sm-test/migration"), migration_traffic};
+    CountingSession control{db.connect("sm-test/lock"), control_traffic};
     sm::core::ExecuteSettings settings;
     sm::executor::RunContext ctx{migration, control, k_run_id, "tester", settings};
 
@@ -79,6 +101,60 @@ struct Applier {
     }
 };
 
+// Tells nothing: the tests read what reached the server.
+class SilentReporter final : public sm::deploy::Reporter {
+  public:
+    void target(const std::string&, sm::core::TargetSource) override {}
+    void policy_blocked(const sm::planner::Plan&) override {}
+    void policy_overridden(const sm::planner::Plan&, const sm::deploy::PolicyOverridden&) override {
+    }
+    void backup_verified(const sm::backup::Manifest&) override {}
+    void applying(const std::string&, bool) override {}
+    void applied(const std::string&, std::chrono::milliseconds) override {}
+    void finished(const sm::deploy::Result&) override {}
+    void dry_run(const sm::deploy::DryRunReport&) override {}
+};
+
+// What one whole execute sent: deploy::run as the command line calls it (the
+// real boundaries, the default policy, so the gate and preflight run), on a
+// fresh database, applying count migrations of one CREATE TABLE each.
+struct RunTraffic {
+    Traffic control;    // the session that holds the lock and writes events
+    Traffic migration;  // the session that runs the migrations
+};
+
+RunTraffic execute_creating(int count) {
+    TestDatabase db;
+    MigrationDir dir;
+    for (int i = 1; i <= count; ++i) {
+        std::string id = std::to_string(i) + "_t" + std::to_string(i);
+        dir.write(id + ".up.sql",
+                  "CREATE TABLE t" + std::to_string(i) + " (id bigint PRIMARY KEY, note text);\n");
+        dir.write(id + ".down.sql", "DROP TABLE t" + std::to_string(i) + ";\n");
+    }
+    sm::planner::ProjectOptions options;
+    options.migrations_dir = dir.path();
+    auto project = sm::planner::load_project(options);
+    sm::deploy::Request request;
+    request.project = &project;
+    request.target = {db.url(), sm::core::TargetSource::flag, {}};
+    request.settings = project.config.execute;
+    request.policy = sm::planner::load_policy(std::string("default"));
+    request.quiet = true;
+    request.io = sm::deploy::real_boundaries(request.target, project.config);
+    RunTraffic traffic;
+    request.io.connect = [&](const std::string& role) -> std::unique_ptr<sm::db::Session> {
+        return std::make_unique<CountingSession>(
+            db.connect("sm-test/" + role), role == "lock" ? traffic.control : traffic.migration);
+    };
+    SilentReporter reporter;
+    REQUIRE(sm::deploy::run(std::move(request), reporter) == 0);
+    REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.history") == std::to_string(count));
+    REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = "
+                      "'migration.applied'") == std::to_string(count));
+    return traffic;
+}
+
 }  // namespace
 
 TEST_CASE("apply: a transactional migration is one round trip, history row and event included") {
@@ -91,13 +167,13 @@ TEST_CASE("apply: a transactional migration is one round trip, history row and e
                 "ALTER TABLE accounts ADD COLUMN note text;\n"
                 "COMMENT ON TABLE ledger IS 'money';\n"
                 "UPDATE accounts SET note = 'x' WHERE id = 1;\n");
-    int migration_before = a.migration.round_trips;
-    int control_before = a.control.round_trips;
+    int migration_before = a.migration_traffic.round_trips;
+    int control_before = a.control_traffic.round_trips;
 
     a.apply_all();
 
-    CHECK(a.migration.round_trips - migration_before == 3);
-    CHECK(a.control.round_trips - control_before == 0);
+    CHECK(a.migration_traffic.round_trips - migration_before == 3);
+    CHECK(a.control_traffic.round_trips - control_before == 0);
     CHECK(a.db.scalar("SELECT string_agg(version::text || ':' || run_id, ',' ORDER BY version) "
                       "FROM safe_migrate.history") ==
           std::string("1:") + k_run_id + ",2:" + k_run_id + ",3:" + k_run_id);
@@ -131,6 +207,23 @@ TEST_CASE(
                       "AND version = '2' AND message LIKE '%2_bad.up.sql:3%'") == "1");
     // The session is usable again, outside any transaction.
     CHECK(a.migration.exec("SELECT 1").scalar() == "1");
+}
+
+// The whole run's cost per migration, gate, preflight, events and heartbeats
+// included: one more transactional migration is one more round trip on the
+// migration session, committed asynchronously (no WAL flush of its own), and
+// nothing on the control session. The run's own work (lock, gate, preflight,
+// run.started, the durable run.finished) does not grow with the migrations.
+TEST_CASE(
+    "execute: each transactional migration costs one round trip and one asynchronous commit") {
+    RunTraffic two = execute_creating(2);
+    RunTraffic five = execute_creating(5);
+
+    CHECK(five.migration.round_trips - two.migration.round_trips == 3);
+    CHECK(five.migration.async_commits - two.migration.async_commits == 3);
+    CHECK(five.migration.async_commits == 5);
+    CHECK(five.control.round_trips - two.control.round_trips == 0);
+    CHECK(five.control.async_commits == 0);
 }
 
 }  // namespace apply_round_trips_test
