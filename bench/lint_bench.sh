@@ -13,8 +13,8 @@
 #    peak RSS < 100 MB).
 # 2. Generates one 500 MB file of INSERT statements and lints it, reporting
 #    safe-migrate's peak RSS (target: under 100 MB).
-# One timing each: for figures to quote, time pairs with farm-bench as the
-# script prints at the end (median of 5 pairs, the peer in the same run).
+# One timing each: for figures to quote, time alternating pairs as the script
+# prints at the end (median of 5 pairs, the peer in the same run).
 # Needs: awk, GNU time (/usr/bin/time), npm. Run by hand; not part of CI.
 set -eu
 BIN=$(realpath "${1:-build/safe-migrate}")
@@ -67,8 +67,9 @@ measure "squawk" sh -c "cd '$WORK/corpus' && '$SQUAWK' --reporter json *.sql"
 SQ=$(cat "$WORK/last")
 for format in text json sarif github; do
   measure "safe-migrate lint ($format)" "$BIN" lint --format "$format" "$WORK/corpus"
-  awk -v a="$(cat "$WORK/last")" -v b="$SQ" -v f="$format" \
-    'BEGIN { printf "   %s: %.2fx squawk'"'"'s wall time\n", f, (b > 0 ? a / b : 0) }'
+  [ "$format" = text ] && TEXT=$(cat "$WORK/last")
+  awk -v a="$(cat "$WORK/last")" -v b="$SQ" -v t="$TEXT" -v f="$format" \
+    'BEGIN { printf "   %s: %.2fx squawk'"'"'s wall time, %.2fx text'"'"'s\n", f, (b > 0 ? a / b : 0), (t > 0 ? a / t : 0) }'
 done
 measure "safe-migrate lint --jobs 1" "$BIN" lint --format json --jobs 1 "$WORK/corpus"
 
@@ -86,5 +87,8 @@ tail -n 1 "$WORK/time" > "$WORK/time.last"; read -r secs rss < "$WORK/time.last"
 echo "safe-migrate lint of the ${BIG_MB} MB file: ${secs}s, peak RSS ${rss} kB (target < 102400 kB)"
 grep -o '"statements": [0-9]*' "$WORK/big.json" | head -1
 
-echo "== for ratios to quote (median of 5 pairs), keep $WORK (comment out the trap) and run:"
-echo "   farm-bench -n 5 --timeout 900 --vs \"sh -c 'cd $WORK/corpus && exec $SQUAWK --reporter json *.sql >/dev/null'\" -- sh -c 'exec $BIN lint --format text $WORK/corpus >/dev/null'"
+echo "== for ratios to quote, keep $WORK (comment out the trap), run each pair of commands"
+echo "   alternately (A B A B ..., at least 5 pairs) and take the median of the pairs' ratios:"
+echo "   A: $BIN lint --format text $WORK/corpus >/dev/null"
+echo "   B: cd $WORK/corpus && $SQUAWK --reporter json *.sql >/dev/null"
+echo "   (and A: lint --format json or github, B: lint --format text, for json and github against text)"

@@ -1,8 +1,6 @@
 #include "planner/lint_output.hpp"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <nlohmann/json.hpp>
 
@@ -61,121 +59,55 @@ std::string dump_text(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-class FindingWriter {
-  public:
-    void append(const Finding& f, std::string& out) {
-        m_buffer.Clear();
-        m_writer.Reset(m_buffer);
-        finding(f);
-        out.append(m_buffer.GetString(), m_buffer.GetSize());
+// GitHub workflow commands need %, CR and LF escaped in messages, and also , and
+// : in properties: what each byte becomes, "" for a byte kept as it is.
+std::string_view gh_escape_of(char c, bool property) {
+    switch (c) {
+        case '%':
+            return "%25";
+        case '\r':
+            return "%0D";
+        case '\n':
+            return "%0A";
+        case ':':
+            return property ? "%3A" : "";
+        case ',':
+            return property ? "%2C" : "";
+        default:
+            return "";
     }
+}
 
-  private:
-    void finding(const Finding& f) {
-        m_writer.StartObject();
-        member("alternative", f.alternative);
-        member_or_null("blocks", f.lock == LockLevel::none, lock_blocks(f.lock));
-        member("column", f.column);
-        member("file", shown_path(f.file));
-        member("line", f.line);
-        member_or_null("lock", f.lock == LockLevel::none, lock_name(f.lock));
-        member("lock_detail", f.lock_detail);
-        member("message", f.message);
-        member_or_null("rewrite", f.rewrite.empty(), f.rewrite);
-        member("rule", f.rule);
-        member("severity", severity_name(f.severity));
-        member("statement", f.statement);
-        key("suppressed");
-        if (f.suppressed_by) {
-            m_writer.StartObject();
-            member("line", f.suppressed_by->line);
-            member("reason", f.suppressed_by->reason);
-            key("whole_file");
-            m_writer.Bool(f.suppressed_by->whole_file);
-            m_writer.EndObject();
-        } else {
-            m_writer.Null();
-        }
-        member("table_work", f.table_work);
-        key("tables");
-        m_writer.StartArray();
-        for (const auto& t : f.tables) {
-            string(t);
-        }
-        m_writer.EndArray();
-        m_writer.EndObject();
-    }
-
-    // Text from files may hold bytes that are not UTF-8 (reported as a finding
-    // of their own): they are written as U+FFFD, so the output stays JSON.
-    void string(std::string_view text) {
-        if (util::first_invalid_utf8(text) != std::string::npos) {
-            m_scratch = util::replace_invalid_utf8(text);
-            text = m_scratch;
-        }
-        m_writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
-    }
-    // Keys are literals: their length is known, no strlen.
-    void key(std::string_view name) {
-        m_writer.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
-    }
-    void member(std::string_view name, std::string_view value) {
-        key(name);
-        string(value);
-    }
-    void member(std::string_view name, int value) {
-        key(name);
-        m_writer.Int(value);
-    }
-    // null when is_null, else value.
-    void member_or_null(std::string_view name, bool is_null, std::string_view value) {
-        key(name);
-        if (is_null) {
-            m_writer.Null();
-        } else {
-            string(value);
+// Appends s escaped for a workflow command; runs of plain bytes are copied whole.
+void append_gh_escaped(std::string_view s, bool property, std::string& out) {
+    size_t copied = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        std::string_view e = gh_escape_of(s[i], property);
+        if (!e.empty()) {
+            out.append(s.data() + copied, i - copied);
+            out += e;
+            copied = i + 1;
         }
     }
-
-    rapidjson::StringBuffer m_buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> m_writer{m_buffer};
-    std::string m_scratch;
-};
-
-// GitHub workflow commands need %, CR and LF escaped in messages, and also , and : in properties.
-std::string gh_escape(std::string_view s, bool property) {
-    std::string out;
-    out.reserve(s.size());
-    for (char c : s) {
-        if (c == '%') {
-            out += "%25";
-        } else if (c == '\r') {
-            out += "%0D";
-        } else if (c == '\n') {
-            out += "%0A";
-        } else if (property && c == ':') {
-            out += "%3A";
-        } else if (property && c == ',') {
-            out += "%2C";
-        } else {
-            out += c;
-        }
-    }
-    return out;
+    out.append(s.data() + copied, s.size() - copied);
 }
 
 void append_github_finding(const Finding& f, std::string& out) {
     if (f.suppressed_by) {
         return;
     }
-    std::string message = f.message;
-    if (!f.alternative.empty()) {
-        message += "\nSafe alternative: " + std::string(f.alternative);
+    out += f.severity == Severity::error ? "::error file=" : "::warning file=";
+    append_gh_escaped(shown_path(f.file), true, out);
+    fmt::format_to(std::back_inserter(out), ",line={},col={},title=", std::max(1, f.line),
+                   std::max(1, f.column));
+    append_gh_escaped(f.rule, true, out);
+    out += "::";
+    append_gh_escaped(f.message, false, out);
+    if (!f.alternative.empty()) {  // the message, a line break, then the alternative
+        out += "%0ASafe alternative: ";
+        append_gh_escaped(f.alternative, false, out);
     }
-    fmt::format_to(std::back_inserter(out), "::{} file={},line={},col={},title={}::{}\n",
-                   f.severity == Severity::error ? "error" : "warning",
-                   gh_escape(shown_path(f.file), true), std::max(1, f.line), std::max(1, f.column),
-                   gh_escape(f.rule, true), gh_escape(message, false));
+    out += '\n';
 }
 
 // {"file": ["1", "2_x"]}: the files' requires= as written.
@@ -244,11 +176,9 @@ void append_finding(LintFormat format, const Finding& f, std::string& out) {
         case LintFormat::text:
             append_text_finding(f, out);
             return;
-        case LintFormat::json: {
-            thread_local FindingWriter writer;  // its buffers are reused finding after finding
-            writer.append(f, out);
+        case LintFormat::json:
+            append_json_finding(f, out);
             return;
-        }
         case LintFormat::sarif:
             append_sarif_result(f, out);
             return;

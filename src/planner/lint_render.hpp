@@ -60,6 +60,16 @@ std::string sarif_tail(bool any_result);
 // nothing for a suppressed finding.
 void append_gitlab_issue(const Finding& f, std::string& out);
 
+// One finding as a JSON object (lint_output_json.cpp): compact, keys sorted.
+void append_json_finding(const Finding& f, std::string& out);
+
+// text as a JSON string: quoted; '"', '\\' and control characters escaped (\b \t
+// \n \f \r, the rest \u00xx, hex digits upper-case when upper_hex, as rapidjson
+// writes them, else lower-case, as nlohmann does); bytes that are not UTF-8
+// become U+FFFD (util::replace_invalid_utf8). Bytes needing no escape are
+// copied in runs.
+void append_json_quoted(std::string_view text, std::string& out, bool upper_hex = false);
+
 // A JSON string as nlohmann::json::dump prints it (bytes that are not UTF-8
 // become U+FFFD).
 void append_json_string(std::string_view text, std::string& out);

@@ -1,5 +1,7 @@
 #include "planner/lint_stream.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
@@ -38,7 +40,8 @@ constexpr size_t k_write_piece = size_t(1) << 16;
 }  // namespace
 
 // Bytes kept for later: in memory up to k_memory_limit, then in an unnamed
-// temporary file (deleted when closed, or when the process dies).
+// temporary file (deleted when closed, or when the process dies), written and
+// read with plain system calls a megabyte at a time: no stdio buffer between.
 class Spool {
   public:
     Spool() = default;
@@ -54,49 +57,51 @@ class Spool {
 
     void append(std::string_view bytes) {
         m_size += bytes.size();
-        if (m_file != nullptr) {
-            write_file(bytes);
-            return;
-        }
         m_memory.append(bytes);
         if (m_memory.size() > k_memory_limit) {
-            m_file = std::tmpfile();
-            if (m_file == nullptr) {
-                fail("create");
-            }
-            std::setvbuf(m_file, nullptr, _IOFBF, k_memory_limit);  // few, large writes
-            write_file(m_memory);
-            std::string().swap(m_memory);
+            flush();
         }
     }
 
     // Hands the bytes in [from, to) to out, in pieces.
     void replay(size_t from, size_t to, const LintSink& out) {
-        if (m_file == nullptr) {
-            out(std::string_view(m_memory).substr(from, to - from));
-            return;
-        }
-        if (std::fseek(m_file, static_cast<long>(from), SEEK_SET) != 0) {
-            fail("read");
-        }
-        std::string buffer(std::min(to - from, size_t(256) << 10), '\0');
-        for (size_t left = to - from; left > 0;) {
-            size_t n = std::fread(buffer.data(), 1, std::min(left, buffer.size()), m_file);
-            if (n == 0) {
-                fail("read");
+        size_t on_disk = m_size - m_memory.size();  // the file holds [0, on_disk)
+        if (from < on_disk) {
+            std::string buffer(std::min(std::min(to, on_disk) - from, k_memory_limit), '\0');
+            for (; from < std::min(to, on_disk);) {
+                size_t want = std::min(std::min(to, on_disk) - from, buffer.size());
+                ssize_t n = ::pread(fileno(m_file), buffer.data(), want, static_cast<off_t>(from));
+                if (n <= 0) {
+                    fail("read");
+                }
+                out(std::string_view(buffer.data(), static_cast<size_t>(n)));
+                from += static_cast<size_t>(n);
             }
-            out(std::string_view(buffer.data(), n));
-            left -= n;
+        }
+        if (from < to) {
+            out(std::string_view(m_memory).substr(from - on_disk, to - from));
         }
     }
 
   private:
     static constexpr size_t k_memory_limit = size_t(1) << 20;
 
-    void write_file(std::string_view bytes) {
-        if (std::fwrite(bytes.data(), 1, bytes.size(), m_file) != bytes.size()) {
-            fail("write");
+    void flush() {
+        if (m_file == nullptr && (m_file = std::tmpfile()) == nullptr) {
+            fail("create");
         }
+        std::string_view left = m_memory;
+        while (!left.empty()) {
+            ssize_t n = ::write(fileno(m_file), left.data(), left.size());
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n <= 0) {
+                fail("write");
+            }
+            left.remove_prefix(static_cast<size_t>(n));
+        }
+        m_memory.clear();  // the capacity is kept for the next megabyte
     }
     [[noreturn]] static void fail(const char* what) {
         throw Error(ExitCode::failure,
@@ -104,7 +109,7 @@ class Spool {
                         " the temporary file that holds lint output: " + std::strerror(errno));
     }
 
-    std::string m_memory;
+    std::string m_memory;  // the bytes after the file's
     std::FILE* m_file = nullptr;
     size_t m_size = 0;
 };

@@ -65,40 +65,7 @@ void append_json_string(std::string_view text, std::string& out) {
         out += json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
         return;
     }
-    out += '"';
-    for (char c : text) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\b':
-                out += "\\b";
-                break;
-            case '\f':
-                out += "\\f";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    fmt::format_to(std::back_inserter(out), "\\u{:04x}",
-                                   static_cast<unsigned>(static_cast<unsigned char>(c)));
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
+    append_json_quoted(text, out);
 }
 
 // One element of "results", at the indent dump(2) gives it, starting on a new line.

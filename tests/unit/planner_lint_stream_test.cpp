@@ -25,11 +25,13 @@
 
 #include "core/identity.hpp"
 #include "planner/lint_output.hpp"
+#include "planner/lint_render.hpp"
 #include "planner/lint_stream.hpp"
 #include "planner/linter.hpp"
 #include "planner/policy.hpp"
 #include "unit_helpers.hpp"
 #include "util/process.hpp"
+#include "util/strings.hpp"
 
 // One namespace per test file: the files compile together in unity batches.
 namespace planner_lint_stream_test {
@@ -265,6 +267,112 @@ TEST_CASE("lint output: findings a later file settles are held back, the rest sp
             CHECK(totals.errors == report.errors);
         }
     }
+    // The spooled JSON read back whole: every finding once.
+    size_t findings = 0;
+    for (const auto& file : report.files) {
+        findings += file.findings.size();
+    }
+    json document = json::parse(render_lint(report, LintFormat::json, policy));
+    CHECK(document["findings"].size() == findings);
+}
+
+TEST_CASE("lint output: JSON strings escaped as nlohmann prints them, at every offset",
+          "[lint-stream][json]") {
+    // Every ASCII byte, multi-byte UTF-8, and bytes that are not UTF-8, each at
+    // each offset of an eight-byte word (the escaper reads words).
+    std::string ascii;
+    for (int c = 1; c < 0x80; ++c) {
+        ascii += static_cast<char>(c);
+    }
+    ascii += std::string(1, '\0');
+    for (const std::string& tail :
+         {ascii, std::string("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"), std::string("\"\\\n"),
+          std::string("ab\xFF"
+                      "cd\xC3"),
+          std::string("plain text, no escapes at all")}) {
+        for (size_t offset = 0; offset < 9; ++offset) {
+            std::string text = std::string(offset, 'x') + tail;
+            INFO(offset);
+            std::string lower;
+            append_json_quoted(text, lower);
+            CHECK(lower == json(sm::util::replace_invalid_utf8(text)).dump());
+            std::string upper;
+            append_json_quoted(text, upper, true);
+            std::string expected = lower;  // \u00xx with upper-case hex, as rapidjson writes
+            for (size_t at = expected.find("\\u00"); at != std::string::npos;
+                 at = expected.find("\\u00", at + 1)) {
+                for (size_t i = at + 4; i < at + 6; ++i) {
+                    expected[i] = static_cast<char>(std::toupper(expected[i]));
+                }
+            }
+            CHECK(upper == expected);
+        }
+    }
+}
+
+TEST_CASE("lint output: a JSON finding is the bytes rapidjson wrote for it",
+          "[lint-stream][json]") {
+    Finding f;
+    f.rule = "ban-drop-table";
+    f.severity = Severity::warning;
+    f.file = "/nowhere/x.sql";
+    f.line = 3;
+    f.column = 7;
+    f.statement = "DROP TABLE \"we\\ird\"\nCASCADE";
+    f.message = "say \"hi\"\\ now\x01\x1b\x7f\t\b\f\r\n caf\xC3\xA9 done \xFF";
+    f.lock = LockLevel::access_exclusive;
+    f.lock_detail = "held";
+    f.table_work = "-";
+    f.alternative = "";
+    f.tables = {"public.a", "b"};
+    f.suppressed_by = Suppression{"/nowhere/x.sql", 2, "ban-drop-table", "ok \"why\"", true, true};
+    std::string out;
+    append_finding(LintFormat::json, f, out);
+    // The message as rapidjson escaped it (upper-case hex; 0x7F as it is), the
+    // byte that is not UTF-8 as U+FFFD.
+    CHECK(out == std::string("{\"alternative\":\"\",\"blocks\":\"") + lock_blocks(f.lock) +
+                     "\",\"column\":7,\"file\":\"/nowhere/x.sql\",\"line\":3,\"lock\":\"ACCESS "
+                     "EXCLUSIVE\",\"lock_detail\":\"held\",\"message\":\"say \\\"hi\\\"\\\\ "
+                     "now\\u0001\\u001B\x7f\\t\\b\\f\\r\\n caf\xC3\xA9 done \xEF\xBF\xBD\","
+                     "\"rewrite\":null,\"rule\":\"ban-drop-table\",\"severity\":\"warning\","
+                     "\"statement\":\"DROP TABLE \\\"we\\\\ird\\\"\\nCASCADE\",\"suppressed\":{"
+                     "\"line\":2,\"reason\":\"ok \\\"why\\\"\",\"whole_file\":true},"
+                     "\"table_work\":\"-\",\"tables\":[\"public.a\",\"b\"]}");
+    f.suppressed_by.reset();
+    f.lock = LockLevel::none;
+    f.tables.clear();
+    f.rewrite = "x";
+    out.clear();
+    append_finding(LintFormat::json, f, out);
+    CHECK_THAT(out, Catch::Matchers::Contains("\"blocks\":null,\"column\""));
+    CHECK_THAT(out, Catch::Matchers::Contains("\"lock\":null,\"lock_detail\""));
+    CHECK_THAT(out,
+               Catch::Matchers::Contains("\"rewrite\":\"x\",\"rule\"", Catch::CaseSensitive::Yes));
+    CHECK_THAT(
+        out, Catch::Matchers::EndsWith("\"suppressed\":null,\"table_work\":\"-\",\"tables\":[]}"));
+    CHECK(json::parse(sm::util::replace_invalid_utf8(out))["message"].get<std::string>().size() >
+          0);
+}
+
+TEST_CASE("lint output: a GitHub annotation escapes %, CR, LF and, in properties, : and ,",
+          "[lint-stream][github]") {
+    Finding f;
+    f.rule = "ban-drop-table";
+    f.severity = Severity::error;
+    f.file = "/nowhere/a:b,c%d.sql";
+    f.line = 0;  // shown as 1
+    f.column = 4;
+    f.message = "100% sure: a,b\r\nnext";
+    f.alternative = "do: this, 50%";
+    std::string out;
+    append_finding(LintFormat::github, f, out);
+    CHECK(out ==
+          "::error file=/nowhere/a%3Ab%2Cc%25d.sql,line=1,col=4,title=ban-drop-table::100%25 "
+          "sure: a,b%0D%0Anext%0ASafe alternative: do: this, 50%25\n");
+    f.suppressed_by = Suppression{};
+    out.clear();
+    append_finding(LintFormat::github, f, out);
+    CHECK(out.empty());  // suppressed: no annotation
 }
 
 }  // namespace planner_lint_stream_test
