@@ -15,7 +15,7 @@ PACKAGES="
   libpg-query-dev
   libcurl4-openssl-dev libssl-dev
   nlohmann-json3-dev
-  libsimdjson-dev rapidjson-dev
+  libsimdjson-dev
   libtomlplusplus-dev
   libcpp-httplib-dev
   clang-format-14 clang-tidy-14

@@ -119,22 +119,30 @@ json required_json(const LintRunSummary& run) {
     return out;
 }
 
-std::string json_head(const Policy& policy, const LintRunSummary& run) {
+// The JSON document streams: what is known before the first file comes first,
+// the findings as each file finishes, and what counts them (result, exit code,
+// summary) after them, so nothing is held back for the counts.
+std::string json_head(const Policy& policy) {
+    return "{\n\"policy\": " + json(policy.name).dump() +
+           ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
+           ",\n\"findings\": [\n";
+}
+
+std::string json_tail(const LintRunSummary& run) {
     json summary = {{"errors", run.totals.errors},
                     {"warnings", run.totals.warnings},
                     {"suppressed", run.totals.suppressed},
                     {"syntax_errors", run.totals.syntax_errors}};
     ExitCode code = lint_exit_code(run.totals);
-    return "{\n\"result\": " + json(exit_code_name(code)).dump() +
-           ",\n\"exit_code\": " + std::to_string(static_cast<int>(code)) +
-           ",\n\"policy\": " + json(policy.name).dump() +
-           ",\n\"pg_version\": " + std::to_string(policy.pg_version / 10000) +
+    return "\n],\n\"suppressions\": [" + run.suppressions + "]" +
            ",\n\"files\": " + std::to_string(run.totals.files) +
            ",\n\"file_paths\": " + dump_text(run.paths) +
            ",\n\"statements\": " + std::to_string(run.totals.statements) +
            ",\n\"no_transaction\": " + dump_text(run.no_transaction) +
            ",\n\"requires\": " + dump_text(required_json(run)) +
-           ",\n\"summary\": " + summary.dump() + ",\n\"findings\": [\n";
+           ",\n\"summary\": " + summary.dump() +
+           ",\n\"result\": " + json(exit_code_name(code)).dump() +
+           ",\n\"exit_code\": " + std::to_string(static_cast<int>(code)) + "\n}\n";
 }
 
 // "migrations/2_b.up.sql requires 1" lines, one per file with requires=.
@@ -205,14 +213,10 @@ std::string_view finding_separator(LintFormat format) {
     return "";
 }
 
-bool head_needs_summary(LintFormat format) {
-    return format == LintFormat::json;
-}
-
-std::string document_head(LintFormat format, const Policy& policy, const LintRunSummary& run) {
+std::string document_head(LintFormat format, const Policy& policy) {
     switch (format) {
         case LintFormat::json:
-            return json_head(policy, run);
+            return json_head(policy);
         case LintFormat::sarif:
             return sarif_head();
         case LintFormat::gitlab:
@@ -234,7 +238,7 @@ std::string document_tail(LintFormat format, const Policy& policy, const LintRun
                        "(policy {})\n",
                        t.files, t.statements, t.errors, t.warnings, t.suppressed, policy.name);
         case LintFormat::json:
-            return "\n],\n\"suppressions\": [" + run.suppressions + "]\n}\n";
+            return json_tail(run);
         case LintFormat::sarif:
             return sarif_tail(run.any_finding);
         case LintFormat::gitlab:

@@ -39,13 +39,11 @@ void append_finding(LintFormat format, const Finding& f, std::string& out);
 // on a new line), nothing otherwise.
 std::string_view finding_separator(LintFormat format);
 
-// Whether what comes before the findings needs the run's totals (JSON's summary):
-// then the findings wait until the run is over.
-bool head_needs_summary(LintFormat format);
-
-// What comes before the findings, and after them. A suppression as it appears in
-// JSON's "suppressions" list is appended by append_suppression_json.
-std::string document_head(LintFormat format, const Policy& policy, const LintRunSummary& run);
+// What comes before the findings, and after them. Nothing before them depends
+// on the run (every format streams; JSON's result and summary come after the
+// findings). A suppression as it appears in JSON's "suppressions" list is
+// appended by append_suppression_json.
+std::string document_head(LintFormat format, const Policy& policy);
 std::string document_tail(LintFormat format, const Policy& policy, const LintRunSummary& run);
 void append_suppression_json(const Suppression& s, std::string& out);
 

@@ -138,11 +138,7 @@ LintWriter::LintWriter(LintFormat format, const Policy& policy, LintSink sink, b
       m_separator(finding_separator(format)),
       m_spool(std::make_unique<Spool>()),
       m_created(policy) {
-    if (head_needs_summary(format)) {
-        m_spooling = true;  // the head comes first and counts every finding
-    } else {
-        write(document_head(format, policy, m_run));
-    }
+    write(document_head(format, policy));
 }
 
 LintWriter::~LintWriter() = default;
@@ -257,9 +253,6 @@ LintTotals LintWriter::finish() {
         if (kept(h)) {
             count(h.counts);
         }
-    }
-    if (head_needs_summary(m_format)) {
-        write(document_head(m_format, m_policy, m_run));  // nothing was written before it
     }
     size_t at = 0;
     for (const auto& h : m_held) {

@@ -4,12 +4,12 @@
 // on the thread that linted it, and only what the cross-file passes need is kept
 // (the names each file creates and drops, the index keys).
 //
-// Two things wait on later files. A fk-missing-index finding is dropped when an
+// One thing waits on later files. A fk-missing-index finding is dropped when an
 // index anywhere in the run serves its foreign key, a later file's included: a
 // finding no earlier file settles is held back (rendered, a few hundred bytes)
-// and the output after it goes to a spool until the run ends. JSON's header
-// counts every finding: its findings all go to the spool. The spool is memory
-// up to a megabyte, then an unnamed temporary file.
+// and the output after it goes to a spool until the run ends. The spool is
+// memory up to a megabyte, then an unnamed temporary file. Nothing else waits:
+// every format's counts (JSON's result and summary) come after the findings.
 
 #include <filesystem>
 #include <memory>
