@@ -131,12 +131,12 @@ TEST_CASE("a backfill statement that cannot be batched is refused with the reaso
     db.query("CREATE TABLE t (x int)");
     Project p;
     p.write_config("");
-    p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nDELETE FROM t;\n");
+    p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nTRUNCATE t;\n");
     auto run = run_tool(p.args(db, {"execute"}));
     INFO(run.all());
     CHECK(run.exit_code == 3);
     CHECK(run.err.find("1_del.up.sql:2: phase=backfill: a backfill migration holds one UPDATE "
-                       "... or INSERT ... SELECT statement") != std::string::npos);
+                       "..., DELETE ... or INSERT ... SELECT statement") != std::string::npos);
 
     p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nUPDATE t SET x = 1;\n");
     auto no_key = run_tool(p.args(db, {"execute"}));
