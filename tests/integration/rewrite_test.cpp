@@ -154,13 +154,14 @@ TEST_CASE("rewrite without a database writes unproven steps that plan and execut
     db.query("INSERT INTO t SELECT g, g, g FROM generate_series(1, 100) g");
     Project p;
     p.write_config("");
+    p.migration("1_base.up.sql", "SELECT 1;\n");
     std::ofstream(p.dir() / "original.sql") << "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n";
 
     auto rewrite = run_tool(p.args({"rewrite", (p.dir() / "original.sql").string(), "--write"}));
     INFO(rewrite.all());
     REQUIRE(rewrite.exit_code == 0);
     CHECK_THAT(rewrite.out, Contains("unproven (no database)"));
-    CHECK_THAT(sm::util::read_file(p.migrations() / "1_t_x_not_null_1_check.up.sql"),
+    CHECK_THAT(sm::util::read_file(p.migrations() / "2_t_x_not_null_1_check.up.sql"),
                Contains("-- safe-migrate: unproven\n"));
 
     auto plan = run_tool(p.args(db, {"plan"}));
@@ -169,16 +170,16 @@ TEST_CASE("rewrite without a database writes unproven steps that plan and execut
     CHECK_THAT(plan.err, Contains("proof: 3 unproven migration(s) proven"));
 
     // An unproven step that rewrites the table is refused by plan and execute.
-    p.migration("4_retype.up.sql",
+    p.migration("5_retype.up.sql",
                 "-- safe-migrate: unproven\nALTER TABLE t ALTER COLUMN y TYPE bigint;\n");
     auto refused = run_tool(p.args(db, {"plan"}));
     INFO(refused.all());
     CHECK(refused.exit_code == 4);
-    CHECK_THAT(refused.err, Contains("4_retype line 2 rewrites public.t under ACCESS EXCLUSIVE"));
+    CHECK_THAT(refused.err, Contains("5_retype line 2 rewrites public.t under ACCESS EXCLUSIVE"));
     auto execute = run_tool(p.args(db, {"execute"}));
     INFO(execute.all());
     CHECK(execute.exit_code == 4);
-    CHECK_THAT(execute.err, Contains("4_retype line 2 rewrites public.t"));
+    CHECK_THAT(execute.err, Contains("5_retype line 2 rewrites public.t"));
     CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_x_not_null'") == "0");
 }
 
