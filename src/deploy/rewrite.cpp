@@ -76,13 +76,14 @@ std::string rewrite_step_text(const PlannedStep& p) {
 
 // The recipes' steps, numbered in order after the newest migration.
 std::vector<std::vector<PlannedStep>> plan_steps_of(const std::vector<planner::Rewrite>& rewrites,
-                                                    const core::MigrationSet& migrations) {
+                                                    const core::MigrationSet& migrations,
+                                                    core::Layout layout) {
     size_t count = 0;
     for (const auto& r : rewrites) {
         count += r.steps.size();
     }
-    auto versions = core::scaffold::next_versions(core::Layout::native, migrations, count,
-                                                  std::chrono::system_clock::now());
+    auto versions =
+        core::scaffold::next_versions(layout, migrations, count, std::chrono::system_clock::now());
     std::vector<std::vector<PlannedStep>> out;
     size_t v = 0;
     for (const auto& r : rewrites) {
@@ -200,9 +201,11 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     if (!fs::is_regular_file(request.file)) {
         throw Error(ExitCode::invalid_input, "cannot read " + request.file.string());
     }
-    if (request.write && project.config.layout && *project.config.layout != core::Layout::native) {
+    core::Layout layout = project.config.layout.value_or(core::Layout::native);
+    if (request.write && layout != core::Layout::native && layout != core::Layout::golang_migrate) {
         throw Error(ExitCode::invalid_input,
-                    "rewrite --write writes native migration files, and this project uses the " +
+                    "rewrite --write writes <version>_<name>.up.sql and .down.sql files (the "
+                    "native and golang-migrate layouts), and this project uses the " +
                         std::string(core::layout_name(*project.config.layout)) + " layout",
                     "Run safe-migrate rewrite without --write and copy the steps by hand.");
     }
@@ -215,7 +218,7 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     }
     auto rewrites =
         planner::rewrite_sql(request.file.string(), util::read_file(request.file), facts);
-    auto planned = plan_steps_of(rewrites, project.migrations);
+    auto planned = plan_steps_of(rewrites, project.migrations, layout);
 
     // 2. The proof, recipe by recipe, on copies of the target's schema.
     RewriteReport report;

@@ -34,11 +34,13 @@ struct RewriteReport {
 // the target's schema (a throwaway cluster, as plan --trace), and with write
 // puts the steps into the migrations directory, numbered after the newest
 // version in the project's style (core::scaffold::next_versions: zero-padded
-// integers stay so, timestamps stay timestamps), each
-// with a down. With no target the steps are marked unproven. A failed proof
-// refuses its recipe with the reason and writes nothing. Throws sm::Error:
-// invalid_input for a file that cannot be read or parsed, or --write in
-// another tool's layout; db_unreachable when the target cannot be reached.
+// integers stay so, timestamps stay timestamps), each with a down (none for
+// a step nothing can undo, such as a DELETE). With no target the steps are
+// marked unproven. A failed proof refuses its recipe with the reason and
+// writes nothing. Throws sm::Error: invalid_input for a file that cannot be
+// read or parsed, or --write in a layout other than native and golang-migrate
+// (the two whose files it writes); db_unreachable when the target cannot be
+// reached.
 RewriteReport rewrite_file(const RewriteRequest& request);
 
 // Proves the migrations of pending marked unproven: every pending migration up

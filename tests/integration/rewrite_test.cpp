@@ -183,6 +183,22 @@ TEST_CASE("rewrite without a database writes unproven steps that plan and execut
     CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_x_not_null'") == "0");
 }
 
+TEST_CASE("rewrite --write in a golang-migrate project keeps its zero-padded numbering") {
+    Project p;
+    p.write_config("layout = \"golang-migrate\"\n");
+    p.migration("000003_base.up.sql", "CREATE TABLE t (id int PRIMARY KEY, x int);\n");
+    p.migration("000003_base.down.sql", "DROP TABLE t;\n");
+    std::ofstream(p.dir() / "original.sql") << "DELETE FROM t WHERE x < 0;\n";
+    auto rewrite = run_tool(p.args({"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+    CHECK_THAT(rewrite.out, Contains("000004_t_delete_1_backfill (backfill, no down"));
+    CHECK(std::filesystem::exists(p.migrations() / "000004_t_delete_1_backfill.up.sql"));
+    auto lint = run_tool(p.args({"lint"}));
+    INFO(lint.all());
+    CHECK(lint.exit_code == 0);
+}
+
 TEST_CASE("rewrite says when a statement has no recipe, and lint names rewrite") {
     TestDatabase db;
     db.query("CREATE TABLE t (id int PRIMARY KEY, x int)");
