@@ -60,17 +60,43 @@ bool version_used(const MigrationSet& existing, const std::string& text) {
     return v && existing.find(*v) != nullptr;
 }
 
-// The first second from now on whose stamp no migration and no entry uses, so
-// two quick calls still make two migrations, in order.
-std::string free_stamp(const MigrationSet& existing, std::chrono::system_clock::time_point now,
-                       bool dashed) {
-    std::time_t t = std::chrono::system_clock::to_time_t(now);
+// One second after the newest version when it is a timestamp (14 digits), else 0.
+std::time_t after_newest_stamp(const MigrationSet& existing) {
+    if (existing.migrations.empty()) {
+        return 0;
+    }
+    auto n = existing.migrations.back().version.integer();
+    std::string d = n ? std::to_string(*n) : "";
+    if (d.size() != k_stamp_digits) {
+        return 0;
+    }
+    std::tm tm{};
+    tm.tm_year = std::stoi(d.substr(0, 4)) - 1900;
+    tm.tm_mon = std::stoi(d.substr(4, 2)) - 1;
+    tm.tm_mday = std::stoi(d.substr(6, 2));
+    tm.tm_hour = std::stoi(d.substr(8, 2));
+    tm.tm_min = std::stoi(d.substr(10, 2));
+    tm.tm_sec = std::stoi(d.substr(12, 2));
+    return timegm(&tm) + 1;
+}
+
+// The first second from t on (and after the newest version, when that is a
+// timestamp) whose stamp no migration and no entry uses, so two quick calls
+// still make two migrations, in order; t is left at that second.
+std::string free_stamp_from(const MigrationSet& existing, std::time_t& t, bool dashed) {
+    t = std::max(t, after_newest_stamp(existing));
     for (;; ++t) {
         std::string stamp = utc_stamp(t, dashed);
         if (!version_used(existing, stamp) && !entry_starts_with(existing.dir, stamp + "_")) {
             return stamp;
         }
     }
+}
+
+std::string free_stamp(const MigrationSet& existing, std::chrono::system_clock::time_point now,
+                       bool dashed) {
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    return free_stamp_from(existing, t, dashed);
 }
 
 // The newest migration's version as its file name writes it: "000012",
@@ -197,17 +223,35 @@ std::vector<NewFile> prisma_files(const std::string& id, bool no_transaction) {
 
 }  // namespace
 
+std::vector<std::string> next_versions(Layout layout, const MigrationSet& existing, size_t count,
+                                       std::chrono::system_clock::time_point now) {
+    std::string next =
+        layout == Layout::flyway ? next_flyway(existing, now) : next_in_sequence(existing, layout);
+    std::vector<std::string> out;
+    std::time_t t = std::chrono::system_clock::to_time_t(now);
+    bool stamps = next.empty() || (next.find_first_not_of("0123456789") == std::string::npos &&
+                                   next.size() >= k_stamp_digits);
+    for (size_t i = 0; i < count; ++i, ++t) {
+        if (stamps) {
+            out.push_back(free_stamp_from(existing, t, false));
+            continue;
+        }
+        out.push_back(next);
+        size_t start = next.find_last_of("._");
+        start = start == std::string::npos ? 0 : start + 1;
+        next = next.substr(0, start) + increment(next.substr(start));
+    }
+    return out;
+}
+
 std::vector<NewFile> layout_files(Layout layout, const MigrationSet& existing,
                                   const std::string& name, bool no_transaction,
                                   std::chrono::system_clock::time_point now) {
     auto stamped = [&](bool dashed) { return free_stamp(existing, now, dashed) + "_" + name; };
-    auto numbered = [&] {
-        std::string seq = next_in_sequence(existing, layout);
-        return (seq.empty() ? free_stamp(existing, now, false) : seq) + "_" + name;
-    };
+    auto numbered = [&] { return next_versions(layout, existing, 1, now)[0] + "_" + name; };
     switch (layout) {
         case Layout::flyway:
-            return flyway_files(next_flyway(existing, now), name, no_transaction);
+            return flyway_files(next_versions(layout, existing, 1, now)[0], name, no_transaction);
         case Layout::dbmate:
             return dbmate_files(stamped(false), no_transaction);
         case Layout::golang_migrate:

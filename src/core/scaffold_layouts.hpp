@@ -58,4 +58,14 @@ std::vector<NewFile> layout_files(Layout layout, const MigrationSet& existing,
                                   const std::string& name, bool no_transaction,
                                   std::chrono::system_clock::time_point now);
 
+// The versions, as file names write them, that count new migrations take after
+// existing, one next-version rule for `new` and `rewrite --write`: in a
+// sequential project (newest version under 14 digits) the newest plus one,
+// two, ... zero-padded to its width ("0007" -> "0008", "0009"); flyway raises
+// the last group (V1.2 -> 1.3, 1.4); otherwise free UTC timestamps from now on,
+// each after the newest and the one before ("20260101090000", then
+// "20260101090001"). Pure apart from listing existing.dir.
+std::vector<std::string> next_versions(Layout layout, const MigrationSet& existing, size_t count,
+                                       std::chrono::system_clock::time_point now);
+
 }  // namespace sm::core::scaffold

@@ -37,7 +37,7 @@ struct Statement {
 //   before + "(" + condition + ") AND " + range + after   with a condition,
 //   before + " WHERE " + range + after                     without one.
 struct BackfillStatement {
-    std::string kind;    // "UPDATE" or "INSERT ... SELECT"
+    std::string kind;    // "UPDATE", "DELETE" or "INSERT ... SELECT"
     std::string schema;  // of the table whose primary key splits the work ("public" by default)
     std::string table;
     std::string key_qualifier;  // how the statement names that table (its alias), as SQL

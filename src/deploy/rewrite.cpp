@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/log.hpp"
+#include "core/scaffold_layouts.hpp"
 #include "db/session.hpp"
 #include "deploy/inspect.hpp"
 #include "deploy/rewrite_facts.hpp"
@@ -36,18 +37,11 @@ std::vector<std::string> prove_on_copy(const sandbox::ThrowawayCluster& cluster,
 // One step ready to write and to prove.
 struct PlannedStep {
     core::Version version;
+    std::string written;  // the version as the file name writes it: "0008"
     const planner::RewriteStep* step = nullptr;
     std::string change;
-    std::string id() const { return core::to_string(version) + "_" + step->name; }
+    std::string id() const { return written + "_" + step->name; }
 };
-
-std::string fourteen_digits(std::time_t t) {
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[16];
-    std::strftime(buffer, sizeof buffer, "%Y%m%d%H%M%S", &tm);
-    return buffer;
-}
 
 // The scripts of a recipe's steps, parsed as the project parses its files.
 std::vector<core::Script> step_scripts(const std::vector<PlannedStep>& planned, const fs::path& dir,
@@ -65,7 +59,7 @@ std::vector<core::Script> step_scripts(const std::vector<PlannedStep>& planned, 
 }
 
 json rewrite_step_json(const PlannedStep& p) {
-    return {{"version", core::to_string(p.version)},
+    return {{"version", p.written},
             {"name", p.step->name},
             {"phase", core::phase_name(p.step->phase)},
             {"no_transaction", p.step->no_transaction},
@@ -75,63 +69,29 @@ json rewrite_step_json(const PlannedStep& p) {
 
 std::string rewrite_step_text(const PlannedStep& p) {
     return "    " + p.id() + " (" + core::phase_name(p.step->phase) +
-           (p.step->no_transaction ? ", no transaction" : "") + ")\n" +
+           (p.step->no_transaction ? ", no transaction" : "") +
+           (p.step->down.empty() ? ", no down: what it deletes cannot come back" : "") + ")\n" +
            util::indent(util::trim(p.step->up), "      ") + "\n";
 }
 
-}  // namespace
-
-std::vector<core::Version> next_versions(const core::MigrationSet& migrations, size_t count,
-                                         std::chrono::system_clock::time_point now) {
-    std::vector<core::Version> out;
-    std::optional<int64_t> newest;
-    size_t width = 0;
-    if (!migrations.migrations.empty()) {
-        const core::Migration& last = migrations.migrations.back();
-        newest = last.version.integer();
-        std::string file = last.up.path.filename().string();
-        width = file.find_first_not_of("0123456789");
-    }
-    bool timestamps = newest && width == 14;
-    if (timestamps) {
-        std::time_t t = std::chrono::system_clock::to_time_t(now);
-        std::string digits = std::to_string(*newest);
-        std::tm tm{};
-        tm.tm_year = std::stoi(digits.substr(0, 4)) - 1900;
-        tm.tm_mon = std::stoi(digits.substr(4, 2)) - 1;
-        tm.tm_mday = std::stoi(digits.substr(6, 2));
-        tm.tm_hour = std::stoi(digits.substr(8, 2));
-        tm.tm_min = std::stoi(digits.substr(10, 2));
-        tm.tm_sec = std::stoi(digits.substr(12, 2));
-        t = std::max(t, timegm(&tm) + 1);
-        for (size_t i = 0; i < count; ++i, ++t) {
-            out.emplace_back(std::stoll(fourteen_digits(t)));
-        }
-        return out;
-    }
-    int64_t next = newest ? *newest + 1 : 1;
-    for (size_t i = 0; i < count; ++i) {
-        out.emplace_back(next + static_cast<int64_t>(i));
-    }
-    return out;
-}
-
-namespace {
-
 // The recipes' steps, numbered in order after the newest migration.
 std::vector<std::vector<PlannedStep>> plan_steps_of(const std::vector<planner::Rewrite>& rewrites,
-                                                    const core::MigrationSet& migrations) {
+                                                    const core::MigrationSet& migrations,
+                                                    core::Layout layout) {
     size_t count = 0;
     for (const auto& r : rewrites) {
         count += r.steps.size();
     }
-    auto versions = next_versions(migrations, count, std::chrono::system_clock::now());
+    auto versions =
+        core::scaffold::next_versions(layout, migrations, count, std::chrono::system_clock::now());
     std::vector<std::vector<PlannedStep>> out;
     size_t v = 0;
     for (const auto& r : rewrites) {
         out.emplace_back();
         for (const auto& step : r.steps) {
-            out.back().push_back({versions[v++], &step, r.change});
+            const std::string& written = versions[v++];
+            out.back().push_back({core::Version::parse(written).value_or(core::Version()), written,
+                                  &step, r.change});
         }
     }
     return out;
@@ -168,6 +128,9 @@ std::vector<fs::path> write_steps(const std::vector<std::vector<PlannedStep>>& p
     for (const auto& recipe : planned) {
         for (const auto& p : recipe) {
             for (bool down : {false, true}) {
+                if (down && p.step->down.empty()) {
+                    continue;  // nothing can undo it: rollback refuses it for want of a down
+                }
                 fs::path path = dir / (p.id() + (down ? ".down.sql" : ".up.sql"));
                 util::write_file_atomic(path,
                                         planner::step_file_text(*p.step, p.change, unproven, down));
@@ -212,6 +175,9 @@ json describe_rewrites(const std::vector<planner::Rewrite>& rewrites,
             ++recipes;
             report.text +=
                 "  change " + r.change + ", " + std::to_string(r.steps.size()) + " migration(s):\n";
+            if (!r.note.empty()) {
+                report.text += "  why: " + r.note + "\n";
+            }
             for (const auto& p : planned[i]) {
                 report.text += rewrite_step_text(p);
                 steps.push_back(rewrite_step_json(p));
@@ -222,6 +188,7 @@ json describe_rewrites(const std::vector<planner::Rewrite>& rewrites,
                               {"change", r.change},
                               {"steps", steps},
                               {"no_recipe", r.no_recipe},
+                              {"note", r.note},
                               {"refused", problems[i]}});
     }
     return statements;
@@ -234,9 +201,11 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     if (!fs::is_regular_file(request.file)) {
         throw Error(ExitCode::invalid_input, "cannot read " + request.file.string());
     }
-    if (request.write && project.config.layout && *project.config.layout != core::Layout::native) {
+    core::Layout layout = project.config.layout.value_or(core::Layout::native);
+    if (request.write && layout != core::Layout::native && layout != core::Layout::golang_migrate) {
         throw Error(ExitCode::invalid_input,
-                    "rewrite --write writes native migration files, and this project uses the " +
+                    "rewrite --write writes <version>_<name>.up.sql and .down.sql files (the "
+                    "native and golang-migrate layouts), and this project uses the " +
                         std::string(core::layout_name(*project.config.layout)) + " layout",
                     "Run safe-migrate rewrite without --write and copy the steps by hand.");
     }
@@ -249,7 +218,7 @@ RewriteReport rewrite_file(const RewriteRequest& request) {
     }
     auto rewrites =
         planner::rewrite_sql(request.file.string(), util::read_file(request.file), facts);
-    auto planned = plan_steps_of(rewrites, project.migrations);
+    auto planned = plan_steps_of(rewrites, project.migrations, layout);
 
     // 2. The proof, recipe by recipe, on copies of the target's schema.
     RewriteReport report;

@@ -33,19 +33,15 @@ struct RewriteReport {
 // facts from the target when there is one), proves every recipe on a copy of
 // the target's schema (a throwaway cluster, as plan --trace), and with write
 // puts the steps into the migrations directory, numbered after the newest
-// version in the project's style (14-digit timestamps, else integers), each
-// with a down. With no target the steps are marked unproven. A failed proof
-// refuses its recipe with the reason and writes nothing. Throws sm::Error:
-// invalid_input for a file that cannot be read or parsed, or --write in
-// another tool's layout; db_unreachable when the target cannot be reached.
+// version in the project's style (core::scaffold::next_versions: zero-padded
+// integers stay so, timestamps stay timestamps), each with a down (none for
+// a step nothing can undo, such as a DELETE). With no target the steps are
+// marked unproven. A failed proof refuses its recipe with the reason and
+// writes nothing. Throws sm::Error: invalid_input for a file that cannot be
+// read or parsed, or --write in a layout other than native and golang-migrate
+// (the two whose files it writes); db_unreachable when the target cannot be
+// reached.
 RewriteReport rewrite_file(const RewriteRequest& request);
-
-// The versions count new migrations take after the newest of migrations: in
-// the timestamp style (versions of 14 digits) the UTC time now or one second
-// after the newest, whichever is later, then one second apart; otherwise the
-// newest integer + 1, + 2, ... (1, 2, ... for an empty directory). Pure.
-std::vector<core::Version> next_versions(const core::MigrationSet& migrations, size_t count,
-                                         std::chrono::system_clock::time_point now);
 
 // Proves the migrations of pending marked unproven: every pending migration up
 // to the last of them is applied, in order, to a copy of target's schema, and

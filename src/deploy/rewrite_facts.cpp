@@ -1,5 +1,6 @@
 // What rewrite's recipes ask the target: a column's type, NOT NULL, default,
-// keys, indexes and dependent views, and an index's definition (read only).
+// keys, indexes, checks and dependent views, an index's definition, and a
+// function's volatility (read only).
 #include "deploy/rewrite_facts.hpp"
 
 #include <regex>
@@ -39,6 +40,10 @@ constexpr const char* k_rewrite_views_sql =
     "WHERE dep.classid = 'pg_rewrite'::regclass AND dep.refobjid = to_regclass($1) "
     "AND dep.refobjsubid = $2::int AND v.oid <> dep.refobjid ORDER BY 1";
 
+constexpr const char* k_rewrite_checks_sql =
+    "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'c' "
+    "AND $2::int2 = ANY (conkey) ORDER BY conname";
+
 std::string regclass_text(const std::string& schema, const std::string& name) {
     return core::quote_ident(schema) + "." + core::quote_ident(name);
 }
@@ -66,6 +71,9 @@ std::optional<planner::ColumnFacts> read_column_facts(db::Session& session,
     for (const auto& v : session.exec_params(k_rewrite_views_sql, {rel, row[4]}).rows) {
         c.views.push_back(v[0].value_or(""));
     }
+    for (const auto& k : session.exec_params(k_rewrite_checks_sql, {rel, row[4]}).rows) {
+        c.checks.push_back(k[0].value_or(""));
+    }
     return c;
 }
 
@@ -87,6 +95,14 @@ planner::TargetFacts target_facts(db::Session& session) {
         static const std::regex k_create(R"(^CREATE (UNIQUE )?INDEX )");
         return std::regex_replace(*r.rows[0][0], k_create,
                                   "CREATE $1INDEX CONCURRENTLY IF NOT EXISTS ");
+    };
+    facts.function_volatile = [&session](const std::string& name) -> std::optional<bool> {
+        auto r = session.exec_params(
+            "SELECT bool_or(provolatile = 'v')::text FROM pg_proc WHERE proname = $1", {name});
+        if (r.rows.empty() || !r.rows[0][0]) {
+            return std::nullopt;
+        }
+        return *r.rows[0][0] == "true";
     };
     return facts;
 }

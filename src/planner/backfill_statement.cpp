@@ -193,6 +193,22 @@ BackfillParse parse_backfill_statement(const std::string& sql) {
         set_table(s, member(u, "relation"));
         return {s, ""};
     }
+    if (stmt.contains("DeleteStmt")) {
+        const ParseTree& d = stmt["DeleteStmt"];
+        for (const auto& [key, what] :
+             {std::pair{"withClause", "WITH"}, std::pair{"returningList", "RETURNING"}}) {
+            if (d.contains(key)) {
+                return refuse(std::string("it has ") + what);
+            }
+        }
+        if (member(d, "whereClause").contains("CurrentOfExpr")) {
+            return refuse("it has WHERE CURRENT OF");
+        }
+        core::BackfillStatement s = split_at_where(sql, 0, sql.size());
+        s.kind = "DELETE";
+        set_table(s, member(d, "relation"));
+        return {s, ""};
+    }
     if (stmt.contains("InsertStmt")) {
         const ParseTree& ins = stmt["InsertStmt"];
         const ParseTree& select = member(member(ins, "selectStmt"), "SelectStmt");
@@ -212,7 +228,8 @@ BackfillParse parse_backfill_statement(const std::string& sql) {
         return {s, ""};
     }
     return {std::nullopt,
-            "a backfill migration holds one UPDATE ... or INSERT ... SELECT statement; this is " +
+            "a backfill migration holds one UPDATE ..., DELETE ... or INSERT ... SELECT "
+            "statement; this is " +
                 first_line(sql, 60)};
 }
 

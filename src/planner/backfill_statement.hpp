@@ -17,11 +17,11 @@ struct BackfillParse {
 };
 
 // Reads sql, one statement: UPDATE table [alias] SET ... [FROM ...] [WHERE ...],
-// or INSERT INTO ... SELECT ... FROM one table [alias] [WHERE ...] [ON CONFLICT ...].
-// Refused, with the reason: other statements, WITH, RETURNING, WHERE CURRENT OF,
-// and a SELECT with joins, several tables, GROUP BY, HAVING, DISTINCT, ORDER BY,
-// LIMIT, OFFSET, window clauses or set operations (its rows do not map to
-// key ranges of one table). Pure.
+// DELETE FROM table [alias] [USING ...] [WHERE ...], or INSERT INTO ... SELECT ... FROM one table
+// [alias] [WHERE ...] [ON CONFLICT ...]. Refused, with the reason: other statements, WITH,
+// RETURNING, WHERE CURRENT OF, and a SELECT with joins, several tables, GROUP BY, HAVING, DISTINCT,
+// ORDER BY, LIMIT, OFFSET, window clauses or set operations (its rows do not map to key ranges of
+// one table). Pure.
 BackfillParse parse_backfill_statement(const std::string& sql);
 
 }  // namespace sm::planner

@@ -26,24 +26,6 @@ RecipeTable recipe_table(const ParseTree& range_var) {
     return t;
 }
 
-// What an ADD COLUMN needs by hand (no recipe yet), or "" when it is safe.
-std::string add_column_manual_path(const ParseTree& command) {
-    const ParseTree& def = member(member(command, "def"), "ColumnDef");
-    bool not_null = false;
-    bool has_default = def.contains("raw_default");
-    for (const auto& item : def["constraints"]) {
-        std::string type = item["Constraint"].value("contype", "");
-        not_null = not_null || type == "CONSTR_NOTNULL";
-        has_default = has_default || type == "CONSTR_DEFAULT";
-    }
-    if (not_null && !has_default) {
-        return "no recipe yet for ADD COLUMN ... NOT NULL without a default; by hand: add it "
-               "nullable, backfill it in a phase=backfill migration, then make it NOT NULL with "
-               "the SET NOT NULL recipe (safe-migrate rewrite on ALTER COLUMN ... SET NOT NULL)";
-    }
-    return "";
-}
-
 void rewrite_alter_table(const RecipeInput& in, Rewrite& out) {
     const ParseTree& cmds = member_list(in.stmt, "cmds");
     if (in.stmt.value("objtype", "") != "OBJECT_TABLE" || cmds.empty()) {
@@ -72,7 +54,7 @@ void rewrite_alter_table(const RecipeInput& in, Rewrite& out) {
             "no recipe: an exclusion constraint cannot be added NOT VALID or from an index built "
             "CONCURRENTLY; schedule downtime for it";
     } else if (subtype == "AT_AddColumn") {
-        out.no_recipe = add_column_manual_path(cmd);
+        recipe_add_column(in, cmd, out);
     }
 }
 
@@ -97,15 +79,14 @@ void rewrite_statement(const ParseTree& root, const std::string& text, const Tar
             recipe_whole_table_update({stmt, text, recipe_table(member(stmt, "relation")), facts},
                                       out);
         }
-    } else if (root.contains("DeleteStmt") && !root["DeleteStmt"].contains("whereClause")) {
-        out.no_recipe =
-            "no recipe yet for a DELETE of a whole table; by hand: delete in batches on key ranges "
-            "of the primary key, each batch its own transaction";
+    } else if (root.contains("DeleteStmt")) {
+        const ParseTree& stmt = root["DeleteStmt"];
+        recipe_delete({stmt, text, recipe_table(member(stmt, "relation")), facts}, out);
     } else if (root.contains("RenameStmt") &&
-               root["RenameStmt"].value("renameType", "") == "OBJECT_COLUMN") {
-        out.no_recipe =
-            "no recipe yet for RENAME COLUMN; by hand: add the new column, keep both in step with "
-            "a trigger, backfill it, move readers and writers, then drop the old column";
+               root["RenameStmt"].value("renameType", "") == "OBJECT_COLUMN" &&
+               root["RenameStmt"].value("relationType", "") == "OBJECT_TABLE") {
+        const ParseTree& stmt = root["RenameStmt"];
+        recipe_rename_column({stmt, text, recipe_table(member(stmt, "relation")), facts}, out);
     }
 }
 
@@ -185,6 +166,9 @@ std::string step_file_text(const RewriteStep& step, const std::string& change, b
             text.append(reason).append("\"\n");
         }
     }
+    if (!down && step.down.empty()) {
+        text += "-- no down file: what it deletes cannot come back, so rollback refuses it\n";
+    }
     return text + (down ? step.down : step.up);
 }
 
@@ -198,6 +182,8 @@ bool rule_has_recipe(std::string_view rule) {
         "adding-primary-key",
         "require-concurrent-index-creation",
         "require-concurrent-index-deletion",
+        "adding-field-with-volatile-default",
+        "renaming-column",
     };
     return std::find(k_rules.begin(), k_rules.end(), rule) != k_rules.end();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Recipes of `safe-migrate rewrite`: a statement that locks a live table for
 // long (ALTER COLUMN ... TYPE, SET NOT NULL, ADD FOREIGN KEY / CHECK / UNIQUE /
-// PRIMARY KEY, CREATE / DROP INDEX, UPDATE of a whole table) read with
+// PRIMARY KEY, CREATE / DROP INDEX, ADD COLUMN with a volatile DEFAULT, RENAME
+// COLUMN, UPDATE of a whole table, DELETE) read with
 // PostgreSQL's parser and turned into the migrations that make the same change
 // online, each with its phase (expand, backfill, contract), the change it
 // belongs to, and a down. Pure: what only the target knows (a column's
@@ -26,7 +27,7 @@ struct RewriteStep {
     // (a step destructive by design, such as the contract's DROP COLUMN).
     std::vector<std::pair<std::string, std::string>> allows;
     std::string up;    // statements, each ending ";\n"
-    std::string down;  // statements that undo up
+    std::string down;  // statements that undo up; "" when nothing can (no down file is written)
 };
 
 // What rewrite does with one statement of the file.
@@ -35,6 +36,7 @@ struct Rewrite {
     std::string statement;  // its first line
     std::string change;     // change=NAME of its steps ("" without a recipe)
     std::vector<RewriteStep> steps;
+    std::string note;  // why the recipe is needed, when the statement alone does not say ("")
     // Without a recipe: why not, and the way to do it by hand. Empty for a
     // statement that needs none (nothing to say about it).
     std::string no_recipe;
@@ -57,7 +59,8 @@ struct ColumnFacts {
     std::string default_sql;  // pg_get_expr of its default, or ""
     bool key = false;  // in the primary key, a unique or exclusion constraint, or a foreign key
     std::vector<ColumnIndex> indexes;
-    std::vector<std::string> views;  // views that depend on it
+    std::vector<std::string> views;   // views that depend on it
+    std::vector<std::string> checks;  // CHECK constraints that use it
 };
 
 // The target's answers, or none when rewrite runs without a database.
@@ -68,6 +71,9 @@ struct TargetFacts {
     // An index's definition as a statement that builds it CONCURRENTLY, or std::nullopt.
     std::function<std::optional<std::string>(const std::string& schema, const std::string& name)>
         index_def;
+    // Whether a function of that name is VOLATILE on the target (any overload),
+    // or std::nullopt when the target has no function of that name.
+    std::function<std::optional<bool>(const std::string& name)> function_volatile;
 };
 
 // Every statement of sql (a migration file's text) with its recipe, or the

@@ -4,6 +4,7 @@
 #include <regex>
 
 #include "core/sql_quote.hpp"
+#include "planner/backfill_statement.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rewrite_recipes.hpp"
 #include "planner/rule_support.hpp"
@@ -61,25 +62,31 @@ std::vector<std::string> not_null_check_names(const RecipeTable& table,
     return names;
 }
 
-void recipe_set_not_null(const RecipeInput& in, const std::string& column, Rewrite& out) {
-    const RecipeTable& t = in.table;
-    out.change = change_name({t.name, column, "not_null"});
+std::vector<RewriteStep> not_null_steps(const RecipeTable& t, const std::string& column,
+                                        const std::string& change, size_t first) {
     std::string check = not_null_check_names(t, {column})[0];
     std::string col = quote_ident(column);
-    out.steps.push_back(recipe_step(out.change, 1, "check", Phase::expand,
-                                    rw_alter(t, "ADD CONSTRAINT " + quote_ident(check) +
-                                                    " CHECK (" + col + " IS NOT NULL) NOT VALID"),
-                                    rw_drop_constraint(t, check)));
-    out.steps.push_back(recipe_step(out.change, 2, "validate", Phase::expand,
-                                    rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
-                                    nothing_to_undo("VALIDATE only checks the rows")));
+    std::vector<RewriteStep> steps;
+    steps.push_back(recipe_step(change, first, "check", Phase::expand,
+                                rw_alter(t, "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
+                                                col + " IS NOT NULL) NOT VALID"),
+                                rw_drop_constraint(t, check)));
+    steps.push_back(recipe_step(change, first + 1, "validate", Phase::expand,
+                                rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
+                                nothing_to_undo("VALIDATE only checks the rows")));
     RewriteStep set = recipe_step(
-        out.change, 3, "set", Phase::expand,
+        change, first + 2, "set", Phase::expand,
         rw_alter(t, "ALTER COLUMN " + col + " SET NOT NULL") + rw_drop_constraint(t, check),
         rw_alter(t, "ALTER COLUMN " + col + " DROP NOT NULL"));
-    set.allows.emplace_back("set-not-null", "change " + out.change + ": the CHECK validated by " +
-                                                out.steps[1].name + " proves it, no scan");
-    out.steps.push_back(std::move(set));
+    set.allows.emplace_back("set-not-null", "change " + change + ": the CHECK validated by " +
+                                                steps[1].name + " proves it, no scan");
+    steps.push_back(std::move(set));
+    return steps;
+}
+
+void recipe_set_not_null(const RecipeInput& in, const std::string& column, Rewrite& out) {
+    out.change = change_name({in.table.name, column, "not_null"});
+    out.steps = not_null_steps(in.table, column, out.change, 1);
 }
 
 void recipe_not_valid(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
@@ -223,6 +230,21 @@ void recipe_drop_index(const ParseTree& drop, const TargetFacts& facts, Rewrite&
                     "DROP INDEX CONCURRENTLY IF EXISTS " + names_sql(names) + ";\n", down);
     s.no_transaction = true;
     out.steps.push_back(std::move(s));
+}
+
+void recipe_delete(const RecipeInput& in, Rewrite& out) {
+    BackfillParse parsed = parse_backfill_statement(in.text);
+    if (!parsed.statement) {
+        out.no_recipe = "no recipe: " + parsed.problem +
+                        "; by hand: delete in batches on key ranges of the primary key, each "
+                        "batch its own transaction";
+        return;
+    }
+    out.change = change_name({in.table.name, "delete"});
+    // No down: the rows it deletes cannot come back, and rollback refuses a
+    // migration without a down file before it runs anything.
+    out.steps.push_back(
+        recipe_step(out.change, 1, "backfill", Phase::backfill, in.text + ";\n", ""));
 }
 
 void recipe_whole_table_update(const RecipeInput& in, Rewrite& out) {

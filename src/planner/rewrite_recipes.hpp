@@ -43,6 +43,15 @@ void recipe_create_index(const RecipeInput& in, Rewrite& out);
 void recipe_drop_index(const ParseTree& drop, const TargetFacts& facts, Rewrite& out);
 void recipe_whole_table_update(const RecipeInput& in, Rewrite& out);
 void recipe_alter_type(const RecipeInput& in, const ParseTree& command, Rewrite& out);
+void recipe_add_column(const RecipeInput& in, const ParseTree& command, Rewrite& out);
+// in.stmt is the RenameStmt.
+void recipe_rename_column(const RecipeInput& in, Rewrite& out);
+// A DELETE (with or without WHERE) as one backfill step without a down.
+void recipe_delete(const RecipeInput& in, Rewrite& out);
+
+// The SET NOT NULL recipe's three steps for column of t, numbered from first in change.
+std::vector<RewriteStep> not_null_steps(const RecipeTable& t, const std::string& column,
+                                        const std::string& change, size_t first);
 
 // The statements that add and validate "CHECK (column IS NOT NULL)" for each of
 // columns, and that set them NOT NULL and drop the checks: the SET NOT NULL

@@ -131,12 +131,12 @@ TEST_CASE("a backfill statement that cannot be batched is refused with the reaso
     db.query("CREATE TABLE t (x int)");
     Project p;
     p.write_config("");
-    p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nDELETE FROM t;\n");
+    p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nTRUNCATE t;\n");
     auto run = run_tool(p.args(db, {"execute"}));
     INFO(run.all());
     CHECK(run.exit_code == 3);
     CHECK(run.err.find("1_del.up.sql:2: phase=backfill: a backfill migration holds one UPDATE "
-                       "... or INSERT ... SELECT statement") != std::string::npos);
+                       "..., DELETE ... or INSERT ... SELECT statement") != std::string::npos);
 
     p.migration("1_del.up.sql", "-- safe-migrate: phase=backfill\nUPDATE t SET x = 1;\n");
     auto no_key = run_tool(p.args(db, {"execute"}));
@@ -186,6 +186,44 @@ TEST_CASE("a backfill killed with SIGKILL resumes after its last batch and appli
     CHECK(rerun.err.find("backfill 1_fill: resuming after ") != std::string::npos);
     CHECK(db.scalar(checksum_sql("accounts")) == db.scalar(checksum_sql("twin")));
     CHECK(db.scalar("SELECT max(n) FROM accounts") == "1");
+}
+
+TEST_CASE(
+    "a DELETE backfill killed with SIGKILL resumes and ends with the one-shot DELETE's rows") {
+    TestDatabase db;
+    accounts(db, 30000);
+    accounts(db, 30000, "twin");
+    const std::string doomed = " WHERE balance % 3 = 0";
+    db.query("DELETE FROM twin" + doomed);
+    std::string matching = db.scalar("SELECT count(*) FROM accounts" + doomed);
+    Project p;
+    p.write_config(k_slow_config);
+    p.migration("1_purge.up.sql",
+                "-- safe-migrate: phase=backfill\nDELETE FROM accounts" + doomed + ";\n");
+
+    auto child = start_tool(p.args(db, {"execute"}));
+    wait_for_backfill_table(db);
+    REQUIRE(becomes(db, "SELECT rows_done > 0 FROM safe_migrate.backfill", "t"));
+    child->send_signal(SIGKILL);
+    child->wait();
+    REQUIRE(becomes(db,
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND application_name LIKE 'safe-migrate%'",
+                    "0"));
+    CHECK(db.scalar("SELECT state <> 'done' FROM safe_migrate.backfill") == "t");
+    // The committed batches deleted exactly the rows the progress row counts.
+    CHECK(db.scalar("SELECT " + matching + " - (SELECT count(*) FROM accounts" + doomed +
+                    ") = rows_done FROM safe_migrate.backfill") == "t");
+    CHECK(db.scalar("SELECT count(*) FROM accounts" + doomed) != "0");
+
+    auto rerun = run_tool(p.args(db, {"execute"}));
+    INFO(rerun.all());
+    REQUIRE(rerun.exit_code == 0);
+    CHECK(rerun.err.find("backfill 1_purge: resuming after ") != std::string::npos);
+    const std::string ids = "SELECT md5(string_agg(id || ':' || balance, ',' ORDER BY id)) FROM ";
+    CHECK(db.scalar(ids + "accounts") == db.scalar(ids + "twin"));
+    CHECK(db.scalar("SELECT rows_done FROM safe_migrate.backfill") == matching);
+    CHECK(db.scalar("SELECT state FROM safe_migrate.backfill") == "done");
 }
 
 TEST_CASE("a backfill killed with SIGKILL at 10 random moments ends equal to one UPDATE") {

@@ -67,7 +67,8 @@ std::string schema_facts(const TestDatabase& db) {
 
 // Inserts rows and adds to balances on its own connection until stopped.
 struct Writer {
-    explicit Writer(const TestDatabase& db) : m_session(db.connect("writer")) {
+    explicit Writer(const TestDatabase& db, std::string column = "balance")
+        : m_session(db.connect("writer")), m_column(std::move(column)) {
         m_thread = std::thread([this] { run(); });
     }
     void stop() {
@@ -84,15 +85,16 @@ struct Writer {
     void write_until_stopped() {
         while (!m_stop) {
             int64_t n = ++inserted;
-            m_session->exec("INSERT INTO accounts (customer_id, balance, note, code) VALUES (" +
-                            std::to_string(n % 100 + 1) + ", 5, 'w', 'w" + std::to_string(n) +
-                            "')");
-            m_session->exec("UPDATE accounts SET balance = balance + 1 WHERE id = " +
-                            std::to_string(n * 7 % 3000 + 1));
+            m_session->exec("INSERT INTO accounts (customer_id, " + m_column +
+                            ", note, code) VALUES (" + std::to_string(n % 100 + 1) +
+                            ", 5, 'w', 'w" + std::to_string(n) + "')");
+            m_session->exec("UPDATE accounts SET " + m_column + " = " + m_column +
+                            " + 1 WHERE id = " + std::to_string(n * 7 % 3000 + 1));
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
     }
     std::unique_ptr<sm::db::Session> m_session;
+    std::string m_column;  // the balance column's name, as this writer knows it
     std::atomic<bool> m_stop{false};
     std::atomic<int64_t> inserted{0};
     std::string error;  // why the writer stopped early
@@ -152,13 +154,14 @@ TEST_CASE("rewrite without a database writes unproven steps that plan and execut
     db.query("INSERT INTO t SELECT g, g, g FROM generate_series(1, 100) g");
     Project p;
     p.write_config("");
+    p.migration("1_base.up.sql", "SELECT 1;\n");
     std::ofstream(p.dir() / "original.sql") << "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n";
 
     auto rewrite = run_tool(p.args({"rewrite", (p.dir() / "original.sql").string(), "--write"}));
     INFO(rewrite.all());
     REQUIRE(rewrite.exit_code == 0);
     CHECK_THAT(rewrite.out, Contains("unproven (no database)"));
-    CHECK_THAT(sm::util::read_file(p.migrations() / "1_t_x_not_null_1_check.up.sql"),
+    CHECK_THAT(sm::util::read_file(p.migrations() / "2_t_x_not_null_1_check.up.sql"),
                Contains("-- safe-migrate: unproven\n"));
 
     auto plan = run_tool(p.args(db, {"plan"}));
@@ -167,17 +170,33 @@ TEST_CASE("rewrite without a database writes unproven steps that plan and execut
     CHECK_THAT(plan.err, Contains("proof: 3 unproven migration(s) proven"));
 
     // An unproven step that rewrites the table is refused by plan and execute.
-    p.migration("4_retype.up.sql",
+    p.migration("5_retype.up.sql",
                 "-- safe-migrate: unproven\nALTER TABLE t ALTER COLUMN y TYPE bigint;\n");
     auto refused = run_tool(p.args(db, {"plan"}));
     INFO(refused.all());
     CHECK(refused.exit_code == 4);
-    CHECK_THAT(refused.err, Contains("4_retype line 2 rewrites public.t under ACCESS EXCLUSIVE"));
+    CHECK_THAT(refused.err, Contains("5_retype line 2 rewrites public.t under ACCESS EXCLUSIVE"));
     auto execute = run_tool(p.args(db, {"execute"}));
     INFO(execute.all());
     CHECK(execute.exit_code == 4);
-    CHECK_THAT(execute.err, Contains("4_retype line 2 rewrites public.t"));
+    CHECK_THAT(execute.err, Contains("5_retype line 2 rewrites public.t"));
     CHECK(db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_x_not_null'") == "0");
+}
+
+TEST_CASE("rewrite --write in a golang-migrate project keeps its zero-padded numbering") {
+    Project p;
+    p.write_config("layout = \"golang-migrate\"\n");
+    p.migration("000003_base.up.sql", "CREATE TABLE t (id int PRIMARY KEY, x int);\n");
+    p.migration("000003_base.down.sql", "DROP TABLE t;\n");
+    std::ofstream(p.dir() / "original.sql") << "DELETE FROM t WHERE x < 0;\n";
+    auto rewrite = run_tool(p.args({"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+    CHECK_THAT(rewrite.out, Contains("000004_t_delete_1_backfill (backfill, no down"));
+    CHECK(std::filesystem::exists(p.migrations() / "000004_t_delete_1_backfill.up.sql"));
+    auto lint = run_tool(p.args({"lint"}));
+    INFO(lint.all());
+    CHECK(lint.exit_code == 0);
 }
 
 TEST_CASE("rewrite says when a statement has no recipe, and lint names rewrite") {
@@ -186,14 +205,17 @@ TEST_CASE("rewrite says when a statement has no recipe, and lint names rewrite")
     Project p;
     p.write_config("");
     std::ofstream(p.dir() / "original.sql")
-        << "CREATE TABLE u (id int);\nDELETE FROM t;\nALTER TABLE t ALTER COLUMN x TYPE bigint "
-           "USING x + 1;\n";
+        << "CREATE TABLE u (id int);\nDELETE FROM t RETURNING x;\nALTER TABLE t ALTER COLUMN x "
+           "TYPE bigint USING x + 1;\nALTER TABLE t ADD COLUMN y int NOT NULL;\n";
     auto r =
         run_tool(p.args(db, {"rewrite", (p.dir() / "original.sql").string(), "--format", "json"}));
     INFO(r.all());
     CHECK(r.exit_code == 0);
     CHECK_THAT(r.out, Contains("\"result\": \"ok\""));
-    CHECK_THAT(r.out, Contains("no recipe yet for a DELETE of a whole table"));
+    CHECK_THAT(r.out, Contains("a backfill statement cannot be split into key ranges: it has "
+                               "RETURNING; by hand: delete in batches"));
+    CHECK_THAT(r.out, Contains("no recipe for ADD COLUMN ... NOT NULL without a DEFAULT"));
+    CHECK_THAT(r.out, !Contains("no recipe yet"));
     CHECK_THAT(r.out, Contains("no recipe for ALTER COLUMN ... TYPE ... USING"));
 
     p.migration("1_not_null.up.sql", "ALTER TABLE t ALTER COLUMN x SET NOT NULL;\n");
@@ -205,6 +227,99 @@ TEST_CASE("rewrite says when a statement has no recipe, and lint names rewrite")
     INFO(hinted.all());
     CHECK(hinted.exit_code == 0);
     CHECK_THAT(hinted.out, Contains("change t_x_not_null, 3 migration(s):"));
+}
+
+// rewrite --write, the gate, then the steps applied while a writer runs.
+void write_and_lint(const TestDatabase& db, const Project& p, const std::string& original,
+                    const std::string& expected) {
+    std::ofstream(p.dir() / "original.sql") << original;
+    auto rewrite =
+        run_tool(p.args(db, {"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+    CHECK_THAT(rewrite.out, Contains("proven on a copy of the target's schema"));
+    CHECK_THAT(rewrite.out, Contains(expected));
+    auto lint = run_tool(p.args({"lint"}));
+    INFO(lint.all());
+    CHECK(lint.exit_code == 0);
+}
+
+TEST_CASE("ADD COLUMN with a volatile DEFAULT and a DELETE rewritten under a writer") {
+    TestDatabase db;
+    TestDatabase reference;
+    db.query(k_schema);
+    reference.query(k_schema);
+    const std::string original =
+        "ALTER TABLE accounts ADD COLUMN token uuid NOT NULL DEFAULT gen_random_uuid();\n"
+        "DELETE FROM accounts WHERE code LIKE 'c%' AND id % 10 = 0;\n";
+    reference.query(original);
+    Project p;
+    p.write_config("");
+    p.migration("0007_base.up.sql", "SELECT 1;\n");
+    REQUIRE(run_tool(p.args(db, {"execute"})).exit_code == 0);
+    write_and_lint(db, p, original, "why: the DEFAULT is evaluated per row: gen_random_uuid()");
+    // Numbered after 0007 in its style; the DELETE has no down file.
+    CHECK(std::filesystem::exists(p.migrations() / "0008_accounts_token_add_1_add.up.sql"));
+    CHECK(std::filesystem::exists(p.migrations() / "0013_accounts_delete_1_backfill.up.sql"));
+    CHECK_FALSE(
+        std::filesystem::exists(p.migrations() / "0013_accounts_delete_1_backfill.down.sql"));
+
+    Writer writer(db);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    writer.stop();
+    INFO(run.all());
+    REQUIRE(run.exit_code == 0);
+    CHECK(writer.error.empty());
+    int64_t n = writer.inserted;
+    CHECK(db.scalar("SELECT count(*) FROM accounts WHERE code LIKE 'w%'") == std::to_string(n));
+    CHECK(db.scalar("SELECT count(*) FROM accounts") == std::to_string(2700 + n));
+    CHECK(db.scalar("SELECT count(DISTINCT token) FROM accounts") == std::to_string(2700 + n));
+    CHECK(schema_facts(db) == schema_facts(reference));
+
+    // The DELETE cannot be undone: rollback refuses before it runs anything.
+    auto rollback = run_tool(p.args(db, {"rollback", "--to", "12"}));
+    INFO(rollback.all());
+    CHECK(rollback.exit_code == 3);
+    CHECK_THAT(rollback.err, Contains("0013_accounts_delete_1_backfill.down.sql"));
+    CHECK(db.scalar("SELECT count(*) FROM accounts") == std::to_string(2700 + n));
+}
+
+TEST_CASE("RENAME COLUMN rewritten: old and new writers both land before the contract") {
+    TestDatabase db;
+    TestDatabase reference;
+    db.query(k_schema);
+    reference.query(k_schema);
+    const std::string original = "ALTER TABLE accounts RENAME COLUMN balance TO amount;\n";
+    reference.query(original);
+    Project p;
+    p.write_config("");
+    write_and_lint(db, p, original, "change accounts_balance_rename, 7 migration(s):");
+
+    int64_t before = std::stoll(db.scalar("SELECT sum(balance) FROM accounts"));
+    Writer old_app(db);  // writes the old name while expand and backfill run
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto expand = run_tool(p.args(db, {"execute"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    old_app.stop();
+    INFO(expand.all());
+    REQUIRE(expand.exit_code == 0);
+    CHECK(db.scalar("SELECT count(*) FROM accounts WHERE amount IS DISTINCT FROM balance") == "0");
+
+    Writer new_app(db, "amount");  // the new name, while the contract drops the old one
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto contract = run_tool(p.args(db, {"execute", "--through", "contract"}));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    new_app.stop();
+    INFO(contract.all());
+    REQUIRE(contract.exit_code == 0);
+    CHECK(old_app.error.empty());
+    CHECK(new_app.error.empty());
+    int64_t n = old_app.inserted + new_app.inserted;
+    CHECK(db.scalar("SELECT count(*) FROM accounts") == std::to_string(3000 + n));
+    CHECK(db.scalar("SELECT sum(amount) FROM accounts") == std::to_string(before + 6 * n));
+    CHECK(schema_facts(db) == schema_facts(reference));
 }
 
 }  // namespace rewrite_test

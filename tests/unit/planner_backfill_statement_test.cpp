@@ -48,10 +48,29 @@ TEST_CASE("an INSERT ... SELECT keys on its one source table and keeps ON CONFLI
           " ON CONFLICT (a) DO UPDATE SET a = EXCLUDED.a WHERE dst.a IS NULL");
 }
 
+TEST_CASE("a DELETE is split at its WHERE, with or without one") {
+    sm::planner::BackfillParse all = parse_backfill_statement("DELETE FROM app.t");
+    REQUIRE(all.statement);
+    CHECK(all.statement->kind == "DELETE");
+    CHECK(all.statement->schema == "app");
+    CHECK(all.statement->table == "t");
+    CHECK(all.statement->key_qualifier == "t");
+    CHECK(all.statement->condition.empty());
+    CHECK(all.statement->before == "DELETE FROM app.t");
+    sm::planner::BackfillParse some =
+        parse_backfill_statement("DELETE FROM t AS x WHERE x.v < 10 -- old");
+    REQUIRE(some.statement);
+    CHECK(some.statement->key_qualifier == "x");
+    CHECK(some.statement->before == "DELETE FROM t AS x WHERE ");
+    CHECK(some.statement->condition == "x.v < 10");
+}
+
 TEST_CASE("statements whose rows do not map to key ranges are refused with the reason") {
-    CHECK(parse_backfill_statement("DELETE FROM t").problem ==
-          "a backfill migration holds one UPDATE ... or INSERT ... SELECT statement; this is "
-          "DELETE FROM t");
+    CHECK(parse_backfill_statement("TRUNCATE t").problem ==
+          "a backfill migration holds one UPDATE ..., DELETE ... or INSERT ... SELECT "
+          "statement; this is TRUNCATE t");
+    CHECK(parse_backfill_statement("DELETE FROM t RETURNING a").problem ==
+          "a backfill statement cannot be split into key ranges: it has RETURNING");
     CHECK(parse_backfill_statement("UPDATE t SET a = 1 RETURNING a").problem ==
           "a backfill statement cannot be split into key ranges: it has RETURNING");
     CHECK(parse_backfill_statement("INSERT INTO d SELECT a FROM s JOIN r USING (a)").problem ==

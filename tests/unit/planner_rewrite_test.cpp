@@ -2,7 +2,7 @@
 // (planner/rewrite_proof.hpp) and the numbering of new migrations (deploy/rewrite.hpp).
 #include <catch2/catch.hpp>
 
-#include "deploy/rewrite.hpp"
+#include "core/scaffold_layouts.hpp"
 #include "planner/rewrite.hpp"
 #include "planner/rewrite_proof.hpp"
 
@@ -112,14 +112,142 @@ TEST_CASE("an UPDATE of a whole table becomes a backfill") {
     CHECK(r.steps[0].up == "UPDATE users SET email_lower = lower(email);\n");
 }
 
+TEST_CASE("a DELETE becomes a backfill without a down") {
+    for (const char* sql : {"DELETE FROM logs", "DELETE FROM logs WHERE at < now() - '1 year'"}) {
+        Rewrite r = only(sql);
+        CHECK(r.change == "logs_delete");
+        REQUIRE(r.steps.size() == 1);
+        CHECK(r.steps[0].phase == Phase::backfill);
+        CHECK(r.steps[0].up == std::string(sql) + ";\n");
+        CHECK(r.steps[0].down.empty());
+        CHECK(step_file_text(r.steps[0], r.change, false, false) ==
+              "-- safe-migrate: phase=backfill\n-- safe-migrate: change=logs_delete\n-- no down "
+              "file: what it deletes cannot come back, so rollback refuses it\n" +
+                  std::string(sql) + ";\n");
+    }
+}
+
+TEST_CASE("ADD COLUMN with a volatile DEFAULT: nullable, DEFAULT, backfill, then NOT NULL") {
+    Rewrite r = only("ALTER TABLE t ADD COLUMN at timestamptz NOT NULL DEFAULT clock_timestamp()");
+    CHECK(r.change == "t_at_add");
+    CHECK(r.note ==
+          "the DEFAULT is evaluated per row: clock_timestamp() is volatile (the linter's list of "
+          "volatile functions)");
+    REQUIRE(r.steps.size() == 5);
+    CHECK(r.steps[0].name == "t_at_add_1_add");
+    CHECK(r.steps[0].up.find("ALTER TABLE t ADD COLUMN at timestamptz;\nALTER TABLE "
+                             "t ALTER COLUMN at SET DEFAULT clock_timestamp();\n") !=
+          std::string::npos);
+    CHECK(r.steps[0].down == "ALTER TABLE t DROP COLUMN IF EXISTS at;\n");
+    CHECK(r.steps[1].phase == Phase::backfill);
+    CHECK(r.steps[1].up == "UPDATE t SET at = clock_timestamp() WHERE at IS NULL;\n");
+    CHECK(r.steps[2].up ==
+          "ALTER TABLE t ADD CONSTRAINT t_at_not_null CHECK (at IS NOT NULL) NOT VALID;\n");
+    CHECK(r.steps[3].up == "ALTER TABLE t VALIDATE CONSTRAINT t_at_not_null;\n");
+    CHECK(r.steps[4].name == "t_at_add_5_set");
+    CHECK(r.steps[4].up ==
+          "ALTER TABLE t ALTER COLUMN at SET NOT NULL;\nALTER TABLE t DROP CONSTRAINT IF EXISTS "
+          "t_at_not_null;\n");
+    // Nullable: no NOT NULL steps.
+    CHECK(only("ALTER TABLE t ADD COLUMN u uuid DEFAULT gen_random_uuid()").steps.size() == 2);
+    // A constant or stable DEFAULT needs no recipe.
+    for (const char* safe : {"ALTER TABLE t ADD COLUMN n int NOT NULL DEFAULT 0",
+                             "ALTER TABLE t ADD COLUMN at timestamptz DEFAULT now()"}) {
+        CHECK(only(safe).steps.empty());
+        CHECK(only(safe).no_recipe.empty());
+    }
+    // The target decides what the list does not know, and says so.
+    TargetFacts facts;
+    facts.function_volatile = [](const std::string& name) -> std::optional<bool> {
+        if (name == "next_code") {
+            return true;
+        }
+        return name == "lower" ? std::optional<bool>(false) : std::nullopt;
+    };
+    Rewrite own = only("ALTER TABLE t ADD COLUMN code text DEFAULT next_code()", facts);
+    CHECK(own.note ==
+          "the DEFAULT is evaluated per row: next_code() is VOLATILE (pg_proc on the "
+          "target)");
+    CHECK(only("ALTER TABLE t ADD COLUMN code text DEFAULT lower('A')", facts).steps.empty());
+    CHECK(only("ALTER TABLE t ADD COLUMN u uuid UNIQUE DEFAULT gen_random_uuid()")
+              .no_recipe.find("no recipe for ADD COLUMN with UNIQUE") != std::string::npos);
+}
+
+TEST_CASE("RENAME COLUMN: new column, two-way trigger, backfill, NOT NULL, indexes, contract") {
+    TargetFacts facts;
+    facts.column = [](const std::string&, const std::string&, const std::string&) {
+        ColumnFacts c;
+        c.exists = true;
+        c.type = "integer";
+        c.not_null = true;
+        c.default_sql = "0";
+        c.indexes = {{"accounts_balance_idx", false, "btree", {"balance", "id"}, true}};
+        return std::optional<ColumnFacts>(c);
+    };
+    Rewrite r = only("ALTER TABLE accounts RENAME COLUMN balance TO amount", facts);
+    CHECK(r.change == "accounts_balance_rename");
+    REQUIRE(r.steps.size() == 7);
+    CHECK(r.steps[0].up.find("ALTER TABLE accounts ADD COLUMN amount integer;\nCREATE FUNCTION "
+                             "public.accounts_balance_sm_sync() RETURNS trigger") == 0);
+    CHECK(r.steps[0].up.find("    IF TG_OP = 'INSERT' THEN\n        NEW.amount := "
+                             "coalesce(NEW.amount, NEW.balance);\n        NEW.balance := "
+                             "NEW.amount;\n    ELSIF NEW.balance IS DISTINCT FROM OLD.balance "
+                             "THEN\n        NEW.amount := NEW.balance;\n    ELSIF NEW.amount IS "
+                             "DISTINCT FROM OLD.amount THEN\n        NEW.balance := NEW.amount;") !=
+          std::string::npos);
+    CHECK(r.steps[1].phase == Phase::backfill);
+    CHECK(r.steps[1].up ==
+          "UPDATE accounts SET amount = balance WHERE amount IS DISTINCT FROM balance;\n");
+    CHECK(r.steps[2].name == "accounts_balance_rename_3_check");
+    CHECK(r.steps[4].up.find("ALTER COLUMN amount SET NOT NULL") != std::string::npos);
+    CHECK(r.steps[5].no_transaction);
+    CHECK(r.steps[5].up ==
+          "CREATE INDEX CONCURRENTLY IF NOT EXISTS accounts_balance_idx_sm_ren ON accounts USING "
+          "btree (amount, id);\n");
+    CHECK(r.steps[6].phase == Phase::contract);
+    CHECK(r.steps[6].up ==
+          "DROP TRIGGER IF EXISTS accounts_balance_sm_sync ON accounts;\nDROP FUNCTION IF EXISTS "
+          "public.accounts_balance_sm_sync();\nALTER TABLE accounts DROP COLUMN balance;\nALTER "
+          "TABLE accounts ALTER COLUMN amount SET DEFAULT 0;\nALTER INDEX "
+          "public.accounts_balance_idx_sm_ren RENAME TO accounts_balance_idx;\n");
+    REQUIRE(r.steps[6].allows.size() == 1);
+    CHECK(r.steps[6].allows[0].first == "ban-drop-column");
+    CHECK(r.steps[6].allows[0].second.find("accounts_balance_rename") != std::string::npos);
+
+    facts.column = [](const std::string&, const std::string&, const std::string&) {
+        ColumnFacts c;
+        c.exists = true;
+        c.type = "integer";
+        c.views = {"balances"};
+        return std::optional<ColumnFacts>(c);
+    };
+    CHECK(only("ALTER TABLE accounts RENAME COLUMN balance TO amount", facts)
+              .no_recipe.find("views depend on the column (balances)") != std::string::npos);
+    facts.column = [](const std::string&, const std::string&, const std::string&) {
+        ColumnFacts c;
+        c.exists = true;
+        c.key = true;
+        return std::optional<ColumnFacts>(c);
+    };
+    CHECK(
+        only("ALTER TABLE accounts RENAME COLUMN id TO key", facts).no_recipe.find("key column") !=
+        std::string::npos);
+}
+
 TEST_CASE("statements without a recipe say so with the manual path") {
     CHECK(only("ALTER TABLE t ADD EXCLUDE USING gist (r WITH &&)").no_recipe.find("downtime") !=
           std::string::npos);
     CHECK(only("ALTER TABLE t ADD COLUMN a int, ADD COLUMN b int").no_recipe.find("split it") !=
           std::string::npos);
-    CHECK(only("DELETE FROM t").no_recipe.find("batches") != std::string::npos);
-    CHECK(only("ALTER TABLE t RENAME COLUMN a TO b").no_recipe.find("RENAME COLUMN") !=
+    CHECK(only("DELETE FROM t RETURNING id").no_recipe.find("batches") != std::string::npos);
+    CHECK(only("ALTER TABLE t RENAME COLUMN a TO b").no_recipe.find("--database-url") !=
           std::string::npos);
+    CHECK(only("ALTER TABLE t ADD COLUMN c int NOT NULL").no_recipe.find("no value to take") !=
+          std::string::npos);
+    for (const char* old : {"DELETE FROM t", "ALTER TABLE t RENAME COLUMN a TO b",
+                            "ALTER TABLE t ADD COLUMN c int NOT NULL"}) {
+        CHECK(only(old).no_recipe.find("no recipe yet") == std::string::npos);
+    }
     CHECK(only("ALTER TABLE t ALTER COLUMN a TYPE bigint").no_recipe.find("--database-url") !=
           std::string::npos);
     Rewrite create = only("CREATE TABLE t (id int)");
@@ -209,24 +337,31 @@ TEST_CASE("the proof refuses ACCESS EXCLUSIVE with a rewrite or a scan, and no l
 }
 
 TEST_CASE("new migrations are numbered after the newest in the project's style") {
+    using sm::core::Layout;
+    using sm::core::scaffold::next_versions;
+    using V = std::vector<std::string>;
     sm::core::MigrationSet set;
     auto now = std::chrono::system_clock::from_time_t(1767258000);  // 2026-01-01 09:00:00 UTC
-    CHECK(sm::deploy::next_versions(set, 2, now) ==
-          std::vector<sm::core::Version>{sm::core::Version(1), sm::core::Version(2)});
+    CHECK(next_versions(Layout::native, set, 2, now) == V{"20260101090000", "20260101090001"});
     sm::core::Migration m;
     m.version = sm::core::Version(12);
-    m.up.path = "migrations/012_x.up.sql";
+    m.up.path = "migrations/12_x.up.sql";
     set.migrations.push_back(m);
-    CHECK(sm::deploy::next_versions(set, 1, now) ==
-          std::vector<sm::core::Version>{sm::core::Version(13)});
+    CHECK(next_versions(Layout::native, set, 1, now) == V{"13"});
+    m.version = sm::core::Version(7);
+    m.up.path = "migrations/0007_x.up.sql";
+    set.migrations = {m};
+    CHECK(next_versions(Layout::native, set, 3, now) == V{"0008", "0009", "0010"});
+    m.up.path = "migrations/V1.2__x.sql";
+    m.version = *sm::core::Version::parse("1.2");
+    set.migrations = {m};
+    CHECK(next_versions(Layout::flyway, set, 2, now) == V{"1.3", "1.4"});
     m.version = sm::core::Version(20260101090500);
     m.up.path = "migrations/20260101090500_x.up.sql";
     set.migrations = {m};
-    CHECK(sm::deploy::next_versions(set, 2, now) ==
-          std::vector<sm::core::Version>{sm::core::Version(20260101090501),
-                                         sm::core::Version(20260101090502)});
-    CHECK(sm::deploy::next_versions(set, 1, now + std::chrono::hours(1)) ==
-          std::vector<sm::core::Version>{sm::core::Version(20260101100000)});
+    CHECK(next_versions(Layout::native, set, 2, now) == V{"20260101090501", "20260101090502"});
+    CHECK(next_versions(Layout::native, set, 1, now + std::chrono::hours(1)) ==
+          V{"20260101100000"});
 }
 
 }  // namespace planner_rewrite_test
