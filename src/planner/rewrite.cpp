@@ -184,6 +184,7 @@ bool rule_has_recipe(std::string_view rule) {
         "require-concurrent-index-deletion",
         "adding-field-with-volatile-default",
         "renaming-column",
+        "ban-delete-or-update-without-where",  // a whole-table UPDATE or DELETE: a backfill
     };
     return std::find(k_rules.begin(), k_rules.end(), rule) != k_rules.end();
 }
