@@ -1,4 +1,4 @@
-# ctest starts the longest tests first when it knows their cost; it keeps no
+# Scheduling. ctest starts the longest tests first when it knows their cost; it keeps no
 # useful history for names with spaces (Testing/Temporary/CTestCostData.txt
 # splits on them), so on every run, and in a fresh clone, the slowest
 # integration tests would start in declaration order and one of them could run
@@ -41,3 +41,12 @@ set_tests_properties("integration:remote catalog: requests are retried on 503 an
 set_tests_properties("integration:backup list shows pre-restore databases and prune drops them" PROPERTIES COST 6)
 set_tests_properties("integration:SIGINT while validate runs a slow migration on the throwaway database cancels it" PROPERTIES COST 6)
 set_tests_properties("integration:execute --plan refuses when the files, the head, the target or the settings changed" PROPERTIES COST 6)
+
+# Tests that attach a replication client to the suite's cluster (a standby, a
+# WAL receiver) and the test that finds none attached never run at once: the
+# cluster's standbys are seen from every database.
+set_tests_properties(
+  "integration:execute refuses a standby and applies nothing"
+  "integration:a backfill pauses while the replicas' lag cannot be read and names the grant"
+  "integration:status --health names invalid indexes, NOT VALID constraints and full sequences"
+  PROPERTIES RESOURCE_LOCK sm_replication_clients)
