@@ -47,16 +47,25 @@ std::optional<fs::path> private_cache_dir() {
     return dir;
 }
 
-// The template's directory for these server binaries.
+// The template's directory for these server binaries: named after the files
+// initdb and postgres resolve to (a directory of symlinks to them shares it),
+// their sizes and modification times.
 std::optional<fs::path> template_dir_for(const fs::path& bindir) {
     auto cache = private_cache_dir();
-    struct stat st {};
-    if (!cache || ::stat((bindir / "postgres").c_str(), &st) != 0) {
+    if (!cache) {
         return std::nullopt;
     }
-    std::string key = bindir.string() + "\n" + std::to_string(st.st_size) + "\n" +
-                      std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
-                      "\n" + k_template_format;
+    std::string key = k_template_format;
+    for (const char* program : {"initdb", "postgres"}) {
+        std::error_code ec;
+        fs::path real = fs::canonical(bindir / program, ec);
+        struct stat st {};
+        if (ec || ::stat(real.c_str(), &st) != 0) {
+            return std::nullopt;
+        }
+        key += "\n" + real.string() + " " + std::to_string(st.st_size) + " " +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+    }
     return *cache / ("pg-template-" + core::sha256_hex(key).substr(0, 16));
 }
 

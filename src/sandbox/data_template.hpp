@@ -3,11 +3,12 @@
 // cluster copies it instead of running initdb (most of a cluster's start-up).
 //
 // The template lives in $XDG_CACHE_HOME/safe-migrate (else ~/.cache/safe-migrate),
-// in a private directory named after the server binaries (their path, size and
-// modification time: an upgraded server gets a new template). It holds the data
-// directory as initdb left it, never started, and the superuser password initdb
-// was given. A copy gets its own password (rotate_superuser_password) as soon as
-// it is started, so no two clusters share one.
+// in a private directory named after the server binaries (the files initdb and
+// postgres resolve to, their sizes and modification times: an upgraded server
+// gets a new template). It holds the data directory as initdb left it, never
+// started, and the superuser password initdb was given. A copy gets its own
+// password (rotate_superuser_password) as soon as it is started, so no two
+// clusters share one.
 
 #include <filesystem>
 #include <functional>
