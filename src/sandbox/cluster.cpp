@@ -11,6 +11,7 @@
 
 #include "core/identity.hpp"
 #include "core/log.hpp"
+#include "sandbox/data_template.hpp"
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/process.hpp"
@@ -101,7 +102,42 @@ std::string log_tail(const ClusterState& s) {
     return util::last_lines(util::read_file_if_exists(s.log_file).value_or(""), 8);
 }
 
-// One attempt at initdb + start on a fresh port. Throws on failure.
+void run_initdb(const ClusterState& s, const std::optional<util::RunAs>& account,
+                const fs::path& data_dir, const std::string& password) {
+    fs::path pwfile = s.root / "initdb-password";
+    util::write_file_atomic(pwfile, password + "\n",
+                            fs::perms::owner_read | fs::perms::owner_write);
+    chown_to(pwfile, account);
+    auto initdb =
+        server_command(s, "initdb",
+                       {"-D", data_dir.string(), "-U", s.superuser, "--pwfile", pwfile.string(),
+                        "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
+                        "--locale=C.UTF-8", "--no-sync", "--no-instructions"});
+    auto result = util::run_process(initdb);
+    fs::remove(pwfile);
+    util::require_success(initdb, result);
+}
+
+// Throwaway settings: fast, loopback only, our own socket directory.
+void write_settings(const ClusterState& s) {
+    std::ofstream conf(s.data_dir / "postgresql.conf", std::ios::app);
+    conf << "\n# safe-migrate sandbox\n"
+         << "port = " << s.port << "\n"
+         << "listen_addresses = '127.0.0.1'\n"
+         << "unix_socket_directories = '" << s.root.string() << "'\n"
+         << "max_connections = 200\n"
+         << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+         << "log_min_messages = warning\n";
+}
+
+void stop_server(const ClusterState& s) {
+    auto stop =
+        server_command(s, "pg_ctl", {"-D", s.data_dir.string(), "-m", "fast", "-w", "stop"});
+    util::require_success(stop, util::run_process(stop));
+}
+
+// One attempt at a data directory (a copy of the initdb template, or initdb)
+// and a start on a fresh port. Throws on failure and leaves nothing behind.
 ClusterState try_start(const fs::path& bindir) {
     ClusterState s;
     s.bindir = bindir;
@@ -113,33 +149,18 @@ ClusterState try_start(const fs::path& bindir) {
     s.log_file = s.root / "server.log";
     s.passfile = s.root / "pgpass";
     s.port = free_loopback_port();
+    bool started = false;
     try {
         chown_to(s.root, account);
         std::string password = core::random_hex(24);
-        fs::path pwfile = s.root / "initdb-password";
-        util::write_file_atomic(pwfile, password + "\n",
-                                fs::perms::owner_read | fs::perms::owner_write);
-        chown_to(pwfile, account);
-
-        auto initdb = server_command(
-            s, "initdb",
-            {"-D", s.data_dir.string(), "-U", s.superuser, "--pwfile", pwfile.string(),
-             "--auth-local=scram-sha-256", "--auth-host=scram-sha-256", "-E", "UTF8",
-             "--locale=C.UTF-8", "--no-sync", "--no-instructions"});
-        util::require_success(initdb, util::run_process(initdb));
-        fs::remove(pwfile);
-
-        // Throwaway settings: fast, loopback only, our own socket directory.
-        std::ofstream conf(s.data_dir / "postgresql.conf", std::ios::app);
-        conf << "\n# safe-migrate sandbox\n"
-             << "port = " << s.port << "\n"
-             << "listen_addresses = '127.0.0.1'\n"
-             << "unix_socket_directories = '" << s.root.string() << "'\n"
-             << "max_connections = 200\n"
-             << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
-             << "log_min_messages = warning\n";
-        conf.close();
-
+        auto initdb = [&](const fs::path& dir, const std::string& pw) {
+            run_initdb(s, account, dir, pw);
+        };
+        std::optional<std::string> template_password = data_from_template(s, initdb);
+        if (!template_password) {
+            initdb(s.data_dir, password);
+        }
+        write_settings(s);
         util::write_file_atomic(
             s.passfile,
             "127.0.0.1:" + std::to_string(s.port) + ":*:" + s.superuser + ":" + password + "\n",
@@ -154,8 +175,19 @@ ClusterState try_start(const fs::path& bindir) {
                                                result.how_it_ended() + "):\n" +
                                                util::indent(log_tail(s), "  "));
         }
+        started = true;
+        if (template_password) {
+            rotate_superuser_password(s, *template_password, password);
+        }
         return s;
     } catch (...) {
+        if (started) {
+            try {
+                stop_server(s);
+            } catch (const Error& e) {
+                core::log_warn(std::string("could not stop the sandbox server: ") + e.what());
+            }
+        }
         std::error_code ignored;
         fs::remove_all(s.root, ignored);
         throw;
@@ -296,9 +328,7 @@ void stop_cluster(const fs::path& state_file) {
         return;
     }
     if (is_running(*s)) {
-        auto stop =
-            server_command(*s, "pg_ctl", {"-D", s->data_dir.string(), "-m", "fast", "-w", "stop"});
-        util::require_success(stop, util::run_process(stop));
+        stop_server(*s);
     }
     std::error_code ignored;
     fs::remove_all(s->root, ignored);

@@ -3,9 +3,11 @@
 #include <filesystem>
 
 #include "db/session.hpp"
+#include "sandbox/cluster.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
 #include "util/files.hpp"
+#include "util/strings.hpp"
 
 // One namespace per test file: the files compile together in unity batches.
 namespace sandbox_test {
@@ -47,6 +49,52 @@ TEST_CASE("sandbox start, status, url and stop manage a private cluster") {
     CHECK_FALSE(std::filesystem::exists(root));
     CHECK_FALSE(std::filesystem::exists(state));
     CHECK(run_tool({"sandbox", "url", "--state", state}).exit_code == 1);
+}
+
+TEST_CASE("sandbox clusters copy one cached initdb, and each gets its own password") {
+    sm::util::TempDir dir("sm-sandbox-template");
+    std::map<std::string, std::string> env = {{"XDG_CACHE_HOME", (dir.path() / "cache").string()}};
+    std::string state_a = (dir.path() / "a.json").string();
+    std::string state_b = (dir.path() / "b.json").string();
+    auto a = run_tool({"sandbox", "start", "--state", state_a}, env);
+    INFO(a.all());
+    REQUIRE(a.exit_code == 0);
+    auto b = run_tool({"sandbox", "start", "--state", state_b}, env);
+    INFO(b.all());
+    REQUIRE(b.exit_code == 0);
+
+    // One template, complete, private, and no staging copy left behind.
+    std::vector<std::filesystem::path> kept;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(dir.path() / "cache" / "safe-migrate")) {
+        kept.push_back(entry.path());
+    }
+    REQUIRE(kept.size() == 1);
+    CHECK(kept[0].filename().string().rfind("pg-template-", 0) == 0);
+    CHECK(std::filesystem::exists(kept[0] / "data" / "PG_VERSION"));
+    CHECK_FALSE(std::filesystem::exists(kept[0] / "data" / "postmaster.pid"));  // never started
+    auto perms = std::filesystem::status(dir.path() / "cache" / "safe-migrate").permissions();
+    CHECK((perms & std::filesystem::perms::all) == std::filesystem::perms::owner_all);
+    std::string template_password(sm::util::trim(sm::util::read_file(kept[0] / "password")));
+
+    auto cluster_a = sm::sandbox::load_state(state_a);
+    auto cluster_b = sm::sandbox::load_state(state_b);
+    REQUIRE(cluster_a);
+    REQUIRE(cluster_b);
+    std::string password_a = sm::sandbox::read_password(*cluster_a);
+    std::string password_b = sm::sandbox::read_password(*cluster_b);
+    CHECK(password_a != password_b);
+    CHECK(password_a != template_password);
+    CHECK(password_b != template_password);
+    // Each cluster takes its own password and refuses the template's.
+    for (const auto& cluster : {*cluster_a, *cluster_b}) {
+        CHECK(sm::db::connect(cluster.url(), "sandbox-test")->exec("SELECT 1").scalar() == "1");
+        std::string with_template = "postgresql://postgres:" + template_password +
+                                    "@127.0.0.1:" + std::to_string(cluster.port) + "/postgres";
+        CHECK_THROWS(sm::db::connect(with_template, "sandbox-test"));
+    }
+    CHECK(run_tool({"sandbox", "stop", "--state", state_a}, env).exit_code == 0);
+    CHECK(run_tool({"sandbox", "stop", "--state", state_b}, env).exit_code == 0);
 }
 
 TEST_CASE("sandbox start without server binaries says what to install") {
