@@ -85,8 +85,9 @@ phase() {
   max=$(tail -n 1 "$WORK/$name.latencies")
   p999=$(awk -v n="$n" 'NR == int(n * 0.999) + 1 { print; exit }' "$WORK/$name.latencies")
   failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$WORK/$name.pgbench")
-  lost=$(psql_q "$name" "SELECT count(*) FROM pgbench_accounts a WHERE a.abalance <> \
-    coalesce((SELECT sum(delta) FROM pgbench_history h WHERE h.aid = a.aid), 0)")
+  lost=$(psql_q "$name" "SELECT count(*) FROM pgbench_accounts a LEFT JOIN \
+    (SELECT aid, sum(delta) AS total FROM pgbench_history GROUP BY aid) h USING (aid) \
+    WHERE a.abalance <> coalesce(h.total, 0)")
   type=$(psql_q "$name" "SELECT data_type FROM information_schema.columns \
     WHERE table_name = 'pgbench_accounts' AND column_name = 'abalance'")
   printf '%-9s rc=%s took=%ss txns=%s max=%.1fms p99.9=%.1fms failed=%s lost=%s abalance=%s\n' \
