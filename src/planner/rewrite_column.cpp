@@ -1,6 +1,7 @@
 // The ALTER COLUMN ... TYPE recipe: a new column kept in step by a trigger,
 // backfilled in batches, its indexes built CONCURRENTLY, a short swap under
-// lock_timeout, and the old column dropped in the contract phase.
+// lock_timeout (after which the trigger keeps the old column in step), and the
+// old column and the trigger dropped in the contract phase.
 #include "core/sql_quote.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rewrite_recipes.hpp"
@@ -69,6 +70,19 @@ std::string sync_objects(const TypeChange& x) {
            x.function + "();\n";
 }
 
+// After the swap the trigger runs the other way, so the old column (the
+// swap's down renames it back into place) keeps every write until the
+// contract drops both. A value the old type cannot hold is stored as NULL
+// rather than failing the application's write.
+std::string back_sync_objects(const TypeChange& x) {
+    return "CREATE FUNCTION " + x.function +
+           "() RETURNS trigger LANGUAGE plpgsql AS $sm$\nBEGIN\n    BEGIN\n        NEW." + x.old +
+           " := NEW." + x.column + ";\n    EXCEPTION WHEN others THEN\n        NEW." + x.old +
+           " := NULL;\n    END;\n    RETURN NEW;\nEND\n$sm$;\nCREATE TRIGGER " + x.trigger +
+           " BEFORE INSERT OR UPDATE ON " + x.t.sql + " FOR EACH ROW EXECUTE FUNCTION " +
+           x.function + "();\n";
+}
+
 std::string drop_sync_objects(const TypeChange& x) {
     return "DROP TRIGGER IF EXISTS " + x.trigger + " ON " + x.t.sql +
            ";\nDROP FUNCTION IF EXISTS " + x.function + "();\n";
@@ -132,7 +146,8 @@ RewriteStep swap_step(const TypeChange& x, const ColumnFacts& c, size_t n,
                 qualified_sql(x.t.schema, old_name) + " RENAME TO " + quote_ident(index.name) +
                 ";\n";
     }
-    down += sync_objects(x);
+    up += back_sync_objects(x);
+    down = drop_sync_objects(x) + down + sync_objects(x);
     RewriteStep s = recipe_step(change, n, "swap", Phase::expand, up, down);
     s.allows.emplace_back("renaming-column",
                           "change " + change + ": the swap renames the new column into place");
@@ -195,10 +210,11 @@ void recipe_alter_type(const RecipeInput& in, const ParseTree& command, Rewrite&
         out.steps.push_back(index_step(x, c, column, fresh_raw, ++n, out.change));
     }
     out.steps.push_back(swap_step(x, c, ++n, out.change));
-    RewriteStep drop = recipe_step(out.change, ++n, "drop_old", Phase::contract,
-                                   tc_alter(x.t, "DROP COLUMN " + x.old),
-                                   "-- the old column's values are gone: it comes back empty\n" +
-                                       tc_alter(x.t, "ADD COLUMN " + x.old + " " + c.type));
+    RewriteStep drop =
+        recipe_step(out.change, ++n, "drop_old", Phase::contract,
+                    drop_sync_objects(x) + tc_alter(x.t, "DROP COLUMN " + x.old),
+                    "-- the old column's values are gone: it comes back empty\n" +
+                        tc_alter(x.t, "ADD COLUMN " + x.old + " " + c.type) + back_sync_objects(x));
     drop.allows.emplace_back("ban-drop-column", "contract of change " + out.change +
                                                     ": the old column was replaced by the swap");
     out.steps.push_back(std::move(drop));

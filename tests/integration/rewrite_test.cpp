@@ -322,4 +322,56 @@ TEST_CASE("RENAME COLUMN rewritten: old and new writers both land before the con
     CHECK(schema_facts(db) == schema_facts(reference));
 }
 
+TEST_CASE("ALTER TYPE rewritten: writes made after the swap survive the swap's rollback") {
+    TestDatabase db;
+    db.query(k_schema);
+    Project p;
+    p.write_config("");
+    p.migration("1_base.up.sql", "SELECT 1;\n");
+    REQUIRE(run_tool(p.args(db, {"execute"})).exit_code == 0);
+    std::ofstream(p.dir() / "original.sql") << "ALTER TABLE accounts ALTER COLUMN balance TYPE "
+                                               "bigint;\n";
+    auto rewrite =
+        run_tool(p.args(db, {"rewrite", (p.dir() / "original.sql").string(), "--write"}));
+    INFO(rewrite.all());
+    REQUIRE(rewrite.exit_code == 0);
+
+    // Through the swap; the contract waits.
+    auto expand = run_tool(p.args(db, {"execute"}));
+    INFO(expand.all());
+    REQUIRE(expand.exit_code == 0);
+    CHECK_THAT(expand.out, Contains("left for a later phase"));
+    REQUIRE(db.scalar("SELECT data_type FROM information_schema.columns WHERE table_name = "
+                      "'accounts' AND column_name = 'balance'") == "bigint");
+    // The application writes to the swapped column; one value only bigint holds.
+    db.query(
+        "UPDATE accounts SET balance = 777 WHERE id = 1;"
+        "INSERT INTO accounts (customer_id, balance, code) VALUES (1, 555, 'after-swap');"
+        "INSERT INTO accounts (customer_id, balance, code) VALUES (1, 5000000000, 'big')");
+    CHECK(db.scalar("SELECT _sm_old_balance FROM accounts WHERE code = 'after-swap'") == "555");
+    // The old type cannot hold it: NULL there, and the application's write went through.
+    CHECK(db.scalar("SELECT count(*) FROM accounts WHERE code = 'big' AND _sm_old_balance IS "
+                    "NULL") == "1");
+    db.query("DELETE FROM accounts WHERE code = 'big'");  // else the down's SET NOT NULL fails
+
+    // The swap's down puts the old column back with those writes in it.
+    auto back = run_tool(p.args(db, {"rollback", "--steps", "1"}));
+    INFO(back.all());
+    REQUIRE(back.exit_code == 0);
+    CHECK(db.scalar("SELECT data_type FROM information_schema.columns WHERE table_name = "
+                    "'accounts' AND column_name = 'balance'") == "integer");
+    CHECK(db.scalar("SELECT balance FROM accounts WHERE id = 1") == "777");
+    CHECK(db.scalar("SELECT balance FROM accounts WHERE code = 'after-swap'") == "555");
+
+    // Forward again, through the contract: trigger and old column gone, values kept.
+    auto contract = run_tool(p.args(db, {"execute", "--through", "contract"}));
+    INFO(contract.all());
+    REQUIRE(contract.exit_code == 0);
+    CHECK(db.scalar("SELECT balance FROM accounts WHERE code = 'after-swap'") == "555");
+    CHECK(db.scalar("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'accounts'::regclass AND "
+                    "NOT tgisinternal") == "0");
+    CHECK(db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = "
+                    "'accounts' AND column_name LIKE '_sm_%'") == "0");
+}
+
 }  // namespace rewrite_test

@@ -284,16 +284,27 @@ TEST_CASE("ALTER COLUMN TYPE: new column, sync trigger, backfill, indexes, swap,
     CHECK(r.steps[5].name == "accounts_balance_type_6_swap");
     CHECK(r.steps[5].up.find("RENAME COLUMN _sm_new_balance TO balance") != std::string::npos);
     CHECK(r.steps[5].up.find("ALTER COLUMN balance SET DEFAULT 0") != std::string::npos);
+    // After the swap the trigger keeps the old column in step (the swap's down
+    // puts it back with every write); the contract drops both.
+    CHECK(r.steps[5].up.find("DROP TRIGGER IF EXISTS accounts_balance_sm_sync") == 0);
+    CHECK(r.steps[5].up.find("NEW._sm_old_balance := NEW.balance;\n    EXCEPTION WHEN others "
+                             "THEN\n        NEW._sm_old_balance := NULL;") != std::string::npos);
+    CHECK(r.steps[5].down.find("DROP TRIGGER IF EXISTS accounts_balance_sm_sync") == 0);
+    CHECK(r.steps[5].down.find("NEW._sm_new_balance := NEW.balance;") != std::string::npos);
+    const std::string drops =
+        "DROP TRIGGER IF EXISTS accounts_balance_sm_sync ON accounts;\nDROP FUNCTION IF EXISTS "
+        "public.accounts_balance_sm_sync();\n";
     CHECK(r.steps[6].phase == Phase::contract);
-    CHECK(r.steps[6].up == "ALTER TABLE accounts DROP COLUMN _sm_old_balance;\n");
+    CHECK(r.steps[6].up == drops + "ALTER TABLE accounts DROP COLUMN _sm_old_balance;\n");
+    CHECK(r.steps[6].down.find("NEW._sm_old_balance := NEW.balance;") != std::string::npos);
     REQUIRE(r.steps[6].allows.size() == 1);
     CHECK(r.steps[6].allows[0].first == "ban-drop-column");
     CHECK(r.steps[6].allows[0].second.find("accounts_balance_type") != std::string::npos);
     CHECK(step_file_text(r.steps[6], r.change, true, false) ==
           "-- safe-migrate: phase=contract\n-- safe-migrate: change=accounts_balance_type\n"
           "-- safe-migrate: unproven\n-- safe-migrate: allow ban-drop-column reason=\"contract "
-          "of change accounts_balance_type: the old column was replaced by the swap\"\n"
-          "ALTER TABLE accounts DROP COLUMN _sm_old_balance;\n");
+          "of change accounts_balance_type: the old column was replaced by the swap\"\n" +
+              drops + "ALTER TABLE accounts DROP COLUMN _sm_old_balance;\n");
 }
 
 TEST_CASE("ALTER COLUMN TYPE of a key column or with USING has no recipe") {
