@@ -18,7 +18,7 @@ planner::Plan plan_on_target(db::Session& session, const planner::Project& proje
 planner::Plan plan_steps(const Request& request, db::Session& session,
                          std::optional<core::Version> head, const std::vector<Step>& steps) {
     planner::PlanInput input;
-    input.head = head;
+    input.head = std::move(head);
     input.settings = request.settings;
     input.policy = request.policy;
     for (const auto& step : steps) {

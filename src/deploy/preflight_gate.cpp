@@ -94,6 +94,7 @@ void wait_for_blockers(executor::RunContext& ctx, const std::vector<std::string>
         }
         if (Clock::now() >= deadline) {
             std::vector<std::string> list;
+            list.reserve(blockers.size());
             for (const auto& b : blockers) {
                 list.push_back(b.describe());
             }

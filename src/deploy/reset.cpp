@@ -102,7 +102,7 @@ class Reset {
 
     void event(const std::string& kind, std::optional<core::Version> version,
                const std::string& message) {
-        db::record_event(*m_control, {m_run_id, kind, version, message});
+        db::record_event(*m_control, {m_run_id, kind, std::move(version), message});
     }
 
     void connect_and_lock() {

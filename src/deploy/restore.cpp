@@ -132,7 +132,7 @@ backup::RestoreResult restore_notified(const CatalogRestoreRequest& request,
     // A restore is what puts things right: notifications that cannot be set up
     // do not stop it.
     auto notifier = notify::Notifier::or_silent(request.config, run_id, request.io.http());
-    RestoreEvents events(*notifier, notify::event_target(id), from, m);
+    RestoreEvents events(*notifier, notify::event_target(id), std::move(from), m);
     events.send("restore.started", "started");
     backup::RestoreResult result;
     try {
@@ -248,7 +248,10 @@ void record_completed(const CatalogRestoreRequest& request, const CatalogRestore
 
 RestoreEvents::RestoreEvents(notify::Notifier& notifier, notify::EventTarget target,
                              std::optional<core::Version> from, const backup::Manifest& backup)
-    : m_notifier(notifier), m_target(std::move(target)), m_from(from), m_backup(backup) {}
+    : m_notifier(notifier),
+      m_target(std::move(target)),
+      m_from(std::move(from)),
+      m_backup(backup) {}
 
 notify::Event RestoreEvents::make(const std::string& type, const std::string& status) const {
     notify::Event e = m_notifier.event(type, status);

@@ -77,7 +77,6 @@ const char* lock_blocks(LockLevel l) {
         case LockLevel::share_update_exclusive:
             return "only DDL, VACUUM, ANALYZE, index builds";
         case LockLevel::share:
-            return "all writes";
         case LockLevel::share_row_exclusive:
             return "all writes";
         case LockLevel::exclusive:

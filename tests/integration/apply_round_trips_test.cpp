@@ -148,7 +148,8 @@ RunTraffic execute_creating(int count) {
             db.connect("sm-test/" + role), role == "lock" ? traffic.control : traffic.migration);
     };
     SilentReporter reporter;
-    REQUIRE(sm::deploy::run(std::move(request), reporter) == 0);
+    int code = sm::deploy::run(std::move(request), reporter);
+    REQUIRE(code == 0);
     REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.history") == std::to_string(count));
     REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = "
                       "'migration.applied'") == std::to_string(count));

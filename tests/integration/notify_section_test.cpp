@@ -58,7 +58,7 @@ TEST_CASE("a malformed signing secret stops execute and its dry run before anyth
         "url = \"http://127.0.0.1:9/hook\"\nsecret = \"whsec_%%%not-base64\"\n";
     std::map<std::string, std::string> env = {{"DATABASE_URL", db.url()}};
 
-    for (auto args :
+    for (const auto& args :
          {std::vector<std::string>{"execute"}, std::vector<std::string>{"execute", "--dry-run"}}) {
         auto run = run_tool(with_config(dir, config, args), env);
         INFO(run.all());

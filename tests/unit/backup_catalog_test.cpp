@@ -29,8 +29,8 @@ using sm_test::contains;
 
 namespace {
 
-const std::string k_db = "orders_prod";
-const std::string k_sysid = "7300123456789012345";
+const char* const k_db = "orders_prod";
+const char* const k_sysid = "7300123456789012345";
 
 Manifest manifest(const std::string& id, const std::string& finished_at,
                   BackupState state = BackupState::complete, BackupKind kind = BackupKind::manual,

@@ -35,8 +35,8 @@ using sm_test::TempTree;
 
 namespace {
 
-const std::string k_key(32, '\x42');
-const std::string k_other_key(32, '\x43');
+const char* const k_key = "BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB";        // 32 bytes
+const char* const k_other_key = "CCCCCCCCCCCCCCCCCCCCCCCCCCCCCCCC";  // 32 bytes
 
 std::string random_bytes(size_t size, unsigned seed) {
     std::mt19937 gen(seed);

@@ -25,7 +25,7 @@ using sm_test::TempTree;
 
 namespace {
 
-const std::filesystem::path k_path = "migrations/1_test.up.sql";
+const char* const k_path = "migrations/1_test.up.sql";
 
 // A MigrationFile as read_migration_file would produce it, without touching disk.
 MigrationFile make_file(const std::string& content, const std::filesystem::path& path = k_path) {

@@ -14,6 +14,7 @@ namespace sm::planner {
 
 std::string column_list_sql(const std::vector<std::string>& cols) {
     std::vector<std::string> quoted;
+    quoted.reserve(cols.size());
     for (const auto& c : cols) {
         quoted.push_back(core::quote_ident(c));
     }
