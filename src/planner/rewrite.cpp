@@ -102,6 +102,10 @@ RewriteStep recipe_step(const std::string& change, size_t n, const std::string& 
     return s;
 }
 
+std::string alter_table(const RecipeTable& t, const std::string& rest) {
+    return "ALTER TABLE " + t.sql + " " + rest + ";\n";
+}
+
 std::string nothing_to_undo(const std::string& why) {
     return "-- nothing to undo: " + why + "\nSELECT 1;\n";
 }

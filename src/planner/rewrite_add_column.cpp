@@ -57,26 +57,11 @@ AddedColumnDef added_column_def(const ParseTree& def) {
     return a;
 }
 
-void ac_called_functions(const ParseTree& node, std::vector<std::string>& out) {
-    if (node.is_object()) {
-        if (node.contains("FuncCall")) {
-            out.push_back(last_name(member_list(node["FuncCall"], "funcname")));
-        }
-        for (const auto& item : node.items()) {
-            ac_called_functions(item.value(), out);
-        }
-    } else if (node.is_array()) {
-        for (const auto& item : node) {
-            ac_called_functions(item, out);
-        }
-    }
-}
-
 // Whether expr is evaluated per row, and why, in words: the target's pg_proc
 // decides each function it knows; the linter's list decides the others.
 Volatility default_volatility(const ParseTree& expr, const TargetFacts& facts, std::string& why) {
     std::vector<std::string> fns;
-    ac_called_functions(expr, fns);
+    called_functions(expr, fns);
     bool all_known = static_cast<bool>(facts.function_volatile);
     for (const auto& fn : fns) {
         std::optional<bool> on_target =
@@ -96,10 +81,6 @@ Volatility default_volatility(const ParseTree& expr, const TargetFacts& facts, s
                       : v.function + "() is not known to be stable, so it counts as volatile";
     }
     return v;
-}
-
-std::string ac_alter(const RecipeTable& t, const std::string& rest) {
-    return "ALTER TABLE " + t.sql + " " + rest + ";\n";
 }
 
 }  // namespace
@@ -143,9 +124,9 @@ void recipe_add_column(const RecipeInput& in, const ParseTree& command, Rewrite&
         out.change, 1, "add", Phase::expand,
         "-- " + why + ": added without a stored value; new rows take the DEFAULT,\n-- " +
             "the backfill fills the rows that exist\n" +
-            ac_alter(t, "ADD COLUMN " + col + " " + a.type) +
-            ac_alter(t, "ALTER COLUMN " + col + " SET DEFAULT " + *expr),
-        ac_alter(t, "DROP COLUMN IF EXISTS " + col)));
+            alter_table(t, "ADD COLUMN " + col + " " + a.type) +
+            alter_table(t, "ALTER COLUMN " + col + " SET DEFAULT " + *expr),
+        alter_table(t, "DROP COLUMN IF EXISTS " + col)));
     out.steps.push_back(recipe_step(
         out.change, 2, "backfill", Phase::backfill,
         "UPDATE " + t.sql + " SET " + col + " = " + *expr + " WHERE " + col + " IS NULL;\n",

@@ -27,10 +27,6 @@ struct TypeChange {
     std::string check;     // the NOT NULL check of the new column (unquoted)
 };
 
-std::string tc_alter(const RecipeTable& t, const std::string& rest) {
-    return "ALTER TABLE " + t.sql + " " + rest + ";\n";
-}
-
 // Why the column cannot take the recipe, or "".
 std::string type_change_refusal(const ColumnFacts& c, const ParseTree& def) {
     if (!c.exists) {
@@ -117,23 +113,23 @@ RewriteStep swap_step(const TypeChange& x, const ColumnFacts& c, size_t n,
     std::string up = drop_sync_objects(x);
     std::string down;
     if (!c.default_sql.empty()) {
-        up += tc_alter(x.t, "ALTER COLUMN " + x.column + " DROP DEFAULT");
+        up += alter_table(x.t, "ALTER COLUMN " + x.column + " DROP DEFAULT");
     }
     if (c.not_null) {
-        up += tc_alter(x.t, "ALTER COLUMN " + x.column + " DROP NOT NULL");
+        up += alter_table(x.t, "ALTER COLUMN " + x.column + " DROP NOT NULL");
     }
-    up += tc_alter(x.t, "RENAME COLUMN " + x.column + " TO " + x.old) +
-          tc_alter(x.t, "RENAME COLUMN " + x.fresh + " TO " + x.column);
-    down += tc_alter(x.t, "RENAME COLUMN " + x.column + " TO " + x.fresh) +
-            tc_alter(x.t, "RENAME COLUMN " + x.old + " TO " + x.column);
+    up += alter_table(x.t, "RENAME COLUMN " + x.column + " TO " + x.old) +
+          alter_table(x.t, "RENAME COLUMN " + x.fresh + " TO " + x.column);
+    down += alter_table(x.t, "RENAME COLUMN " + x.column + " TO " + x.fresh) +
+            alter_table(x.t, "RENAME COLUMN " + x.old + " TO " + x.column);
     if (!c.default_sql.empty()) {
-        up += tc_alter(x.t, "ALTER COLUMN " + x.column + " SET DEFAULT " + c.default_sql);
-        down += tc_alter(x.t, "ALTER COLUMN " + x.column + " SET DEFAULT " + c.default_sql);
+        up += alter_table(x.t, "ALTER COLUMN " + x.column + " SET DEFAULT " + c.default_sql);
+        down += alter_table(x.t, "ALTER COLUMN " + x.column + " SET DEFAULT " + c.default_sql);
     }
     if (c.not_null) {
-        up += tc_alter(x.t, "ALTER COLUMN " + x.column + " SET NOT NULL") +
-              tc_alter(x.t, "DROP CONSTRAINT IF EXISTS " + quote_ident(x.check));
-        down += tc_alter(x.t, "ALTER COLUMN " + x.column + " SET NOT NULL");
+        up += alter_table(x.t, "ALTER COLUMN " + x.column + " SET NOT NULL") +
+              alter_table(x.t, "DROP CONSTRAINT IF EXISTS " + quote_ident(x.check));
+        down += alter_table(x.t, "ALTER COLUMN " + x.column + " SET NOT NULL");
     }
     for (const auto& index : c.indexes) {
         std::string old_name = make_object_name(index.name, "", "sm_old");
@@ -188,8 +184,8 @@ void recipe_alter_type(const RecipeInput& in, const ParseTree& command, Rewrite&
     size_t n = 0;
     out.steps.push_back(
         recipe_step(out.change, ++n, "add", Phase::expand,
-                    tc_alter(x.t, "ADD COLUMN " + x.fresh + " " + x.type) + sync_objects(x),
-                    drop_sync_objects(x) + tc_alter(x.t, "DROP COLUMN IF EXISTS " + x.fresh)));
+                    alter_table(x.t, "ADD COLUMN " + x.fresh + " " + x.type) + sync_objects(x),
+                    drop_sync_objects(x) + alter_table(x.t, "DROP COLUMN IF EXISTS " + x.fresh)));
     out.steps.push_back(
         recipe_step(out.change, ++n, "backfill", Phase::backfill,
                     "UPDATE " + x.t.sql + " SET " + x.fresh + " = " + x.column + " WHERE " +
@@ -198,23 +194,23 @@ void recipe_alter_type(const RecipeInput& in, const ParseTree& command, Rewrite&
     if (c.not_null) {
         out.steps.push_back(
             recipe_step(out.change, ++n, "check", Phase::expand,
-                        tc_alter(x.t, "ADD CONSTRAINT " + quote_ident(x.check) + " CHECK (" +
-                                          x.fresh + " IS NOT NULL) NOT VALID"),
-                        tc_alter(x.t, "DROP CONSTRAINT IF EXISTS " + quote_ident(x.check))));
+                        alter_table(x.t, "ADD CONSTRAINT " + quote_ident(x.check) + " CHECK (" +
+                                             x.fresh + " IS NOT NULL) NOT VALID"),
+                        alter_table(x.t, "DROP CONSTRAINT IF EXISTS " + quote_ident(x.check))));
         out.steps.push_back(
             recipe_step(out.change, ++n, "validate", Phase::expand,
-                        tc_alter(x.t, "VALIDATE CONSTRAINT " + quote_ident(x.check)),
+                        alter_table(x.t, "VALIDATE CONSTRAINT " + quote_ident(x.check)),
                         nothing_to_undo("VALIDATE only checks the rows")));
     }
     if (!c.indexes.empty()) {
         out.steps.push_back(index_step(x, c, column, fresh_raw, ++n, out.change));
     }
     out.steps.push_back(swap_step(x, c, ++n, out.change));
-    RewriteStep drop =
-        recipe_step(out.change, ++n, "drop_old", Phase::contract,
-                    drop_sync_objects(x) + tc_alter(x.t, "DROP COLUMN " + x.old),
-                    "-- the old column's values are gone: it comes back empty\n" +
-                        tc_alter(x.t, "ADD COLUMN " + x.old + " " + c.type) + back_sync_objects(x));
+    RewriteStep drop = recipe_step(out.change, ++n, "drop_old", Phase::contract,
+                                   drop_sync_objects(x) + alter_table(x.t, "DROP COLUMN " + x.old),
+                                   "-- the old column's values are gone: it comes back empty\n" +
+                                       alter_table(x.t, "ADD COLUMN " + x.old + " " + c.type) +
+                                       back_sync_objects(x));
     drop.allows.emplace_back("ban-drop-column", "contract of change " + out.change +
                                                     ": the old column was replaced by the swap");
     out.steps.push_back(std::move(drop));

@@ -42,12 +42,8 @@ void rw_column_refs(const ParseTree& node, std::vector<std::string>& out) {
     }
 }
 
-std::string rw_alter(const RecipeTable& t, const std::string& rest) {
-    return "ALTER TABLE " + t.sql + " " + rest + ";\n";
-}
-
 std::string rw_drop_constraint(const RecipeTable& t, const std::string& name) {
-    return rw_alter(t, "DROP CONSTRAINT IF EXISTS " + quote_ident(name));
+    return alter_table(t, "DROP CONSTRAINT IF EXISTS " + quote_ident(name));
 }
 
 }  // namespace
@@ -68,16 +64,16 @@ std::vector<RewriteStep> not_null_steps(const RecipeTable& t, const std::string&
     std::string col = quote_ident(column);
     std::vector<RewriteStep> steps;
     steps.push_back(recipe_step(change, first, "check", Phase::expand,
-                                rw_alter(t, "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
-                                                col + " IS NOT NULL) NOT VALID"),
+                                alter_table(t, "ADD CONSTRAINT " + quote_ident(check) + " CHECK (" +
+                                                   col + " IS NOT NULL) NOT VALID"),
                                 rw_drop_constraint(t, check)));
     steps.push_back(recipe_step(change, first + 1, "validate", Phase::expand,
-                                rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
+                                alter_table(t, "VALIDATE CONSTRAINT " + quote_ident(check)),
                                 nothing_to_undo("VALIDATE only checks the rows")));
     RewriteStep set = recipe_step(
         change, first + 2, "set", Phase::expand,
-        rw_alter(t, "ALTER COLUMN " + col + " SET NOT NULL") + rw_drop_constraint(t, check),
-        rw_alter(t, "ALTER COLUMN " + col + " DROP NOT NULL"));
+        alter_table(t, "ALTER COLUMN " + col + " SET NOT NULL") + rw_drop_constraint(t, check),
+        alter_table(t, "ALTER COLUMN " + col + " DROP NOT NULL"));
     set.allows.emplace_back("set-not-null", "change " + change + ": the CHECK validated by " +
                                                 steps[1].name + " proves it, no scan");
     steps.push_back(std::move(set));
@@ -115,9 +111,10 @@ void recipe_not_valid(const RecipeInput& in, const ParseTree& con, Rewrite& out)
                         0, name_constraint_piece(layout.pieces[0], name) + " NOT VALID")) +
                         ";\n",
                     rw_drop_constraint(in.table, name)));
-    out.steps.push_back(recipe_step(out.change, 2, "validate", Phase::expand,
-                                    rw_alter(in.table, "VALIDATE CONSTRAINT " + quote_ident(name)),
-                                    nothing_to_undo("VALIDATE only checks the rows")));
+    out.steps.push_back(
+        recipe_step(out.change, 2, "validate", Phase::expand,
+                    alter_table(in.table, "VALIDATE CONSTRAINT " + quote_ident(name)),
+                    nothing_to_undo("VALIDATE only checks the rows")));
 }
 
 void recipe_unique(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
@@ -147,14 +144,14 @@ void recipe_unique(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
         std::string add;
         std::string drop;
         for (size_t i = 0; i < keys.size(); ++i) {
-            add += rw_alter(t, "ADD CONSTRAINT " + quote_ident(checks[i]) + " CHECK (" +
-                                   quote_ident(keys[i]) + " IS NOT NULL) NOT VALID");
+            add += alter_table(t, "ADD CONSTRAINT " + quote_ident(checks[i]) + " CHECK (" +
+                                      quote_ident(keys[i]) + " IS NOT NULL) NOT VALID");
             drop += rw_drop_constraint(t, checks[i]);
         }
         out.steps.push_back(recipe_step(out.change, ++n, "checks", Phase::expand, add, drop));
         std::string validate;
         for (const auto& c : checks) {
-            validate += rw_alter(t, "VALIDATE CONSTRAINT " + quote_ident(c));
+            validate += alter_table(t, "VALIDATE CONSTRAINT " + quote_ident(c));
         }
         out.steps.push_back(recipe_step(out.change, ++n, "validate", Phase::expand, validate,
                                         nothing_to_undo("VALIDATE only checks the rows")));
@@ -167,9 +164,9 @@ void recipe_unique(const RecipeInput& in, const ParseTree& con, Rewrite& out) {
                     "DROP INDEX CONCURRENTLY IF EXISTS " + index + ";\n");
     build.no_transaction = true;
     out.steps.push_back(std::move(build));
-    std::string attach =
-        rw_alter(t, "ADD CONSTRAINT " + quote_ident(name) + (primary ? " PRIMARY KEY" : " UNIQUE") +
-                        " USING INDEX " + quote_ident(name));
+    std::string attach = alter_table(t, "ADD CONSTRAINT " + quote_ident(name) +
+                                            (primary ? " PRIMARY KEY" : " UNIQUE") +
+                                            " USING INDEX " + quote_ident(name));
     for (const auto& c : checks) {
         attach += rw_drop_constraint(t, c);
     }

@@ -29,6 +29,9 @@ struct RecipeInput {
 RewriteStep recipe_step(const std::string& change, size_t n, const std::string& what,
                         core::Phase phase, std::string up, std::string down);
 
+// "ALTER TABLE <t> <rest>;\n".
+std::string alter_table(const RecipeTable& t, const std::string& rest);
+
 // A down that has nothing to undo, saying why.
 std::string nothing_to_undo(const std::string& why);
 

@@ -26,10 +26,6 @@ struct RenameNames {
     std::string trigger;   // quoted
 };
 
-std::string rn_alter(const RecipeTable& t, const std::string& rest) {
-    return "ALTER TABLE " + t.sql + " " + rest + ";\n";
-}
-
 // Why the column cannot take the recipe, or "".
 std::string rename_refusal(const ColumnFacts& c) {
     if (!c.exists) {
@@ -112,13 +108,13 @@ RewriteStep rename_index_step(const RenameNames& x, const ColumnFacts& c, size_t
 // the new column the old one's DEFAULT and its indexes the old names.
 RewriteStep rename_contract_step(const RenameNames& x, const ColumnFacts& c, size_t n,
                                  const std::string& change) {
-    std::string up = rename_drop_sync(x) + rn_alter(x.t, "DROP COLUMN " + x.old);
+    std::string up = rename_drop_sync(x) + alter_table(x.t, "DROP COLUMN " + x.old);
     std::string down = "-- the old column comes back filled from the new one\n" +
-                       rn_alter(x.t, "ADD COLUMN " + x.old + " " + c.type);
+                       alter_table(x.t, "ADD COLUMN " + x.old + " " + c.type);
     if (!c.default_sql.empty()) {
-        up += rn_alter(x.t, "ALTER COLUMN " + x.fresh + " SET DEFAULT " + c.default_sql);
-        down += rn_alter(x.t, "ALTER COLUMN " + x.fresh + " DROP DEFAULT") +
-                rn_alter(x.t, "ALTER COLUMN " + x.old + " SET DEFAULT " + c.default_sql);
+        up += alter_table(x.t, "ALTER COLUMN " + x.fresh + " SET DEFAULT " + c.default_sql);
+        down += alter_table(x.t, "ALTER COLUMN " + x.fresh + " DROP DEFAULT") +
+                alter_table(x.t, "ALTER COLUMN " + x.old + " SET DEFAULT " + c.default_sql);
     }
     for (const auto& index : c.indexes) {
         up += "ALTER INDEX " + qualified_sql(x.t.schema, renamed_index_name(index)) +
@@ -162,10 +158,10 @@ void recipe_rename_column(const RecipeInput& in, Rewrite& out) {
                   qualified_sql(in.table.schema, sync),
                   quote_ident(sync)};
     size_t n = 0;
-    out.steps.push_back(
-        recipe_step(out.change, ++n, "add", Phase::expand,
-                    rn_alter(x.t, "ADD COLUMN " + x.fresh + " " + c.type) + rename_sync_objects(x),
-                    rename_drop_sync(x) + rn_alter(x.t, "DROP COLUMN IF EXISTS " + x.fresh)));
+    out.steps.push_back(recipe_step(
+        out.change, ++n, "add", Phase::expand,
+        alter_table(x.t, "ADD COLUMN " + x.fresh + " " + c.type) + rename_sync_objects(x),
+        rename_drop_sync(x) + alter_table(x.t, "DROP COLUMN IF EXISTS " + x.fresh)));
     out.steps.push_back(
         recipe_step(out.change, ++n, "backfill", Phase::backfill,
                     "UPDATE " + x.t.sql + " SET " + x.fresh + " = " + x.old + " WHERE " + x.fresh +

@@ -301,7 +301,8 @@ const std::set<std::string>& volatile_functions() {
     return names;
 }
 
-// Every function called anywhere in node (last name component, lower-cased).
+}  // namespace
+
 void called_functions(const ParseTree& node, std::vector<std::string>& out) {
     if (node.is_object()) {
         if (node.contains("FuncCall")) {
@@ -316,8 +317,6 @@ void called_functions(const ParseTree& node, std::vector<std::string>& out) {
         }
     }
 }
-
-}  // namespace
 
 std::optional<std::string> expr_sql(const ParseTree& node, const std::string& sql) {
     if (!node.is_object() || node.empty()) {

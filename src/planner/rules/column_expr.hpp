@@ -41,6 +41,9 @@ struct Volatility {
 // be immutable or stable counts as volatile, with known = false.
 Volatility volatility(const ParseTree& expr);
 
+// Every function called anywhere in node (last name component, lower-cased), in order.
+void called_functions(const ParseTree& node, std::vector<std::string>& out);
+
 // True for a NULL constant (DEFAULT NULL, which fills nothing).
 bool is_null_const(const ParseTree& node);
 
