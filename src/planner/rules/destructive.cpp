@@ -177,7 +177,7 @@ void emit_no_where(const std::string& kind, const ParseTree& body, const std::st
 // UPDATE / DELETE / INSERT ... SELECT, given as its kind and body.
 void check_dml(const std::string& kind, const ParseTree& body, const std::string& sql,
                const FileState& f, Emitter& out) {
-    if (!body.contains("relation") || (f.backfill && kind != "DeleteStmt")) {
+    if (!body.contains("relation") || f.backfill) {
         return;  // a phase=backfill statement runs in key-range batches (executor/backfill.hpp)
     }
     const ParseTree& rv = body["relation"];
