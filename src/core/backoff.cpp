@@ -13,8 +13,11 @@ std::chrono::milliseconds Backoff::ceiling(int attempt) const {
 }
 
 std::chrono::milliseconds Backoff::delay(int attempt) {
+    if (!m_rng) {
+        m_rng.emplace(m_seed ? *m_seed : std::random_device{}());
+    }
     std::uniform_int_distribution<int64_t> pick(0, ceiling(attempt).count());
-    return std::chrono::milliseconds(pick(m_rng));
+    return std::chrono::milliseconds(pick(*m_rng));
 }
 
 }  // namespace sm::core

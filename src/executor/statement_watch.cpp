@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/log.hpp"
+#include "util/alarms.hpp"
 #include "util/signals.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
@@ -190,25 +191,20 @@ void StatementWatch::start(const std::string& what) {
     stop();
     m_what = what;
     m_started = Clock::now();
+    m_next_beat = m_started + m_settings.heartbeat;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        m_stopping = false;
         m_unknown = false;
         m_blockers.clear();
     }
-    m_thread = std::thread([this] { run(); });
+    m_alarm = util::Alarms::shared().add(next_look(m_started), [this] { return look(); });
 }
 
 void StatementWatch::stop() {
-    if (!m_thread.joinable()) {
-        return;
+    if (m_alarm) {
+        util::Alarms::shared().cancel(*m_alarm);
+        m_alarm.reset();
     }
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        m_stopping = true;
-    }
-    m_wake.notify_all();
-    m_thread.join();
 }
 
 std::vector<BlockingSession> StatementWatch::blockers() const {
@@ -226,30 +222,26 @@ bool StatementWatch::cancelled_at_deadline() const {
     return m_cancelled;
 }
 
-void StatementWatch::run() {
-    auto next_beat = m_started + m_settings.heartbeat;
-    for (;;) {
-        auto next = m_started;
-        {
-            std::unique_lock<std::mutex> lock(m_mutex);
-            next = Clock::now() + m_settings.poll;
-            if (m_settings.heartbeat.count() > 0) {
-                next = std::min(next, next_beat);
-            }
-            if (m_settings.deadline && !m_cancelled) {
-                next = std::min(next, *m_settings.deadline);
-            }
-            if (m_wake.wait_until(lock, next, [this] { return m_stopping; })) {
-                return;
-            }
-        }
-        auto now = Clock::now();
-        bool beat = m_settings.heartbeat.count() > 0 && now >= next_beat;
-        sample(now, beat ? std::optional<Clock::time_point>(next_beat) : std::nullopt);
-        if (beat) {
-            next_beat += m_settings.heartbeat * ((now - next_beat) / m_settings.heartbeat + 1);
-        }
+Clock::time_point StatementWatch::next_look(Clock::time_point now) const {
+    auto next = now + m_settings.poll;
+    if (m_settings.heartbeat.count() > 0) {
+        next = std::min(next, m_next_beat);
     }
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_settings.deadline && !m_cancelled) {
+        next = std::min(next, *m_settings.deadline);
+    }
+    return next;
+}
+
+std::optional<Clock::time_point> StatementWatch::look() {
+    auto now = Clock::now();
+    bool beat = m_settings.heartbeat.count() > 0 && now >= m_next_beat;
+    sample(now, beat ? std::optional<Clock::time_point>(m_next_beat) : std::nullopt);
+    if (beat) {
+        m_next_beat += m_settings.heartbeat * ((now - m_next_beat) / m_settings.heartbeat + 1);
+    }
+    return next_look(Clock::now());
 }
 
 void StatementWatch::sample(Clock::time_point now, std::optional<Clock::time_point> beat) {

@@ -10,13 +10,12 @@
 // views: it never takes, nor queues for, a lock on the target's tables.
 
 #include <chrono>
-#include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "db/session.hpp"
@@ -93,12 +92,14 @@ class StatementWatch {
     StatementWatch(const StatementWatch&) = delete;
     StatementWatch& operator=(const StatementWatch&) = delete;
 
-    // Starts watching a statement (what: "1_add.up.sql:3") on a thread of its
-    // own: from now until stop(), nobody else may use the probe's session.
+    // Starts watching a statement (what: "1_add.up.sql:3"): from now until
+    // stop(), nobody else may use the probe's session. The looks run on the
+    // process's alarms thread (util/alarms.hpp), the first one poll after the
+    // start, so a statement that ends sooner costs no thread and no query.
     // Forgets the blockers seen before.
     void start(const std::string& what);
-    // Stops watching and waits for its thread; the probe's session is free
-    // again. Does nothing when not watching.
+    // Stops watching, waiting for a look in progress; the probe's session is
+    // free again. Does nothing when not watching.
     void stop();
 
     // The sessions seen blocking the statement since start(), each once.
@@ -115,7 +116,12 @@ class StatementWatch {
     BlockerWait wait_for_blockers(std::chrono::milliseconds at_most);
 
   private:
-    void run();
+    // When to look next after now: poll later, or sooner for a heartbeat or the deadline.
+    std::chrono::steady_clock::time_point next_look(
+        std::chrono::steady_clock::time_point now) const;
+    // One look (on the alarms thread): a sample, a heartbeat when due. Returns
+    // when to look again.
+    std::optional<std::chrono::steady_clock::time_point> look();
     // Looks at the backend once; with beat (the time a heartbeat was due), says so.
     void sample(std::chrono::steady_clock::time_point now,
                 std::optional<std::chrono::steady_clock::time_point> beat);
@@ -127,14 +133,13 @@ class StatementWatch {
     std::function<void()> m_cancel;
     std::string m_what;
     std::chrono::steady_clock::time_point m_started;
+    std::chrono::steady_clock::time_point m_next_beat;  // the next heartbeat due
+    std::optional<uint64_t> m_alarm;                    // while watching: its alarms task
 
     mutable std::mutex m_mutex;  // guards what follows
-    std::condition_variable m_wake;
-    bool m_stopping = false;
     bool m_cancelled = false;
     bool m_unknown = false;
     std::vector<BlockingSession> m_blockers;
-    std::thread m_thread;
 };
 
 }  // namespace sm::executor

@@ -43,6 +43,7 @@ Notifier::Notifier(const core::Config& config, std::string run_id, std::unique_p
       m_environment(config.environment.value_or("")),
       m_run_id(std::move(run_id)),
       m_link(pipeline_link(m_settings.link)),
+      m_actor(core::actor()),
       m_http(std::move(http)),
       m_sender(m_settings, *m_http) {
     for (const auto& w : m_settings.webhooks) {
@@ -72,7 +73,7 @@ Event Notifier::event(const std::string& type, const std::string& status) const 
     e.timestamp = util::format_utc(std::chrono::system_clock::now(), true);
     e.environment = m_environment;
     e.run_id = m_run_id;
-    e.actor = core::actor();
+    e.actor = m_actor;
     e.tool_version = core::tool_version();
     e.link = m_link;
     return e;

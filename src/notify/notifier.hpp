@@ -49,6 +49,7 @@ class Notifier {
     std::string m_environment;
     std::string m_run_id;
     std::string m_link;
+    std::string m_actor;  // core::actor(), read once
     std::unique_ptr<HttpClient> m_http;
     Sender m_sender;
 };

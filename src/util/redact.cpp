@@ -1,6 +1,7 @@
 #include "util/redact.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <regex>
 #include <vector>
@@ -43,14 +44,24 @@ std::string redact_text(std::string_view text) {
             out = replace_all(std::move(out), secret, "***");
         }
     }
+    // The patterns below need "://" or "password": most text has neither.
+    auto has = [&out](std::string_view word) {
+        return std::search(out.begin(), out.end(), word.begin(), word.end(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) == b;
+               }) != out.end();
+    };
     // URL userinfo: scheme://user:password@host
-    static const std::regex k_url_password(R"(((?:postgres|postgresql)://[^:/@\s]*):[^@\s]*@)",
-                                           std::regex::icase);
-    out = std::regex_replace(out, k_url_password, "$1:***@");
+    if (has("://")) {
+        static const std::regex k_url_password(R"(((?:postgres|postgresql)://[^:/@\s]*):[^@\s]*@)",
+                                               std::regex::icase);
+        out = std::regex_replace(out, k_url_password, "$1:***@");
+    }
     // key=value and URL query forms: password=secret
-    static const std::regex k_kv_password(R"((password\s*=\s*)('[^']*'|[^\s&]+))",
-                                          std::regex::icase);
-    out = std::regex_replace(out, k_kv_password, "$1***");
+    if (has("password")) {
+        static const std::regex k_kv_password(R"((password\s*=\s*)('[^']*'|[^\s&]+))",
+                                              std::regex::icase);
+        out = std::regex_replace(out, k_kv_password, "$1***");
+    }
     return out;
 }
 

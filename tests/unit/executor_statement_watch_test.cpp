@@ -2,6 +2,8 @@
 // notes, the wait for them to be gone, the deadline.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -181,6 +183,30 @@ TEST_CASE("the watch cancels the statement once at the deadline") {
     watch.stop();
     CHECK(cancelled == 1);
     CHECK(watch.cancelled_at_deadline());
+}
+
+TEST_CASE("a statement that ends before the first look costs no sample and no thread") {
+    ScriptedProbe probe;
+    WatchSettings s = fast();
+    s.poll = 200ms;
+    StatementWatch watch(
+        probe, 1, s, [](const std::string&) {}, [] {});
+    watch.start("0_warm.up.sql");  // the process's alarms thread exists from here on
+    watch.stop();
+    auto threads = [] {
+        auto tasks = std::filesystem::directory_iterator("/proc/self/task");
+        return std::distance(begin(tasks), end(tasks));
+    };
+    auto before = threads();
+    watch.start("1_a.up.sql");
+    CHECK(threads() == before);
+    watch.stop();
+    for (int i = 0; i < 1000; ++i) {
+        watch.start("1_a.up.sql");
+        watch.stop();
+    }
+    std::this_thread::sleep_for(250ms);
+    CHECK(probe.samples == 0);
 }
 
 }  // namespace executor_statement_watch_test
