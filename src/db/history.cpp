@@ -115,6 +115,27 @@ END
 $upgrade$;
 )SQL";
 
+// True when every object k_schema_sql creates exists and k_upgrade_sql has
+// nothing to do: one catalog read instead of DDL (which locks events and
+// writes the catalog) on every run. to_regclass keeps it an answer, never an
+// error, whatever is missing.
+constexpr const char* k_schema_current_sql = R"SQL(
+SELECT count(*) FILTER (WHERE c IS NULL) = 0
+   AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = to_regclass('safe_migrate.events')
+               AND tgname = 'events_append_only')
+   AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('safe_migrate.history')
+               AND attname = 'version_key' AND NOT attisdropped)
+   AND NOT EXISTS (SELECT FROM pg_attribute WHERE attname = 'version'
+                   AND atttypid = 'bigint'::regtype
+                   AND attrelid IN (to_regclass('safe_migrate.history'),
+                                    to_regclass('safe_migrate.events'),
+                                    to_regclass('safe_migrate.progress')))
+FROM unnest(ARRAY[to_regclass('safe_migrate.history'), to_regclass('safe_migrate.events'),
+                  to_regclass('safe_migrate.events_run_id_idx'),
+                  to_regclass('safe_migrate.progress'), to_regclass('safe_migrate.seeds'),
+                  to_regclass('safe_migrate.protected_targets')]) AS c
+)SQL";
+
 std::string text_or_empty(const Value& v) {
     return v.value_or("");
 }
@@ -143,9 +164,15 @@ bool history_exists(Session& session) {
 }
 
 void ensure_history_schema(Session& session) {
+    if (session.exec(k_schema_current_sql).scalar() == "t") {
+        return;
+    }
     in_transaction(session, [&] {
         session.exec(
             set_timeouts_sql(k_bookkeeping_lock_timeout, std::nullopt, SettingScope::transaction));
+        // Durable with the next synchronous commit (every command that records
+        // anything ends with one); lost in a crash before it, it is made again.
+        session.exec("SET LOCAL synchronous_commit = off");
         session.exec(k_schema_sql);
         session.exec(k_upgrade_sql);
     });

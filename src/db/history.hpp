@@ -62,7 +62,8 @@ struct Event {
 bool history_exists(Session& session);
 
 // Creates or upgrades the safe_migrate schema (history, progress, events, seeds,
-// protected_targets). Call only while holding the migration lock. Throws DbError.
+// protected_targets). Call only while holding the migration lock. A schema
+// that is complete and current is only read (no DDL, no lock). Throws DbError.
 void ensure_history_schema(Session& session);
 
 // Applied migrations ordered by version; empty when the schema does not exist.

@@ -1,6 +1,7 @@
 #include "deploy/run.hpp"
 
 #include <algorithm>
+#include <future>
 #include <memory>
 
 #include "backup/create.hpp"
@@ -85,8 +86,11 @@ class Deployment {
 
   private:
     void connect() {
+        // Both at once: each connection waits mostly on the server (a new
+        // backend, authentication).
+        auto migration = std::async(std::launch::async, [this] { return m_r.io.connect(""); });
         m_control = m_r.io.connect("lock");
-        m_migration = m_r.io.connect("");
+        m_migration = migration.get();
         executor::prepare_migration_session(*m_migration);
         m_ctx.reset(new executor::RunContext{*m_migration, *m_control, m_run_id, core::actor(),
                                              m_r.settings});
