@@ -39,6 +39,10 @@ class Notifier {
     // A runbook becomes a link (runbook_url) under [notify] runbook_base_url.
     std::vector<Delivery> send(const Event& e);
 
+    // Whether any endpoint wants events of type: a caller can skip making an
+    // event nobody gets (one per migration applied).
+    bool wants(const std::string& type) const { return m_sender.wants(type); }
+
     // True when an endpoint marked required did not take the event.
     static bool required_failed(const std::vector<Delivery>& deliveries);
 

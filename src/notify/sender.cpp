@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <thread>
@@ -223,6 +224,11 @@ void Sender::spool(const Endpoint& endpoint, const Event& e) {
     append_line(m_settings.spool, line.dump());
 }
 
+bool Sender::wants(const std::string& type) const {
+    return std::any_of(m_endpoints.begin(), m_endpoints.end(),
+                       [&](const Endpoint& endpoint) { return endpoint.config.wants(type); });
+}
+
 std::vector<Delivery> Sender::send(const Event& e) {
     auto deadline = Clock::now() + m_settings.deadline;
     std::vector<Delivery> results(m_endpoints.size());
@@ -231,6 +237,9 @@ std::vector<Delivery> Sender::send(const Event& e) {
         if (m_endpoints[i].config.wants(e.type)) {
             wanted.push_back(i);
         }
+    }
+    if (wanted.empty()) {
+        return {};
     }
     // Every endpoint at once: each is bounded by the same deadline.
     util::parallel_for(wanted.size(), static_cast<int>(wanted.size()), [&](size_t k) {

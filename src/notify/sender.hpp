@@ -41,6 +41,8 @@ class Sender {
 
     // Sends e to the endpoints that want it. Never throws.
     std::vector<Delivery> send(const Event& e);
+    // Whether any endpoint wants events of type (none: send would do nothing).
+    bool wants(const std::string& type) const;
 
     // Off: failures are reported, not spooled (for `notify test`).
     void set_spooling(bool on) { m_spooling = on; }

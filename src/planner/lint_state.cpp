@@ -44,7 +44,7 @@ void record_constraints(const StatementRef& s, FileState& f) {
     if (s.kind == "CreateStmt") {
         auto add_primary_key = [&](const ParseTree& con) {
             if (con.value("contype", "") == "CONSTR_PRIMARY" && con.contains("conname")) {
-                f.primary_keys.insert(table + "." + con.value("conname", ""));
+                f.add_primary_key(table + "." + con.value("conname", ""));
             }
         };
         for (const auto& elt : member_list(s.body, "tableElts")) {
@@ -68,21 +68,69 @@ void record_constraints(const StatementRef& s, FileState& f) {
         }
         const std::string conkey = prefix + conname;
         if (sub == "AT_AddConstraint" && con.value("contype", "") == "CONSTR_PRIMARY") {
-            f.primary_keys.insert(conkey);
+            f.add_primary_key(conkey);
         } else if (sub == "AT_AddConstraint" && !column.empty()) {
-            f.not_null_checks[conkey] = column;
+            f.set_not_null_check(conkey, column);
             if (!con.value("skip_validation", false)) {
-                f.validated_not_null.insert(prefix + column);
+                f.add_validated_not_null(prefix + column);
             }
         } else if (sub == "AT_ValidateConstraint" && f.not_null_checks.count(key) != 0) {
-            f.validated_not_null.insert(prefix + f.not_null_checks[key]);
+            f.add_validated_not_null(prefix + f.not_null_checks.at(key));
         } else if (sub == "AT_DropConstraint" && f.not_null_checks.count(key) != 0) {
-            f.validated_not_null.erase(prefix + f.not_null_checks[key]);
+            f.drop_validated_not_null(prefix + f.not_null_checks.at(key));
         }
     }
 }
 
 }  // namespace
+
+void RunFacts::add_created_table(const std::string& table) {
+    if (created_tables.insert(table).second) {
+        m_undo.emplace_back([table](RunFacts& f) { f.created_tables.erase(table); });
+    }
+}
+
+void RunFacts::add_primary_key(const std::string& key) {
+    if (primary_keys.insert(key).second) {
+        m_undo.emplace_back([key](RunFacts& f) { f.primary_keys.erase(key); });
+    }
+}
+
+void RunFacts::set_not_null_check(const std::string& key, const std::string& column) {
+    auto it = not_null_checks.find(key);
+    std::optional<std::string> before;
+    if (it != not_null_checks.end()) {
+        before = it->second;
+    }
+    not_null_checks[key] = column;
+    m_undo.emplace_back([key, before](RunFacts& f) {
+        if (before) {
+            f.not_null_checks[key] = *before;
+        } else {
+            f.not_null_checks.erase(key);
+        }
+    });
+}
+
+void RunFacts::add_validated_not_null(const std::string& column) {
+    if (validated_not_null.insert(column).second) {
+        m_undo.emplace_back([column](RunFacts& f) { f.validated_not_null.erase(column); });
+    }
+}
+
+void RunFacts::drop_validated_not_null(const std::string& column) {
+    if (validated_not_null.erase(column) != 0) {
+        m_undo.emplace_back([column](RunFacts& f) { f.validated_not_null.insert(column); });
+    }
+}
+
+void RunFacts::undo() {
+    auto undo = std::move(m_undo);
+    m_undo.clear();
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
+        (*it)(*this);
+    }
+}
 
 void apply_statement(const StatementRef& s, FileState& f) {
     const bool was_in_transaction = f.in_transaction();
@@ -110,7 +158,7 @@ void apply_statement(const StatementRef& s, FileState& f) {
     if (s.kind == "CreateStmt" || s.kind == "CreateTableAsStmt") {
         const ParseTree& rel = s.kind == "CreateStmt" ? member(s.body, "relation")
                                                       : member(member(s.body, "into"), "rel");
-        f.created_tables.insert(qualified_name(rel));
+        f.add_created_table(qualified_name(rel));
     }
     if (s.kind == "CreateStmt" || s.kind == "AlterTableStmt") {
         record_constraints(s, f);

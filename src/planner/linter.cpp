@@ -41,14 +41,14 @@ class FileLinter : public Emitter {
   public:
     // no_transaction: the file is known to run outside a transaction (detected on
     // an earlier pass). run: what the earlier files of the run established.
-    FileLinter(const LintInput& input, const Policy& policy, bool no_transaction,
-               const RunFacts& run)
+    FileLinter(const LintInput& input, const Policy& policy, bool no_transaction, RunFacts run)
         : m_policy(policy), m_input(input) {
         const fs::path& file = input.file;
         m_report.file = file;
         m_state.file = file;
         m_state.no_transaction = no_transaction || input.no_transaction;
-        static_cast<RunFacts&>(m_state) = run;
+        static_cast<RunFacts&>(m_state) = std::move(run);
+        m_state.mark();
         m_state.policy = &policy;
         m_state.pg_version = policy.pg_version;
         m_state.max_lock_timeout_ms = policy.max_lock_timeout_ms;
@@ -91,13 +91,18 @@ class FileLinter : public Emitter {
             }
         }
         m_report.no_transaction = m_state.no_transaction;
-        m_report.facts = m_state;  // the run's facts after this file
+        m_report.facts = std::move(static_cast<RunFacts&>(m_state));  // the run's, after this file
         return std::move(m_report);
     }
 
     // True when the statement turned out to need a run outside a transaction
     // that this pass did not assume: lint the file again in that mode.
     bool restart_needed() const { return m_restart; }
+    // After a restart: the facts as they were before this file.
+    RunFacts facts_before() {
+        m_state.undo();
+        return std::move(static_cast<RunFacts&>(m_state));
+    }
 
     void emit(const char* rule, std::string message, const EmitExtras& extras) override {
         auto [info, severity] = rule_and_severity(rule);
@@ -383,6 +388,11 @@ LintInput::LintInput(const core::MigrationFile& migration)
 FileReport lint_file(const LintInput& file, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer,
                      const RunFacts& run) {
+    return lint_file(file, policy, observer, RunFacts(run));
+}
+
+FileReport lint_file(const LintInput& file, const Policy& policy,
+                     const std::function<void(const StatementInfo&)>& observer, RunFacts&& run) {
     // The statements are shown to observer once, from the pass that counts.
     std::vector<StatementInfo> seen;
     std::function<void(const StatementInfo&)> buffered;
@@ -391,11 +401,11 @@ FileReport lint_file(const LintInput& file, const Policy& policy,
     }
     // Assume a transaction; a statement PostgreSQL refuses in one means execute
     // runs the file statement by statement (transaction_mode.hpp): lint it again so.
-    FileLinter first(file, policy, false, run);
+    FileLinter first(file, policy, false, std::move(run));
     FileReport report = first.run(buffered);
     if (first.restart_needed()) {
         seen.clear();
-        report = FileLinter(file, policy, true, run).run(buffered);
+        report = FileLinter(file, policy, true, first.facts_before()).run(buffered);
     }
     for (const auto& info : seen) {
         observer(info);

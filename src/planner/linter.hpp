@@ -87,6 +87,10 @@ std::vector<std::filesystem::path> expand_inputs(const std::vector<std::filesyst
 FileReport lint_file(const LintInput& input, const Policy& policy,
                      const std::function<void(const StatementInfo&)>& observer = {},
                      const RunFacts& run = {});
+// The same, taking run's facts over (no copy): the report's facts are run's
+// after this file, for the next one.
+FileReport lint_file(const LintInput& input, const Policy& policy,
+                     const std::function<void(const StatementInfo&)>& observer, RunFacts&& run);
 
 // Lints files in order with up to jobs threads (0: one per core), holding every
 // finding (tests, and callers that need the reports); the lint command streams

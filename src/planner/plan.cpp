@@ -92,8 +92,8 @@ Plan build_plan(const PlanInput& input) {
                 pm.statements.push_back(
                     {info.line, info.kind, first_line(info.sql, 80), info.lock});
             },
-            run));
-        run = reports.back().facts;
+            std::move(run)));
+        run = std::move(reports.back().facts);
         plan.migrations.push_back(std::move(pm));
         if (input.broken_down != nullptr && m->down) {
             if (auto it = input.broken_down->find(m->version); it != input.broken_down->end()) {

@@ -8,6 +8,7 @@
 // "created earlier in the plan" exemptions are the driver's business.
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -55,6 +56,9 @@ struct TransactionState {
 // from nothing under lint (no database: anything it did not see may exist and be
 // large), and from what the earlier migrations of the run left under plan and
 // execute, which lint a run in order.
+// Read the sets directly; change them only through the methods, which can be
+// undone back to the last mark() (a file linted again in another mode starts
+// from the facts before it, without a copy of the whole run's).
 struct RunFacts {
     std::set<std::string> created_tables;  // created earlier (in this file, or run)
     // Constraints added as PRIMARY KEY: "public.orders.orders_id_key".
@@ -63,6 +67,19 @@ struct RunFacts {
     std::map<std::string, std::string> not_null_checks;
     // Columns a validated CHECK (col IS NOT NULL) covers: "public.orders.col".
     std::set<std::string> validated_not_null;
+
+    void add_created_table(const std::string& table);
+    void add_primary_key(const std::string& key);
+    void set_not_null_check(const std::string& key, const std::string& column);
+    void add_validated_not_null(const std::string& column);
+    void drop_validated_not_null(const std::string& column);
+    // Forgets the changes made so far (they stay): undo() goes back to here.
+    void mark() { m_undo.clear(); }
+    // Undoes every change since the last mark(), newest first.
+    void undo();
+
+  private:
+    std::vector<std::function<void(RunFacts&)>> m_undo;
 };
 
 struct FileState : RunFacts {

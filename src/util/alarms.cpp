@@ -29,8 +29,8 @@ uint64_t Alarms::add(Clock::time_point at, Task task) {
 
 void Alarms::cancel(uint64_t id) {
     std::unique_lock<std::mutex> lock(m_mutex);
+    m_entries.erase(id);  // first, so that the thread cannot pick it again meanwhile
     m_done.wait(lock, [&] { return m_running != id; });
-    m_entries.erase(id);
 }
 
 void Alarms::run() {

@@ -9,8 +9,12 @@
 namespace sm::util {
 
 unsigned worker_count(int jobs, size_t items) {
-    unsigned threads =
-        jobs > 0 ? static_cast<unsigned>(jobs) : std::max(1U, std::thread::hardware_concurrency());
+    if (items <= 1) {
+        return 1;
+    }
+    // hardware_concurrency reads /sys on every call: once is enough.
+    static const unsigned k_cores = std::max(1U, std::thread::hardware_concurrency());
+    unsigned threads = jobs > 0 ? static_cast<unsigned>(jobs) : k_cores;
     return static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, items)));
 }
 

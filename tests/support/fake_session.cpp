@@ -79,6 +79,7 @@ FakeDatabase::FakeDatabase() {
     answer("pg_advisory_unlock(", column({"t"}));
     answer("l.locktype = 'advisory'", {});  // nobody else holds the migration lock
     answer("to_regclass('safe_migrate.history')", column({"t"}));
+    answer("FILTER (WHERE c IS NULL)", column({"f"}));  // history schema not current: made
     answer("tool_version FROM safe_migrate.history", {});
     answer("run_id FROM safe_migrate.progress", {});
     answer("FROM pg_stat_replication", {});
