@@ -1,5 +1,7 @@
 #include "planner/lint_state.hpp"
 
+#include <algorithm>
+
 #include "core/duration.hpp"
 #include "planner/parse_helpers.hpp"
 #include "planner/rule_support.hpp"
@@ -127,9 +129,7 @@ void RunFacts::drop_validated_not_null(const std::string& column) {
 void RunFacts::undo() {
     auto undo = std::move(m_undo);
     m_undo.clear();
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) {
-        (*it)(*this);
-    }
+    std::for_each(undo.rbegin(), undo.rend(), [this](const auto& step) { step(*this); });
 }
 
 void apply_statement(const StatementRef& s, FileState& f) {

@@ -1,7 +1,5 @@
 #include "support/fake_session.hpp"
 
-#include <ranges>
-
 #include "support/sequence.hpp"
 #include "util/error.hpp"
 
@@ -129,7 +127,8 @@ db::QueryResult FakeDatabase::run(const std::string& role, const std::string& sq
                                   const std::vector<db::Value>& params) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_log.push_back({next_sequence(), role, sql, params});
-    for (const Rule& rule : std::views::reverse(m_rules)) {
+    for (size_t i = m_rules.size(); i-- > 0;) {  // the latest rule first
+        const Rule& rule = m_rules[i];
         if (!rule.match.matches(sql)) {
             continue;
         }
