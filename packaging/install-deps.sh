@@ -6,7 +6,7 @@
 set -eu
 
 PACKAGES="
-  build-essential cmake pkg-config ninja-build
+  build-essential cmake pkg-config ninja-build lld
   libpqxx-dev libpq-dev
   libboost-dev libboost-filesystem-dev
   libspdlog-dev libfmt-dev
