@@ -303,6 +303,16 @@ void BackfillRunner::batch() {
         std::min(m_ctx.settings.statement_timeout,
                  std::max(milliseconds(5000), 20 * m_settings.batch_time)));
     limits.deadline = m_ctx.deadline;
+    // Between lock-timeout retries: pause while sessions wait for locks on the
+    // table (the batch may have queued behind them before the last check saw
+    // them), else wait the delay.
+    limits.wait = [this](int, milliseconds delay) {
+        if (!throttle_reason().empty()) {
+            wait_until_clear();
+            return true;
+        }
+        return util::interruptible_sleep(delay);
+    };
     std::vector<db::Value> params;
     for (const auto& k : m_last_key) {
         params.emplace_back(k);

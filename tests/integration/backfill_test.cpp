@@ -345,6 +345,42 @@ TEST_CASE("a backfill pauses while other sessions wait for locks on its table") 
     CHECK(db.scalar("SELECT count(*) FROM accounts WHERE n <> 1") == "0");
 }
 
+TEST_CASE("a batch that queued behind a waiting lock pauses until the table is free") {
+    TestDatabase db;
+    accounts(db, 30000);
+    // check_sql sleeps while gate is armed: the lock check (read before it) has
+    // passed, and the ALTER below queues before the batch starts.
+    db.query("CREATE TABLE gate (armed bool NOT NULL); INSERT INTO gate VALUES (false)");
+    Project p;
+    p.write_config(std::string(k_slow_config) +
+                   "check_sql = \"SELECT CASE WHEN (SELECT armed FROM gate) THEN (SELECT true "
+                   "FROM pg_sleep(1.5)) ELSE true END\"\n[execute]\nlock_timeout = \"300ms\"\n");
+    p.migration("1_fill.up.sql", k_fill);
+    auto child = start_tool(p.args(db, {"execute"}));
+    wait_for_backfill_table(db);
+    REQUIRE(becomes(db, "SELECT rows_done > 0 FROM safe_migrate.backfill", "t"));
+    db.query("UPDATE gate SET armed = true");
+    REQUIRE(becomes(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", "1"));
+    db.query("UPDATE gate SET armed = false");
+
+    auto reader = db.connect("reader");
+    reader->exec("BEGIN; SELECT count(*) FROM accounts");
+    auto ddl = db.connect("ddl");
+    int ddl_pid = ddl->backend_pid();
+    std::thread queued([&] { ddl->exec("ALTER TABLE accounts ADD COLUMN note text"); });
+    // The batch times out behind the ALTER; the runner pauses instead of
+    // spending its retries on a lock that stays taken.
+    CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill",
+                  "sessions wait for locks on public.accounts: pid " + std::to_string(ddl_pid)));
+    reader->exec("COMMIT");
+    queued.join();
+    auto result = to_run(child->wait());
+    INFO(result.all());
+    CHECK(result.exit_code == 0);
+    CHECK(result.err.find("lock timeout at 1_fill") != std::string::npos);
+    CHECK(db.scalar("SELECT count(*) FROM accounts WHERE n <> 1") == "0");
+}
+
 TEST_CASE("backfill pause and resume from another process hold and release the runner") {
     TestDatabase db;
     accounts(db, 30000);
