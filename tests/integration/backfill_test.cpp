@@ -67,6 +67,43 @@ const char* k_slow_config =
     "[backfill]\nbatch_size = 200\nmax_batch_size = 200\nbatch_time = \"1s\"\n"
     "sleep_ratio = 3\npause_poll = \"100ms\"\n";
 
+// A reader holds accounts (in an open transaction) and an ALTER queues behind it,
+// until release().
+class QueuedAlter {
+  public:
+    explicit QueuedAlter(const TestDatabase& db)
+        : m_reader(db.connect("reader")), m_ddl(db.connect("ddl")) {
+        m_reader->exec("BEGIN; SELECT count(*) FROM accounts");
+        m_queued =
+            std::thread([this] { m_ddl->exec("ALTER TABLE accounts ADD COLUMN note text"); });
+    }
+    ~QueuedAlter() {
+        try {
+            release();
+        } catch (const std::exception&) {
+            m_queued.detach();  // the session is gone; the test has failed already
+        }
+    }
+    QueuedAlter(const QueuedAlter&) = delete;
+    QueuedAlter& operator=(const QueuedAlter&) = delete;
+    // What the backfill says while the ALTER waits.
+    std::string paused_reason() const {
+        return "sessions wait for locks on public.accounts: pid " +
+               std::to_string(m_ddl->backend_pid());
+    }
+    void release() {
+        if (m_queued.joinable()) {
+            m_reader->exec("COMMIT");
+            m_queued.join();
+        }
+    }
+
+  private:
+    std::unique_ptr<sm::db::Session> m_reader;
+    std::unique_ptr<sm::db::Session> m_ddl;
+    std::thread m_queued;
+};
+
 }  // namespace
 
 TEST_CASE("a backfill runs in key-range batches and loses no concurrent write") {
@@ -326,19 +363,12 @@ TEST_CASE("a backfill pauses while other sessions wait for locks on its table") 
     wait_for_backfill_table(db);
     REQUIRE(becomes(db, "SELECT rows_done > 0 FROM safe_migrate.backfill", "t"));
 
-    // A reader holds the table; an ALTER queues behind it.
-    auto reader = db.connect("reader");
-    reader->exec("BEGIN; SELECT count(*) FROM accounts");
-    auto ddl = db.connect("ddl");
-    int ddl_pid = ddl->backend_pid();
-    std::thread queued([&] { ddl->exec("ALTER TABLE accounts ADD COLUMN note text"); });
-    CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill",
-                  "sessions wait for locks on public.accounts: pid " + std::to_string(ddl_pid)));
+    QueuedAlter alter(db);
+    CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill", alter.paused_reason()));
     std::string paused_at = db.scalar("SELECT rows_done FROM safe_migrate.backfill");
     std::this_thread::sleep_for(300ms);
     CHECK(db.scalar("SELECT rows_done FROM safe_migrate.backfill") == paused_at);
-    reader->exec("COMMIT");
-    queued.join();
+    alter.release();
     auto result = to_run(child->wait());
     INFO(result.all());
     CHECK(result.exit_code == 0);
@@ -363,17 +393,11 @@ TEST_CASE("a batch that queued behind a waiting lock pauses until the table is f
     REQUIRE(becomes(db, "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'", "1"));
     db.query("UPDATE gate SET armed = false");
 
-    auto reader = db.connect("reader");
-    reader->exec("BEGIN; SELECT count(*) FROM accounts");
-    auto ddl = db.connect("ddl");
-    int ddl_pid = ddl->backend_pid();
-    std::thread queued([&] { ddl->exec("ALTER TABLE accounts ADD COLUMN note text"); });
+    QueuedAlter alter(db);
     // The batch times out behind the ALTER; the runner pauses instead of
     // spending its retries on a lock that stays taken.
-    CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill",
-                  "sessions wait for locks on public.accounts: pid " + std::to_string(ddl_pid)));
-    reader->exec("COMMIT");
-    queued.join();
+    CHECK(becomes(db, "SELECT paused_reason FROM safe_migrate.backfill", alter.paused_reason()));
+    alter.release();
     auto result = to_run(child->wait());
     INFO(result.all());
     CHECK(result.exit_code == 0);
