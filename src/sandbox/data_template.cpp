@@ -107,6 +107,10 @@ void copy_tree(const fs::path& from, const fs::path& to) {
 // got there first wins, and a cache that cannot be written is only logged.
 void keep_as_template(const fs::path& built, const std::string& password, const fs::path& dir) {
     std::error_code ignored;
+    for (const auto& gone :
+         sweep_template_cache(dir.parent_path(), dir, fs::file_time_type::clock::now())) {
+        core::log_debug("initdb template cache: removed " + gone.string());
+    }
     fs::path staging;
     try {
         staging = util::make_unique_dir(dir.parent_path(), ".staging-" + dir.filename().string());
@@ -123,6 +127,28 @@ void keep_as_template(const fs::path& built, const std::string& password, const 
 }
 
 }  // namespace
+
+std::vector<fs::path> sweep_template_cache(const fs::path& cache, const fs::path& keep,
+                                           fs::file_time_type now) {
+    std::vector<fs::path> removed;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(cache, ec)) {
+        const fs::path& path = entry.path();
+        std::string name = path.filename().string();
+        bool staging = name.starts_with(".staging-pg-template-");
+        if (path == keep || (!staging && !name.starts_with("pg-template-"))) {
+            continue;
+        }
+        auto written = fs::last_write_time(path, ec);
+        if (ec || now - written < (staging ? std::chrono::hours(1) : std::chrono::hours(24 * 30))) {
+            continue;
+        }
+        if (fs::remove_all(path, ec) > 0 && !ec) {
+            removed.push_back(path);
+        }
+    }
+    return removed;
+}
 
 std::optional<std::string> data_from_template(const ClusterState& s, const InitdbRunner& initdb) {
     auto dir = template_dir_for(s.bindir);
@@ -143,6 +169,8 @@ std::optional<std::string> data_from_template(const ClusterState& s, const Initd
     }
     copy_tree(*dir / "data", s.data_dir);
     chown_tree(s.data_dir, s.run_as);
+    std::error_code ignored;  // used now: sweep_template_cache keeps it 30 days more
+    fs::last_write_time(*dir, fs::file_time_type::clock::now(), ignored);
     return std::string(util::trim(util::read_file(*dir / "password")));
 }
 

@@ -14,6 +14,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sandbox/cluster.hpp"
 
@@ -30,6 +31,16 @@ using InitdbRunner =
 // that is not private to us); the caller then runs initdb itself. Errors of
 // initdb and of the copy are thrown (sm::Error); errors of the cache are not.
 std::optional<std::string> data_from_template(const ClusterState& s, const InitdbRunner& initdb);
+
+// What building a new template sweeps from the cache directory, keeping `keep`:
+// staging copies (".staging-pg-template-*") last written more than an hour
+// before now, which a process killed while copying left, and templates
+// ("pg-template-*") not used for 30 days, which an upgraded or removed server
+// left (a copy of a template marks it used). Errors are ignored. Returns what
+// it removed.
+std::vector<std::filesystem::path> sweep_template_cache(const std::filesystem::path& cache,
+                                                        const std::filesystem::path& keep,
+                                                        std::filesystem::file_time_type now);
 
 // Replaces the superuser's password on the running cluster s: connects over
 // loopback with old_password and stores new_password's SCRAM verifier (computed
