@@ -265,7 +265,9 @@ std::vector<NewFile> layout_files(Layout layout, const MigrationSet& existing,
         case Layout::native:
             break;
     }
-    std::string id = stamped(false);
+    // A project numbered in sequence (0001_, 0002_) goes on counting; an empty or
+    // timestamped one gets a timestamp.
+    std::string id = numbered();
     return {{id + ".up.sql", native_header(id, true, no_transaction)},
             {id + ".down.sql", native_header(id, false, no_transaction)}};
 }

@@ -100,6 +100,19 @@ TEST_CASE("new refuses a bad name, and a version already taken moves to the next
     CHECK(set.migrations[1].id() == "20260304050608_second");
 }
 
+TEST_CASE("new goes on counting in a native project numbered in sequence", "[scaffold]") {
+    sm::util::TempDir d("sm-unit-new");
+    sm::util::write_file_atomic(d.path() / "0007_accounts.up.sql", "CREATE TABLE a (id int);\n");
+    sm::util::write_file_atomic(d.path() / "0007_accounts.down.sql", "DROP TABLE a;\n");
+    auto next = new_migration(d.path(), Layout::native, "orders", false, fixed_time());
+    REQUIRE(next.size() == 2);
+    CHECK(next[0].filename() == "0008_orders.up.sql");
+    CHECK(next[1].filename() == "0008_orders.down.sql");
+    auto set = load_migrations(d.path());
+    REQUIRE(set.migrations.size() == 2);
+    CHECK(set.migrations[1].id() == "8_orders");  // version 0008 is 8
+}
+
 namespace {
 
 // The names new wrote, relative to dir, '/'-separated.
