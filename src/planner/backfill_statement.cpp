@@ -177,36 +177,25 @@ BackfillParse parse_backfill_statement(const std::string& sql) {
                                   std::to_string(stmts.size()) + ")"};
     }
     const ParseTree& stmt = member(stmts[0], "stmt");
-    if (stmt.contains("UpdateStmt")) {
-        const ParseTree& u = stmt["UpdateStmt"];
+    // UPDATE and DELETE split the same way: their WHERE, batched by key.
+    for (const auto& [node, kind] :
+         {std::pair{"UpdateStmt", "UPDATE"}, std::pair{"DeleteStmt", "DELETE"}}) {
+        if (!stmt.contains(node)) {
+            continue;
+        }
+        const ParseTree& body = stmt[node];
         for (const auto& [key, what] :
              {std::pair{"withClause", "WITH"}, std::pair{"returningList", "RETURNING"}}) {
-            if (u.contains(key)) {
+            if (body.contains(key)) {
                 return refuse(std::string("it has ") + what);
             }
         }
-        if (member(u, "whereClause").contains("CurrentOfExpr")) {
+        if (member(body, "whereClause").contains("CurrentOfExpr")) {
             return refuse("it has WHERE CURRENT OF");
         }
         core::BackfillStatement s = split_at_where(sql, 0, sql.size());
-        s.kind = "UPDATE";
-        set_table(s, member(u, "relation"));
-        return {s, ""};
-    }
-    if (stmt.contains("DeleteStmt")) {
-        const ParseTree& d = stmt["DeleteStmt"];
-        for (const auto& [key, what] :
-             {std::pair{"withClause", "WITH"}, std::pair{"returningList", "RETURNING"}}) {
-            if (d.contains(key)) {
-                return refuse(std::string("it has ") + what);
-            }
-        }
-        if (member(d, "whereClause").contains("CurrentOfExpr")) {
-            return refuse("it has WHERE CURRENT OF");
-        }
-        core::BackfillStatement s = split_at_where(sql, 0, sql.size());
-        s.kind = "DELETE";
-        set_table(s, member(d, "relation"));
+        s.kind = kind;
+        set_table(s, member(body, "relation"));
         return {s, ""};
     }
     if (stmt.contains("InsertStmt")) {

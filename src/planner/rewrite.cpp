@@ -106,6 +106,16 @@ std::string alter_table(const RecipeTable& t, const std::string& rest) {
     return "ALTER TABLE " + t.sql + " " + rest + ";\n";
 }
 
+std::string index_refusal(const ColumnFacts& c) {
+    for (const auto& index : c.indexes) {
+        if (!index.simple || index.unique) {
+            return "no recipe for a column with a unique, expression or partial index (" +
+                   index.name + "); by hand";
+        }
+    }
+    return "";
+}
+
 std::string nothing_to_undo(const std::string& why) {
     return "-- nothing to undo: " + why + "\nSELECT 1;\n";
 }

@@ -49,13 +49,7 @@ std::string type_change_refusal(const ColumnFacts& c, const ParseTree& def) {
         return "no recipe for a column whose default is a sequence; by hand: move the sequence's "
                "OWNED BY to the new column in the swap";
     }
-    for (const auto& index : c.indexes) {
-        if (!index.simple || index.unique) {
-            return "no recipe for a column with a unique, expression or partial index (" +
-                   index.name + "); by hand";
-        }
-    }
-    return "";
+    return index_refusal(c);
 }
 
 std::string sync_objects(const TypeChange& x) {

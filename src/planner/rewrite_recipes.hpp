@@ -32,6 +32,10 @@ RewriteStep recipe_step(const std::string& change, size_t n, const std::string& 
 // "ALTER TABLE <t> <rest>;\n".
 std::string alter_table(const RecipeTable& t, const std::string& rest);
 
+// Why a recipe that copies column c to a new column cannot rebuild its
+// indexes (a unique, expression or partial one), or "" when it can.
+std::string index_refusal(const ColumnFacts& c);
+
 // A down that has nothing to undo, saying why.
 std::string nothing_to_undo(const std::string& why);
 

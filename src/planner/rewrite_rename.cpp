@@ -50,13 +50,7 @@ std::string rename_refusal(const ColumnFacts& c) {
         return "no recipe for a column whose default is a sequence: dropping the old column "
                "drops a sequence it owns; by hand: move the sequence's OWNED BY first";
     }
-    for (const auto& index : c.indexes) {
-        if (!index.simple || index.unique) {
-            return "no recipe for a column with a unique, expression or partial index (" +
-                   index.name + "); by hand";
-        }
-    }
-    return "";
+    return index_refusal(c);
 }
 
 // One BEFORE INSERT OR UPDATE row trigger: an INSERT fills whichever name the

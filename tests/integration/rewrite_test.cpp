@@ -101,6 +101,16 @@ struct Writer {
     std::thread m_thread;
 };
 
+// Runs the tool while writer writes (from 200 ms before to 200 ms after), then
+// stops the writer.
+ToolRun run_while_writing(Writer& writer, const std::vector<std::string>& args) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto run = run_tool(args);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    writer.stop();
+    return run;
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -133,10 +143,7 @@ TEST_CASE(
 
     int64_t before = std::stoll(db.scalar("SELECT sum(balance) FROM accounts"));
     Writer writer(db);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    writer.stop();
+    auto run = run_while_writing(writer, p.args(db, {"execute", "--through", "contract"}));
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
 
@@ -265,10 +272,7 @@ TEST_CASE("ADD COLUMN with a volatile DEFAULT and a DELETE rewritten under a wri
         std::filesystem::exists(p.migrations() / "0013_accounts_delete_1_backfill.down.sql"));
 
     Writer writer(db);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto run = run_tool(p.args(db, {"execute", "--through", "contract"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    writer.stop();
+    auto run = run_while_writing(writer, p.args(db, {"execute", "--through", "contract"}));
     INFO(run.all());
     REQUIRE(run.exit_code == 0);
     CHECK(writer.error.empty());
@@ -299,19 +303,13 @@ TEST_CASE("RENAME COLUMN rewritten: old and new writers both land before the con
 
     int64_t before = std::stoll(db.scalar("SELECT sum(balance) FROM accounts"));
     Writer old_app(db);  // writes the old name while expand and backfill run
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto expand = run_tool(p.args(db, {"execute"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    old_app.stop();
+    auto expand = run_while_writing(old_app, p.args(db, {"execute"}));
     INFO(expand.all());
     REQUIRE(expand.exit_code == 0);
     CHECK(db.scalar("SELECT count(*) FROM accounts WHERE amount IS DISTINCT FROM balance") == "0");
 
     Writer new_app(db, "amount");  // the new name, while the contract drops the old one
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    auto contract = run_tool(p.args(db, {"execute", "--through", "contract"}));
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    new_app.stop();
+    auto contract = run_while_writing(new_app, p.args(db, {"execute", "--through", "contract"}));
     INFO(contract.all());
     REQUIRE(contract.exit_code == 0);
     CHECK(old_app.error.empty());

@@ -20,6 +20,22 @@ Rewrite only(const std::string& sql, const TargetFacts& facts = {}) {
     return all[0];
 }
 
+// The target's accounts.balance: integer NOT NULL DEFAULT 0, with one btree
+// index accounts_balance_idx on index_columns.
+TargetFacts integer_balance(std::vector<std::string> index_columns) {
+    TargetFacts facts;
+    facts.column = [index_columns](const std::string&, const std::string&, const std::string&) {
+        ColumnFacts c;
+        c.exists = true;
+        c.type = "integer";
+        c.not_null = true;
+        c.default_sql = "0";
+        c.indexes.push_back({"accounts_balance_idx", false, "btree", index_columns, true});
+        return std::optional<ColumnFacts>(c);
+    };
+    return facts;
+}
+
 }  // namespace
 
 TEST_CASE("SET NOT NULL becomes a NOT VALID check, its validation, then SET NOT NULL") {
@@ -174,16 +190,7 @@ TEST_CASE("ADD COLUMN with a volatile DEFAULT: nullable, DEFAULT, backfill, then
 }
 
 TEST_CASE("RENAME COLUMN: new column, two-way trigger, backfill, NOT NULL, indexes, contract") {
-    TargetFacts facts;
-    facts.column = [](const std::string&, const std::string&, const std::string&) {
-        ColumnFacts c;
-        c.exists = true;
-        c.type = "integer";
-        c.not_null = true;
-        c.default_sql = "0";
-        c.indexes = {{"accounts_balance_idx", false, "btree", {"balance", "id"}, true}};
-        return std::optional<ColumnFacts>(c);
-    };
+    TargetFacts facts = integer_balance({"balance", "id"});
     Rewrite r = only("ALTER TABLE accounts RENAME COLUMN balance TO amount", facts);
     CHECK(r.change == "accounts_balance_rename");
     REQUIRE(r.steps.size() == 7);
@@ -256,16 +263,7 @@ TEST_CASE("statements without a recipe say so with the manual path") {
 }
 
 TEST_CASE("ALTER COLUMN TYPE: new column, sync trigger, backfill, indexes, swap, contract") {
-    TargetFacts facts;
-    facts.column = [](const std::string&, const std::string&, const std::string&) {
-        ColumnFacts c;
-        c.exists = true;
-        c.type = "integer";
-        c.not_null = true;
-        c.default_sql = "0";
-        c.indexes.push_back({"accounts_balance_idx", false, "btree", {"balance"}, true});
-        return std::optional<ColumnFacts>(c);
-    };
+    TargetFacts facts = integer_balance({"balance"});
     Rewrite r = only("ALTER TABLE accounts ALTER COLUMN balance TYPE bigint", facts);
     REQUIRE(r.steps.size() == 7);
     CHECK(r.change == "accounts_balance_type");
