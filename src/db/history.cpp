@@ -6,6 +6,7 @@
 #include "core/identity.hpp"
 #include "db/transaction.hpp"
 #include "util/redact.hpp"
+#include "util/strings.hpp"
 
 namespace sm::db {
 namespace {
@@ -115,10 +116,10 @@ END
 $upgrade$;
 )SQL";
 
-// True when every object k_schema_sql creates exists and k_upgrade_sql has
-// nothing to do: one catalog read instead of DDL (which locks events and
-// writes the catalog) on every run. to_regclass keeps it an answer, never an
-// error, whatever is missing.
+// True when every relation k_schema_sql creates ($1: history_schema_relations())
+// and its trigger exist and k_upgrade_sql has nothing to do: one catalog read
+// instead of DDL (which locks events and writes the catalog) on every run.
+// to_regclass keeps it an answer, never an error, whatever is missing.
 constexpr const char* k_schema_current_sql = R"SQL(
 SELECT count(*) FILTER (WHERE c IS NULL) = 0
    AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = to_regclass('safe_migrate.events')
@@ -130,10 +131,7 @@ SELECT count(*) FILTER (WHERE c IS NULL) = 0
                    AND attrelid IN (to_regclass('safe_migrate.history'),
                                     to_regclass('safe_migrate.events'),
                                     to_regclass('safe_migrate.progress')))
-FROM unnest(ARRAY[to_regclass('safe_migrate.history'), to_regclass('safe_migrate.events'),
-                  to_regclass('safe_migrate.events_run_id_idx'),
-                  to_regclass('safe_migrate.progress'), to_regclass('safe_migrate.seeds'),
-                  to_regclass('safe_migrate.protected_targets')]) AS c
+FROM unnest($1::text[]) AS name, to_regclass('safe_migrate.' || name) AS c
 )SQL";
 
 std::string text_or_empty(const Value& v) {
@@ -163,8 +161,15 @@ bool history_exists(Session& session) {
     return session.exec("SELECT to_regclass('safe_migrate.history') IS NOT NULL").scalar() == "t";
 }
 
+const std::vector<std::string>& history_schema_relations() {
+    static const std::vector<std::string> k_relations = {"history",  "events", "events_run_id_idx",
+                                                         "progress", "seeds",  "protected_targets"};
+    return k_relations;
+}
+
 void ensure_history_schema(Session& session) {
-    if (session.exec(k_schema_current_sql).scalar() == "t") {
+    std::string relations = "{" + util::join(history_schema_relations(), ",") + "}";
+    if (session.exec_params(k_schema_current_sql, {relations}).scalar() == "t") {
         return;
     }
     in_transaction(session, [&] {

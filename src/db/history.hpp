@@ -61,6 +61,10 @@ struct Event {
 // True when the safe_migrate schema exists in the target.
 bool history_exists(Session& session);
 
+// The tables and named indexes (schema safe_migrate) ensure_history_schema
+// creates: what it checks before deciding the schema is current.
+const std::vector<std::string>& history_schema_relations();
+
 // Creates or upgrades the safe_migrate schema (history, progress, events, seeds,
 // protected_targets). Call only while holding the migration lock. A schema
 // that is complete and current is only read (no DDL, no lock). Throws DbError.

@@ -230,8 +230,6 @@ bool Sender::wants(const std::string& type) const {
 }
 
 std::vector<Delivery> Sender::send(const Event& e) {
-    auto deadline = Clock::now() + m_settings.deadline;
-    std::vector<Delivery> results(m_endpoints.size());
     std::vector<size_t> wanted;
     for (size_t i = 0; i < m_endpoints.size(); ++i) {
         if (m_endpoints[i].config.wants(e.type)) {
@@ -241,6 +239,8 @@ std::vector<Delivery> Sender::send(const Event& e) {
     if (wanted.empty()) {
         return {};
     }
+    auto deadline = Clock::now() + m_settings.deadline;
+    std::vector<Delivery> results(m_endpoints.size());
     // Every endpoint at once: each is bounded by the same deadline.
     util::parallel_for(wanted.size(), static_cast<int>(wanted.size()), [&](size_t k) {
         size_t i = wanted[k];

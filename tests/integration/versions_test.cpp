@@ -3,12 +3,15 @@
 // place (nothing lost), and a Flyway project with dotted versions (V1.2.10__,
 // V1_2__, files in subfolders) is executed, shown, rolled back and adopted in
 // Flyway's order.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
 #include "core/checksum.hpp"
+#include "db/history.hpp"
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
+#include "util/strings.hpp"
 
 // One namespace per test file: the files compile together in unity batches.
 namespace versions_test {
@@ -186,6 +189,12 @@ TEST_CASE("a current history schema is only read, and a missing part of it is ma
     write_native(dir);
     TestDatabase db;
     REQUIRE(run_tool(on(dir, db, {"execute"})).exit_code == 0);
+    // The fast check's list names every table and named index the schema has.
+    auto listed = sm::db::history_schema_relations();
+    std::sort(listed.begin(), listed.end());
+    CHECK(db.scalar("SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE "
+                    "relnamespace = 'safe_migrate'::regnamespace AND relkind IN ('r', 'i') AND "
+                    "relname NOT LIKE '%_pkey'") == sm::util::join(listed, ","));
     // CREATE OR REPLACE rewrites a catalog row (a new xmin) even when nothing changed.
     const std::string catalog_rows =
         "SELECT (SELECT xmin::text FROM pg_proc WHERE proname = 'events_are_append_only') || '/' "
