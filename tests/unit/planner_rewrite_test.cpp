@@ -22,7 +22,7 @@ Rewrite only(const std::string& sql, const TargetFacts& facts = {}) {
 
 // The target's accounts.balance: integer NOT NULL DEFAULT 0, with one btree
 // index accounts_balance_idx on index_columns.
-TargetFacts integer_balance(std::vector<std::string> index_columns) {
+TargetFacts integer_balance(const std::vector<std::string>& index_columns) {
     TargetFacts facts;
     facts.column = [index_columns](const std::string&, const std::string&, const std::string&) {
         ColumnFacts c;
