@@ -289,20 +289,20 @@ void insert_history_row(Session& session, const AppliedMigration& row) {
 
 std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
                                                       const std::string& actor) {
-    const std::string& version = row.version.text();
+    // One statement, prepared once per connection: the history row, and its
+    // event from what the row says (the duration is the transaction's so far).
     return {
-        {"INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
+        {"WITH h AS (INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
          "checksum_algorithm, applied_by, duration_ms, run_id, tool_version) VALUES ($1, "
          "$8::numeric[], $2, $3, $4, $5, "
-         "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7)",
-         {version, row.name, row.checksum, row.checksum_algorithm, row.applied_by, row.run_id,
-          row.tool_version, row.version.key_literal()}},
-        {"INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
-         "SELECT $1::uuid, 'migration.applied', version, $3::text, "
-         "'applied in ' || duration_ms || 'ms' FROM safe_migrate.history WHERE version = "
-         "$2::text",
-         {row.run_id, version, actor}},
-    };
+         "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7) "
+         "RETURNING version, duration_ms, run_id) "
+         "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
+         "SELECT run_id, 'migration.applied', version, $9::text, "
+         "'applied in ' || duration_ms || 'ms' FROM h",
+         {row.version.text(), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
+          row.run_id, row.tool_version, row.version.key_literal(), actor},
+         true}};
 }
 
 void record_event_durably(Session& session, const Event& event) {

@@ -102,9 +102,10 @@ void insert_history_row(Session& session, const AppliedMigration& row);
 void delete_history_row(Session& session, const core::Version& version);
 
 // The same history row, and event "migration.applied" ("applied in <n>ms"),
-// as the last statements of a batch that runs the migration's transaction
-// (db::run_transaction_batch), so recording costs no round trip of its own and
-// the event exists exactly when the migration does. duration_ms is measured by
+// as one statement (prepared once per connection) for the end of the batch
+// that runs the migration's transaction (db::run_transaction_batch), so
+// recording costs no round trip of its own and the event exists exactly when
+// the migration does. duration_ms is measured by
 // the server from the start of the transaction (row.duration_ms is not used).
 std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
                                                       const std::string& actor);

@@ -8,7 +8,9 @@ std::vector<QueryResult> Session::exec_batch(const std::vector<BatchStatement>& 
     for (size_t i = 0; i < statements.size(); ++i) {
         const auto& s = statements[i];
         try {
-            results.push_back(s.params.empty() ? exec(s.sql) : exec_params(s.sql, s.params));
+            results.push_back(s.prepared         ? exec_prepared(s.sql, s.params)
+                              : s.params.empty() ? exec(s.sql)
+                                                 : exec_params(s.sql, s.params));
         } catch (const DbError& e) {
             throw BatchError(e, i);
         }

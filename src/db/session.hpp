@@ -62,10 +62,14 @@ struct QueryResult {
 };
 
 // One statement of a batch (Session::exec_batch): a single SQL statement, and
-// its parameters $1..$n (none: sent as written).
+// its parameters $1..$n (none: sent as written). A statement marked prepared is
+// parsed once per connection, in the first batch that runs it, and only bound
+// and executed after (as exec_prepared): for the few statements every
+// migration's transaction runs.
 struct BatchStatement {
     std::string sql;
     std::vector<Value> params;
+    bool prepared = false;
 };
 
 // Statement index() of a batch failed; the server skipped those after it.

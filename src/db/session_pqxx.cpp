@@ -2,9 +2,11 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <pqxx/pqxx>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -206,8 +208,63 @@ ResultPtr next_result(PGconn* conn) {
     return {PQgetResult(conn), &PQclear};
 }
 
-// Sends statements and a Sync in pipeline mode: one round trip.
-void send_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements) {
+// The statements batches prepared on one connection (SQL text -> name). A
+// statement that may drop prepared statements (DEALLOCATE, DISCARD ALL) makes
+// it forget them all, as does a new connection.
+class BatchPrepared {
+  public:
+    // The name sql is prepared under on conn, or nullptr.
+    const std::string* find(PGconn* conn, const std::string& sql) {
+        if (conn != m_conn) {
+            m_names.clear();
+            m_conn = conn;
+        }
+        auto it = m_names.find(sql);
+        return it == m_names.end() ? nullptr : &it->second;
+    }
+    // A name for sql, unique on this connection (not yet prepared).
+    std::string new_name() { return "sm_batch_" + std::to_string(++m_count); }
+    void prepared(const std::string& sql, const std::string& name) { m_names[sql] = name; }
+    // Forgets every name when sql may drop prepared statements. True if it may.
+    bool forget_if_dropped_by(const std::string& sql) {
+        if (!mentions(sql, "deallocate") && !mentions(sql, "discard")) {
+            return false;
+        }
+        m_names.clear();
+        return true;
+    }
+
+  private:
+    // Whether sql holds word (lower case), in any case.
+    static bool mentions(const std::string& sql, std::string_view word) {
+        auto same = [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == static_cast<unsigned char>(b);
+        };
+        return std::search(sql.begin(), sql.end(), word.begin(), word.end(), same) != sql.end();
+    }
+
+    PGconn* m_conn = nullptr;
+    std::map<std::string, std::string> m_names;
+    unsigned m_count = 0;
+};
+
+// How one statement of a pipeline was sent: unnamed (name empty), or as the
+// prepared statement name, its Prepare sent first when prepare is set.
+struct SentAs {
+    std::string name;
+    bool prepare = false;
+};
+
+// Sends statements and a Sync in pipeline mode: one round trip. Statements
+// marked prepared go as prepared statements (prepared first when new), unless
+// the batch may drop prepared statements itself: then all go unnamed.
+std::vector<SentAs> send_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
+                                  BatchPrepared& known) {
+    bool unnamed = false;
+    for (const auto& s : statements) {
+        unnamed = (!s.prepared && known.forget_if_dropped_by(s.sql)) || unnamed;
+    }
+    std::vector<SentAs> sent(statements.size());
     for (size_t i = 0; i < statements.size(); ++i) {
         const auto& s = statements[i];
         std::vector<const char*> values;
@@ -215,41 +272,78 @@ void send_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements) 
         for (const auto& p : s.params) {
             values.push_back(p ? p->c_str() : nullptr);
         }
-        if (PQsendQueryParams(conn, s.sql.c_str(), static_cast<int>(values.size()), nullptr,
-                              values.data(), nullptr, nullptr, 0) != 1) {
+        const int count = static_cast<int>(values.size());
+        int ok = 1;
+        if (s.prepared && !unnamed) {
+            const std::string* name = known.find(conn, s.sql);
+            sent[i] = name != nullptr ? SentAs{*name, false} : SentAs{known.new_name(), true};
+            if (sent[i].prepare) {
+                ok = PQsendPrepare(conn, sent[i].name.c_str(), s.sql.c_str(), count, nullptr);
+            }
+            ok = ok == 1 ? PQsendQueryPrepared(conn, sent[i].name.c_str(), count, values.data(),
+                                               nullptr, nullptr, 0)
+                         : ok;
+        } else {
+            ok = PQsendQueryParams(conn, s.sql.c_str(), count, nullptr, values.data(), nullptr,
+                                   nullptr, 0);
+        }
+        if (ok != 1) {
             throw BatchError(raw_error(conn, nullptr), i);
         }
     }
     if (PQpipelineSync(conn) != 1) {
         throw BatchError(raw_error(conn, nullptr), 0);
     }
+    return sent;
 }
 
-// Reads the results of a pipeline sent by send_pipeline, up to its Sync.
-std::vector<QueryResult> read_pipeline(PGconn* conn, size_t count) {
+// Reads one query's result (which ends with a null) from a pipeline. A lost
+// connection throws, naming statement index.
+ResultPtr read_one(PGconn* conn, size_t index) {
+    ResultPtr r = next_result(conn);
+    if (!r || PQstatus(conn) == CONNECTION_BAD) {
+        throw BatchError(raw_error(conn, r.get()), index);
+    }
+    while (ResultPtr extra = next_result(conn)) {
+        if (PQstatus(conn) == CONNECTION_BAD) {
+            throw BatchError(raw_error(conn, extra.get()), index);
+        }
+    }
+    return r;
+}
+
+// Reads the results of a pipeline sent by send_pipeline, up to its Sync, and
+// records the statements it prepared.
+std::vector<QueryResult> read_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
+                                       const std::vector<SentAs>& sent, BatchPrepared& known) {
     std::vector<QueryResult> results;
     std::optional<BatchError> failed;
-    for (size_t i = 0; i < count; ++i) {
-        ResultPtr r = next_result(conn);
-        if (!r || PQstatus(conn) == CONNECTION_BAD) {
-            throw BatchError(raw_error(conn, r.get()), i);
+    auto record_failure = [&](const PGresult* r, size_t i) {
+        if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED && !failed) {
+            failed.emplace(raw_error(conn, r), i);
         }
+    };
+    for (size_t i = 0; i < statements.size(); ++i) {
+        if (sent[i].prepare) {
+            ResultPtr prepared = read_one(conn, i);
+            if (PQresultStatus(prepared.get()) == PGRES_COMMAND_OK) {
+                known.prepared(statements[i].sql, sent[i].name);
+            } else {
+                record_failure(prepared.get(), i);
+            }
+        }
+        ResultPtr r = read_one(conn, i);
         ExecStatusType status = PQresultStatus(r.get());
         if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
             results.push_back(convert_raw(r.get()));
-        } else if (status != PGRES_PIPELINE_ABORTED && !failed) {
-            failed.emplace(raw_error(conn, r.get()), i);
-        }
-        // Each query's results end with a null.
-        while (ResultPtr extra = next_result(conn)) {
-            if (PQstatus(conn) == CONNECTION_BAD) {
-                throw BatchError(raw_error(conn, extra.get()), i);
-            }
+        } else {
+            record_failure(r.get(), i);
         }
     }
     ResultPtr sync = next_result(conn);
     if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-        throw BatchError(raw_error(conn, sync.get()), count == 0 ? 0 : count - 1);
+        throw BatchError(raw_error(conn, sync.get()),
+                         statements.empty() ? 0 : statements.size() - 1);
     }
     if (failed) {
         throw *failed;
@@ -267,6 +361,7 @@ class PqxxSession final : public Session {
     }
 
     QueryResult exec(const std::string& sql) override {
+        m_batch_prepared.forget_if_dropped_by(sql);
         return run([&](pqxx::nontransaction& tx) { return tx.exec(sql); });
     }
 
@@ -304,8 +399,8 @@ class PqxxSession final : public Session {
         }
         std::vector<QueryResult> results;
         try {
-            send_pipeline(conn, statements);
-            results = read_pipeline(conn, statements.size());
+            auto sent = send_pipeline(conn, statements, m_batch_prepared);
+            results = read_pipeline(conn, statements, sent, m_batch_prepared);
         } catch (...) {
             PQexitPipelineMode(conn);
             throw;
@@ -361,6 +456,7 @@ class PqxxSession final : public Session {
 
     Connection m_conn;
     std::map<std::string, std::string> m_prepared;  // SQL text -> statement name
+    BatchPrepared m_batch_prepared;                 // exec_batch's, likewise
     NoticeToLog m_notices;
     std::string m_display;
 };

@@ -12,24 +12,26 @@
 namespace sm::db {
 namespace {
 
-// The SETs of the transaction's limits, one statement each.
-std::vector<std::string> local_settings(const TransactionLimits& limits) {
-    std::vector<std::string> out = timeout_settings(
-        capped_timeout(limits.lock_timeout, limits.deadline),
-        capped_timeout(limits.statement_timeout, limits.deadline), SettingScope::transaction);
+// The transaction's limits as one statement, prepared once per connection:
+// lock_timeout, statement_timeout (both capped by the deadline), then
+// limits.settings, each through set_config(name, value, true), which is SET
+// LOCAL. The SQL depends only on how many there are.
+BatchStatement local_settings(const TransactionLimits& limits) {
+    BatchStatement out{"SELECT ", {}, true};
+    auto add = [&out](const std::string& name, const std::string& value) {
+        const size_t n = out.params.size();
+        out.sql += (n == 0 ? "set_config($" : ", set_config($") + std::to_string(n + 1) + ", $" +
+                   std::to_string(n + 2) + ", true)";
+        out.params.emplace_back(name);
+        out.params.emplace_back(value);
+    };
+    add("lock_timeout", core::to_pg_setting(capped_timeout(limits.lock_timeout, limits.deadline)));
+    add("statement_timeout",
+        core::to_pg_setting(capped_timeout(limits.statement_timeout, limits.deadline)));
     for (const auto& [name, value] : limits.settings) {
-        out.push_back("SET LOCAL " + name + " = " + core::quote_literal(value));
+        add(name, value);
     }
     return out;
-}
-
-// BEGIN and the transaction's settings, for one round trip.
-std::string begin_sql(const TransactionLimits& limits) {
-    std::string sql = "BEGIN";
-    for (const auto& set : local_settings(limits)) {
-        sql += "; " + set;
-    }
-    return sql;
 }
 
 // Runs attempt (which opens, fills and commits a transaction on session) until
@@ -92,25 +94,15 @@ std::chrono::milliseconds capped_timeout(std::chrono::milliseconds timeout,
     return timeout.count() == 0 ? left : std::min(timeout, left);
 }
 
-std::vector<std::string> timeout_settings(
-    std::chrono::milliseconds lock_timeout,
-    std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope) {
-    const std::string set = scope == SettingScope::transaction ? "SET LOCAL " : "SET ";
-    std::vector<std::string> out = {
-        set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout))};
-    if (statement_timeout) {
-        out.push_back(set + "statement_timeout = " +
-                      core::quote_literal(core::to_pg_setting(*statement_timeout)));
-    }
-    return out;
-}
-
 std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
                              std::optional<std::chrono::milliseconds> statement_timeout,
                              SettingScope scope) {
-    std::string sql;
-    for (const auto& set : timeout_settings(lock_timeout, statement_timeout, scope)) {
-        sql += (sql.empty() ? "" : "; ") + set;
+    const std::string set = scope == SettingScope::transaction ? "SET LOCAL " : "SET ";
+    std::string sql =
+        set + "lock_timeout = " + core::quote_literal(core::to_pg_setting(lock_timeout));
+    if (statement_timeout) {
+        sql += "; " + set + "statement_timeout = " +
+               core::quote_literal(core::to_pg_setting(*statement_timeout));
     }
     return sql;
 }
@@ -163,7 +155,7 @@ void run_transaction(Session& session, const TransactionLimits& limits,
     with_lock_retries(
         session, limits,
         [&] {
-            session.exec(begin_sql(limits));
+            session.exec_batch({{"BEGIN", {}}, local_settings(limits)});
             body();
             session.exec("COMMIT");
         },
@@ -173,14 +165,13 @@ void run_transaction(Session& session, const TransactionLimits& limits,
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
                                                const std::vector<BatchStatement>& statements,
                                                const BatchRetryNotice& on_retry) {
-    // BEGIN and the settings, rendered again for each attempt (capped_timeout).
-    std::vector<BatchStatement> batch = {{"BEGIN", {}}};
-    const size_t settings = local_settings(limits).size();
-    batch.resize(1 + settings);
-    const size_t first = batch.size();
+    // BEGIN and the settings (rendered again for each attempt: capped_timeout),
+    // the statements, COMMIT.
+    std::vector<BatchStatement> batch = {{"BEGIN", {}}, {}};
+    constexpr size_t first = 2;
     batch.insert(batch.end(), statements.begin(), statements.end());
     batch.push_back({"COMMIT", {}});
-    // Renumbered for the caller: statements.size() is BEGIN, a SET or COMMIT.
+    // Renumbered for the caller: statements.size() is BEGIN, the settings or COMMIT.
     auto theirs = [&](size_t index) {
         return index >= first && index < first + statements.size() ? index - first
                                                                    : statements.size();
@@ -188,10 +179,7 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
     std::vector<QueryResult> results;
     size_t failed_at = statements.size();
     auto attempt = [&] {
-        auto sets = local_settings(limits);
-        for (size_t i = 0; i < settings; ++i) {
-            batch[1 + i] = {std::move(sets[i]), {}};
-        }
+        batch[1] = local_settings(limits);
         try {
             results = session.exec_batch(batch);
         } catch (const BatchError& e) {

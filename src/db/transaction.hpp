@@ -28,16 +28,12 @@ enum class SettingScope { transaction, session };
 
 // The SQL that sets lock_timeout, and statement_timeout when given, for scope:
 // "SET LOCAL lock_timeout = '5000ms'; SET LOCAL statement_timeout = '0'"
-// (core::to_pg_setting values; 0 means no limit). Every SET of these two
-// settings safe-migrate sends is rendered here. Pure.
+// (core::to_pg_setting values; 0 means no limit), for the statements that are
+// not a migration's or a seed's transaction (those get their limits from
+// run_transaction, as set_config(name, value, true)). Pure.
 std::string set_timeouts_sql(std::chrono::milliseconds lock_timeout,
                              std::optional<std::chrono::milliseconds> statement_timeout,
                              SettingScope scope);
-// The same SETs, one statement each (for a batch, which takes one statement
-// per query). Pure.
-std::vector<std::string> timeout_settings(
-    std::chrono::milliseconds lock_timeout,
-    std::optional<std::chrono::milliseconds> statement_timeout, SettingScope scope);
 
 // Sets lock_timeout and statement_timeout for the session (SET) for the
 // lifetime of the object, and RESETs them after (ignoring errors: a lost
@@ -84,8 +80,8 @@ struct TransactionLimits {
     int lock_retries = 0;                            // further attempts after a lock timeout
     std::chrono::milliseconds retry_base_delay{0};
     std::chrono::milliseconds retry_max_delay{0};
-    // Further settings for the transaction, SET LOCAL with BEGIN: name (one of
-    // safe-migrate's own, not quoted) and value (quoted here).
+    // Further settings for the transaction, SET LOCAL with BEGIN: name and
+    // value (both sent as parameters of set_config(name, value, true)).
     std::vector<std::pair<std::string, std::string>> settings;
     // The run's time limit: each attempt's timeouts are capped to what is left
     // of it (capped_timeout), and no retry starts after it.
@@ -110,9 +106,10 @@ class RetryWaitInterrupted : public DbError {
 // transaction runs again after delay.
 using LockRetryNotice = std::function<void(int attempt, std::chrono::milliseconds delay)>;
 
-// Runs body in one transaction on session and commits it: BEGIN and the SET
-// LOCALs of limits in one round trip, body (which sends the statements), then
-// COMMIT. Meanwhile SIGINT/SIGTERM cancel the session's running statement
+// Runs body in one transaction on session and commits it: BEGIN and the
+// settings of limits in one round trip (one statement, prepared once per
+// connection: set_config(name, value, true) for each, which is SET LOCAL), body (which sends the
+// statements), then COMMIT. Meanwhile SIGINT/SIGTERM cancel the session's running statement
 // (util::ScopedCancelHook); an interrupt that already arrived stops it before
 // BEGIN with a cancelled DbError.
 //
@@ -130,16 +127,16 @@ void run_transaction(Session& session, const TransactionLimits& limits,
                      const std::function<void()>& body, const LockRetryNotice& on_retry);
 
 // Told that an attempt of a batch ended in a lock timeout at statement index
-// (statements.size(): BEGIN, a SET or COMMIT) and runs again after delay.
+// (statements.size(): BEGIN, the settings or COMMIT) and runs again after delay.
 using BatchRetryNotice =
     std::function<void(int attempt, std::chrono::milliseconds delay, size_t index)>;
 
-// run_transaction in one round trip: BEGIN, the SET LOCALs of limits,
+// run_transaction in one round trip: BEGIN, the settings of limits,
 // statements and COMMIT sent as one batch (Session::exec_batch), retried as a
 // whole after a lock timeout like run_transaction, with the same interrupt
 // handling. Returns the results of statements. Throws BatchError (index: the
-// failing statement of statements, or statements.size() when BEGIN, a SET or
-// COMMIT failed) or RetryWaitInterrupted; the session is then outside any
+// failing statement of statements, or statements.size() when BEGIN, the
+// settings or COMMIT failed) or RetryWaitInterrupted; the session is then outside any
 // transaction as for run_transaction.
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
                                                const std::vector<BatchStatement>& statements,

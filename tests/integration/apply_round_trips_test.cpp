@@ -1,6 +1,6 @@
 // What applying a transactional migration costs the target: one round trip on
-// the migration session (BEGIN, the SET LOCALs, the statements, the history row,
-// event migration.applied and COMMIT in one pipelined batch) and none on the
+// the migration session (BEGIN, the settings, the statements, the history row
+// with event migration.applied, and COMMIT in one pipelined batch) and none on the
 // control session. Pinned here so the per-migration cost cannot grow unseen:
 // on a server that flushes each commit to disk, execute's speed is its round
 // trips and its commits.
@@ -59,7 +59,10 @@ class CountingSession final : public sm::db::Session {
         bool async = false;
         bool commits = false;
         for (const auto& s : statements) {
-            async = async || s.sql == "SET LOCAL synchronous_commit = 'off'";
+            for (size_t i = 0; s.sql.rfind("SELECT set_config(", 0) == 0 && i + 1 < s.params.size();
+                 i += 2) {
+                async = async || (s.params[i] == "synchronous_commit" && s.params[i + 1] == "off");
+            }
             commits = commits || s.sql == "COMMIT";
         }
         m_traffic.async_commits += async && commits ? 1 : 0;
@@ -208,6 +211,50 @@ TEST_CASE(
                       "AND version = '2' AND message LIKE '%2_bad.up.sql:3%'") == "1");
     // The session is usable again, outside any transaction.
     CHECK(a.migration.exec("SELECT 1").scalar() == "1");
+}
+
+// The two statements every migration's transaction sends besides its own (its
+// settings, its history row with its event) are parsed once per session, not
+// once per migration; a migration that drops prepared statements (DEALLOCATE)
+// makes the session prepare them again instead of failing the next one.
+TEST_CASE("apply: the settings and the history row are prepared once per session") {
+    Applier a;
+    a.dir.write("1_one.up.sql", "CREATE TABLE one (id bigint PRIMARY KEY);\n");
+    a.dir.write("2_two.up.sql", "CREATE TABLE two (id bigint PRIMARY KEY);\n");
+    a.dir.write("3_drops.up.sql", "DEALLOCATE ALL;\nCREATE TABLE three (id bigint);\n");
+    a.dir.write("4_four.up.sql", "CREATE TABLE four (id bigint PRIMARY KEY);\n");
+    a.apply_all();
+
+    CHECK(a.db.scalar("SELECT string_agg(version, ',' ORDER BY version_key) FROM "
+                      "safe_migrate.history") == "1,2,3,4");
+    CHECK(a.db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = "
+                      "'migration.applied'") == "4");
+    // On the migration session: each prepared once, after 3 dropped them.
+    CHECK(a.migration
+              .exec("SELECT string_agg(left(statement, 17), ',' ORDER BY statement) FROM "
+                    "pg_prepared_statements")
+              .scalar()
+              .value_or("none") == "SELECT set_config,WITH h AS (INSERT");
+}
+
+TEST_CASE("apply: a migration that fails before its history row leaves the next one whole") {
+    Applier a;
+    a.dir.write("1_bad.up.sql", "INSERT INTO missing VALUES (1);\n");
+    a.dir.write("2_ok.up.sql", "CREATE TABLE ok (id bigint PRIMARY KEY);\n");
+    sm::planner::ProjectOptions options;
+    options.migrations_dir = a.dir.path();
+    auto project = sm::planner::load_project(options);
+    const auto& migrations = project.migrations.migrations;
+    REQUIRE(migrations.size() == 2);
+    // 1 fails after its settings were prepared and before its history row was.
+    CHECK_THROWS_AS(sm::executor::apply_migration(
+                        a.ctx, migrations[0], project.up.at(migrations[0].version), std::nullopt),
+                    sm::Error);
+    sm::executor::apply_migration(a.ctx, migrations[1], project.up.at(migrations[1].version),
+                                  std::nullopt);
+    CHECK(a.db.scalar("SELECT string_agg(version, ',') FROM safe_migrate.history") == "2");
+    CHECK(a.db.scalar("SELECT string_agg(version, ',') FROM safe_migrate.events WHERE kind = "
+                      "'migration.applied'") == "2");
 }
 
 // The whole run's cost per migration, gate, preflight, events and heartbeats

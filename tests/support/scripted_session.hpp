@@ -16,16 +16,17 @@ namespace sm::test {
 class ScriptedSession : public db::Session {
   public:
     std::vector<std::string> sent;
+    std::vector<std::vector<db::Value>> params;  // of each statement sent, likewise
     std::function<db::QueryResult(const std::string&)> answer = [](const std::string&) {
         return db::QueryResult{};
     };
 
-    db::QueryResult exec(const std::string& sql) override {
+    db::QueryResult exec(const std::string& sql) override { return exec_params(sql, {}); }
+    db::QueryResult exec_params(const std::string& sql,
+                                const std::vector<db::Value>& values) override {
         sent.push_back(sql);
+        params.push_back(values);
         return answer(sql);
-    }
-    db::QueryResult exec_params(const std::string& sql, const std::vector<db::Value>&) override {
-        return exec(sql);
     }
     void cancel() noexcept override {}
     int backend_pid() const override { return 1; }

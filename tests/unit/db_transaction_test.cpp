@@ -54,13 +54,19 @@ TEST_CASE("a transaction opens with its timeouts and settings in one round trip"
     auto l = limits(0);
     l.settings = {{"safe_migrate.seed_scale", "3"}, {"safe_migrate.seed_environment", "dev's"}};
     sm::db::run_transaction(session, l, [&] { session.exec("INSERT INTO t VALUES (1)"); }, {});
-    REQUIRE(session.sent.size() == 3);
-    CHECK(session.sent[0] ==
-          "BEGIN; SET LOCAL lock_timeout = '3000ms'; SET LOCAL statement_timeout = '0'; SET "
-          "LOCAL safe_migrate.seed_scale = '3'; SET LOCAL safe_migrate.seed_environment = "
-          "'dev''s'");
-    CHECK(session.sent[1] == "INSERT INTO t VALUES (1)");
-    CHECK(session.sent[2] == "COMMIT");
+    REQUIRE(session.sent.size() == 4);
+    CHECK(session.sent[0] == "BEGIN");
+    // One statement sets them all for the transaction (set_config's third
+    // argument: SET LOCAL), the values as parameters, never spliced in.
+    CHECK(session.sent[1] ==
+          "SELECT set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true), "
+          "set_config($7, $8, true)");
+    CHECK(session.params[1] ==
+          std::vector<sm::db::Value>{"lock_timeout", "3000ms", "statement_timeout", "0",
+                                     "safe_migrate.seed_scale", "3",
+                                     "safe_migrate.seed_environment", "dev's"});
+    CHECK(session.sent[2] == "INSERT INTO t VALUES (1)");
+    CHECK(session.sent[3] == "COMMIT");
 }
 
 TEST_CASE("a lock timeout rolls the transaction back and runs it all again", "[transaction]") {
@@ -173,11 +179,14 @@ TEST_CASE("a batch transaction sends BEGIN, its settings, the statements and COM
     auto results = sm::db::run_transaction_batch(
         session, l, {{"CREATE TABLE t (id int)", {}}, {"INSERT INTO t VALUES ($1)", {"1"}}}, {});
     CHECK(results.size() == 2);
-    CHECK(session.sent == std::vector<std::string>{"BEGIN", "SET LOCAL lock_timeout = '3000ms'",
-                                                   "SET LOCAL statement_timeout = '0'",
-                                                   "SET LOCAL synchronous_commit = 'off'",
-                                                   "CREATE TABLE t (id int)",
-                                                   "INSERT INTO t VALUES ($1)", "COMMIT"});
+    CHECK(session.sent ==
+          std::vector<std::string>{
+              "BEGIN",
+              "SELECT set_config($1, $2, true), set_config($3, $4, true), set_config($5, $6, true)",
+              "CREATE TABLE t (id int)", "INSERT INTO t VALUES ($1)", "COMMIT"});
+    CHECK(session.params[1] == std::vector<sm::db::Value>{"lock_timeout", "3000ms",
+                                                          "statement_timeout", "0",
+                                                          "synchronous_commit", "off"});
 }
 
 TEST_CASE("a batch transaction names the failing statement by its index, and retries it whole",

@@ -110,20 +110,26 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
     // its migration.applied event, the first after deploy.started.
     std::vector<std::string> expected;
     for (const auto& m : k_harness_migrations) {
-        for (const char* s : {"BEGIN", "SET LOCAL lock_timeout", "SET LOCAL statement_timeout",
-                              "SET LOCAL synchronous_commit = 'off'"}) {
+        for (const char* s : {"BEGIN", "SELECT set_config($1, $2, true)", m.up,
+                              "WITH h AS (INSERT INTO safe_migrate.history", "COMMIT"}) {
             expected.emplace_back(s);
         }
-        expected.emplace_back(m.up);
-        expected.emplace_back("INSERT INTO safe_migrate.history");
-        expected.emplace_back("INSERT INTO safe_migrate.events");
-        expected.emplace_back("COMMIT");
     }
     auto work = migration_work(h.db);
     REQUIRE(work.size() == expected.size());
     for (size_t i = 0; i < work.size(); ++i) {
         INFO(i << ": " << work[i]);
         CHECK(work[i].rfind(expected[i], 0) == 0);
+    }
+    // The settings of each: its timeouts, and the asynchronous commit.
+    for (const auto& s : h.db.statements_of(k_migration)) {
+        if (s.sql.rfind("SELECT set_config", 0) == 0) {
+            REQUIRE(s.params.size() == 6);
+            CHECK(s.params[0] == "lock_timeout");
+            CHECK(s.params[2] == "statement_timeout");
+            CHECK(s.params[4] == "synchronous_commit");
+            CHECK(s.params[5] == "off");
+        }
     }
     std::vector<std::string> versions;
     for (const auto& s : h.db.statements_of(k_migration)) {
@@ -320,20 +326,16 @@ TEST_CASE("deploy: when the second migration fails the first is rolled back by i
     // in its own transaction and removed its history row; 3 never ran.
     auto work = migration_work(h.db);
     std::vector<std::string> expected = {"BEGIN",
-                                         "SET LOCAL lock_timeout",
-                                         "SET LOCAL statement_timeout",
-                                         "SET LOCAL synchronous_commit = 'off'",
+                                         "SELECT set_config(",
                                          k_harness_migrations[0].up,
-                                         "INSERT INTO safe_migrate.history",
-                                         "INSERT INTO safe_migrate.events",
+                                         "WITH h AS (INSERT INTO safe_migrate.history",
                                          "COMMIT",
                                          "BEGIN",
-                                         "SET LOCAL lock_timeout",
-                                         "SET LOCAL statement_timeout",
-                                         "SET LOCAL synchronous_commit = 'off'",
+                                         "SELECT set_config(",
                                          k_harness_migrations[1].up,
                                          "ROLLBACK",
                                          "BEGIN",
+                                         "SELECT set_config(",
                                          k_harness_migrations[0].down,
                                          "DELETE FROM safe_migrate.history",
                                          "COMMIT"};
