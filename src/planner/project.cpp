@@ -1,12 +1,24 @@
 #include "planner/project.hpp"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "core/layout.hpp"
 #include "planner/script_builder.hpp"
 #include "util/error.hpp"
+#include "util/worker_pool.hpp"
 
 namespace sm::planner {
+namespace {
+
+// One script as build_script left it, and its problems.
+struct BuiltScript {
+    std::optional<core::Script> script;
+    std::vector<core::SourceProblem> problems;
+};
+
+}  // namespace
 
 core::Config load_project_config(const ProjectOptions& options) {
     core::Config config = core::load_config(options.config, options.env);
@@ -35,17 +47,29 @@ Project load_project(const ProjectOptions& options) {
         return std::any_of(problems.begin(), problems.end(),
                            [&](const auto& p) { return p.file == file; });
     };
-    for (const auto& m : project.migrations.migrations) {
+    // Each script is parsed on its own, on every core (libpg_query keeps its
+    // state per thread); the scripts and their problems are kept in file order.
+    const auto& migrations = project.migrations.migrations;
+    std::vector<BuiltScript> ups(migrations.size());
+    std::vector<BuiltScript> downs(migrations.size());
+    util::parallel_for(migrations.size(), 0, [&](size_t i) {
+        const auto& m = migrations[i];
         if (!has_problem(m.up.path)) {
-            project.up[m.version] = build_script(m.up, problems);
+            ups[i].script = build_script(m.up, ups[i].problems);
         }
         if (m.down && !has_problem(m.down->path)) {
-            std::vector<core::SourceProblem> down_problems;
-            core::Script down = build_script(*m.down, down_problems);
-            problems.insert(problems.end(), down_problems.begin(), down_problems.end());
-            if (down_problems.empty()) {
-                project.down[m.version] = std::move(down);
-            }
+            downs[i].script = build_script(*m.down, downs[i].problems);
+        }
+    });
+    for (size_t i = 0; i < migrations.size(); ++i) {
+        const auto& version = migrations[i].version;
+        problems.insert(problems.end(), ups[i].problems.begin(), ups[i].problems.end());
+        if (ups[i].script) {
+            project.up[version] = std::move(*ups[i].script);
+        }
+        problems.insert(problems.end(), downs[i].problems.begin(), downs[i].problems.end());
+        if (downs[i].script && downs[i].problems.empty()) {
+            project.down[version] = std::move(*downs[i].script);
         }
     }
     // A down file's problems are the rollback's business, not the load's.
