@@ -168,13 +168,13 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
     // BEGIN and the settings (rendered again for each attempt: capped_timeout),
     // the statements, COMMIT.
     std::vector<BatchStatement> batch = {{"BEGIN", {}}, {}};
-    constexpr size_t first = 2;
+    constexpr size_t k_first = 2;
     batch.insert(batch.end(), statements.begin(), statements.end());
     batch.push_back({"COMMIT", {}});
     // Renumbered for the caller: statements.size() is BEGIN, the settings or COMMIT.
     auto theirs = [&](size_t index) {
-        return index >= first && index < first + statements.size() ? index - first
-                                                                   : statements.size();
+        return index >= k_first && index < k_first + statements.size() ? index - k_first
+                                                                       : statements.size();
     };
     std::vector<QueryResult> results;
     size_t failed_at = statements.size();
@@ -193,8 +193,8 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
         }
     };
     with_lock_retries(session, limits, attempt, notice);
-    return {results.begin() + static_cast<std::ptrdiff_t>(first),
-            results.begin() + static_cast<std::ptrdiff_t>(first + statements.size())};
+    return {results.begin() + static_cast<std::ptrdiff_t>(k_first),
+            results.begin() + static_cast<std::ptrdiff_t>(k_first + statements.size())};
 }
 
 std::string lock_retry_message(const std::string& where, int attempt, int lock_retries,
