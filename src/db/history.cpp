@@ -287,22 +287,21 @@ void insert_history_row(Session& session, const AppliedMigration& row) {
          std::to_string(row.duration_ms), row.run_id, row.tool_version, row.version.key_literal()});
 }
 
-std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
-                                                      const std::string& actor) {
+BatchStatement record_applied_statement(const AppliedMigration& row, const std::string& actor) {
     // One statement, prepared once per connection: the history row, and its
     // event from what the row says (the duration is the transaction's so far).
     return {
-        {"WITH h AS (INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
-         "checksum_algorithm, applied_by, duration_ms, run_id, tool_version) VALUES ($1, "
-         "$8::numeric[], $2, $3, $4, $5, "
-         "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7) "
-         "RETURNING version, duration_ms, run_id) "
-         "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
-         "SELECT run_id, 'migration.applied', version, $9::text, "
-         "'applied in ' || duration_ms || 'ms' FROM h",
-         {row.version.text(), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
-          row.run_id, row.tool_version, row.version.key_literal(), actor},
-         true}};
+        "WITH h AS (INSERT INTO safe_migrate.history (version, version_key, name, checksum, "
+        "checksum_algorithm, applied_by, duration_ms, run_id, tool_version) VALUES ($1, "
+        "$8::numeric[], $2, $3, $4, $5, "
+        "(extract(epoch FROM clock_timestamp() - now()) * 1000)::bigint, $6, $7) "
+        "RETURNING version, duration_ms, run_id) "
+        "INSERT INTO safe_migrate.events (run_id, kind, version, actor, message) "
+        "SELECT run_id, 'migration.applied', version, $9::text, "
+        "'applied in ' || duration_ms || 'ms' FROM h",
+        {row.version.text(), row.name, row.checksum, row.checksum_algorithm, row.applied_by,
+         row.run_id, row.tool_version, row.version.key_literal(), actor},
+        true};
 }
 
 void record_event_durably(Session& session, const Event& event) {

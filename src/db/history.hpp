@@ -107,8 +107,7 @@ void delete_history_row(Session& session, const core::Version& version);
 // recording costs no round trip of its own and the event exists exactly when
 // the migration does. duration_ms is measured by
 // the server from the start of the transaction (row.duration_ms is not used).
-std::vector<BatchStatement> record_applied_statements(const AppliedMigration& row,
-                                                      const std::string& actor);
+BatchStatement record_applied_statement(const AppliedMigration& row, const std::string& actor);
 
 // Appends event in its own transaction committed with synchronous_commit on,
 // and returns once it is durable: so is every transaction committed before it

@@ -1,6 +1,7 @@
 #pragma once
-// libpq's pipeline mode, for the one thing libpqxx 6 cannot do
-// (PqxxSession::exec_batch in session_pqxx.cpp), and the error text both read.
+// libpq's pipeline mode and prepared statements, for what libpqxx 6 cannot do
+// (PqxxSession::exec_batch and exec_prepared in session_pqxx.cpp), and the
+// error text both read.
 // Internal to db/: nothing outside session_pqxx.cpp includes it.
 
 #include <libpq-fe.h>
@@ -24,7 +25,7 @@ std::string primary_message(const char* what);
 // follow indented further. Empty fields are left out.
 std::string details_text(const std::vector<std::pair<std::string, std::string>>& fields);
 
-// The statements batches prepared on one connection (SQL text -> name). A
+// The statements prepared on one connection (SQL text -> name). A
 // statement that may drop prepared statements (DEALLOCATE, DISCARD ALL) makes
 // it forget them all, as does a new connection.
 class BatchPrepared {

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <pqxx/pqxx>
 #include <utility>
 #include <vector>
@@ -134,7 +133,7 @@ class PqxxSession final : public Session {
     }
 
     QueryResult exec(const std::string& sql) override {
-        m_batch_prepared.forget_if_dropped_by(sql);
+        m_prepared.forget_if_dropped_by(sql);
         return run([&](pqxx::nontransaction& tx) { return tx.exec(sql); });
     }
 
@@ -145,25 +144,17 @@ class PqxxSession final : public Session {
         });
     }
 
+    // Through the batches' registry of prepared statements: one per session.
     QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) override {
-        auto it = m_prepared.find(sql);
-        if (it == m_prepared.end()) {
-            std::string name = "sm_" + std::to_string(m_prepared.size() + 1);
-            run([&](pqxx::nontransaction&) {
-                m_conn.prepare(name, sql);
-                return pqxx::result();
-            });
-            it = m_prepared.emplace(sql, name).first;
+        try {
+            return run_pipeline(m_conn.raw(), {{sql, params, true}}, m_prepared).at(0);
+        } catch (const BatchError& e) {
+            throw DbError(e);
         }
-        const std::string& name = it->second;
-        return run([&](pqxx::nontransaction& tx) {
-            auto raw = raw_params(params);
-            return tx.exec_prepared(name, pqxx::prepare::make_dynamic_params(raw));
-        });
     }
 
     std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements) override {
-        return run_pipeline(m_conn.raw(), statements, m_batch_prepared);
+        return run_pipeline(m_conn.raw(), statements, m_prepared);
     }
 
     void cancel() noexcept override {
@@ -212,8 +203,7 @@ class PqxxSession final : public Session {
     }
 
     Connection m_conn;
-    std::map<std::string, std::string> m_prepared;  // SQL text -> statement name
-    BatchPrepared m_batch_prepared;                 // exec_batch's, likewise
+    BatchPrepared m_prepared;  // what exec_prepared and exec_batch prepared
     NoticeToLog m_notices;
     std::string m_display;
 };

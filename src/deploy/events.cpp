@@ -24,13 +24,15 @@ notify::Event DeployEvents::make(const std::string& type, const std::string& sta
     return e;
 }
 
-notify::Event DeployEvents::applied(const core::Migration& m,
-                                    std::chrono::milliseconds took) const {
+void DeployEvents::send_applied(const core::Migration& m, std::chrono::milliseconds took) {
+    if (!m_notifier.wants("migration.applied")) {
+        return;
+    }
     notify::Event e = fill("migration.applied", "applied");
     e.migrations = {m.id()};
     e.version_to = m.version;
     e.duration_ms = took.count();
-    return e;
+    send(e);
 }
 
 notify::Event DeployEvents::fill(const std::string& type, const std::string& status) const {

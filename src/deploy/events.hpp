@@ -33,10 +33,11 @@ class DeployEvents {
 
     // A fresh event of type with status, and everything known so far.
     notify::Event make(const std::string& type, const std::string& status) const;
-    // Event migration.applied for m, applied in took: the run's event with m as
+    // Sends event migration.applied for m, applied in took, when an endpoint
+    // wants it (it is opt-in: most runs build none): the run's event with m as
     // its only migration and version_to (not the whole run's list, which would
-    // make each of a run's N migration events cost O(N)).
-    notify::Event applied(const core::Migration& m, std::chrono::milliseconds took) const;
+    // make each of a run's N migration events cost O(N)). Never throws.
+    void send_applied(const core::Migration& m, std::chrono::milliseconds took);
 
     // Sends e; false when a required endpoint did not take it. Never throws.
     bool send(const notify::Event& e);

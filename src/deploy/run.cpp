@@ -428,9 +428,7 @@ void Deployment::apply_step(const Step& step, DeployEvents& events) {
     m_applied.push_back({m_current->version, m_current->name, took});
     m_applied_migrations.push_back(m_current);
     m_head = std::max(m_head.value_or(m_current->version), m_current->version);
-    if (m_notifier->wants("migration.applied")) {
-        events.send(events.applied(*m_current, took));
-    }
+    events.send_applied(*m_current, took);
     m_reporter.applied(m_current->id(), took);
 }
 

@@ -175,13 +175,11 @@ milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
         limits.settings.emplace_back("synchronous_commit", "off");
     }
     std::vector<db::BatchStatement> batch;
-    batch.reserve(script.statements.size() + 2);
+    batch.reserve(script.statements.size() + 1);
     for (const auto& statement : script.statements) {
         batch.push_back({statement.sql, {}});
     }
-    for (auto& record : db::record_applied_statements(row, ctx.actor)) {
-        batch.push_back(std::move(record));
-    }
+    batch.push_back(db::record_applied_statement(row, ctx.actor));
     int attempts = 1;
     auto statement_at = [&](size_t index) {
         return index < script.statements.size() ? &script.statements[index] : nullptr;

@@ -15,7 +15,7 @@ unsigned worker_count(int jobs, size_t items) {
     // hardware_concurrency reads /sys on every call: once is enough.
     static const unsigned k_cores = std::max(1U, std::thread::hardware_concurrency());
     unsigned threads = jobs > 0 ? static_cast<unsigned>(jobs) : k_cores;
-    return static_cast<unsigned>(std::min<size_t>(threads, std::max<size_t>(1, items)));
+    return static_cast<unsigned>(std::min<size_t>(threads, items));
 }
 
 void parallel_for(size_t items, int jobs, const std::function<void(size_t)>& work) {
