@@ -1,8 +1,12 @@
 #include "backup/pre_restore.hpp"
 
+#include <algorithm>
 #include <ctime>
+#include <set>
+#include <string_view>
 
 #include "core/sql_quote.hpp"
+#include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/time.hpp"
 
@@ -11,30 +15,83 @@ namespace {
 
 using Clock = std::chrono::system_clock;
 
-constexpr const char* k_infix = "_pre_restore_";
+constexpr std::string_view k_infix = "_pre_restore_";
+constexpr size_t k_stamp_size = 16;  // "20261122t055315z"
+constexpr int k_max_ordinal = 99;    // "_2" .. "_99": swaps within one second
+// PostgreSQL cuts longer names to 63 bytes (NAMEDATALEN - 1): the database's
+// part leaves room for the infix, the stamp and the largest ordinal.
+constexpr size_t k_database_part = 63 - k_infix.size() - k_stamp_size - 3;
 
 std::string prefix_of(const std::string& database) {
-    return (database.size() > 40 ? database.substr(0, 40) : database) + k_infix;
+    size_t cut = std::min(database.size(), k_database_part);
+    // Never between the bytes of one UTF-8 character.
+    while (cut > 0 && cut < database.size() &&
+           (static_cast<unsigned char>(database[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return database.substr(0, cut) + std::string(k_infix);
+}
+
+// "_2" .. "_99", the ordinal of a name after the stamp, or 0 when suffix is not one.
+int ordinal_of(std::string_view suffix) {
+    if (suffix.size() < 2 || suffix.size() > 3 || suffix[0] != '_' || suffix[1] == '0') {
+        return 0;
+    }
+    int n = 0;
+    for (char c : suffix.substr(1)) {
+        if (c < '0' || c > '9') {
+            return 0;
+        }
+        n = n * 10 + (c - '0');
+    }
+    return n >= 2 ? n : 0;
 }
 
 }  // namespace
 
-std::string pre_restore_name(const std::string& database, Clock::time_point at) {
+std::string pre_restore_name(const std::string& database, Clock::time_point at, int ordinal) {
     std::time_t t = Clock::to_time_t(at);
     std::tm tm{};
     ::gmtime_r(&t, &tm);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y%m%dt%H%M%Sz", &tm);
-    return prefix_of(database) + stamp;
+    return prefix_of(database) + stamp + (ordinal >= 2 ? "_" + std::to_string(ordinal) : "");
+}
+
+std::string unused_pre_restore_name(db::Session& session, const std::string& database,
+                                    Clock::time_point at) {
+    std::string first = pre_restore_name(database, at);
+    auto r = session.exec_params(
+        "SELECT datname FROM pg_database WHERE left(datname, length($1)) = $1", {first});
+    std::set<std::string> taken;
+    for (const auto& row : r.rows) {
+        taken.insert(row[0].value_or(""));
+    }
+    for (int n = 1; n <= k_max_ordinal; ++n) {
+        std::string name = pre_restore_name(database, at, n);
+        if (taken.count(name) == 0) {
+            return name;
+        }
+    }
+    throw Error(ExitCode::refused,
+                std::to_string(k_max_ordinal) + " databases named " + first +
+                    "[_N] exist already; this swap would need another name",
+                "List them with 'safe-migrate backup list' and drop what you do not need with "
+                "'safe-migrate backup prune --pre-restore --confirm " +
+                    database + "'.");
 }
 
 std::optional<Clock::time_point> pre_restore_time(const std::string& database,
                                                   const std::string& name) {
     std::string prefix = prefix_of(database);
-    if (name.size() != prefix.size() + 16 || name.compare(0, prefix.size(), prefix) != 0) {
+    if (name.size() < prefix.size() + k_stamp_size || name.compare(0, prefix.size(), prefix) != 0) {
         return std::nullopt;
     }
-    std::string stamp = name.substr(prefix.size());
+    std::string stamp = name.substr(prefix.size(), k_stamp_size);
+    std::string_view rest = std::string_view(name).substr(prefix.size() + k_stamp_size);
+    if (!rest.empty() && ordinal_of(rest) == 0) {
+        return std::nullopt;
+    }
     std::tm tm{};
     if (stamp[8] != 't' || stamp[15] != 'z' ||
         ::strptime(stamp.substr(0, 15).c_str(), "%Y%m%dt%H%M%S", &tm) == nullptr) {

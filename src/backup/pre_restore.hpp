@@ -20,9 +20,18 @@ struct PreRestoreDatabase {
     int64_t bytes = 0;                                             // pg_database_size
 };
 
-// The name a swap gives the replaced database: database (cut to 40 bytes),
-// "_pre_restore_", the lower-case UTC stamp of at ("20261122t055315z").
-std::string pre_restore_name(const std::string& database, std::chrono::system_clock::time_point at);
+// The name a swap gives the replaced database: database (cut to 31 bytes, so
+// that the whole name fits PostgreSQL's 63), "_pre_restore_", the lower-case
+// UTC stamp of at ("20261122t055315z"), and for the ordinal-th swap of that
+// second (2..99) "_<ordinal>".
+std::string pre_restore_name(const std::string& database, std::chrono::system_clock::time_point at,
+                             int ordinal = 1);
+
+// The first pre_restore_name of database at `at` that no database on the
+// session's server has (two swaps may happen within one second). Throws
+// DbError, or sm::Error (refused) when all 99 are taken.
+std::string unused_pre_restore_name(db::Session& session, const std::string& database,
+                                    std::chrono::system_clock::time_point at);
 
 // The time in a pre_restore_name of database, or std::nullopt when name is
 // not one.

@@ -194,7 +194,7 @@ void restore_into_new(const RestoreRequest& r, db::Session& maintenance, const s
 std::string swap_names(const RestoreRequest& r, db::Session& maintenance, const std::string& target,
                        const std::string& restored, std::vector<int> own,
                        std::vector<std::string>& terminated) {
-    std::string old_name = pre_restore_name(target, Clock::now());
+    std::string old_name = unused_pre_restore_name(maintenance, target, Clock::now());
     std::string t = core::quote_ident(target);
     // No new connections to the old database from here on; then clear it.
     maintenance.exec("ALTER DATABASE " + t + " ALLOW_CONNECTIONS false");
