@@ -97,6 +97,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, body=b"", headers=None):
+        # Logged before the client can see the answer: a test that reads the
+        # log once the tool has exited finds every request in it.
+        self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {status}")
         self.send_response(status)
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -104,7 +107,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
-        self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {status}")
         return True  # handled: multipart() callers must not forward the request too
 
     def signature_problem(self, body):
@@ -230,6 +232,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.command == "POST" and "uploadId" in params and res.status == 200:
             with self.state.lock:
                 self.state.uploads.pop(params["uploadId"][0], None)
+        self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {res.status}")
         self.send_response(res.status)
         for k, v in res.getheaders():
             if k.lower() not in ("connection", "transfer-encoding", "keep-alive"):
@@ -247,7 +250,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     break
                 self.wfile.write(chunk)
         up.close()
-        self.state.log(f"{self.command} {self.headers.get('Host')} {self.path} {res.status}")
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
