@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include "util/redact.hpp"
 #include "util/strings.hpp"
@@ -62,18 +63,11 @@ ResultPtr next_result(PGconn* conn) {
     return {PQgetResult(conn), &PQclear};
 }
 
-// How one statement of a pipeline was sent: unnamed (name empty), or as the
-// prepared statement name, its Prepare sent first when prepare is set.
-struct SentAs {
-    std::string name;
-    bool prepare = false;
-};
-
-// Sends statements and a Sync in pipeline mode: one round trip. Statements
-// marked prepared go as prepared statements (prepared first when new), unless
-// the batch may drop prepared statements itself: then all go unnamed.
-std::vector<SentAs> send_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
-                                  BatchPrepared& known) {
+// Sends statements in pipeline mode (no Sync). Statements marked prepared go
+// as prepared statements (prepared first when new), unless the batch may drop
+// prepared statements itself: then all go unnamed.
+std::vector<SentAs> send_statements(PGconn* conn, const std::vector<BatchStatement>& statements,
+                                    BatchPrepared& known) {
     bool unnamed = false;
     for (const auto& s : statements) {
         unnamed = (!s.prepared && known.forget_if_dropped_by(s.sql)) || unnamed;
@@ -105,10 +99,14 @@ std::vector<SentAs> send_pipeline(PGconn* conn, const std::vector<BatchStatement
             throw BatchError(raw_error(conn, nullptr), i);
         }
     }
+    return sent;
+}
+
+// Sends a Sync: the server ends the pipeline's error state there.
+void send_sync(PGconn* conn) {
     if (PQpipelineSync(conn) != 1) {
         throw BatchError(raw_error(conn, nullptr), 0);
     }
-    return sent;
 }
 
 // Reads one query's result (which ends with a null) from a pipeline. A lost
@@ -126,12 +124,14 @@ ResultPtr read_one(PGconn* conn, size_t index) {
     return r;
 }
 
-// Reads the results of a pipeline sent by send_pipeline, up to its Sync, and
-// records the statements it prepared.
-std::vector<QueryResult> read_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
-                                       const std::vector<SentAs>& sent, BatchPrepared& known) {
+// Reads the results of statements sent by send_statements and records the
+// statements it prepared; the first failure goes to failed (those after it
+// were skipped by the server).
+std::vector<QueryResult> read_statements(PGconn* conn,
+                                         const std::vector<BatchStatement>& statements,
+                                         const std::vector<SentAs>& sent, BatchPrepared& known,
+                                         std::optional<BatchError>& failed) {
     std::vector<QueryResult> results;
-    std::optional<BatchError> failed;
     auto record_failure = [&](const PGresult* r, size_t i) {
         if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED && !failed) {
             failed.emplace(raw_error(conn, r), i);
@@ -154,15 +154,19 @@ std::vector<QueryResult> read_pipeline(PGconn* conn, const std::vector<BatchStat
             record_failure(r.get(), i);
         }
     }
+    return results;
+}
+
+// Reads the Sync's result; index names the statement a lost connection is blamed on.
+void read_sync(PGconn* conn, size_t index) {
     ResultPtr sync = next_result(conn);
     if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC) {
-        throw BatchError(raw_error(conn, sync.get()),
-                         statements.empty() ? 0 : statements.size() - 1);
+        throw BatchError(raw_error(conn, sync.get()), index);
     }
-    if (failed) {
-        throw *failed;
-    }
-    return results;
+}
+
+BatchError connection_gone() {
+    return BatchError(DbError("08006", "connection to the server was lost", true), 0);
 }
 
 }  // namespace
@@ -214,21 +218,100 @@ bool BatchPrepared::mentions(const std::string& sql, std::string_view word) {
 std::vector<QueryResult> run_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
                                       BatchPrepared& known) {
     if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
-        throw BatchError(DbError("08006", "connection to the server was lost", true), 0);
+        throw connection_gone();
     }
     if (PQenterPipelineMode(conn) != 1) {
         throw BatchError(raw_error(conn, nullptr), 0);
     }
     std::vector<QueryResult> results;
+    std::optional<BatchError> failed;
     try {
-        auto sent = send_pipeline(conn, statements, known);
-        results = read_pipeline(conn, statements, sent, known);
+        auto sent = send_statements(conn, statements, known);
+        send_sync(conn);
+        results = read_statements(conn, statements, sent, known, failed);
+        read_sync(conn, statements.empty() ? 0 : statements.size() - 1);
     } catch (...) {
         PQexitPipelineMode(conn);
         throw;
     }
     PQexitPipelineMode(conn);
+    if (failed) {
+        throw *failed;
+    }
     return results;
+}
+
+void SentAhead::send(PGconn* conn, const std::vector<BatchStatement>& statements,
+                     BatchPrepared& known) {
+    if (m_sent.empty()) {
+        if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
+            throw connection_gone();
+        }
+        if (PQenterPipelineMode(conn) != 1) {
+            throw BatchError(raw_error(conn, nullptr), 0);
+        }
+    }
+    try {
+        std::vector<SentAs> as = send_statements(conn, statements, known);
+        // Later batches may use what this one prepares: the server runs them
+        // in order, and a failure here makes it skip them.
+        for (size_t i = 0; i < as.size(); ++i) {
+            if (as[i].prepare) {
+                known.prepared(statements[i].sql, as[i].name);
+            }
+        }
+        // Results as each statement ends, without a Sync (which would end the
+        // skipping after a failure).
+        if (PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0) {
+            throw BatchError(raw_error(conn, nullptr), 0);
+        }
+        m_sent.push_back({statements, std::move(as)});
+    } catch (...) {
+        known.forget_all();
+        abandon(conn);
+        throw;
+    }
+}
+
+std::vector<QueryResult> SentAhead::receive(PGconn* conn, BatchPrepared& known) {
+    if (m_sent.empty()) {
+        throw std::logic_error("SentAhead::receive: nothing was sent");
+    }
+    Batch batch = std::move(m_sent.front());
+    m_sent.pop_front();
+    std::optional<BatchError> failed;
+    std::vector<QueryResult> results;
+    try {
+        results = read_statements(conn, batch.statements, batch.as, known, failed);
+        if (failed || m_sent.empty()) {
+            // The end of what was sent, or a failure: the later batches were
+            // skipped; their results say so, then the Sync's.
+            send_sync(conn);
+            for (const auto& later : m_sent) {
+                std::optional<BatchError> skipped;
+                read_statements(conn, later.statements, later.as, known, skipped);
+            }
+            m_sent.clear();
+            read_sync(conn, batch.statements.empty() ? 0 : batch.statements.size() - 1);
+            PQexitPipelineMode(conn);
+        }
+    } catch (...) {
+        known.forget_all();
+        abandon(conn);
+        throw;
+    }
+    if (failed) {
+        known.forget_all();  // which of the batch's Prepares ran is not known
+        throw *failed;
+    }
+    return results;
+}
+
+void SentAhead::abandon(PGconn* conn) noexcept {
+    m_sent.clear();
+    if (conn != nullptr) {
+        PQexitPipelineMode(conn);
+    }
 }
 
 }  // namespace sm::db

@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <deque>
 #include <map>
 #include <string>
 #include <string_view>
@@ -42,6 +43,7 @@ class BatchPrepared {
     // A name for sql, unique on this connection (not yet prepared).
     std::string new_name() { return "sm_batch_" + std::to_string(++m_count); }
     void prepared(const std::string& sql, const std::string& name) { m_names[sql] = name; }
+    void forget_all() { m_names.clear(); }
     // Forgets every name when sql may drop prepared statements. True if it may.
     bool forget_if_dropped_by(const std::string& sql);
 
@@ -63,5 +65,37 @@ class BatchPrepared {
 // (BatchPrepared::forget_if_dropped_by): then every statement goes unnamed.
 std::vector<QueryResult> run_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
                                       BatchPrepared& known);
+
+// How one statement of a pipeline was sent: unnamed (name empty), or as the
+// prepared statement name, its Prepare sent first when prepare is set.
+struct SentAs {
+    std::string name;
+    bool prepare = false;
+};
+
+// Batches sent ahead on one connection (Session::send_batch and
+// receive_batch): in pipeline mode, each followed by a Flush and none by a
+// Sync, so the server runs each the moment the one before it ends, and after
+// a failure skips every later one. The Sync goes when the last batch sent is
+// received, or one fails. Any error leaves the connection out of pipeline mode
+// with nothing in flight (a lost connection: nothing to receive).
+class SentAhead {
+  public:
+    // Sends statements behind those sent before. Throws BatchError.
+    void send(PGconn* conn, const std::vector<BatchStatement>& statements, BatchPrepared& known);
+    // The oldest batch's results, or its BatchError (the batches sent after it
+    // are dropped: the server skipped them). std::logic_error when none is sent.
+    std::vector<QueryResult> receive(PGconn* conn, BatchPrepared& known);
+    bool empty() const { return m_sent.empty(); }
+
+  private:
+    struct Batch {
+        std::vector<BatchStatement> statements;
+        std::vector<SentAs> as;
+    };
+    void abandon(PGconn* conn) noexcept;
+
+    std::deque<Batch> m_sent;
+};
 
 }  // namespace sm::db

@@ -1,5 +1,7 @@
 #include "db/session.hpp"
 
+#include <stdexcept>
+
 namespace sm::db {
 
 std::vector<QueryResult> Session::exec_batch(const std::vector<BatchStatement>& statements) {
@@ -16,6 +18,24 @@ std::vector<QueryResult> Session::exec_batch(const std::vector<BatchStatement>& 
         }
     }
     return results;
+}
+
+void Session::send_batch(const std::vector<BatchStatement>& statements) {
+    m_sent.push_back(statements);
+}
+
+std::vector<QueryResult> Session::receive_batch() {
+    if (m_sent.empty()) {
+        throw std::logic_error("receive_batch: no batch was sent");
+    }
+    std::vector<BatchStatement> batch = std::move(m_sent.front());
+    m_sent.pop_front();
+    try {
+        return exec_batch(batch);
+    } catch (...) {
+        m_sent.clear();  // the server would have skipped them
+        throw;
+    }
 }
 
 }  // namespace sm::db

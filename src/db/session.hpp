@@ -7,6 +7,7 @@
 // Statements run in autocommit unless the caller sends BEGIN itself.
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -105,6 +106,17 @@ class Session {
     // connection too, connection_lost set). Inside an explicit transaction the
     // caller rolls back after a failure.
     virtual std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements);
+    // Sending ahead: send_batch sends statements as exec_batch would, without
+    // waiting, behind the batches sent before and not yet received, so the
+    // server starts each the moment the one before it ends (no round trip in
+    // between); receive_batch returns the oldest one's results or throws its
+    // BatchError. A failed batch drops every batch sent after it (the server
+    // skips them: none of their statements runs) and they are not received.
+    // While a batch is in flight the session runs nothing else (exec and the
+    // others throw std::logic_error). This default runs each batch with
+    // exec_batch when it is received, for test doubles.
+    virtual void send_batch(const std::vector<BatchStatement>& statements);
+    virtual std::vector<QueryResult> receive_batch();
     // Asks the server to cancel what this session is running. Safe to call from
     // another thread; does nothing if the session is idle. Never throws.
     virtual void cancel() noexcept = 0;
@@ -113,6 +125,9 @@ class Session {
     virtual int server_version() const = 0;  // e.g. 150004
     // "postgresql://user@host:port/dbname", never with a password.
     virtual std::string display_name() const = 0;
+
+  private:
+    std::deque<std::vector<BatchStatement>> m_sent;  // the default send_batch's
 };
 
 // Why a connection failed, as an exit code and a hint that fits: invalid_input

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <pqxx/pqxx>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -133,11 +134,13 @@ class PqxxSession final : public Session {
     }
 
     QueryResult exec(const std::string& sql) override {
+        nothing_in_flight();
         m_prepared.forget_if_dropped_by(sql);
         return run([&](pqxx::nontransaction& tx) { return tx.exec(sql); });
     }
 
     QueryResult exec_params(const std::string& sql, const std::vector<Value>& params) override {
+        nothing_in_flight();
         return run([&](pqxx::nontransaction& tx) {
             auto raw = raw_params(params);
             return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(raw));
@@ -146,6 +149,7 @@ class PqxxSession final : public Session {
 
     // Through the batches' registry of prepared statements: one per session.
     QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) override {
+        nothing_in_flight();
         try {
             return run_pipeline(m_conn.raw(), {{sql, params, true}}, m_prepared).at(0);
         } catch (const BatchError& e) {
@@ -154,7 +158,16 @@ class PqxxSession final : public Session {
     }
 
     std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements) override {
+        nothing_in_flight();
         return run_pipeline(m_conn.raw(), statements, m_prepared);
+    }
+
+    void send_batch(const std::vector<BatchStatement>& statements) override {
+        m_ahead.send(m_conn.raw(), statements, m_prepared);
+    }
+
+    std::vector<QueryResult> receive_batch() override {
+        return m_ahead.receive(m_conn.raw(), m_prepared);
     }
 
     void cancel() noexcept override {
@@ -169,6 +182,12 @@ class PqxxSession final : public Session {
     std::string display_name() const override { return m_display; }
 
   private:
+    void nothing_in_flight() const {
+        if (!m_ahead.empty()) {
+            throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
+        }
+    }
+
     std::string host() {
         const char* h = m_conn.hostname();
         std::string host = h != nullptr ? h : "";
@@ -204,6 +223,7 @@ class PqxxSession final : public Session {
 
     Connection m_conn;
     BatchPrepared m_prepared;  // what exec_prepared and exec_batch prepared
+    SentAhead m_ahead;         // send_batch's batches not yet received
     NoticeToLog m_notices;
     std::string m_display;
 };

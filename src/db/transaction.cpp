@@ -36,15 +36,21 @@ BatchStatement local_settings(const TransactionLimits& limits) {
 
 // Runs attempt (which opens, fills and commits a transaction on session) until
 // it succeeds, retrying after a lock timeout as run_transaction says.
+// first_in_flight: the first attempt is in flight already (sent ahead), so an
+// interrupt cancels it and takes its result instead of not starting it.
 void with_lock_retries(Session& session, const TransactionLimits& limits,
-                       const std::function<void()>& attempt_once, const LockRetryNotice& on_retry) {
+                       const std::function<void()>& attempt_once, const LockRetryNotice& on_retry,
+                       bool first_in_flight = false) {
     core::Backoff backoff(limits.retry_base_delay, limits.retry_max_delay);
     for (int attempt = 0;; ++attempt) {
         std::exception_ptr timed_out;  // this attempt's lock timeout
         try {
             util::ScopedCancelHook hook([&session] { session.cancel(); });
             if (util::interrupted()) {
-                throw DbError("57014", "canceling statement due to user request");
+                if (attempt > 0 || !first_in_flight) {
+                    throw DbError("57014", "canceling statement due to user request");
+                }
+                session.cancel();  // it may have ended already: its result says
             }
             attempt_once();
             return;
@@ -162,15 +168,32 @@ void run_transaction(Session& session, const TransactionLimits& limits,
         on_retry);
 }
 
-std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
-                                               const std::vector<BatchStatement>& statements,
-                                               const BatchRetryNotice& on_retry) {
-    // BEGIN and the settings (rendered again for each attempt: capped_timeout),
-    // the statements, COMMIT.
-    std::vector<BatchStatement> batch = {{"BEGIN", {}}, {}};
-    constexpr size_t k_first = 2;
+namespace {
+
+constexpr size_t k_first = 2;  // the caller's first statement, after BEGIN and the settings
+
+// BEGIN and the settings (rendered again for each attempt: capped_timeout),
+// the statements, COMMIT.
+std::vector<BatchStatement> transaction_batch(const TransactionLimits& limits,
+                                              const std::vector<BatchStatement>& statements) {
+    std::vector<BatchStatement> batch = {{"BEGIN", {}}, local_settings(limits)};
     batch.insert(batch.end(), statements.begin(), statements.end());
     batch.push_back({"COMMIT", {}});
+    return batch;
+}
+
+}  // namespace
+
+void send_transaction_batch(Session& session, const TransactionLimits& limits,
+                            const std::vector<BatchStatement>& statements) {
+    session.send_batch(transaction_batch(limits, statements));
+}
+
+std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
+                                               const std::vector<BatchStatement>& statements,
+                                               const BatchRetryNotice& on_retry,
+                                               const SendAhead& ahead) {
+    std::vector<BatchStatement> batch = transaction_batch(limits, statements);
     // Renumbered for the caller: statements.size() is BEGIN, the settings or COMMIT.
     auto theirs = [&](size_t index) {
         return index >= k_first && index < k_first + statements.size() ? index - k_first
@@ -178,10 +201,22 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
     };
     std::vector<QueryResult> results;
     size_t failed_at = statements.size();
+    int attempts = 0;
     auto attempt = [&] {
-        batch[1] = local_settings(limits);
+        const bool first = attempts++ == 0;
         try {
-            results = session.exec_batch(batch);
+            if (first && (ahead.sent || ahead.then)) {
+                if (!ahead.sent) {
+                    session.send_batch(batch);
+                }
+                if (ahead.then) {
+                    ahead.then();
+                }
+                results = session.receive_batch();
+            } else {
+                batch[1] = local_settings(limits);
+                results = session.exec_batch(batch);
+            }
         } catch (const BatchError& e) {
             failed_at = theirs(e.index());
             throw BatchError(e, failed_at);
@@ -192,7 +227,7 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
             on_retry(n, delay, failed_at);
         }
     };
-    with_lock_retries(session, limits, attempt, notice);
+    with_lock_retries(session, limits, attempt, notice, ahead.sent);
     return {results.begin() + static_cast<std::ptrdiff_t>(k_first),
             results.begin() + static_cast<std::ptrdiff_t>(k_first + statements.size())};
 }

@@ -138,9 +138,27 @@ using BatchRetryNotice =
 // failing statement of statements, or statements.size() when BEGIN, the
 // settings or COMMIT failed) or RetryWaitInterrupted; the session is then outside any
 // transaction as for run_transaction.
+//
+// With ahead (sending ahead, Session::send_batch): the first attempt was sent
+// already by send_transaction_batch (ahead.sent: it is only received), and/or
+// ahead.then runs once it is sent and before it is waited for (to send the
+// next transaction behind it, which a failure of this one drops). An interrupt
+// that finds the first attempt in flight cancels it and takes its result: it
+// may have committed. Later attempts go alone.
+struct SendAhead {
+    bool sent = false;
+    std::function<void()> then;
+};
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
                                                const std::vector<BatchStatement>& statements,
-                                               const BatchRetryNotice& on_retry);
+                                               const BatchRetryNotice& on_retry,
+                                               const SendAhead& ahead = {});
+
+// Sends the first attempt of run_transaction_batch(session, limits,
+// statements, ..., {.sent = true}) now, behind any batch in flight, without
+// waiting. Throws BatchError (the connection).
+void send_transaction_batch(Session& session, const TransactionLimits& limits,
+                            const std::vector<BatchStatement>& statements);
 
 // What a retry after a lock timeout says, in the log and in the events, for
 // migrations and seeds alike: "lock timeout at 1_add.up.sql:3 (attempt 1 of 6);

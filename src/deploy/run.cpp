@@ -266,24 +266,12 @@ class Deployment {
         return m_dry.exit_code;
     }
 
-    // Stops the run between migrations once max_duration is used up.
-    void check_duration(const core::Migration& next) const {
-        const auto& limit = m_r.settings.max_duration;
-        if (!limit) {
-            return;
-        }
-        auto used = since(m_started);
-        if (used > *limit) {
-            throw Error(ExitCode::failure, "the run exceeded its time limit (max_duration " +
-                                               util::format_duration(*limit) + ") after " +
-                                               util::format_duration(used) + ", before applying " +
-                                               next.id());
-        }
-    }
-
     int apply_all();
     void record_finished(const Result& result);
-    void apply_step(const Step& step, DeployEvents& events);
+    void apply_step(const Step& step, DeployEvents& events,
+                    const std::optional<executor::NextMigration>& next);
+    void record_applied(const core::Migration& m, std::chrono::milliseconds took,
+                        DeployEvents& events);
     [[noreturn]] void fail(const Error& e, DeployEvents& events);
 
     Request m_r;
@@ -357,7 +345,9 @@ int Deployment::apply_all() {
                 db::record_event(*m_control, {m_ctx->run_id, "phase.refused", {}, late.reason});
                 throw Error(ExitCode::policy, late.reason, late.hint);
             }
-            apply_step(m_steps[i], events);
+            apply_step(m_steps[i], events,
+                       next_to_send(*m_ctx, m_project, m_steps, i, m_watched,
+                                    m_r.settings.max_replica_lag.has_value()));
         }
         // The post-deploy checks (and validate with --verify): one failing
         // fails the run, which is undone under the failure policy.
@@ -406,33 +396,50 @@ void Deployment::record_finished(const Result& result) {
     }
 }
 
-void Deployment::apply_step(const Step& step, DeployEvents& events) {
+void Deployment::apply_step(const Step& step, DeployEvents& events,
+                            const std::optional<executor::NextMigration>& next) {
     m_current = step.migration;
     const core::Script& up = m_project.up.at(m_current->version);
-    if (util::interrupted()) {
+    // Sent ahead already: its result says whether it ran (an interrupt cancels it).
+    const bool in_flight = m_ctx->in_flight == m_current;
+    if (util::interrupted() && !in_flight) {
         throw Error(ExitCode::interrupted, "interrupted before applying " + m_current->id());
     }
-    check_duration(*m_current);
-    check_replica_lag(*m_control, m_r.settings);
-    std::vector<std::string> tables = up.tables();  // those of the step's tables the run watches
-    std::erase_if(
-        tables, [&](const auto& t) { return !std::count(m_watched.begin(), m_watched.end(), t); });
-    clear_blockers(*m_ctx, tables, m_current->id(), m_r.quiet);
+    if (!in_flight) {
+        check_time_left(m_r.settings, since(m_started), *m_current);
+        check_replica_lag(*m_control, m_r.settings);
+        clear_blockers(*m_ctx, watched_tables(m_project, step, m_watched), m_current->id(),
+                       m_r.quiet);
+    }
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
     auto took = up.backfill
                     ? executor::run_backfill(*m_ctx, *m_current, up, m_project.config.backfill,
                                              backfill_progress_printer(m_r.settings.heartbeat))
-                    : executor::apply_migration(*m_ctx, *m_current, up, step.resume);
+                    : executor::apply_migration(*m_ctx, *m_current, up, step.resume,
+                                                next ? &*next : nullptr);
     m_in_apply = false;
-    m_applied.push_back({m_current->version, m_current->name, took});
-    m_applied_migrations.push_back(m_current);
-    m_head = std::max(m_head.value_or(m_current->version), m_current->version);
-    events.send_applied(*m_current, took);
-    m_reporter.applied(m_current->id(), took);
+    record_applied(*m_current, took, events);
+}
+
+void Deployment::record_applied(const core::Migration& m, std::chrono::milliseconds took,
+                                DeployEvents& events) {
+    m_applied.push_back({m.version, m.name, took});
+    m_applied_migrations.push_back(&m);
+    m_head = std::max(m_head.value_or(m.version), m.version);
+    events.send_applied(m, took);
+    m_reporter.applied(m.id(), took);
 }
 
 void Deployment::fail(const Error& e, DeployEvents& events) {
+    // A migration sent ahead that was still in flight is cancelled; if it
+    // committed first, it is one of this run's (undone with them below).
+    if (const core::Migration* sent = m_ctx->in_flight) {
+        if (auto took = executor::settle_in_flight(*m_ctx)) {
+            m_reporter.applying(sent->id(), true);
+            record_applied(*sent, *took, events);
+        }
+    }
     // Record the failure and tell the team at once.
     bool interrupted = e.code() == ExitCode::interrupted;
     std::string count = std::to_string(m_applied.size());

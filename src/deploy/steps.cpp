@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 #include "util/files.hpp"
 #include "util/strings.hpp"
+#include "util/time.hpp"
 
 namespace sm::deploy {
 namespace {
@@ -238,6 +239,47 @@ std::vector<std::string> tables_of(const planner::Project& project,
         }
     }
     return out;
+}
+
+void check_time_left(const core::ExecuteSettings& settings, std::chrono::milliseconds used,
+                     const core::Migration& next) {
+    const auto& limit = settings.max_duration;
+    if (limit && used > *limit) {
+        throw Error(ExitCode::failure, "the run exceeded its time limit (max_duration " +
+                                           util::format_duration(*limit) + ") after " +
+                                           util::format_duration(used) + ", before applying " +
+                                           next.id());
+    }
+}
+
+std::vector<std::string> watched_tables(const planner::Project& project, const Step& step,
+                                        const std::vector<std::string>& watched) {
+    std::vector<std::string> tables = project.up.at(step.migration->version).tables();
+    std::erase_if(tables,
+                  [&](const auto& t) { return !std::count(watched.begin(), watched.end(), t); });
+    return tables;
+}
+
+std::optional<executor::NextMigration> next_to_send(const executor::RunContext& ctx,
+                                                    const planner::Project& project,
+                                                    const std::vector<Step>& steps, size_t i,
+                                                    const std::vector<std::string>& watched,
+                                                    bool checks_replicas) {
+    if (i + 1 >= steps.size() || checks_replicas) {
+        return std::nullopt;
+    }
+    const Step& next = steps[i + 1];
+    for (const Step* s : {&steps[i], &next}) {
+        if (!executor::can_send_ahead(ctx, project.up.at(s->migration->version),
+                                      s->resume.has_value())) {
+            return std::nullopt;
+        }
+    }
+    if (next.migration->up.directives.phase == core::Phase::contract ||
+        !watched_tables(project, next, watched).empty()) {
+        return std::nullopt;
+    }
+    return executor::NextMigration{next.migration, &project.up.at(next.migration->version)};
 }
 
 }  // namespace sm::deploy

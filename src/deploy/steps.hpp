@@ -3,6 +3,7 @@
 // between files and history, out-of-order files, and a reviewed plan the run
 // is held to.
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -58,5 +59,25 @@ bool hold_to_plan(const std::filesystem::path& file, db::Session& session,
 
 // Every relation the steps' up scripts lock, each once.
 std::vector<std::string> tables_of(const planner::Project& project, const std::vector<Step>& steps);
+
+// Stops the run between migrations once settings.max_duration is used up
+// (used: the run's time so far): sm::Error(failure) naming next.
+void check_time_left(const core::ExecuteSettings& settings, std::chrono::milliseconds used,
+                     const core::Migration& next);
+
+// Those of step's tables that are in watched (the tables the run watches:
+// those that existed before it).
+std::vector<std::string> watched_tables(const planner::Project& project, const Step& step,
+                                        const std::vector<std::string>& watched);
+
+// Step i + 1, when it may go to the server while step i runs (sending ahead,
+// executor/apply.hpp): the run checks nothing before it that could stop it
+// (no replica lag check, checks_replicas false; no watched table; not a
+// contract step) and both are transactions executor::can_send_ahead allows.
+std::optional<executor::NextMigration> next_to_send(const executor::RunContext& ctx,
+                                                    const planner::Project& project,
+                                                    const std::vector<Step>& steps, size_t i,
+                                                    const std::vector<std::string>& watched,
+                                                    bool checks_replicas);
 
 }  // namespace sm::deploy

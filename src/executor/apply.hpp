@@ -50,6 +50,15 @@ struct RunContext {
     // each statement's lock_timeout and statement_timeout to what is left, and
     // cancels a statement still running at it. Reverting ignores it.
     std::optional<std::chrono::steady_clock::time_point> deadline = std::nullopt;
+    // The migration sent ahead (apply_migration's next) whose result is not
+    // taken yet: apply_migration of it takes it, or settle_in_flight.
+    const core::Migration* in_flight = nullptr;
+};
+
+// A migration to send to the server behind the one being applied.
+struct NextMigration {
+    const core::Migration* migration = nullptr;
+    const core::Script* up = nullptr;
 };
 
 // Prepares the session that runs migration SQL: on PostgreSQL 14 and later the
@@ -72,9 +81,28 @@ void prepare_migration_session(db::Session& session);
 db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
                                  std::chrono::milliseconds took);
 
+//
+// next (sending ahead; both can_send_ahead): next's transaction goes to the
+// server right behind migration's, before migration's result is waited for,
+// so the server starts it the moment migration commits instead of a round
+// trip later. It is then in flight (ctx.in_flight) until apply_migration(next)
+// takes its result (it runs no other check first) or settle_in_flight. If
+// migration fails, the server skips next: nothing of it runs.
 std::chrono::milliseconds apply_migration(RunContext& ctx, const core::Migration& migration,
                                           const core::Script& up,
-                                          const std::optional<db::PartialMigration>& resume);
+                                          const std::optional<db::PartialMigration>& resume,
+                                          const NextMigration* next = nullptr);
+
+// Whether a migration with script up may be sent ahead or have one sent ahead
+// behind it: one transaction (not a backfill, not a resumed no-transaction
+// run), and the run has no time limit (its timeouts are capped when it starts).
+bool can_send_ahead(const RunContext& ctx, const core::Script& up, bool resumed);
+
+// For a run that stops with a migration in flight: cancels it and waits for
+// its end. Returns how long that took if it committed anyway (then it is
+// applied, with its history row and event), std::nullopt if it did not or
+// nothing was in flight. Never throws DbError.
+std::optional<std::chrono::milliseconds> settle_in_flight(RunContext& ctx);
 
 // Runs migration's down script and deletes its history row (in the same
 // transaction for a transactional script). Throws sm::Error like apply_migration.

@@ -30,6 +30,7 @@ constexpr const char* k_run_id = "5b1f0c7e-8d0a-4c1e-9a53-0d2b7f3e6a10";
 struct Traffic {
     int round_trips = 0;
     int async_commits = 0;
+    int sent_ahead = 0;  // of the round trips, batches sent while another was in flight
 };
 
 // A real session that counts the calls that reach the server into a Traffic
@@ -55,6 +56,34 @@ class CountingSession final : public sm::db::Session {
     }
     std::vector<sm::db::QueryResult> exec_batch(
         const std::vector<sm::db::BatchStatement>& statements) override {
+        count(statements);
+        return m_real->exec_batch(statements);
+    }
+    // A batch sent ahead is its round trip (the server starts it without waiting
+    // for the client, so it costs less than one).
+    void send_batch(const std::vector<sm::db::BatchStatement>& statements) override {
+        count(statements);
+        m_traffic.sent_ahead += m_in_flight > 0 ? 1 : 0;
+        m_real->send_batch(statements);
+        ++m_in_flight;
+    }
+    std::vector<sm::db::QueryResult> receive_batch() override {
+        try {
+            auto results = m_real->receive_batch();
+            --m_in_flight;
+            return results;
+        } catch (...) {
+            m_in_flight = 0;  // a failure drops the batches sent behind it
+            throw;
+        }
+    }
+    void cancel() noexcept override { m_real->cancel(); }
+    int backend_pid() const override { return m_real->backend_pid(); }
+    int server_version() const override { return m_real->server_version(); }
+    std::string display_name() const override { return m_real->display_name(); }
+
+  private:
+    void count(const std::vector<sm::db::BatchStatement>& statements) {
         ++m_traffic.round_trips;
         bool async = false;
         bool commits = false;
@@ -66,16 +95,11 @@ class CountingSession final : public sm::db::Session {
             commits = commits || s.sql == "COMMIT";
         }
         m_traffic.async_commits += async && commits ? 1 : 0;
-        return m_real->exec_batch(statements);
     }
-    void cancel() noexcept override { m_real->cancel(); }
-    int backend_pid() const override { return m_real->backend_pid(); }
-    int server_version() const override { return m_real->server_version(); }
-    std::string display_name() const override { return m_real->display_name(); }
 
-  private:
     std::unique_ptr<sm::db::Session> m_real;
     Traffic& m_traffic;
+    int m_in_flight = 0;
 };
 
 struct Applier {
@@ -126,15 +150,19 @@ struct RunTraffic {
     Traffic migration;  // the session that runs the migrations
 };
 
-RunTraffic execute_creating(int count) {
-    TestDatabase db;
-    MigrationDir dir;
+// Writes count migrations of one CREATE TABLE each (t1, t2, ...) into dir,
+// each with a down file.
+void write_creating(MigrationDir& dir, int count) {
     for (int i = 1; i <= count; ++i) {
         std::string id = std::to_string(i) + "_t" + std::to_string(i);
         dir.write(id + ".up.sql",
                   "CREATE TABLE t" + std::to_string(i) + " (id bigint PRIMARY KEY, note text);\n");
         dir.write(id + ".down.sql", "DROP TABLE t" + std::to_string(i) + ";\n");
     }
+}
+
+// deploy::run of dir's project on db, with counted sessions; returns its exit code.
+int execute_counted(TestDatabase& db, MigrationDir& dir, RunTraffic& traffic) {
     sm::planner::ProjectOptions options;
     options.migrations_dir = dir.path();
     auto project = sm::planner::load_project(options);
@@ -145,14 +173,20 @@ RunTraffic execute_creating(int count) {
     request.policy = sm::planner::load_policy(std::string("default"));
     request.quiet = true;
     request.io = sm::deploy::real_boundaries(request.target, project.config);
-    RunTraffic traffic;
     request.io.connect = [&](const std::string& role) -> std::unique_ptr<sm::db::Session> {
         return std::make_unique<CountingSession>(
             db.connect("sm-test/" + role), role == "lock" ? traffic.control : traffic.migration);
     };
     SilentReporter reporter;
-    int code = sm::deploy::run(std::move(request), reporter);
-    REQUIRE(code == 0);
+    return sm::deploy::run(std::move(request), reporter);
+}
+
+RunTraffic execute_creating(int count) {
+    TestDatabase db;
+    MigrationDir dir;
+    write_creating(dir, count);
+    RunTraffic traffic;
+    REQUIRE(execute_counted(db, dir, traffic) == 0);
     REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.history") == std::to_string(count));
     REQUIRE(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = "
                       "'migration.applied'") == std::to_string(count));
@@ -272,6 +306,30 @@ TEST_CASE(
     CHECK(five.migration.async_commits == 5);
     CHECK(five.control.round_trips - two.control.round_trips == 0);
     CHECK(five.control.async_commits == 0);
+    // Each after the first goes to the server while the one before it runs.
+    CHECK(five.migration.sent_ahead == 4);
+}
+
+TEST_CASE("execute: a migration that fails drops the one sent behind it; none after it runs") {
+    TestDatabase db;
+    MigrationDir dir;
+    write_creating(dir, 4);
+    dir.write("3_t3.up.sql", "CREATE TABLE t3 (id bigint PRIMARY KEY);\nSELECT 1 / 0;\n");
+    RunTraffic traffic;
+    CHECK_THROWS_WITH(execute_counted(db, dir, traffic), Catch::Contains("applying 3_t3 failed") &&
+                                                             Catch::Contains("division by zero"));
+    // 3 was sent behind 2 and 4 behind 3: the server skipped 4, and the run
+    // undid 1 and 2 (on_failure = rollback). Nothing of 3 or 4 exists.
+    CHECK(traffic.migration.sent_ahead == 3);  // 2, 3 and 4
+    for (const char* table : {"t1", "t2", "t3", "t4"}) {
+        INFO(table);
+        CHECK(db.scalar(std::string("SELECT to_regclass('") + table + "') IS NULL") == "t");
+    }
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "0");
+    CHECK(db.scalar("SELECT string_agg(version, ',' ORDER BY id) FROM safe_migrate.events WHERE "
+                    "kind = 'migration.applied'") == "1,2");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' "
+                    "AND version = '3'") == "1");
 }
 
 }  // namespace apply_round_trips_test

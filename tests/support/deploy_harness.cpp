@@ -116,6 +116,9 @@ void RecordingReporter::applying(const std::string& id, bool) {
 
 void RecordingReporter::applied(const std::string& id, std::chrono::milliseconds) {
     entries.push_back({next_sequence(), "applied", id});
+    if (on_applied) {
+        on_applied(id);
+    }
 }
 
 void RecordingReporter::finished(const deploy::Result& r) {

@@ -12,6 +12,7 @@
 //   reporter RecordingReporter: what the caller was told
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -78,6 +79,9 @@ class RecordingReporter : public deploy::Reporter {
     std::optional<deploy::Result> result;
     std::optional<deploy::DryRunReport> dry;
     std::optional<planner::Plan> gate_plan;  // the plan the policy gate blocked or overrode
+    // Called by applied(), after it records the line: a test may throw from it
+    // to stop the run between two migrations.
+    std::function<void(const std::string& id)> on_applied;
 
     void target(const std::string& display, core::TargetSource source) override;
     void policy_blocked(const planner::Plan& plan) override;
