@@ -19,7 +19,8 @@
 set -eu
 BIN=$(realpath "${1:-build/safe-migrate}")
 WORK=$(mktemp -d /tmp/sm-lint-bench.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+# KEEP=1 keeps $WORK (the corpus and squawk) for timing the printed pairs.
+if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$WORK"' EXIT; fi
 FILES=${FILES:-2000}
 PER_FILE=${PER_FILE:-40}
 BIG_MB=${BIG_MB:-500}
@@ -87,7 +88,7 @@ tail -n 1 "$WORK/time" > "$WORK/time.last"; read -r secs rss < "$WORK/time.last"
 echo "safe-migrate lint of the ${BIG_MB} MB file: ${secs}s, peak RSS ${rss} kB (target < 102400 kB)"
 grep -o '"statements": [0-9]*' "$WORK/big.json" | head -1
 
-echo "== for ratios to quote, keep $WORK (comment out the trap), run each pair of commands"
+echo "== for ratios to quote, run with KEEP=1 (keeps $WORK), then each pair of commands"
 echo "   alternately (A B A B ..., at least 5 pairs) and take the median of the pairs' ratios:"
 echo "   A: $BIN lint --format text $WORK/corpus >/dev/null"
 echo "   B: cd $WORK/corpus && $SQUAWK --reporter json *.sql >/dev/null"
