@@ -310,7 +310,7 @@ TEST_CASE(
     CHECK(five.migration.sent_ahead == 4);
 }
 
-TEST_CASE("execute: a migration that fails drops the one sent behind it; none after it runs") {
+TEST_CASE("execute: a migration that fails drops the one sent behind it, and none after it runs") {
     TestDatabase db;
     MigrationDir dir;
     write_creating(dir, 4);
