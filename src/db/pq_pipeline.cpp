@@ -125,11 +125,11 @@ ResultPtr read_one(PGconn* conn, size_t index) {
 }
 
 // Reads the results of statements sent by send_statements and records the
-// statements it prepared; the first failure goes to failed (those after it
-// were skipped by the server).
+// statements it prepared in known (when given); the first failure goes to
+// failed (those after it were skipped by the server).
 std::vector<QueryResult> read_statements(PGconn* conn,
                                          const std::vector<BatchStatement>& statements,
-                                         const std::vector<SentAs>& sent, BatchPrepared& known,
+                                         const std::vector<SentAs>& sent, BatchPrepared* known,
                                          std::optional<BatchError>& failed) {
     std::vector<QueryResult> results;
     auto record_failure = [&](const PGresult* r, size_t i) {
@@ -141,7 +141,9 @@ std::vector<QueryResult> read_statements(PGconn* conn,
         if (sent[i].prepare) {
             ResultPtr prepared = read_one(conn, i);
             if (PQresultStatus(prepared.get()) == PGRES_COMMAND_OK) {
-                known.prepared(statements[i].sql, sent[i].name);
+                if (known != nullptr) {
+                    known->prepared(statements[i].sql, sent[i].name);
+                }
             } else {
                 record_failure(prepared.get(), i);
             }
@@ -228,7 +230,7 @@ std::vector<QueryResult> run_pipeline(PGconn* conn, const std::vector<BatchState
     try {
         auto sent = send_statements(conn, statements, known);
         send_sync(conn);
-        results = read_statements(conn, statements, sent, known, failed);
+        results = read_statements(conn, statements, sent, &known, failed);
         read_sync(conn, statements.empty() ? 0 : statements.size() - 1);
     } catch (...) {
         PQexitPipelineMode(conn);
@@ -266,6 +268,19 @@ void SentAhead::send(PGconn* conn, const std::vector<BatchStatement>& statements
             throw BatchError(raw_error(conn, nullptr), 0);
         }
         m_sent.push_back({statements, std::move(as)});
+    } catch (const BatchError& e) {
+        known.forget_all();
+        const bool in_flight = !m_sent.empty();
+        abandon(conn);
+        if (!in_flight || e.connection_lost()) {
+            throw;
+        }
+        // The batches sent before were drained unread: whether they committed
+        // is not known, as after a lost connection.
+        throw BatchError(
+            DbError(e.sqlstate(),
+                    e.primary() + "; the transactions sent before it may have committed", true),
+            e.index());
     } catch (...) {
         known.forget_all();
         abandon(conn);
@@ -282,14 +297,16 @@ std::vector<QueryResult> SentAhead::receive(PGconn* conn, BatchPrepared& known) 
     std::optional<BatchError> failed;
     std::vector<QueryResult> results;
     try {
-        results = read_statements(conn, batch.statements, batch.as, known, failed);
+        // Not recorded again: send() recorded them, and a batch sent since may
+        // have dropped them (DEALLOCATE) and made the registry forget.
+        results = read_statements(conn, batch.statements, batch.as, nullptr, failed);
         if (failed || m_sent.empty()) {
             // The end of what was sent, or a failure: the later batches were
             // skipped; their results say so, then the Sync's.
             send_sync(conn);
             for (const auto& later : m_sent) {
                 std::optional<BatchError> skipped;
-                read_statements(conn, later.statements, later.as, known, skipped);
+                read_statements(conn, later.statements, later.as, nullptr, skipped);
             }
             m_sent.clear();
             read_sync(conn, batch.statements.empty() ? 0 : batch.statements.size() - 1);
@@ -309,9 +326,22 @@ std::vector<QueryResult> SentAhead::receive(PGconn* conn, BatchPrepared& known) 
 
 void SentAhead::abandon(PGconn* conn) noexcept {
     m_sent.clear();
-    if (conn != nullptr) {
-        PQexitPipelineMode(conn);
+    if (conn == nullptr) {
+        return;
     }
+    // libpq leaves pipeline mode only with nothing queued: on a live
+    // connection, a Sync, and every result up to it read and dropped.
+    if (PQstatus(conn) != CONNECTION_BAD && PQpipelineStatus(conn) != PQ_PIPELINE_OFF &&
+        PQpipelineSync(conn) == 1) {
+        constexpr int k_most_results = 1 << 20;  // a guard: each queued command ends
+        for (int i = 0; i < k_most_results && PQstatus(conn) != CONNECTION_BAD; ++i) {
+            ResultPtr r = next_result(conn);
+            if (r && PQresultStatus(r.get()) == PGRES_PIPELINE_SYNC) {
+                break;
+            }
+        }
+    }
+    PQexitPipelineMode(conn);
 }
 
 }  // namespace sm::db

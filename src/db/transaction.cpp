@@ -206,13 +206,22 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
         const bool first = attempts++ == 0;
         try {
             if (first && (ahead.sent || ahead.then)) {
-                if (!ahead.sent) {
-                    session.send_batch(batch);
+                bool sent_behind = false;
+                try {
+                    if (!ahead.sent) {
+                        session.send_batch(batch);
+                    }
+                    if (ahead.then) {
+                        ahead.then();
+                        sent_behind = true;
+                    }
+                    results = session.receive_batch();
+                } catch (...) {
+                    if (sent_behind && ahead.dropped) {
+                        ahead.dropped();
+                    }
+                    throw;
                 }
-                if (ahead.then) {
-                    ahead.then();
-                }
-                results = session.receive_batch();
             } else {
                 batch[1] = local_settings(limits);
                 results = session.exec_batch(batch);

@@ -142,12 +142,16 @@ using BatchRetryNotice =
 // With ahead (sending ahead, Session::send_batch): the first attempt was sent
 // already by send_transaction_batch (ahead.sent: it is only received), and/or
 // ahead.then runs once it is sent and before it is waited for (to send the
-// next transaction behind it, which a failure of this one drops). An interrupt
+// next transaction behind it, which a failure of this one drops: ahead.dropped
+// says so). An interrupt
 // that finds the first attempt in flight cancels it and takes its result: it
 // may have committed. Later attempts go alone.
 struct SendAhead {
     bool sent = false;
     std::function<void()> then;
+    // Told when the first attempt fails after then ran: what then sent was
+    // dropped (the server skipped it), whether the transaction is retried or not.
+    std::function<void()> dropped;
 };
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,
                                                const std::vector<BatchStatement>& statements,

@@ -1,6 +1,5 @@
 #include "executor/apply.hpp"
 
-#include <exception>
 #include <functional>
 
 #include "core/backoff.hpp"
@@ -189,21 +188,6 @@ TransactionPlan plan_transaction(const RunContext& ctx, const core::Migration& m
     return plan;
 }
 
-// Forgets ctx.in_flight when the migration sent before it fails: the server
-// skipped it.
-struct DroppedOnFailure {
-    explicit DroppedOnFailure(RunContext& c) : ctx(c) {}
-    RunContext& ctx;
-    int unwinding = std::uncaught_exceptions();
-    DroppedOnFailure(const DroppedOnFailure&) = delete;
-    DroppedOnFailure& operator=(const DroppedOnFailure&) = delete;
-    ~DroppedOnFailure() {
-        if (std::uncaught_exceptions() > unwinding) {
-            ctx.in_flight = nullptr;
-        }
-    }
-};
-
 // The sending-ahead of apply_transactional: next's transaction goes out now
 // (unless an interrupt arrived: then nothing more is sent).
 db::SendAhead send_ahead(RunContext& ctx, const core::Migration& m, const NextMigration* next) {
@@ -219,6 +203,8 @@ db::SendAhead send_ahead(RunContext& ctx, const core::Migration& m, const NextMi
             db::send_transaction_batch(ctx.migration, plan.limits, plan.batch);
             ctx.in_flight = next->migration;
         };
+        // m's first attempt failed: the server skipped next (m may be retried).
+        ahead.dropped = [&ctx] { ctx.in_flight = nullptr; };
     }
     return ahead;
 }
@@ -245,7 +231,6 @@ milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
         watch.announce_retry(attempt, delay, where(script, statement_at(index)));
         ++attempts;
     };
-    DroppedOnFailure dropped{ctx};
     try {
         {
             WatchScope watching(watch, script.file.filename().string());

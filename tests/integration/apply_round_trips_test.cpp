@@ -310,6 +310,21 @@ TEST_CASE(
     CHECK(five.migration.sent_ahead == 4);
 }
 
+TEST_CASE(
+    "execute: a migration sent ahead that drops prepared statements does not break the next") {
+    TestDatabase db;
+    MigrationDir dir;
+    write_creating(dir, 4);
+    // 2 goes to the server while 1 runs, and 3 while 2 runs: 3 must not bind
+    // what 2 deallocates.
+    dir.write("2_t2.up.sql", "CREATE TABLE t2 (id bigint PRIMARY KEY);\nDEALLOCATE ALL;\n");
+    RunTraffic traffic;
+    REQUIRE(execute_counted(db, dir, traffic) == 0);
+    CHECK(traffic.migration.sent_ahead == 3);
+    CHECK(db.scalar("SELECT string_agg(version, ',' ORDER BY version_key) FROM "
+                    "safe_migrate.history") == "1,2,3,4");
+}
+
 TEST_CASE("execute: a migration that fails drops the one sent behind it, and none after it runs") {
     TestDatabase db;
     MigrationDir dir;

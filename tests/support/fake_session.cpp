@@ -109,6 +109,14 @@ void FakeDatabase::fail(const std::string& substring, std::string sqlstate, std:
     fail(SqlMatch::substring(substring), std::move(sqlstate), std::move(message));
 }
 
+void FakeDatabase::fail_times(const std::string& substring, int times, std::string sqlstate,
+                              std::string message) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_rules.push_back(
+        {SqlMatch::substring(substring), {}, std::move(sqlstate), std::move(message)});
+    m_rules.back().remaining = times;
+}
+
 void FakeDatabase::refuse_connections(std::string reason) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_refuse = std::move(reason);
@@ -128,9 +136,12 @@ db::QueryResult FakeDatabase::run(const std::string& role, const std::string& sq
     std::lock_guard<std::mutex> lock(m_mutex);
     m_log.push_back({next_sequence(), role, sql, params});
     for (size_t i = m_rules.size(); i-- > 0;) {  // the latest rule first
-        const Rule& rule = m_rules[i];
-        if (!rule.match.matches(sql)) {
+        Rule& rule = m_rules[i];
+        if (rule.remaining == 0 || !rule.match.matches(sql)) {
             continue;
+        }
+        if (rule.remaining > 0) {
+            --rule.remaining;
         }
         if (rule.sqlstate) {
             throw db::DbError(*rule.sqlstate, rule.message, rule.connection_lost);

@@ -71,6 +71,10 @@ class FakeDatabase {
     void fail(SqlMatch match, std::string sqlstate, std::string message,
               bool connection_lost = false);
     void fail(const std::string& substring, std::string sqlstate, std::string message);
+    // Only the first times statements containing substring fail; later ones
+    // pass to the older rules (a lock timeout that a retry gets past).
+    void fail_times(const std::string& substring, int times, std::string sqlstate,
+                    std::string message);
 
     // From now on connect() throws sm::Error(db_unreachable) with reason.
     void refuse_connections(std::string reason);
@@ -105,6 +109,7 @@ class FakeDatabase {
         std::optional<std::string> sqlstate;  // set: throw db::DbError
         std::string message;
         bool connection_lost = false;
+        int remaining = -1;  // how many more statements it answers; -1: all
     };
 
     // Records sql and answers it (FakeSession calls this).

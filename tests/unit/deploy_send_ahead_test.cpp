@@ -88,4 +88,38 @@ TEST_CASE("deploy: a run that stops between two migrations takes the result of t
     CHECK_FALSE(h.db.ran(k_harness_migrations[2].up));
 }
 
+TEST_CASE("deploy: a lock timeout retried sends again what was sent behind it", "[deploy]") {
+    DeployHarness h;
+    // 1's first attempt times out on a lock after 2 was sent behind it: the
+    // server skipped 2, so 2 must go again, and 3 after it, each once.
+    h.db.fail_times(k_harness_migrations[0].up, 1, "55P03",
+                    "canceling statement due to lock timeout");
+    auto request = h.request();
+    request.settings.lock_retries = 2;
+    request.settings.retry_base_delay = std::chrono::milliseconds(1);
+    request.settings.retry_max_delay = std::chrono::milliseconds(1);
+    Outcome out = h.run(std::move(request));
+    REQUIRE(out.code == 0);
+    CHECK(h.reporter.lines() ==
+          std::vector<std::string>{"target postgresql://deployer@db.test:5432/app",
+                                   "applying 1_accounts", "applied 1_accounts",
+                                   "applying 2_nickname", "applied 2_nickname", "applying 3_ledger",
+                                   "applied 3_ledger", "finished"});
+    // Each history row once, in order, each after its own statement.
+    std::vector<std::string> versions;
+    std::vector<std::string> ups;
+    for (const auto& s : h.db.statements_of(k_migration)) {
+        if (s.sql.rfind("WITH h AS (INSERT INTO safe_migrate.history", 0) == 0) {
+            versions.push_back(s.params.at(0).value_or(""));
+        }
+        for (const auto& m : k_harness_migrations) {
+            if (s.sql == m.up) {
+                ups.emplace_back(m.id);
+            }
+        }
+    }
+    CHECK(versions == std::vector<std::string>{"1", "2", "3"});
+    CHECK(ups == std::vector<std::string>{"1_accounts", "1_accounts", "2_nickname", "3_ledger"});
+}
+
 }  // namespace deploy_send_ahead_test
