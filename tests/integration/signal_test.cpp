@@ -40,6 +40,8 @@ void interrupt_mid_migration(int signo, const std::string& name) {
     MigrationDir dir;
     dir.write("1_first.up.sql", "CREATE TABLE first (a int);\n");
     dir.write("2_slow.up.sql", k_slow_migration);
+    // Sent to the server behind 2 while 2 sleeps: the interrupt must drop it.
+    dir.write("3_after.up.sql", "CREATE TABLE after_slow (a int);\n");
     std::vector<std::string> args = {"--migrations-dir", dir.path().string(), "execute"};
 
     auto run = start_tool(args, {{"DATABASE_URL", db.url()}, {"PGOPTIONS", "-c sm.test_sleep=on"}});
@@ -54,10 +56,11 @@ void interrupt_mid_migration(int signo, const std::string& name) {
     CHECK(result->err.find("safe-migrate: error: interrupted by " + name +
                            " while applying 2_slow") != std::string::npos);
 
-    // History matches the schema: 1 applied, 2 rolled back entirely.
+    // History matches the schema: 1 applied, 2 rolled back entirely, 3 never run.
     CHECK(db.scalar("SELECT string_agg(version::text, ',') FROM safe_migrate.history") == "1");
     CHECK(db.scalar("SELECT to_regclass('first') IS NOT NULL") == "t");
     CHECK(db.scalar("SELECT to_regclass('started') IS NULL") == "t");
+    CHECK(db.scalar("SELECT to_regclass('after_slow') IS NULL") == "t");
     CHECK(db.scalar(
               "SELECT count(*) FROM safe_migrate.events WHERE kind IN ('migration.interrupted', "
               "'run.interrupted')") == "2");
@@ -70,7 +73,7 @@ void interrupt_mid_migration(int signo, const std::string& name) {
     INFO(rerun.all());
     CHECK(rerun.exit_code == 0);
     CHECK(db.scalar("SELECT to_regclass('finished') IS NOT NULL") == "t");
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "2");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "3");
 }
 
 }  // namespace
@@ -88,6 +91,8 @@ TEST_CASE(
     TestDatabase db;
     MigrationDir dir;
     dir.write("1_slow.up.sql", k_slow_migration);
+    // Sent to the server behind 1 while 1 sleeps: it must not run either.
+    dir.write("2_after.up.sql", "CREATE TABLE after_slow (a int);\n");
     std::vector<std::string> args = {"--migrations-dir", dir.path().string(), "execute",
                                      "--lock-wait", "20s"};
     auto run = start_tool(args, {{"DATABASE_URL", db.url()}, {"PGOPTIONS", "-c sm.test_sleep=on"}});
@@ -100,10 +105,11 @@ TEST_CASE(
     auto killed = std::chrono::steady_clock::now();
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "0");
     CHECK(db.scalar("SELECT to_regclass('started') IS NULL") == "t");
+    CHECK(db.scalar("SELECT to_regclass('after_slow') IS NULL") == "t");
     auto rerun = run_tool(args, {{"DATABASE_URL", db.url()}});
     INFO(rerun.all());
     CHECK(rerun.exit_code == 0);
-    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "1");
+    CHECK(db.scalar("SELECT count(*) FROM safe_migrate.history") == "2");
     CHECK(std::chrono::steady_clock::now() - killed < 15s);
 }
 
