@@ -87,6 +87,7 @@ std::vector<SentAs> send_statements(PGconn* conn, const std::vector<BatchStateme
             sent[i] = name != nullptr ? SentAs{*name, false} : SentAs{known.new_name(), true};
             if (sent[i].prepare) {
                 ok = PQsendPrepare(conn, sent[i].name.c_str(), s.sql.c_str(), count, nullptr);
+                known.prepared(s.sql, sent[i].name);  // for the batches sent behind it
             }
             ok = ok == 1 ? PQsendQueryPrepared(conn, sent[i].name.c_str(), count, values.data(),
                                                nullptr, nullptr, 0)
@@ -124,12 +125,12 @@ ResultPtr read_one(PGconn* conn, size_t index) {
     return r;
 }
 
-// Reads the results of statements sent by send_statements and records the
-// statements it prepared in known (when given); the first failure goes to
-// failed (those after it were skipped by the server).
+// Reads the results of statements sent by send_statements; a Prepare that
+// did not succeed is forgotten in known. The first failure goes to failed
+// (those after it were skipped by the server).
 std::vector<QueryResult> read_statements(PGconn* conn,
                                          const std::vector<BatchStatement>& statements,
-                                         const std::vector<SentAs>& sent, BatchPrepared* known,
+                                         const std::vector<SentAs>& sent, BatchPrepared& known,
                                          std::optional<BatchError>& failed) {
     std::vector<QueryResult> results;
     auto record_failure = [&](const PGresult* r, size_t i) {
@@ -140,11 +141,8 @@ std::vector<QueryResult> read_statements(PGconn* conn,
     for (size_t i = 0; i < statements.size(); ++i) {
         if (sent[i].prepare) {
             ResultPtr prepared = read_one(conn, i);
-            if (PQresultStatus(prepared.get()) == PGRES_COMMAND_OK) {
-                if (known != nullptr) {
-                    known->prepared(statements[i].sql, sent[i].name);
-                }
-            } else {
+            if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
+                known.forget(statements[i].sql, sent[i].name);
                 record_failure(prepared.get(), i);
             }
         }
@@ -217,34 +215,11 @@ bool BatchPrepared::mentions(const std::string& sql, std::string_view word) {
     return std::search(sql.begin(), sql.end(), word.begin(), word.end(), same) != sql.end();
 }
 
-std::vector<QueryResult> run_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
-                                      BatchPrepared& known) {
-    if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
-        throw connection_gone();
+void Pipeline::send(PGconn* conn, const std::vector<BatchStatement>& statements,
+                    BatchPrepared& known, End end) {
+    if (end == End::sync && !m_sent.empty()) {
+        throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
     }
-    if (PQenterPipelineMode(conn) != 1) {
-        throw BatchError(raw_error(conn, nullptr), 0);
-    }
-    std::vector<QueryResult> results;
-    std::optional<BatchError> failed;
-    try {
-        auto sent = send_statements(conn, statements, known);
-        send_sync(conn);
-        results = read_statements(conn, statements, sent, &known, failed);
-        read_sync(conn, statements.empty() ? 0 : statements.size() - 1);
-    } catch (...) {
-        PQexitPipelineMode(conn);
-        throw;
-    }
-    PQexitPipelineMode(conn);
-    if (failed) {
-        throw *failed;
-    }
-    return results;
-}
-
-void SentAhead::send(PGconn* conn, const std::vector<BatchStatement>& statements,
-                     BatchPrepared& known) {
     if (m_sent.empty()) {
         if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
             throw connection_gone();
@@ -255,19 +230,14 @@ void SentAhead::send(PGconn* conn, const std::vector<BatchStatement>& statements
     }
     try {
         std::vector<SentAs> as = send_statements(conn, statements, known);
-        // Later batches may use what this one prepares: the server runs them
-        // in order, and a failure here makes it skip them.
-        for (size_t i = 0; i < as.size(); ++i) {
-            if (as[i].prepare) {
-                known.prepared(statements[i].sql, as[i].name);
-            }
-        }
-        // Results as each statement ends, without a Sync (which would end the
-        // skipping after a failure).
-        if (PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0) {
+        if (end == End::sync) {
+            send_sync(conn);
+        } else if (PQsendFlushRequest(conn) != 1 || PQflush(conn) != 0) {
+            // Results as each statement ends, without a Sync (which would end
+            // the skipping after a failure).
             throw BatchError(raw_error(conn, nullptr), 0);
         }
-        m_sent.push_back({statements, std::move(as)});
+        m_sent.push_back({statements, std::move(as), end == End::sync});
     } catch (const BatchError& e) {
         known.forget_all();
         const bool in_flight = !m_sent.empty();
@@ -288,29 +258,24 @@ void SentAhead::send(PGconn* conn, const std::vector<BatchStatement>& statements
     }
 }
 
-std::vector<QueryResult> SentAhead::receive(PGconn* conn, BatchPrepared& known) {
+std::vector<QueryResult> Pipeline::receive(PGconn* conn, BatchPrepared& known) {
     if (m_sent.empty()) {
-        throw std::logic_error("SentAhead::receive: nothing was sent");
+        throw std::logic_error("receive_batch: no batch was sent");
     }
     Batch batch = std::move(m_sent.front());
     m_sent.pop_front();
+    const size_t last = batch.statements.empty() ? 0 : batch.statements.size() - 1;
     std::optional<BatchError> failed;
     std::vector<QueryResult> results;
     try {
-        // Not recorded again: send() recorded them, and a batch sent since may
-        // have dropped them (DEALLOCATE) and made the registry forget.
-        results = read_statements(conn, batch.statements, batch.as, nullptr, failed);
-        if (failed || m_sent.empty()) {
-            // The end of what was sent, or a failure: the later batches were
-            // skipped; their results say so, then the Sync's.
-            send_sync(conn);
-            for (const auto& later : m_sent) {
-                std::optional<BatchError> skipped;
-                read_statements(conn, later.statements, later.as, nullptr, skipped);
-            }
-            m_sent.clear();
-            read_sync(conn, batch.statements.empty() ? 0 : batch.statements.size() - 1);
+        results = read_statements(conn, batch.statements, batch.as, known, failed);
+        if (batch.synced) {
+            read_sync(conn, last);
             PQexitPipelineMode(conn);
+        } else if (failed || m_sent.empty()) {
+            // The end of what was sent, or a failure: the later batches were skipped.
+            send_sync(conn);
+            finish(conn, known, last);
         }
     } catch (...) {
         known.forget_all();
@@ -318,13 +283,22 @@ std::vector<QueryResult> SentAhead::receive(PGconn* conn, BatchPrepared& known) 
         throw;
     }
     if (failed) {
-        known.forget_all();  // which of the batch's Prepares ran is not known
         throw *failed;
     }
     return results;
 }
 
-void SentAhead::abandon(PGconn* conn) noexcept {
+void Pipeline::finish(PGconn* conn, BatchPrepared& known, size_t index) {
+    for (const auto& later : m_sent) {
+        std::optional<BatchError> skipped;
+        read_statements(conn, later.statements, later.as, known, skipped);
+    }
+    m_sent.clear();
+    read_sync(conn, index);
+    PQexitPipelineMode(conn);
+}
+
+void Pipeline::abandon(PGconn* conn) noexcept {
     m_sent.clear();
     if (conn == nullptr) {
         return;

@@ -1,7 +1,7 @@
 #pragma once
 // libpq's pipeline mode and prepared statements, for what libpqxx 6 cannot do
-// (PqxxSession::exec_batch and exec_prepared in session_pqxx.cpp), and the
-// error text both read.
+// (PqxxSession's exec_batch, exec_prepared, send_batch and receive_batch in
+// session_pqxx.cpp), and the error text both read.
 // Internal to db/: nothing outside session_pqxx.cpp includes it.
 
 #include <libpq-fe.h>
@@ -43,6 +43,13 @@ class BatchPrepared {
     // A name for sql, unique on this connection (not yet prepared).
     std::string new_name() { return "sm_batch_" + std::to_string(++m_count); }
     void prepared(const std::string& sql, const std::string& name) { m_names[sql] = name; }
+    // Forgets sql's name if it is still name (its Prepare failed or was skipped).
+    void forget(const std::string& sql, const std::string& name) {
+        auto it = m_names.find(sql);
+        if (it != m_names.end() && it->second == name) {
+            m_names.erase(it);
+        }
+    }
     void forget_all() { m_names.clear(); }
     // Forgets every name when sql may drop prepared statements. True if it may.
     bool forget_if_dropped_by(const std::string& sql);
@@ -56,16 +63,6 @@ class BatchPrepared {
     unsigned m_count = 0;
 };
 
-// Runs statements on conn in one round trip (pipeline mode: each its own
-// extended-protocol query, one Sync at the end), as Session::exec_batch says:
-// returns each one's result, or throws BatchError naming the first that failed
-// (connection_lost set when the connection is gone). Statements marked
-// prepared are prepared on conn once (recorded in known) and only bound and
-// executed after, unless the batch may drop prepared statements itself
-// (BatchPrepared::forget_if_dropped_by): then every statement goes unnamed.
-std::vector<QueryResult> run_pipeline(PGconn* conn, const std::vector<BatchStatement>& statements,
-                                      BatchPrepared& known);
-
 // How one statement of a pipeline was sent: unnamed (name empty), or as the
 // prepared statement name, its Prepare sent first when prepare is set.
 struct SentAs {
@@ -73,18 +70,33 @@ struct SentAs {
     bool prepare = false;
 };
 
-// Batches sent ahead on one connection (Session::send_batch and
-// receive_batch): in pipeline mode, each followed by a Flush and none by a
-// Sync, so the server runs each the moment the one before it ends, and after
-// a failure skips every later one. The Sync goes when the last batch sent is
-// received, or one fails. Any error leaves the connection out of pipeline mode
-// with nothing in flight (a lost connection: nothing to receive).
-class SentAhead {
+// The batches on one connection in libpq's pipeline mode, oldest first: each
+// statement its own extended-protocol query. A batch ends either with a Sync
+// (Session::exec_batch and exec_prepared: sent alone and received at once, one
+// round trip) or with a Flush (Session::send_batch: sent ahead, so the server
+// runs it the moment the one before it ends, and after a failure skips every
+// later one up to the Sync, which goes when the last batch sent is received or
+// one fails).
+//
+// Statements marked prepared are prepared on the connection once (the Prepare
+// goes with the first batch that uses them, and known records the name when
+// it is sent, so a batch sent behind reuses it); a Prepare that fails or is
+// skipped is forgotten when its result is read. A batch that may drop
+// prepared statements itself (BatchPrepared::forget_if_dropped_by) sends
+// every statement unnamed. Any error leaves the connection out of pipeline
+// mode with nothing in flight.
+class Pipeline {
   public:
-    // Sends statements behind those sent before. Throws BatchError.
-    void send(PGconn* conn, const std::vector<BatchStatement>& statements, BatchPrepared& known);
-    // The oldest batch's results, or its BatchError (the batches sent after it
-    // are dropped: the server skipped them). std::logic_error when none is sent.
+    enum class End { sync, flush };
+    // Sends statements behind those sent before; End::sync only with nothing
+    // in flight (std::logic_error). Throws BatchError (with batches in flight,
+    // as connection_lost: whether they committed is not known).
+    void send(PGconn* conn, const std::vector<BatchStatement>& statements, BatchPrepared& known,
+              End end);
+    // The oldest batch's results, or its BatchError naming the first statement
+    // that failed (connection_lost when the connection is gone); the batches
+    // sent after a failed one are dropped (the server skipped them).
+    // std::logic_error when none is sent.
     std::vector<QueryResult> receive(PGconn* conn, BatchPrepared& known);
     bool empty() const { return m_sent.empty(); }
 
@@ -92,7 +104,11 @@ class SentAhead {
     struct Batch {
         std::vector<BatchStatement> statements;
         std::vector<SentAs> as;
+        bool synced = false;
     };
+    // Sends a Sync and reads every batch left (skipped) and the Sync's result,
+    // then leaves pipeline mode.
+    void finish(PGconn* conn, BatchPrepared& known, size_t index);
     void abandon(PGconn* conn) noexcept;
 
     std::deque<Batch> m_sent;

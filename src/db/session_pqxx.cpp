@@ -149,25 +149,25 @@ class PqxxSession final : public Session {
 
     // Through the batches' registry of prepared statements: one per session.
     QueryResult exec_prepared(const std::string& sql, const std::vector<Value>& params) override {
-        nothing_in_flight();
         try {
-            return run_pipeline(m_conn.raw(), {{sql, params, true}}, m_prepared).at(0);
+            return exec_batch({{sql, params, true}}).at(0);
         } catch (const BatchError& e) {
             throw DbError(e);
         }
     }
 
+    // One round trip: the batch and a Sync, then its results.
     std::vector<QueryResult> exec_batch(const std::vector<BatchStatement>& statements) override {
-        nothing_in_flight();
-        return run_pipeline(m_conn.raw(), statements, m_prepared);
+        m_pipeline.send(m_conn.raw(), statements, m_prepared, Pipeline::End::sync);
+        return m_pipeline.receive(m_conn.raw(), m_prepared);
     }
 
     void send_batch(const std::vector<BatchStatement>& statements) override {
-        m_ahead.send(m_conn.raw(), statements, m_prepared);
+        m_pipeline.send(m_conn.raw(), statements, m_prepared, Pipeline::End::flush);
     }
 
     std::vector<QueryResult> receive_batch() override {
-        return m_ahead.receive(m_conn.raw(), m_prepared);
+        return m_pipeline.receive(m_conn.raw(), m_prepared);
     }
 
     void cancel() noexcept override {
@@ -183,7 +183,7 @@ class PqxxSession final : public Session {
 
   private:
     void nothing_in_flight() const {
-        if (!m_ahead.empty()) {
+        if (!m_pipeline.empty()) {
             throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
         }
     }
@@ -223,7 +223,7 @@ class PqxxSession final : public Session {
 
     Connection m_conn;
     BatchPrepared m_prepared;  // what exec_prepared and exec_batch prepared
-    SentAhead m_ahead;         // send_batch's batches not yet received
+    Pipeline m_pipeline;       // batches sent and not yet received
     NoticeToLog m_notices;
     std::string m_display;
 };
