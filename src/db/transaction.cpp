@@ -182,6 +182,28 @@ std::vector<BatchStatement> transaction_batch(const TransactionLimits& limits,
     return batch;
 }
 
+// The first attempt of a batch sent ahead, or with one to send behind it:
+// sent unless it was already, then what goes behind it, then its results. A
+// failure tells ahead.dropped (the server skipped what was sent behind).
+std::vector<QueryResult> first_attempt_ahead(Session& session,
+                                             const std::vector<BatchStatement>& batch,
+                                             const SendAhead& ahead) {
+    try {
+        if (!ahead.sent) {
+            session.send_batch(batch);
+        }
+        if (ahead.then) {
+            ahead.then();
+        }
+        return session.receive_batch();
+    } catch (...) {
+        if (ahead.dropped) {
+            ahead.dropped();
+        }
+        throw;
+    }
+}
+
 }  // namespace
 
 void send_transaction_batch(Session& session, const TransactionLimits& limits,
@@ -206,24 +228,11 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
         const bool first = attempts++ == 0;
         try {
             if (first && (ahead.sent || ahead.then)) {
-                bool sent_behind = false;
-                try {
-                    if (!ahead.sent) {
-                        session.send_batch(batch);
-                    }
-                    if (ahead.then) {
-                        ahead.then();
-                        sent_behind = true;
-                    }
-                    results = session.receive_batch();
-                } catch (...) {
-                    if (sent_behind && ahead.dropped) {
-                        ahead.dropped();
-                    }
-                    throw;
-                }
+                results = first_attempt_ahead(session, batch, ahead);
             } else {
-                batch[1] = local_settings(limits);
+                if (!first) {
+                    batch[1] = local_settings(limits);  // the timeouts capped anew
+                }
                 results = session.exec_batch(batch);
             }
         } catch (const BatchError& e) {

@@ -108,10 +108,10 @@ using LockRetryNotice = std::function<void(int attempt, std::chrono::millisecond
 
 // Runs body in one transaction on session and commits it: BEGIN and the
 // settings of limits in one round trip (one statement, prepared once per
-// connection: set_config(name, value, true) for each, which is SET LOCAL), body (which sends the
-// statements), then COMMIT. Meanwhile SIGINT/SIGTERM cancel the session's running statement
-// (util::ScopedCancelHook); an interrupt that already arrived stops it before
-// BEGIN with a cancelled DbError.
+// connection: set_config(name, value, true) for each, which is SET LOCAL),
+// body (which sends the statements), then COMMIT. Meanwhile SIGINT/SIGTERM
+// cancel the session's running statement (util::ScopedCancelHook); an
+// interrupt that already arrived stops it before BEGIN with a cancelled DbError.
 //
 // On a lock timeout (SQLSTATE 55P03) the transaction is rolled back and, up to
 // limits.lock_retries times and unless an interrupt arrived, on_retry is told,
@@ -141,16 +141,15 @@ using BatchRetryNotice =
 //
 // With ahead (sending ahead, Session::send_batch): the first attempt was sent
 // already by send_transaction_batch (ahead.sent: it is only received), and/or
-// ahead.then runs once it is sent and before it is waited for (to send the
-// next transaction behind it, which a failure of this one drops: ahead.dropped
-// says so). An interrupt
-// that finds the first attempt in flight cancels it and takes its result: it
-// may have committed. Later attempts go alone.
+// ahead.then runs once it is sent and before it is waited for, to send the
+// next transaction behind it. An interrupt that finds the first attempt in
+// flight cancels it and takes its result: it may have committed. Later
+// attempts go alone.
 struct SendAhead {
     bool sent = false;
     std::function<void()> then;
-    // Told when the first attempt fails after then ran: what then sent was
-    // dropped (the server skipped it), whether the transaction is retried or not.
+    // Told when the first attempt fails: whatever then sent was dropped (the
+    // server skipped it), whether the transaction is retried or not.
     std::function<void()> dropped;
 };
 std::vector<QueryResult> run_transaction_batch(Session& session, const TransactionLimits& limits,

@@ -400,17 +400,15 @@ void Deployment::apply_step(const Step& step, DeployEvents& events,
                             const std::optional<executor::NextMigration>& next) {
     m_current = step.migration;
     const core::Script& up = m_project.up.at(m_current->version);
-    // Sent ahead already: its result says whether it ran (an interrupt cancels it).
-    const bool in_flight = m_ctx->in_flight == m_current;
-    if (util::interrupted() && !in_flight) {
+    // Sent ahead already, it is not stopped here: its result says whether it
+    // ran (an interrupt cancels it). The checks below have nothing to check for
+    // a step sent ahead (next_to_send).
+    if (util::interrupted() && m_ctx->in_flight != m_current) {
         throw Error(ExitCode::interrupted, "interrupted before applying " + m_current->id());
     }
-    if (!in_flight) {
-        check_time_left(m_r.settings, since(m_started), *m_current);
-        check_replica_lag(*m_control, m_r.settings);
-        clear_blockers(*m_ctx, watched_tables(m_project, step, m_watched), m_current->id(),
-                       m_r.quiet);
-    }
+    check_time_left(m_r.settings, since(m_started), *m_current);
+    check_replica_lag(*m_control, m_r.settings);
+    clear_blockers(*m_ctx, watched_tables(m_project, step, m_watched), m_current->id(), m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
     auto took = up.backfill
