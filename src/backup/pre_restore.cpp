@@ -23,13 +23,7 @@ constexpr int k_max_ordinal = 99;    // "_2" .. "_99": swaps within one second
 constexpr size_t k_database_part = 63 - k_infix.size() - k_stamp_size - 3;
 
 std::string prefix_of(const std::string& database) {
-    size_t cut = std::min(database.size(), k_database_part);
-    // Never between the bytes of one UTF-8 character.
-    while (cut > 0 && cut < database.size() &&
-           (static_cast<unsigned char>(database[cut]) & 0xC0) == 0x80) {
-        --cut;
-    }
-    return database.substr(0, cut) + std::string(k_infix);
+    return database.substr(0, util::utf8_cut(database, k_database_part)) + std::string(k_infix);
 }
 
 // "_2" .. "_99", the ordinal of a name after the stamp, or 0 when suffix is not one.

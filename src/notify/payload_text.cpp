@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 
+#include "util/strings.hpp"
 #include "util/time.hpp"
 
 namespace sm::notify {
@@ -67,10 +68,7 @@ std::string truncate(const std::string& text, size_t limit) {
     if (text.size() <= limit) {
         return text;
     }
-    size_t cut = limit > k_ellipsis.size() ? limit - k_ellipsis.size() : 0;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-        --cut;
-    }
+    size_t cut = util::utf8_cut(text, limit > k_ellipsis.size() ? limit - k_ellipsis.size() : 0);
     auto amp = text.rfind('&', cut == 0 ? 0 : cut - 1);
     if (amp != std::string::npos && cut > 0) {
         auto semi = text.find(';', amp);

@@ -232,6 +232,14 @@ int line_of_offset(std::string_view text, size_t offset) {
                    std::count(text.begin(), text.begin() + static_cast<long>(offset), '\n'));
 }
 
+size_t utf8_cut(std::string_view text, size_t limit) {
+    size_t cut = std::min(text.size(), limit);
+    while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
+        --cut;
+    }
+    return cut;
+}
+
 void advance_position(std::string_view text, size_t from, size_t to, int& line, int& column) {
     for (size_t i = from; i < to && i < text.size(); ++i) {
         if (text[i] == '\n') {

@@ -42,6 +42,11 @@ size_t first_invalid_utf8(std::string_view text);
 // text with each byte that starts no valid UTF-8 sequence replaced by U+FFFD.
 std::string replace_invalid_utf8(std::string_view text);
 
+// The longest cut of text at most limit bytes long that does not split a
+// UTF-8 character: limit moved back over continuation bytes (text.size()
+// when it is shorter).
+size_t utf8_cut(std::string_view text, size_t limit);
+
 // 1-based line number of byte offset in text.
 int line_of_offset(std::string_view text, size_t offset);
 // Moves a 1-based line and column (columns count UTF-8 characters) from byte

@@ -168,4 +168,15 @@ TEST_CASE("replace_invalid_utf8 writes U+FFFD for each byte that starts no valid
           std::string::npos);
 }
 
+TEST_CASE("utf8_cut never splits a UTF-8 character") {
+    const std::string text =
+        "ab\xc3\xa9"
+        "cd";  // "abécd": é is two bytes
+    CHECK(sm::util::utf8_cut(text, 2) == 2);
+    CHECK(sm::util::utf8_cut(text, 3) == 2);  // inside é: back to its start
+    CHECK(sm::util::utf8_cut(text, 4) == 4);
+    CHECK(sm::util::utf8_cut(text, 100) == text.size());
+    CHECK(sm::util::utf8_cut("", 5) == 0);
+}
+
 }  // namespace util_strings_test
