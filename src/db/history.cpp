@@ -1,21 +1,27 @@
 #include "db/history.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 
+#include "core/duration.hpp"
 #include "core/identity.hpp"
+#include "core/sql_quote.hpp"
 #include "db/transaction.hpp"
+#include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/strings.hpp"
 
 namespace sm::db {
 namespace {
 
-constexpr const char* k_schema_sql = R"SQL(
-CREATE SCHEMA IF NOT EXISTS safe_migrate;
-COMMENT ON SCHEMA safe_migrate IS 'migration history kept by safe-migrate; do not edit by hand';
-
-CREATE TABLE IF NOT EXISTS safe_migrate.history (
+// The schema, a statement each (sent as one batch: one round trip). Every
+// statement is idempotent, so a schema made by an earlier version is completed.
+constexpr std::array<const char*, 12> k_schema_statements = {
+    "CREATE SCHEMA IF NOT EXISTS safe_migrate",
+    "COMMENT ON SCHEMA safe_migrate IS "
+    "'migration history kept by safe-migrate; do not edit by hand'",
+    R"SQL(CREATE TABLE IF NOT EXISTS safe_migrate.history (
     version            text        PRIMARY KEY,
     version_key        numeric[]   NOT NULL,
     name               text        NOT NULL,
@@ -26,9 +32,8 @@ CREATE TABLE IF NOT EXISTS safe_migrate.history (
     duration_ms        bigint      NOT NULL,
     run_id             uuid        NOT NULL,
     tool_version       text        NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS safe_migrate.events (
+))SQL",
+    R"SQL(CREATE TABLE IF NOT EXISTS safe_migrate.events (
     id       bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     run_id   uuid        NOT NULL,
@@ -36,10 +41,9 @@ CREATE TABLE IF NOT EXISTS safe_migrate.events (
     version  text,
     actor    text        NOT NULL,
     message  text        NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS events_run_id_idx ON safe_migrate.events (run_id);
-
-CREATE TABLE IF NOT EXISTS safe_migrate.progress (
+))SQL",
+    "CREATE INDEX IF NOT EXISTS events_run_id_idx ON safe_migrate.events (run_id)",
+    R"SQL(CREATE TABLE IF NOT EXISTS safe_migrate.progress (
     version          text        PRIMARY KEY,
     name             text        NOT NULL,
     checksum         text        NOT NULL,
@@ -50,19 +54,17 @@ CREATE TABLE IF NOT EXISTS safe_migrate.progress (
     last_error       text        NOT NULL DEFAULT '',
     run_id           uuid        NOT NULL,
     updated_at       timestamptz NOT NULL DEFAULT clock_timestamp()
-);
-
-CREATE OR REPLACE FUNCTION safe_migrate.events_are_append_only() RETURNS trigger
+))SQL",
+    R"SQL(CREATE OR REPLACE FUNCTION safe_migrate.events_are_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $fn$
 BEGIN
     RAISE EXCEPTION 'safe_migrate.events is append-only; record a new event instead';
 END
-$fn$;
-CREATE OR REPLACE TRIGGER events_append_only
+$fn$)SQL",
+    R"SQL(CREATE OR REPLACE TRIGGER events_append_only
     BEFORE UPDATE OR DELETE ON safe_migrate.events
-    FOR EACH STATEMENT EXECUTE FUNCTION safe_migrate.events_are_append_only();
-
-CREATE TABLE IF NOT EXISTS safe_migrate.seeds (
+    FOR EACH STATEMENT EXECUTE FUNCTION safe_migrate.events_are_append_only())SQL",
+    R"SQL(CREATE TABLE IF NOT EXISTS safe_migrate.seeds (
     id                 text        PRIMARY KEY,
     environment        text        NOT NULL,
     checksum           text        NOT NULL,
@@ -74,10 +76,10 @@ CREATE TABLE IF NOT EXISTS safe_migrate.seeds (
     run_id             uuid        NOT NULL,
     tool_version       text        NOT NULL,
     runs               integer     NOT NULL DEFAULT 1
-);
-COMMENT ON TABLE safe_migrate.seeds IS 'seeds applied by safe-migrate seed run; do not edit by hand';
-
-CREATE TABLE IF NOT EXISTS safe_migrate.protected_targets (
+))SQL",
+    "COMMENT ON TABLE safe_migrate.seeds IS "
+    "'seeds applied by safe-migrate seed run; do not edit by hand'",
+    R"SQL(CREATE TABLE IF NOT EXISTS safe_migrate.protected_targets (
     system_identifier text        NOT NULL,
     database          text        NOT NULL,
     environment       text        NOT NULL,
@@ -85,10 +87,11 @@ CREATE TABLE IF NOT EXISTS safe_migrate.protected_targets (
     last_recorded_at  timestamptz NOT NULL DEFAULT clock_timestamp(),
     recorded_by       text        NOT NULL,
     PRIMARY KEY (system_identifier, database)
-);
-COMMENT ON TABLE safe_migrate.protected_targets IS
-    'databases safe-migrate ran against as a protected environment; reset and seed clear refuse them';
-)SQL";
+))SQL",
+    "COMMENT ON TABLE safe_migrate.protected_targets IS "
+    "'databases safe-migrate ran against as a protected environment; "
+    "reset and seed clear refuse them'",
+};
 
 // Versions were bigint before they could be dotted (1.2.10): a history created
 // then is upgraded in place, once, keeping every row (the integer's text is the
@@ -116,12 +119,15 @@ END
 $upgrade$;
 )SQL";
 
-// True when every relation k_schema_sql creates ($1: history_schema_relations())
-// and its trigger exist and k_upgrade_sql has nothing to do: one catalog read
-// instead of DDL (which locks events and writes the catalog) on every run.
+// Where the schema stands ($1: history_schema_relations()): "current" when
+// every relation k_schema_statements creates and its trigger exist and
+// k_upgrade_sql has nothing to do (one catalog read instead of DDL, which locks
+// events and writes the catalog, on every run); "absent" when neither history
+// nor progress exists (first use: there is nothing to read); else "outdated".
 // to_regclass keeps it an answer, never an error, whatever is missing.
-constexpr const char* k_schema_current_sql = R"SQL(
-SELECT count(*) FILTER (WHERE c IS NULL) = 0
+constexpr const char* k_schema_state_sql = R"SQL(
+SELECT CASE
+  WHEN count(*) FILTER (WHERE c IS NULL) = 0
    AND EXISTS (SELECT FROM pg_trigger WHERE tgrelid = to_regclass('safe_migrate.events')
                AND tgname = 'events_append_only')
    AND EXISTS (SELECT FROM pg_attribute WHERE attrelid = to_regclass('safe_migrate.history')
@@ -131,8 +137,39 @@ SELECT count(*) FILTER (WHERE c IS NULL) = 0
                    AND attrelid IN (to_regclass('safe_migrate.history'),
                                     to_regclass('safe_migrate.events'),
                                     to_regclass('safe_migrate.progress')))
+  THEN 'current'
+  WHEN to_regclass('safe_migrate.history') IS NULL AND to_regclass('safe_migrate.progress') IS NULL
+  THEN 'absent'
+  ELSE 'outdated' END
 FROM unnest($1::text[]) AS name, to_regclass('safe_migrate.' || name) AS c
 )SQL";
+
+// Why the schema could not be made, as the error a command stops with.
+Error schema_error(const DbError& e) {
+    return Error(
+        e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
+        "cannot create safe-migrate's history schema safe_migrate: " + std::string(e.what()),
+        "The role needs CREATE on the database, and nothing else may hold the names in "
+        "schema safe_migrate (history, events, progress, seeds, protected_targets).");
+}
+
+// The transaction that creates or completes the schema, as one batch. Its
+// commit is made durable by the next synchronous commit (every command that
+// records anything ends with one); lost in a crash before it, it is made again.
+std::vector<BatchStatement> schema_batch() {
+    std::vector<BatchStatement> batch = {
+        {"BEGIN", {}},
+        {"SET LOCAL lock_timeout = " +
+             core::quote_literal(core::to_pg_setting(k_bookkeeping_lock_timeout)),
+         {}},
+        {"SET LOCAL synchronous_commit = off", {}}};
+    for (const char* statement : k_schema_statements) {
+        batch.push_back({statement, {}});
+    }
+    batch.push_back({k_upgrade_sql, {}});
+    batch.push_back({"COMMIT", {}});
+    return batch;
+}
 
 std::string text_or_empty(const Value& v) {
     return v.value_or("");
@@ -167,20 +204,38 @@ const std::vector<std::string>& history_schema_relations() {
     return k_relations;
 }
 
-void ensure_history_schema(Session& session) {
+HistorySchema history_schema_state(Session& session) {
     std::string relations = "{" + util::join(history_schema_relations(), ",") + "}";
-    if (session.exec_params(k_schema_current_sql, {relations}).scalar() == "t") {
+    auto state = session.exec_params(k_schema_state_sql, {relations}).scalar();
+    if (state == "current") {
+        return HistorySchema::current;
+    }
+    return state == "absent" ? HistorySchema::absent : HistorySchema::outdated;
+}
+
+void ensure_history_schema(Session& session) {
+    if (history_schema_state(session) == HistorySchema::current) {
         return;
     }
-    in_transaction(session, [&] {
-        session.exec(
-            set_timeouts_sql(k_bookkeeping_lock_timeout, std::nullopt, SettingScope::transaction));
-        // Durable with the next synchronous commit (every command that records
-        // anything ends with one); lost in a crash before it, it is made again.
-        session.exec("SET LOCAL synchronous_commit = off");
-        session.exec(k_schema_sql);
-        session.exec(k_upgrade_sql);
-    });
+    try {
+        session.exec_batch(schema_batch());
+    } catch (const DbError& e) {
+        rollback_quietly(session);
+        throw schema_error(e);
+    }
+}
+
+void send_history_schema(Session& session) {
+    session.send_batch(schema_batch());
+}
+
+void receive_history_schema(Session& session) {
+    try {
+        session.receive_batch();
+    } catch (const DbError& e) {
+        rollback_quietly(session);
+        throw schema_error(e);
+    }
 }
 
 std::vector<AppliedMigration> read_applied(Session& session) {

@@ -65,10 +65,26 @@ bool history_exists(Session& session);
 // creates: what it checks before deciding the schema is current.
 const std::vector<std::string>& history_schema_relations();
 
+// Where the safe_migrate schema stands: complete and current; absent (first
+// use: no history and no progress table, so there is nothing to read); or to be
+// created or upgraded (anything in between). One catalog read. Throws DbError.
+enum class HistorySchema { current, absent, outdated };
+HistorySchema history_schema_state(Session& session);
+
 // Creates or upgrades the safe_migrate schema (history, progress, events, seeds,
-// protected_targets). Call only while holding the migration lock. A schema
-// that is complete and current is only read (no DDL, no lock). Throws DbError.
+// protected_targets) in one transaction, one round trip. Call only while
+// holding the migration lock. A schema that is complete and current is only
+// read (no DDL, no lock). Throws DbError when it cannot read, sm::Error
+// (failure; db_unreachable when the connection is lost) when it cannot create.
 void ensure_history_schema(Session& session);
+
+// The same transaction without waiting for it (Session::send_batch), for a
+// session that is idle until receive_history_schema, which takes its result
+// (throws ensure_history_schema's sm::Error, the transaction rolled back). While it runs, another
+// session sees no schema (history_schema_state: absent): it reads nothing and
+// must record nothing until the result is in. Under the migration lock.
+void send_history_schema(Session& session);
+void receive_history_schema(Session& session);
 
 // Applied migrations ordered by version; empty when the schema does not exist.
 std::vector<AppliedMigration> read_applied(Session& session);

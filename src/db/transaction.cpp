@@ -176,9 +176,9 @@ constexpr size_t k_first = 2;  // the caller's first statement, after BEGIN and 
 // the statements, COMMIT.
 std::vector<BatchStatement> transaction_batch(const TransactionLimits& limits,
                                               const std::vector<BatchStatement>& statements) {
-    std::vector<BatchStatement> batch = {{"BEGIN", {}}, local_settings(limits)};
+    std::vector<BatchStatement> batch = {{"BEGIN", {}, true}, local_settings(limits)};
     batch.insert(batch.end(), statements.begin(), statements.end());
-    batch.push_back({"COMMIT", {}});
+    batch.push_back({"COMMIT", {}, true});
     return batch;
 }
 

@@ -18,10 +18,6 @@ namespace {
 
 using CheckClock = std::chrono::steady_clock;
 
-std::chrono::milliseconds check_elapsed(CheckClock::time_point since) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(CheckClock::now() - since);
-}
-
 // The last line a failed command printed (stderr first), redacted, at most 200 characters.
 std::string command_output_tail(const util::ProcessResult& r) {
     std::string text(util::trim(r.err.empty() ? r.out : r.err));
@@ -82,7 +78,7 @@ CheckResult run_verify_check(const Request& request) {
             (more > 0 ? "; and " + std::to_string(more) + " more (safe-migrate validate lists them)"
                       : "");
     }
-    r.took = check_elapsed(start);
+    r.took = util::millis_since(start);
     return r;
 }
 
@@ -125,7 +121,7 @@ CheckResult run_check(const core::PostDeployCheck& check, db::Session& session,
         }
         r.passed = r.detail.empty();
     }
-    r.took = check_elapsed(start);
+    r.took = util::millis_since(start);
     return r;
 }
 
@@ -181,7 +177,7 @@ CheckReport check_target(const core::Config& config, const core::Target& target)
         }
         report.results.push_back(run_check(check, *session, target, config.project_dir));
     }
-    report.took = check_elapsed(start);
+    report.took = util::millis_since(start);
     return report;
 }
 

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "db/history.hpp"
 #include "db/target_info.hpp"
+#include "util/error.hpp"
 #include "util/time.hpp"
 
 namespace sm::deploy {
@@ -56,6 +58,21 @@ notify::Event DeployEvents::fill(const std::string& type, const std::string& sta
 
 bool DeployEvents::send(const notify::Event& e) {
     return !notify::Notifier::required_failed(m_notifier.send(e));
+}
+
+void record_run_finished(db::Session& control, const std::string& run_id, size_t applied,
+                         std::chrono::milliseconds took) {
+    db::Event finished{
+        run_id, "run.finished", std::nullopt,
+        std::to_string(applied) + " migration(s) applied in " + util::format_duration(took)};
+    try {
+        db::record_event_durably(control, finished);
+    } catch (const db::DbError& e) {
+        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
+                    "cannot confirm that the " + std::to_string(applied) +
+                        " migration(s) applied by this run are on disk: " + e.what(),
+                    "Run 'safe-migrate status' to see what is recorded.");
+    }
 }
 
 }  // namespace sm::deploy

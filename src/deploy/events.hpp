@@ -56,4 +56,11 @@ class DeployEvents {
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
 };
 
+// Records event run.finished ("N migration(s) applied in T") on control with a
+// synchronous commit: once it is on disk, so is every migration the run applied
+// (they committed asynchronously before it). Throws sm::Error (db_unreachable
+// when the connection is lost, else failure) saying how many are unconfirmed.
+void record_run_finished(db::Session& control, const std::string& run_id, size_t applied,
+                         std::chrono::milliseconds took);
+
 }  // namespace sm::deploy

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <memory>
+#include <utility>
 
 #include "backup/create.hpp"
 #include "core/identity.hpp"
@@ -33,10 +34,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr const char* k_failure_runbook = "runbooks/failed-deployment.md";
 
-std::chrono::milliseconds since(Clock::time_point t) {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
-}
-
 // One run of the pipeline (run.hpp). A real run throws where it stops; a dry
 // run records the reason in its report and walks on.
 class Deployment {
@@ -46,7 +43,7 @@ class Deployment {
 
     int run() {
         // 0. Read the notify section: a bad endpoint or signing secret stops the
-        //    run here, before anything connects (a dry run says the same).
+        //    run here, before anything is asked of the target (a dry run says the same).
         m_notifier = std::make_unique<notify::Notifier>(m_project.config, m_run_id, m_r.io.http());
         // 1. Connect: a control session that holds the lock and writes events,
         //    and a session that runs the migrations. Refuse a standby.
@@ -112,15 +109,32 @@ class Deployment {
             return;
         }
         m_lock.emplace(*m_control, m_r.settings.lock_wait);
+        // On first use there is nothing to read: the migration session creates
+        // the schema while this one chooses the steps and the policy gate lints;
+        // nothing is recorded before it commits (settle_schema).
+        if (db::history_schema_state(*m_control) == db::HistorySchema::absent) {
+            db::send_history_schema(*m_migration);
+            m_schema_sent = true;
+            return;
+        }
         db::ensure_history_schema(*m_control);
         seed::remember_if_protected(*m_control,
                                     m_project.config);  // reset and seed clear refuse it
     }
 
+    void settle_schema() {
+        if (std::exchange(m_schema_sent, false)) {
+            db::receive_history_schema(*m_migration);
+            seed::remember_if_protected(*m_control, m_project.config);
+        }
+    }
+
     void choose_steps() {
-        m_partial = db::read_partial(*m_control);
-        m_report =
-            executor::compute_status(m_project.migrations, db::read_applied(*m_control), m_partial);
+        // On first use there is nothing to read (lock), and the schema is not in yet.
+        m_partial = m_schema_sent ? m_partial : db::read_partial(*m_control);
+        auto applied =
+            m_schema_sent ? std::vector<db::AppliedMigration>{} : db::read_applied(*m_control);
+        m_report = executor::compute_status(m_project.migrations, applied, m_partial);
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
         // Only up to the phase asked for (--through; plain execute: backfill).
@@ -141,10 +155,12 @@ class Deployment {
     // (hold_to_plan): the real run does not lint again, the dry run shows the plan.
     void policy_gate() {
         if (m_r.plan_file && !m_r.dry_run) {
+            settle_schema();
             return;
         }
         planner::Plan plan = plan_steps(m_r, *m_control, m_report.head, m_steps);
         GateDecision gate = m_r.plan_file ? GateDecision{} : decide_gate(m_r, plan);
+        settle_schema();
         if (m_r.dry_run) {
             m_dry.plan = std::move(plan);
             m_dry.policy_overridden = gate.overridden;
@@ -267,7 +283,6 @@ class Deployment {
     }
 
     int apply_all();
-    void record_finished(const Result& result);
     void apply_step(const Step& step, DeployEvents& events,
                     const std::optional<executor::NextMigration>& next);
     void record_applied(const core::Migration& m, std::chrono::milliseconds took,
@@ -292,6 +307,7 @@ class Deployment {
     std::optional<backup::Manifest> m_pre_deploy;
     std::optional<PolicyOverridden> m_overridden;  // the run went past the policy gate
     bool m_plan_already_applied = false;           // --plan: nothing left of it to apply
+    bool m_schema_sent = false;  // the history schema is being made (lock, settle_schema)
     DryRunReport m_dry;
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;
@@ -364,7 +380,7 @@ int Deployment::apply_all() {
     result.target = m_control->display_name();
     result.applied = m_applied;
     result.head = m_head;
-    result.took = since(m_started);
+    result.took = util::millis_since(m_started);
     result.nothing_pending = m_steps.empty();
     result.plan_already_applied = m_plan_already_applied;
     result.policy_overridden = m_overridden;
@@ -372,7 +388,7 @@ int Deployment::apply_all() {
     result.checks = m_checks;
     // run.finished commits synchronously: once it is on disk, so is every
     // migration this run applied (they committed asynchronously before it).
-    record_finished(result);
+    record_run_finished(*m_control, m_ctx->run_id, m_applied.size(), result.took);
     if (!m_steps.empty()) {
         notify::Event succeeded = events.make("deploy.succeeded", "succeeded");
         succeeded.duration_ms = result.took.count();  // as the CLI reports it
@@ -380,20 +396,6 @@ int Deployment::apply_all() {
     }
     m_reporter.finished(result);
     return 0;
-}
-
-void Deployment::record_finished(const Result& result) {
-    db::Event finished{m_ctx->run_id, "run.finished", std::nullopt,
-                       std::to_string(m_applied.size()) + " migration(s) applied in " +
-                           util::format_duration(result.took)};
-    try {
-        db::record_event_durably(*m_control, finished);
-    } catch (const db::DbError& e) {
-        throw Error(e.connection_lost() ? ExitCode::db_unreachable : ExitCode::failure,
-                    "cannot confirm that the " + std::to_string(m_applied.size()) +
-                        " migration(s) applied by this run are on disk: " + e.what(),
-                    "Run 'safe-migrate status' to see what is recorded.");
-    }
 }
 
 void Deployment::apply_step(const Step& step, DeployEvents& events,
@@ -406,7 +408,7 @@ void Deployment::apply_step(const Step& step, DeployEvents& events,
     if (util::interrupted() && m_ctx->in_flight != m_current) {
         throw Error(ExitCode::interrupted, "interrupted before applying " + m_current->id());
     }
-    check_time_left(m_r.settings, since(m_started), *m_current);
+    check_time_left(m_r.settings, util::millis_since(m_started), *m_current);
     check_replica_lag(*m_control, m_r.settings);
     clear_blockers(*m_ctx, watched_tables(m_project, step, m_watched), m_current->id(), m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);

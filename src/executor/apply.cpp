@@ -19,10 +19,6 @@ namespace detail {
 
 using std::chrono::milliseconds;
 
-milliseconds since(Clock::time_point start) {
-    return std::chrono::duration_cast<milliseconds>(Clock::now() - start);
-}
-
 milliseconds lock_timeout_of(const RunContext& ctx, const core::Script& s) {
     return s.lock_timeout.value_or(ctx.settings.lock_timeout);
 }
@@ -143,7 +139,7 @@ milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
             ctx.migration.exec(statement.sql);
         }
         current = nullptr;
-        took = since(start);
+        took = util::millis_since(start);
         finish(took);
     };
     auto on_retry = [&](int attempt, milliseconds delay) {
@@ -236,7 +232,7 @@ milliseconds apply_transactional(RunContext& ctx, const core::Migration& m,
             WatchScope watching(watch, script.file.filename().string());
             db::run_transaction_batch(ctx.migration, limits, batch, on_retry, ahead);
         }
-        return since(start);
+        return util::millis_since(start);
     } catch (const db::RetryWaitInterrupted&) {
         throw_interrupted(ctx, m, "it was waiting to retry; nothing of it is applied");
     } catch (const db::BatchError& e) {
@@ -301,7 +297,7 @@ std::optional<milliseconds> settle_in_flight(RunContext& ctx) {
     ctx.migration.cancel();  // if it is still running; it may have committed already
     try {
         ctx.migration.receive_batch();
-        return since(start);
+        return util::millis_since(start);
     } catch (const db::DbError&) {
         db::rollback_quietly(ctx.migration);
         return std::nullopt;
@@ -344,7 +340,7 @@ milliseconds revert_migration(RunContext& ctx, const core::Migration& m, const c
             }
         }
         db::delete_history_row(ctx.migration, m.version);
-        took = since(start);
+        took = util::millis_since(start);
     }
     event(ctx, m, "migration.rolled_back",
           "reverted by its down file in " + util::format_duration(took));

@@ -8,6 +8,7 @@
 #include "util/error.hpp"
 #include "util/redact.hpp"
 #include "util/signals.hpp"
+#include "util/time.hpp"
 
 namespace sm::executor::detail {
 namespace {
@@ -191,7 +192,7 @@ milliseconds apply_without_transaction(RunContext& ctx, const core::Migration& m
             db::save_progress(ctx.control, progress);
         }
     }
-    milliseconds took = since(start);
+    milliseconds took = util::millis_since(start);
     // The history row and the end of the progress record land together.
     ctx.migration.exec("BEGIN");
     try {

@@ -12,7 +12,6 @@ namespace sm::executor::detail {
 
 using Clock = std::chrono::steady_clock;
 
-std::chrono::milliseconds since(Clock::time_point start);
 // The script's own timeouts, else the run's.
 std::chrono::milliseconds lock_timeout_of(const RunContext& ctx, const core::Script& s);
 std::chrono::milliseconds statement_timeout_of(const RunContext& ctx, const core::Script& s);

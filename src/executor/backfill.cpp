@@ -49,15 +49,11 @@ class BackfillRunner {
             wait_until_clear();
             batch();
         }
-        record_applied(since(start));
-        return since(start);
+        record_applied(util::millis_since(start));
+        return util::millis_since(start);
     }
 
   private:
-    static milliseconds since(BackfillClock::time_point t) {
-        return std::chrono::duration_cast<milliseconds>(BackfillClock::now() - t);
-    }
-
     [[noreturn]] void fail(ExitCode code, const std::string& what, const std::string& hint = {}) {
         throw Error(code, "backfill " + m_m.id() + ": " + what, hint);
     }
@@ -346,7 +342,7 @@ void BackfillRunner::batch() {
              "The batches committed so far stay (" + std::to_string(m_progress.rows_done) +
                  " rows); fix the cause and run execute again to continue.");
     }
-    milliseconds took = std::max(milliseconds(1), since(start));
+    milliseconds took = std::max(milliseconds(1), util::millis_since(start));
     if (result.empty()) {
         m_progress.done = true;  // no key after the last one
         return;
@@ -362,7 +358,8 @@ void BackfillRunner::batch() {
     m_progress.keys_done += keys;
     m_rows_this_run += rows;
     m_keys_this_run += keys;
-    double seconds = std::max(0.001, static_cast<double>(since(m_started).count()) / 1000.0);
+    double seconds =
+        std::max(0.001, static_cast<double>(util::millis_since(m_started).count()) / 1000.0);
     m_progress.rows_per_second = static_cast<double>(m_rows_this_run) / seconds;
     double keys_per_second = static_cast<double>(m_keys_this_run) / seconds;
     int64_t left = std::max<int64_t>(0, m_progress.keys_total - m_progress.keys_done);

@@ -41,4 +41,9 @@ std::string format_duration(std::chrono::milliseconds d) {
     return fmt::format("{}h {}min", ms / 3'600'000, (ms % 3'600'000) / 60'000);
 }
 
+std::chrono::milliseconds millis_since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 t);
+}
+
 }  // namespace sm::util

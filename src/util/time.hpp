@@ -16,4 +16,7 @@ std::string format_utc(std::chrono::system_clock::time_point t, bool with_millis
 // "1min 0s". A negative d reads "0ms".
 std::string format_duration(std::chrono::milliseconds d);
 
+// How long since t on the steady clock, in whole milliseconds (what took how long).
+std::chrono::milliseconds millis_since(std::chrono::steady_clock::time_point t);
+
 }  // namespace sm::util

@@ -4,6 +4,7 @@
 // control session. Pinned here so the per-migration cost cannot grow unseen:
 // on a server that flushes each commit to disk, execute's speed is its round
 // trips and its commits.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "db/history.hpp"
@@ -30,8 +31,13 @@ constexpr const char* k_run_id = "5b1f0c7e-8d0a-4c1e-9a53-0d2b7f3e6a10";
 struct Traffic {
     int round_trips = 0;
     int async_commits = 0;
-    int sent_ahead = 0;  // of the round trips, batches sent while another was in flight
+    int sent_ahead = 0;   // of the round trips, batches sent while another was in flight
+    int schema_made = 0;  // of the round trips, those that create the history schema
 };
+
+bool makes_schema(const std::string& sql) {
+    return sql.find("CREATE SCHEMA IF NOT EXISTS safe_migrate") != std::string::npos;
+}
 
 // A real session that counts the calls that reach the server into a Traffic
 // (which outlives the session: deploy::run closes its sessions on return).
@@ -42,6 +48,7 @@ class CountingSession final : public sm::db::Session {
 
     sm::db::QueryResult exec(const std::string& sql) override {
         ++m_traffic.round_trips;
+        m_traffic.schema_made += makes_schema(sql) ? 1 : 0;
         return m_real->exec(sql);
     }
     sm::db::QueryResult exec_params(const std::string& sql,
@@ -95,6 +102,10 @@ class CountingSession final : public sm::db::Session {
             commits = commits || s.sql == "COMMIT";
         }
         m_traffic.async_commits += async && commits ? 1 : 0;
+        m_traffic.schema_made += std::any_of(statements.begin(), statements.end(),
+                                             [](const auto& s) { return makes_schema(s.sql); })
+                                     ? 1
+                                     : 0;
     }
 
     std::unique_ptr<sm::db::Session> m_real;
@@ -247,10 +258,10 @@ TEST_CASE(
     CHECK(a.migration.exec("SELECT 1").scalar() == "1");
 }
 
-// The two statements every migration's transaction sends besides its own (its
-// settings, its history row with its event) are parsed once per session, not
-// once per migration; a migration that drops prepared statements (DEALLOCATE)
-// makes the session prepare them again instead of failing the next one.
+// The statements every migration's transaction sends besides its own (BEGIN,
+// its settings, its history row with its event, COMMIT) are parsed once per
+// session, not once per migration; a migration that drops prepared statements
+// (DEALLOCATE) makes the session prepare them again instead of failing the next one.
 TEST_CASE("apply: the settings and the history row are prepared once per session") {
     Applier a;
     a.dir.write("1_one.up.sql", "CREATE TABLE one (id bigint PRIMARY KEY);\n");
@@ -268,7 +279,7 @@ TEST_CASE("apply: the settings and the history row are prepared once per session
               .exec("SELECT string_agg(left(statement, 17), ',' ORDER BY statement) FROM "
                     "pg_prepared_statements")
               .scalar()
-              .value_or("none") == "SELECT set_config,WITH h AS (INSERT");
+              .value_or("none") == "BEGIN,COMMIT,SELECT set_config,WITH h AS (INSERT");
 }
 
 TEST_CASE("apply: a migration that fails before its history row leaves the next one whole") {
@@ -345,6 +356,47 @@ TEST_CASE("execute: a migration that fails drops the one sent behind it, and non
                     "kind = 'migration.applied'") == "1,2");
     CHECK(db.scalar("SELECT count(*) FROM safe_migrate.events WHERE kind = 'migration.failed' "
                     "AND version = '3'") == "1");
+}
+
+// On first use the history schema is made by the migration session, in one
+// round trip, while the control session reads and the policy gate lints; a
+// run on a target that has it sends no DDL at all. Either way run.started is
+// the run's first event and the whole schema is there.
+TEST_CASE("execute: the history schema is made once, on first use, by the migration session") {
+    TestDatabase db;
+    MigrationDir dir;
+    write_creating(dir, 2);
+    RunTraffic first;
+    REQUIRE(execute_counted(db, dir, first) == 0);
+    CHECK(first.migration.schema_made == 1);
+    CHECK(first.control.schema_made == 0);
+    write_creating(dir, 3);
+    RunTraffic second;
+    REQUIRE(execute_counted(db, dir, second) == 0);
+    CHECK(second.migration.schema_made + second.control.schema_made == 0);
+
+    CHECK(db.scalar("SELECT string_agg(version, ',' ORDER BY version_key) FROM "
+                    "safe_migrate.history") == "1,2,3");
+    CHECK(db.scalar("SELECT bool_and(first_kind = 'run.started') FROM (SELECT DISTINCT ON (run_id) "
+                    "kind AS first_kind FROM safe_migrate.events ORDER BY run_id, id) f") == "t");
+    CHECK(db.scalar("SELECT count(*) FROM unnest(ARRAY['history', 'events', 'progress', 'seeds', "
+                    "'protected_targets']) t WHERE to_regclass('safe_migrate.' || t) IS NULL") ==
+          "0");
+}
+
+// The schema cannot be made (a type where its events table goes): the run
+// stops with the server's error before any migration, and nothing is applied.
+TEST_CASE("execute: a history schema that cannot be made on first use stops the run") {
+    TestDatabase db;
+    db.query("CREATE SCHEMA safe_migrate; CREATE TYPE safe_migrate.events AS ENUM ('x')");
+    MigrationDir dir;
+    write_creating(dir, 2);
+    RunTraffic traffic;
+    CHECK_THROWS_WITH(execute_counted(db, dir, traffic),
+                      Catch::Contains("type \"events\" already exists"));
+    CHECK(db.scalar("SELECT to_regclass('t1') IS NULL AND to_regclass('safe_migrate.history') IS "
+                    "NULL") == "t");
+    CHECK(traffic.migration.async_commits == 0);
 }
 
 }  // namespace apply_round_trips_test
