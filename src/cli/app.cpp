@@ -10,6 +10,7 @@
 #include "core/log.hpp"
 #include "deploy/about.hpp"
 #include "docs/tool_doc.hpp"
+#include "util/detached.hpp"
 #include "util/error.hpp"
 
 namespace sm::cli {
@@ -100,14 +101,15 @@ int run(int argc, char** argv) {
     core::init_logging(g.verbose ? core::LogLevel::debug
                        : g.quiet ? core::LogLevel::warn
                                  : core::LogLevel::info);
+    // Ended through end_process: a connection attempt given up may still run.
     try {
-        return chosen->run(g);
+        return util::end_process(chosen->run(g));
     } catch (const Error& e) {
         print_error(g, e.code(), e.what(), e.hint());
-        return static_cast<int>(e.code());
+        return util::end_process(static_cast<int>(e.code()));
     } catch (const std::exception& e) {
         print_error(g, ExitCode::failure, std::string("unexpected: ") + e.what(), "");
-        return static_cast<int>(ExitCode::failure);
+        return util::end_process(static_cast<int>(ExitCode::failure));
     }
 }
 

@@ -202,13 +202,17 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     deploy::BackupPolicy backup = backup_policy(args);
     deploy::PolicyOverride override_policy = policy_override(args);
 
-    // 2. Load the config, every migration script and the policy; invalid
-    //    sources and bad flags stop here, before anything connects. The settings are resolved
-    //    once: the config's [execute], the environment's, then the flags.
-    planner::Project project = load_project(options);
+    // 2. Load the config and find the target; start connecting to it while
+    //    every migration script and the policy load (invalid sources and bad
+    //    flags stop here, before anything is asked of the target). The settings are
+    //    resolved once: the config's [execute], the environment's, then the flags.
+    core::Config config = load_config(options);
     deploy::Request request;
+    request.target = resolve_target(options, config);
+    request.io = deploy::real_boundaries(request.target, config);
+    deploy::connect_ahead(request.io, request.target, config);
+    planner::Project project = planner::load_project(std::move(config));
     request.project = &project;
-    request.target = resolve_target(options, project.config);
     request.settings = deploy::resolve_settings(project.config, overrides_of(args), backup);
     request.plan_file = args.plan;
     request.up_to = core::optional_version_flag("--target", args.target);
@@ -221,7 +225,6 @@ int run_execute(const GlobalOptions& options, const ExecuteArgs& args) {
     request.dry_run = args.dry_run;
     request.quiet = options.quiet;
     request.quiet_tools = options.quiet || options.format == Format::json;
-    request.io = deploy::real_boundaries(request.target, project.config);
 
     // 3. Run the pipeline; it reports as it goes.
     ExecuteReporter reporter(options, args.dry_run);

@@ -65,6 +65,13 @@ struct Boundaries {
 // The real boundaries for target, connecting with the project's application_name.
 Boundaries real_boundaries(const core::Target& target, const core::Config& config);
 
+// Starts opening a run's two sessions (roles "lock" and "") to target now, each
+// on a thread of its own, so the caller can load the project while the server
+// answers; io.connect hands each out once (waiting for it, or throwing its
+// connection error), then connects as before. Sessions never asked for are
+// closed with io (db::PendingSession).
+void connect_ahead(Boundaries& io, const core::Target& target, const core::Config& config);
+
 struct Request {
     const planner::Project* project = nullptr;  // config, migrations, parsed scripts
     core::Target target;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/layout.hpp"
@@ -36,8 +37,12 @@ core::Config load_project_config(const ProjectOptions& options) {
 }
 
 Project load_project(const ProjectOptions& options) {
+    return load_project(load_project_config(options));
+}
+
+Project load_project(core::Config config) {
     Project project;
-    project.config = load_project_config(options);
+    project.config = std::move(config);
     std::vector<core::SourceProblem> problems;
     const auto& dir = project.config.migrations_dir;
     project.migrations =

@@ -53,5 +53,7 @@ core::Config load_project_config(const ProjectOptions& options);
 // directory in another tool's layout is an error saying which one and how to
 // set it (core::resolve_layout).
 Project load_project(const ProjectOptions& options);
+// The same with the config loaded already (load_project_config).
+Project load_project(core::Config config);
 
 }  // namespace sm::planner

@@ -1,6 +1,12 @@
 // execute and status against a real PostgreSQL: order, history, events,
 // failures, invalid sources and drift.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <chrono>
 
 #include "support/test_database.hpp"
 #include "support/tool.hpp"
@@ -210,6 +216,37 @@ TEST_CASE("an unreachable database fails with its own exit code") {
                  {{"DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"}});
     CHECK(run.exit_code == 5);
     CHECK(run.err.find("safe-migrate: error: cannot connect to the database") != std::string::npos);
+}
+
+// execute connects while it loads the migrations; a broken file stops it at
+// once even when the server never answers (the attempt is left behind, not
+// waited for): here a port that accepts connections and says nothing.
+TEST_CASE("a broken migration is reported at once while the target does not answer") {
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof(address);
+    REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&address), size) == 0);
+    REQUIRE(listen(listener, 8) == 0);
+    REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size) == 0);
+    std::string url = "postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) +
+                      "/none?sslmode=disable&connect_timeout=60";
+    MigrationDir dir;
+    dir.write("1_a.up.sql", "CREATE TABLE a (x int);\n");
+    dir.write("2_b.up.sql", "CREATE TABLE (;\n");
+
+    auto started = std::chrono::steady_clock::now();
+    auto run = run_tool(with_dir(dir, {"execute"}), {{"DATABASE_URL", url}});
+    auto took = std::chrono::steady_clock::now() - started;
+    close(listener);
+    INFO(run.all());
+    CHECK(run.exit_code == 3);
+    CHECK(run.err.find("2_b.up.sql:1") != std::string::npos);
+    CHECK(run.signal == 0);
+    // Not the 60 s of connect_timeout.
+    CHECK(took < std::chrono::seconds(30));
 }
 
 TEST_CASE("config errors name the file, the line and the key") {
