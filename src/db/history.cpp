@@ -214,9 +214,12 @@ HistorySchema history_schema_state(Session& session) {
 }
 
 void ensure_history_schema(Session& session) {
-    if (history_schema_state(session) == HistorySchema::current) {
-        return;
+    if (history_schema_state(session) != HistorySchema::current) {
+        create_history_schema(session);
     }
+}
+
+void create_history_schema(Session& session) {
     try {
         session.exec_batch(schema_batch());
     } catch (const DbError& e) {
@@ -226,7 +229,11 @@ void ensure_history_schema(Session& session) {
 }
 
 void send_history_schema(Session& session) {
-    session.send_batch(schema_batch());
+    try {
+        session.send_batch(schema_batch());
+    } catch (const DbError& e) {
+        throw schema_error(e);  // nothing was sent, or the connection is gone
+    }
 }
 
 void receive_history_schema(Session& session) {

@@ -77,6 +77,8 @@ HistorySchema history_schema_state(Session& session);
 // read (no DDL, no lock). Throws DbError when it cannot read, sm::Error
 // (failure; db_unreachable when the connection is lost) when it cannot create.
 void ensure_history_schema(Session& session);
+// The same without the check, for a caller that knows (history_schema_state).
+void create_history_schema(Session& session);
 
 // The same transaction without waiting for it (Session::send_batch), for a
 // session that is idle until receive_history_schema, which takes its result

@@ -1,5 +1,8 @@
 #include "db/pending_session.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <exception>
 #include <mutex>
 #include <stdexcept>
@@ -22,6 +25,11 @@ PendingSession::PendingSession(const std::string& conninfo, const std::string& n
                                const std::string& role)
     : m_shared(std::make_shared<Shared>()) {
     m_thread = std::thread([shared = m_shared, conninfo, name, role] {
+        // Signals go to the other threads: started before util::InterruptGuard,
+        // this one would otherwise take a SIGINT meant for its watcher.
+        sigset_t all;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, nullptr);
         std::unique_ptr<Session> session;
         std::exception_ptr error;
         try {
@@ -33,7 +41,6 @@ PendingSession::PendingSession(const std::string& conninfo, const std::string& n
         shared->ended = true;
         if (shared->abandoned) {
             session.reset();  // nobody takes it
-            util::detached_thread_ended();
             return;
         }
         shared->session = std::move(session);

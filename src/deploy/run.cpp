@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <future>
 #include <memory>
-#include <utility>
 
 #include "backup/create.hpp"
 #include "core/identity.hpp"
@@ -15,6 +14,7 @@
 #include "deploy/backup_gate.hpp"
 #include "deploy/checks.hpp"
 #include "deploy/events.hpp"
+#include "deploy/history_setup.hpp"
 #include "deploy/phases.hpp"
 #include "deploy/policy_gate.hpp"
 #include "deploy/preflight_gate.hpp"
@@ -23,7 +23,6 @@
 #include "deploy/steps.hpp"
 #include "executor/apply.hpp"
 #include "executor/backfill.hpp"
-#include "seed/protected_target.hpp"
 #include "util/error.hpp"
 #include "util/signals.hpp"
 #include "util/time.hpp"
@@ -112,28 +111,21 @@ class Deployment {
         // On first use there is nothing to read: the migration session creates
         // the schema while this one chooses the steps and the policy gate lints;
         // nothing is recorded before it commits (settle_schema).
-        if (db::history_schema_state(*m_control) == db::HistorySchema::absent) {
-            db::send_history_schema(*m_migration);
-            m_schema_sent = true;
-            return;
-        }
-        db::ensure_history_schema(*m_control);
-        seed::remember_if_protected(*m_control,
-                                    m_project.config);  // reset and seed clear refuse it
+        m_history.emplace(*m_control, *m_migration, m_project.config);
     }
 
     void settle_schema() {
-        if (std::exchange(m_schema_sent, false)) {
-            db::receive_history_schema(*m_migration);
-            seed::remember_if_protected(*m_control, m_project.config);
+        if (m_history) {
+            m_history->settle();
         }
     }
 
     void choose_steps() {
         // On first use there is nothing to read (lock), and the schema is not in yet.
-        m_partial = m_schema_sent ? m_partial : db::read_partial(*m_control);
+        const bool first_use = m_history && m_history->first_use();
+        m_partial = first_use ? m_partial : db::read_partial(*m_control);
         auto applied =
-            m_schema_sent ? std::vector<db::AppliedMigration>{} : db::read_applied(*m_control);
+            first_use ? std::vector<db::AppliedMigration>{} : db::read_applied(*m_control);
         m_report = executor::compute_status(m_project.migrations, applied, m_partial);
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
@@ -299,6 +291,7 @@ class Deployment {
     std::unique_ptr<db::Session> m_migration;
     std::unique_ptr<executor::RunContext> m_ctx;
     std::optional<db::AdvisoryLock> m_lock;
+    std::optional<HistorySetup> m_history;  // after m_lock: settled before it is released
     std::vector<db::PartialMigration> m_partial;
     executor::StatusReport m_report;
     std::vector<Step> m_steps;
@@ -307,7 +300,6 @@ class Deployment {
     std::optional<backup::Manifest> m_pre_deploy;
     std::optional<PolicyOverridden> m_overridden;  // the run went past the policy gate
     bool m_plan_already_applied = false;           // --plan: nothing left of it to apply
-    bool m_schema_sent = false;  // the history schema is being made (lock, settle_schema)
     DryRunReport m_dry;
     // Progress of the apply phase.
     std::vector<AppliedStep> m_applied;

@@ -7,20 +7,18 @@
 namespace sm::util {
 namespace {
 
-std::atomic<int> g_detached{0};
+// Never reset: a detached thread may still be ending (its thread-local
+// destructors) after it has said it is done.
+std::atomic<bool> g_detached{false};
 
 }  // namespace
 
 void thread_detached() noexcept {
-    g_detached.fetch_add(1);
-}
-
-void detached_thread_ended() noexcept {
-    g_detached.fetch_sub(1);
+    g_detached.store(true);
 }
 
 int end_process(int code) noexcept {
-    if (g_detached.load() == 0) {
+    if (!g_detached.load()) {
         return code;
     }
     std::fflush(nullptr);

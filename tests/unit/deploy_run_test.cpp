@@ -194,6 +194,53 @@ TEST_CASE("deploy: a protected environment is backed up without --backup and rec
     CHECK(recorded->params.at(0) == "production");
 }
 
+// First use: the migration session makes the schema (one batch) while the
+// control session reads nothing, and nothing is recorded before it is in.
+TEST_CASE("deploy: on first use the migration session makes the schema, nothing is read",
+          "[deploy]") {
+    DeployHarness h({false, "production"});
+    h.db.answer("FILTER (WHERE c IS NULL)", column({"absent"}));
+    Outcome out = h.run(h.request());
+    INFO(message_of(out));
+    REQUIRE(out.code == 0);
+    auto made = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration);
+    REQUIRE(made);
+    CHECK_FALSE(h.db.first("CREATE SCHEMA", k_lock));
+    CHECK_FALSE(h.db.ran("tool_version FROM safe_migrate.history"));
+    CHECK_FALSE(h.db.ran("run_id FROM safe_migrate.progress"));
+    auto recorded = h.db.first("INSERT INTO safe_migrate.protected_targets", k_lock);
+    auto started = h.db.first("INSERT INTO safe_migrate.events", k_lock);
+    REQUIRE(recorded);
+    REQUIRE(started);
+    CHECK(made->seq < recorded->seq);
+    CHECK(made->seq < started->seq);
+}
+
+// A run that stops before the policy gate (here a --target that names no
+// migration) still waits for the schema it sent and records the protected
+// target, before it releases the lock.
+TEST_CASE("deploy: a first run that stops early makes the schema before unlocking", "[deploy]") {
+    DeployHarness h({false, "production"});
+    h.db.answer("FILTER (WHERE c IS NULL)", column({"absent"}));
+    auto request = h.request();
+    request.up_to = sm::core::Version::parse("99");
+    Outcome out = h.run(std::move(request));
+    CHECK(out.code != 0);
+    CHECK_THAT(message_of(out), Contains("--target 99"));
+    auto made = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration);
+    auto recorded = h.db.first("INSERT INTO safe_migrate.protected_targets", k_lock);
+    auto unlocked = h.db.first("pg_advisory_unlock(", k_lock);
+    REQUIRE(made);
+    REQUIRE(recorded);
+    REQUIRE(unlocked);
+    CHECK(made->seq < unlocked->seq);
+    CHECK(recorded->seq < unlocked->seq);
+    CHECK_FALSE(h.db.ran("INSERT INTO safe_migrate.history"));
+    for (const auto& m : k_harness_migrations) {
+        CHECK_FALSE(h.db.ran(m.up));
+    }
+}
+
 TEST_CASE("deploy: a target that cannot be reached stops the run before anything", "[deploy]") {
     DeployHarness h;
     h.db.refuse_connections("connection refused");
