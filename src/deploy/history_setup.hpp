@@ -11,7 +11,8 @@ namespace sm::deploy {
 
 class HistorySetup {
   public:
-    // Call with the lock held. Throws sm::Error when the schema cannot be made.
+    // Call with the lock held. The sessions and config must outlive it (or at
+    // least its settle()). Throws sm::Error when the schema cannot be made.
     HistorySetup(db::Session& control, db::Session& migration, const core::Config& config);
     // A run that stops before settle() still waits for the schema (quietly) and
     // remembers a protected target: declare it after the lock, so that this
