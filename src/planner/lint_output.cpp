@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -60,45 +62,47 @@ std::string dump_text(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-// GitHub workflow commands need %, CR and LF escaped in messages, and also , and
-// : in properties: what each byte becomes, "" for a byte kept as it is.
-std::string_view gh_escape_of(char c, bool property) {
-    switch (c) {
-        case '%':
-            return "%25";
-        case '\r':
-            return "%0D";
-        case '\n':
-            return "%0A";
-        case ':':
-            return property ? "%3A" : "";
-        case ',':
-            return property ? "%2C" : "";
-        default:
-            return "";
-    }
-}
+// GitHub workflow commands need %, CR and LF escaped in messages, and also :
+// and , in properties: each byte to escape and what it becomes.
+struct GhEscape {
+    char c;
+    std::string_view as;
+    bool property_only;
+};
+constexpr std::array<GhEscape, 5> k_gh_escapes = {{{'%', "%25", false},
+                                                   {'\r', "%0D", false},
+                                                   {'\n', "%0A", false},
+                                                   {':', "%3A", true},
+                                                   {',', "%2C", true}}};
 
 // Appends s escaped for a workflow command; runs of plain bytes are copied
-// whole. The next byte to escape is found with memchr (vectorised) for each
-// kind, in the part before the nearest found so far: messages are long and
-// rarely hold one, and this was the github format's hottest loop.
+// whole. Each kind's next place is found with memchr (vectorised) and kept
+// until the copy passes it, so s is scanned once per kind: messages are long
+// and rarely hold one, and this was the github format's hottest loop.
 void append_gh_escaped(std::string_view s, bool property, std::string& out) {
-    const std::string_view escaped = property ? "%\r\n:," : "%\r\n";
+    auto find = [&s](char c, size_t from) {
+        if (from >= s.size()) {
+            return s.size();
+        }
+        const void* hit = std::memchr(s.data() + from, c, s.size() - from);
+        return hit != nullptr ? static_cast<size_t>(static_cast<const char*>(hit) - s.data())
+                              : s.size();
+    };
+    std::array<size_t, k_gh_escapes.size()> next{};  // each kind's next place (s.size(): none)
+    for (size_t k = 0; k < k_gh_escapes.size(); ++k) {
+        next[k] =
+            property || !k_gh_escapes[k].property_only ? find(k_gh_escapes[k].c, 0) : s.size();
+    }
     size_t at = 0;
-    while (at < s.size()) {
-        size_t next = s.size();
-        for (char c : escaped) {
-            if (const void* hit = std::memchr(s.data() + at, c, next - at)) {
-                next = static_cast<size_t>(static_cast<const char*>(hit) - s.data());
-            }
+    for (;;) {
+        size_t k = static_cast<size_t>(std::min_element(next.begin(), next.end()) - next.begin());
+        out.append(s.data() + at, next[k] - at);
+        if (next[k] == s.size()) {
+            return;
         }
-        out.append(s.data() + at, next - at);
-        if (next == s.size()) {
-            break;
-        }
-        out += gh_escape_of(s[next], property);
-        at = next + 1;
+        out += k_gh_escapes[k].as;
+        at = next[k] + 1;
+        next[k] = find(k_gh_escapes[k].c, at);
     }
 }
 
