@@ -84,7 +84,8 @@ std::vector<SentAs> send_statements(PGconn* conn, const std::vector<BatchStateme
         int ok = 1;
         if (s.prepared && !unnamed) {
             const std::string* name = known.find(conn, s.sql);
-            sent[i] = name != nullptr ? SentAs{*name, false} : SentAs{known.new_name(), true};
+            sent[i] =
+                name != nullptr ? SentAs{*name, false, {}} : SentAs{known.new_name(), true, s.sql};
             if (sent[i].prepare) {
                 ok = PQsendPrepare(conn, sent[i].name.c_str(), s.sql.c_str(), count, nullptr);
                 known.prepared(s.sql, sent[i].name);  // for the batches sent behind it
@@ -128,21 +129,19 @@ ResultPtr read_one(PGconn* conn, size_t index) {
 // Reads the results of statements sent by send_statements; a Prepare that
 // did not succeed is forgotten in known. The first failure goes to failed
 // (those after it were skipped by the server).
-std::vector<QueryResult> read_statements(PGconn* conn,
-                                         const std::vector<BatchStatement>& statements,
-                                         const std::vector<SentAs>& sent, BatchPrepared& known,
-                                         std::optional<BatchError>& failed) {
+std::vector<QueryResult> read_statements(PGconn* conn, const std::vector<SentAs>& sent,
+                                         BatchPrepared& known, std::optional<BatchError>& failed) {
     std::vector<QueryResult> results;
     auto record_failure = [&](const PGresult* r, size_t i) {
         if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED && !failed) {
             failed.emplace(raw_error(conn, r), i);
         }
     };
-    for (size_t i = 0; i < statements.size(); ++i) {
+    for (size_t i = 0; i < sent.size(); ++i) {
         if (sent[i].prepare) {
             ResultPtr prepared = read_one(conn, i);
             if (PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) {
-                known.forget(statements[i].sql, sent[i].name);
+                known.forget(sent[i].sql, sent[i].name);
                 record_failure(prepared.get(), i);
             }
         }
@@ -217,8 +216,8 @@ bool BatchPrepared::mentions(const std::string& sql, std::string_view word) {
 
 void Pipeline::send(PGconn* conn, const std::vector<BatchStatement>& statements,
                     BatchPrepared& known, End end) {
-    if (end == End::sync && !m_sent.empty()) {
-        throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
+    if (end == End::sync) {
+        expect_idle();
     }
     if (m_sent.empty()) {
         if (conn == nullptr || PQstatus(conn) == CONNECTION_BAD) {
@@ -237,7 +236,7 @@ void Pipeline::send(PGconn* conn, const std::vector<BatchStatement>& statements,
             // the skipping after a failure).
             throw BatchError(raw_error(conn, nullptr), 0);
         }
-        m_sent.push_back({statements, std::move(as), end == End::sync});
+        m_sent.push_back({std::move(as), end == End::sync});
     } catch (const BatchError& e) {
         known.forget_all();
         const bool in_flight = !m_sent.empty();
@@ -264,14 +263,13 @@ std::vector<QueryResult> Pipeline::receive(PGconn* conn, BatchPrepared& known) {
     }
     Batch batch = std::move(m_sent.front());
     m_sent.pop_front();
-    const size_t last = batch.statements.empty() ? 0 : batch.statements.size() - 1;
+    const size_t last = batch.as.empty() ? 0 : batch.as.size() - 1;
     std::optional<BatchError> failed;
     std::vector<QueryResult> results;
     try {
-        results = read_statements(conn, batch.statements, batch.as, known, failed);
+        results = read_statements(conn, batch.as, known, failed);
         if (batch.synced) {
-            read_sync(conn, last);
-            PQexitPipelineMode(conn);
+            finish(conn, known, last);  // nothing was sent behind it
         } else if (failed || m_sent.empty()) {
             // The end of what was sent, or a failure: the later batches were skipped.
             send_sync(conn);
@@ -288,10 +286,16 @@ std::vector<QueryResult> Pipeline::receive(PGconn* conn, BatchPrepared& known) {
     return results;
 }
 
+void Pipeline::expect_idle() const {
+    if (!m_sent.empty()) {
+        throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
+    }
+}
+
 void Pipeline::finish(PGconn* conn, BatchPrepared& known, size_t index) {
     for (const auto& later : m_sent) {
         std::optional<BatchError> skipped;
-        read_statements(conn, later.statements, later.as, known, skipped);
+        read_statements(conn, later.as, known, skipped);
     }
     m_sent.clear();
     read_sync(conn, index);

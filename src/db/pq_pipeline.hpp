@@ -64,10 +64,12 @@ class BatchPrepared {
 };
 
 // How one statement of a pipeline was sent: unnamed (name empty), or as the
-// prepared statement name, its Prepare sent first when prepare is set.
+// prepared statement name, its Prepare sent first when prepare is set (sql
+// then holds its text, to forget the name if the Prepare does not succeed).
 struct SentAs {
     std::string name;
     bool prepare = false;
+    std::string sql;
 };
 
 // The batches on one connection in libpq's pipeline mode, oldest first: each
@@ -99,11 +101,12 @@ class Pipeline {
     // std::logic_error when none is sent.
     std::vector<QueryResult> receive(PGconn* conn, BatchPrepared& known);
     bool empty() const { return m_sent.empty(); }
+    // Throws std::logic_error while a batch sent ahead is not received.
+    void expect_idle() const;
 
   private:
     struct Batch {
-        std::vector<BatchStatement> statements;
-        std::vector<SentAs> as;
+        std::vector<SentAs> as;  // each statement's, in order
         bool synced = false;
     };
     // Sends a Sync and reads every batch left (skipped) and the Sync's result,

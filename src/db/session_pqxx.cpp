@@ -134,13 +134,13 @@ class PqxxSession final : public Session {
     }
 
     QueryResult exec(const std::string& sql) override {
-        nothing_in_flight();
+        m_pipeline.expect_idle();
         m_prepared.forget_if_dropped_by(sql);
         return run([&](pqxx::nontransaction& tx) { return tx.exec(sql); });
     }
 
     QueryResult exec_params(const std::string& sql, const std::vector<Value>& params) override {
-        nothing_in_flight();
+        m_pipeline.expect_idle();
         return run([&](pqxx::nontransaction& tx) {
             auto raw = raw_params(params);
             return tx.exec_params(sql, pqxx::prepare::make_dynamic_params(raw));
@@ -182,12 +182,6 @@ class PqxxSession final : public Session {
     std::string display_name() const override { return m_display; }
 
   private:
-    void nothing_in_flight() const {
-        if (!m_pipeline.empty()) {
-            throw std::logic_error("a batch sent ahead was not received (Session::receive_batch)");
-        }
-    }
-
     std::string host() {
         const char* h = m_conn.hostname();
         std::string host = h != nullptr ? h : "";

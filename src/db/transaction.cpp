@@ -172,8 +172,8 @@ namespace {
 
 constexpr size_t k_first = 2;  // the caller's first statement, after BEGIN and the settings
 
-// BEGIN and the settings (rendered again for each attempt: capped_timeout),
-// the statements, COMMIT.
+// BEGIN and the settings (their timeouts capped to the deadline now:
+// capped_timeout), the statements, COMMIT.
 std::vector<BatchStatement> transaction_batch(const TransactionLimits& limits,
                                               const std::vector<BatchStatement>& statements) {
     std::vector<BatchStatement> batch = {{"BEGIN", {}, true}, local_settings(limits)};
@@ -215,7 +215,9 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
                                                const std::vector<BatchStatement>& statements,
                                                const BatchRetryNotice& on_retry,
                                                const SendAhead& ahead) {
-    std::vector<BatchStatement> batch = transaction_batch(limits, statements);
+    // Built for each attempt that sends it (its timeouts capped anew); a
+    // first attempt sent ahead already needs none.
+    std::vector<BatchStatement> batch;
     // Renumbered for the caller: statements.size() is BEGIN, the settings or COMMIT.
     auto theirs = [&](size_t index) {
         return index >= k_first && index < k_first + statements.size() ? index - k_first
@@ -226,13 +228,13 @@ std::vector<QueryResult> run_transaction_batch(Session& session, const Transacti
     int attempts = 0;
     auto attempt = [&] {
         const bool first = attempts++ == 0;
+        if (!first || !ahead.sent) {
+            batch = transaction_batch(limits, statements);
+        }
         try {
             if (first && (ahead.sent || ahead.then)) {
                 results = first_attempt_ahead(session, batch, ahead);
             } else {
-                if (!first) {
-                    batch[1] = local_settings(limits);  // the timeouts capped anew
-                }
                 results = session.exec_batch(batch);
             }
         } catch (const BatchError& e) {
