@@ -4,9 +4,7 @@
 #include <array>
 #include <cstdio>
 
-#include "core/duration.hpp"
 #include "core/identity.hpp"
-#include "core/sql_quote.hpp"
 #include "db/transaction.hpp"
 #include "util/error.hpp"
 #include "util/redact.hpp"
@@ -159,9 +157,7 @@ Error schema_error(const DbError& e) {
 std::vector<BatchStatement> schema_batch() {
     std::vector<BatchStatement> batch = {
         {"BEGIN", {}},
-        {"SET LOCAL lock_timeout = " +
-             core::quote_literal(core::to_pg_setting(k_bookkeeping_lock_timeout)),
-         {}},
+        {set_timeouts_sql(k_bookkeeping_lock_timeout, std::nullopt, SettingScope::transaction), {}},
         {"SET LOCAL synchronous_commit = off", {}}};
     for (const char* statement : k_schema_statements) {
         batch.push_back({statement, {}});

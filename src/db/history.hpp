@@ -82,9 +82,10 @@ void create_history_schema(Session& session);
 
 // The same transaction without waiting for it (Session::send_batch), for a
 // session that is idle until receive_history_schema, which takes its result
-// (throws ensure_history_schema's sm::Error, the transaction rolled back). While it runs, another
-// session sees no schema (history_schema_state: absent): it reads nothing and
-// must record nothing until the result is in. Under the migration lock.
+// (throws ensure_history_schema's sm::Error, the transaction rolled back).
+// While it runs, another session sees no schema (history_schema_state:
+// absent): it reads nothing and must record nothing until the result is in.
+// Under the migration lock.
 void send_history_schema(Session& session);
 void receive_history_schema(Session& session);
 

@@ -291,8 +291,7 @@ CatalogRestoreResult restore_to_point(const CatalogRestoreRequest& request,
     auto events = request.io.connect("events");
     done.restored.events_carried =
         db::import_events(*events, util::read_file_if_exists(done.events_file).value_or("[]"));
-    done.restored.took =
-        std::chrono::duration_cast<std::chrono::milliseconds>(PitrClock::now() - started);
+    done.restored.took = util::millis_since(started);
     db::record_event(*events, {run_id, "restore.completed", m.migration_head,
                                "point-in-time recovery to " + m.restore_point->name + "; " +
                                    std::to_string(done.restored.events_carried) +

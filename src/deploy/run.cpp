@@ -122,10 +122,11 @@ class Deployment {
 
     void choose_steps() {
         // On first use there is nothing to read (lock), and the schema is not in yet.
-        const bool first_use = m_history && m_history->first_use();
-        m_partial = first_use ? m_partial : db::read_partial(*m_control);
-        auto applied =
-            first_use ? std::vector<db::AppliedMigration>{} : db::read_applied(*m_control);
+        std::vector<db::AppliedMigration> applied;
+        if (!m_history || !m_history->first_use()) {
+            m_partial = db::read_partial(*m_control);
+            applied = db::read_applied(*m_control);
+        }
         m_report = executor::compute_status(m_project.migrations, applied, m_partial);
         check_drift(*m_ctx, m_report, m_r.accept_changed, !m_r.dry_run);
         m_steps = deploy::choose_steps(m_project, m_report, m_partial, m_r.settings, m_r.up_to);
@@ -353,9 +354,7 @@ int Deployment::apply_all() {
                 db::record_event(*m_control, {m_ctx->run_id, "phase.refused", {}, late.reason});
                 throw Error(ExitCode::policy, late.reason, late.hint);
             }
-            apply_step(m_steps[i], events,
-                       next_to_send(*m_ctx, m_project, m_steps, i, m_watched,
-                                    m_r.settings.max_replica_lag.has_value()));
+            apply_step(m_steps[i], events, next_to_send(*m_ctx, m_project, m_steps, i, m_watched));
         }
         // The post-deploy checks (and validate with --verify): one failing
         // fails the run, which is undone under the failure policy.
@@ -402,7 +401,8 @@ void Deployment::apply_step(const Step& step, DeployEvents& events,
     }
     check_time_left(m_r.settings, util::millis_since(m_started), *m_current);
     check_replica_lag(*m_control, m_r.settings);
-    clear_blockers(*m_ctx, watched_tables(m_project, step, m_watched), m_current->id(), m_r.quiet);
+    clear_blockers(*m_ctx, step_watched_tables(m_project, step, m_watched), m_current->id(),
+                   m_r.quiet);
     m_reporter.applying(m_current->id(), up.transactional);
     m_in_apply = true;
     auto took = up.backfill

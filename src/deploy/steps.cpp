@@ -252,8 +252,8 @@ void check_time_left(const core::ExecuteSettings& settings, std::chrono::millise
     }
 }
 
-std::vector<std::string> watched_tables(const planner::Project& project, const Step& step,
-                                        const std::vector<std::string>& watched) {
+std::vector<std::string> step_watched_tables(const planner::Project& project, const Step& step,
+                                             const std::vector<std::string>& watched) {
     std::vector<std::string> tables = project.up.at(step.migration->version).tables();
     std::erase_if(tables,
                   [&](const auto& t) { return !std::count(watched.begin(), watched.end(), t); });
@@ -263,9 +263,8 @@ std::vector<std::string> watched_tables(const planner::Project& project, const S
 std::optional<executor::NextMigration> next_to_send(const executor::RunContext& ctx,
                                                     const planner::Project& project,
                                                     const std::vector<Step>& steps, size_t i,
-                                                    const std::vector<std::string>& watched,
-                                                    bool checks_replicas) {
-    if (i + 1 >= steps.size() || checks_replicas) {
+                                                    const std::vector<std::string>& watched) {
+    if (i + 1 >= steps.size() || ctx.settings.max_replica_lag) {
         return std::nullopt;
     }
     const Step& next = steps[i + 1];
@@ -275,8 +274,12 @@ std::optional<executor::NextMigration> next_to_send(const executor::RunContext& 
             return std::nullopt;
         }
     }
+    auto is_watched = [&](const std::string& t) {
+        return std::find(watched.begin(), watched.end(), t) != watched.end();
+    };
+    std::vector<std::string> tables = project.up.at(next.migration->version).tables();
     if (next.migration->up.directives.phase == core::Phase::contract ||
-        !watched_tables(project, next, watched).empty()) {
+        std::any_of(tables.begin(), tables.end(), is_watched)) {
         return std::nullopt;
     }
     return executor::NextMigration{next.migration, &project.up.at(next.migration->version)};

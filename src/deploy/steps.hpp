@@ -67,17 +67,16 @@ void check_time_left(const core::ExecuteSettings& settings, std::chrono::millise
 
 // Those of step's tables that are in watched (the tables the run watches:
 // those that existed before it).
-std::vector<std::string> watched_tables(const planner::Project& project, const Step& step,
-                                        const std::vector<std::string>& watched);
+std::vector<std::string> step_watched_tables(const planner::Project& project, const Step& step,
+                                             const std::vector<std::string>& watched);
 
 // Step i + 1, when it may go to the server while step i runs (sending ahead,
 // executor/apply.hpp): the run checks nothing before it that could stop it
-// (no replica lag check, checks_replicas false; no watched table; not a
-// contract step) and both are transactions executor::can_send_ahead allows.
+// (no replica lag check: ctx.settings.max_replica_lag unset; no watched table;
+// not a contract step) and both are transactions executor::can_send_ahead allows.
 std::optional<executor::NextMigration> next_to_send(const executor::RunContext& ctx,
                                                     const planner::Project& project,
                                                     const std::vector<Step>& steps, size_t i,
-                                                    const std::vector<std::string>& watched,
-                                                    bool checks_replicas);
+                                                    const std::vector<std::string>& watched);
 
 }  // namespace sm::deploy

@@ -2,10 +2,8 @@
 
 #include <functional>
 
-#include "core/backoff.hpp"
 #include "core/checksum.hpp"
 #include "core/identity.hpp"
-#include "core/log.hpp"
 #include "db/transaction.hpp"
 #include "executor/apply_detail.hpp"
 #include "executor/retry_watch.hpp"
@@ -75,9 +73,16 @@ std::string time_limit_message(const RunContext& ctx, const core::Migration& m,
 }  // namespace detail
 
 using namespace detail;
-using std::chrono::milliseconds;
 
 namespace {
+
+// A script's transaction limits: the run's, with the script's own timeouts.
+db::TransactionLimits script_limits(const RunContext& ctx, const core::Script& script) {
+    db::TransactionLimits limits = db::transaction_limits(ctx.settings);
+    limits.lock_timeout = lock_timeout_of(ctx, script);
+    limits.statement_timeout = statement_timeout_of(ctx, script);
+    return limits;
+}
 
 // Turns the error that ended a migration's transaction (rolled back, unless
 // the connection was lost) into the run's error, recording it. attempts: how
@@ -121,9 +126,7 @@ namespace {
 milliseconds run_transactional(RunContext& ctx, const core::Migration& m,
                                const core::Script& script, const char* verb,
                                const std::function<void(milliseconds)>& finish) {
-    db::TransactionLimits limits = db::transaction_limits(ctx.settings);
-    limits.lock_timeout = lock_timeout_of(ctx, script);
-    limits.statement_timeout = statement_timeout_of(ctx, script);
+    db::TransactionLimits limits = script_limits(ctx, script);
     const core::Statement* current = nullptr;  // where the attempt is
     int attempts = 1;
     milliseconds took{0};
@@ -168,9 +171,7 @@ struct TransactionPlan {
 TransactionPlan plan_transaction(const RunContext& ctx, const core::Migration& m,
                                  const core::Script& script) {
     TransactionPlan plan;
-    plan.limits = db::transaction_limits(ctx.settings);
-    plan.limits.lock_timeout = lock_timeout_of(ctx, script);
-    plan.limits.statement_timeout = statement_timeout_of(ctx, script);
+    plan.limits = script_limits(ctx, script);
     plan.limits.deadline = ctx.deadline;
     if (ctx.commit_asynchronously) {
         plan.limits.settings.emplace_back("synchronous_commit", "off");

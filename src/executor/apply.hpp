@@ -67,6 +67,10 @@ struct NextMigration {
 // released within about a second instead of when the statement ends.
 void prepare_migration_session(db::Session& session);
 
+// The history row of m, applied in this run in took.
+db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
+                                 std::chrono::milliseconds took);
+
 // Applies migration's up script and records it, with event migration.applied.
 // A transactional script takes one round trip: BEGIN, its settings, the
 // statements, the history row, the event and COMMIT in one batch. Returns the
@@ -77,11 +81,6 @@ void prepare_migration_session(db::Session& session);
 // reached: "the run exceeded its time limit"), lock_busy (lock timeouts
 // outlasted the retries), drift (resume impossible because
 // completed statements changed), interrupted, or db_unreachable.
-// The history row of m, applied in this run in took.
-db::AppliedMigration history_row(const RunContext& ctx, const core::Migration& m,
-                                 std::chrono::milliseconds took);
-
-//
 // next (sending ahead; both can_send_ahead): next's transaction goes to the
 // server right behind migration's, before migration's result is waited for,
 // so the server starts it the moment migration commits instead of a round

@@ -49,8 +49,9 @@ class BackfillRunner {
             wait_until_clear();
             batch();
         }
-        record_applied(util::millis_since(start));
-        return util::millis_since(start);
+        milliseconds took = util::millis_since(start);
+        record_applied(took);
+        return took;
     }
 
   private:

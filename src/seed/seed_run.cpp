@@ -106,7 +106,7 @@ milliseconds run_in_transaction(SeedContext& ctx, const std::string& id, const c
             }
         }
         current = nullptr;
-        took = std::chrono::duration_cast<milliseconds>(Clock::now() - start);
+        took = util::millis_since(start);
         finish(took);
     };
     auto on_retry = [&](int attempt, milliseconds delay) {

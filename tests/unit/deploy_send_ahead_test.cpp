@@ -37,7 +37,7 @@ TEST_CASE("deploy: the next migration is sent ahead only when nothing is checked
     auto steps = all_steps(h.project);
     REQUIRE(steps.size() == 3);
     auto next = [&](size_t i, const std::vector<std::string>& watched = {}) {
-        auto n = sm::deploy::next_to_send(ctx, h.project, steps, i, watched, false);
+        auto n = sm::deploy::next_to_send(ctx, h.project, steps, i, watched);
         return n ? n->migration->id() : std::string("none");
     };
     CHECK(next(0) == "2_nickname");
@@ -47,7 +47,9 @@ TEST_CASE("deploy: the next migration is sent ahead only when nothing is checked
     CHECK(next(0, {"public.users"}) == "none");
     CHECK(next(1, {"public.users"}) == "3_ledger");
     // Replica lag is checked before each step.
-    CHECK_FALSE(sm::deploy::next_to_send(ctx, h.project, steps, 0, {}, true));
+    settings.max_replica_lag = std::chrono::milliseconds(1000);
+    CHECK_FALSE(sm::deploy::next_to_send(ctx, h.project, steps, 0, {}));
+    settings.max_replica_lag.reset();
     // A resumed no-transaction run is not one transaction.
     steps[1].resume = sm::db::PartialMigration{};
     CHECK(next(0) == "none");
