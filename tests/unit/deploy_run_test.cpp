@@ -41,14 +41,41 @@ std::vector<std::string> migration_work(const FakeDatabase& db) {
     return out;
 }
 
-// The session that would run migrations did nothing but its setup; no history
-// row was written anywhere and no up script ran on any session.
-void check_nothing_applied(const FakeDatabase& db) {
-    CHECK(migration_work(db).empty());
+// No history row was written anywhere and no up script ran on any session.
+void check_no_migration_ran(const FakeDatabase& db) {
     CHECK_FALSE(db.ran("INSERT INTO safe_migrate.history"));
     for (const auto& m : k_harness_migrations) {
         CHECK_FALSE(db.ran(m.up));
     }
+}
+
+// The session that would run migrations did nothing but its setup, and no
+// migration ran.
+void check_nothing_applied(const FakeDatabase& db) {
+    CHECK(migration_work(db).empty());
+    check_no_migration_ran(db);
+}
+
+// A statement expected to run: one containing text, on the session of role.
+struct Expected {
+    const char* text;
+    const char* role;
+};
+
+// The first statement of each expected one ran, each after the one before;
+// returns their places in the sequence, in order.
+std::vector<size_t> check_in_order(const FakeDatabase& db, std::initializer_list<Expected> ran) {
+    std::vector<size_t> seqs;
+    for (const auto& e : ran) {
+        INFO(e.text);
+        auto statement = db.first(e.text, std::string(e.role));
+        REQUIRE(statement);
+        if (!seqs.empty()) {
+            CHECK(seqs.back() < statement->seq);
+        }
+        seqs.push_back(statement->seq);
+    }
+    return seqs;
 }
 
 // The kinds of the events recorded in safe_migrate.events, on role.
@@ -85,14 +112,10 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
 
     // The lock is taken on the control session before the history schema is
     // created and before the history is read.
-    auto lock = h.db.first("pg_try_advisory_lock(", k_lock);
-    auto schema = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_lock);
-    auto history = h.db.first("tool_version FROM safe_migrate.history", k_lock);
-    REQUIRE(lock);
-    REQUIRE(schema);
-    REQUIRE(history);
-    CHECK(lock->seq < schema->seq);
-    CHECK(schema->seq < history->seq);
+    size_t history = check_in_order(h.db, {{"pg_try_advisory_lock(", k_lock},
+                                           {"CREATE SCHEMA IF NOT EXISTS safe_migrate", k_lock},
+                                           {"tool_version FROM safe_migrate.history", k_lock}})
+                         .back();
 
     // The backup is taken under that lock, verified, and both before deploy.started.
     REQUIRE(h.backups.count("take") == 1);
@@ -101,7 +124,7 @@ TEST_CASE("deploy: a run locks, reads, backs up, notifies, then applies each mig
     CHECK(h.backups.last_create->lock_already_held);
     size_t started = h.http.seq_of("deploy.started");
     REQUIRE(started != 0);
-    CHECK(history->seq < h.backups.seq_of("take"));
+    CHECK(history < h.backups.seq_of("take"));
     CHECK(h.backups.seq_of("take") < h.backups.seq_of("verify"));
     CHECK(h.backups.seq_of("verify") < started);
 
@@ -203,17 +226,12 @@ TEST_CASE("deploy: on first use the migration session makes the schema, nothing 
     Outcome out = h.run(h.request());
     INFO(message_of(out));
     REQUIRE(out.code == 0);
-    auto made = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration);
-    REQUIRE(made);
+    check_in_order(h.db, {{"CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration},
+                          {"INSERT INTO safe_migrate.protected_targets", k_lock},
+                          {"INSERT INTO safe_migrate.events", k_lock}});
     CHECK_FALSE(h.db.first("CREATE SCHEMA", k_lock));
     CHECK_FALSE(h.db.ran("tool_version FROM safe_migrate.history"));
     CHECK_FALSE(h.db.ran("run_id FROM safe_migrate.progress"));
-    auto recorded = h.db.first("INSERT INTO safe_migrate.protected_targets", k_lock);
-    auto started = h.db.first("INSERT INTO safe_migrate.events", k_lock);
-    REQUIRE(recorded);
-    REQUIRE(started);
-    CHECK(made->seq < recorded->seq);
-    CHECK(made->seq < started->seq);
 }
 
 // A run that stops before the policy gate (here a --target that names no
@@ -227,18 +245,10 @@ TEST_CASE("deploy: a first run that stops early makes the schema before unlockin
     Outcome out = h.run(std::move(request));
     CHECK(out.code != 0);
     CHECK_THAT(message_of(out), Contains("--target 99"));
-    auto made = h.db.first("CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration);
-    auto recorded = h.db.first("INSERT INTO safe_migrate.protected_targets", k_lock);
-    auto unlocked = h.db.first("pg_advisory_unlock(", k_lock);
-    REQUIRE(made);
-    REQUIRE(recorded);
-    REQUIRE(unlocked);
-    CHECK(made->seq < unlocked->seq);
-    CHECK(recorded->seq < unlocked->seq);
-    CHECK_FALSE(h.db.ran("INSERT INTO safe_migrate.history"));
-    for (const auto& m : k_harness_migrations) {
-        CHECK_FALSE(h.db.ran(m.up));
-    }
+    check_in_order(h.db, {{"CREATE SCHEMA IF NOT EXISTS safe_migrate", k_migration},
+                          {"INSERT INTO safe_migrate.protected_targets", k_lock},
+                          {"pg_advisory_unlock(", k_lock}});
+    check_no_migration_ran(h.db);
 }
 
 TEST_CASE("deploy: a target that cannot be reached stops the run before anything", "[deploy]") {
@@ -425,18 +435,12 @@ TEST_CASE(
     INFO(message_of(out));
     REQUIRE(out.code == 0);
     // The gate reads the sizes of the tables the steps touch, on the control session.
-    auto lock = h.db.first("pg_try_advisory_lock(", k_lock);
-    auto history = h.db.first("tool_version FROM safe_migrate.history", k_lock);
-    auto gate = h.db.first("pg_total_relation_size(c.oid)", k_lock);
-    auto preflight = h.db.first("WITH ORDINALITY", k_lock);
-    REQUIRE(lock);
-    REQUIRE(history);
-    REQUIRE(gate);
-    REQUIRE(preflight);
-    CHECK(lock->seq < history->seq);
-    CHECK(history->seq < gate->seq);
-    CHECK(gate->seq < preflight->seq);
-    CHECK(preflight->seq < h.backups.seq_of("take"));
+    size_t preflight = check_in_order(h.db, {{"pg_try_advisory_lock(", k_lock},
+                                             {"tool_version FROM safe_migrate.history", k_lock},
+                                             {"pg_total_relation_size(c.oid)", k_lock},
+                                             {"WITH ORDINALITY", k_lock}})
+                           .back();
+    CHECK(preflight < h.backups.seq_of("take"));
     CHECK(h.reporter.lines().at(1) == "backup_verified 20260101T000000Z-pre-deploy");
 }
 
